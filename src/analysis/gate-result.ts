@@ -1,0 +1,46 @@
+import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals/run-types.js';
+
+/** How the wait ended: the run's terminal status, or our own timeout. */
+export type GateStatus = 'completed' | 'failed' | 'canceled' | 'timeout';
+
+export interface CriterionRate {
+  id: string;
+  name: string;
+  passed: number;
+  failed: number;
+  /** passed / (passed + failed); null when the criterion graded nothing. */
+  rate: number | null;
+  /** The minimum from `criteria-thresholds`, when one applies to this criterion. */
+  min: number | null;
+}
+
+export interface Verdict {
+  result: 'pass' | 'fail';
+  /** Every reason that decided the verdict, in order of importance. Never empty. */
+  reasons: string[];
+}
+
+/** Everything the gate learned: the input to every report and the body of the results file. */
+export interface GateResult {
+  evalId: string;
+  run: RunSnapshot;
+  status: GateStatus;
+  counts: ResultCounts;
+  /** passed / total, errored counting as not passed; 0 for an empty run. */
+  score: number;
+  threshold: number;
+  criteria: CriterionRate[];
+  /** Failing and errored items, in the order the API listed them, up to the collection cap. */
+  failingItems: ItemRecord[];
+  /** Failing items beyond the collection cap: counted, not kept. */
+  failingItemsOmitted: number;
+  /** Set when the output items disagree with the run's `result_counts`, or could not all be read. */
+  countsNote: string | null;
+  verdict: Verdict;
+  /** Wall time from the run's start to the end of collection. */
+  durationMs: number;
+  links: {
+    report: string | null;
+    workflowRun: string | null;
+  };
+}

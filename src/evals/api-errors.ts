@@ -1,0 +1,99 @@
+import OpenAI from 'openai';
+
+/** An Evals API failure, described for a person: what was being done, the status, the server's message. */
+export class EvalsApiError extends Error {
+  readonly status: number | null;
+
+  constructor(message: string, status: number | null, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EvalsApiError';
+    this.status = status;
+  }
+}
+
+export interface ErrorContext {
+  /** What was being done, e.g. `starting a run of eval eval_123`. */
+  doing: string;
+  evalId: string;
+  runId?: string | null;
+  baseURL: string;
+}
+
+/** 408/409/429/5xx and lost connections: worth trying again after a pause. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof OpenAI.APIUserAbortError) return false;
+  if (error instanceof OpenAI.APIConnectionError) return true;
+  if (error instanceof OpenAI.APIError) {
+    const status = error.status ?? 0;
+    return status === 408 || status === 409 || status === 429 || status >= 500;
+  }
+  return false;
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof OpenAI.APIUserAbortError || (error instanceof Error && error.name === 'AbortError');
+}
+
+/** Seconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
+export function retryAfterMs(error: unknown): number | null {
+  if (!(error instanceof OpenAI.APIError) || !error.headers) return null;
+  const ms = Number(error.headers.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const header = error.headers.get('retry-after');
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
+}
+
+export function describeApiError(error: unknown, context: ErrorContext): EvalsApiError {
+  if (error instanceof EvalsApiError) return error;
+  const where = `the Evals API at ${context.baseURL}`;
+  const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
+  if (error instanceof OpenAI.APIConnectionError) {
+    const timedOut = error instanceof OpenAI.APIConnectionTimeoutError;
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return new EvalsApiError(
+      `${timedOut ? 'Timed out' : 'Could not connect'} while ${context.doing}: ${where} did not answer${timedOut ? ' in time' : cause}.`,
+      null,
+      { cause: error },
+    );
+  }
+  if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
+    const status = error.status;
+    const said = serverMessage(error);
+    const explanation = explain(status, subject, where);
+    return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}`, status, { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new EvalsApiError(`Failed while ${context.doing}: ${message}`, null, { cause: error });
+}
+
+function explain(status: number, subject: string, where: string): string {
+  switch (status) {
+    case 401:
+      return `${where} refused the API key`;
+    case 403:
+      return `The API key may not access ${subject} at ${where}`;
+    case 404:
+      return `${capitalize(subject)} was not found at ${where}`;
+    case 429:
+      return `${where} kept answering "too many requests" after retries`;
+    default:
+      if (status >= 500) return `${where} failed with a server error after retries`;
+      return `${where} rejected the request about ${subject}`;
+  }
+}
+
+function serverMessage(error: InstanceType<typeof OpenAI.APIError>): string {
+  const body = error.error as { message?: unknown; code?: unknown; param?: unknown } | undefined;
+  const message = typeof body?.message === 'string' ? body.message : '';
+  const param = typeof body?.param === 'string' && body.param ? ` (param: ${body.param})` : '';
+  const code = typeof body?.code === 'string' && body.code ? ` [${body.code}]` : '';
+  return `${message}${param}${code}`.trim();
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

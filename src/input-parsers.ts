@@ -1,0 +1,104 @@
+import { InputError } from './input-error.js';
+
+// Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
+
+/** A rate in [0, 1], written as `0.9` or `90%`. */
+export function parseRate(input: string, raw: string): number {
+  const text = raw.trim();
+  const percent = text.endsWith('%');
+  const number = Number(percent ? text.slice(0, -1).trim() : text);
+  if (!text || !Number.isFinite(number)) {
+    throw new InputError(input, `expected a number from 0 to 1 or a percentage such as 90%, got ${JSON.stringify(raw)}.`);
+  }
+  const rate = percent ? number / 100 : number;
+  if (rate < 0 || rate > 1) {
+    throw new InputError(input, `${JSON.stringify(raw)} is outside 0–1 (0%–100%).`);
+  }
+  return rate;
+}
+
+export function parsePositiveNumber(input: string, raw: string, unit: string): number {
+  const number = Number(raw.trim());
+  if (!raw.trim() || !Number.isFinite(number) || number <= 0) {
+    throw new InputError(input, `expected a positive number of ${unit}, got ${JSON.stringify(raw)}.`);
+  }
+  return number;
+}
+
+export function parseCount(input: string, raw: string): number {
+  const text = raw.trim();
+  if (!/^\d+$/.test(text)) throw new InputError(input, `expected a whole number ≥ 0, got ${JSON.stringify(raw)}.`);
+  return Number(text);
+}
+
+export function parseBoolean(input: string, raw: string): boolean {
+  const text = raw.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(text)) return true;
+  if (['false', 'no', 'off', '0'].includes(text)) return false;
+  throw new InputError(input, `expected true or false, got ${JSON.stringify(raw)}.`);
+}
+
+/** Non-empty lines that are not `#` comments, trimmed. */
+function meaningfulLines(raw: string): { text: string; number: number }[] {
+  return raw
+    .split(/\r?\n/)
+    .map((text, index) => ({ text: text.trim(), number: index + 1 }))
+    .filter((line) => line.text && !line.text.startsWith('#'));
+}
+
+export interface CriterionThreshold {
+  /** A criterion name, or a full grader id (`name-uuid`). */
+  name: string;
+  min: number;
+}
+
+/** `NAME: RATE` per line. The name may itself contain colons: the rate is after the last one. */
+export function parseCriteriaThresholds(input: string, raw: string): CriterionThreshold[] {
+  const seen = new Set<string>();
+  return meaningfulLines(raw).map(({ text, number }) => {
+    const colon = text.lastIndexOf(':');
+    const name = colon > 0 ? text.slice(0, colon).trim() : '';
+    if (!name) throw new InputError(input, `line ${number} should be "NAME: RATE", got ${JSON.stringify(text)}.`);
+    if (seen.has(name)) throw new InputError(input, `criterion "${name}" is listed twice.`);
+    seen.add(name);
+    return { name, min: parseRate(input, text.slice(colon + 1)) };
+  });
+}
+
+export const METADATA_MAX_KEYS = 16;
+export const METADATA_MAX_KEY_CHARS = 64;
+export const METADATA_MAX_VALUE_CHARS = 512;
+
+/** `key=value` per line, within the API's limits on keys and values. */
+export function parseMetadata(input: string, raw: string): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const { text, number } of meaningfulLines(raw)) {
+    const equals = text.indexOf('=');
+    const key = equals > 0 ? text.slice(0, equals).trim() : '';
+    if (!key) throw new InputError(input, `line ${number} should be "key=value", got ${JSON.stringify(text)}.`);
+    const value = text.slice(equals + 1).trim();
+    if (key.length > METADATA_MAX_KEY_CHARS) {
+      throw new InputError(input, `key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
+    }
+    if (value.length > METADATA_MAX_VALUE_CHARS) {
+      throw new InputError(input, `the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
+    }
+    if (key in metadata) throw new InputError(input, `key "${key}" is set twice.`);
+    metadata[key] = value;
+  }
+  return metadata;
+}
+
+export function parseBaseUrl(input: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new InputError(input, `${JSON.stringify(raw)} is not a URL.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(input, `expected an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
+  }
+  if (url.username || url.password) throw new InputError(input, 'credentials do not belong in the URL: use "api-key".');
+  return url.toString().replace(/\/+$/, '');
+}

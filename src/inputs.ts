@@ -1,0 +1,128 @@
+import { createHash, randomUUID } from 'node:crypto';
+import * as core from '@actions/core';
+import { buildDataSource, type DataSource } from './evals/data-source.js';
+import type { GitContext } from './github/context.js';
+import { defaultRunName } from './github/context.js';
+import { InputError } from './input-error.js';
+import { buildRunMetadata } from './evals/run-metadata.js';
+import {
+  type CriterionThreshold,
+  parseBaseUrl,
+  parseBoolean,
+  parseCount,
+  parseCriteriaThresholds,
+  parseMetadata,
+  parsePositiveNumber,
+  parseRate,
+} from './input-parsers.js';
+
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+export interface EndpointSettings {
+  baseURL: string;
+  apiKey: string;
+  organization: string | null;
+  project: string | null;
+}
+
+/** Every input, parsed and validated in one place. */
+export interface Settings {
+  evalId: string;
+  endpoint: EndpointSettings;
+  dataSource: DataSource;
+  runName: string;
+  /** The run's metadata: the git context keys, the user's keys and the attempt token. */
+  metadata: Record<string, string>;
+  /** Identifies this workflow attempt's run, so a retried create never makes a second one. */
+  attemptToken: string;
+  threshold: number;
+  criteriaThresholds: CriterionThreshold[];
+  timeoutMs: number;
+  pollIntervalMs: number;
+  comment: boolean;
+  commentKey: string;
+  githubToken: string;
+  reportItems: number;
+  showItemContent: boolean;
+  workspace: string;
+}
+
+export type InputReader = (name: string) => string;
+
+const readInput: InputReader = (name) => core.getInput(name);
+
+/** Reads and validates every input. Throws an InputError naming the first bad input. */
+export function readSettings(git: GitContext, read: InputReader = readInput, env: NodeJS.ProcessEnv = process.env): Settings {
+  const githubToken = read('github-token').trim();
+  if (githubToken) core.setSecret(githubToken);
+  const evalId = readEvalId(read);
+  const endpoint = readEndpointSettings(read, env);
+
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const dataSource = buildDataSource({
+    dataSource: read('data-source'),
+    dataFile: read('data-file'),
+    model: read('model'),
+    workspace,
+  });
+
+  const commentKey = read('comment-key').trim() || evalId;
+  const attemptToken = makeAttemptToken(git, evalId, commentKey);
+  const metadata = buildRunMetadata(git, commentKey, attemptToken, parseMetadata('metadata', read('metadata')));
+
+  return {
+    evalId,
+    endpoint,
+    dataSource,
+    runName: read('run-name').trim() || defaultRunName(git),
+    metadata,
+    attemptToken,
+    threshold: parseRate('threshold', read('threshold') || '1'),
+    criteriaThresholds: parseCriteriaThresholds('criteria-thresholds', read('criteria-thresholds')),
+    timeoutMs: parsePositiveNumber('timeout-minutes', read('timeout-minutes') || '60', 'minutes') * 60_000,
+    pollIntervalMs: parsePositiveNumber('poll-interval', read('poll-interval') || '10', 'seconds') * 1000,
+    comment: parseBoolean('comment', read('comment') || 'true'),
+    commentKey,
+    githubToken,
+    reportItems: parseCount('report-items', read('report-items') || '20'),
+    showItemContent: parseBoolean('show-item-content', read('show-item-content') || 'true'),
+    workspace,
+  };
+}
+
+/**
+ * The same for every try of one step in one workflow attempt, different for every other step, job,
+ * attempt or gate. Outside GitHub Actions there is nothing to recognise a retry by, so it is random.
+ */
+function makeAttemptToken(git: GitContext, evalId: string, commentKey: string): string {
+  if (!git.runId || !git.repository) return randomUUID();
+  const identity = [git.repository, git.runId, git.runAttempt, git.job, git.stepId, evalId, commentKey].join('\n');
+  return createHash('sha256').update(identity).digest('hex').slice(0, 32);
+}
+
+export function readEvalId(read: InputReader = readInput): string {
+  const evalId = read('eval-id').trim();
+  if (!evalId) throw new InputError('eval-id', 'required: the id of the eval to run (eval_…).');
+  if (/[\s/?#]/.test(evalId)) throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
+  return evalId;
+}
+
+/** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
+export function readEndpointSettings(read: InputReader = readInput, env: NodeJS.ProcessEnv = process.env): EndpointSettings {
+  const apiKey = read('api-key').trim() || env.OPENAI_API_KEY?.trim() || '';
+  // Masked first, so no later error or debug line can print it.
+  if (apiKey) core.setSecret(apiKey);
+  if (!apiKey) {
+    throw new InputError('api-key', 'no key for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable.');
+  }
+  const baseUrlInput = read('base-url').trim();
+  const baseURL = baseUrlInput
+    ? parseBaseUrl('base-url', baseUrlInput)
+    : parseBaseUrl('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
+  return {
+    baseURL,
+    apiKey,
+    organization: read('organization').trim() || null,
+    project: read('project').trim() || null,
+  };
+}

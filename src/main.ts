@@ -1,0 +1,236 @@
+import * as core from '@actions/core';
+import type { GateResult, GateStatus } from './analysis/gate-result.js';
+import { analyseRun } from './analysis/analyse-run.js';
+import { ItemTally } from './analysis/item-tally.js';
+import { EvalsApiError } from './evals/api-errors.js';
+import { cancelRun } from './evals/cancel-run.js';
+import { createEvalsClient, type EvalsClient } from './evals/client.js';
+import { collectOutputItems } from './evals/collect-items.js';
+import { describeEval } from './evals/describe-eval.js';
+import { expectedItemCount } from './evals/expected-items.js';
+import { isTerminalStatus } from './evals/records.js';
+import type { RunSnapshot } from './evals/run-types.js';
+import { startRun } from './evals/start-run.js';
+import { waitForTerminalRun } from './evals/wait-for-run.js';
+import { commentMarker } from './github/comment-marker.js';
+import { type GitContext, readGitContext } from './github/context.js';
+import { describeCommentFailure, PullRequestComments } from './github/pull-request-comments.js';
+import { InputError } from './input-error.js';
+import { readSettings, type Settings } from './inputs.js';
+import { redactSecrets } from './redact.js';
+import { renderComment, renderSummary } from './report/markdown.js';
+import { progressLine } from './report/progress-line.js';
+import { writeJobSummary } from './report/write-summary.js';
+import { resultsDocument, writeResultsFile } from './report/write-results-file.js';
+import { STATE } from './state.js';
+import { onTermination } from './termination.js';
+
+/** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
+const CANCEL_ON_SIGNAL_MS = 5000;
+const CANCEL_AFTER_TIMEOUT_MS = 30_000;
+const PROGRESS_EVERY_MS = 60_000;
+
+/** The action's main step: the one place that wires the modules together and decides the exit status. */
+export async function run(): Promise<void> {
+  const git = readGitContext();
+  let settings: Settings;
+  try {
+    settings = readSettings(git);
+  } catch (error) {
+    core.setFailed(error instanceof InputError ? error.message : `Could not read the inputs: ${String(error)}`);
+    return;
+  }
+  const secrets = [settings.endpoint.apiKey, settings.githubToken];
+  const client = createEvalsClient(settings.endpoint);
+  const gate = new Gate(client, settings, git);
+  const uninstall = onTermination((signal) => gate.abandon(signal));
+  try {
+    const { result, evalName } = await gate.run();
+    await publish(result, evalName, settings, git, secrets);
+    if (result.verdict.result === 'fail') core.setFailed(redactSecrets(failureMessage(result), secrets));
+    else core.info(`Gate passed: ${result.verdict.reasons.join(' ')}`);
+  } catch (error) {
+    // On SIGINT/SIGTERM the termination handler cancels, reports and exits; nothing to add here.
+    if (gate.abandoned) return;
+    await gate.cancelIfActive('the gate stopped on an error');
+    const message = error instanceof EvalsApiError || error instanceof InputError ? error.message : String(error);
+    core.setFailed(redactSecrets(message, secrets));
+  } finally {
+    uninstall();
+  }
+}
+
+/** One gate's run on the Evals API, from start to result, remembering enough to cancel it at any point. */
+class Gate {
+  private readonly client: EvalsClient;
+  private readonly settings: Settings;
+  private readonly git: GitContext;
+  private readonly controller = new AbortController();
+  private runId: string | null = null;
+  private finished = false;
+
+  constructor(client: EvalsClient, settings: Settings, git: GitContext) {
+    this.client = client;
+    this.settings = settings;
+    this.git = git;
+  }
+
+  get abandoned(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  async run(): Promise<{ result: GateResult; evalName: string }> {
+    const { settings, client } = this;
+    const signal = this.controller.signal;
+    const baseURL = settings.endpoint.baseURL;
+    core.saveState(STATE.attemptToken, settings.attemptToken);
+
+    const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
+    const started = Date.now();
+    const created = await startRun(client, {
+      evalId: settings.evalId,
+      name: settings.runName,
+      dataSource: settings.dataSource,
+      metadata: settings.metadata,
+      attemptToken: settings.attemptToken,
+      baseURL,
+      signal,
+      log: (line) => core.warning(line),
+    });
+    this.runId = created.id;
+    core.saveState(STATE.runId, created.id);
+    core.setOutput('run-id', created.id);
+    if (created.reportUrl) core.setOutput('report-url', created.reportUrl);
+    core.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
+    if (created.reportUrl) core.info(`Report: ${created.reportUrl}`);
+
+    const expected = expectedItemCount(settings.dataSource);
+    let lastLine = '';
+    let lastLogged = 0;
+    const outcome = await waitForTerminalRun(client, {
+      evalId: settings.evalId,
+      runId: created.id,
+      baseURL,
+      timeoutMs: settings.timeoutMs,
+      pollIntervalMs: settings.pollIntervalMs,
+      signal,
+      onRetry: (message) => core.warning(message),
+      onProgress: (snapshot, elapsed) => {
+        const line = progressLine(snapshot, elapsed, expected);
+        const now = Date.now();
+        // A line per change, and a heartbeat while nothing changes.
+        if (line.replace(/ · [^·]*$/, '') !== lastLine || now - lastLogged >= PROGRESS_EVERY_MS) {
+          core.info(line);
+          lastLine = line.replace(/ · [^·]*$/, '');
+          lastLogged = now;
+        }
+      },
+    });
+
+    let status: GateStatus;
+    let final: RunSnapshot;
+    if (outcome.timedOut) {
+      status = 'timeout';
+      final = outcome.run ?? created;
+      core.warning(`Run ${created.id} did not finish within ${settings.timeoutMs / 60_000} minutes; cancelling it.`);
+      await this.cancelIfActive('the timeout passed', CANCEL_AFTER_TIMEOUT_MS);
+    } else {
+      final = outcome.run;
+      status = final.status as GateStatus;
+      this.markFinished();
+      core.info(`Run ${created.id} ended: ${final.status}.`);
+    }
+
+    let tally: ItemTally | null = null;
+    if (status === 'completed') {
+      tally = new ItemTally();
+      const items = tally;
+      const stats = await collectOutputItems(
+        client,
+        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: (m) => core.warning(m) },
+        (record) => items.add(record),
+      );
+      core.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
+    }
+    const result = analyseRun({
+      evalId: settings.evalId,
+      run: final,
+      status,
+      tally,
+      threshold: settings.threshold,
+      criteriaThresholds: settings.criteriaThresholds,
+      timeoutMs: settings.timeoutMs,
+      durationMs: Date.now() - started,
+      workflowRunUrl: this.git.workflowRunUrl,
+    });
+    return { result, evalName: evalInfo.name };
+  }
+
+  /** Cancels the run if it may still be running. Never throws: it is called on the way out. */
+  async cancelIfActive(why: string, timeoutMs = CANCEL_ON_SIGNAL_MS): Promise<void> {
+    if (!this.runId || this.finished) return;
+    const runId = this.runId;
+    try {
+      const outcome = await cancelRun(this.client, { evalId: this.settings.evalId, runId, baseURL: this.settings.endpoint.baseURL, timeoutMs });
+      this.markFinished();
+      core.info(outcome === 'canceled' ? `Cancelled run ${runId} (${why}).` : `Run ${runId} had already finished.`);
+    } catch (error) {
+      core.warning(`Could not cancel run ${runId} (${why}): ${error instanceof Error ? error.message : String(error)} The post step will try again.`);
+    }
+  }
+
+  /** The workflow was cancelled: stop every request, cancel the run, report, and let the process exit. */
+  async abandon(signal: NodeJS.Signals): Promise<void> {
+    this.controller.abort(new Error(`received ${signal}`));
+    core.warning(`Received ${signal}: the workflow is being cancelled.`);
+    await this.cancelIfActive(`received ${signal}`);
+    core.setFailed(`Cancelled by ${signal}${this.runId ? `; run ${this.runId} was asked to stop` : ''}.`);
+  }
+
+  private markFinished(): void {
+    this.finished = true;
+    core.saveState(STATE.finished, 'true');
+  }
+}
+
+async function publish(result: GateResult, evalName: string, settings: Settings, git: GitContext, secrets: string[]): Promise<void> {
+  const redact = (text: string) => redactSecrets(text, secrets);
+  const resultsFile = await writeResultsFile(redact(JSON.stringify(resultsDocument(result), null, 2)), result.run.id);
+  core.setOutput('status', result.status);
+  core.setOutput('score', String(result.score));
+  core.setOutput('total', String(result.counts.total));
+  core.setOutput('passed', String(result.counts.passed));
+  core.setOutput('failed', String(result.counts.failed));
+  core.setOutput('errored', String(result.counts.errored));
+  core.setOutput('result', result.verdict.result);
+  core.setOutput('results-file', resultsFile);
+  if (result.countsNote) core.warning(result.countsNote);
+
+  const title = `evals-gate · ${evalName}`;
+  const summary = renderSummary(result, { title, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
+  await writeJobSummary(redact(summary));
+
+  if (!settings.comment) return;
+  if (!git.isPullRequest || git.prNumber === null) {
+    core.info(`No pull request in this ${git.eventName || 'run'} event: no comment written (the report is in the job summary).`);
+    return;
+  }
+  if (!git.owner || !git.repo || !settings.githubToken) {
+    core.warning('No github-token or repository: the PR comment was skipped. The report is in the job summary.');
+    return;
+  }
+  const marker = commentMarker(settings.commentKey);
+  const body = renderComment(result, { marker, title, maxItems: settings.reportItems, showItemContent: settings.showItemContent });
+  try {
+    const comments = new PullRequestComments({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
+    const written = await comments.upsert(git.prNumber, marker, redact(body));
+    core.setOutput('comment-url', written.url);
+    core.info(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
+  } catch (error) {
+    core.warning(redact(describeCommentFailure(error, { isFork: git.isFork, prNumber: git.prNumber })));
+  }
+}
+
+function failureMessage(result: GateResult): string {
+  return `Gate failed: ${result.verdict.reasons.join(' ')}`;
+}

@@ -1,0 +1,46 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GateResult } from '../analysis/gate-result.js';
+
+export const RESULTS_FILE_VERSION = 1;
+
+/** The machine-readable result: the run, counts, per-criterion rates, failing items, verdict and reasons. */
+export function resultsDocument(result: GateResult): unknown {
+  return {
+    version: RESULTS_FILE_VERSION,
+    eval_id: result.evalId,
+    run: {
+      id: result.run.id,
+      name: result.run.name,
+      status: result.run.status,
+      model: result.run.model,
+      report_url: result.run.reportUrl,
+      created_at: result.run.createdAt,
+      error: result.run.error,
+      metadata: result.run.metadata,
+      result_counts: result.run.resultCounts,
+      usage: result.run.usage,
+    },
+    status: result.status,
+    counts: result.counts,
+    score: result.score,
+    threshold: result.threshold,
+    criteria: result.criteria,
+    failing_items: result.failingItems,
+    failing_items_omitted: result.failingItemsOmitted,
+    counts_note: result.countsNote,
+    verdict: result.verdict,
+    duration_ms: result.durationMs,
+    links: result.links,
+  };
+}
+
+/** Writes the document into the runner's temp folder (or the OS's) and returns its path. */
+export async function writeResultsFile(json: string, runId: string, dir = process.env.RUNNER_TEMP || tmpdir()): Promise<string> {
+  const folder = join(dir, 'evals-gate');
+  await mkdir(folder, { recursive: true });
+  const path = join(folder, `${runId.replace(/[^\w.-]/g, '_') || 'run'}.json`);
+  await writeFile(path, json, 'utf8');
+  return path;
+}

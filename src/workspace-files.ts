@@ -1,0 +1,32 @@
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { InputError } from './input-error.js';
+
+/**
+ * Resolves a path from an input against the workspace and reads it as text. Paths that leave the
+ * workspace are refused: a pull request controls these inputs' files, and must not be able to make the
+ * action send, say, a runner credential file to the Evals API.
+ */
+export function readWorkspaceFile(input: string, workspace: string, path: string, from = workspace): { path: string; text: string } {
+  const full = resolve(from, path);
+  const rel = relative(resolve(workspace), full);
+  if (rel.startsWith('..') || isAbsolute(rel)) {
+    throw new InputError(input, `${path} is outside the workspace (${workspace}).`);
+  }
+  let size: number;
+  try {
+    const stat = statSync(full);
+    if (!stat.isFile()) throw new InputError(input, `${rel} is not a file.`);
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(input, `cannot read ${rel}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+  }
+  if (size > MAX_FILE_BYTES) {
+    throw new InputError(input, `${rel} is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted.`);
+  }
+  return { path: full, text: readFileSync(full, 'utf8') };
+}
+
+// Inline file_content travels in one request body; far larger files belong in the API's file store.
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
