@@ -1,0 +1,485 @@
+// A loopback fake of the parts of GitHub's REST and GraphQL API that the action uses, with GitHub's
+// status codes, error bodies, pagination (`Link` headers) and limits. Used by the integration tests,
+// the end-to-end tests (the bundled action with GITHUB_API_URL pointing here) and the offline demo.
+// State lives in memory; routes are a table, so later endpoints (tracking issues) are one entry each.
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeIdentity {
+  /** The login REST shows, e.g. `github-actions[bot]`. */
+  login: string;
+  /** false: a fork PR's read-only token; every write answers 403. */
+  canWrite: boolean;
+  type?: 'User' | 'Bot';
+  /** What GraphQL's `viewer { login }` answers; defaults to `login`. */
+  viewerLogin?: string;
+  /** Repositories (`owner/repo`) the token can see; others answer 404. Default: all. */
+  repos?: string[];
+}
+
+export interface FakeUser {
+  login: string;
+  id: number;
+  type: 'User' | 'Bot';
+}
+
+export interface FakeComment {
+  id: number;
+  node_id: string;
+  url: string;
+  html_url: string;
+  issue_url: string;
+  body: string;
+  user: FakeUser;
+  created_at: string;
+  updated_at: string;
+  author_association: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string, e.g. `/repos/o/r/issues/1/comments`. */
+  path: string;
+  query: Record<string, string>;
+  /** The token sent, or null. */
+  token: string | null;
+  /** The parsed JSON body, or the raw text when it is not JSON, or null. */
+  body: unknown;
+  /** The status the fake answered. */
+  status: number;
+}
+
+export interface FakeFault {
+  /** Answer with this status (and `body`, default GitHub's message for it) instead of handling the request. */
+  status?: number;
+  body?: unknown;
+  /** Wait this long before answering (or before handling the request normally when `status` is unset). */
+  delayMs?: number;
+  /** Only requests matching this take the fault; others pass through untouched. */
+  method?: string;
+  path?: string | RegExp;
+}
+
+export interface SeedComment {
+  owner: string;
+  repo: string;
+  issue: number;
+  body: string;
+  login: string;
+  type?: 'User' | 'Bot';
+}
+
+export interface FakeGitHubOptions {
+  /** Tokens the fake accepts. Default: `{ [FAKE_GITHUB_TOKEN]: FAKE_GITHUB_IDENTITY }`. */
+  tokens?: Record<string, FakeIdentity>;
+  /** Largest page the fake serves, whatever `per_page` asks (GitHub's is 100). */
+  perPage?: number;
+  /** Base of `html_url` links. Default `https://github.com`. */
+  serverUrl?: string;
+}
+
+export interface FakeGitHub {
+  /** The API base URL, e.g. `http://127.0.0.1:40123`: use it as GITHUB_API_URL. */
+  url: string;
+  /** Every request, in order of arrival. */
+  requests: RecordedRequest[];
+  /** The comments on an issue or pull request, oldest first (copies). */
+  comments(owner: string, repo: string, issue: number): FakeComment[];
+  /** Adds a comment as anybody, e.g. another user quoting the gate's marker. */
+  seedComment(comment: SeedComment): FakeComment;
+  /** The next `count` matching requests take `fault`. Faults queue up in order. */
+  failNext(count: number, fault: FakeFault): void;
+  close(): Promise<void>;
+}
+
+/** An installation token as the runner's GITHUB_TOKEN: the shape ghs_ + 36 characters. */
+export const FAKE_GITHUB_TOKEN = 'ghs_FakeGitHubToken0000000000000000000';
+/** GITHUB_TOKEN's identity; GraphQL names the bot without its `[bot]` suffix. */
+export const FAKE_GITHUB_IDENTITY: FakeIdentity = {
+  login: 'github-actions[bot]',
+  viewerLogin: 'github-actions',
+  type: 'Bot',
+  canWrite: true,
+};
+
+const DOCS = 'https://docs.github.com/rest';
+const MAX_COMMENT_LENGTH = 65_536;
+
+const STATUS_MESSAGES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Bad credentials',
+  403: 'Forbidden',
+  404: 'Not Found',
+  422: 'Validation Failed',
+  429: 'API rate limit exceeded',
+  500: 'Server Error',
+  502: 'Server Error',
+  503: 'Service Unavailable',
+};
+
+class HttpError extends Error {
+  readonly status: number;
+  readonly body: unknown;
+
+  constructor(status: number, body: unknown) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+interface RouteRequest {
+  method: string;
+  url: URL;
+  /** The API base, as the client reached it (for links in answers). */
+  base: string;
+  params: string[];
+  identity: FakeIdentity;
+  body: unknown;
+}
+
+interface RouteAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  /** Writes need `canWrite`. */
+  write?: boolean;
+  /** The first captured group is `owner`, the second `repo`: the token must be able to see it. */
+  repoScoped?: boolean;
+  handle(request: RouteRequest): RouteAnswer;
+}
+
+export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  const tokens = options.tokens ?? { [FAKE_GITHUB_TOKEN]: FAKE_GITHUB_IDENTITY };
+  const maxPerPage = Math.max(1, Math.min(options.perPage ?? 100, 100));
+  const serverUrl = (options.serverUrl ?? 'https://github.com').replace(/\/+$/, '');
+
+  const requests: RecordedRequest[] = [];
+  const faults: { remaining: number; fault: FakeFault }[] = [];
+  const commentsByIssue = new Map<string, FakeComment[]>();
+  const users = new Map<string, FakeUser>();
+  let nextCommentId = 1_000_001;
+  let lastTimestamp = 0;
+  let url = '';
+
+  const issueKey = (owner: string, repo: string, issue: number) =>
+    `${owner.toLowerCase()}/${repo.toLowerCase()}#${issue}`;
+
+  const userFor = (login: string, type: 'User' | 'Bot' = login.endsWith('[bot]') ? 'Bot' : 'User'): FakeUser => {
+    let user = users.get(login.toLowerCase());
+    if (!user) {
+      user = { login, id: 100 + users.size, type };
+      users.set(login.toLowerCase(), user);
+    }
+    return { ...user };
+  };
+
+  // Strictly increasing, so that comments made within one millisecond still sort by time.
+  const now = (): string => {
+    lastTimestamp = Math.max(Date.now(), lastTimestamp + 1000);
+    return new Date(lastTimestamp).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  };
+
+  const addComment = (owner: string, repo: string, issue: number, body: string, user: FakeUser): FakeComment => {
+    const id = nextCommentId++;
+    const timestamp = now();
+    const comment: FakeComment = {
+      id,
+      node_id: `IC_fake${id}`,
+      url: `${url}/repos/${owner}/${repo}/issues/comments/${id}`,
+      html_url: `${serverUrl}/${owner}/${repo}/pull/${issue}#issuecomment-${id}`,
+      issue_url: `${url}/repos/${owner}/${repo}/issues/${issue}`,
+      body,
+      user,
+      created_at: timestamp,
+      updated_at: timestamp,
+      author_association: user.type === 'Bot' ? 'NONE' : 'MEMBER',
+    };
+    const key = issueKey(owner, repo, issue);
+    commentsByIssue.set(key, [...(commentsByIssue.get(key) ?? []), comment]);
+    return comment;
+  };
+
+  const findComment = (owner: string, repo: string, id: number): FakeComment | undefined => {
+    const prefix = `${owner.toLowerCase()}/${repo.toLowerCase()}#`;
+    for (const [key, list] of commentsByIssue) {
+      if (!key.startsWith(prefix)) continue;
+      const found = list.find((comment) => comment.id === id);
+      if (found) return found;
+    }
+    return undefined;
+  };
+
+  const routes: Route[] = [
+    {
+      method: 'POST',
+      pattern: /^\/graphql$/,
+      handle({ identity, body }) {
+        const query = isRecord(body) && typeof body['query'] === 'string' ? body['query'] : '';
+        if (/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query)) {
+          return { status: 200, body: { data: { viewer: { login: identity.viewerLogin ?? identity.login } } } };
+        }
+        return {
+          status: 200,
+          body: { errors: [{ message: 'The fake GitHub API answers only `query { viewer { login } }`.' }] },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/,
+      repoScoped: true,
+      handle({ url: requestUrl, base, params: [owner = '', repo = '', issue = ''] }) {
+        const all = commentsByIssue.get(issueKey(owner, repo, Number(issue))) ?? [];
+        const requested = positiveInt(requestUrl.searchParams.get('per_page')) ?? 30;
+        const pageSize = Math.min(requested, maxPerPage);
+        const page = positiveInt(requestUrl.searchParams.get('page')) ?? 1;
+        const lastPage = Math.max(1, Math.ceil(all.length / pageSize));
+        const link = (n: number) => {
+          const target = new URL(`${base}${requestUrl.pathname}`);
+          target.searchParams.set('per_page', String(requested));
+          target.searchParams.set('page', String(n));
+          return `<${target.href}>`;
+        };
+        const links: string[] = [];
+        if (page > 1) links.push(`${link(page - 1)}; rel="prev"`);
+        if (page < lastPage) links.push(`${link(page + 1)}; rel="next"`, `${link(lastPage)}; rel="last"`);
+        if (page > 1) links.push(`${link(1)}; rel="first"`);
+        return {
+          status: 200,
+          body: all.slice((page - 1) * pageSize, page * pageSize),
+          headers: links.length > 0 ? { link: links.join(', ') } : undefined,
+        };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/,
+      repoScoped: true,
+      write: true,
+      handle({ identity, body, params: [owner = '', repo = '', issue = ''] }) {
+        const text = validCommentBody(body, 'create-an-issue-comment');
+        return { status: 201, body: addComment(owner, repo, Number(issue), text, userFor(identity.login, identity.type)) };
+      },
+    },
+    {
+      method: 'PATCH',
+      pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/,
+      repoScoped: true,
+      write: true,
+      handle({ body, params: [owner = '', repo = '', id = ''] }) {
+        // GitHub lets a token edit any comment it has the rights to, not only its own; so does the fake.
+        const comment = findComment(owner, repo, Number(id));
+        if (!comment) throw notFound('update-an-issue-comment');
+        comment.body = validCommentBody(body, 'update-an-issue-comment');
+        comment.updated_at = now();
+        return { status: 200, body: comment };
+      },
+    },
+  ];
+
+  const route = (request: RouteRequest & { path: string }): RouteAnswer => {
+    for (const candidate of routes) {
+      const match = candidate.method === request.method ? candidate.pattern.exec(request.path) : null;
+      if (!match) continue;
+      const params = match.slice(1).map((part) => decodeURIComponent(part ?? ''));
+      if (candidate.repoScoped) {
+        const fullName = `${params[0]}/${params[1]}`.toLowerCase();
+        const visible = request.identity.repos?.some((name) => name.toLowerCase() === fullName) ?? true;
+        if (!visible) throw notFound();
+      }
+      if (candidate.write && !request.identity.canWrite) {
+        throw new HttpError(403, {
+          message: 'Resource not accessible by integration',
+          documentation_url: `${DOCS}/issues/comments`,
+          status: '403',
+        });
+      }
+      return candidate.handle({ ...request, params });
+    }
+    throw notFound();
+  };
+
+  const takeFault = (method: string, path: string): FakeFault | null => {
+    const entry = faults.find(
+      ({ fault }) =>
+        (fault.method === undefined || fault.method.toUpperCase() === method) &&
+        (fault.path === undefined ||
+          (typeof fault.path === 'string' ? fault.path === path : fault.path.test(path))),
+    );
+    if (!entry) return null;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) faults.splice(faults.indexOf(entry), 1);
+    return entry.fault;
+  };
+
+  const timers = new Set<NodeJS.Timeout>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const base = `http://${req.headers.host ?? '127.0.0.1'}`;
+    const requestUrl = new URL(req.url ?? '/', base);
+    const raw = await readBody(req);
+    const body = parseBody(raw);
+    const token = tokenOf(req.headers.authorization);
+    const record: RecordedRequest = {
+      method,
+      path: requestUrl.pathname,
+      query: Object.fromEntries(requestUrl.searchParams),
+      token,
+      body,
+      status: 0,
+    };
+    requests.push(record);
+
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      if (res.destroyed) return;
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-github-media-type': 'github.v3; format=json',
+        ...headers,
+      });
+      res.end(JSON.stringify(payload));
+    };
+
+    const fault = takeFault(method, requestUrl.pathname);
+    if (fault?.delayMs) await sleep(fault.delayMs);
+    if (fault?.status !== undefined) {
+      send(fault.status, fault.body ?? { message: STATUS_MESSAGES[fault.status] ?? 'Error', documentation_url: DOCS });
+      return;
+    }
+
+    const identity = token === null ? undefined : tokens[token];
+    if (!identity) {
+      send(401, {
+        message: token === null ? 'Requires authentication' : 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '401',
+      });
+      return;
+    }
+
+    try {
+      const answer = route({ method, url: requestUrl, path: requestUrl.pathname, base, params: [], identity, body });
+      send(answer.status, answer.body, answer.headers);
+    } catch (error) {
+      if (error instanceof HttpError) send(error.status, error.body);
+      else send(500, { message: `fake GitHub API: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(String(error));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    requests,
+    comments(owner, repo, issue) {
+      return (commentsByIssue.get(issueKey(owner, repo, issue)) ?? []).map((comment) => ({
+        ...comment,
+        user: { ...comment.user },
+      }));
+    },
+    seedComment({ owner, repo, issue, body, login, type }) {
+      const comment = addComment(owner, repo, issue, body, userFor(login, type));
+      return { ...comment, user: { ...comment.user } };
+    },
+    failNext(count, fault) {
+      if (count > 0) faults.push({ remaining: count, fault });
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+function validCommentBody(body: unknown, docsAnchor: string): string {
+  const text = isRecord(body) ? body['body'] : undefined;
+  if (typeof text !== 'string') {
+    throw new HttpError(422, {
+      message: 'Invalid request.\n\n"body" wasn\'t supplied.',
+      documentation_url: `${DOCS}/issues/comments#${docsAnchor}`,
+      status: '422',
+    });
+  }
+  // GitHub counts characters (code points), not UTF-16 units.
+  if ([...text].length > MAX_COMMENT_LENGTH) {
+    throw new HttpError(422, {
+      message: 'Validation Failed',
+      errors: [
+        {
+          resource: 'IssueComment',
+          code: 'custom',
+          field: 'body',
+          message: `body is too long (maximum is ${MAX_COMMENT_LENGTH} characters)`,
+        },
+      ],
+      documentation_url: `${DOCS}/issues/comments#${docsAnchor}`,
+      status: '422',
+    });
+  }
+  return text;
+}
+
+function notFound(docsAnchor?: string): HttpError {
+  return new HttpError(404, {
+    message: 'Not Found',
+    documentation_url: docsAnchor ? `${DOCS}/issues/comments#${docsAnchor}` : DOCS,
+    status: '404',
+  });
+}
+
+function tokenOf(header: string | undefined): string | null {
+  const match = header === undefined ? null : /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(raw: string): unknown {
+  if (raw === '') return null;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+function positiveInt(text: string | null): number | null {
+  const value = text === null ? NaN : Number(text);
+  return Number.isSafeInteger(value) && value > 0 ? value : null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
