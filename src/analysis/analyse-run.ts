@@ -24,6 +24,8 @@ export function analyseRun(input: AnalysisInput): GateResult {
   const counts: ResultCounts = tally ? { ...tally.counts } : { ...run.resultCounts };
   const score = counts.total > 0 ? counts.passed / counts.total : 0;
   const { criteria, unknownCriteria } = criterionRates(run, tally, input.criteriaThresholds);
+  // A run that never completed has no criteria to match; its real failure is reason enough.
+  const judged = input.status === 'completed' && counts.total > 0;
   return {
     evalId: input.evalId,
     run,
@@ -42,7 +44,7 @@ export function analyseRun(input: AnalysisInput): GateResult {
       score,
       threshold: input.threshold,
       criteria,
-      unknownCriteria,
+      unknownCriteria: judged ? unknownCriteria : [],
       timeoutMs: input.timeoutMs,
     }),
     durationMs: input.durationMs,

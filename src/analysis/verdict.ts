@@ -1,6 +1,6 @@
 import type { ResultCounts } from '../evals/run-types.js';
 import type { CriterionRate, GateStatus, Verdict } from './gate-result.js';
-import { percent } from './rates.js';
+import { distinctPercents, percent } from './rates.js';
 
 export interface VerdictInput {
   status: GateStatus;
@@ -55,7 +55,8 @@ export function decideVerdict(input: VerdictInput): Verdict {
 
   const passing = [`Score ${percent(input.score)} meets the threshold ${percent(input.threshold)}.`];
   const checked = input.criteria.filter((criterion) => criterion.min !== null).length;
-  if (checked > 0) passing.push(`All ${checked} criteria with a minimum meet it.`);
+  if (checked === 1) passing.push('The criterion with a minimum meets it.');
+  if (checked > 1) passing.push(`All ${checked} criteria with a minimum meet theirs.`);
   return { result: 'pass', reasons: passing };
 }
 
@@ -66,14 +67,4 @@ function describeRunError(error: { code: string; message: string }): string {
 function formatMinutes(ms: number): string {
   const minutes = ms / 60_000;
   return `${Number.isInteger(minutes) ? minutes : minutes.toFixed(2)} min`;
-}
-
-/** Two rates as percentages with just enough decimals to tell them apart (89.99% vs 90.0%, not 90.0% vs 90.0%). */
-function distinctPercents(a: number, b: number): [string, string] {
-  for (let decimals = 1; decimals <= 4; decimals++) {
-    const left = `${(a * 100).toFixed(decimals)}%`;
-    const right = `${(b * 100).toFixed(decimals)}%`;
-    if (left !== right) return [left, right];
-  }
-  return [`${a * 100}%`, `${b * 100}%`];
 }
