@@ -6,22 +6,25 @@ import { InputError } from './input-error.js';
 export function parseRate(input: string, raw: string): number {
   const text = raw.trim();
   const percent = text.endsWith('%');
-  const number = Number(percent ? text.slice(0, -1).trim() : text);
-  if (!text || !Number.isFinite(number)) {
-    throw new InputError(input, `expected a number from 0 to 1 or a percentage such as 90%, got ${JSON.stringify(raw)}.`);
+  const digits = percent ? text.slice(0, -1).trim() : text;
+  // `99.9%` must be exactly 0.999: shifting the exponent avoids 99.9 / 100 = 0.9990000000000001.
+  const rate = digits ? Number(percent ? `${digits}e-2` : digits) : NaN;
+  if (!Number.isFinite(rate)) {
+    throw new InputError(input, `expected a number from 0 to 1 or a percentage such as 90%, got ${JSON.stringify(text)}.`);
   }
-  const rate = percent ? number / 100 : number;
   if (rate < 0 || rate > 1) {
-    throw new InputError(input, `${JSON.stringify(raw)} is outside 0–1 (0%–100%).`);
+    throw new InputError(input, `${JSON.stringify(text)} is outside 0–1 (0%–100%).`);
   }
   return rate;
 }
 
-export function parsePositiveNumber(input: string, raw: string, unit: string): number {
-  const number = Number(raw.trim());
-  if (!raw.trim() || !Number.isFinite(number) || number <= 0) {
-    throw new InputError(input, `expected a positive number of ${unit}, got ${JSON.stringify(raw)}.`);
+export function parsePositiveNumber(input: string, raw: string, unit: string, max: number): number {
+  const text = raw.trim();
+  const number = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new InputError(input, `expected a positive number of ${unit}, got ${JSON.stringify(text)}.`);
   }
+  if (number > max) throw new InputError(input, `${text} ${unit} is more than the ${max} allowed.`);
   return number;
 }
 
@@ -61,7 +64,11 @@ export function parseCriteriaThresholds(input: string, raw: string): CriterionTh
     if (!name) throw new InputError(input, `line ${number} should be "NAME: RATE", got ${JSON.stringify(text)}.`);
     if (seen.has(name)) throw new InputError(input, `criterion "${name}" is listed twice.`);
     seen.add(name);
-    return { name, min: parseRate(input, text.slice(colon + 1)) };
+    try {
+      return { name, min: parseRate(input, text.slice(colon + 1)) };
+    } catch (error) {
+      throw error instanceof InputError ? new InputError(input, `line ${number} ("${name}"): ${error.problem}`) : error;
+    }
   });
 }
 
@@ -83,7 +90,7 @@ export function parseMetadata(input: string, raw: string): Record<string, string
     if (value.length > METADATA_MAX_VALUE_CHARS) {
       throw new InputError(input, `the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
     }
-    if (key in metadata) throw new InputError(input, `key "${key}" is set twice.`);
+    if (Object.hasOwn(metadata, key)) throw new InputError(input, `key "${key}" is set twice.`);
     metadata[key] = value;
   }
   return metadata;

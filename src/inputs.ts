@@ -58,6 +58,18 @@ export function readSettings(git: GitContext, read: InputReader = readInput, env
   const evalId = readEvalId(read);
   const endpoint = readEndpointSettings(read, env);
 
+  // Cheap checks first, so a typo is reported before any file is read.
+  const threshold = parseRate('threshold', read('threshold') || '1');
+  const criteriaThresholds = parseCriteriaThresholds('criteria-thresholds', read('criteria-thresholds'));
+  const timeoutMs = parsePositiveNumber('timeout-minutes', read('timeout-minutes') || '60', 'minutes', 7 * 24 * 60) * 60_000;
+  const pollIntervalMs = parsePositiveNumber('poll-interval', read('poll-interval') || '10', 'seconds', 3600) * 1000;
+  const comment = parseBoolean('comment', read('comment') || 'true');
+  const reportItems = parseCount('report-items', read('report-items') || '20');
+  const showItemContent = parseBoolean('show-item-content', read('show-item-content') || 'true');
+  const commentKey = read('comment-key').trim() || evalId;
+  const attemptToken = makeAttemptToken(git, evalId, commentKey);
+  const metadata = buildRunMetadata(git, commentKey, attemptToken, parseMetadata('metadata', read('metadata')));
+
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const dataSource = buildDataSource({
     dataSource: read('data-source'),
@@ -66,10 +78,6 @@ export function readSettings(git: GitContext, read: InputReader = readInput, env
     workspace,
   });
 
-  const commentKey = read('comment-key').trim() || evalId;
-  const attemptToken = makeAttemptToken(git, evalId, commentKey);
-  const metadata = buildRunMetadata(git, commentKey, attemptToken, parseMetadata('metadata', read('metadata')));
-
   return {
     evalId,
     endpoint,
@@ -77,15 +85,15 @@ export function readSettings(git: GitContext, read: InputReader = readInput, env
     runName: read('run-name').trim() || defaultRunName(git),
     metadata,
     attemptToken,
-    threshold: parseRate('threshold', read('threshold') || '1'),
-    criteriaThresholds: parseCriteriaThresholds('criteria-thresholds', read('criteria-thresholds')),
-    timeoutMs: parsePositiveNumber('timeout-minutes', read('timeout-minutes') || '60', 'minutes') * 60_000,
-    pollIntervalMs: parsePositiveNumber('poll-interval', read('poll-interval') || '10', 'seconds') * 1000,
-    comment: parseBoolean('comment', read('comment') || 'true'),
+    threshold,
+    criteriaThresholds,
+    timeoutMs,
+    pollIntervalMs,
+    comment,
     commentKey,
     githubToken,
-    reportItems: parseCount('report-items', read('report-items') || '20'),
-    showItemContent: parseBoolean('show-item-content', read('show-item-content') || 'true'),
+    reportItems,
+    showItemContent,
     workspace,
   };
 }

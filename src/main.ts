@@ -8,7 +8,6 @@ import { createEvalsClient, type EvalsClient } from './evals/client.js';
 import { collectOutputItems } from './evals/collect-items.js';
 import { describeEval } from './evals/describe-eval.js';
 import { expectedItemCount } from './evals/expected-items.js';
-import { isTerminalStatus } from './evals/records.js';
 import type { RunSnapshot } from './evals/run-types.js';
 import { startRun } from './evals/start-run.js';
 import { waitForTerminalRun } from './evals/wait-for-run.js';

@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { InputError } from './input-error.js';
 
 /**
@@ -10,11 +10,13 @@ import { InputError } from './input-error.js';
 export function readWorkspaceFile(input: string, workspace: string, path: string, from = workspace): { path: string; text: string } {
   const full = resolve(from, path);
   const rel = relative(resolve(workspace), full);
-  if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new InputError(input, `${path} is outside the workspace (${workspace}).`);
-  }
+  if (isOutside(rel)) throw new InputError(input, `${path} is outside the workspace (${workspace}).`);
   let size: number;
   try {
+    // A committed symlink could point anywhere: the file it leads to must be in the workspace too.
+    if (isOutside(relative(realpathSync(workspace), realpathSync(full)))) {
+      throw new InputError(input, `${rel} leads outside the workspace (${workspace}) through a symbolic link.`);
+    }
     const stat = statSync(full);
     if (!stat.isFile()) throw new InputError(input, `${rel} is not a file.`);
     size = stat.size;
@@ -26,6 +28,10 @@ export function readWorkspaceFile(input: string, workspace: string, path: string
     throw new InputError(input, `${rel} is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted.`);
   }
   return { path: full, text: readFileSync(full, 'utf8') };
+}
+
+function isOutside(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
 }
 
 // Inline file_content travels in one request body; far larger files belong in the API's file store.

@@ -108,7 +108,8 @@ const OUTPUT_FIELDS = ['output', 'output_text', 'response', 'completion'];
 
 function pickText(source: Loose, fields: string[]): string | null {
   for (const field of fields) {
-    if (field in source) return textOf(source[field]);
+    const text = textOf(source[field]);
+    if (text !== null) return text;
   }
   return null;
 }
@@ -138,7 +139,10 @@ function textOf(value: unknown): string | null {
 
 function cut(text: string | null): string | null {
   if (text === null) return null;
-  return text.length > ITEM_TEXT_MAX_CHARS ? `${text.slice(0, ITEM_TEXT_MAX_CHARS - 1)}…` : text;
+  if (text.length <= ITEM_TEXT_MAX_CHARS) return text;
+  // Never end on the first half of a surrogate pair (an emoji cut in two).
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(ITEM_TEXT_MAX_CHARS - 2)) ? ITEM_TEXT_MAX_CHARS - 2 : ITEM_TEXT_MAX_CHARS - 1;
+  return `${text.slice(0, end)}…`;
 }
 
 function asObject(value: unknown): Loose {

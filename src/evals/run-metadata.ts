@@ -41,7 +41,7 @@ export function buildRunMetadata(
     if (value) metadata[key] = value.slice(0, METADATA_MAX_VALUE_CHARS);
   }
   for (const [key, value] of Object.entries(user)) {
-    if (key in ours) throw new InputError('metadata', `key "${key}" is written by the action itself; choose another name.`);
+    if (Object.hasOwn(ours, key)) throw new InputError('metadata', `key "${key}" is written by the action itself; choose another name.`);
     metadata[key] = value;
   }
   const count = Object.keys(metadata).length;

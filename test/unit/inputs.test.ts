@@ -1,0 +1,369 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import type { GitContext } from '../../src/github/context.ts';
+import { defaultRunName } from '../../src/github/context.ts';
+import { InputError } from '../../src/input-error.ts';
+import { DEFAULT_BASE_URL, type InputReader, readSettings } from '../../src/inputs.ts';
+
+// Every declared input with its action.yml default, as the runner sets them. Read leniently, so that a
+// YAML error in action.yml fails its own test below rather than every test of this file.
+const actionDocument = parseDocument(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8'));
+const actionYml = actionDocument.toJS() as { inputs: Record<string, { description?: unknown; default?: unknown }> };
+const DEFAULTS: Record<string, string> = Object.fromEntries(
+  Object.entries(actionYml.inputs).map(([name, spec]) => [name, spec.default === undefined || spec.default === null ? '' : String(spec.default)]),
+);
+
+const workspace = mkdtempSync(join(tmpdir(), 'inputs-test-'));
+afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+mkdirSync(join(workspace, 'evals'));
+writeFileSync(join(workspace, 'evals', 'items.jsonl'), '{"item":{"input":"2+2","expected":"4"}}\n');
+writeFileSync(join(workspace, 'evals', 'bad.jsonl'), '{"item":\n');
+
+const ENV: NodeJS.ProcessEnv = { GITHUB_WORKSPACE: workspace };
+
+/** The inputs a minimal working workflow sets. */
+const BASE: Record<string, string> = {
+  'eval-id': 'eval_123',
+  'api-key': 'sk-test-0123456789',
+  'data-file': 'evals/items.jsonl',
+};
+
+/** An input reader over action.yml's defaults; reading or setting an undeclared input is a test failure. */
+function reader(values: Record<string, string>): InputReader {
+  for (const name of Object.keys(values)) {
+    if (!(name in DEFAULTS)) throw new Error(`test sets undeclared input "${name}"`);
+  }
+  const all: Record<string, string> = { ...DEFAULTS, ...values };
+  return (name) => {
+    const value = all[name];
+    if (value === undefined) throw new Error(`readSettings reads undeclared input "${name}"`);
+    return value;
+  };
+}
+
+const HEAD_SHA = '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b';
+
+const PR_GIT: GitContext = {
+  eventName: 'pull_request',
+  owner: 'acme',
+  repo: 'widgets',
+  repository: 'acme/widgets',
+  sha: HEAD_SHA,
+  shortSha: '1a2b3c4',
+  ref: 'refs/pull/12/merge',
+  refName: '12/merge',
+  branch: 'feature/x',
+  baseBranch: 'main',
+  prNumber: 12,
+  isPullRequest: true,
+  isFork: false,
+  runId: '9876543210',
+  runAttempt: 1,
+  job: 'gate',
+  stepId: '__acme_evals-gate',
+  workflow: 'CI',
+  actor: 'octocat',
+  serverUrl: 'https://github.com',
+  apiUrl: 'https://api.github.com',
+  workflowRunUrl: 'https://github.com/acme/widgets/actions/runs/9876543210',
+};
+
+const PUSH_GIT: GitContext = {
+  ...PR_GIT,
+  eventName: 'push',
+  ref: 'refs/heads/main',
+  refName: 'main',
+  branch: 'main',
+  baseBranch: null,
+  prNumber: null,
+  isPullRequest: false,
+};
+
+const LOCAL_GIT: GitContext = {
+  eventName: null,
+  owner: null,
+  repo: null,
+  repository: null,
+  sha: null,
+  shortSha: null,
+  ref: null,
+  refName: null,
+  branch: null,
+  baseBranch: null,
+  prNumber: null,
+  isPullRequest: false,
+  isFork: false,
+  runId: null,
+  runAttempt: 1,
+  job: null,
+  stepId: null,
+  workflow: null,
+  actor: null,
+  serverUrl: 'https://github.com',
+  apiUrl: 'https://api.github.com',
+  workflowRunUrl: null,
+};
+
+function settings(values: Record<string, string> = {}, git: GitContext = PR_GIT, env: NodeJS.ProcessEnv = ENV) {
+  return readSettings(git, reader({ ...BASE, ...values }), env);
+}
+
+/** Expects readSettings to throw an InputError for `input`; returns its message. */
+function inputError(input: string, values: Record<string, string>, git: GitContext = PR_GIT, env: NodeJS.ProcessEnv = ENV): string {
+  let caught: unknown;
+  try {
+    settings(values, git, env);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(InputError);
+  expect((caught as InputError).input).toBe(input);
+  expect((caught as InputError).message.startsWith(`Input "${input}": `)).toBe(true);
+  return (caught as InputError).message;
+}
+
+describe('readSettings with action.yml defaults', () => {
+  it('reads a well-formed action.yml (the runner refuses to load a malformed one)', () => {
+    expect(actionDocument.errors.map((error) => error.message.split('\n')[0])).toEqual([]);
+    for (const [name, spec] of Object.entries(actionYml.inputs)) {
+      expect(typeof spec.description, `description of ${name}`).toBe('string');
+    }
+  });
+
+  it('builds the whole Settings from the minimal inputs', () => {
+    const s = settings();
+    expect(s).toMatchObject({
+      evalId: 'eval_123',
+      endpoint: { baseURL: DEFAULT_BASE_URL, apiKey: 'sk-test-0123456789', organization: null, project: null },
+      dataSource: {
+        type: 'jsonl',
+        source: { type: 'file_content', content: [{ item: { input: '2+2', expected: '4' } }] },
+      },
+      runName: 'PR #12 · 1a2b3c4',
+      threshold: 1,
+      criteriaThresholds: [],
+      timeoutMs: 60 * 60_000,
+      pollIntervalMs: 10_000,
+      comment: true,
+      commentKey: 'eval_123',
+      githubToken: DEFAULTS['github-token'],
+      reportItems: 20,
+      showItemContent: true,
+      workspace,
+    });
+  });
+
+  it('reads the optional inputs', () => {
+    const s = settings({
+      organization: ' org-1 ',
+      project: 'proj_1',
+      threshold: '90%',
+      'criteria-thresholds': 'Exact match: 0.8',
+      'timeout-minutes': '0.5',
+      'poll-interval': '2',
+      comment: 'false',
+      'report-items': '5',
+      'show-item-content': 'false',
+      'run-name': '  nightly  ',
+    });
+    expect(s.endpoint.organization).toBe('org-1');
+    expect(s.endpoint.project).toBe('proj_1');
+    expect(s.threshold).toBe(0.9);
+    expect(s.criteriaThresholds).toEqual([{ name: 'Exact match', min: 0.8 }]);
+    expect(s.timeoutMs).toBe(30_000);
+    expect(s.pollIntervalMs).toBe(2000);
+    expect(s.comment).toBe(false);
+    expect(s.reportItems).toBe(5);
+    expect(s.showItemContent).toBe(false);
+    expect(s.runName).toBe('nightly');
+  });
+});
+
+describe('eval-id', () => {
+  it('is required', () => {
+    expect(inputError('eval-id', { 'eval-id': '' })).toContain('required');
+    inputError('eval-id', { 'eval-id': '   ' });
+  });
+
+  it('refuses something that is not an id', () => {
+    expect(inputError('eval-id', { 'eval-id': 'eval_1/runs' })).toContain('eval_1/runs');
+    inputError('eval-id', { 'eval-id': 'eval 1' });
+  });
+});
+
+describe('endpoint', () => {
+  it('falls back to OPENAI_API_KEY when api-key is empty', () => {
+    const s = settings({ 'api-key': '' }, PR_GIT, { ...ENV, OPENAI_API_KEY: ' sk-from-env ' });
+    expect(s.endpoint.apiKey).toBe('sk-from-env');
+  });
+
+  it('prefers api-key over OPENAI_API_KEY', () => {
+    const s = settings({ 'api-key': 'sk-input-1234' }, PR_GIT, { ...ENV, OPENAI_API_KEY: 'sk-from-env' });
+    expect(s.endpoint.apiKey).toBe('sk-input-1234');
+  });
+
+  it('fails without any key, naming both ways to give one', () => {
+    const message = inputError('api-key', { 'api-key': '' }, PR_GIT, { ...ENV, OPENAI_API_KEY: '  ' });
+    expect(message).toContain('OPENAI_API_KEY');
+  });
+
+  it('uses base-url, then OPENAI_BASE_URL, then OpenAI', () => {
+    const azure = 'https://res.openai.azure.com/openai/v1';
+    expect(settings({ 'base-url': `${azure}/` }).endpoint.baseURL).toBe(azure);
+    expect(settings({}, PR_GIT, { ...ENV, OPENAI_BASE_URL: `${azure}/` }).endpoint.baseURL).toBe(azure);
+    expect(settings({ 'base-url': 'http://127.0.0.1:9/v1' }, PR_GIT, { ...ENV, OPENAI_BASE_URL: azure }).endpoint.baseURL).toBe(
+      'http://127.0.0.1:9/v1',
+    );
+    expect(settings({}, PR_GIT, ENV).endpoint.baseURL).toBe(DEFAULT_BASE_URL);
+  });
+
+  it('says a bad URL came from OPENAI_BASE_URL', () => {
+    let caught: unknown;
+    try {
+      settings({}, PR_GIT, { ...ENV, OPENAI_BASE_URL: 'ftp://x.test' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    expect((caught as Error).message).toContain('OPENAI_BASE_URL');
+  });
+
+  it('refuses a bad base-url', () => {
+    expect(inputError('base-url', { 'base-url': 'api.openai.com/v1' })).toContain('api.openai.com/v1');
+  });
+});
+
+describe('threshold', () => {
+  it.each(['abc', '1.5'])('names the input and the value %j', (raw) => {
+    expect(inputError('threshold', { threshold: raw })).toContain(JSON.stringify(raw));
+  });
+});
+
+describe('comment-key and run-name', () => {
+  it('comment-key defaults to the eval id', () => {
+    expect(settings({ 'comment-key': '' }).commentKey).toBe('eval_123');
+    expect(settings({ 'comment-key': ' matrix-a ' }).commentKey).toBe('matrix-a');
+  });
+
+  it('run-name defaults to defaultRunName of the git context', () => {
+    expect(settings({}, PR_GIT).runName).toBe(defaultRunName(PR_GIT));
+    expect(settings({}, PUSH_GIT).runName).toBe(defaultRunName(PUSH_GIT));
+    expect(settings({}, PUSH_GIT).runName).toBe('main · 1a2b3c4');
+    expect(settings({}, LOCAL_GIT).runName).toBe('local run');
+  });
+});
+
+describe('metadata', () => {
+  it('merges the user keys with the keys the action writes', () => {
+    const s = settings({ metadata: 'team=evals\nmodel_family=gpt' });
+    expect(s.metadata).toEqual({
+      created_by: 'evals-gate',
+      repository: 'acme/widgets',
+      branch: 'feature/x',
+      sha: HEAD_SHA,
+      pr: '12',
+      event: 'pull_request',
+      workflow_run: '9876543210/1',
+      gate_key: 'eval_123',
+      gate_attempt: s.attemptToken,
+      team: 'evals',
+      model_family: 'gpt',
+    });
+  });
+
+  it('leaves out the git keys it does not know', () => {
+    const s = settings({}, LOCAL_GIT);
+    expect(s.metadata).toEqual({ created_by: 'evals-gate', gate_key: 'eval_123', gate_attempt: s.attemptToken });
+  });
+
+  it('takes the user keys up to 16 in all', () => {
+    const seven = Array.from({ length: 7 }, (_, i) => `k${i}=v`).join('\n');
+    expect(Object.keys(settings({ metadata: seven }).metadata)).toHaveLength(16);
+  });
+
+  it('refuses a 17th key, saying how many are left for the user', () => {
+    const eight = Array.from({ length: 8 }, (_, i) => `k${i}=v`).join('\n');
+    const message = inputError('metadata', { metadata: eight });
+    expect(message).toContain('8 keys given');
+    expect(message).toContain('the action writes 9');
+    expect(message).toContain('at most 7');
+  });
+
+  it('leaves more room when the action writes fewer keys', () => {
+    const fourteen = Array.from({ length: 14 }, (_, i) => `k${i}=v`).join('\n');
+    expect(inputError('metadata', { metadata: fourteen }, LOCAL_GIT)).toContain('at most 13');
+  });
+
+  it('refuses a user key the action writes itself', () => {
+    expect(inputError('metadata', { metadata: 'branch=mine' })).toContain('"branch"');
+    // Also when the action has no value for it on this event.
+    expect(inputError('metadata', { metadata: 'pr=7' }, PUSH_GIT)).toContain('"pr"');
+  });
+
+  it('accepts an ordinary key that happens to be an Object.prototype member', () => {
+    expect(settings({ metadata: 'toString=yes' }).metadata['toString']).toBe('yes');
+  });
+});
+
+describe('attemptToken', () => {
+  it('is the same for the same git context and inputs', () => {
+    const token = settings().attemptToken;
+    expect(token).toMatch(/^[0-9a-f]{32}$/);
+    expect(settings().attemptToken).toBe(token);
+  });
+
+  it('differs by run attempt, step, job, run and comment key', () => {
+    const token = settings().attemptToken;
+    const others = [
+      settings({}, { ...PR_GIT, runAttempt: 2 }).attemptToken,
+      settings({}, { ...PR_GIT, stepId: 'gate2' }).attemptToken,
+      settings({}, { ...PR_GIT, job: 'other' }).attemptToken,
+      settings({}, { ...PR_GIT, runId: '1' }).attemptToken,
+      settings({ 'comment-key': 'matrix-b' }).attemptToken,
+      settings({ 'eval-id': 'eval_456' }).attemptToken,
+    ];
+    expect(new Set([token, ...others]).size).toBe(others.length + 1);
+  });
+
+  it('is random without a GitHub run', () => {
+    const a = settings({}, LOCAL_GIT).attemptToken;
+    const b = settings({}, LOCAL_GIT).attemptToken;
+    expect(a).not.toBe(b);
+    expect(settings({}, { ...PR_GIT, runId: null }).attemptToken).not.toBe(settings({}, { ...PR_GIT, runId: null }).attemptToken);
+  });
+});
+
+describe('data-source and data-file', () => {
+  it('needs one of them', () => {
+    expect(inputError('data-source', { 'data-file': '' })).toContain('data-file');
+  });
+
+  it('resolves files against GITHUB_WORKSPACE', () => {
+    writeFileSync(join(workspace, 'evals', 'ds.json'), JSON.stringify({ type: 'completions', source: { type: 'file_id', id: 'file-1' } }));
+    const s = settings({ 'data-file': '', 'data-source': 'evals/ds.json', model: 'gpt-4o-mini' });
+    expect(s.dataSource).toEqual({ type: 'completions', source: { type: 'file_id', id: 'file-1' }, model: 'gpt-4o-mini' });
+  });
+
+  it('names a missing data-source file', () => {
+    expect(inputError('data-source', { 'data-file': '', 'data-source': 'evals/missing.json' })).toContain('evals/missing.json');
+  });
+
+  it('names a missing data-file', () => {
+    expect(inputError('data-file', { 'data-file': 'evals/missing.jsonl' })).toContain('evals/missing.jsonl');
+  });
+
+  it('refuses a data-file outside the workspace', () => {
+    expect(inputError('data-file', { 'data-file': '../outside.jsonl' })).toContain('outside the workspace');
+  });
+
+  it('reports a malformed data-file line', () => {
+    expect(inputError('data-file', { 'data-file': 'evals/bad.jsonl' })).toContain('line 1');
+  });
+
+  it('refuses a model on a jsonl data source', () => {
+    inputError('model', { model: 'gpt-4o-mini' });
+  });
+});
