@@ -1,0 +1,61 @@
+// The offline quick start: runs the bundled action (dist/index.js) exactly as the GitHub runner would, on
+// a pull_request event, against the loopback Evals API emulator serving a small sample eval
+// (examples/demo/) and a loopback GitHub API. Prints the log, the outputs, the job summary and the PR
+// comment the action wrote. Nothing leaves this machine.
+//
+//   npm run demo                  # the sample eval, threshold 75%
+//   npm run demo -- --threshold 90%   # the same run, failing the gate
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEvalsApi } from '../test/fakes/evals-api.ts';
+import { FAKE_GITHUB_TOKEN, startGitHubApi } from '../test/fakes/github-api.ts';
+import { REPO_ROOT, RunnerJob } from '../test/harness/runner.ts';
+
+const { values } = parseArgs({ options: { threshold: { type: 'string', default: '75%' } } });
+
+const definition = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/demo/eval.json'), 'utf8'));
+const evals = await startEvalsApi({ evals: [definition], progress: { queuedPolls: 1, inProgressPolls: 2 } });
+const github = await startGitHubApi();
+const [evalId] = evals.evalIds();
+
+const repo = { full_name: 'octo-org/octo-repo' };
+const job = new RunnerJob({
+  workspace: REPO_ROOT,
+  eventName: 'pull_request',
+  payload: {
+    number: 7,
+    pull_request: { number: 7, head: { sha: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432', ref: 'improve-answers', repo }, base: { ref: 'main', repo } },
+  },
+  inputs: {
+    'eval-id': evalId ?? '',
+    'api-key': evals.apiKey,
+    'base-url': evals.url,
+    'data-file': 'examples/demo/data.jsonl',
+    threshold: values.threshold ?? '75%',
+    'criteria-thresholds': 'Mentions the key term: 80%',
+    'poll-interval': '0.2',
+    'github-token': FAKE_GITHUB_TOKEN,
+  },
+  env: { GITHUB_API_URL: github.url, GITHUB_REF: 'refs/pull/7/merge', GITHUB_REF_NAME: '7/merge', GITHUB_HEAD_REF: 'improve-answers', GITHUB_BASE_REF: 'main' },
+});
+
+const rule = (title: string) => console.log(`\n\x1b[1m━━━ ${title} ${'━'.repeat(Math.max(0, 70 - title.length))}\x1b[0m`);
+try {
+  const main = await job.runMain();
+  rule('action log (main step)');
+  process.stdout.write(main.stdout.replace(/^::add-mask::.*\n/gm, ''));
+  const post = await job.runPost();
+  rule('action log (post step)');
+  process.stdout.write(post.stdout || '(nothing to do: the run had finished)\n');
+  rule('outputs');
+  for (const [name, value] of Object.entries(main.outputs)) console.log(`${name} = ${value}`);
+  rule('job summary (GITHUB_STEP_SUMMARY)');
+  console.log(main.summary);
+  rule('PR #7 comment (as posted to the GitHub API)');
+  console.log(github.comments('octo-org', 'octo-repo', 7).at(-1)?.body ?? '(no comment was written)');
+  rule(`exit code ${main.exitCode}: the gate ${main.exitCode === 0 ? 'passed' : 'failed'}`);
+} finally {
+  await evals.close();
+  await github.close();
+}
