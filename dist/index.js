@@ -29316,17 +29316,17 @@ function describeApiError(error, context) {
 function explain(status, subject, where) {
     switch (status) {
         case 401:
-            return `${where} refused the API key`;
+            return `${capitalize(where)} refused the API key`;
         case 403:
             return `The API key may not access ${subject} at ${where}`;
         case 404:
             return `${capitalize(subject)} was not found at ${where}`;
         case 429:
-            return `${where} kept answering "too many requests" after retries`;
+            return `${capitalize(where)} answered "too many requests"`;
         default:
             if (status >= 500)
-                return `${where} failed with a server error after retries`;
-            return `${where} rejected the request about ${subject}`;
+                return `${capitalize(where)} failed with a server error`;
+            return `${capitalize(where)} rejected the request about ${subject}`;
     }
 }
 function serverMessage(error) {
@@ -29361,21 +29361,24 @@ function capitalize(text) {
  */
 async function cancelRun(client, request) {
     const context = { doing: `cancelling run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL };
-    const options = { timeout: request.timeoutMs, maxRetries: 1 };
+    const deadline = Date.now() + request.timeoutMs;
+    const signal = AbortSignal.timeout(request.timeoutMs);
+    // Each call gets only the time that is left; the signal ends everything at the deadline.
+    const options = () => ({ signal, maxRetries: 1, timeout: Math.max(1, deadline - Date.now()) });
     try {
-        const run = await client.evals.runs.cancel(request.runId, { eval_id: request.evalId }, options);
+        const run = await client.evals.runs.cancel(request.runId, { eval_id: request.evalId }, options());
         return outcomeOf(run);
     }
     catch (error) {
         if (!(error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].NotFoundError */ .Ay.NotFoundError || (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError && error.status === 405))) {
             if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError && (error.status === 400 || error.status === 409)) {
-                return (await alreadyFinished(client, request, options)) ? 'already-finished' : Promise.reject((0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context));
+                return (await alreadyFinished(client, request, options())) ? 'already-finished' : Promise.reject((0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context));
             }
             throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context);
         }
     }
     try {
-        const run = await client.post(`/evals/${encodeURIComponent(request.evalId)}/runs/${encodeURIComponent(request.runId)}`, options);
+        const run = await client.post(`/evals/${encodeURIComponent(request.evalId)}/runs/${encodeURIComponent(request.runId)}`, options());
         return outcomeOf(run);
     }
     catch (error) {
@@ -30621,7 +30624,7 @@ async function withTransientRetry(load, context, options) {
             if (options.signal?.aborted || !(0,api_errors/* isTransient */.dg)(error) || attempt >= PAGE_ATTEMPTS)
                 throw (0,api_errors/* describeApiError */.gg)(error, context);
             const wait = (0,api_errors/* retryAfterMs */.Vs)(error) ?? 1000 * 2 ** (attempt - 1);
-            options.onRetry?.(`${(0,api_errors/* describeApiError */.gg)(error, context).message} Trying again in ${Math.round(wait / 1000)}s.`);
+            options.onRetry?.(`${(0,api_errors/* describeApiError */.gg)(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
             await (0,abortable_sleep/* sleep */.y)(Math.min(wait, 60_000), options.signal);
         }
     }
@@ -30677,7 +30680,9 @@ async function waitForTerminalRun(client, options) {
         if (remaining <= 0)
             return { timedOut: true, run: last };
         try {
-            const raw = await client.evals.runs.retrieve(options.runId, { eval_id: options.evalId }, { signal: options.signal, timeout: Math.max(1000, Math.min(evals_client/* REQUEST_TIMEOUT_MS */.j, remaining)) });
+            const raw = await client.evals.runs.retrieve(options.runId, { eval_id: options.evalId }, 
+            // This loop retries transient failures itself, within the deadline; the SDK's retries would overrun it.
+            { signal: options.signal, timeout: Math.max(1000, Math.min(evals_client/* REQUEST_TIMEOUT_MS */.j, remaining)), maxRetries: 0 });
             last = (0,records/* toRunSnapshot */.ty)(raw);
             options.onProgress?.(last, now() - started);
             if ((0,records/* isTerminalStatus */.TQ)(last.status))
@@ -36771,7 +36776,8 @@ class Gate {
         this.controller.abort(new Error(`received ${signal}`));
         core/* warning */.$e(`Received ${signal}: the workflow is being cancelled.`);
         await this.cancelIfActive(`received ${signal}`);
-        core/* setFailed */.C1(`Cancelled by ${signal}${this.runId ? `; run ${this.runId} was asked to stop` : ''}.`);
+        const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : `; run ${this.runId} may still be running (the post step will cancel it)`;
+        core/* setFailed */.C1(`Cancelled by ${signal}${run}.`);
     }
     markFinished() {
         this.finished = true;

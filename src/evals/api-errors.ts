@@ -73,16 +73,16 @@ export function describeApiError(error: unknown, context: ErrorContext): EvalsAp
 function explain(status: number, subject: string, where: string): string {
   switch (status) {
     case 401:
-      return `${where} refused the API key`;
+      return `${capitalize(where)} refused the API key`;
     case 403:
       return `The API key may not access ${subject} at ${where}`;
     case 404:
       return `${capitalize(subject)} was not found at ${where}`;
     case 429:
-      return `${where} kept answering "too many requests" after retries`;
+      return `${capitalize(where)} answered "too many requests"`;
     default:
-      if (status >= 500) return `${where} failed with a server error after retries`;
-      return `${where} rejected the request about ${subject}`;
+      if (status >= 500) return `${capitalize(where)} failed with a server error`;
+      return `${capitalize(where)} rejected the request about ${subject}`;
   }
 }
 

@@ -84,7 +84,7 @@ async function withTransientRetry<T>(
     } catch (error) {
       if (options.signal?.aborted || !isTransient(error) || attempt >= PAGE_ATTEMPTS) throw describeApiError(error, context);
       const wait = retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1);
-      options.onRetry?.(`${describeApiError(error, context).message} Trying again in ${Math.round(wait / 1000)}s.`);
+      options.onRetry?.(`${describeApiError(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
       await sleep(Math.min(wait, 60_000), options.signal);
     }
   }

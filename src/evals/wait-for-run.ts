@@ -47,7 +47,8 @@ export async function waitForTerminalRun(client: EvalsClient, options: WaitOptio
       const raw = await client.evals.runs.retrieve(
         options.runId,
         { eval_id: options.evalId },
-        { signal: options.signal, timeout: Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, remaining)) },
+        // This loop retries transient failures itself, within the deadline; the SDK's retries would overrun it.
+        { signal: options.signal, timeout: Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, remaining)), maxRetries: 0 },
       );
       last = toRunSnapshot(raw);
       options.onProgress?.(last, now() - started);
