@@ -183,7 +183,8 @@ class Gate {
     this.controller.abort(new Error(`received ${signal}`));
     core.warning(`Received ${signal}: the workflow is being cancelled.`);
     await this.cancelIfActive(`received ${signal}`);
-    core.setFailed(`Cancelled by ${signal}${this.runId ? `; run ${this.runId} was asked to stop` : ''}.`);
+    const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : `; run ${this.runId} may still be running (the post step will cancel it)`;
+    core.setFailed(`Cancelled by ${signal}${run}.`);
   }
 
   private markFinished(): void {

@@ -1,0 +1,519 @@
+// End-to-end tests of the bundle (dist/index.js) run the way the GitHub runner runs it, against the
+// loopback Evals API and GitHub API fakes: the main flows, the reports, bad inputs, API errors and secrets.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEvalsApi, type FakeEvalDefinition, type FakeEvalsApi, type FakeEvalsOptions, type JsonlRow } from '../fakes/evals-api.ts';
+import { FAKE_GITHUB_TOKEN, startGitHubApi, type FakeGitHub, type FakeGitHubOptions } from '../fakes/github-api.ts';
+import { RunnerJob, type StepResult } from '../harness/runner.ts';
+
+const OWNER = 'octo-org';
+const REPO = 'octo-repo';
+const PR = 7;
+const HEAD_SHA = '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432';
+const FORK_TOKEN = 'ghs_ForkReadOnlyToken00000000000000000';
+const MARKER_PREFIX = '<!-- evals-gate:comment key=';
+
+const SUPPORT_EVAL: FakeEvalDefinition = {
+  name: 'Support answers',
+  testing_criteria: [
+    { type: 'string_check', name: 'Exact answer', input: '{{sample.output_text}}', reference: '{{item.expected}}', operation: 'eq' },
+    { type: 'string_check', name: 'Mentions the key term', input: '{{sample.output_text}}', reference: '{{item.must_mention}}', operation: 'ilike' },
+  ],
+};
+
+/** `count` rows; those listed in `failing` get a wrong answer (failing both criteria), or the text given. */
+function rows(count: number, failing: Record<number, string> = {}): JsonlRow[] {
+  return Array.from({ length: count }, (_, i) => ({
+    item: { question: `Question number ${i}?`, expected: `Answer ${i} is right.`, must_mention: `Answer ${i}` },
+    sample: { output_text: failing[i] ?? `Answer ${i} is right.` },
+  }));
+}
+
+/** 10 rows, 8 passing: a score of 80%. */
+const EIGHT_OF_TEN = rows(10, { 3: 'I do not know.', 8: 'No idea.' });
+
+// ---- fakes, closed after every test ----------------------------------------------------------------
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+interface Fakes {
+  evals: FakeEvalsApi;
+  github: FakeGitHub;
+  evalId: string;
+}
+
+async function startFakes(
+  options: { eval?: Partial<FakeEvalDefinition>; evals?: FakeEvalsOptions; github?: FakeGitHubOptions } = {},
+): Promise<Fakes> {
+  const evals = await startEvalsApi({ progress: { queuedPolls: 1, inProgressPolls: 2 }, ...options.evals });
+  closers.push(() => evals.close());
+  const github = await startGitHubApi(options.github);
+  closers.push(() => github.close());
+  const evalId = evals.addEval({ ...SUPPORT_EVAL, ...options.eval });
+  return { evals, github, evalId };
+}
+
+type Event = 'pull_request' | 'fork_pull_request' | 'push' | 'schedule';
+
+interface JobOptions {
+  event?: Event;
+  inputs?: Record<string, string>;
+  env?: Record<string, string>;
+  /** Written to data.jsonl in the workspace (the default `data-file`). */
+  data?: JsonlRow[];
+  /** Raw data.jsonl text instead of `data`. */
+  dataText?: string;
+}
+
+function prPayload(fork: boolean) {
+  const base = { full_name: `${OWNER}/${REPO}` };
+  const head = fork ? { full_name: `forker/${REPO}`, fork: true } : base;
+  return {
+    number: PR,
+    pull_request: { number: PR, head: { sha: HEAD_SHA, ref: 'better-answers', repo: head }, base: { ref: 'main', repo: base } },
+    repository: base,
+  };
+}
+
+function makeJob(fakes: Fakes, options: JobOptions = {}): RunnerJob {
+  const event = options.event ?? 'pull_request';
+  const isPr = event === 'pull_request' || event === 'fork_pull_request';
+  const eventEnv: Record<string, string> = isPr
+    ? { GITHUB_REF: `refs/pull/${PR}/merge`, GITHUB_REF_NAME: `${PR}/merge`, GITHUB_HEAD_REF: 'better-answers', GITHUB_BASE_REF: 'main' }
+    : { GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' };
+  const job = new RunnerJob({
+    eventName: isPr ? 'pull_request' : event,
+    payload: isPr ? prPayload(event === 'fork_pull_request') : { ref: 'refs/heads/main', repository: { full_name: `${OWNER}/${REPO}` } },
+    inputs: {
+      'eval-id': fakes.evalId,
+      'api-key': fakes.evals.apiKey,
+      'base-url': fakes.evals.url,
+      'data-file': 'data.jsonl',
+      threshold: '75%',
+      'poll-interval': '0.05',
+      'github-token': event === 'fork_pull_request' ? FORK_TOKEN : FAKE_GITHUB_TOKEN,
+      ...options.inputs,
+    },
+    env: { GITHUB_API_URL: fakes.github.url, ...eventEnv, ...options.env },
+  });
+  const text = options.dataText ?? (options.data ?? EIGHT_OF_TEN).map((row) => JSON.stringify(row)).join('\n');
+  writeFileSync(join(job.workspace, 'data.jsonl'), `${text}\n`);
+  return job;
+}
+
+// ---- reading what a step did -----------------------------------------------------------------------
+
+function commandLines(stdout: string, command: 'error' | 'warning'): string[] {
+  return stdout.split('\n').filter((line) => line.startsWith(`::${command}`));
+}
+
+/** The `::error::` line(s) of a step, decoded from the runner's command escaping. */
+function errorText(result: StepResult): string {
+  return commandLines(result.stdout, 'error')
+    .map((line) => line.replace(/^::error[^:]*::/, '').replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'))
+    .join('\n');
+}
+
+function warningText(result: StepResult): string {
+  return commandLines(result.stdout, 'warning')
+    .map((line) => line.replace(/^::warning[^:]*::/, '').replace(/%0A/g, '\n').replace(/%25/g, '%'))
+    .join('\n');
+}
+
+function count(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
+
+function creates(evals: FakeEvalsApi, evalId: string) {
+  return evals.requests.filter((r) => r.method === 'POST' && r.path === `/v1/evals/${evalId}/runs`);
+}
+
+function comments(fakes: Fakes) {
+  return fakes.github.comments(OWNER, REPO, PR);
+}
+
+function expectFailedFast(result: StepResult, fakes: Fakes, input: string, detail?: RegExp): void {
+  expect(result.exitCode).toBe(1);
+  const message = errorText(result);
+  expect(message).toContain(`Input "${input}"`);
+  if (detail) expect(message).toMatch(detail);
+  expect(fakes.evals.runs()).toEqual([]);
+  expect(fakes.evals.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  expect(fakes.github.requests).toEqual([]);
+}
+
+// ---- the tests -------------------------------------------------------------------------------------
+
+describe('a pull_request run', () => {
+  it('passes: outputs, results file, summary, one sticky comment, one create, items read 100 at a time', async () => {
+    const fakes = await startFakes();
+    const job = makeJob(fakes, { inputs: { 'criteria-thresholds': 'Mentions the key term: 80%' } });
+    const result = await job.runMain();
+
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(commandLines(result.stdout, 'error')).toEqual([]);
+    const [run, ...others] = fakes.evals.runs();
+    expect(others).toEqual([]);
+    expect(run?.status).toBe('completed');
+    const runId = run?.id ?? '';
+
+    const out = result.outputs;
+    expect(out['run-id']).toBe(runId);
+    expect(out['report-url']).toMatch(new RegExp(`^https://.*${runId}`));
+    expect(out.status).toBe('completed');
+    expect(Number(out.score)).toBeCloseTo(0.8, 10);
+    expect([out.total, out.passed, out.failed, out.errored]).toEqual(['10', '8', '2', '0']);
+    expect(out.result).toBe('pass');
+    expect(out['comment-url']).toMatch(/^https:\/\/github\.com\/octo-org\/octo-repo\/pull\/7#issuecomment-\d+$/);
+
+    const resultsFile = out['results-file'] ?? '';
+    expect(resultsFile).not.toBe('');
+    const document = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    expect(document.verdict.result).toBe('pass');
+    expect(document.counts).toEqual({ total: 10, passed: 8, failed: 2, errored: 0 });
+    expect(document.run.id).toBe(runId);
+    expect(document.failing_items).toHaveLength(2);
+    expect(document.failing_items.map((item: { datasourceItemId: string | null }) => item.datasourceItemId).sort()).toEqual(['3', '8']);
+
+    // The summary starts with the verdict, then score against threshold.
+    const summaryLines = result.summary.split('\n').filter((line) => line.trim() !== '');
+    expect(summaryLines[0]).toMatch(/^### ✅ .*Support answers.*: passed$/);
+    expect(summaryLines[1]).toMatch(/80(\.0)?%.*8\/10.*threshold 75(\.0)?%/);
+    expect(result.summary).toContain('Mentions the key term');
+
+    // Exactly one comment, with the marker on its first line.
+    const written = comments(fakes);
+    expect(written).toHaveLength(1);
+    const body = written[0]?.body ?? '';
+    expect(body.split('\n')[0]).toBe(`${MARKER_PREFIX}${fakes.evalId} -->`);
+    expect(count(body, MARKER_PREFIX)).toBe(1);
+    expect(body).toMatch(/### ✅ .*: passed/);
+    expect(out['comment-url']).toBe(written[0]?.html_url);
+
+    // Evals API traffic: one create, output items in pages of 100.
+    expect(creates(fakes.evals, fakes.evalId)).toHaveLength(1);
+    const itemPages = fakes.evals.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/output_items'));
+    expect(itemPages.length).toBeGreaterThan(0);
+    for (const page of itemPages) expect(page.query.limit).toBe('100');
+
+    // The run carries the git context for later runs (baselines, history) to find it by.
+    expect(run?.metadata).toMatchObject({
+      repository: `${OWNER}/${REPO}`,
+      sha: HEAD_SHA,
+      pr: String(PR),
+      workflow_run: '4242/1',
+      gate_key: fakes.evalId,
+    });
+    expect(run?.name).toBe(`PR #${PR} · ${HEAD_SHA.slice(0, 7)}`);
+  });
+
+  it('updates its own comment in place on the next run of the same PR', async () => {
+    const fakes = await startFakes();
+    const first = await makeJob(fakes).runMain();
+    expect(first.exitCode, first.stdout).toBe(0);
+    const [original] = comments(fakes);
+    expect(original).toBeDefined();
+
+    const second = await makeJob(fakes, { env: { GITHUB_RUN_ATTEMPT: '2' }, data: rows(10, { 1: 'nope' }) }).runMain();
+    expect(second.exitCode, second.stdout).toBe(0);
+    expect(fakes.evals.runs()).toHaveLength(2);
+    expect(second.outputs['run-id']).not.toBe(first.outputs['run-id']);
+
+    const after = comments(fakes);
+    expect(after).toHaveLength(1);
+    expect(after[0]?.id).toBe(original?.id);
+    expect(after[0]?.body).not.toBe(original?.body);
+    expect(after[0]?.body).toContain(second.outputs['run-id']?.replace(/_/g, '\\_'));
+    expect(after[0]?.body).toMatch(/90(\.0)?%/);
+    expect(second.outputs['comment-url']).toBe(first.outputs['comment-url']);
+    expect(fakes.github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    expect(fakes.github.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'))).toHaveLength(1);
+  });
+});
+
+describe('a failing gate', () => {
+  it('below the threshold: exit 1, result=fail, the error states the score and the threshold', async () => {
+    const fakes = await startFakes();
+    const result = await makeJob(fakes, { inputs: { threshold: '90%' } }).runMain();
+
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.result).toBe('fail');
+    expect(result.outputs.status).toBe('completed');
+    expect(result.outputs.score).toBe('0.8');
+    const errors = commandLines(result.stdout, 'error');
+    expect(errors).toHaveLength(1);
+    expect(errorText(result)).toMatch(/Score 80(\.0)?% is below the threshold 90(\.0)?%/);
+    expect(result.summary.split('\n')[0]).toMatch(/^### ❌ .*: failed$/);
+    // A failing gate still reports on the PR.
+    expect(comments(fakes)).toHaveLength(1);
+    expect(comments(fakes)[0]?.body).toMatch(/### ❌/);
+  });
+
+  it('a criterion below its minimum: the reason names the criterion', async () => {
+    const fakes = await startFakes();
+    const result = await makeJob(fakes, { inputs: { threshold: '50%', 'criteria-thresholds': 'Mentions the key term: 95%' } }).runMain();
+
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.result).toBe('fail');
+    const message = errorText(result);
+    expect(message).toContain('Mentions the key term');
+    expect(message).toMatch(/80(\.0)?%/);
+    expect(message).toMatch(/95(\.0)?%/);
+    expect(message).not.toMatch(/Score .* below the threshold/);
+  });
+});
+
+describe('where the report goes', () => {
+  it('a fork PR (read-only token): warns about forks, still writes the summary, exit by verdict only', async () => {
+    const fakes = await startFakes({
+      github: { tokens: { [FORK_TOKEN]: { login: 'github-actions[bot]', viewerLogin: 'github-actions', type: 'Bot', canWrite: false } } },
+    });
+    const result = await makeJob(fakes, { event: 'fork_pull_request' }).runMain();
+
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(result.outputs.result).toBe('pass');
+    expect(warningText(result)).toMatch(/fork/i);
+    expect(warningText(result)).toContain(`PR #${PR}`);
+    expect(result.outputs['comment-url']).toBeUndefined();
+    expect(comments(fakes)).toEqual([]);
+    expect(fakes.github.requests.some((r) => r.method === 'POST' && r.path.endsWith('/comments') && r.status === 403)).toBe(true);
+    expect(result.summary).toMatch(/^### ✅ .*: passed$/m);
+  });
+
+  it.each(['push', 'schedule'] as const)('a %s run writes no comment but still the summary', async (event) => {
+    const fakes = await startFakes();
+    const result = await makeJob(fakes, { event }).runMain();
+
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(fakes.github.requests.filter((r) => r.method === 'POST' || r.method === 'PATCH')).toEqual([]);
+    expect(comments(fakes)).toEqual([]);
+    expect(result.outputs['comment-url']).toBeUndefined();
+    expect(result.summary.split('\n')[0]).toMatch(/^### ✅ .*: passed$/);
+    expect(result.stdout).toContain(`No pull request in this ${event} event`);
+    const [run] = fakes.evals.runs();
+    expect(run?.metadata.pr).toBeUndefined();
+    expect(run?.metadata.event).toBe(event);
+    expect(run?.name).toBe('main · 1a2b3c4');
+  });
+});
+
+describe('bad inputs fail fast, naming the input, before any run is made', () => {
+  it('threshold "abc"', async () => {
+    const fakes = await startFakes();
+    expectFailedFast(await makeJob(fakes, { inputs: { threshold: 'abc' } }).runMain(), fakes, 'threshold', /"abc"/);
+  });
+
+  it('threshold "1.5"', async () => {
+    const fakes = await startFakes();
+    expectFailedFast(await makeJob(fakes, { inputs: { threshold: '1.5' } }).runMain(), fakes, 'threshold', /"1\.5"/);
+  });
+
+  it('no eval-id', async () => {
+    const fakes = await startFakes();
+    expectFailedFast(await makeJob(fakes, { inputs: { 'eval-id': '' } }).runMain(), fakes, 'eval-id', /required/);
+  });
+
+  it('a data-file that does not exist', async () => {
+    const fakes = await startFakes();
+    expectFailedFast(await makeJob(fakes, { inputs: { 'data-file': 'missing.jsonl' } }).runMain(), fakes, 'data-file', /missing\.jsonl/);
+  });
+
+  it('malformed JSONL: the message gives the line number', async () => {
+    const fakes = await startFakes();
+    const good = JSON.stringify(EIGHT_OF_TEN[0]);
+    const result = await makeJob(fakes, { dataText: `${good}\n${good}\n{"item": {"question": "broken"\n${good}` }).runMain();
+    expectFailedFast(result, fakes, 'data-file', /^\s*line 3: not valid JSON/m);
+    expect(errorText(result)).not.toMatch(/^\s*line [124]:/m);
+  });
+
+  it('a data-source that is not valid YAML', async () => {
+    const fakes = await startFakes();
+    const result = await makeJob(fakes, { inputs: { 'data-source': 'type: jsonl\nsource: {type: file_content, content: [\n  oops: : ]' } }).runMain();
+    expectFailedFast(result, fakes, 'data-source', /not valid JSON\/YAML/);
+  });
+
+  it('15 metadata keys (the action writes its own too: more than 16 in all)', async () => {
+    const fakes = await startFakes();
+    const metadata = Array.from({ length: 15 }, (_, i) => `key${i}=value${i}`).join('\n');
+    expectFailedFast(await makeJob(fakes, { inputs: { metadata } }).runMain(), fakes, 'metadata', /16/);
+  });
+});
+
+describe('Evals API errors', () => {
+  it('a wrong api-key: the message says the key was refused', async () => {
+    const fakes = await startFakes();
+    const wrongKey = 'sk-wrong-0123456789abcdef0123456789';
+    const result = await makeJob(fakes, { inputs: { 'api-key': wrongKey } }).runMain();
+
+    expect(result.exitCode).toBe(1);
+    const message = errorText(result);
+    expect(message).toMatch(/refused the API key/);
+    expect(message).toContain('401');
+    expect(fakes.evals.runs()).toEqual([]);
+    const unmasked = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
+    expect(unmasked.join('\n')).not.toContain(wrongKey);
+  });
+
+  it('an unknown eval id: the 404 message names the eval', async () => {
+    const fakes = await startFakes();
+    const result = await makeJob(fakes, { inputs: { 'eval-id': 'eval_doesnotexist' } }).runMain();
+
+    expect(result.exitCode).toBe(1);
+    const message = errorText(result);
+    expect(message).toContain('eval_doesnotexist');
+    expect(message).toMatch(/not found/i);
+    expect(message).toContain('404');
+    expect(fakes.evals.runs()).toEqual([]);
+  });
+});
+
+describe('the API key never shows', () => {
+  function expectKeyAbsent(key: string, result: StepResult, job: RunnerJob, extra: Record<string, string> = {}): void {
+    const masks = result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'));
+    expect(masks).toContain(`::add-mask::${key}`);
+    const places: Record<string, string> = {
+      stdout: result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n'),
+      stderr: result.stderr,
+      summary: result.summary,
+      outputs: JSON.stringify(result.outputs),
+      state: job.read('state'),
+      ...extra,
+    };
+    for (const [place, text] of Object.entries(places)) expect(text.includes(key), `the key appears in ${place}`).toBe(false);
+  }
+
+  it('not in logs, summary, outputs, results file or PR comment, even when an item echoes it', async () => {
+    const fakes = await startFakes();
+    const key = fakes.evals.apiKey;
+    const data = rows(10, { 2: `My key is ${key}, use it.` });
+    const job = makeJob(fakes, { data });
+    const result = await job.runMain();
+
+    expect(result.exitCode, result.stdout).toBe(0);
+    const resultsFile = readFileSync(result.outputs['results-file'] ?? '', 'utf8');
+    const body = comments(fakes)[0]?.body ?? '';
+    expect(body).not.toBe('');
+    // The failing item is reported, with the key blanked out.
+    expect(body).toContain('My key is ***');
+    expectKeyAbsent(key, result, job, { 'results file': resultsFile, comment: body });
+  });
+
+  it('not even when the server quotes it in an error message', async () => {
+    const fakes = await startFakes();
+    const key = fakes.evals.apiKey;
+    fakes.evals.inject({
+      match: { method: 'POST', path: new RegExp(`/evals/${fakes.evalId}/runs$`) },
+      kind: {
+        status: 400,
+        body: { error: { message: `Invalid request from key ${key}: metadata rejected.`, type: 'invalid_request_error', param: 'metadata', code: null } },
+      },
+    });
+    const job = makeJob(fakes);
+    const result = await job.runMain();
+
+    expect(result.exitCode).toBe(1);
+    const message = errorText(result);
+    expect(message).toContain('400');
+    expect(message).toContain('Invalid request from key ***: metadata rejected.');
+    expectKeyAbsent(key, result, job);
+  });
+});
+
+describe('runs that end badly', () => {
+  it('a run that ends "failed": status=failed, exit 1, the error in the summary', async () => {
+    const fakes = await startFakes({ eval: { failWith: { code: 'grader_crashed', message: 'The grader crashed on item 4.' } } });
+    const result = await makeJob(fakes).runMain();
+
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.status).toBe('failed');
+    expect(result.outputs.result).toBe('fail');
+    expect(result.summary).toContain('The grader crashed on item 4.');
+    expect(result.summary.split('\n')[0]).toMatch(/^### ❌/);
+    expect(errorText(result)).toMatch(/status "failed".*grader_crashed/);
+    // Nothing is left to cancel.
+    expect(fakes.evals.runs()[0]?.cancelRequests).toBe(0);
+  });
+
+  it('a run canceled by someone else while the gate waits: status=canceled, exit 1', async () => {
+    const fakes = await startFakes({ eval: { progress: { never: true } } });
+    const step = makeJob(fakes).startMain();
+    await step.waitForOutput(/^in_progress/m);
+    const [run] = fakes.evals.runs();
+    const answer = await fetch(`${fakes.evals.url}/evals/${fakes.evalId}/runs/${run?.id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fakes.evals.apiKey}` },
+    });
+    expect(answer.status).toBe(200);
+    const result = await step.done;
+
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.status).toBe('canceled');
+    expect(result.outputs.result).toBe('fail');
+    expect(errorText(result)).toMatch(/canceled/);
+    expect(result.summary.split('\n')[0]).toMatch(/^### ❌/);
+    // The gate did not cancel it a second time.
+    expect(fakes.evals.run(run?.id ?? '')?.cancelRequests).toBe(1);
+  });
+
+  it('a run with zero items fails with the "no items" reason', async () => {
+    const fakes = await startFakes({ eval: { plan: { items: 0, failing: 0, errored: 0 } } });
+    const result = await makeJob(fakes, { inputs: { threshold: '0' } }).runMain();
+
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.status).toBe('completed');
+    expect(result.outputs.total).toBe('0');
+    expect(result.outputs.result).toBe('fail');
+    expect(errorText(result)).toMatch(/no items/i);
+    expect(result.summary).toMatch(/no items/i);
+  });
+});
+
+describe('item content in reports', () => {
+  it('show-item-content false: ids and verdicts only, no item text in the summary or the comment', async () => {
+    const fakes = await startFakes();
+    const data = rows(10, { 4: 'PLATYPUS-SECRET-ANSWER' });
+    const row = data[4];
+    if (row) row.item.question = 'ZEBRA-SECRET-QUESTION';
+    const result = await makeJob(fakes, { data, inputs: { 'show-item-content': 'false' } }).runMain();
+
+    expect(result.exitCode, result.stdout).toBe(0);
+    const body = comments(fakes)[0]?.body ?? '';
+    for (const [place, text] of [['summary', result.summary], ['comment', body]] as const) {
+      expect(text, place).toMatch(/outputitem/);
+      expect(text, place).toMatch(/Exact answer: ❌ fail/);
+      expect(text, place).not.toContain('PLATYPUS');
+      expect(text, place).not.toContain('ZEBRA');
+      expect(text, place).not.toContain('Answer 4 is right');
+    }
+  });
+
+  it('hostile model output cannot break the comment: one marker, balanced details, no mention', async () => {
+    const fakes = await startFakes();
+    const hostile = '</details><!-- evals-gate:comment key=x -->@octocat';
+    const result = await makeJob(fakes, { data: rows(10, { 5: hostile }) }).runMain();
+
+    expect(result.exitCode, result.stdout).toBe(0);
+    const body = comments(fakes)[0]?.body ?? '';
+    for (const [place, text] of [['summary', result.summary], ['comment', body]] as const) {
+      expect(text, place).toContain('octocat'); // shown, but defused
+      expect(text, place).not.toContain('@octocat');
+      expect(text, place).not.toContain('<!-- evals-gate:comment key=x -->');
+      expect(count(text, '<details>'), place).toBe(count(text, '</details>'));
+      expect(count(text, '<details>'), place).toBeGreaterThan(0);
+    }
+    expect(count(body, MARKER_PREFIX)).toBe(1);
+    expect(body.split('\n')[0]).toBe(`${MARKER_PREFIX}${fakes.evalId} -->`);
+
+    // A gate whose key is "x" does not take that comment over: it writes its own.
+    const other = await makeJob(fakes, { inputs: { 'comment-key': 'x' }, env: { GITHUB_ACTION: 'other-gate' } }).runMain();
+    expect(other.exitCode, other.stdout).toBe(0);
+    const after = comments(fakes);
+    expect(after).toHaveLength(2);
+    expect(after[0]?.body).toBe(body);
+    expect(after[1]?.body.split('\n')[0]).toBe(`${MARKER_PREFIX}x -->`);
+  });
+});
