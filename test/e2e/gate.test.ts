@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEvalsApi, type FakeEvalDefinition, type FakeEvalsApi, type FakeEvalsOptions, type JsonlRow } from '../fakes/evals-api.ts';
 import { FAKE_GITHUB_TOKEN, startGitHubApi, type FakeGitHub, type FakeGitHubOptions } from '../fakes/github-api.ts';
-import { RunnerJob, type StepResult } from '../harness/runner.ts';
+import { commandMessages, RunnerJob, type StepResult } from '../harness/runner.ts';
 
 const OWNER = 'octo-org';
 const REPO = 'octo-repo';
@@ -107,21 +107,13 @@ function makeJob(fakes: Fakes, options: JobOptions = {}): RunnerJob {
 
 // ---- reading what a step did -----------------------------------------------------------------------
 
-function commandLines(stdout: string, command: 'error' | 'warning'): string[] {
-  return stdout.split('\n').filter((line) => line.startsWith(`::${command}`));
-}
-
-/** The `::error::` line(s) of a step, decoded from the runner's command escaping. */
+/** The `::error::` line(s) of a step, decoded. */
 function errorText(result: StepResult): string {
-  return commandLines(result.stdout, 'error')
-    .map((line) => line.replace(/^::error[^:]*::/, '').replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'))
-    .join('\n');
+  return commandMessages(result, 'error').join('\n');
 }
 
 function warningText(result: StepResult): string {
-  return commandLines(result.stdout, 'warning')
-    .map((line) => line.replace(/^::warning[^:]*::/, '').replace(/%0A/g, '\n').replace(/%25/g, '%'))
-    .join('\n');
+  return commandMessages(result, 'warning').join('\n');
 }
 
 function count(text: string, part: string): number {
@@ -155,7 +147,7 @@ describe('a pull_request run', () => {
     const result = await job.runMain();
 
     expect(result.exitCode, result.stdout).toBe(0);
-    expect(commandLines(result.stdout, 'error')).toEqual([]);
+    expect(commandMessages(result, 'error')).toEqual([]);
     const [run, ...others] = fakes.evals.runs();
     expect(others).toEqual([]);
     expect(run?.status).toBe('completed');
@@ -244,7 +236,7 @@ describe('a failing gate', () => {
     expect(result.outputs.result).toBe('fail');
     expect(result.outputs.status).toBe('completed');
     expect(result.outputs.score).toBe('0.8');
-    const errors = commandLines(result.stdout, 'error');
+    const errors = commandMessages(result, 'error');
     expect(errors).toHaveLength(1);
     expect(errorText(result)).toMatch(/Score 80(\.0)?% is below the threshold 90(\.0)?%/);
     expect(result.summary.split('\n')[0]).toMatch(/^### ❌ .*: failed$/);

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEvalsApi, type FakeEvalDefinition, type FakeEvalsApi, type FakeEvalsOptions, type JsonlRow } from '../fakes/evals-api.ts';
-import { RunnerJob, type StepResult } from '../harness/runner.ts';
+import { commandMessages, RunnerJob } from '../harness/runner.ts';
 
 const SUPPORT_EVAL: FakeEvalDefinition = {
   name: 'Support answers',
@@ -51,17 +51,7 @@ function makeJob(fakes: Fakes, inputs: Record<string, string> = {}): RunnerJob {
   return job;
 }
 
-function decode(line: string): string {
-  return line.replace(/^::\w+[^:]*::/, '').replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
-}
-
-function lines(result: StepResult | string, command: 'error' | 'warning'): string[] {
-  const stdout = typeof result === 'string' ? result : result.stdout;
-  return stdout
-    .split('\n')
-    .filter((line) => line.startsWith(`::${command}`))
-    .map(decode);
-}
+const lines = commandMessages;
 
 const RUN_PATH = /^\/v1\/evals\/[^/]+\/runs\/[^/]+$/;
 

@@ -176,3 +176,12 @@ export function parseFileCommand(text: string): Record<string, string> {
   }
   return values;
 }
+
+/** The messages of a step's `::error::`/`::warning::` workflow commands, decoded from the runner's escaping. */
+export function commandMessages(result: StepResult | string, command: 'error' | 'warning'): string[] {
+  const stdout = typeof result === 'string' ? result : result.stdout;
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith(`::${command}`))
+    .map((line) => line.replace(/^::\w+[^:]*::/, '').replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'));
+}
