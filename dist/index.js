@@ -29251,7 +29251,6 @@ function abortError(signal) {
 /* harmony export */   dg: () => (/* binding */ isTransient),
 /* harmony export */   gg: () => (/* binding */ describeApiError)
 /* harmony export */ });
-/* unused harmony export isAbort */
 /* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
 
 /** An Evals API failure, described for a person: what was being done, the status, the server's message. */
@@ -29275,10 +29274,7 @@ function isTransient(error) {
     }
     return false;
 }
-function isAbort(error) {
-    return error instanceof OpenAI.APIUserAbortError || (error instanceof Error && error.name === 'AbortError');
-}
-/** Seconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
+/** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
 function retryAfterMs(error) {
     if (!(error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError) || !error.headers)
         return null;
@@ -29667,18 +29663,13 @@ const CREATE_ATTEMPTS = 4;
 /** How many of the newest runs are searched for one this attempt may already have made. */
 const RECENT_RUNS_SEARCHED = 100;
 /**
- * Starts a run, at most once per workflow attempt. The SDK's own retries are off for the create call:
- * it sends no idempotency key, so a create whose answer was lost may have made a run already. Before
- * every try after a lost answer, the eval's newest runs are searched for this attempt's token, and a
- * run found there is adopted instead of making another.
+ * Starts one run. The SDK's own retries are off for the create call: it sends no idempotency key, so a
+ * create whose answer was lost may have made a run already. Before every try after a lost answer, the
+ * eval's newest runs are searched for this step's token, and a run found there is adopted instead of
+ * making another.
  */
 async function startRun(client, request) {
     const context = { doing: `starting a run of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL };
-    const existing = await findRunByToken(client, request);
-    if (existing) {
-        request.log?.(`Run ${existing.id} was already started by this workflow attempt; following it.`);
-        return existing;
-    }
     for (let attempt = 1;; attempt++) {
         try {
             const run = await client.evals.runs.create(request.evalId, 
@@ -30086,11 +30077,15 @@ function readWorkspaceFile(input, workspace, path, from = workspace) {
     const rel = (0,external_node_path_.relative)((0,external_node_path_.resolve)(workspace), full);
     if (isOutside(rel))
         throw new input_error/* InputError */.d(input, `${path} is outside the workspace (${workspace}).`);
+    // .git/config holds the checkout's token (persist-credentials): never send it anywhere.
+    if (rel.split(/[\\/]/).includes('.git'))
+        throw new input_error/* InputError */.d(input, `${path} is inside .git/, which is never read.`);
     let size;
     try {
         // A committed symlink could point anywhere: the file it leads to must be in the workspace too.
-        if (isOutside((0,external_node_path_.relative)((0,external_node_fs_.realpathSync)(workspace), (0,external_node_fs_.realpathSync)(full)))) {
-            throw new input_error/* InputError */.d(input, `${rel} leads outside the workspace (${workspace}) through a symbolic link.`);
+        const real = (0,external_node_path_.relative)((0,external_node_fs_.realpathSync)(workspace), (0,external_node_fs_.realpathSync)(full));
+        if (isOutside(real) || real.split(/[\\/]/).includes('.git')) {
+            throw new input_error/* InputError */.d(input, `${rel} leads outside the workspace (${workspace}) or into .git/ through a symbolic link.`);
         }
         const stat = (0,external_node_fs_.statSync)(full);
         if (!stat.isFile())
@@ -30291,7 +30286,9 @@ function readSettings(git, read = readInput, env = process.env) {
     const reportItems = (0,input_parsers/* parseCount */.zq)('report-items', read('report-items') || '20');
     const showItemContent = (0,input_parsers/* parseBoolean */.yG)('show-item-content', read('show-item-content') || 'true');
     const commentKey = read('comment-key').trim() || evalId;
-    const attemptToken = makeAttemptToken(git, evalId, commentKey);
+    // Unique to this step's process: matrix legs share job and step names, so nothing from the git
+    // context tells them apart. Retries of the create happen inside this process and reuse it.
+    const attemptToken = (0,external_node_crypto_.randomUUID)();
     const metadata = (0,run_metadata/* buildRunMetadata */.Pp)(git, commentKey, attemptToken, (0,input_parsers/* parseMetadata */.jR)('metadata', read('metadata')));
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const dataSource = buildDataSource({
@@ -30318,16 +30315,6 @@ function readSettings(git, read = readInput, env = process.env) {
         showItemContent,
         workspace,
     };
-}
-/**
- * The same for every try of one step in one workflow attempt, different for every other step, job,
- * attempt or gate. Outside GitHub Actions there is nothing to recognise a retry by, so it is random.
- */
-function makeAttemptToken(git, evalId, commentKey) {
-    if (!git.runId || !git.repository)
-        return (0,external_node_crypto_.randomUUID)();
-    const identity = [git.repository, git.runId, git.runAttempt, git.job, git.stepId, evalId, commentKey].join('\n');
-    return (0,external_node_crypto_.createHash)('sha256').update(identity).digest('hex').slice(0, 32);
 }
 function readEvalId(read = readInput) {
     const evalId = read('eval-id').trim();
@@ -30405,7 +30392,7 @@ function decideVerdict(input) {
     const reasons = [];
     switch (input.status) {
         case 'timeout':
-            reasons.push(`The run did not finish within timeout-minutes (${formatMinutes(input.timeoutMs)}); it was cancelled.`);
+            reasons.push(`The run did not finish within timeout-minutes (${formatMinutes(input.timeoutMs)}).`);
             break;
         case 'failed':
             reasons.push(`The run ended with status "failed"${input.runError ? `: ${describeRunError(input.runError)}` : '.'}`);
@@ -30593,7 +30580,9 @@ async function collectOutputItems(client, options, onItem) {
         baseURL: options.baseURL,
     };
     const fetchPage = (load) => withTransientRetry(load, context, options);
-    let page = await fetchPage(() => client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc' }, { signal: options.signal }));
+    let page = await fetchPage(() => client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc' }, 
+    // Retries are this module's (below); the SDK's on top would multiply them. Later pages inherit this.
+    { signal: options.signal, maxRetries: 0 }));
     const cursors = new Set();
     const stats = { pages: 0, items: 0 };
     for (;;) {
@@ -36091,7 +36080,6 @@ function escapeBlock(text, maxChars) {
 ;// CONCATENATED MODULE: ./src/report/format.ts
 // Number and label formatting shared by the reports. Plain values in, display strings out.
 const NONE = '—';
-/** `92.5%`: one decimal, rounded as the verdict's reasons round; `—` for no rate. */
 /** Rates are formatted in one place (the analysis states them in its reasons too). */
 
 /** `10,000`: thousands separated by commas, independent of the machine's locale. */
@@ -36532,8 +36520,14 @@ var external_node_path_ = __nccwpck_require__(6760);
 
 
 const RESULTS_FILE_VERSION = 1;
-/** The machine-readable result: the run, counts, per-criterion rates, failing items, verdict and reasons. */
-function resultsDocument(result) {
+/**
+ * The machine-readable result: the run, counts, per-criterion rates, failing items, verdict and reasons.
+ * Without item content, failing items keep their ids and grades only, as the reports do.
+ */
+function resultsDocument(result, options) {
+    const failingItems = options.showItemContent
+        ? result.failingItems
+        : result.failingItems.map(({ id, datasourceItemId, outcome, grades }) => ({ id, datasourceItemId, outcome, grades }));
     return {
         version: RESULTS_FILE_VERSION,
         eval_id: result.evalId,
@@ -36554,7 +36548,7 @@ function resultsDocument(result) {
         score: result.score,
         threshold: result.threshold,
         criteria: result.criteria,
-        failing_items: result.failingItems,
+        failing_items: failingItems,
         failing_items_omitted: result.failingItemsOmitted,
         counts_note: result.countsNote,
         verdict: result.verdict,
@@ -36592,6 +36586,9 @@ function onTermination(handler, exitCode = 1) {
     process.on('SIGINT', listener);
     process.on('SIGTERM', listener);
     return () => {
+        // Once a signal is being handled, stay installed: a SIGTERM must not kill the cancellation.
+        if (handling)
+            return;
         process.off('SIGINT', listener);
         process.off('SIGTERM', listener);
     };
@@ -36680,9 +36677,10 @@ class Gate {
         const { settings, client } = this;
         const signal = this.controller.signal;
         const baseURL = settings.endpoint.baseURL;
-        core/* saveState */.LZ(state/* STATE */.c.attemptToken, settings.attemptToken);
         const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
         const started = Date.now();
+        // From here on a run may exist: the post step can find it by this token even if the answer never came.
+        core/* saveState */.LZ(state/* STATE */.c.attemptToken, settings.attemptToken);
         const created = await (0,start_run/* startRun */.A)(client, {
             evalId: settings.evalId,
             name: settings.runName,
@@ -36702,6 +36700,15 @@ class Gate {
         if (created.reportUrl)
             core/* info */.pq(`Report: ${created.reportUrl}`);
         const expected = expectedItemCount(settings.dataSource);
+        // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
+        let warned = false;
+        const warnFirst = (message) => {
+            if (warned)
+                core/* info */.pq(message);
+            else
+                core/* warning */.$e(message);
+            warned = true;
+        };
         let lastLine = '';
         let lastLogged = 0;
         const outcome = await waitForTerminalRun(client, {
@@ -36711,7 +36718,7 @@ class Gate {
             timeoutMs: settings.timeoutMs,
             pollIntervalMs: settings.pollIntervalMs,
             signal,
-            onRetry: (message) => core/* warning */.$e(message),
+            onRetry: warnFirst,
             onProgress: (snapshot, elapsed) => {
                 const line = progressLine(snapshot, elapsed, expected);
                 const now = Date.now();
@@ -36741,7 +36748,7 @@ class Gate {
         if (status === 'completed') {
             tally = new ItemTally();
             const items = tally;
-            const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: (m) => core/* warning */.$e(m) }, (record) => items.add(record));
+            const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst }, (record) => items.add(record));
             core/* info */.pq(`Read ${stats.items} output items in ${stats.pages} pages.`);
         }
         const result = analyseRun({
@@ -36786,7 +36793,7 @@ class Gate {
 }
 async function publish(result, evalName, settings, git, secrets) {
     const redact = (text) => redactSecrets(text, secrets);
-    const resultsFile = await writeResultsFile(redact(JSON.stringify(resultsDocument(result), null, 2)), result.run.id);
+    const resultsFile = await writeResultsFile(redact(JSON.stringify(resultsDocument(result, { showItemContent: settings.showItemContent }), null, 2)), result.run.id);
     core/* setOutput */.uH('status', result.status);
     core/* setOutput */.uH('score', String(result.score));
     core/* setOutput */.uH('total', String(result.counts.total));
@@ -36877,8 +36884,11 @@ async function runPost() {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} is ${run.status}: nothing to cancel.`);
             return;
         }
-        await (0,_evals_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__/* .cancelRun */ .S)(client, { evalId, runId, baseURL: endpoint.baseURL, timeoutMs: POST_CANCEL_MS });
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Cancelled run ${runId}, which the main step left ${run.status}.`);
+        const outcome = await (0,_evals_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__/* .cancelRun */ .S)(client, { evalId, runId, baseURL: endpoint.baseURL, timeoutMs: POST_CANCEL_MS });
+        if (outcome === 'canceled')
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Cancelled run ${runId}, which the main step left ${run.status}.`);
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} finished by itself.`);
     }
     catch (error) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The post step could not make sure the run was cancelled: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
 import { buildDataSource, type DataSource } from './evals/data-source.js';
 import type { GitContext } from './github/context.js';
@@ -67,7 +67,9 @@ export function readSettings(git: GitContext, read: InputReader = readInput, env
   const reportItems = parseCount('report-items', read('report-items') || '20');
   const showItemContent = parseBoolean('show-item-content', read('show-item-content') || 'true');
   const commentKey = read('comment-key').trim() || evalId;
-  const attemptToken = makeAttemptToken(git, evalId, commentKey);
+  // Unique to this step's process: matrix legs share job and step names, so nothing from the git
+  // context tells them apart. Retries of the create happen inside this process and reuse it.
+  const attemptToken = randomUUID();
   const metadata = buildRunMetadata(git, commentKey, attemptToken, parseMetadata('metadata', read('metadata')));
 
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
@@ -96,16 +98,6 @@ export function readSettings(git: GitContext, read: InputReader = readInput, env
     showItemContent,
     workspace,
   };
-}
-
-/**
- * The same for every try of one step in one workflow attempt, different for every other step, job,
- * attempt or gate. Outside GitHub Actions there is nothing to recognise a retry by, so it is random.
- */
-function makeAttemptToken(git: GitContext, evalId: string, commentKey: string): string {
-  if (!git.runId || !git.repository) return randomUUID();
-  const identity = [git.repository, git.runId, git.runAttempt, git.job, git.stepId, evalId, commentKey].join('\n');
-  return createHash('sha256').update(identity).digest('hex').slice(0, 32);
 }
 
 export function readEvalId(read: InputReader = readInput): string {

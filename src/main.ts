@@ -82,10 +82,10 @@ class Gate {
     const { settings, client } = this;
     const signal = this.controller.signal;
     const baseURL = settings.endpoint.baseURL;
-    core.saveState(STATE.attemptToken, settings.attemptToken);
-
     const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
     const started = Date.now();
+    // From here on a run may exist: the post step can find it by this token even if the answer never came.
+    core.saveState(STATE.attemptToken, settings.attemptToken);
     const created = await startRun(client, {
       evalId: settings.evalId,
       name: settings.runName,
@@ -104,6 +104,13 @@ class Gate {
     if (created.reportUrl) core.info(`Report: ${created.reportUrl}`);
 
     const expected = expectedItemCount(settings.dataSource);
+    // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
+    let warned = false;
+    const warnFirst = (message: string) => {
+      if (warned) core.info(message);
+      else core.warning(message);
+      warned = true;
+    };
     let lastLine = '';
     let lastLogged = 0;
     const outcome = await waitForTerminalRun(client, {
@@ -113,7 +120,7 @@ class Gate {
       timeoutMs: settings.timeoutMs,
       pollIntervalMs: settings.pollIntervalMs,
       signal,
-      onRetry: (message) => core.warning(message),
+      onRetry: warnFirst,
       onProgress: (snapshot, elapsed) => {
         const line = progressLine(snapshot, elapsed, expected);
         const now = Date.now();
@@ -146,7 +153,7 @@ class Gate {
       const items = tally;
       const stats = await collectOutputItems(
         client,
-        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: (m) => core.warning(m) },
+        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst },
         (record) => items.add(record),
       );
       core.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
@@ -195,7 +202,7 @@ class Gate {
 
 async function publish(result: GateResult, evalName: string, settings: Settings, git: GitContext, secrets: string[]): Promise<void> {
   const redact = (text: string) => redactSecrets(text, secrets);
-  const resultsFile = await writeResultsFile(redact(JSON.stringify(resultsDocument(result), null, 2)), result.run.id);
+  const resultsFile = await writeResultsFile(redact(JSON.stringify(resultsDocument(result, { showItemContent: settings.showItemContent }), null, 2)), result.run.id);
   core.setOutput('status', result.status);
   core.setOutput('score', String(result.score));
   core.setOutput('total', String(result.counts.total));

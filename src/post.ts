@@ -33,8 +33,9 @@ export async function runPost(): Promise<void> {
       core.info(`Run ${runId} is ${run.status}: nothing to cancel.`);
       return;
     }
-    await cancelRun(client, { evalId, runId, baseURL: endpoint.baseURL, timeoutMs: POST_CANCEL_MS });
-    core.warning(`Cancelled run ${runId}, which the main step left ${run.status}.`);
+    const outcome = await cancelRun(client, { evalId, runId, baseURL: endpoint.baseURL, timeoutMs: POST_CANCEL_MS });
+    if (outcome === 'canceled') core.warning(`Cancelled run ${runId}, which the main step left ${run.status}.`);
+    else core.info(`Run ${runId} finished by itself.`);
   } catch (error) {
     core.warning(`The post step could not make sure the run was cancelled: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -15,6 +15,8 @@ export function onTermination(handler: (signal: NodeJS.Signals) => Promise<void>
   process.on('SIGINT', listener);
   process.on('SIGTERM', listener);
   return () => {
+    // Once a signal is being handled, stay installed: a SIGTERM must not kill the cancellation.
+    if (handling) return;
     process.off('SIGINT', listener);
     process.off('SIGTERM', listener);
   };

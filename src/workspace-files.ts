@@ -11,11 +11,14 @@ export function readWorkspaceFile(input: string, workspace: string, path: string
   const full = resolve(from, path);
   const rel = relative(resolve(workspace), full);
   if (isOutside(rel)) throw new InputError(input, `${path} is outside the workspace (${workspace}).`);
+  // .git/config holds the checkout's token (persist-credentials): never send it anywhere.
+  if (rel.split(/[\\/]/).includes('.git')) throw new InputError(input, `${path} is inside .git/, which is never read.`);
   let size: number;
   try {
     // A committed symlink could point anywhere: the file it leads to must be in the workspace too.
-    if (isOutside(relative(realpathSync(workspace), realpathSync(full)))) {
-      throw new InputError(input, `${rel} leads outside the workspace (${workspace}) through a symbolic link.`);
+    const real = relative(realpathSync(workspace), realpathSync(full));
+    if (isOutside(real) || real.split(/[\\/]/).includes('.git')) {
+      throw new InputError(input, `${rel} leads outside the workspace (${workspace}) or into .git/ through a symbolic link.`);
     }
     const stat = statSync(full);
     if (!stat.isFile()) throw new InputError(input, `${rel} is not a file.`);

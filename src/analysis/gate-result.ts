@@ -34,7 +34,7 @@ export interface GateResult {
   failingItems: ItemRecord[];
   /** Failing items beyond the collection cap: counted, not kept. */
   failingItemsOmitted: number;
-  /** Set when the output items disagree with the run's `result_counts`, or could not all be read. */
+  /** Set when the output items disagree with the run's `result_counts`. */
   countsNote: string | null;
   verdict: Verdict;
   /** Wall time from the run's start to the end of collection. */

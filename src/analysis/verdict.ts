@@ -19,7 +19,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const reasons: string[] = [];
   switch (input.status) {
     case 'timeout':
-      reasons.push(`The run did not finish within timeout-minutes (${formatMinutes(input.timeoutMs)}); it was cancelled.`);
+      reasons.push(`The run did not finish within timeout-minutes (${formatMinutes(input.timeoutMs)}).`);
       break;
     case 'failed':
       reasons.push(`The run ended with status "failed"${input.runError ? `: ${describeRunError(input.runError)}` : '.'}`);

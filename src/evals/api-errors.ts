@@ -30,11 +30,7 @@ export function isTransient(error: unknown): boolean {
   return false;
 }
 
-export function isAbort(error: unknown): boolean {
-  return error instanceof OpenAI.APIUserAbortError || (error instanceof Error && error.name === 'AbortError');
-}
-
-/** Seconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
+/** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
 export function retryAfterMs(error: unknown): number | null {
   if (!(error instanceof OpenAI.APIError) || !error.headers) return null;
   const ms = Number(error.headers.get('retry-after-ms'));

@@ -45,7 +45,9 @@ export async function collectOutputItems(
   const fetchPage = <T>(load: () => Promise<T>) => withTransientRetry(load, context, options);
 
   let page = await fetchPage(() =>
-    client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc' }, { signal: options.signal }),
+    client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc' },
+      // Retries are this module's (below); the SDK's on top would multiply them. Later pages inherit this.
+      { signal: options.signal, maxRetries: 0 }),
   );
   const cursors = new Set<string>();
   const stats: CollectStats = { pages: 0, items: 0 };

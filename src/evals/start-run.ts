@@ -23,18 +23,13 @@ const CREATE_ATTEMPTS = 4;
 const RECENT_RUNS_SEARCHED = 100;
 
 /**
- * Starts a run, at most once per workflow attempt. The SDK's own retries are off for the create call:
- * it sends no idempotency key, so a create whose answer was lost may have made a run already. Before
- * every try after a lost answer, the eval's newest runs are searched for this attempt's token, and a
- * run found there is adopted instead of making another.
+ * Starts one run. The SDK's own retries are off for the create call: it sends no idempotency key, so a
+ * create whose answer was lost may have made a run already. Before every try after a lost answer, the
+ * eval's newest runs are searched for this step's token, and a run found there is adopted instead of
+ * making another.
  */
 export async function startRun(client: EvalsClient, request: StartRunRequest): Promise<RunSnapshot> {
   const context = { doing: `starting a run of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL };
-  const existing = await findRunByToken(client, request);
-  if (existing) {
-    request.log?.(`Run ${existing.id} was already started by this workflow attempt; following it.`);
-    return existing;
-  }
   for (let attempt = 1; ; attempt++) {
     try {
       const run = await client.evals.runs.create(

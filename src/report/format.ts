@@ -2,7 +2,6 @@
 
 const NONE = '—';
 
-/** `92.5%`: one decimal, rounded as the verdict's reasons round; `—` for no rate. */
 /** Rates are formatted in one place (the analysis states them in its reasons too). */
 export { percent as formatPercent, distinctPercents as formatPercentPair } from '../analysis/rates.js';
 

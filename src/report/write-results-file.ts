@@ -5,8 +5,14 @@ import type { GateResult } from '../analysis/gate-result.js';
 
 export const RESULTS_FILE_VERSION = 1;
 
-/** The machine-readable result: the run, counts, per-criterion rates, failing items, verdict and reasons. */
-export function resultsDocument(result: GateResult): unknown {
+/**
+ * The machine-readable result: the run, counts, per-criterion rates, failing items, verdict and reasons.
+ * Without item content, failing items keep their ids and grades only, as the reports do.
+ */
+export function resultsDocument(result: GateResult, options: { showItemContent: boolean }): unknown {
+  const failingItems = options.showItemContent
+    ? result.failingItems
+    : result.failingItems.map(({ id, datasourceItemId, outcome, grades }) => ({ id, datasourceItemId, outcome, grades }));
   return {
     version: RESULTS_FILE_VERSION,
     eval_id: result.evalId,
@@ -27,7 +33,7 @@ export function resultsDocument(result: GateResult): unknown {
     score: result.score,
     threshold: result.threshold,
     criteria: result.criteria,
-    failing_items: result.failingItems,
+    failing_items: failingItems,
     failing_items_omitted: result.failingItemsOmitted,
     counts_note: result.countsNote,
     verdict: result.verdict,

@@ -481,6 +481,11 @@ describe('item content in reports', () => {
       expect(text, place).not.toContain('ZEBRA');
       expect(text, place).not.toContain('Answer 4 is right');
     }
+    // The results file (often uploaded as an artifact) hides the content too, and keeps ids and grades.
+    const file = readFileSync(result.outputs['results-file'] ?? '', 'utf8');
+    expect(file).not.toContain('PLATYPUS');
+    expect(file).not.toContain('ZEBRA');
+    expect(JSON.parse(file).failing_items[0]).toMatchObject({ outcome: 'fail', grades: expect.any(Array) });
   });
 
   it('hostile model output cannot break the comment: one marker, balanced details, no mention', async () => {

@@ -124,26 +124,8 @@ describe('startRun', () => {
     expect(f.run(run.id)?.body).toEqual({ name: request.name, metadata: request.metadata, data_source: rowsSource });
     expect(run).toMatchObject({ evalId, name: request.name, status: 'queued', metadata: request.metadata, perCriterion: [], usage: [], error: null });
     expect(run.resultCounts).toEqual({ total: 0, passed: 0, failed: 0, errored: 0 });
-    // The search for an earlier run of this attempt asked for the newest runs first, 100 at a time.
-    const search = f.requests.find((r) => r.method === 'GET' && r.path === `/v1/evals/${evalId}/runs`);
-    expect(search?.query).toMatchObject({ order: 'desc', limit: '100' });
-  });
-
-  it('adopts a run this attempt already made instead of creating another', async () => {
-    const f = await start();
-    const evalId = f.addEval({ name: 'qa', testing_criteria: [exact] });
-    const client = clientFor(f);
-    const earlier = await createRun(client, evalId, { [RUN_TOKEN_KEY]: 'attempt-7' });
-    await createRun(client, evalId, { [RUN_TOKEN_KEY]: 'attempt-8' });
-    const lines: string[] = [];
-
-    const run = await startRun(client, startRequest(f, evalId, { attemptToken: 'attempt-7', log: (line) => lines.push(line) }));
-
-    expect(run.id).toBe(earlier);
-    expect(run.metadata[RUN_TOKEN_KEY]).toBe('attempt-7');
-    expect(createPosts(f, evalId)).toHaveLength(2);
-    expect(f.runs()).toHaveLength(2);
-    expect(lines.join('\n')).toContain(earlier);
+    // Nothing is searched before the first create: only a lost answer makes a search worth its request.
+    expect(f.requests.some((r) => r.method === 'GET' && r.path === `/v1/evals/${evalId}/runs`)).toBe(false);
   });
 
   it('follows the run made by a create whose answer was lost, without making a second', async () => {
@@ -199,7 +181,7 @@ describe('startRun', () => {
     expect(error.message).toMatch(/refused the API key/);
     expect(error.message).toContain(f.url);
     expect(error.message).not.toContain('sk-wrong-key-0000000000');
-    expect(createPosts(f, evalId)).toHaveLength(0);
+    expect(createPosts(f, evalId)).toHaveLength(1);
     expect(f.runs()).toHaveLength(0);
   });
 });
@@ -564,14 +546,14 @@ describe('collectOutputItems', () => {
       { evalId, runId, baseURL: f.url, expectedTotal: 250, onRetry: (m) => retries.push(m) },
       (record) => {
         records.push(record);
-        // The second page answers 503 three times: the SDK's two retries, then one of the collector's.
+        // The second page answers 503 three times; the collector retries (the SDK's own retries are off).
         if (record.id === lastOfFirstPage) f.inject({ match: { method: 'GET', path: /\/output_items$/ }, times: 3, kind: { status: 503, retryAfterMs: 20 } });
       },
     );
 
     expect(stats).toEqual({ pages: 3, items: 250 });
     expect(records.map((r) => r.id)).toEqual(Array.from({ length: 250 }, (_, i) => f.outputItemId(runId, i)));
-    expect(retries).toHaveLength(1);
+    expect(retries).toHaveLength(3);
     expect(retries[0]).toMatch(/HTTP 503/);
     expect(itemPages(f)).toHaveLength(6);
     expect(itemPages(f).slice(1, 5).every((p) => p.query.after === lastOfFirstPage)).toBe(true);

@@ -266,7 +266,7 @@ describe('analyseRun', () => {
     const result = analyse({ status: 'timeout', timeoutMs: 30 * 60_000, criteriaThresholds: [{ name: 'Exact match', min: 0.9 }] });
     expect(result.verdict).toEqual({
       result: 'fail',
-      reasons: ['The run did not finish within timeout-minutes (30 min); it was cancelled.'],
+      reasons: ['The run did not finish within timeout-minutes (30 min).'],
     });
   });
 });
@@ -302,7 +302,7 @@ describe('decideVerdict', () => {
   it('gives canceled and timeout reasons', () => {
     expect(verdict({ status: 'canceled' })).toEqual({ result: 'fail', reasons: ['The run was canceled before it completed.'] });
     expect(verdict({ status: 'timeout', timeoutMs: 60 * 60_000 }).reasons).toEqual([
-      'The run did not finish within timeout-minutes (60 min); it was cancelled.',
+      'The run did not finish within timeout-minutes (60 min).',
     ]);
     expect(verdict({ status: 'timeout', timeoutMs: 90_000 }).reasons[0]).toContain('(1.50 min)');
   });

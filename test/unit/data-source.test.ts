@@ -154,6 +154,16 @@ describe('{"$file": …} references', () => {
     expect(message).toContain('outside the workspace');
   });
 
+  // .git/config holds the checkout's token when credentials persist: it must never reach a prompt.
+  it('refuse files inside .git/, directly or through a symlink', () => {
+    file('.git/config', '[http] extraheader = AUTHORIZATION: basic c2VjcmV0');
+    const direct = inputError('data-source', { dataSource: JSON.stringify({ ...COMPLETIONS, x: { $file: '.git/config' } }) });
+    expect(direct).toContain('.git/');
+    expect(direct).not.toContain('c2VjcmV0');
+    symlinkSync(join(workspace, '.git', 'config'), join(workspace, 'innocent.txt'));
+    expect(inputError('data-source', { dataSource: JSON.stringify({ ...COMPLETIONS, x: { $file: 'innocent.txt' } }) })).toContain('.git/');
+  });
+
   it('read a file whose name merely starts with ".."', () => {
     file('..notes.txt', 'dots');
     expect(build({ dataSource: JSON.stringify({ ...COMPLETIONS, x: { $file: '..notes.txt' } }) }).x).toBe('dots');
