@@ -35926,6 +35926,20 @@ function redactSecrets(text, secrets) {
     }
     return out;
 }
+/**
+ * The same, through every string of a plain-data value. Reports escape what they show (`_` becomes `\_`),
+ * so secrets are taken out of the data before rendering, where they still match.
+ */
+function redactDeep(value, secrets) {
+    if (typeof value === 'string')
+        return redactSecrets(value, secrets);
+    if (Array.isArray(value))
+        return value.map((entry) => redactDeep(entry, secrets));
+    if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, redactDeep(entry, secrets)]));
+    }
+    return value;
+}
 
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
@@ -36638,10 +36652,11 @@ async function run() {
     const gate = new Gate(client, settings, git);
     const uninstall = onTermination((signal) => gate.abandon(signal));
     try {
-        const { result, evalName } = await gate.run();
+        // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
+        const { result, evalName } = redactDeep(await gate.run(), secrets);
         await publish(result, evalName, settings, git, secrets);
         if (result.verdict.result === 'fail')
-            core/* setFailed */.C1(redactSecrets(failureMessage(result), secrets));
+            core/* setFailed */.C1(failureMessage(result));
         else
             core/* info */.pq(`Gate passed: ${result.verdict.reasons.join(' ')}`);
     }
@@ -36792,8 +36807,8 @@ class Gate {
     }
 }
 async function publish(result, evalName, settings, git, secrets) {
-    const redact = (text) => redactSecrets(text, secrets);
-    const resultsFile = await writeResultsFile(redact(JSON.stringify(resultsDocument(result, { showItemContent: settings.showItemContent }), null, 2)), result.run.id);
+    const document = resultsDocument(result, { showItemContent: settings.showItemContent });
+    const resultsFile = await writeResultsFile(JSON.stringify(document, null, 2), result.run.id);
     core/* setOutput */.uH('status', result.status);
     core/* setOutput */.uH('score', String(result.score));
     core/* setOutput */.uH('total', String(result.counts.total));
@@ -36806,7 +36821,7 @@ async function publish(result, evalName, settings, git, secrets) {
         core/* warning */.$e(result.countsNote);
     const title = `evals-gate · ${evalName}`;
     const summary = renderSummary(result, { title, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
-    await writeJobSummary(redact(summary));
+    await writeJobSummary(summary);
     if (!settings.comment)
         return;
     if (!git.isPullRequest || git.prNumber === null) {
@@ -36821,12 +36836,12 @@ async function publish(result, evalName, settings, git, secrets) {
     const body = renderComment(result, { marker, title, maxItems: settings.reportItems, showItemContent: settings.showItemContent });
     try {
         const comments = new PullRequestComments({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
-        const written = await comments.upsert(git.prNumber, marker, redact(body));
+        const written = await comments.upsert(git.prNumber, marker, body);
         core/* setOutput */.uH('comment-url', written.url);
         core/* info */.pq(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
     }
     catch (error) {
-        core/* warning */.$e(redact(describeCommentFailure(error, { isFork: git.isFork, prNumber: git.prNumber })));
+        core/* warning */.$e(redactSecrets(describeCommentFailure(error, { isFork: git.isFork, prNumber: git.prNumber }), secrets));
     }
 }
 function failureMessage(result) {

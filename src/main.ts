@@ -16,7 +16,7 @@ import { type GitContext, readGitContext } from './github/context.js';
 import { describeCommentFailure, PullRequestComments } from './github/pull-request-comments.js';
 import { InputError } from './input-error.js';
 import { readSettings, type Settings } from './inputs.js';
-import { redactSecrets } from './redact.js';
+import { redactDeep, redactSecrets } from './redact.js';
 import { renderComment, renderSummary } from './report/markdown.js';
 import { progressLine } from './report/progress-line.js';
 import { writeJobSummary } from './report/write-summary.js';
@@ -44,9 +44,10 @@ export async function run(): Promise<void> {
   const gate = new Gate(client, settings, git);
   const uninstall = onTermination((signal) => gate.abandon(signal));
   try {
-    const { result, evalName } = await gate.run();
+    // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
+    const { result, evalName } = redactDeep(await gate.run(), secrets);
     await publish(result, evalName, settings, git, secrets);
-    if (result.verdict.result === 'fail') core.setFailed(redactSecrets(failureMessage(result), secrets));
+    if (result.verdict.result === 'fail') core.setFailed(failureMessage(result));
     else core.info(`Gate passed: ${result.verdict.reasons.join(' ')}`);
   } catch (error) {
     // On SIGINT/SIGTERM the termination handler cancels, reports and exits; nothing to add here.
@@ -201,8 +202,8 @@ class Gate {
 }
 
 async function publish(result: GateResult, evalName: string, settings: Settings, git: GitContext, secrets: string[]): Promise<void> {
-  const redact = (text: string) => redactSecrets(text, secrets);
-  const resultsFile = await writeResultsFile(redact(JSON.stringify(resultsDocument(result, { showItemContent: settings.showItemContent }), null, 2)), result.run.id);
+  const document = resultsDocument(result, { showItemContent: settings.showItemContent });
+  const resultsFile = await writeResultsFile(JSON.stringify(document, null, 2), result.run.id);
   core.setOutput('status', result.status);
   core.setOutput('score', String(result.score));
   core.setOutput('total', String(result.counts.total));
@@ -215,7 +216,7 @@ async function publish(result: GateResult, evalName: string, settings: Settings,
 
   const title = `evals-gate · ${evalName}`;
   const summary = renderSummary(result, { title, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
-  await writeJobSummary(redact(summary));
+  await writeJobSummary(summary);
 
   if (!settings.comment) return;
   if (!git.isPullRequest || git.prNumber === null) {
@@ -230,11 +231,11 @@ async function publish(result: GateResult, evalName: string, settings: Settings,
   const body = renderComment(result, { marker, title, maxItems: settings.reportItems, showItemContent: settings.showItemContent });
   try {
     const comments = new PullRequestComments({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
-    const written = await comments.upsert(git.prNumber, marker, redact(body));
+    const written = await comments.upsert(git.prNumber, marker, body);
     core.setOutput('comment-url', written.url);
     core.info(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
   } catch (error) {
-    core.warning(redact(describeCommentFailure(error, { isFork: git.isFork, prNumber: git.prNumber })));
+    core.warning(redactSecrets(describeCommentFailure(error, { isFork: git.isFork, prNumber: git.prNumber }), secrets));
   }
 }
 

@@ -7,3 +7,16 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   }
   return out;
 }
+
+/**
+ * The same, through every string of a plain-data value. Reports escape what they show (`_` becomes `\_`),
+ * so secrets are taken out of the data before rendering, where they still match.
+ */
+export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === 'string') return redactSecrets(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((entry) => redactDeep(entry, secrets)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, redactDeep(entry, secrets)])) as T;
+  }
+  return value;
+}

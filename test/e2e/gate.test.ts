@@ -413,6 +413,27 @@ describe('the API key never shows', () => {
     expect(message).toContain('Invalid request from key ***: metadata rejected.');
     expectKeyAbsent(key, result, job);
   });
+
+  // Inline report text is escaped (`_` becomes `\_`), so redaction must happen before rendering.
+  it('not even in inline report text, for a key with markdown characters in it', async () => {
+    const key = 'sk_live_under_scored_key_1234';
+    const fakes = await startFakes({
+      evals: { apiKey: key },
+      eval: { failWith: { code: 'grader_crashed', message: `The grader called with ${key} crashed.` } },
+    });
+    const job = makeJob(fakes);
+    const result = await job.runMain();
+
+    expect(result.exitCode).toBe(1);
+    expect(result.summary).toContain('The grader called with \\*\\*\\* crashed.');
+    const body = comments(fakes)[0]?.body ?? '';
+    expect(body).toContain('crashed.');
+    const resultsFile = readFileSync(result.outputs['results-file'] ?? '', 'utf8');
+    expectKeyAbsent(key, result, job, { 'results file': resultsFile, comment: body });
+    // Nor in its escaped form.
+    const escaped = key.replace(/_/g, '\\_');
+    for (const text of [result.summary, body]) expect(text.includes(escaped)).toBe(false);
+  });
 });
 
 describe('runs that end badly', () => {
