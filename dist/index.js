@@ -29249,7 +29249,8 @@ function abortError(signal) {
 /* harmony export */   Kx: () => (/* binding */ EvalsApiError),
 /* harmony export */   Vs: () => (/* binding */ retryAfterMs),
 /* harmony export */   dg: () => (/* binding */ isTransient),
-/* harmony export */   gg: () => (/* binding */ describeApiError)
+/* harmony export */   gg: () => (/* binding */ describeApiError),
+/* harmony export */   qO: () => (/* binding */ retryDelayMs)
 /* harmony export */ });
 /* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
 
@@ -29273,6 +29274,10 @@ function isTransient(error) {
         return status === 408 || status === 409 || status === 429 || status >= 500;
     }
     return false;
+}
+/** How long to wait before try number `attempt + 1`: what the server asked for, else 1 s, 2 s, 4 s…, capped. */
+function retryDelayMs(error, attempt, capMs = 30_000) {
+    return Math.min(retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1), capMs);
 }
 /** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
 function retryAfterMs(error) {
@@ -29428,7 +29433,7 @@ function createEvalsClient(endpoint) {
 /* harmony export */   Ys: () => (/* binding */ toItemRecord),
 /* harmony export */   ty: () => (/* binding */ toRunSnapshot)
 /* harmony export */ });
-/* unused harmony exports ITEM_TEXT_MAX_CHARS, normaliseStatus, criterionName, isFailing */
+/* unused harmony exports ITEM_TEXT_MAX_CHARS, normaliseStatus, criterionName */
 // Turns the API's objects into compact records. Servers differ (OpenAI, Azure, Foundry) and fields are
 // `null` before a run completes, so every field is read defensively, never trusted to have its type.
 /** Longest text kept per field of an item: enough for any report, small enough for 100,000 items. */
@@ -29503,10 +29508,6 @@ function toItemRecord(raw) {
         error: cut(errorText ?? null),
         grades: asArray(item.results).map(toGradeRecord),
     };
-}
-/** Whether a record will be kept: passing items are only counted. */
-function isFailing(record) {
-    return record.outcome !== 'pass';
 }
 function toGradeRecord(raw) {
     const result = asObject(raw);
@@ -29680,9 +29681,9 @@ async function startRun(client, request) {
         catch (error) {
             if (!(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg)(error) || attempt >= CREATE_ATTEMPTS)
                 throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context);
-            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .retryAfterMs */ .Vs)(error) ?? 1000 * 2 ** (attempt - 1);
+            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelayMs */ .qO)(error, attempt);
             request.log?.(`Starting the run failed (${(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context).message}); checking whether it was made, then trying again.`);
-            await (0,_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_3__/* .sleep */ .y)(Math.min(wait, 30_000), request.signal);
+            await (0,_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_3__/* .sleep */ .y)(wait, request.signal);
             const made = await findRunByToken(client, request).catch(() => null);
             if (made) {
                 request.log?.(`The run was made (${made.id}) although its answer was lost; following it.`);
@@ -30313,7 +30314,6 @@ function readSettings(git, read = readInput, env = process.env) {
         githubToken,
         reportItems,
         showItemContent,
-        workspace,
     };
 }
 function readEvalId(read = readInput) {
@@ -30612,9 +30612,9 @@ async function withTransientRetry(load, context, options) {
         catch (error) {
             if (options.signal?.aborted || !(0,api_errors/* isTransient */.dg)(error) || attempt >= PAGE_ATTEMPTS)
                 throw (0,api_errors/* describeApiError */.gg)(error, context);
-            const wait = (0,api_errors/* retryAfterMs */.Vs)(error) ?? 1000 * 2 ** (attempt - 1);
+            const wait = (0,api_errors/* retryDelayMs */.qO)(error, attempt);
             options.onRetry?.(`${(0,api_errors/* describeApiError */.gg)(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
-            await (0,abortable_sleep/* sleep */.y)(Math.min(wait, 60_000), options.signal);
+            await (0,abortable_sleep/* sleep */.y)(wait, options.signal);
         }
     }
 }
@@ -36518,9 +36518,8 @@ function progressLine(run, elapsedMs, expectedTotal) {
 /** Appends the report to the job summary. Outside a runner (no GITHUB_STEP_SUMMARY) it is skipped. */
 async function writeJobSummary(markdown) {
     if (!process.env.GITHUB_STEP_SUMMARY)
-        return false;
+        return;
     await core/* summary */.z.addRaw(markdown, true).write();
-    return true;
 }
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -36736,11 +36735,12 @@ class Gate {
             onRetry: warnFirst,
             onProgress: (snapshot, elapsed) => {
                 const line = progressLine(snapshot, elapsed, expected);
+                // The line without its elapsed time: a line per change, and a heartbeat while nothing changes.
+                const state = line.slice(0, line.lastIndexOf(' · '));
                 const now = Date.now();
-                // A line per change, and a heartbeat while nothing changes.
-                if (line.replace(/ · [^·]*$/, '') !== lastLine || now - lastLogged >= PROGRESS_EVERY_MS) {
+                if (state !== lastLine || now - lastLogged >= PROGRESS_EVERY_MS) {
                     core/* info */.pq(line);
-                    lastLine = line.replace(/ · [^·]*$/, '');
+                    lastLine = state;
                     lastLogged = now;
                 }
             },

@@ -44,7 +44,6 @@ export interface Settings {
   githubToken: string;
   reportItems: number;
   showItemContent: boolean;
-  workspace: string;
 }
 
 export type InputReader = (name: string) => string;
@@ -96,7 +95,6 @@ export function readSettings(git: GitContext, read: InputReader = readInput, env
     githubToken,
     reportItems,
     showItemContent,
-    workspace,
   };
 }
 

@@ -124,11 +124,12 @@ class Gate {
       onRetry: warnFirst,
       onProgress: (snapshot, elapsed) => {
         const line = progressLine(snapshot, elapsed, expected);
+        // The line without its elapsed time: a line per change, and a heartbeat while nothing changes.
+        const state = line.slice(0, line.lastIndexOf(' · '));
         const now = Date.now();
-        // A line per change, and a heartbeat while nothing changes.
-        if (line.replace(/ · [^·]*$/, '') !== lastLine || now - lastLogged >= PROGRESS_EVERY_MS) {
+        if (state !== lastLine || now - lastLogged >= PROGRESS_EVERY_MS) {
           core.info(line);
-          lastLine = line.replace(/ · [^·]*$/, '');
+          lastLine = state;
           lastLogged = now;
         }
       },

@@ -30,6 +30,11 @@ export function isTransient(error: unknown): boolean {
   return false;
 }
 
+/** How long to wait before try number `attempt + 1`: what the server asked for, else 1 s, 2 s, 4 s…, capped. */
+export function retryDelayMs(error: unknown, attempt: number, capMs = 30_000): number {
+  return Math.min(retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1), capMs);
+}
+
 /** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
 export function retryAfterMs(error: unknown): number | null {
   if (!(error instanceof OpenAI.APIError) || !error.headers) return null;

@@ -1,5 +1,5 @@
 import { sleep } from '../abortable-sleep.js';
-import { describeApiError, EvalsApiError, isTransient, retryAfterMs } from './api-errors.js';
+import { describeApiError, EvalsApiError, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
 import { toItemRecord } from './records.js';
 import type { ItemRecord } from './run-types.js';
@@ -85,9 +85,9 @@ async function withTransientRetry<T>(
       return await load();
     } catch (error) {
       if (options.signal?.aborted || !isTransient(error) || attempt >= PAGE_ATTEMPTS) throw describeApiError(error, context);
-      const wait = retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1);
+      const wait = retryDelayMs(error, attempt);
       options.onRetry?.(`${describeApiError(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
-      await sleep(Math.min(wait, 60_000), options.signal);
+      await sleep(wait, options.signal);
     }
   }
 }

@@ -87,11 +87,6 @@ export function toItemRecord(raw: unknown): ItemRecord {
   };
 }
 
-/** Whether a record will be kept: passing items are only counted. */
-export function isFailing(record: ItemRecord): boolean {
-  return record.outcome !== 'pass';
-}
-
 function toGradeRecord(raw: unknown): GradeRecord {
   const result = asObject(raw);
   return {

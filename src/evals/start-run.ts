@@ -1,5 +1,5 @@
 import { sleep } from '../abortable-sleep.js';
-import { describeApiError, isTransient, retryAfterMs } from './api-errors.js';
+import { describeApiError, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
 import type { DataSource } from './data-source.js';
 import { RUN_TOKEN_KEY } from './run-metadata.js';
@@ -41,9 +41,9 @@ export async function startRun(client: EvalsClient, request: StartRunRequest): P
       return toRunSnapshot(run);
     } catch (error) {
       if (!isTransient(error) || attempt >= CREATE_ATTEMPTS) throw describeApiError(error, context);
-      const wait = retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1);
+      const wait = retryDelayMs(error, attempt);
       request.log?.(`Starting the run failed (${describeApiError(error, context).message}); checking whether it was made, then trying again.`);
-      await sleep(Math.min(wait, 30_000), request.signal);
+      await sleep(wait, request.signal);
       const made = await findRunByToken(client, request).catch(() => null);
       if (made) {
         request.log?.(`The run was made (${made.id}) although its answer was lost; following it.`);

@@ -152,7 +152,6 @@ describe('readSettings with action.yml defaults', () => {
       githubToken: DEFAULTS['github-token'],
       reportItems: 20,
       showItemContent: true,
-      workspace,
     });
   });
 
