@@ -30651,9 +30651,11 @@ const BACKOFF = 1.5;
 /**
  * Polls the run until its status is terminal or the time is up. Transient failures (429, 5xx, lost
  * connections, slow answers) are logged and waited out; only a refusal (401, 404, …) ends the wait early.
+ * The last poll falls on the deadline itself, so a run that finished in the last pause is not cancelled.
  */
 async function waitForTerminalRun(client, options) {
     const now = options.now ?? Date.now;
+    const pauseFor = options.sleep ?? abortable_sleep/* sleep */.y;
     const started = now();
     const deadline = started + options.timeoutMs;
     let pause = Math.min(FIRST_POLL_MS, options.pollIntervalMs);
@@ -30666,8 +30668,6 @@ async function waitForTerminalRun(client, options) {
     };
     for (;;) {
         const remaining = deadline - now();
-        if (remaining <= 0)
-            return { timedOut: true, run: last };
         try {
             const raw = await client.evals.runs.retrieve(options.runId, { eval_id: options.evalId }, 
             // This loop retries transient failures itself, within the deadline; the SDK's retries would overrun it.
@@ -30686,7 +30686,7 @@ async function waitForTerminalRun(client, options) {
         const left = deadline - now();
         if (left <= 0)
             return { timedOut: true, run: last };
-        await (0,abortable_sleep/* sleep */.y)(Math.min(pause, left), options.signal);
+        await pauseFor(Math.min(pause, left), options.signal);
         pause = Math.min(options.pollIntervalMs, pause * BACKOFF);
     }
 }

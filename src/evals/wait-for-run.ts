@@ -16,6 +16,8 @@ export interface WaitOptions {
   /** A transient failure that did not end the wait. */
   onRetry?: (message: string) => void;
   now?: () => number;
+  /** How to pause between polls; tests pass a virtual one. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export type WaitOutcome = { timedOut: false; run: RunSnapshot } | { timedOut: true; run: RunSnapshot | null };
@@ -26,9 +28,11 @@ const BACKOFF = 1.5;
 /**
  * Polls the run until its status is terminal or the time is up. Transient failures (429, 5xx, lost
  * connections, slow answers) are logged and waited out; only a refusal (401, 404, …) ends the wait early.
+ * The last poll falls on the deadline itself, so a run that finished in the last pause is not cancelled.
  */
 export async function waitForTerminalRun(client: EvalsClient, options: WaitOptions): Promise<WaitOutcome> {
   const now = options.now ?? Date.now;
+  const pauseFor = options.sleep ?? sleep;
   const started = now();
   const deadline = started + options.timeoutMs;
   let pause = Math.min(FIRST_POLL_MS, options.pollIntervalMs);
@@ -42,7 +46,6 @@ export async function waitForTerminalRun(client: EvalsClient, options: WaitOptio
 
   for (;;) {
     const remaining = deadline - now();
-    if (remaining <= 0) return { timedOut: true, run: last };
     try {
       const raw = await client.evals.runs.retrieve(
         options.runId,
@@ -60,7 +63,7 @@ export async function waitForTerminalRun(client: EvalsClient, options: WaitOptio
     }
     const left = deadline - now();
     if (left <= 0) return { timedOut: true, run: last };
-    await sleep(Math.min(pause, left), options.signal);
+    await pauseFor(Math.min(pause, left), options.signal);
     pause = Math.min(options.pollIntervalMs, pause * BACKOFF);
   }
 }
