@@ -29242,6 +29242,223 @@ function abortError(signal) {
 
 /***/ }),
 
+/***/ 611:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B: () => (/* binding */ EntraError),
+/* harmony export */   G: () => (/* binding */ describeEntraRefusal)
+/* harmony export */ });
+/** A refused or failed Entra ID token request, described for a person: the AADSTS code, what it means, what to check. */
+class EntraError extends Error {
+    /** The AADSTS code, e.g. 70021, when Entra gave one. */
+    code;
+    /** A 429, a 5xx or a lost connection: worth trying again. */
+    transient;
+    constructor(message, code, transient, options) {
+        super(message, options);
+        this.name = 'EntraError';
+        this.code = code;
+        this.transient = transient;
+    }
+}
+/** The likely cause of each refusal a CI setup runs into, by AADSTS code. */
+const LIKELY_CAUSES = {
+    90002: 'The tenant does not exist: check "azure-tenant-id" (the Directory (tenant) ID).',
+    700016: 'No app with this client id in the tenant: check "azure-client-id" (the Application (client) ID) and "azure-tenant-id".',
+    70021: 'No federated credential of the app matches this workflow. Add one (Entra ID → App registrations → the app → Certificates & secrets → Federated credentials) whose issuer is https://token.actions.githubusercontent.com and whose subject matches the one above, e.g. repo:OWNER/REPO:pull_request for pull requests or repo:OWNER/REPO:ref:refs/heads/main for pushes and schedules on main.',
+    700211: 'The federated credential expects another issuer: it must be https://token.actions.githubusercontent.com.',
+    700212: 'The federated credential expects another audience: it must be api://AzureADTokenExchange.',
+    700213: 'No federated credential matches the workflow\'s subject: add one for this repository and event (e.g. repo:OWNER/REPO:pull_request).',
+    700024: 'The GitHub OIDC token was no longer valid when Entra read it (clock skew or a slow runner). It is requested anew on each attempt.',
+    500011: 'The scope names a resource that is not in the tenant: check "azure-scope" (https://ai.azure.com/.default for Azure OpenAI and Foundry).',
+    70011: 'The scope is not valid: "azure-scope" must end in /.default.',
+    7000215: 'The app expects a client secret, not a federated credential: add a federated credential for GitHub Actions.',
+    50027: 'Entra rejected the GitHub OIDC token as malformed.',
+};
+/** Entra's error body: `{error, error_description: "AADSTS70021: …\r\nTrace ID: …", error_codes: [70021], …}`. */
+function describeEntraRefusal(status, body, tenantId) {
+    const fields = typeof body === 'object' && body !== null ? body : {};
+    const description = typeof fields.error_description === 'string' ? fields.error_description : '';
+    const codes = Array.isArray(fields.error_codes) ? fields.error_codes.filter((c) => typeof c === 'number') : [];
+    const fromText = /AADSTS(\d+)/.exec(description)?.[1];
+    const code = codes[0] ?? (fromText ? Number(fromText) : null);
+    // Entra's description goes on with trace and correlation ids on later lines: the first line is the message.
+    const said = description.split(/\r?\n/)[0]?.trim() || (typeof fields.error === 'string' ? fields.error : '');
+    const cause = code !== null ? LIKELY_CAUSES[code] : undefined;
+    const transient = status === 429 || status >= 500;
+    const parts = [
+        `Entra ID refused the token request for tenant ${tenantId} (HTTP ${status}${code !== null ? `, AADSTS${code}` : ''})${said ? `: ${said}` : '.'}`,
+        cause ? `Likely cause: ${cause}` : '',
+    ];
+    return new EntraError(parts.filter(Boolean).join(' '), code, transient);
+}
+
+
+/***/ }),
+
+/***/ 9033:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  K: () => (/* binding */ connectEvalsApi)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./src/abortable-sleep.ts
+var abortable_sleep = __nccwpck_require__(5039);
+// EXTERNAL MODULE: ./src/azure/entra-errors.ts
+var entra_errors = __nccwpck_require__(611);
+;// CONCATENATED MODULE: ./src/azure/entra-credential.ts
+
+
+/** GitHub's OIDC tokens are exchanged for this audience by Entra's workload identity federation. */
+const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
+/** Renew this long before expiry (the Azure SDKs use 5 minutes), or after half the lifetime of short tokens. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const ATTEMPTS = 4;
+/**
+ * Entra ID access tokens obtained with the job's GitHub OIDC token (the client-credentials grant with a
+ * federated `client_assertion`). Tokens are renewed before they expire, so a run that outlasts the
+ * 10-minute OIDC token and the ~60-minute access token keeps its access.
+ */
+class EntraCredential {
+    options;
+    now;
+    current = null;
+    pending = null;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+    }
+    /** A valid access token: the cached one, or a new one when it is due for renewal. */
+    async getToken() {
+        const now = this.now();
+        const current = this.current;
+        if (current && now < current.refreshAt)
+            return current.value;
+        try {
+            return (await this.renew()).value;
+        }
+        catch (error) {
+            // Still valid for a while: keep working with it and try again on the next request.
+            if (current && now < current.expiresAt - 10_000) {
+                this.options.onRefreshFailed?.(`Could not renew the Entra ID token; the current one is valid until ${new Date(current.expiresAt).toISOString()}: ${error instanceof Error ? error.message : String(error)}`);
+                return current.value;
+            }
+            throw error;
+        }
+    }
+    /** One exchange at a time: concurrent requests share it. */
+    renew() {
+        this.pending ??= this.exchangeWithRetries().finally(() => {
+            this.pending = null;
+        });
+        return this.pending;
+    }
+    async exchangeWithRetries() {
+        for (let attempt = 1;; attempt++) {
+            try {
+                const token = await this.exchange();
+                this.current = token;
+                return token;
+            }
+            catch (error) {
+                const transient = error instanceof entra_errors/* EntraError */.B && error.transient;
+                if (!transient || attempt >= ATTEMPTS)
+                    throw error;
+                await (0,abortable_sleep/* sleep */.y)(Math.min(1000 * 2 ** (attempt - 1), 8000));
+            }
+        }
+    }
+    async exchange() {
+        const { tenantId, clientId, scope, authorityHost } = this.options;
+        const assertion = await this.options.getAssertion();
+        const url = `${authorityHost}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+        const form = new URLSearchParams({
+            client_id: clientId,
+            scope,
+            grant_type: 'client_credentials',
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: assertion,
+        });
+        const requested = this.now();
+        let response;
+        try {
+            response = await (this.options.fetch ?? fetch)(url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+                body: form,
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+            });
+        }
+        catch (error) {
+            const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+            throw new entra_errors/* EntraError */.B(`Could not reach Entra ID at ${authorityHost} for a token: ${reason}.`, null, true, { cause: error });
+        }
+        const text = await response.text();
+        let body = null;
+        try {
+            body = JSON.parse(text);
+        }
+        catch {
+            // Proxies answer HTML: described below by the status alone.
+        }
+        if (!response.ok)
+            throw (0,entra_errors/* describeEntraRefusal */.G)(response.status, body, tenantId);
+        const fields = typeof body === 'object' && body !== null ? body : {};
+        const value = typeof fields.access_token === 'string' ? fields.access_token : '';
+        const lifetimeS = Number(fields.expires_in);
+        if (!value || !Number.isFinite(lifetimeS) || lifetimeS <= 0) {
+            throw new entra_errors/* EntraError */.B(`Entra ID at ${authorityHost} answered HTTP ${response.status} without an access token and its lifetime.`, null, false);
+        }
+        const lifetimeMs = lifetimeS * 1000;
+        const expiresAt = requested + lifetimeMs;
+        this.options.onToken?.(value, expiresAt);
+        return { value, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) };
+    }
+}
+
+// EXTERNAL MODULE: ./src/evals/client.ts
+var client = __nccwpck_require__(9852);
+// EXTERNAL MODULE: ./src/github/oidc-token.ts
+var oidc_token = __nccwpck_require__(9694);
+;// CONCATENATED MODULE: ./src/connect-evals-api.ts
+
+
+
+
+/** The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`. */
+function connectEvalsApi(endpoint, secrets) {
+    const { auth } = endpoint;
+    if (auth.kind === 'key')
+        return (0,client/* createEvalsClient */.p)(endpoint);
+    const credential = new EntraCredential({
+        tenantId: auth.tenantId,
+        clientId: auth.clientId,
+        scope: auth.scope,
+        authorityHost: auth.authorityHost,
+        getAssertion: async () => {
+            const assertion = await (0,oidc_token/* requestOidcToken */.I)(FEDERATION_AUDIENCE);
+            secrets.add(assertion);
+            return assertion;
+        },
+        onToken: (token, expiresAt) => {
+            secrets.add(token);
+            core/* info */.pq(`Signed in to Entra ID as app ${auth.clientId}; the token is valid until ${new Date(expiresAt).toISOString()}.`);
+        },
+        onRefreshFailed: (message) => core/* warning */.$e(message),
+    });
+    return (0,client/* createEvalsClient */.p)(endpoint, () => credential.getToken());
+}
+
+
+/***/ }),
+
 /***/ 871:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -29253,6 +29470,10 @@ function abortError(signal) {
 /* harmony export */   qO: () => (/* binding */ retryDelayMs)
 /* harmony export */ });
 /* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
+/* harmony import */ var _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(611);
+/* harmony import */ var _github_oidc_token_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9694);
+
+
 
 /** An Evals API failure, described for a person: what was being done, the status, the server's message. */
 class EvalsApiError extends Error {
@@ -29267,6 +29488,9 @@ class EvalsApiError extends Error {
 function isTransient(error) {
     if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIUserAbortError */ .Ay.APIUserAbortError)
         return false;
+    const credentialError = credentialFailure(error);
+    if (credentialError)
+        return credentialError instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EntraError */ .B && credentialError.transient;
     if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionError */ .Ay.APIConnectionError)
         return true;
     if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError) {
@@ -29295,9 +29519,23 @@ function retryAfterMs(error) {
     const date = Date.parse(header);
     return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
 }
+/**
+ * The SDK wraps a failure of the token provider ("Failed to get token from 'apiKey' function"): the
+ * Entra or OIDC error inside says what went wrong.
+ */
+function credentialFailure(error) {
+    for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+        if (current instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EntraError */ .B || current instanceof _github_oidc_token_js__WEBPACK_IMPORTED_MODULE_2__/* .OidcTokenError */ .H)
+            return current;
+    }
+    return null;
+}
 function describeApiError(error, context) {
     if (error instanceof EvalsApiError)
         return error;
+    const credentialError = credentialFailure(error);
+    if (credentialError)
+        return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
     const where = `the Evals API at ${context.baseURL}`;
     const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
     if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionError */ .Ay.APIConnectionError) {
@@ -29317,9 +29555,9 @@ function describeApiError(error, context) {
 function explain(status, subject, where) {
     switch (status) {
         case 401:
-            return `${capitalize(where)} refused the API key`;
+            return `${capitalize(where)} refused the credentials`;
         case 403:
-            return `The API key may not access ${subject} at ${where}`;
+            return `The credentials may not access ${subject} at ${where}`;
         case 404:
             return `${capitalize(subject)} was not found at ${where}`;
         case 429:
@@ -29409,16 +29647,34 @@ async function alreadyFinished(client, request, options) {
 
 /** A per-request ceiling: a poll or a page that hangs longer is retried, not waited on forever. */
 const REQUEST_TIMEOUT_MS = 60_000;
-/** The one place that builds the SDK client, for whichever server answers at `baseURL`. */
-function createEvalsClient(endpoint) {
+/**
+ * The one place that builds the SDK client, for whichever server answers at `baseURL`. Entra ID
+ * endpoints need `getToken`; the SDK calls it for every request, retries included.
+ */
+function createEvalsClient(endpoint, getToken) {
+    const { auth } = endpoint;
+    let apiKey;
+    const authHeaders = {};
+    if (auth.kind === 'entra') {
+        if (!getToken)
+            throw new Error('An Entra ID endpoint needs a token provider.');
+        apiKey = getToken;
+    }
+    else {
+        apiKey = auth.apiKey;
+        // Azure's `api-key` header instead of the bearer one: a null removes the SDK's Authorization header.
+        if (auth.header === 'api-key')
+            Object.assign(authHeaders, { 'api-key': auth.apiKey, Authorization: null });
+    }
     return new openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"] */ .Ay({
-        apiKey: endpoint.apiKey,
+        apiKey,
         baseURL: endpoint.baseURL,
         organization: endpoint.organization,
         project: endpoint.project,
         maxRetries: 2,
         timeout: REQUEST_TIMEOUT_MS,
-        defaultHeaders: { 'User-Agent': 'evals-gate' },
+        defaultHeaders: { ...endpoint.extraHeaders, ...authHeaders, 'User-Agent': 'evals-gate' },
+        defaultQuery: Object.keys(endpoint.extraQuery).length > 0 ? endpoint.extraQuery : undefined,
     });
 }
 
@@ -29433,7 +29689,7 @@ function createEvalsClient(endpoint) {
 /* harmony export */   Ys: () => (/* binding */ toItemRecord),
 /* harmony export */   ty: () => (/* binding */ toRunSnapshot)
 /* harmony export */ });
-/* unused harmony exports ITEM_TEXT_MAX_CHARS, normaliseStatus, criterionName */
+/* unused harmony exports ITEM_TEXT_MAX_CHARS, normaliseStatus, criterionName, REASON_MAX_CHARS */
 // Turns the API's objects into compact records. Servers differ (OpenAI, Azure, Foundry) and fields are
 // `null` before a run completes, so every field is read defensively, never trusted to have its type.
 /** Longest text kept per field of an item: enough for any report, small enough for 100,000 items. */
@@ -29455,6 +29711,7 @@ function toRunSnapshot(raw) {
             passed: asNumber(counts.passed) ?? 0,
             failed: asNumber(counts.failed) ?? 0,
             errored: asNumber(counts.errored) ?? 0,
+            skipped: asNumber(counts.skipped) ?? 0,
         },
         perCriterion: asArray(run.per_testing_criteria_results).map(toCriterionCounts),
         usage: asArray(run.per_model_usage).map(toModelUsage),
@@ -29496,7 +29753,8 @@ function toItemRecord(raw) {
     const datasourceItem = asObject(item.datasource_item);
     const sampleError = asObject(sample.error);
     const errorText = asString(sampleError.message) || asString(sampleError.code);
-    const outcome = errorText ? 'error' : asString(item.status) === 'pass' ? 'pass' : 'fail';
+    const status = asString(item.status);
+    const outcome = errorText ? 'error' : status === 'pass' ? 'pass' : status === 'skipped' ? 'skipped' : 'fail';
     const datasourceItemId = item.datasource_item_id;
     return {
         id: asString(item.id) ?? '',
@@ -29509,13 +29767,22 @@ function toItemRecord(raw) {
         grades: asArray(item.results).map(toGradeRecord),
     };
 }
+/** A judge's reason is for reading next to its verdict: a paragraph, not an essay. */
+const REASON_MAX_CHARS = 500;
 function toGradeRecord(raw) {
     const result = asObject(raw);
+    const name = criterionName(asString(result.name) ?? 'grader');
+    const metric = asString(result.metric);
     return {
-        name: criterionName(asString(result.name) ?? 'grader'),
+        name,
         type: asString(result.type),
+        // A metric named like its grader adds nothing (Azure's single-metric evaluators).
+        metric: metric && metric !== name ? metric : null,
         passed: typeof result.passed === 'boolean' ? result.passed : null,
         score: asNumber(result.score),
+        threshold: asNumber(result.threshold),
+        label: asString(result.label) ?? (typeof result.label === 'boolean' ? String(result.label) : null),
+        reason: cut(asString(result.reason), REASON_MAX_CHARS),
     };
 }
 const INPUT_FIELDS = ['input', 'question', 'prompt', 'query', 'text'];
@@ -29552,13 +29819,13 @@ function textOf(value) {
     }
     return JSON.stringify(value);
 }
-function cut(text) {
+function cut(text, max = ITEM_TEXT_MAX_CHARS) {
     if (text === null)
         return null;
-    if (text.length <= ITEM_TEXT_MAX_CHARS)
+    if (text.length <= max)
         return text;
     // Never end on the first half of a surrogate pair (an emoji cut in two).
-    const end = /[\uD800-\uDBFF]/.test(text.charAt(ITEM_TEXT_MAX_CHARS - 2)) ? ITEM_TEXT_MAX_CHARS - 2 : ITEM_TEXT_MAX_CHARS - 1;
+    const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
     return `${text.slice(0, end)}…`;
 }
 function asObject(value) {
@@ -29865,12 +30132,48 @@ function stripTrailingSlashes(url) {
 
 /***/ }),
 
+/***/ 9694:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ OidcTokenError),
+/* harmony export */   I: () => (/* binding */ requestOidcToken)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+
+/** A problem getting the job's GitHub OIDC token, with what to change in the workflow. */
+class OidcTokenError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'OidcTokenError';
+    }
+}
+/**
+ * The job's OIDC token for `audience`, from the runner's token service. The runner offers it only
+ * with `permissions: id-token: write`, and never to pull requests from forks.
+ */
+async function requestOidcToken(audience, env = process.env) {
+    if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+        throw new OidcTokenError('Entra ID sign-in ("azure-client-id") needs the job\'s GitHub OIDC token, and this job has none: add `permissions: id-token: write` to the workflow or job. Pull requests from forks never get one; see the README on fork PRs.');
+    }
+    try {
+        // getIDToken masks the token itself.
+        return await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience);
+    }
+    catch (error) {
+        throw new OidcTokenError(`Could not get the job's GitHub OIDC token: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+}
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4471);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6365);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2462);
 
@@ -29917,12 +30220,20 @@ class InputError extends Error {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $n: () => (/* binding */ parseTenantId),
 /* harmony export */   Ae: () => (/* binding */ METADATA_MAX_KEYS),
 /* harmony export */   FY: () => (/* binding */ METADATA_MAX_VALUE_CHARS),
+/* harmony export */   HU: () => (/* binding */ parseChoice),
 /* harmony export */   N: () => (/* binding */ parseCriteriaThresholds),
+/* harmony export */   Pi: () => (/* binding */ parseAuthorityHost),
+/* harmony export */   Q0: () => (/* binding */ parseClientId),
 /* harmony export */   Q2: () => (/* binding */ parseBaseUrl),
+/* harmony export */   Sk: () => (/* binding */ parseScope),
 /* harmony export */   WN: () => (/* binding */ parseRate),
 /* harmony export */   jR: () => (/* binding */ parseMetadata),
+/* harmony export */   n0: () => (/* binding */ looksSecret),
+/* harmony export */   oR: () => (/* binding */ parseHeaderLines),
+/* harmony export */   rm: () => (/* binding */ parseQueryLines),
 /* harmony export */   uH: () => (/* binding */ parsePositiveNumber),
 /* harmony export */   yG: () => (/* binding */ parseBoolean),
 /* harmony export */   zq: () => (/* binding */ parseCount)
@@ -30035,6 +30346,108 @@ function parseBaseUrl(input, raw) {
         throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, 'credentials do not belong in the URL: use "api-key".');
     return url.toString().replace(/\/+$/, '');
 }
+/** HTTP header names are RFC 9110 tokens. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * Headers the action sets itself: authentication has its own inputs (a key here would be logged
+ * unmasked in the workflow file), and the rest belong to the HTTP client.
+ */
+const RESERVED_HEADERS = {
+    authorization: 'authentication has its own inputs: use "api-key" (with "auth-header") or "azure-client-id".',
+    'api-key': 'use "api-key" with "auth-header: api-key".',
+    host: 'the host comes from "base-url".',
+    'content-type': 'the client sets it.',
+    'content-length': 'the client sets it.',
+    'transfer-encoding': 'the client sets it.',
+    connection: 'the client sets it.',
+};
+/** `Name: value` per line: extra headers for every request. Names are checked, values kept as written. */
+function parseHeaderLines(input, raw) {
+    const headers = {};
+    const seen = new Set();
+    for (const { text, number } of meaningfulLines(raw)) {
+        const colon = text.indexOf(':');
+        const name = colon > 0 ? text.slice(0, colon).trim() : '';
+        // The line is not quoted back: it may hold a credential.
+        if (!name)
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "Name: value" (no header name before a colon).`);
+        if (!HEADER_NAME.test(name))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: ${JSON.stringify(name)} is not a valid header name.`);
+        const reserved = RESERVED_HEADERS[name.toLowerCase()];
+        if (reserved)
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: the ${name} header cannot be set here; ${reserved}`);
+        if (seen.has(name.toLowerCase()))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `header "${name}" is set twice.`);
+        seen.add(name.toLowerCase());
+        const value = text.slice(colon + 1).trim();
+        if (/[\0\r\n]/.test(value))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: the value of "${name}" has a control character.`);
+        headers[name] = value;
+    }
+    return headers;
+}
+/** `name: value` (or `name=value`) per line: extra query parameters for every request, e.g. `api-version`. */
+function parseQueryLines(input, raw) {
+    const query = {};
+    for (const { text, number } of meaningfulLines(raw)) {
+        const at = text.search(/[:=]/);
+        const name = at > 0 ? text.slice(0, at).trim() : '';
+        if (!name)
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "name: value" (no parameter name before a colon).`);
+        if (/[\s&#?]/.test(name))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: ${JSON.stringify(name)} is not a query parameter name.`);
+        if (Object.hasOwn(query, name))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `parameter "${name}" is set twice.`);
+        query[name] = text.slice(at + 1).trim();
+    }
+    return query;
+}
+/** Header and parameter names whose values are credentials, so they are masked and redacted like keys. */
+function looksSecret(name) {
+    return /key|token|secret|auth|password|passwd|signature|^sig$|credential|cookie/i.test(name);
+}
+/** One of `choices`, compared case-insensitively. */
+function parseChoice(input, raw, choices) {
+    const text = raw.trim().toLowerCase();
+    const match = choices.find((choice) => choice === text);
+    if (!match)
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected ${choices.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(raw)}.`);
+    return match;
+}
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An Entra application (client) id: a GUID. */
+function parseClientId(input, raw) {
+    const text = raw.trim();
+    if (!GUID.test(text))
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected the app registration's Application (client) ID, a GUID, got ${JSON.stringify(text)}.`);
+    return text;
+}
+/** An Entra tenant: its GUID or one of its domain names (`contoso.onmicrosoft.com`). */
+function parseTenantId(input, raw) {
+    const text = raw.trim();
+    const domain = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+    if (!GUID.test(text) && !domain.test(text)) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected the Directory (tenant) ID, a GUID (or a domain such as contoso.onmicrosoft.com), got ${JSON.stringify(text)}.`);
+    }
+    return text;
+}
+/** An OAuth scope for the client-credentials grant: a resource URI ending in `/.default`. */
+function parseScope(input, raw) {
+    const text = raw.trim();
+    if (!/^\S+\/\.default$/.test(text)) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a resource scope ending in "/.default", such as https://ai.azure.com/.default, got ${JSON.stringify(text)}.`);
+    }
+    return text;
+}
+/** The Entra authority host (AZURE_AUTHORITY_HOST): https, or http only on the loopback address. */
+function parseAuthorityHost(input, raw) {
+    const url = parseBaseUrl(input, raw);
+    const { protocol, hostname } = new URL(url);
+    if (protocol === 'http:' && hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '[::1]') {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `tokens must not travel over plain http: use https (got ${JSON.stringify(raw)}).`);
+    }
+    return url;
+}
 
 
 /***/ }),
@@ -30045,12 +30458,13 @@ function parseBaseUrl(input, raw) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  eh: () => (/* binding */ actionInputs),
   LT: () => (/* binding */ readEndpointSettings),
   M4: () => (/* binding */ readEvalId),
   sb: () => (/* binding */ readSettings)
 });
 
-// UNUSED EXPORTS: DEFAULT_BASE_URL
+// UNUSED EXPORTS: DEFAULT_AUTHORITY_HOST, DEFAULT_AZURE_SCOPE, DEFAULT_BASE_URL
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -30270,14 +30684,20 @@ var input_parsers = __nccwpck_require__(926);
 
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-const readInput = (name) => core/* getInput */.V4(name);
+const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
+const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+/** The runner's inputs and environment; secrets masked through `core.setSecret`. */
+function actionInputs(mask = core/* setSecret */.Pq) {
+    return { read: (name) => core/* getInput */.V4(name), env: process.env, mask };
+}
 /** Reads and validates every input. Throws an InputError naming the first bad input. */
-function readSettings(git, read = readInput, env = process.env) {
+function readSettings(git, source = actionInputs()) {
+    const { read, env } = source;
     const githubToken = read('github-token').trim();
     if (githubToken)
-        core/* setSecret */.Pq(githubToken);
+        source.mask(githubToken);
     const evalId = readEvalId(read);
-    const endpoint = readEndpointSettings(read, env);
+    const endpoint = readEndpointSettings(source);
     // Cheap checks first, so a typo is reported before any file is read.
     const threshold = (0,input_parsers/* parseRate */.WN)('threshold', read('threshold') || '1');
     const criteriaThresholds = (0,input_parsers/* parseCriteriaThresholds */.N)('criteria-thresholds', read('criteria-thresholds'));
@@ -30316,7 +30736,7 @@ function readSettings(git, read = readInput, env = process.env) {
         showItemContent,
     };
 }
-function readEvalId(read = readInput) {
+function readEvalId(read) {
     const evalId = read('eval-id').trim();
     if (!evalId)
         throw new input_error/* InputError */.d('eval-id', 'required: the id of the eval to run (eval_…).');
@@ -30325,13 +30745,17 @@ function readEvalId(read = readInput) {
     return evalId;
 }
 /** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
-function readEndpointSettings(read = readInput, env = process.env) {
-    const apiKey = read('api-key').trim() || env.OPENAI_API_KEY?.trim() || '';
-    // Masked first, so no later error or debug line can print it.
-    if (apiKey)
-        core/* setSecret */.Pq(apiKey);
-    if (!apiKey) {
-        throw new input_error/* InputError */.d('api-key', 'no key for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable.');
+function readEndpointSettings(source) {
+    const { read, env } = source;
+    // Secrets are masked as soon as they are read, before any check that could fail on them.
+    const apiKeyInput = read('api-key').trim();
+    if (apiKeyInput)
+        source.mask(apiKeyInput);
+    const extraHeaders = (0,input_parsers/* parseHeaderLines */.oR)('extra-headers', read('extra-headers'));
+    const extraQuery = (0,input_parsers/* parseQueryLines */.rm)('extra-query', read('extra-query'));
+    for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
+        if ((0,input_parsers/* looksSecret */.n0)(name) && value)
+            source.mask(value);
     }
     const baseUrlInput = read('base-url').trim();
     const baseURL = baseUrlInput
@@ -30339,16 +30763,48 @@ function readEndpointSettings(read = readInput, env = process.env) {
         : (0,input_parsers/* parseBaseUrl */.Q2)('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
     return {
         baseURL,
-        apiKey,
+        auth: readEndpointAuth(source, apiKeyInput),
         organization: read('organization').trim() || null,
         project: read('project').trim() || null,
+        extraHeaders,
+        extraQuery,
     };
+}
+function readEndpointAuth(source, apiKeyInput) {
+    const { read, env } = source;
+    const header = (0,input_parsers/* parseChoice */.HU)('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key']);
+    const clientId = read('azure-client-id').trim();
+    const tenantId = read('azure-tenant-id').trim();
+    if (clientId || tenantId) {
+        if (!clientId)
+            throw new input_error/* InputError */.d('azure-client-id', 'required with "azure-tenant-id": the Application (client) ID of the Entra app that trusts this repository.');
+        if (!tenantId)
+            throw new input_error/* InputError */.d('azure-tenant-id', 'required with "azure-client-id": the Directory (tenant) ID of the Entra app.');
+        if (apiKeyInput)
+            throw new input_error/* InputError */.d('api-key', 'set either "api-key" or "azure-client-id" (Entra ID sign-in), not both.');
+        if (header !== 'authorization')
+            throw new input_error/* InputError */.d('auth-header', 'Entra ID tokens are sent as "Authorization: Bearer": leave "auth-header" at "authorization".');
+        return {
+            kind: 'entra',
+            clientId: (0,input_parsers/* parseClientId */.Q0)('azure-client-id', clientId),
+            tenantId: (0,input_parsers/* parseTenantId */.$n)('azure-tenant-id', tenantId),
+            scope: (0,input_parsers/* parseScope */.Sk)('azure-scope', read('azure-scope') || DEFAULT_AZURE_SCOPE),
+            authorityHost: (0,input_parsers/* parseAuthorityHost */.Pi)('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
+        };
+    }
+    const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
+    if (!apiKey) {
+        throw new input_error/* InputError */.d('api-key', 'no credentials for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable, or "azure-client-id" and "azure-tenant-id" for Entra ID sign-in.');
+    }
+    if (apiKey !== apiKeyInput)
+        source.mask(apiKey);
+    return { kind: 'key', apiKey, header };
 }
 
 
 /***/ }),
 
-/***/ 4471:
+/***/ 6365:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30403,10 +30859,14 @@ function decideVerdict(input) {
         case 'completed':
             break;
     }
+    const graded = input.counts.total - input.counts.skipped;
     if (input.status === 'completed' && input.counts.total === 0) {
         reasons.push('The run has no items: nothing was evaluated.');
     }
-    const judged = input.status === 'completed' && input.counts.total > 0;
+    else if (input.status === 'completed' && graded <= 0) {
+        reasons.push(`All ${input.counts.total} items were skipped: nothing was graded.`);
+    }
+    const judged = input.status === 'completed' && graded > 0;
     if (judged && input.score < input.threshold) {
         const [score, threshold] = distinctPercents(input.score, input.threshold);
         reasons.push(`Score ${score} is below the threshold ${threshold}.`);
@@ -30451,10 +30911,10 @@ function formatMinutes(ms) {
 function analyseRun(input) {
     const { run, tally } = input;
     const counts = tally ? { ...tally.counts } : { ...run.resultCounts };
-    const score = counts.total > 0 ? counts.passed / counts.total : 0;
+    const score = scoreOf(counts);
     const { criteria, unknownCriteria } = criterionRates(run, tally, input.criteriaThresholds);
     // A run that never completed has no criteria to match; its real failure is reason enough.
-    const judged = input.status === 'completed' && counts.total > 0;
+    const judged = input.status === 'completed' && counts.total - counts.skipped > 0;
     return {
         evalId: input.evalId,
         run,
@@ -30480,17 +30940,26 @@ function analyseRun(input) {
         links: { report: run.reportUrl, workflowRun: input.workflowRunUrl },
     };
 }
+/** passed / graded items, errored items counting as not passed; skipped items (Azure) were not graded. */
+function scoreOf(counts) {
+    const graded = counts.total - counts.skipped;
+    return graded > 0 ? counts.passed / graded : 0;
+}
 /**
  * Per-criterion rates: the run's own `per_testing_criteria_results` when it has them, else what the
- * items say. Thresholds match a criterion by name or by full grader id.
+ * items say; and what the items say when a grader reported several metrics (Azure), which the run's
+ * per-grader counts cannot show. A threshold matches a criterion by name or full grader id, and a
+ * grader's name matches each of its metrics.
  */
 function criterionRates(run, tally, thresholds) {
-    const base = run.perCriterion.length > 0
-        ? run.perCriterion.map((entry) => ({ id: entry.id, name: entry.name, passed: entry.passed, failed: entry.failed }))
-        : [...(tally?.criteria ?? new Map()).entries()].map(([name, counts]) => ({ id: name, name, ...counts }));
+    const fromItems = tally !== null && (tally.hasMetrics || run.perCriterion.length === 0);
+    const base = fromItems
+        ? [...tally.criteria.entries()].map(([key, entry]) => ({ id: key, name: key, grader: entry.grader, metric: entry.metric, passed: entry.passed, failed: entry.failed }))
+        : run.perCriterion.map((entry) => ({ id: entry.id, name: entry.name, grader: entry.name, metric: null, passed: entry.passed, failed: entry.failed }));
     const used = new Set();
-    const criteria = base.map((entry) => {
-        const match = thresholds.find((threshold) => threshold.name === entry.id || threshold.name === entry.name);
+    const criteria = base.map(({ grader, ...entry }) => {
+        const match = thresholds.find((threshold) => threshold.name === entry.id || threshold.name === entry.name) ??
+            thresholds.find((threshold) => threshold.name === grader);
         if (match)
             used.add(match.name);
         return { ...entry, rate: rate(entry.passed, entry.passed + entry.failed), min: match ? match.min : null };
@@ -30498,22 +30967,31 @@ function criterionRates(run, tally, thresholds) {
     return { criteria, unknownCriteria: thresholds.filter((threshold) => !used.has(threshold.name)).map((threshold) => threshold.name) };
 }
 function compareCounts(reported, read) {
-    const same = reported.total === read.total && reported.passed === read.passed && reported.failed === read.failed && reported.errored === read.errored;
+    const same = reported.total === read.total &&
+        reported.passed === read.passed &&
+        reported.failed === read.failed &&
+        reported.errored === read.errored &&
+        reported.skipped === read.skipped;
     if (same)
         return null;
-    const show = (counts) => `${counts.total} total (${counts.passed} passed, ${counts.failed} failed, ${counts.errored} errored)`;
+    const show = (counts) => `${counts.total} total (${counts.passed} passed, ${counts.failed} failed, ${counts.errored} errored${counts.skipped ? `, ${counts.skipped} skipped` : ''})`;
     return `The run's result_counts say ${show(reported)}, but its output items show ${show(read)}. The score is computed from the output items.`;
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/item-tally.ts
 /** Failing items kept with their texts; beyond this they are only counted (memory stays bounded). */
 const FAILING_ITEMS_KEPT = 5000;
+/** How a grader's result is named in the per-criterion table: `grader`, or `grader/metric`. */
+function criterionKey(grade) {
+    return grade.metric ? `${grade.name}/${grade.metric}` : grade.name;
+}
 /**
  * Counts items as they stream in. Passing items leave only a count behind; failing and errored ones
  * are kept (up to a cap) for the reports.
  */
 class ItemTally {
-    counts = { total: 0, passed: 0, failed: 0, errored: 0 };
+    counts = { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
+    /** Per grader (and metric), in the order first seen. */
     criteria = new Map();
     failing = [];
     failingOmitted = 0;
@@ -30521,25 +30999,38 @@ class ItemTally {
     constructor(keep = FAILING_ITEMS_KEPT) {
         this.keep = keep;
     }
+    /** True when some grader reported several metrics: per-criterion rates then come from the items. */
+    get hasMetrics() {
+        for (const tally of this.criteria.values())
+            if (tally.metric !== null)
+                return true;
+        return false;
+    }
     add(record) {
         this.counts.total++;
         if (record.outcome === 'pass')
             this.counts.passed++;
         else if (record.outcome === 'error')
             this.counts.errored++;
+        else if (record.outcome === 'skipped')
+            this.counts.skipped++;
         else
             this.counts.failed++;
         for (const grade of record.grades) {
-            let tally = this.criteria.get(grade.name);
+            // No verdict (Azure's null on errored and skipped items) counts in neither column, as the
+            // servers' own per-criterion counts do; the score already counts errored items as not passed.
+            if (grade.passed === null)
+                continue;
+            const key = criterionKey(grade);
+            let tally = this.criteria.get(key);
             if (!tally)
-                this.criteria.set(grade.name, (tally = { passed: 0, failed: 0 }));
-            // A grader that could not decide (Azure's null on errors) did not pass.
-            if (grade.passed === true)
+                this.criteria.set(key, (tally = { grader: grade.name, metric: grade.metric, passed: 0, failed: 0 }));
+            if (grade.passed)
                 tally.passed++;
             else
                 tally.failed++;
         }
-        if (record.outcome === 'pass')
+        if (record.outcome === 'pass' || record.outcome === 'skipped')
             return;
         if (this.failing.length < this.keep)
             this.failing.push(record);
@@ -30552,8 +31043,23 @@ class ItemTally {
 var api_errors = __nccwpck_require__(871);
 // EXTERNAL MODULE: ./src/evals/cancel-run.ts
 var cancel_run = __nccwpck_require__(2805);
-// EXTERNAL MODULE: ./src/evals/client.ts
-var evals_client = __nccwpck_require__(9852);
+;// CONCATENATED MODULE: ./src/evals/auth-hints.ts
+/** What to check after a 401 or 403, for the way the action authenticated. Empty for other statuses. */
+function authHint(auth, status) {
+    if (status !== 401 && status !== 403)
+        return '';
+    if (auth.kind === 'entra') {
+        return status === 401
+            ? `The Entra ID token was refused: check that "azure-scope" (${auth.scope}) is right for this endpoint and that "base-url" belongs to tenant ${auth.tenantId}.`
+            : 'The Entra ID app has no data-plane role here: give its service principal the "Foundry User" role on the Foundry project, or "Cognitive Services OpenAI User" on the Azure OpenAI resource (Access control (IAM) → Add role assignment). New assignments can take a few minutes to apply.';
+    }
+    if (status === 403)
+        return 'The key is valid but may not use this eval: check "base-url" and, on OpenAI, "organization" and "project".';
+    return auth.header === 'api-key'
+        ? 'Check "api-key": Azure keys work only with their own resource\'s URL in "base-url".'
+        : 'Check "api-key" and "base-url": a key works only with its own endpoint. Azure OpenAI also takes the key as an "api-key" header ("auth-header: api-key").';
+}
+
 // EXTERNAL MODULE: ./src/abortable-sleep.ts
 var abortable_sleep = __nccwpck_require__(5039);
 // EXTERNAL MODULE: ./src/evals/records.ts
@@ -30641,6 +31147,8 @@ function expectedItemCount(dataSource) {
 
 // EXTERNAL MODULE: ./src/evals/start-run.ts
 var start_run = __nccwpck_require__(5975);
+// EXTERNAL MODULE: ./src/evals/client.ts
+var evals_client = __nccwpck_require__(9852);
 ;// CONCATENATED MODULE: ./src/evals/wait-for-run.ts
 
 
@@ -35913,34 +36421,14 @@ function isObject(value) {
 
 // EXTERNAL MODULE: ./src/input-error.ts
 var input_error = __nccwpck_require__(6236);
+// EXTERNAL MODULE: ./src/connect-evals-api.ts + 1 modules
+var connect_evals_api = __nccwpck_require__(9033);
 // EXTERNAL MODULE: ./src/inputs.ts + 2 modules
 var inputs = __nccwpck_require__(2994);
-;// CONCATENATED MODULE: ./src/redact.ts
-/** Replaces every secret in text with `***`: the runner masks secrets in logs, but not in files or comments. */
-function redactSecrets(text, secrets) {
-    let out = text;
-    for (const secret of secrets) {
-        // Very short values would blank out ordinary words; the runner's own masking has the same floor.
-        if (secret.length >= 4)
-            out = out.split(secret).join('***');
-    }
-    return out;
-}
-/**
- * The same, through every string of a plain-data value. Reports escape what they show (`_` becomes `\_`),
- * so secrets are taken out of the data before rendering, where they still match.
- */
-function redactDeep(value, secrets) {
-    if (typeof value === 'string')
-        return redactSecrets(value, secrets);
-    if (Array.isArray(value))
-        return value.map((entry) => redactDeep(entry, secrets));
-    if (value !== null && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, redactDeep(entry, secrets)]));
-    }
-    return value;
-}
-
+// EXTERNAL MODULE: ./src/secrets.ts
+var src_secrets = __nccwpck_require__(7194);
+// EXTERNAL MODULE: ./src/redact.ts
+var redact = __nccwpck_require__(6670);
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/report/escape.ts
@@ -36143,6 +36631,7 @@ function criterionLabels(criteria) {
 
 
 
+
 /** Under GitHub's 65,536-character limit on comments, with room for what the comment writer adds. */
 const COMMENT_MAX_CHARS = 60_000;
 /** Under the 1 MiB a job summary may hold, with room to spare. */
@@ -36161,7 +36650,7 @@ const URL_CHARS = 2_000;
 const FULL_DETAIL = { reasons: 20, reasonChars: 1_000, criteria: 100, usage: 20, nameChars: 120 };
 const SHORT_DETAIL = { reasons: 5, reasonChars: 300, criteria: 20, usage: 5, nameChars: 60 };
 const MINIMAL_DETAIL = { reasons: 3, reasonChars: 150, criteria: 0, usage: 0, nameChars: 60 };
-const OUTCOME_ICON = { pass: '✅', fail: '❌', error: '⚠️' };
+const OUTCOME_ICON = { pass: '✅', fail: '❌', error: '⚠️', skipped: '⏭️' };
 const STATUS_NOTE = {
     completed: null,
     failed: 'the run failed',
@@ -36331,9 +36820,12 @@ function renderMinimal(result, options) {
 function verdictLine(result) {
     const { counts } = result;
     const [score, threshold] = distinctPercents(result.score, result.threshold);
-    const parts = counts.total === 0
+    const graded = counts.total - counts.skipped;
+    const parts = graded <= 0
         ? ['**No items were evaluated**', `threshold ${percent(result.threshold)}`]
-        : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(counts.total)})`, `threshold ${threshold}`];
+        : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(graded)})`, `threshold ${threshold}`];
+    if (counts.skipped > 0)
+        parts.push(`${formatCount(counts.skipped)} skipped`);
     const statusNote = STATUS_NOTE[result.status];
     if (statusNote)
         parts.push(statusNote);
@@ -36365,12 +36857,15 @@ function tableOf(header, align, rows) {
 }
 function countsTable(result) {
     const { counts } = result;
-    return tableOf(['total', 'passed', 'failed', 'errored', 'status', 'duration'], ['---:', '---:', '---:', '---:', '---', '---:'], [
+    // Only servers that skip items (Azure, Foundry) get the column.
+    const skipped = counts.skipped > 0;
+    return tableOf(['total', 'passed', 'failed', 'errored', ...(skipped ? ['skipped'] : []), 'status', 'duration'], ['---:', '---:', '---:', '---:', ...(skipped ? ['---:'] : []), '---', '---:'], [
         [
             formatCount(counts.total),
             formatCount(counts.passed),
             formatCount(counts.failed),
             formatCount(counts.errored),
+            ...(skipped ? [formatCount(counts.skipped)] : []),
             result.status,
             formatDuration(result.durationMs),
         ],
@@ -36462,10 +36957,24 @@ function linksLine(result) {
         links.push(`[Workflow run](${workflowRun})`);
     return links.length > 0 ? links.join(' · ') : null;
 }
-function gradeText(grade, detail) {
+/** A judge's reason next to its verdict: one line, short. */
+const REASON_CHARS = 240;
+/**
+ * `name/metric: ❌ fail, label poor (score 2, threshold 3): reason…`, from what the grader gave. A judge's
+ * reason often quotes the output, so it goes wherever the item's texts go, and only there.
+ */
+function gradeText(grade, detail, withReason) {
     const verdict = grade.passed === null ? '⚪ no verdict' : grade.passed ? '✅ pass' : '❌ fail';
-    const score = grade.score === null ? '' : ` (score ${formatScore(grade.score)})`;
-    return `${escapeInline(grade.name, detail.nameChars)}: ${verdict}${score}`;
+    const name = escapeInline(criterionKey(grade), detail.nameChars);
+    // Azure's labels mostly repeat the verdict ("pass"/"fail"): shown only when they say more.
+    const label = grade.label !== null && !['pass', 'fail'].includes(grade.label.toLowerCase()) ? `, label ${escapeInline(grade.label, detail.nameChars)}` : '';
+    const numbers = [
+        ...(grade.score === null ? [] : [`score ${formatScore(grade.score)}`]),
+        ...(grade.threshold === null ? [] : [`threshold ${formatScore(grade.threshold)}`]),
+    ];
+    const scored = numbers.length > 0 ? ` (${numbers.join(', ')})` : '';
+    const reason = withReason && grade.reason ? `: ${escapeInline(grade.reason, REASON_CHARS)}` : '';
+    return `${name}: ${verdict}${label}${scored}${reason}`;
 }
 /** One failing item: a heading with its ids and outcome, the graders' verdicts, then its texts. */
 function renderItem(item, textChars, detail) {
@@ -36475,10 +36984,12 @@ function renderItem(item, textChars, detail) {
     ];
     const parts = [`#### ${OUTCOME_ICON[item.outcome]} ${item.outcome} · ${ids.join(' · ')}`];
     if (item.grades.length > 0) {
-        const grades = item.grades.slice(0, GRADES_SHOWN).map((grade) => gradeText(grade, detail));
+        const withReasons = textChars !== null && item.grades.some((grade) => grade.reason);
+        const grades = item.grades.slice(0, GRADES_SHOWN).map((grade) => gradeText(grade, detail, withReasons));
         if (item.grades.length > GRADES_SHOWN)
             grades.push(`… and ${formatCount(item.grades.length - GRADES_SHOWN)} more`);
-        parts.push(`Graders: ${grades.join(' · ')}`);
+        // Reasons make a grader's line long: one per line then, else all on one.
+        parts.push(withReasons ? `Graders:\n${grades.map((grade) => `- ${grade}`).join('\n')}` : `Graders: ${grades.join(' · ')}`);
     }
     if (textChars !== null) {
         const texts = [
@@ -36498,17 +37009,18 @@ function renderItem(item, textChars, detail) {
 
 ;// CONCATENATED MODULE: ./src/report/progress-line.ts
 
-/** `in_progress · 340/1000 graded · 310 pass · 25 fail · 5 error · 2m10s` */
+/** `in_progress · 340/1000 graded · 310 pass · 25 fail · 5 error · 2m10s` (and `N skipped` on Azure) */
 function progressLine(run, elapsedMs, expectedTotal) {
     const counts = run.resultCounts;
-    const graded = counts.passed + counts.failed + counts.errored;
+    const done = counts.passed + counts.failed + counts.errored + counts.skipped;
     const of = expectedTotal ?? (counts.total || null);
     return [
         run.status,
-        of ? `${graded}/${of} graded` : `${graded} graded`,
+        of ? `${done}/${of} graded` : `${done} graded`,
         `${counts.passed} pass`,
         `${counts.failed} fail`,
         `${counts.errored} error`,
+        ...(counts.skipped > 0 ? [`${counts.skipped} skipped`] : []),
         formatDuration(elapsedMs),
     ].join(' · ');
 }
@@ -36535,12 +37047,18 @@ var external_node_path_ = __nccwpck_require__(6760);
 const RESULTS_FILE_VERSION = 1;
 /**
  * The machine-readable result: the run, counts, per-criterion rates, failing items, verdict and reasons.
- * Without item content, failing items keep their ids and grades only, as the reports do.
+ * Without item content, failing items keep their ids and grades only, as the reports do, and the
+ * grades lose the judges' reasons, which quote the outputs.
  */
 function resultsDocument(result, options) {
     const failingItems = options.showItemContent
         ? result.failingItems
-        : result.failingItems.map(({ id, datasourceItemId, outcome, grades }) => ({ id, datasourceItemId, outcome, grades }));
+        : result.failingItems.map(({ id, datasourceItemId, outcome, grades }) => ({
+            id,
+            datasourceItemId,
+            outcome,
+            grades: grades.map((grade) => ({ ...grade, reason: null })),
+        }));
     return {
         version: RESULTS_FILE_VERSION,
         eval_id: result.evalId,
@@ -36631,6 +37149,8 @@ function onTermination(handler, exitCode = 1) {
 
 
 
+
+
 /** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
 const CANCEL_ON_SIGNAL_MS = 5000;
 const CANCEL_AFTER_TIMEOUT_MS = 30_000;
@@ -36638,22 +37158,22 @@ const PROGRESS_EVERY_MS = 60_000;
 /** The action's main step: the one place that wires the modules together and decides the exit status. */
 async function run() {
     const git = (0,context/* readGitContext */.e)();
+    const secrets = new src_secrets/* Secrets */.S(core/* setSecret */.Pq);
     let settings;
     try {
-        settings = (0,inputs/* readSettings */.sb)(git);
+        settings = (0,inputs/* readSettings */.sb)(git, (0,inputs/* actionInputs */.eh)((secret) => secrets.add(secret)));
     }
     catch (error) {
         core/* setFailed */.C1(error instanceof input_error/* InputError */.d ? error.message : `Could not read the inputs: ${String(error)}`);
         return;
     }
-    const secrets = [settings.endpoint.apiKey, settings.githubToken];
-    const client = (0,evals_client/* createEvalsClient */.p)(settings.endpoint);
+    const client = (0,connect_evals_api/* connectEvalsApi */.K)(settings.endpoint, secrets);
     const gate = new Gate(client, settings, git);
     const uninstall = onTermination((signal) => gate.abandon(signal));
     try {
         // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
-        const { result, evalName } = redactDeep(await gate.run(), secrets);
-        await publish(result, evalName, settings, git, secrets);
+        const { result, evalName } = (0,redact/* redactDeep */.K)(await gate.run(), secrets.list());
+        await publish(result, evalName, settings, git, secrets.list());
         if (result.verdict.result === 'fail')
             core/* setFailed */.C1(failureMessage(result));
         else
@@ -36664,8 +37184,12 @@ async function run() {
         if (gate.abandoned)
             return;
         await gate.cancelIfActive('the gate stopped on an error');
-        const message = error instanceof api_errors/* EvalsApiError */.Kx || error instanceof input_error/* InputError */.d ? error.message : String(error);
-        core/* setFailed */.C1(redactSecrets(message, secrets));
+        const message = error instanceof api_errors/* EvalsApiError */.Kx
+            ? [error.message, authHint(settings.endpoint.auth, error.status)].filter(Boolean).join(' ')
+            : error instanceof input_error/* InputError */.d
+                ? error.message
+                : String(error);
+        core/* setFailed */.C1((0,redact/* redactSecrets */.f)(message, secrets.list()));
     }
     finally {
         uninstall();
@@ -36841,7 +37365,7 @@ async function publish(result, evalName, settings, git, secrets) {
         core/* info */.pq(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
     }
     catch (error) {
-        core/* warning */.$e(redactSecrets(describeCommentFailure(error, { isFork: git.isFork, prNumber: git.prNumber }), secrets));
+        core/* warning */.$e((0,redact/* redactSecrets */.f)(describeCommentFailure(error, { isFork: git.isFork, prNumber: git.prNumber }), secrets));
     }
 }
 function failureMessage(result) {
@@ -36859,11 +37383,15 @@ function failureMessage(result) {
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _evals_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2805);
-/* harmony import */ var _evals_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9852);
-/* harmony import */ var _evals_records_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5809);
+/* harmony import */ var _connect_evals_api_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9033);
+/* harmony import */ var _evals_records_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5809);
 /* harmony import */ var _evals_start_run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5975);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2994);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6670);
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7194);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2462);
+
+
 
 
 
@@ -36884,18 +37412,20 @@ async function runPost() {
     const attemptToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_5__/* .STATE */ .c.attemptToken);
     if (!savedRunId && !attemptToken)
         return;
+    const secrets = new _secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .Secrets */ .S(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq);
     try {
-        const evalId = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readEvalId */ .M4)();
-        const endpoint = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readEndpointSettings */ .LT)();
-        const client = (0,_evals_client_js__WEBPACK_IMPORTED_MODULE_2__/* .createEvalsClient */ .p)(endpoint);
+        const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .actionInputs */ .eh)((secret) => secrets.add(secret));
+        const evalId = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readEvalId */ .M4)(inputs.read);
+        const endpoint = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readEndpointSettings */ .LT)(inputs);
+        const client = (0,_connect_evals_api_js__WEBPACK_IMPORTED_MODULE_2__/* .connectEvalsApi */ .K)(endpoint, secrets);
         // The main step may have been stopped while its create request was in flight: find the run by token.
         const runId = savedRunId || (await (0,_evals_start_run_js__WEBPACK_IMPORTED_MODULE_3__/* .findRunByToken */ .T)(client, { evalId, attemptToken, baseURL: endpoint.baseURL }))?.id;
         if (!runId) {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('No run of this step was started: nothing to cancel.');
             return;
         }
-        const run = (0,_evals_records_js__WEBPACK_IMPORTED_MODULE_6__/* .toRunSnapshot */ .ty)(await client.evals.runs.retrieve(runId, { eval_id: evalId }, { timeout: POST_CANCEL_MS }));
-        if ((0,_evals_records_js__WEBPACK_IMPORTED_MODULE_6__/* .isTerminalStatus */ .TQ)(run.status)) {
+        const run = (0,_evals_records_js__WEBPACK_IMPORTED_MODULE_7__/* .toRunSnapshot */ .ty)(await client.evals.runs.retrieve(runId, { eval_id: evalId }, { timeout: POST_CANCEL_MS }));
+        if ((0,_evals_records_js__WEBPACK_IMPORTED_MODULE_7__/* .isTerminalStatus */ .TQ)(run.status)) {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} is ${run.status}: nothing to cancel.`);
             return;
         }
@@ -36906,7 +37436,74 @@ async function runPost() {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} finished by itself.`);
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The post step could not make sure the run was cancelled: ${error instanceof Error ? error.message : String(error)}`);
+        const message = error instanceof Error ? error.message : String(error);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_redact_js__WEBPACK_IMPORTED_MODULE_8__/* .redactSecrets */ .f)(`The post step could not make sure the run was cancelled: ${message}`, secrets.list()));
+    }
+}
+
+
+/***/ }),
+
+/***/ 6670:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ redactDeep),
+/* harmony export */   f: () => (/* binding */ redactSecrets)
+/* harmony export */ });
+/** Replaces every secret in text with `***`: the runner masks secrets in logs, but not in files or comments. */
+function redactSecrets(text, secrets) {
+    let out = text;
+    for (const secret of secrets) {
+        // Very short values would blank out ordinary words; the runner's own masking has the same floor.
+        if (secret.length >= 4)
+            out = out.split(secret).join('***');
+    }
+    return out;
+}
+/**
+ * The same, through every string of a plain-data value. Reports escape what they show (`_` becomes `\_`),
+ * so secrets are taken out of the data before rendering, where they still match.
+ */
+function redactDeep(value, secrets) {
+    if (typeof value === 'string')
+        return redactSecrets(value, secrets);
+    if (Array.isArray(value))
+        return value.map((entry) => redactDeep(entry, secrets));
+    if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, redactDeep(entry, secrets)]));
+    }
+    return value;
+}
+
+
+/***/ }),
+
+/***/ 7194:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ Secrets)
+/* harmony export */ });
+/**
+ * Every secret the action has seen: the keys from its inputs and the tokens it obtains while running.
+ * Each is masked in the log as soon as it is known, and redacted from files and comments (which the
+ * runner does not mask).
+ */
+class Secrets {
+    values = new Set();
+    mask;
+    constructor(mask) {
+        this.mask = mask;
+    }
+    add(secret) {
+        if (!secret || this.values.has(secret))
+            return;
+        this.values.add(secret);
+        this.mask(secret);
+    }
+    list() {
+        return [...this.values];
     }
 }
 
@@ -45784,19 +46381,20 @@ exports.visitAsync = visitAsync;
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ core_debug),
+  Yz: () => (/* binding */ debug),
+  V9: () => (/* binding */ getIDToken),
   V4: () => (/* binding */ getInput),
   Gu: () => (/* binding */ getState),
   pq: () => (/* binding */ info),
   LZ: () => (/* binding */ saveState),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
-  Pq: () => (/* binding */ core_setSecret),
+  Pq: () => (/* binding */ setSecret),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, group, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getMultilineInput, group, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -45971,8 +46569,10 @@ function file_command_prepareKeyValueMessage(key, value) {
 const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
@@ -46065,7 +46665,7 @@ class DecodedURL extends URL {
 }
 //# sourceMappingURL=proxy.js.map
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
+var tunnel = __nccwpck_require__(770);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
@@ -46143,7 +46743,7 @@ const HttpResponseRetryCodes = [
     HttpCodes.ServiceUnavailable,
     HttpCodes.GatewayTimeout
 ];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
 const ExponentialBackoffCeiling = 10;
 const ExponentialBackoffTimeSlice = 5;
 class HttpClientError extends Error {
@@ -46189,7 +46789,7 @@ function isHttps(requestUrl) {
     const parsedUrl = new URL(requestUrl);
     return parsedUrl.protocol === 'https:';
 }
-class lib_HttpClient {
+class HttpClient {
     constructor(userAgent, handlers, requestOptions) {
         this._ignoreSslError = false;
         this._allowRedirects = true;
@@ -46492,7 +47092,7 @@ class lib_HttpClient {
     }
     getAgentDispatcher(serverUrl) {
         const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (!useProxy) {
             return;
@@ -46503,7 +47103,7 @@ class lib_HttpClient {
         const info = {};
         info.parsedUrl = requestUrl;
         const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
         const defaultPort = usingSsl ? 443 : 80;
         info.options = {};
         info.options.host = info.parsedUrl.hostname;
@@ -46602,7 +47202,7 @@ class lib_HttpClient {
     }
     _getAgent(parsedUrl) {
         let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (this._keepAlive && useProxy) {
             agent = this._proxyAgent;
@@ -46617,7 +47217,7 @@ class lib_HttpClient {
         const usingSsl = parsedUrl.protocol === 'https:';
         let maxSockets = 100;
         if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
         }
         // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
         if (proxyUrl && proxyUrl.hostname) {
@@ -46642,7 +47242,7 @@ class lib_HttpClient {
         // if tunneling agent isn't assigned create a new agent
         if (!agent) {
             const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
             this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -46665,7 +47265,7 @@ class lib_HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;
@@ -46796,7 +47396,7 @@ class BasicCredentialHandler {
         });
     }
 }
-class auth_BearerCredentialHandler {
+class BearerCredentialHandler {
     constructor(token) {
         this.token = token;
     }
@@ -46854,13 +47454,13 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 
 
 
-class oidc_utils_OidcClient {
+class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -46879,7 +47479,7 @@ class oidc_utils_OidcClient {
     static getCall(id_token_url) {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const httpclient = OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -46898,13 +47498,13 @@ class oidc_utils_OidcClient {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                let id_token_url = OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -48502,7 +49102,7 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function core_setSecret(secret) {
+function setSecret(secret) {
     command_issueCommand('add-mask', {}, secret);
 }
 /**
@@ -48624,7 +49224,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
+function debug(message) {
     command_issueCommand('debug', {}, message);
 }
 /**

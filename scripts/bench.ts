@@ -84,7 +84,14 @@ async function measure(mode: Mode): Promise<void> {
   const { createEvalsClient } = await import('../src/evals/client.ts');
   const { collectOutputItems } = await import('../src/evals/collect-items.ts');
   const { ItemTally } = await import('../src/analysis/item-tally.ts');
-  const client = createEvalsClient({ baseURL, apiKey, organization: null, project: null });
+  const client = createEvalsClient({
+    baseURL,
+    auth: { kind: 'key', apiKey, header: 'authorization' },
+    organization: null,
+    project: null,
+    extraHeaders: {},
+    extraQuery: {},
+  });
 
   let peakRss = 0;
   let peakHeap = 0;

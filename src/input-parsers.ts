@@ -109,3 +109,106 @@ export function parseBaseUrl(input: string, raw: string): string {
   if (url.username || url.password) throw new InputError(input, 'credentials do not belong in the URL: use "api-key".');
   return url.toString().replace(/\/+$/, '');
 }
+
+/** HTTP header names are RFC 9110 tokens. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Headers the action sets itself: authentication has its own inputs (a key here would be logged
+ * unmasked in the workflow file), and the rest belong to the HTTP client.
+ */
+const RESERVED_HEADERS: Record<string, string> = {
+  authorization: 'authentication has its own inputs: use "api-key" (with "auth-header") or "azure-client-id".',
+  'api-key': 'use "api-key" with "auth-header: api-key".',
+  host: 'the host comes from "base-url".',
+  'content-type': 'the client sets it.',
+  'content-length': 'the client sets it.',
+  'transfer-encoding': 'the client sets it.',
+  connection: 'the client sets it.',
+};
+
+/** `Name: value` per line: extra headers for every request. Names are checked, values kept as written. */
+export function parseHeaderLines(input: string, raw: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const { text, number } of meaningfulLines(raw)) {
+    const colon = text.indexOf(':');
+    const name = colon > 0 ? text.slice(0, colon).trim() : '';
+    // The line is not quoted back: it may hold a credential.
+    if (!name) throw new InputError(input, `line ${number} should be "Name: value" (no header name before a colon).`);
+    if (!HEADER_NAME.test(name)) throw new InputError(input, `line ${number}: ${JSON.stringify(name)} is not a valid header name.`);
+    const reserved = RESERVED_HEADERS[name.toLowerCase()];
+    if (reserved) throw new InputError(input, `line ${number}: the ${name} header cannot be set here; ${reserved}`);
+    if (seen.has(name.toLowerCase())) throw new InputError(input, `header "${name}" is set twice.`);
+    seen.add(name.toLowerCase());
+    const value = text.slice(colon + 1).trim();
+    if (/[\0\r\n]/.test(value)) throw new InputError(input, `line ${number}: the value of "${name}" has a control character.`);
+    headers[name] = value;
+  }
+  return headers;
+}
+
+/** `name: value` (or `name=value`) per line: extra query parameters for every request, e.g. `api-version`. */
+export function parseQueryLines(input: string, raw: string): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const { text, number } of meaningfulLines(raw)) {
+    const at = text.search(/[:=]/);
+    const name = at > 0 ? text.slice(0, at).trim() : '';
+    if (!name) throw new InputError(input, `line ${number} should be "name: value" (no parameter name before a colon).`);
+    if (/[\s&#?]/.test(name)) throw new InputError(input, `line ${number}: ${JSON.stringify(name)} is not a query parameter name.`);
+    if (Object.hasOwn(query, name)) throw new InputError(input, `parameter "${name}" is set twice.`);
+    query[name] = text.slice(at + 1).trim();
+  }
+  return query;
+}
+
+/** Header and parameter names whose values are credentials, so they are masked and redacted like keys. */
+export function looksSecret(name: string): boolean {
+  return /key|token|secret|auth|password|passwd|signature|^sig$|credential|cookie/i.test(name);
+}
+
+/** One of `choices`, compared case-insensitively. */
+export function parseChoice<T extends string>(input: string, raw: string, choices: readonly T[]): T {
+  const text = raw.trim().toLowerCase();
+  const match = choices.find((choice) => choice === text);
+  if (!match) throw new InputError(input, `expected ${choices.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(raw)}.`);
+  return match;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An Entra application (client) id: a GUID. */
+export function parseClientId(input: string, raw: string): string {
+  const text = raw.trim();
+  if (!GUID.test(text)) throw new InputError(input, `expected the app registration's Application (client) ID, a GUID, got ${JSON.stringify(text)}.`);
+  return text;
+}
+
+/** An Entra tenant: its GUID or one of its domain names (`contoso.onmicrosoft.com`). */
+export function parseTenantId(input: string, raw: string): string {
+  const text = raw.trim();
+  const domain = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+  if (!GUID.test(text) && !domain.test(text)) {
+    throw new InputError(input, `expected the Directory (tenant) ID, a GUID (or a domain such as contoso.onmicrosoft.com), got ${JSON.stringify(text)}.`);
+  }
+  return text;
+}
+
+/** An OAuth scope for the client-credentials grant: a resource URI ending in `/.default`. */
+export function parseScope(input: string, raw: string): string {
+  const text = raw.trim();
+  if (!/^\S+\/\.default$/.test(text)) {
+    throw new InputError(input, `expected a resource scope ending in "/.default", such as https://ai.azure.com/.default, got ${JSON.stringify(text)}.`);
+  }
+  return text;
+}
+
+/** The Entra authority host (AZURE_AUTHORITY_HOST): https, or http only on the loopback address. */
+export function parseAuthorityHost(input: string, raw: string): string {
+  const url = parseBaseUrl(input, raw);
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'http:' && hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '[::1]') {
+    throw new InputError(input, `tokens must not travel over plain http: use https (got ${JSON.stringify(raw)}).`);
+  }
+  return url;
+}

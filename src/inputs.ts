@@ -7,22 +7,43 @@ import { InputError } from './input-error.js';
 import { buildRunMetadata } from './evals/run-metadata.js';
 import {
   type CriterionThreshold,
+  looksSecret,
+  parseAuthorityHost,
   parseBaseUrl,
   parseBoolean,
+  parseChoice,
+  parseClientId,
   parseCount,
   parseCriteriaThresholds,
+  parseHeaderLines,
   parseMetadata,
   parsePositiveNumber,
+  parseQueryLines,
   parseRate,
+  parseScope,
+  parseTenantId,
 } from './input-parsers.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+export const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+
+/** How requests to the Evals API authenticate. */
+export type EndpointAuth =
+  /** A key, sent as `Authorization: Bearer KEY` or as `api-key: KEY` (Azure). */
+  | { kind: 'key'; apiKey: string; header: 'authorization' | 'api-key' }
+  /** Entra ID tokens obtained with the job's GitHub OIDC token (workload identity federation). */
+  | { kind: 'entra'; tenantId: string; clientId: string; scope: string; authorityHost: string };
 
 export interface EndpointSettings {
   baseURL: string;
-  apiKey: string;
+  auth: EndpointAuth;
   organization: string | null;
   project: string | null;
+  /** Sent with every request (`extra-headers`). */
+  extraHeaders: Record<string, string>;
+  /** Added to every request's query (`extra-query`). */
+  extraQuery: Record<string, string>;
 }
 
 /** Every input, parsed and validated in one place. */
@@ -48,14 +69,26 @@ export interface Settings {
 
 export type InputReader = (name: string) => string;
 
-const readInput: InputReader = (name) => core.getInput(name);
+/** Where inputs come from, and what to do with a secret as soon as it is read. */
+export interface InputSource {
+  read: InputReader;
+  env: NodeJS.ProcessEnv;
+  /** Called with every secret value before anything else happens to it (the action masks it in the log). */
+  mask: (secret: string) => void;
+}
+
+/** The runner's inputs and environment; secrets masked through `core.setSecret`. */
+export function actionInputs(mask: (secret: string) => void = core.setSecret): InputSource {
+  return { read: (name) => core.getInput(name), env: process.env, mask };
+}
 
 /** Reads and validates every input. Throws an InputError naming the first bad input. */
-export function readSettings(git: GitContext, read: InputReader = readInput, env: NodeJS.ProcessEnv = process.env): Settings {
+export function readSettings(git: GitContext, source: InputSource = actionInputs()): Settings {
+  const { read, env } = source;
   const githubToken = read('github-token').trim();
-  if (githubToken) core.setSecret(githubToken);
+  if (githubToken) source.mask(githubToken);
   const evalId = readEvalId(read);
-  const endpoint = readEndpointSettings(read, env);
+  const endpoint = readEndpointSettings(source);
 
   // Cheap checks first, so a typo is reported before any file is read.
   const threshold = parseRate('threshold', read('threshold') || '1');
@@ -98,7 +131,7 @@ export function readSettings(git: GitContext, read: InputReader = readInput, env
   };
 }
 
-export function readEvalId(read: InputReader = readInput): string {
+export function readEvalId(read: InputReader): string {
   const evalId = read('eval-id').trim();
   if (!evalId) throw new InputError('eval-id', 'required: the id of the eval to run (eval_…).');
   if (/[\s/?#]/.test(evalId)) throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
@@ -106,12 +139,15 @@ export function readEvalId(read: InputReader = readInput): string {
 }
 
 /** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
-export function readEndpointSettings(read: InputReader = readInput, env: NodeJS.ProcessEnv = process.env): EndpointSettings {
-  const apiKey = read('api-key').trim() || env.OPENAI_API_KEY?.trim() || '';
-  // Masked first, so no later error or debug line can print it.
-  if (apiKey) core.setSecret(apiKey);
-  if (!apiKey) {
-    throw new InputError('api-key', 'no key for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable.');
+export function readEndpointSettings(source: InputSource): EndpointSettings {
+  const { read, env } = source;
+  // Secrets are masked as soon as they are read, before any check that could fail on them.
+  const apiKeyInput = read('api-key').trim();
+  if (apiKeyInput) source.mask(apiKeyInput);
+  const extraHeaders = parseHeaderLines('extra-headers', read('extra-headers'));
+  const extraQuery = parseQueryLines('extra-query', read('extra-query'));
+  for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
+    if (looksSecret(name) && value) source.mask(value);
   }
   const baseUrlInput = read('base-url').trim();
   const baseURL = baseUrlInput
@@ -119,8 +155,39 @@ export function readEndpointSettings(read: InputReader = readInput, env: NodeJS.
     : parseBaseUrl('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
   return {
     baseURL,
-    apiKey,
+    auth: readEndpointAuth(source, apiKeyInput),
     organization: read('organization').trim() || null,
     project: read('project').trim() || null,
+    extraHeaders,
+    extraQuery,
   };
+}
+
+function readEndpointAuth(source: InputSource, apiKeyInput: string): EndpointAuth {
+  const { read, env } = source;
+  const header = parseChoice('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key'] as const);
+  const clientId = read('azure-client-id').trim();
+  const tenantId = read('azure-tenant-id').trim();
+  if (clientId || tenantId) {
+    if (!clientId) throw new InputError('azure-client-id', 'required with "azure-tenant-id": the Application (client) ID of the Entra app that trusts this repository.');
+    if (!tenantId) throw new InputError('azure-tenant-id', 'required with "azure-client-id": the Directory (tenant) ID of the Entra app.');
+    if (apiKeyInput) throw new InputError('api-key', 'set either "api-key" or "azure-client-id" (Entra ID sign-in), not both.');
+    if (header !== 'authorization') throw new InputError('auth-header', 'Entra ID tokens are sent as "Authorization: Bearer": leave "auth-header" at "authorization".');
+    return {
+      kind: 'entra',
+      clientId: parseClientId('azure-client-id', clientId),
+      tenantId: parseTenantId('azure-tenant-id', tenantId),
+      scope: parseScope('azure-scope', read('azure-scope') || DEFAULT_AZURE_SCOPE),
+      authorityHost: parseAuthorityHost('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
+    };
+  }
+  const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
+  if (!apiKey) {
+    throw new InputError(
+      'api-key',
+      'no credentials for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable, or "azure-client-id" and "azure-tenant-id" for Entra ID sign-in.',
+    );
+  }
+  if (apiKey !== apiKeyInput) source.mask(apiKey);
+  return { kind: 'key', apiKey, header };
 }

@@ -4,7 +4,8 @@ import { analyseRun } from './analysis/analyse-run.js';
 import { ItemTally } from './analysis/item-tally.js';
 import { EvalsApiError } from './evals/api-errors.js';
 import { cancelRun } from './evals/cancel-run.js';
-import { createEvalsClient, type EvalsClient } from './evals/client.js';
+import { authHint } from './evals/auth-hints.js';
+import type { EvalsClient } from './evals/client.js';
 import { collectOutputItems } from './evals/collect-items.js';
 import { describeEval } from './evals/describe-eval.js';
 import { expectedItemCount } from './evals/expected-items.js';
@@ -15,7 +16,9 @@ import { commentMarker } from './github/comment-marker.js';
 import { type GitContext, readGitContext } from './github/context.js';
 import { describeCommentFailure, PullRequestComments } from './github/pull-request-comments.js';
 import { InputError } from './input-error.js';
-import { readSettings, type Settings } from './inputs.js';
+import { connectEvalsApi } from './connect-evals-api.js';
+import { actionInputs, readSettings, type Settings } from './inputs.js';
+import { Secrets } from './secrets.js';
 import { redactDeep, redactSecrets } from './redact.js';
 import { renderComment, renderSummary } from './report/markdown.js';
 import { progressLine } from './report/progress-line.js';
@@ -32,29 +35,34 @@ const PROGRESS_EVERY_MS = 60_000;
 /** The action's main step: the one place that wires the modules together and decides the exit status. */
 export async function run(): Promise<void> {
   const git = readGitContext();
+  const secrets = new Secrets(core.setSecret);
   let settings: Settings;
   try {
-    settings = readSettings(git);
+    settings = readSettings(git, actionInputs((secret) => secrets.add(secret)));
   } catch (error) {
     core.setFailed(error instanceof InputError ? error.message : `Could not read the inputs: ${String(error)}`);
     return;
   }
-  const secrets = [settings.endpoint.apiKey, settings.githubToken];
-  const client = createEvalsClient(settings.endpoint);
+  const client = connectEvalsApi(settings.endpoint, secrets);
   const gate = new Gate(client, settings, git);
   const uninstall = onTermination((signal) => gate.abandon(signal));
   try {
     // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
-    const { result, evalName } = redactDeep(await gate.run(), secrets);
-    await publish(result, evalName, settings, git, secrets);
+    const { result, evalName } = redactDeep(await gate.run(), secrets.list());
+    await publish(result, evalName, settings, git, secrets.list());
     if (result.verdict.result === 'fail') core.setFailed(failureMessage(result));
     else core.info(`Gate passed: ${result.verdict.reasons.join(' ')}`);
   } catch (error) {
     // On SIGINT/SIGTERM the termination handler cancels, reports and exits; nothing to add here.
     if (gate.abandoned) return;
     await gate.cancelIfActive('the gate stopped on an error');
-    const message = error instanceof EvalsApiError || error instanceof InputError ? error.message : String(error);
-    core.setFailed(redactSecrets(message, secrets));
+    const message =
+      error instanceof EvalsApiError
+        ? [error.message, authHint(settings.endpoint.auth, error.status)].filter(Boolean).join(' ')
+        : error instanceof InputError
+          ? error.message
+          : String(error);
+    core.setFailed(redactSecrets(message, secrets.list()));
   } finally {
     uninstall();
   }

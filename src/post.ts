@@ -1,9 +1,11 @@
 import * as core from '@actions/core';
 import { cancelRun } from './evals/cancel-run.js';
-import { createEvalsClient } from './evals/client.js';
+import { connectEvalsApi } from './connect-evals-api.js';
 import { isTerminalStatus, toRunSnapshot } from './evals/records.js';
 import { findRunByToken } from './evals/start-run.js';
-import { readEndpointSettings, readEvalId } from './inputs.js';
+import { actionInputs, readEndpointSettings, readEvalId } from './inputs.js';
+import { redactSecrets } from './redact.js';
+import { Secrets } from './secrets.js';
 import { STATE } from './state.js';
 
 const POST_CANCEL_MS = 20_000;
@@ -18,10 +20,12 @@ export async function runPost(): Promise<void> {
   const savedRunId = core.getState(STATE.runId);
   const attemptToken = core.getState(STATE.attemptToken);
   if (!savedRunId && !attemptToken) return;
+  const secrets = new Secrets(core.setSecret);
   try {
-    const evalId = readEvalId();
-    const endpoint = readEndpointSettings();
-    const client = createEvalsClient(endpoint);
+    const inputs = actionInputs((secret) => secrets.add(secret));
+    const evalId = readEvalId(inputs.read);
+    const endpoint = readEndpointSettings(inputs);
+    const client = connectEvalsApi(endpoint, secrets);
     // The main step may have been stopped while its create request was in flight: find the run by token.
     const runId = savedRunId || (await findRunByToken(client, { evalId, attemptToken, baseURL: endpoint.baseURL }))?.id;
     if (!runId) {
@@ -37,6 +41,7 @@ export async function runPost(): Promise<void> {
     if (outcome === 'canceled') core.warning(`Cancelled run ${runId}, which the main step left ${run.status}.`);
     else core.info(`Run ${runId} finished by itself.`);
   } catch (error) {
-    core.warning(`The post step could not make sure the run was cancelled: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    core.warning(redactSecrets(`The post step could not make sure the run was cancelled: ${message}`, secrets.list()));
   }
 }

@@ -5,7 +5,9 @@ export type GateStatus = 'completed' | 'failed' | 'canceled' | 'timeout';
 
 export interface CriterionRate {
   id: string;
+  /** The grader's name, or `grader/metric` for one metric of a grader with several (Azure). */
   name: string;
+  metric: string | null;
   passed: number;
   failed: number;
   /** passed / (passed + failed); null when the criterion graded nothing. */
@@ -26,7 +28,7 @@ export interface GateResult {
   run: RunSnapshot;
   status: GateStatus;
   counts: ResultCounts;
-  /** passed / total, errored counting as not passed; 0 for an empty run. */
+  /** passed / (total − skipped), errored counting as not passed; 0 when nothing was graded. */
   score: number;
   threshold: number;
   criteria: CriterionRate[];

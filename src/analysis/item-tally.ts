@@ -1,11 +1,20 @@
-import type { ItemRecord, ResultCounts } from '../evals/run-types.js';
+import type { GradeRecord, ItemRecord, ResultCounts } from '../evals/run-types.js';
 
 /** Failing items kept with their texts; beyond this they are only counted (memory stays bounded). */
 export const FAILING_ITEMS_KEPT = 5000;
 
 export interface CriterionTally {
+  /** The grader's name. */
+  grader: string;
+  /** The metric, for graders with several (Azure); null otherwise. */
+  metric: string | null;
   passed: number;
   failed: number;
+}
+
+/** How a grader's result is named in the per-criterion table: `grader`, or `grader/metric`. */
+export function criterionKey(grade: Pick<GradeRecord, 'name' | 'metric'>): string {
+  return grade.metric ? `${grade.name}/${grade.metric}` : grade.name;
 }
 
 /**
@@ -13,7 +22,8 @@ export interface CriterionTally {
  * are kept (up to a cap) for the reports.
  */
 export class ItemTally {
-  readonly counts: ResultCounts = { total: 0, passed: 0, failed: 0, errored: 0 };
+  readonly counts: ResultCounts = { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
+  /** Per grader (and metric), in the order first seen. */
   readonly criteria = new Map<string, CriterionTally>();
   readonly failing: ItemRecord[] = [];
   failingOmitted = 0;
@@ -23,21 +33,31 @@ export class ItemTally {
     this.keep = keep;
   }
 
+  /** True when some grader reported several metrics: per-criterion rates then come from the items. */
+  get hasMetrics(): boolean {
+    for (const tally of this.criteria.values()) if (tally.metric !== null) return true;
+    return false;
+  }
+
   add(record: ItemRecord): void {
     this.counts.total++;
     if (record.outcome === 'pass') this.counts.passed++;
     else if (record.outcome === 'error') this.counts.errored++;
+    else if (record.outcome === 'skipped') this.counts.skipped++;
     else this.counts.failed++;
 
     for (const grade of record.grades) {
-      let tally = this.criteria.get(grade.name);
-      if (!tally) this.criteria.set(grade.name, (tally = { passed: 0, failed: 0 }));
-      // A grader that could not decide (Azure's null on errors) did not pass.
-      if (grade.passed === true) tally.passed++;
+      // No verdict (Azure's null on errored and skipped items) counts in neither column, as the
+      // servers' own per-criterion counts do; the score already counts errored items as not passed.
+      if (grade.passed === null) continue;
+      const key = criterionKey(grade);
+      let tally = this.criteria.get(key);
+      if (!tally) this.criteria.set(key, (tally = { grader: grade.name, metric: grade.metric, passed: 0, failed: 0 }));
+      if (grade.passed) tally.passed++;
       else tally.failed++;
     }
 
-    if (record.outcome === 'pass') return;
+    if (record.outcome === 'pass' || record.outcome === 'skipped') return;
     if (this.failing.length < this.keep) this.failing.push(record);
     else this.failingOmitted++;
   }

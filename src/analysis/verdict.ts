@@ -30,10 +30,13 @@ export function decideVerdict(input: VerdictInput): Verdict {
     case 'completed':
       break;
   }
+  const graded = input.counts.total - input.counts.skipped;
   if (input.status === 'completed' && input.counts.total === 0) {
     reasons.push('The run has no items: nothing was evaluated.');
+  } else if (input.status === 'completed' && graded <= 0) {
+    reasons.push(`All ${input.counts.total} items were skipped: nothing was graded.`);
   }
-  const judged = input.status === 'completed' && input.counts.total > 0;
+  const judged = input.status === 'completed' && graded > 0;
   if (judged && input.score < input.threshold) {
     const [score, threshold] = distinctPercents(input.score, input.threshold);
     reasons.push(`Score ${score} is below the threshold ${threshold}.`);

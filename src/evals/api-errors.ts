@@ -1,4 +1,6 @@
 import OpenAI from 'openai';
+import { EntraError } from '../azure/entra-errors.js';
+import { OidcTokenError } from '../github/oidc-token.js';
 
 /** An Evals API failure, described for a person: what was being done, the status, the server's message. */
 export class EvalsApiError extends Error {
@@ -22,6 +24,8 @@ export interface ErrorContext {
 /** 408/409/429/5xx and lost connections: worth trying again after a pause. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof OpenAI.APIUserAbortError) return false;
+  const credentialError = credentialFailure(error);
+  if (credentialError) return credentialError instanceof EntraError && credentialError.transient;
   if (error instanceof OpenAI.APIConnectionError) return true;
   if (error instanceof OpenAI.APIError) {
     const status = error.status ?? 0;
@@ -48,8 +52,21 @@ export function retryAfterMs(error: unknown): number | null {
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
 }
 
+/**
+ * The SDK wraps a failure of the token provider ("Failed to get token from 'apiKey' function"): the
+ * Entra or OIDC error inside says what went wrong.
+ */
+function credentialFailure(error: unknown): EntraError | OidcTokenError | null {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof EntraError || current instanceof OidcTokenError) return current;
+  }
+  return null;
+}
+
 export function describeApiError(error: unknown, context: ErrorContext): EvalsApiError {
   if (error instanceof EvalsApiError) return error;
+  const credentialError = credentialFailure(error);
+  if (credentialError) return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
   const where = `the Evals API at ${context.baseURL}`;
   const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
   if (error instanceof OpenAI.APIConnectionError) {
@@ -74,9 +91,9 @@ export function describeApiError(error: unknown, context: ErrorContext): EvalsAp
 function explain(status: number, subject: string, where: string): string {
   switch (status) {
     case 401:
-      return `${capitalize(where)} refused the API key`;
+      return `${capitalize(where)} refused the credentials`;
     case 403:
-      return `The API key may not access ${subject} at ${where}`;
+      return `The credentials may not access ${subject} at ${where}`;
     case 404:
       return `${capitalize(subject)} was not found at ${where}`;
     case 429:

@@ -25,6 +25,7 @@ export function toRunSnapshot(raw: unknown): RunSnapshot {
       passed: asNumber(counts.passed) ?? 0,
       failed: asNumber(counts.failed) ?? 0,
       errored: asNumber(counts.errored) ?? 0,
+      skipped: asNumber(counts.skipped) ?? 0,
     },
     perCriterion: asArray(run.per_testing_criteria_results).map(toCriterionCounts),
     usage: asArray(run.per_model_usage).map(toModelUsage),
@@ -73,7 +74,8 @@ export function toItemRecord(raw: unknown): ItemRecord {
   const datasourceItem = asObject(item.datasource_item);
   const sampleError = asObject(sample.error);
   const errorText = asString(sampleError.message) || asString(sampleError.code);
-  const outcome = errorText ? 'error' : asString(item.status) === 'pass' ? 'pass' : 'fail';
+  const status = asString(item.status);
+  const outcome = errorText ? 'error' : status === 'pass' ? 'pass' : status === 'skipped' ? 'skipped' : 'fail';
   const datasourceItemId = item.datasource_item_id;
   return {
     id: asString(item.id) ?? '',
@@ -87,13 +89,23 @@ export function toItemRecord(raw: unknown): ItemRecord {
   };
 }
 
+/** A judge's reason is for reading next to its verdict: a paragraph, not an essay. */
+export const REASON_MAX_CHARS = 500;
+
 function toGradeRecord(raw: unknown): GradeRecord {
   const result = asObject(raw);
+  const name = criterionName(asString(result.name) ?? 'grader');
+  const metric = asString(result.metric);
   return {
-    name: criterionName(asString(result.name) ?? 'grader'),
+    name,
     type: asString(result.type),
+    // A metric named like its grader adds nothing (Azure's single-metric evaluators).
+    metric: metric && metric !== name ? metric : null,
     passed: typeof result.passed === 'boolean' ? result.passed : null,
     score: asNumber(result.score),
+    threshold: asNumber(result.threshold),
+    label: asString(result.label) ?? (typeof result.label === 'boolean' ? String(result.label) : null),
+    reason: cut(asString(result.reason), REASON_MAX_CHARS),
   };
 }
 
@@ -132,11 +144,11 @@ function textOf(value: unknown): string | null {
   return JSON.stringify(value);
 }
 
-function cut(text: string | null): string | null {
+function cut(text: string | null, max = ITEM_TEXT_MAX_CHARS): string | null {
   if (text === null) return null;
-  if (text.length <= ITEM_TEXT_MAX_CHARS) return text;
+  if (text.length <= max) return text;
   // Never end on the first half of a surrogate pair (an emoji cut in two).
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(ITEM_TEXT_MAX_CHARS - 2)) ? ITEM_TEXT_MAX_CHARS - 2 : ITEM_TEXT_MAX_CHARS - 1;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
   return `${text.slice(0, end)}…`;
 }
 

@@ -10,6 +10,8 @@ export interface ResultCounts {
   passed: number;
   failed: number;
   errored: number;
+  /** Items the server did not grade (Azure/Foundry). Counted in `total`, left out of the score. */
+  skipped: number;
 }
 
 export interface CriterionCounts {
@@ -47,16 +49,24 @@ export interface RunSnapshot {
   metadata: Record<string, string>;
 }
 
-/** One grader result on one item. */
+/** One grader result on one item. Azure graders give one per metric, with a label, a reason and a threshold. */
 export interface GradeRecord {
   /** Readable criterion name (grader name without trailing uuid). */
   name: string;
   type: string | null;
+  /** The metric this result is for, when the grader has several (Azure). */
+  metric: string | null;
+  /** null when the grader could not decide (Azure, on errored items). */
   passed: boolean | null;
+  /** The raw score, on the grader's own scale: shown, never gated on. */
   score: number | null;
+  threshold: number | null;
+  label: string | null;
+  /** The judge's explanation, cut. */
+  reason: string | null;
 }
 
-export type ItemOutcome = 'pass' | 'fail' | 'error';
+export type ItemOutcome = 'pass' | 'fail' | 'error' | 'skipped';
 
 /** A compact record of one output item: only what reports need, long texts already cut. */
 export interface ItemRecord {

@@ -4,6 +4,7 @@
 
 import { Buffer } from 'node:buffer';
 import type { CriterionRate, GateResult, GateStatus } from '../analysis/gate-result.js';
+import { criterionKey } from '../analysis/item-tally.js';
 import type { GradeRecord, ItemOutcome, ItemRecord, ModelUsage } from '../evals/run-types.js';
 import { escapeBlock, escapeInline } from './escape.js';
 import { criterionLabels, formatCount, formatDuration, formatPercent, formatPercentPair, formatScore } from './format.js';
@@ -59,7 +60,7 @@ const FULL_DETAIL: Detail = { reasons: 20, reasonChars: 1_000, criteria: 100, us
 const SHORT_DETAIL: Detail = { reasons: 5, reasonChars: 300, criteria: 20, usage: 5, nameChars: 60 };
 const MINIMAL_DETAIL: Detail = { reasons: 3, reasonChars: 150, criteria: 0, usage: 0, nameChars: 60 };
 
-const OUTCOME_ICON: Record<ItemOutcome, string> = { pass: '✅', fail: '❌', error: '⚠️' };
+const OUTCOME_ICON: Record<ItemOutcome, string> = { pass: '✅', fail: '❌', error: '⚠️', skipped: '⏭️' };
 
 const STATUS_NOTE: Record<GateStatus, string | null> = {
   completed: null,
@@ -239,10 +240,12 @@ function renderMinimal(result: GateResult, options: ReportOptions): string {
 function verdictLine(result: GateResult): string {
   const { counts } = result;
   const [score, threshold] = formatPercentPair(result.score, result.threshold);
+  const graded = counts.total - counts.skipped;
   const parts =
-    counts.total === 0
+    graded <= 0
       ? ['**No items were evaluated**', `threshold ${formatPercent(result.threshold)}`]
-      : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(counts.total)})`, `threshold ${threshold}`];
+      : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(graded)})`, `threshold ${threshold}`];
+  if (counts.skipped > 0) parts.push(`${formatCount(counts.skipped)} skipped`);
   const statusNote = STATUS_NOTE[result.status];
   if (statusNote) parts.push(statusNote);
   return parts.join(' · ');
@@ -273,15 +276,18 @@ function tableOf(header: readonly string[], align: readonly string[], rows: read
 
 function countsTable(result: GateResult): string {
   const { counts } = result;
+  // Only servers that skip items (Azure, Foundry) get the column.
+  const skipped = counts.skipped > 0;
   return tableOf(
-    ['total', 'passed', 'failed', 'errored', 'status', 'duration'],
-    ['---:', '---:', '---:', '---:', '---', '---:'],
+    ['total', 'passed', 'failed', 'errored', ...(skipped ? ['skipped'] : []), 'status', 'duration'],
+    ['---:', '---:', '---:', '---:', ...(skipped ? ['---:'] : []), '---', '---:'],
     [
       [
         formatCount(counts.total),
         formatCount(counts.passed),
         formatCount(counts.failed),
         formatCount(counts.errored),
+        ...(skipped ? [formatCount(counts.skipped)] : []),
         result.status,
         formatDuration(result.durationMs),
       ],
@@ -376,10 +382,25 @@ function linksLine(result: GateResult): string | null {
   return links.length > 0 ? links.join(' · ') : null;
 }
 
-function gradeText(grade: GradeRecord, detail: Detail): string {
+/** A judge's reason next to its verdict: one line, short. */
+const REASON_CHARS = 240;
+
+/**
+ * `name/metric: ❌ fail, label poor (score 2, threshold 3): reason…`, from what the grader gave. A judge's
+ * reason often quotes the output, so it goes wherever the item's texts go, and only there.
+ */
+function gradeText(grade: GradeRecord, detail: Detail, withReason: boolean): string {
   const verdict = grade.passed === null ? '⚪ no verdict' : grade.passed ? '✅ pass' : '❌ fail';
-  const score = grade.score === null ? '' : ` (score ${formatScore(grade.score)})`;
-  return `${escapeInline(grade.name, detail.nameChars)}: ${verdict}${score}`;
+  const name = escapeInline(criterionKey(grade), detail.nameChars);
+  // Azure's labels mostly repeat the verdict ("pass"/"fail"): shown only when they say more.
+  const label = grade.label !== null && !['pass', 'fail'].includes(grade.label.toLowerCase()) ? `, label ${escapeInline(grade.label, detail.nameChars)}` : '';
+  const numbers = [
+    ...(grade.score === null ? [] : [`score ${formatScore(grade.score)}`]),
+    ...(grade.threshold === null ? [] : [`threshold ${formatScore(grade.threshold)}`]),
+  ];
+  const scored = numbers.length > 0 ? ` (${numbers.join(', ')})` : '';
+  const reason = withReason && grade.reason ? `: ${escapeInline(grade.reason, REASON_CHARS)}` : '';
+  return `${name}: ${verdict}${label}${scored}${reason}`;
 }
 
 /** One failing item: a heading with its ids and outcome, the graders' verdicts, then its texts. */
@@ -390,9 +411,11 @@ function renderItem(item: ItemRecord, textChars: number | null, detail: Detail):
   ];
   const parts = [`#### ${OUTCOME_ICON[item.outcome]} ${item.outcome} · ${ids.join(' · ')}`];
   if (item.grades.length > 0) {
-    const grades = item.grades.slice(0, GRADES_SHOWN).map((grade) => gradeText(grade, detail));
+    const withReasons = textChars !== null && item.grades.some((grade) => grade.reason);
+    const grades = item.grades.slice(0, GRADES_SHOWN).map((grade) => gradeText(grade, detail, withReasons));
     if (item.grades.length > GRADES_SHOWN) grades.push(`… and ${formatCount(item.grades.length - GRADES_SHOWN)} more`);
-    parts.push(`Graders: ${grades.join(' · ')}`);
+    // Reasons make a grader's line long: one per line then, else all on one.
+    parts.push(withReasons ? `Graders:\n${grades.map((grade) => `- ${grade}`).join('\n')}` : `Graders: ${grades.join(' · ')}`);
   }
   if (textChars !== null) {
     const texts: [string, string | null][] = [

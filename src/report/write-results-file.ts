@@ -7,12 +7,18 @@ export const RESULTS_FILE_VERSION = 1;
 
 /**
  * The machine-readable result: the run, counts, per-criterion rates, failing items, verdict and reasons.
- * Without item content, failing items keep their ids and grades only, as the reports do.
+ * Without item content, failing items keep their ids and grades only, as the reports do, and the
+ * grades lose the judges' reasons, which quote the outputs.
  */
 export function resultsDocument(result: GateResult, options: { showItemContent: boolean }): unknown {
   const failingItems = options.showItemContent
     ? result.failingItems
-    : result.failingItems.map(({ id, datasourceItemId, outcome, grades }) => ({ id, datasourceItemId, outcome, grades }));
+    : result.failingItems.map(({ id, datasourceItemId, outcome, grades }) => ({
+        id,
+        datasourceItemId,
+        outcome,
+        grades: grades.map((grade) => ({ ...grade, reason: null })),
+      }));
   return {
     version: RESULTS_FILE_VERSION,
     eval_id: result.evalId,

@@ -343,8 +343,9 @@ describe('Evals API errors', () => {
 
     expect(result.exitCode).toBe(1);
     const message = errorText(result);
-    expect(message).toMatch(/refused the API key/);
+    expect(message).toMatch(/refused the credentials/);
     expect(message).toContain('401');
+    expect(message).toMatch(/Check "api-key" and "base-url"/);
     expect(fakes.evals.runs()).toEqual([]);
     const unmasked = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
     expect(unmasked.join('\n')).not.toContain(wrongKey);

@@ -29,7 +29,7 @@ async function start(options: FakeEvalsOptions = {}): Promise<FakeEvalsApi> {
 }
 
 function endpoint(f: FakeEvalsApi, apiKey = f.apiKey): EndpointSettings {
-  return { baseURL: f.url, apiKey, organization: null, project: null };
+  return { baseURL: f.url, auth: { kind: 'key', apiKey, header: 'authorization' }, organization: null, project: null, extraHeaders: {}, extraQuery: {} };
 }
 
 function clientFor(f: FakeEvalsApi, apiKey = f.apiKey): EvalsClient {
@@ -123,7 +123,7 @@ describe('startRun', () => {
     expect(f.runs().map((r) => r.id)).toEqual([other, run.id]);
     expect(f.run(run.id)?.body).toEqual({ name: request.name, metadata: request.metadata, data_source: rowsSource });
     expect(run).toMatchObject({ evalId, name: request.name, status: 'queued', metadata: request.metadata, perCriterion: [], usage: [], error: null });
-    expect(run.resultCounts).toEqual({ total: 0, passed: 0, failed: 0, errored: 0 });
+    expect(run.resultCounts).toEqual({ total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 });
     // Nothing is searched before the first create: only a lost answer makes a search worth its request.
     expect(f.requests.some((r) => r.method === 'GET' && r.path === `/v1/evals/${evalId}/runs`)).toBe(false);
   });
@@ -178,7 +178,7 @@ describe('startRun', () => {
     const error = await apiError(startRun(clientFor(f, 'sk-wrong-key-0000000000'), startRequest(f, evalId)));
 
     expect(error.status).toBe(401);
-    expect(error.message).toMatch(/refused the API key/);
+    expect(error.message).toMatch(/refused the credentials/);
     expect(error.message).toContain(f.url);
     expect(error.message).not.toContain('sk-wrong-key-0000000000');
     expect(createPosts(f, evalId)).toHaveLength(1);
@@ -209,7 +209,7 @@ describe('waitForTerminalRun', () => {
     const done = outcome.run;
     expect(done).toBe(seen.at(-1)?.run);
     expect(done).toMatchObject({ id: runId, evalId, status: 'completed', error: null });
-    expect(done?.resultCounts).toEqual({ total: 40, passed: 34, failed: 4, errored: 2 });
+    expect(done?.resultCounts).toEqual({ total: 40, passed: 34, failed: 4, errored: 2, skipped: 0 });
     expect(done?.perCriterion).toEqual([{ id: expect.stringMatching(/^Exact match-[0-9a-f-]{36}$/), name: 'Exact match', passed: 34, failed: 4 }]);
     expect(done?.usage).toEqual([expect.objectContaining({ model: 'gpt-4o-mini-2024-07-18', invocations: 38 })]);
     expect(runPolls(f, evalId, runId)).toHaveLength(5);
@@ -497,7 +497,7 @@ describe('collectOutputItems', () => {
     const f = await start();
     const evalId = evalWithPlan(f, { items: 100_000, failing: 1_000, errored: 100 });
     const runId = await completedRun(clientFor(f), evalId);
-    const counts = { pass: 0, fail: 0, error: 0 };
+    const counts = { pass: 0, fail: 0, error: 0, skipped: 0 };
     let last = -1;
     let ordered = true;
 

@@ -26,7 +26,7 @@ function record(outcome: ItemOutcome, grades: GradeRecord[] = []): ItemRecord {
 }
 
 function grade(name: string, passed: boolean | null): GradeRecord {
-  return { name, type: 'string_check', passed, score: passed === null ? null : passed ? 1 : 0 };
+  return { name, type: 'string_check', metric: null, passed, score: passed === null ? null : passed ? 1 : 0, threshold: null, label: null, reason: null };
 }
 
 function tallyOf(records: ItemRecord[], keep?: number): ItemTally {
@@ -53,7 +53,7 @@ function snapshot(overrides: Partial<RunSnapshot> = {}): RunSnapshot {
     model: null,
     reportUrl: 'https://platform.openai.com/evaluations/eval_1?run_id=evalrun_1',
     createdAt: 1_760_000_000,
-    resultCounts: { total: 0, passed: 0, failed: 0, errored: 0 },
+    resultCounts: { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 },
     perCriterion: [],
     usage: [],
     error: null,
@@ -86,7 +86,7 @@ function verdict(overrides: Partial<VerdictInput>) {
   return decideVerdict({
     status: 'completed',
     runError: null,
-    counts: { total: 10, passed: 10, failed: 0, errored: 0 },
+    counts: { total: 10, passed: 10, failed: 0, errored: 0, skipped: 0 },
     score: 1,
     threshold: 1,
     criteria: [],
@@ -97,21 +97,39 @@ function verdict(overrides: Partial<VerdictInput>) {
 }
 
 describe('ItemTally', () => {
-  it('counts items by outcome and criteria by grade, an undecided grade as not passed', () => {
+  it('counts items by outcome and criteria by grade; an undecided grade counts in neither column', () => {
     const tally = tallyOf([
       record('pass', [grade('Exact match', true), grade('Judge', true)]),
       record('pass', [grade('Exact match', true), grade('Judge', false)]),
       record('fail', [grade('Exact match', false)]),
       record('error', [grade('Judge', null)]),
       record('error'),
+      record('skipped', [grade('Judge', null)]),
     ]);
-    expect(tally.counts).toEqual({ total: 5, passed: 2, failed: 1, errored: 2 });
+    expect(tally.counts).toEqual({ total: 6, passed: 2, failed: 1, errored: 2, skipped: 1 });
     expect(Object.fromEntries(tally.criteria)).toEqual({
-      'Exact match': { passed: 2, failed: 1 },
-      Judge: { passed: 1, failed: 2 },
+      'Exact match': { grader: 'Exact match', metric: null, passed: 2, failed: 1 },
+      Judge: { grader: 'Judge', metric: null, passed: 1, failed: 1 },
     });
+    expect(tally.hasMetrics).toBe(false);
+    // Skipped items were not graded: they are not failures to show.
     expect(tally.failing.map((entry) => entry.outcome)).toEqual(['fail', 'error', 'error']);
     expect(tally.failingOmitted).toBe(0);
+  });
+
+  it('counts each metric of a multi-metric grader (Azure) as its own criterion', () => {
+    const metric = (name: string, metricName: string, passed: boolean | null): GradeRecord => ({ ...grade(name, passed), metric: metricName });
+    const tally = tallyOf([
+      record('pass', [metric('qa', 'f1_score', true), metric('qa', 'similarity', true), grade('tone', true)]),
+      record('fail', [metric('qa', 'f1_score', false), metric('qa', 'similarity', true), grade('tone', true)]),
+      record('error', [metric('qa', 'f1_score', null), metric('qa', 'similarity', null), grade('tone', null)]),
+    ]);
+    expect(tally.hasMetrics).toBe(true);
+    expect(Object.fromEntries(tally.criteria)).toEqual({
+      'qa/f1_score': { grader: 'qa', metric: 'f1_score', passed: 1, failed: 1 },
+      'qa/similarity': { grader: 'qa', metric: 'similarity', passed: 2, failed: 0 },
+      tone: { grader: 'tone', metric: null, passed: 2, failed: 0 },
+    });
   });
 
   it('keeps failing items up to its cap, in order, and counts the rest', () => {
@@ -119,7 +137,7 @@ describe('ItemTally', () => {
     const tally = tallyOf([record('pass'), ...failing, record('pass')], 3);
     expect(tally.failing.map((entry) => entry.id)).toEqual(failing.slice(0, 3).map((entry) => entry.id));
     expect(tally.failingOmitted).toBe(2);
-    expect(tally.counts).toEqual({ total: 7, passed: 2, failed: 3, errored: 2 });
+    expect(tally.counts).toEqual({ total: 7, passed: 2, failed: 3, errored: 2, skipped: 0 });
   });
 });
 
@@ -140,7 +158,7 @@ describe('rates', () => {
 describe('analyseRun', () => {
   it('scores passed / total, errored items counting as not passed', () => {
     const result = analyse({ tally: tallyOf(gradedItems(7, 2, 1)), threshold: 0.7 });
-    expect(result.counts).toEqual({ total: 10, passed: 7, failed: 2, errored: 1 });
+    expect(result.counts).toEqual({ total: 10, passed: 7, failed: 2, errored: 1, skipped: 0 });
     expect(result.score).toBe(0.7);
     expect(result.verdict.result).toBe('pass');
     expect(result.failingItems).toHaveLength(3);
@@ -167,6 +185,42 @@ describe('analyseRun', () => {
     expect(result.verdict).toEqual({ result: 'fail', reasons: ['Score 80.0% is below the threshold 90.0%.'] });
   });
 
+  it('leaves skipped items (Azure) out of the score, and fails a run where every item was skipped', () => {
+    const skipped = [record('skipped'), record('skipped')];
+    const result = analyse({ tally: tallyOf([...gradedItems(3, 1), ...skipped]), threshold: 0.75 });
+    expect(result.counts).toEqual({ total: 6, passed: 3, failed: 1, errored: 0, skipped: 2 });
+    expect(result.score).toBe(0.75);
+    expect(result.verdict.result).toBe('pass');
+
+    const none = analyse({ tally: tallyOf(skipped), threshold: 0 });
+    expect(none.score).toBe(0);
+    expect(none.verdict).toEqual({ result: 'fail', reasons: ['All 2 items were skipped: nothing was graded.'] });
+  });
+
+  it('shows each metric of a multi-metric grader (Azure) from the items, and a grader name sets the minimum of each', () => {
+    const metric = (metricName: string, passed: boolean): GradeRecord => ({ ...grade('qa', passed), type: 'azure_ai_evaluator', metric: metricName });
+    const items = [
+      record('pass', [metric('f1_score', true), metric('similarity', true)]),
+      record('fail', [metric('f1_score', false), metric('similarity', true)]),
+    ];
+    // The run's per-grader counts cannot show the metrics: the items' are used.
+    const run = snapshot({ perCriterion: [{ id: 'qa', name: 'qa', passed: 1, failed: 1 }] });
+    const result = analyse({
+      run,
+      tally: tallyOf(items),
+      threshold: 0,
+      criteriaThresholds: [
+        { name: 'qa', min: 0.6 },
+        { name: 'qa/similarity', min: 1 },
+      ],
+    });
+    expect(result.criteria).toEqual([
+      { id: 'qa/f1_score', name: 'qa/f1_score', metric: 'f1_score', passed: 1, failed: 1, rate: 0.5, min: 0.6 },
+      { id: 'qa/similarity', name: 'qa/similarity', metric: 'similarity', passed: 2, failed: 0, rate: 1, min: 1 },
+    ]);
+    expect(result.verdict).toEqual({ result: 'fail', reasons: ['Criterion "qa/f1_score" passed 50.0%, below its minimum 60.0%.'] });
+  });
+
   it("takes per-criterion rates from the run's per_testing_criteria_results when it has them", () => {
     const perCriterion: CriterionCounts[] = [
       { id: EXACT_ID, name: 'Exact match', passed: 8, failed: 2 },
@@ -175,14 +229,14 @@ describe('analyseRun', () => {
     const tally = tallyOf(gradedItems(10, 0));
     const result = analyse({ tally, run: snapshot({ resultCounts: countsOf(tally), perCriterion }), threshold: 0 });
     expect(result.criteria).toEqual([
-      { id: EXACT_ID, name: 'Exact match', passed: 8, failed: 2, rate: 0.8, min: null },
-      { id: JUDGE_ID, name: 'Judge', passed: 0, failed: 0, rate: null, min: null },
+      { id: EXACT_ID, name: 'Exact match', metric: null, passed: 8, failed: 2, rate: 0.8, min: null },
+      { id: JUDGE_ID, name: 'Judge', metric: null, passed: 0, failed: 0, rate: null, min: null },
     ]);
   });
 
   it('takes per-criterion rates from the items when the run has none', () => {
     const result = analyse({ tally: tallyOf(gradedItems(3, 1)), threshold: 0 });
-    expect(result.criteria).toEqual([{ id: 'Exact match', name: 'Exact match', passed: 3, failed: 1, rate: 0.75, min: null }]);
+    expect(result.criteria).toEqual([{ id: 'Exact match', name: 'Exact match', metric: null, passed: 3, failed: 1, rate: 0.75, min: null }]);
   });
 
   it('matches criteria-thresholds by name and by full id', () => {
@@ -236,10 +290,10 @@ describe('analyseRun', () => {
 
   it("uses the run's result_counts when no items were read", () => {
     const result = analyse({
-      run: snapshot({ status: 'failed', resultCounts: { total: 4, passed: 1, failed: 1, errored: 2 } }),
+      run: snapshot({ status: 'failed', resultCounts: { total: 4, passed: 1, failed: 1, errored: 2, skipped: 0 } }),
       status: 'failed',
     });
-    expect(result.counts).toEqual({ total: 4, passed: 1, failed: 1, errored: 2 });
+    expect(result.counts).toEqual({ total: 4, passed: 1, failed: 1, errored: 2, skipped: 0 });
     expect(result.score).toBe(0.25);
     expect(result.failingItems).toEqual([]);
     expect(result.countsNote).toBeNull();
@@ -247,8 +301,8 @@ describe('analyseRun', () => {
 
   it('notes when the items disagree with result_counts', () => {
     const tally = tallyOf(gradedItems(8, 2));
-    const result = analyse({ tally, run: snapshot({ resultCounts: { total: 10, passed: 9, failed: 1, errored: 0 } }), threshold: 0 });
-    expect(result.counts).toEqual({ total: 10, passed: 8, failed: 2, errored: 0 });
+    const result = analyse({ tally, run: snapshot({ resultCounts: { total: 10, passed: 9, failed: 1, errored: 0, skipped: 0 } }), threshold: 0 });
+    expect(result.counts).toEqual({ total: 10, passed: 8, failed: 2, errored: 0, skipped: 0 });
     expect(result.countsNote).toBe(
       "The run's result_counts say 10 total (9 passed, 1 failed, 0 errored), but its output items show 10 total (8 passed, 2 failed, 0 errored). The score is computed from the output items.",
     );
@@ -281,13 +335,13 @@ describe('decideVerdict', () => {
 
   it('shows a criterion just below its minimum distinguishably', () => {
     const result = verdict({
-      criteria: [{ id: 'c', name: 'c', passed: 8999, failed: 1001, rate: 0.8999, min: 0.9 }],
+      criteria: [{ id: 'c', name: 'c', metric: null, passed: 8999, failed: 1001, rate: 0.8999, min: 0.9 }],
     });
     expect(result.reasons).toEqual(['Criterion "c" passed 89.99%, below its minimum 90.00%.']);
   });
 
   it('fails a criterion with a minimum that graded nothing', () => {
-    const result = verdict({ criteria: [{ id: 'c', name: 'c', passed: 0, failed: 0, rate: null, min: 0.5 }] });
+    const result = verdict({ criteria: [{ id: 'c', name: 'c', metric: null, passed: 0, failed: 0, rate: null, min: 0.5 }] });
     expect(result).toEqual({ result: 'fail', reasons: ['Criterion "c" graded no items, so its minimum 50.0% is not met.'] });
   });
 

@@ -107,8 +107,12 @@ const LOCAL_GIT: GitContext = {
   workflowRunUrl: null,
 };
 
+/** Secrets masked by the last settings() call, in order. */
+let masked: string[] = [];
+
 function settings(values: Record<string, string> = {}, git: GitContext = PR_GIT, env: NodeJS.ProcessEnv = ENV) {
-  return readSettings(git, reader({ ...BASE, ...values }), env);
+  masked = [];
+  return readSettings(git, { read: reader({ ...BASE, ...values }), env, mask: (secret) => masked.push(secret) });
 }
 
 /** Expects readSettings to throw an InputError for `input`; returns its message. */
@@ -137,7 +141,14 @@ describe('readSettings with action.yml defaults', () => {
     const s = settings();
     expect(s).toMatchObject({
       evalId: 'eval_123',
-      endpoint: { baseURL: DEFAULT_BASE_URL, apiKey: 'sk-test-0123456789', organization: null, project: null },
+      endpoint: {
+        baseURL: DEFAULT_BASE_URL,
+        auth: { kind: 'key', apiKey: 'sk-test-0123456789', header: 'authorization' },
+        organization: null,
+        project: null,
+        extraHeaders: {},
+        extraQuery: {},
+      },
       dataSource: {
         type: 'jsonl',
         source: { type: 'file_content', content: [{ item: { input: '2+2', expected: '4' } }] },
@@ -196,17 +207,114 @@ describe('eval-id', () => {
 describe('endpoint', () => {
   it('falls back to OPENAI_API_KEY when api-key is empty', () => {
     const s = settings({ 'api-key': '' }, PR_GIT, { ...ENV, OPENAI_API_KEY: ' sk-from-env ' });
-    expect(s.endpoint.apiKey).toBe('sk-from-env');
+    expect(s.endpoint.auth).toEqual({ kind: 'key', apiKey: 'sk-from-env', header: 'authorization' });
+    expect(masked).toContain('sk-from-env');
   });
 
   it('prefers api-key over OPENAI_API_KEY', () => {
     const s = settings({ 'api-key': 'sk-input-1234' }, PR_GIT, { ...ENV, OPENAI_API_KEY: 'sk-from-env' });
-    expect(s.endpoint.apiKey).toBe('sk-input-1234');
+    expect(s.endpoint.auth).toMatchObject({ kind: 'key', apiKey: 'sk-input-1234' });
+    expect(masked).toContain('sk-input-1234');
+    expect(masked).not.toContain('sk-from-env');
   });
 
-  it('fails without any key, naming both ways to give one', () => {
+  it('fails without any credentials, naming every way to give them', () => {
     const message = inputError('api-key', { 'api-key': '' }, PR_GIT, { ...ENV, OPENAI_API_KEY: '  ' });
     expect(message).toContain('OPENAI_API_KEY');
+    expect(message).toContain('azure-client-id');
+  });
+
+  it('masks the github-token and the api-key as they are read', () => {
+    settings({ 'github-token': 'ghs_token_abc', 'api-key': 'sk-secret-42' });
+    expect(masked).toEqual(['ghs_token_abc', 'sk-secret-42']);
+  });
+
+  it('sends the key in the api-key header with auth-header: api-key (any case)', () => {
+    expect(settings({ 'auth-header': 'API-Key' }).endpoint.auth).toEqual({ kind: 'key', apiKey: 'sk-test-0123456789', header: 'api-key' });
+    expect(inputError('auth-header', { 'auth-header': 'bearer' })).toContain('"authorization" or "api-key"');
+  });
+});
+
+describe('Entra ID sign-in', () => {
+  const CLIENT = '11111111-2222-3333-4444-555555555555';
+  const TENANT = '66666666-7777-8888-9999-000000000000';
+  const entra = { 'api-key': '', 'azure-client-id': CLIENT, 'azure-tenant-id': TENANT };
+
+  it('takes azure-client-id and azure-tenant-id with the default scope and authority', () => {
+    expect(settings(entra, PR_GIT, { ...ENV, OPENAI_API_KEY: 'sk-ignored-env' }).endpoint.auth).toEqual({
+      kind: 'entra',
+      clientId: CLIENT,
+      tenantId: TENANT,
+      scope: 'https://ai.azure.com/.default',
+      authorityHost: 'https://login.microsoftonline.com',
+    });
+    expect(masked).not.toContain('sk-ignored-env');
+  });
+
+  it('takes azure-scope, a tenant domain and AZURE_AUTHORITY_HOST', () => {
+    const auth = settings({ ...entra, 'azure-tenant-id': 'contoso.onmicrosoft.com', 'azure-scope': 'https://cognitiveservices.azure.com/.default' }, PR_GIT, {
+      ...ENV,
+      AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us/',
+    }).endpoint.auth;
+    expect(auth).toMatchObject({ tenantId: 'contoso.onmicrosoft.com', scope: 'https://cognitiveservices.azure.com/.default', authorityHost: 'https://login.microsoftonline.us' });
+  });
+
+  it('needs both ids', () => {
+    expect(inputError('azure-tenant-id', { ...entra, 'azure-tenant-id': '' })).toContain('required with "azure-client-id"');
+    expect(inputError('azure-client-id', { ...entra, 'azure-client-id': '' })).toContain('required with "azure-tenant-id"');
+  });
+
+  it('refuses malformed ids and scopes', () => {
+    expect(inputError('azure-client-id', { ...entra, 'azure-client-id': 'my-app' })).toContain('GUID');
+    expect(inputError('azure-tenant-id', { ...entra, 'azure-tenant-id': 'not a tenant' })).toContain('Directory (tenant) ID');
+    expect(inputError('azure-scope', { ...entra, 'azure-scope': 'https://ai.azure.com' })).toContain('/.default');
+  });
+
+  it('refuses an api-key as well, and the api-key header', () => {
+    expect(inputError('api-key', { ...entra, 'api-key': 'sk-both-1234' })).toContain('not both');
+    expect(inputError('auth-header', { ...entra, 'auth-header': 'api-key' })).toContain('Authorization: Bearer');
+  });
+
+  it('refuses a plain-http authority other than loopback (tokens would travel in clear)', () => {
+    const error = inputError('AZURE_AUTHORITY_HOST', entra, PR_GIT, { ...ENV, AZURE_AUTHORITY_HOST: 'http://login.example.com' });
+    expect(error).toContain('https');
+    expect(settings(entra, PR_GIT, { ...ENV, AZURE_AUTHORITY_HOST: 'http://127.0.0.1:8080' }).endpoint.auth).toMatchObject({
+      authorityHost: 'http://127.0.0.1:8080',
+    });
+  });
+});
+
+describe('extra-headers and extra-query', () => {
+  it('reads Name: value lines, masking values of secret-looking names', () => {
+    const s = settings({
+      'extra-headers': 'Foundry-Features: Evaluations=V1Preview\n# a comment\nOcp-Apim-Subscription-Key: apim-secret-1\nX-Trace: a:b',
+      'extra-query': 'api-version: 2025-04-01-preview\nsig=signature-secret',
+    });
+    expect(s.endpoint.extraHeaders).toEqual({
+      'Foundry-Features': 'Evaluations=V1Preview',
+      'Ocp-Apim-Subscription-Key': 'apim-secret-1',
+      'X-Trace': 'a:b',
+    });
+    expect(s.endpoint.extraQuery).toEqual({ 'api-version': '2025-04-01-preview', sig: 'signature-secret' });
+    expect(masked).toContain('apim-secret-1');
+    expect(masked).toContain('signature-secret');
+    expect(masked).not.toContain('Evaluations=V1Preview');
+    expect(masked).not.toContain('2025-04-01-preview');
+  });
+
+  it('refuses authentication headers, which have their own inputs', () => {
+    expect(inputError('extra-headers', { 'extra-headers': 'Authorization: Bearer abc' })).toContain('"api-key"');
+    expect(inputError('extra-headers', { 'extra-headers': 'API-KEY: abc' })).toContain('auth-header: api-key');
+  });
+
+  it('refuses bad lines without quoting them back (they may hold a credential)', () => {
+    const error = inputError('extra-headers', { 'extra-headers': 'X-Ok: 1\nsecret-value-without-colon' });
+    expect(error).toContain('line 2');
+    expect(error).not.toContain('secret-value-without-colon');
+    expect(inputError('extra-headers', { 'extra-headers': 'Bad Name: 1' })).toContain('not a valid header name');
+    expect(inputError('extra-headers', { 'extra-headers': 'X-A: 1\nx-a: 2' })).toContain('twice');
+    expect(inputError('extra-query', { 'extra-query': 'api-version: 1\napi-version: 2' })).toContain('twice');
+    expect(inputError('extra-query', { 'extra-query': 'no separator' })).toContain('line 1');
   });
 
   it('uses base-url, then OPENAI_BASE_URL, then OpenAI', () => {

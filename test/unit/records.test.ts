@@ -4,6 +4,7 @@ import {
   isTerminalStatus,
   ITEM_TEXT_MAX_CHARS,
   normaliseStatus,
+  REASON_MAX_CHARS,
   toItemRecord,
   toRunSnapshot,
 } from '../../src/evals/records.ts';
@@ -57,7 +58,7 @@ describe('toRunSnapshot', () => {
       model: 'gpt-4o-mini',
       reportUrl: 'https://platform.openai.com/evaluations/eval_1?run_id=evalrun_1',
       createdAt: 1_760_000_000,
-      resultCounts: { total: 0, passed: 0, failed: 0, errored: 0 },
+      resultCounts: { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 },
       perCriterion: [],
       usage: [],
       error: null,
@@ -68,7 +69,7 @@ describe('toRunSnapshot', () => {
   it('reads a completed run', () => {
     const run = toRunSnapshot(COMPLETED_RUN);
     expect(run.status).toBe('completed');
-    expect(run.resultCounts).toEqual({ total: 10, passed: 7, failed: 2, errored: 1 });
+    expect(run.resultCounts).toEqual({ total: 10, passed: 7, failed: 2, errored: 1, skipped: 0 });
     expect(run.perCriterion).toEqual([
       { id: GRADER_ID, name: 'Exact match', passed: 7, failed: 3 },
       { id: 'fuzzy', name: 'fuzzy', passed: 9, failed: 1 },
@@ -97,7 +98,7 @@ describe('toRunSnapshot', () => {
   it('survives a run with missing or mistyped fields', () => {
     const run = toRunSnapshot({ id: 7, result_counts: { total: '3' }, metadata: { a: 'x', b: 1 } });
     expect(run).toMatchObject({ id: '', status: 'unknown', model: null, reportUrl: null, createdAt: null, metadata: { a: 'x' } });
-    expect(run.resultCounts).toEqual({ total: 0, passed: 0, failed: 0, errored: 0 });
+    expect(run.resultCounts).toEqual({ total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 });
     expect(toRunSnapshot(null).id).toBe('');
   });
 });
@@ -160,7 +161,7 @@ describe('toItemRecord', () => {
       expected: '4',
       output: '4',
       error: null,
-      grades: [{ name: 'Exact match', type: 'string_check', passed: true, score: 1 }],
+      grades: [{ name: 'Exact match', type: 'string_check', passed: true, score: 1, metric: null, threshold: null, label: null, reason: null }],
     });
   });
 
@@ -170,7 +171,7 @@ describe('toItemRecord', () => {
     );
     expect(record.outcome).toBe('fail');
     expect(record.output).toBe('5');
-    expect(record.grades).toEqual([{ name: 'Exact match', type: 'string_check', passed: false, score: 0 }]);
+    expect(record.grades).toEqual([{ name: 'Exact match', type: 'string_check', passed: false, score: 0, metric: null, threshold: null, label: null, reason: null }]);
   });
 
   it('reads an errored item from sample.error, whatever its status', () => {
@@ -255,17 +256,55 @@ describe('toItemRecord', () => {
       outputItem({
         status: 'fail',
         results: [
-          { name: 'coherence', type: 'azure_ai_evaluator', metric: 'coherence', passed: null, score: null, label: null },
-          { name: 'coherence', type: 'azure_ai_evaluator', metric: 'coherence', passed: true, score: 4, threshold: 3 },
+          { name: 'coherence', type: 'azure_ai_evaluator', metric: 'coherence', passed: null, score: null, label: null, reason: null },
+          { name: 'coherence', type: 'azure_ai_evaluator', metric: 'coherence', passed: true, score: 4, threshold: 3, label: 'pass', reason: 'Clear.' },
           { type: 7 },
         ],
       }),
     );
+    // A metric named like its grader adds nothing and is dropped.
     expect(record.grades).toEqual([
-      { name: 'coherence', type: 'azure_ai_evaluator', passed: null, score: null },
-      { name: 'coherence', type: 'azure_ai_evaluator', passed: true, score: 4 },
-      { name: 'grader', type: null, passed: null, score: null },
+      { name: 'coherence', type: 'azure_ai_evaluator', passed: null, score: null, metric: null, threshold: null, label: null, reason: null },
+      { name: 'coherence', type: 'azure_ai_evaluator', passed: true, score: 4, metric: null, threshold: 3, label: 'pass', reason: 'Clear.' },
+      { name: 'grader', type: null, passed: null, score: null, metric: null, threshold: null, label: null, reason: null },
     ]);
+  });
+
+  it('reads the metric, label, reason and threshold of each result of a multi-metric grader (Azure)', () => {
+    const longReason = 'Because '.repeat(200);
+    const record = toItemRecord(
+      outputItem({
+        status: 'fail',
+        results: [
+          { name: 'qa', type: 'azure_ai_evaluator', metric: 'f1_score', passed: false, score: 0.2, threshold: 0.5, label: 'fail', reason: 'Few shared tokens.' },
+          { name: 'qa', type: 'azure_ai_evaluator', metric: 'similarity', passed: true, score: 5, threshold: 3, label: 'pass', reason: longReason },
+        ],
+      }),
+    );
+    expect(record.grades[0]).toEqual({
+      name: 'qa',
+      type: 'azure_ai_evaluator',
+      metric: 'f1_score',
+      passed: false,
+      score: 0.2,
+      threshold: 0.5,
+      label: 'fail',
+      reason: 'Few shared tokens.',
+    });
+    expect(record.grades[1]?.metric).toBe('similarity');
+    expect(record.grades[1]?.reason).toHaveLength(REASON_MAX_CHARS);
+    expect(record.grades[1]?.reason?.endsWith('…')).toBe(true);
+  });
+
+  it('reads skipped items and the skipped count (Azure)', () => {
+    expect(toItemRecord(outputItem({ status: 'skipped', results: [] })).outcome).toBe('skipped');
+    expect(toRunSnapshot({ ...QUEUED_RUN, result_counts: { total: 5, passed: 2, failed: 1, errored: 1, skipped: 1 } }).resultCounts).toEqual({
+      total: 5,
+      passed: 2,
+      failed: 1,
+      errored: 1,
+      skipped: 1,
+    });
   });
 
   it('survives a malformed item', () => {

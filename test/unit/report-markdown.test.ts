@@ -33,7 +33,7 @@ function makeRun(overrides: Partial<RunSnapshot> = {}): RunSnapshot {
     model: 'gpt-4.1-mini',
     reportUrl: 'https://platform.openai.com/evaluations/eval_67f0?run_id=evalrun_68a1',
     createdAt: 1_760_000_000,
-    resultCounts: { total: 50, passed: 49, failed: 1, errored: 0 },
+    resultCounts: { total: 50, passed: 49, failed: 1, errored: 0, skipped: 0 },
     perCriterion: [],
     usage: [
       { model: 'gpt-4.1-mini', invocations: 50, promptTokens: 12_400, completionTokens: 3_150, totalTokens: 15_550, cachedTokens: 0 },
@@ -53,7 +53,7 @@ function makeItem(n: number, overrides: Partial<ItemRecord> = {}): ItemRecord {
     expected: String(2 * n),
     output: `It is ${2 * n + 1}.`,
     error: null,
-    grades: [{ name: 'Exact match', type: 'string_check', passed: false, score: 0 }],
+    grades: [{ name: 'Exact match', type: 'string_check', passed: false, score: 0, metric: null, threshold: null, label: null, reason: null }],
     ...overrides,
   };
 }
@@ -86,7 +86,7 @@ function hostileResult(items: number): GateResult {
     id: `evalrun_${HOSTILE}`,
     name: HOSTILE,
     model: HOSTILE,
-    resultCounts: { total: 100, passed: 50, failed: 40, errored: 10 },
+    resultCounts: { total: 100, passed: 50, failed: 40, errored: 10, skipped: 0 },
     usage: [{ model: HOSTILE, invocations: 1, promptTokens: 2, completionTokens: 3, totalTokens: 5, cachedTokens: 0 }],
     error: { code: HOSTILE, message: HOSTILE },
     reportUrl: 'javascript:alert(1)',
@@ -96,9 +96,9 @@ function hostileResult(items: number): GateResult {
     run,
     status: 'failed',
     criteria: [
-      { id: `${HOSTILE}-1`, name: HOSTILE, passed: 5, failed: 5, rate: 0.5, min: 0.9 },
-      { id: `${HOSTILE}-2`, name: HOSTILE, passed: 9, failed: 1, rate: 0.9, min: null },
-      { id: 'plain', name: 'plain', passed: 0, failed: 0, rate: null, min: 0.5 },
+      { id: `${HOSTILE}-1`, name: HOSTILE, metric: null, passed: 5, failed: 5, rate: 0.5, min: 0.9 },
+      { id: `${HOSTILE}-2`, name: HOSTILE, metric: null, passed: 9, failed: 1, rate: 0.9, min: null },
+      { id: 'plain', name: 'plain', metric: null, passed: 0, failed: 0, rate: null, min: 0.5 },
     ],
     failingItems: Array.from({ length: items }, (_, n) =>
       makeItem(n, {
@@ -109,7 +109,7 @@ function hostileResult(items: number): GateResult {
         expected: HOSTILE,
         output: HOSTILE,
         error: HOSTILE,
-        grades: [{ name: HOSTILE, type: HOSTILE, passed: false, score: 0.5 }],
+        grades: [{ name: HOSTILE, type: HOSTILE, passed: false, score: 0.5, metric: HOSTILE, threshold: 3, label: HOSTILE, reason: HOSTILE }],
       }),
     ),
     failingItemsOmitted: 7,
@@ -233,7 +233,7 @@ describe('renderReport: hostile input', () => {
 describe('renderReport: size limits', () => {
   const output = `${'model output with ünïcödé 日本語 and `code` '.repeat(120)}`.slice(0, 5_000);
   const many = makeResult({
-    run: makeRun({ resultCounts: { total: 10_000, passed: 0, failed: 10_000, errored: 0 } }),
+    run: makeRun({ resultCounts: { total: 10_000, passed: 0, failed: 10_000, errored: 0, skipped: 0 } }),
     failingItems: Array.from({ length: 10_000 }, (_, n) => makeItem(n, { input: output, expected: output, output })),
     verdict: { result: 'fail', reasons: ['Score 0.0% is below the threshold 90.0%.'] },
   });
@@ -327,7 +327,7 @@ describe('renderReport: item content', () => {
 describe('renderReport: runs that did not complete', () => {
   it('renders a run with no items', () => {
     const result = makeResult({
-      run: makeRun({ resultCounts: { total: 0, passed: 0, failed: 0, errored: 0 }, usage: [] }),
+      run: makeRun({ resultCounts: { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 }, usage: [] }),
       verdict: { result: 'fail', reasons: ['The run has no items: nothing was evaluated.'] },
     });
     const doc = renderSummary(result);
@@ -367,8 +367,8 @@ describe('renderReport: snapshots', () => {
   it('a passing report (job summary)', async () => {
     const result = makeResult({
       criteria: [
-        { id: 'Exact match-0d3f', name: 'Exact match', passed: 49, failed: 1, rate: 0.98, min: null },
-        { id: 'Tone-9a1c', name: 'Tone', passed: 50, failed: 0, rate: 1, min: null },
+        { id: 'Exact match-0d3f', name: 'Exact match', metric: null, passed: 49, failed: 1, rate: 0.98, min: null },
+        { id: 'Tone-9a1c', name: 'Tone', metric: null, passed: 50, failed: 0, rate: 1, min: null },
       ],
       failingItems: [makeItem(7)],
     });
@@ -379,7 +379,7 @@ describe('renderReport: snapshots', () => {
     const result = makeResult({
       run: makeRun({
         name: 'PR #12 · 9f8e7d6',
-        resultCounts: { total: 200, passed: 170, failed: 24, errored: 6 },
+        resultCounts: { total: 200, passed: 170, failed: 24, errored: 6, skipped: 0 },
         usage: [
           { model: 'gpt-4.1-mini', invocations: 200, promptTokens: 48_000, completionTokens: 12_500, totalTokens: 60_500, cachedTokens: 0 },
           { model: 'o4-mini', invocations: 194, promptTokens: 90_210, completionTokens: 20_004, totalTokens: 110_214, cachedTokens: 0 },
@@ -387,9 +387,9 @@ describe('renderReport: snapshots', () => {
       }),
       threshold: 0.9,
       criteria: [
-        { id: 'Exact match-0d3f', name: 'Exact match', passed: 170, failed: 30, rate: 0.85, min: 0.9 },
-        { id: 'Tone-9a1c', name: 'Tone', passed: 188, failed: 6, rate: 188 / 194, min: 0.8 },
-        { id: 'Length-77aa', name: 'Length', passed: 194, failed: 0, rate: 1, min: null },
+        { id: 'Exact match-0d3f', name: 'Exact match', metric: null, passed: 170, failed: 30, rate: 0.85, min: 0.9 },
+        { id: 'Tone-9a1c', name: 'Tone', metric: null, passed: 188, failed: 6, rate: 188 / 194, min: 0.8 },
+        { id: 'Length-77aa', name: 'Length', metric: null, passed: 194, failed: 0, rate: 1, min: null },
       ],
       failingItems: [
         makeItem(3, {
@@ -397,11 +397,11 @@ describe('renderReport: snapshots', () => {
           expected: 'Revenue rose 4%; costs were flat.',
           output: 'Revenue went up.\nCosts: ```unchanged```',
           grades: [
-            { name: 'Exact match', type: 'string_check', passed: false, score: 0 },
-            { name: 'Tone', type: 'score_model', passed: true, score: 0.92 },
+            { name: 'Exact match', type: 'string_check', passed: false, score: 0, metric: null, threshold: null, label: null, reason: null },
+            { name: 'Tone', type: 'score_model', passed: true, score: 0.92, metric: null, threshold: null, label: null, reason: null },
           ],
         }),
-        makeItem(11, { expected: null, output: '', grades: [{ name: 'Exact match', type: 'string_check', passed: false, score: 0 }] }),
+        makeItem(11, { expected: null, output: '', grades: [{ name: 'Exact match', type: 'string_check', passed: false, score: 0, metric: null, threshold: null, label: null, reason: null }] }),
         makeItem(12, { outcome: 'error', output: null, error: 'Request timed out after 60s', grades: [] }),
       ],
       failingItemsOmitted: 27,
@@ -419,11 +419,59 @@ describe('renderReport: snapshots', () => {
   it('a timeout report (job summary)', async () => {
     const result = makeResult({
       status: 'timeout',
-      run: makeRun({ status: 'in_progress', resultCounts: { total: 120, passed: 101, failed: 14, errored: 5 }, usage: [] }),
+      run: makeRun({ status: 'in_progress', resultCounts: { total: 120, passed: 101, failed: 14, errored: 5, skipped: 0 }, usage: [] }),
       verdict: { result: 'fail', reasons: ['The run did not finish within timeout-minutes (30 min); it was cancelled.'] },
       durationMs: 1_800_000,
     });
     const doc = renderSummary(result, { title: 'evals-gate · Sample eval', footer: '<sub>evals-gate v0.1.0</sub>' });
     await expect(doc).toMatchFileSnapshot('./__snapshots__/report-timeout.md');
+  });
+});
+
+describe('Azure shapes', () => {
+  const metricGrade = (metric: string, passed: boolean | null, score: number | null, reason: string | null) => ({
+    name: 'qa',
+    type: 'azure_ai_evaluator',
+    metric,
+    passed,
+    score,
+    threshold: 3,
+    label: passed === null ? null : passed ? 'pass' : 'fail',
+    reason,
+  });
+
+  it("shows each metric's verdict, score, threshold and reason, one grader per line", () => {
+    const item = makeItem(1, {
+      grades: [
+        metricGrade('coherence', false, 2, 'The answer contradicts itself.'),
+        metricGrade('fluency', true, 4, null),
+        { ...metricGrade('relevance', false, 1, null), label: 'off-topic' },
+      ],
+    });
+    const summary = renderSummary(makeResult({ failingItems: [item] }), { title: 'T', showItemContent: true, maxItems: 10 });
+    expect(summary).toContain('Graders:\n- qa/coherence: ❌ fail (score 2, threshold 3): The answer contradicts itself.\n- qa/fluency: ✅ pass (score 4, threshold 3)\n');
+    expect(summary).toContain('- qa/relevance: ❌ fail, label off-topic (score 1, threshold 3)');
+  });
+
+  it('shows a null verdict as no verdict, and skipped items in the verdict line and the counts table', () => {
+    const counts = { total: 10, passed: 6, failed: 1, errored: 1, skipped: 2 };
+    const item = makeItem(2, { outcome: 'error', grades: [{ ...metricGrade('coherence', null, null, null), threshold: null }] });
+    const summary = renderSummary(makeResult({ counts, score: 0.75, failingItems: [item] }), { title: 'T', showItemContent: true, maxItems: 10 });
+    expect(summary).toContain('**75.0%** passed (6/8) · threshold 90.0% · 2 skipped');
+    expect(summary).toContain('| total | passed | failed | errored | skipped | status | duration |');
+    expect(summary).toContain('| 10 | 6 | 1 | 1 | 2 | completed |');
+    expect(summary).toContain('Graders: qa/coherence: ⚪ no verdict');
+  });
+
+  it('hides the reasons with the item texts (show-item-content: false): they quote the outputs', () => {
+    const item = makeItem(3, { grades: [metricGrade('coherence', false, 2, 'It said SECRET-OUTPUT twice.')] });
+    const hidden = renderSummary(makeResult({ failingItems: [item] }), { title: 'T', showItemContent: false, maxItems: 10 });
+    expect(hidden).toContain('Graders: qa/coherence: ❌ fail (score 2, threshold 3)');
+    expect(hidden).not.toContain('SECRET-OUTPUT');
+  });
+
+  it('leaves the skipped column out when nothing was skipped', () => {
+    const summary = renderSummary(makeResult(), { title: 'T', showItemContent: true, maxItems: 10 });
+    expect(summary).toContain('| total | passed | failed | errored | status | duration |');
   });
 });
