@@ -166,7 +166,7 @@ describe('a pull_request run', () => {
     expect(resultsFile).not.toBe('');
     const document = JSON.parse(readFileSync(resultsFile, 'utf8'));
     expect(document.verdict.result).toBe('pass');
-    expect(document.counts).toEqual({ total: 10, passed: 8, failed: 2, errored: 0 });
+    expect(document.counts).toEqual({ total: 10, passed: 8, failed: 2, errored: 0, skipped: 0 });
     expect(document.run.id).toBe(runId);
     expect(document.failing_items).toHaveLength(2);
     expect(document.failing_items.map((item: { datasourceItemId: string | null }) => item.datasourceItemId).sort()).toEqual(['3', '8']);

@@ -24,9 +24,54 @@
 // - The run's `data_source` is echoed normalised as the API does: template messages become
 //   `{type:"message", role, content:{type:"input_text", text}}`, and `sampling_params` is null if absent.
 // - Default run name: `<model or "jsonl">-<created_at>`.
+//
+// The azure flavour (`flavor: 'azure'`: Azure OpenAI at `/openai/v1`, a Foundry project at
+// `/api/projects/<p>/openai/v1` through `basePath`). Choices where Azure is unclear:
+// - Keys: `api-key: <key>` and `Authorization: Bearer <key>` both work unless `auth.via` narrows them
+//   (`via: []` is a resource with local auth disabled: tokens only). When several credentials are sent,
+//   any valid one authenticates, the `api-key` header checked first. Bearer values that are not the key
+//   go to `auth.tokens`. Refusals: no or wrong key → 401 `{error:{code:"401", message:"Access denied due
+//   to invalid subscription key or wrong API endpoint…"}}`; a bearer `auth.tokens` calls unknown → the
+//   same key message when no `auth.tokens` is configured, else 401 "Unauthorized. Access token is
+//   missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.";
+//   expired → 401 "Unauthorized. Access token has expired or is not yet valid."; no role → 403
+//   `{error:{code:"PermissionDenied", message:"The principal `<clientId>` lacks the required data action
+//   `Microsoft.CognitiveServices/accounts/OpenAI/evals/<read|write|delete>` to perform `<METHOD> <path>`
+//   operation."}}` with read for GET, delete for DELETE, write otherwise, and the request path as sent.
+//   Auth is checked before the path (as in the openai flavour). `api-version` in the query is ignored.
+// - Unknown URLs answer 404 `{error:{code:"404", message:"Resource not found"}}`; every other error keeps
+//   the OpenAI envelope. The generated key is 32 hex characters.
+// - A canceled run is `cancelled`. The runs list filter takes `canceled` and `cancelled`, both matching it.
+// - `result_counts` always has `skipped` (0 unless a scripted plan skips). Skipped items have
+//   `status: "skipped"`, are in neither the `pass` nor the `fail` filter (a `skipped` filter lists
+//   them), and count in no criterion. They were sampled: their usage counts in `per_model_usage`.
+// - Results name criteria by their bare name: `results[].name` and
+//   `per_testing_criteria_results[].testing_criteria` are the name, while `GET /evals/{id}` keeps the
+//   OpenAI shape, with `id: "<name>-<uuid>"`. So an id from the eval object matches nothing in a run:
+//   clients must fall back to the name.
+// - Scripted results: one per (criterion, metric) `{name, type, metric, score, label, reason, threshold,
+//   passed, sample: null}`. `type` is the criterion's type, `azure_ai_evaluator` for criteria named only
+//   in `plan.criteria`. The threshold is the scale's midpoint, rounded to an integer when the scale spans
+//   2 or more (1–5 → 3, 0–7 → 4), else exact (0–1 → 0.5). On such integer scales scores are integers;
+//   on others they have 2 decimals. A failing item fails exactly one metric of one criterion, in turn
+//   over criteria, then over that criterion's metrics.
+// - Errored items keep `status: "fail"`, `sample.error` set, and one result per (criterion, metric)
+//   with `score`, `passed`, `label`, `reason` all null.
+// - Row-graded runs (string_check on rows) keep the OpenAI result shape `{name, type, score, passed,
+//   sample}`, named by the bare criterion name. `azure_ai_evaluator` criteria grade only under a scripted
+//   plan: a run of rows answers 400 (param `testing_criteria`).
+// - `report_url` is `https://ai.azure.com/resource/build/evaluation/<evalId>/run/<runId>?wsid=<a fixed
+//   Foundry project resource id, URL-encoded>`.
+// - `skipped`, `metrics` and `scales` in a plan of the openai flavour, and `azure_ai_evaluator` criteria in
+//   `addEval` there, throw; the openai create-eval route refuses them with 400 as before.
+// - In the openai flavour only `Authorization: Bearer` counts (`auth.via` is ignored, an `api-key` header
+//   means nothing). A bearer that is not the key goes to `auth.tokens` when given: accepted → recorded
+//   `bearer-token`; no role → 403 `insufficient_permissions`; otherwise the usual 401 `invalid_api_key`.
+//   `RecordedRequest.auth` says how each request authenticated, in both flavours (null: it did not).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { TokenCheck } from './azure-identity.ts';
 
 export type StringCheckOperation = 'eq' | 'ne' | 'like' | 'ilike';
 
@@ -37,6 +82,30 @@ export interface StringCheckCriterion {
   reference: string;
   operation: StringCheckOperation;
 }
+
+/** A Foundry / Azure AI evaluator (`evaluator_name` like `builtin.coherence`): graded only under a scripted plan. */
+export interface AzureAiEvaluatorCriterion {
+  type: 'azure_ai_evaluator';
+  name: string;
+  evaluator_name: string;
+  initialization_parameters?: Record<string, unknown>;
+  data_mapping?: Record<string, string>;
+}
+
+export type TestingCriterion = StringCheckCriterion | AzureAiEvaluatorCriterion;
+
+export type FakeFlavor = 'openai' | 'azure';
+
+export interface FakeAuthOptions {
+  /** The key. Default: the top-level `apiKey`, else a generated one. */
+  apiKey?: string;
+  /** How the key may be sent (azure flavour). Default both; `[]` accepts tokens only. */
+  via?: Array<'authorization' | 'api-key'>;
+  /** Judges bearer values that are not the key, e.g. `identity.check` of the fake Entra. */
+  tokens?: (token: string) => TokenCheck;
+}
+
+export type AuthMethod = 'api-key' | 'bearer-key' | 'bearer-token';
 
 export interface ApiErrorBody {
   code: string;
@@ -54,6 +123,12 @@ export interface ScriptedPlan {
   model?: string;
   /** End the run `failed` with this error instead of `completed`. */
   failWith?: ApiErrorBody;
+  /** Items graded as skipped (azure flavour only), spread like failing and errored ones. */
+  skipped?: number;
+  /** Criterion name → its metric names (azure flavour only). Default one metric named like the criterion. */
+  metrics?: Record<string, string[]>;
+  /** Metric name → score range (azure flavour only). Default [1, 5]. */
+  scales?: Record<string, [number, number]>;
 }
 
 /**
@@ -72,7 +147,7 @@ export interface ProgressOptions {
 export interface FakeEvalDefinition {
   id?: string;
   name: string;
-  testing_criteria: StringCheckCriterion[];
+  testing_criteria: TestingCriterion[];
   data_source_config?: Record<string, unknown>;
   metadata?: Record<string, string>;
   /** Runs of this eval follow this plan whatever their data source holds. */
@@ -105,8 +180,11 @@ export interface Fault {
 }
 
 export interface FakeEvalsOptions {
+  /** Which server to imitate. Default 'openai'. */
+  flavor?: FakeFlavor;
   apiKey?: string;
-  /** Path prefix of the API. Default `/v1`. */
+  auth?: FakeAuthOptions;
+  /** Path prefix of the API. Default `/v1` (openai), `/openai/v1` (azure). */
   basePath?: string;
   evals?: FakeEvalDefinition[];
   /** Scripted plan for runs of evals that have none of their own. */
@@ -133,6 +211,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   body: unknown;
   headers: Record<string, string>;
+  /** How the request authenticated; null when it did not. */
+  auth: AuthMethod | null;
 }
 
 export interface ResultCounts {
@@ -140,6 +220,8 @@ export interface ResultCounts {
   errored: number;
   failed: number;
   passed: number;
+  /** Azure flavour only. */
+  skipped?: number;
 }
 
 export interface FakeRun {
@@ -162,6 +244,7 @@ export interface FakeRun {
 }
 
 export interface FakeEvalsApi {
+  flavor: FakeFlavor;
   url: string;
   apiKey: string;
   requests: RecordedRequest[];
@@ -178,12 +261,10 @@ export interface FakeEvalsApi {
   close(): Promise<void>;
 }
 
-type Outcome = 'pass' | 'fail' | 'error';
+type Outcome = 'pass' | 'fail' | 'error' | 'skip';
 type Json = Record<string, unknown>;
 
-interface Criterion extends StringCheckCriterion {
-  id: string;
-}
+type Criterion = TestingCriterion & { id: string };
 
 interface EvalState {
   id: string;
@@ -213,8 +294,12 @@ interface Usage {
 interface GraderResult {
   name: string;
   type: string;
-  score: number;
-  passed: boolean;
+  metric?: string;
+  score: number | null;
+  label?: 'pass' | 'fail' | null;
+  reason?: string | null;
+  threshold?: number;
+  passed: boolean | null;
   sample: null;
 }
 
@@ -305,7 +390,7 @@ class ApiError extends Error {
   }
 }
 
-const TERMINAL = new Set(['completed', 'failed', 'canceled']);
+const TERMINAL = new Set(['completed', 'failed', 'canceled', 'cancelled']);
 const DEFAULT_PROGRESS = { queuedPolls: 1, inProgressPolls: 3 };
 const DEFAULT_SCRIPTED_MODEL = 'gpt-4o-mini-2024-07-18';
 const MAX_BODY_BYTES = 256 * 1024 * 1024;
@@ -375,9 +460,41 @@ function validateMetadata(metadata: unknown, param = 'metadata'): Record<string,
   return result;
 }
 
-function validateScriptedPlan(plan: ScriptedPlan): void {
-  const ok = [plan.items, plan.failing, plan.errored].every((n) => Number.isInteger(n) && n >= 0) && plan.failing + plan.errored <= plan.items;
-  if (!ok) throw new Error(`Invalid scripted plan ${JSON.stringify(plan)}: items, failing, errored must be integers ≥ 0 with failing + errored ≤ items.`);
+function validateScriptedPlan(plan: ScriptedPlan, flavor: FakeFlavor): void {
+  const skipped = plan.skipped ?? 0;
+  const ok = [plan.items, plan.failing, plan.errored, skipped].every((n) => Number.isInteger(n) && n >= 0) && plan.failing + plan.errored + skipped <= plan.items;
+  if (!ok) {
+    throw new Error(`Invalid scripted plan ${JSON.stringify(plan)}: items, failing, errored, skipped must be integers ≥ 0 with failing + errored + skipped ≤ items.`);
+  }
+  if (flavor !== 'azure' && (skipped > 0 || plan.metrics !== undefined || plan.scales !== undefined)) {
+    throw new Error('Invalid scripted plan: skipped, metrics and scales are for the azure flavour only.');
+  }
+  for (const [criterion, metrics] of Object.entries(plan.metrics ?? {})) {
+    if (!Array.isArray(metrics) || metrics.length === 0 || metrics.some((m) => typeof m !== 'string' || m === '')) {
+      throw new Error(`Invalid scripted plan: metrics of '${criterion}' must be a non-empty list of names.`);
+    }
+  }
+  for (const [metric, scale] of Object.entries(plan.scales ?? {})) {
+    const [low, high] = scale;
+    if (!Number.isFinite(low) || !Number.isFinite(high) || low >= high) throw new Error(`Invalid scripted plan: scale of '${metric}' must be [low, high] with low < high.`);
+  }
+}
+
+/** Where a metric passes: the scale's midpoint, rounded on scales that span 2 or more. */
+function metricThreshold([low, high]: [number, number]): number {
+  const middle = (low + high) / 2;
+  return high - low >= 2 ? Math.round(middle) : middle;
+}
+
+/** A score on the scale, deterministic from `seed`: ≥ threshold when passing, < threshold when failing. */
+function metricScore(scale: [number, number], threshold: number, passing: boolean, seed: number): number {
+  const [low, high] = scale;
+  const integral = Number.isInteger(low) && Number.isInteger(high) && high - low >= 2;
+  const step = passing ? (seed % 5) / 4 : (seed % 4) / 4;
+  const raw = passing ? threshold + (high - threshold) * step : low + (threshold - low) * step;
+  if (integral) return Math.floor(raw);
+  const rounded = Math.round(raw * 100) / 100;
+  return passing ? Math.max(rounded, threshold) : Math.min(rounded, Math.max(low, Math.floor((threshold - 0.01) * 100) / 100));
 }
 
 // ---- templates and grading -------------------------------------------------------------------
@@ -476,7 +593,14 @@ function asErrorBody(value: unknown): ApiErrorBody {
 }
 
 /** Grades every row up front: rows are already in memory (they came in the request body). */
-function rowPlan(rows: JsonlRow[], criteria: Criterion[], sampled: boolean, model: string | null, inputMessages: unknown, failWith: ApiErrorBody | undefined): RunPlan {
+function rowPlan(
+  rows: JsonlRow[],
+  criteria: Array<StringCheckCriterion & { key: string }>,
+  sampled: boolean,
+  model: string | null,
+  inputMessages: unknown,
+  failWith: ApiErrorBody | undefined,
+): RunPlan {
   const contents: ItemContent[] = rows.map((row) => {
     const item = row.item;
     const error = item.fake_error !== undefined ? asErrorBody(item.fake_error) : null;
@@ -496,7 +620,7 @@ function rowPlan(rows: JsonlRow[], criteria: Criterion[], sampled: boolean, mode
     const namespace: Json = { item, sample: { ...row.sample, output_text: outputText ?? '', output } };
     const results = criteria.map((c): GraderResult => {
       const passed = checkString(c.operation, renderTemplate(c.input, namespace), renderTemplate(c.reference, namespace));
-      return { name: c.id, type: c.type, score: passed ? 1 : 0, passed, sample: null };
+      return { name: c.key, type: c.type, score: passed ? 1 : 0, passed, sample: null };
     });
     let usage: Usage;
     if (sampled) {
@@ -528,7 +652,7 @@ function rowPlan(rows: JsonlRow[], criteria: Criterion[], sampled: boolean, mode
       return content;
     },
     countsUpTo(graded) {
-      const counts = { total: 0, errored: 0, failed: 0, passed: 0 };
+      const counts = { total: 0, errored: 0, failed: 0, passed: 0, skipped: 0 };
       for (const c of contents.slice(0, graded)) {
         counts.total++;
         if (c.outcome === 'pass') counts.passed++;
@@ -539,9 +663,9 @@ function rowPlan(rows: JsonlRow[], criteria: Criterion[], sampled: boolean, mode
     },
     criteriaTotals: () =>
       criteria.map((c) => {
-        const graded = contents.flatMap((content) => content.results.filter((r) => r.name === c.id));
+        const graded = contents.flatMap((content) => content.results.filter((r) => r.name === c.key));
         const passed = graded.filter((r) => r.passed).length;
-        return { testing_criteria: c.id, passed, failed: graded.length - passed };
+        return { testing_criteria: c.key, passed, failed: graded.length - passed };
       }),
     usage() {
       if (!sampled || model === null) return [];
@@ -580,28 +704,73 @@ const SAMPLE_ERRORS: ApiErrorBody[] = [
   { code: 'server_error', message: 'The server had an error while processing your request. Sorry about that!' },
 ];
 
+/** A criterion as a scripted plan grades it: `key` is what results and per-criterion totals call it. */
+interface ScriptedCriterion {
+  key: string;
+  name: string;
+  type: string;
+}
+
 /**
- * Items are a pure function of their index. Bad items (failing + errored) are spread evenly with a
- * Bresenham step, errored ones spread evenly among the bad; a failing item fails one criterion, in turn.
+ * Items are a pure function of their index. Bad items (failing + errored + skipped) are spread evenly
+ * with a Bresenham step, errored ones spread evenly among the bad, skipped ones evenly among the rest;
+ * a failing item fails one criterion, in turn (in the azure flavour one metric of it, in turn).
  */
-function scriptedPlan(plan: ScriptedPlan, criteria: Array<{ id: string; name: string }>, model: string): RunPlan {
+function scriptedPlan(plan: ScriptedPlan, criteria: ScriptedCriterion[], model: string, flavor: FakeFlavor): RunPlan {
   const n = plan.items;
-  const bad = plan.failing + plan.errored;
+  const skippedCount = plan.skipped ?? 0;
+  const bad = plan.failing + plan.errored + skippedCount;
+  const rest = plan.failing + skippedCount;
   const c = criteria.length;
+  const azure = flavor === 'azure';
   const isBad = (i: number) => Math.floor(((i + 1) * bad) / n) > Math.floor((i * bad) / n);
   const badOrdinal = (i: number) => Math.floor(((i + 1) * bad) / n) - 1;
   const erroredAmongBad = (k: number) => (bad === 0 ? 0 : Math.floor(((k + 1) * plan.errored) / bad));
   const isErroredBad = (k: number) => erroredAmongBad(k) > (k === 0 ? 0 : erroredAmongBad(k - 1));
+  const skippedAmongRest = (j: number) => (rest === 0 ? 0 : Math.floor(((j + 1) * skippedCount) / rest));
+  const isSkippedRest = (j: number) => skippedAmongRest(j) > (j === 0 ? 0 : skippedAmongRest(j - 1));
+  /** The ordinal of a non-errored bad item among the non-errored bad ones. */
+  const restOrdinal = (i: number) => badOrdinal(i) - erroredAmongBad(badOrdinal(i));
   const outcome = (i: number): Outcome => {
     if (!isBad(i)) return 'pass';
-    return isErroredBad(badOrdinal(i)) ? 'error' : 'fail';
+    if (isErroredBad(badOrdinal(i))) return 'error';
+    return isSkippedRest(restOrdinal(i)) ? 'skip' : 'fail';
   };
-  const failingCriterion = (i: number) => (badOrdinal(i) - erroredAmongBad(badOrdinal(i))) % c;
+  /** The ordinal of a failing item among the failing ones. */
+  const failingOrdinal = (i: number) => restOrdinal(i) - skippedAmongRest(restOrdinal(i));
+  const metricsOf = criteria.map((criterion) => plan.metrics?.[criterion.name] ?? [criterion.name]);
+  const scaleOf = (metric: string): [number, number] => plan.scales?.[metric] ?? [1, 5];
   const itemUsage = (i: number): Usage => {
     const prompt = 110 + (i % 53);
     const completion = 2 + (i % 3);
     return { total_tokens: prompt + completion, completion_tokens: completion, prompt_tokens: prompt, cached_tokens: i % 4 === 0 ? 64 : 0 };
   };
+
+  /** One result per criterion (openai), per (criterion, metric) (azure); `failing` names the one that fails. */
+  const results = (i: number, result: Outcome, failing: { criterion: number; metric: number }): GraderResult[] => {
+    if (!azure) {
+      if (result === 'error') return [];
+      return criteria.map((criterion, j) => ({ name: criterion.key, type: 'string_check', score: j === failing.criterion ? 0 : 1, passed: j !== failing.criterion, sample: null }));
+    }
+    return criteria.flatMap((criterion, j) =>
+      (metricsOf[j] ?? []).map((metric, m): GraderResult => {
+        const scale = scaleOf(metric);
+        const threshold = metricThreshold(scale);
+        const base = { name: criterion.key, type: criterion.type, metric, threshold, sample: null };
+        if (result === 'error') return { ...base, score: null, label: null, reason: null, passed: null };
+        if (result === 'skip') {
+          return { ...base, score: null, label: null, reason: `Skipped: the response to grade was empty, so ${metric} was not evaluated.`, passed: null };
+        }
+        const passed = !(j === failing.criterion && m === failing.metric);
+        const score = metricScore(scale, threshold, passed, i * 7 + j * 3 + m);
+        const reason = passed
+          ? `The answer names the right category in one word, so ${metric} scores ${score} of ${scale[1]}, at or above the threshold ${threshold}.`
+          : `The answer names a category the ticket does not describe, so ${metric} scores ${score} of ${scale[1]}, below the threshold ${threshold}.`;
+        return { ...base, score, label: passed ? 'pass' : 'fail', reason, passed };
+      }),
+    );
+  };
+
   let usageTotals: ModelUsage[] | undefined;
   return {
     total: n,
@@ -610,12 +779,14 @@ function scriptedPlan(plan: ScriptedPlan, criteria: Array<{ id: string; name: st
     countsUpTo(graded) {
       const badSoFar = n === 0 ? 0 : Math.floor((graded * bad) / n);
       const errored = bad === 0 ? 0 : Math.floor((badSoFar * plan.errored) / bad);
-      return { total: graded, errored, failed: badSoFar - errored, passed: graded - badSoFar };
+      const restSoFar = badSoFar - errored;
+      const skipped = rest === 0 ? 0 : Math.floor((restSoFar * skippedCount) / rest);
+      return { total: graded, errored, failed: restSoFar - skipped, passed: graded - badSoFar, skipped };
     },
     criteriaTotals: () =>
       criteria.map((criterion, j) => {
         const failed = plan.failing > j ? Math.floor((plan.failing - 1 - j) / c) + 1 : 0;
-        return { testing_criteria: criterion.id, passed: n - plan.errored - failed, failed };
+        return { testing_criteria: criterion.key, passed: n - plan.errored - skippedCount - failed, failed };
       }),
     usage() {
       if (!usageTotals) {
@@ -646,17 +817,23 @@ function scriptedPlan(plan: ScriptedPlan, criteria: Array<{ id: string; name: st
         { role: 'user', content: input },
       ];
       const result = outcome(i);
+      const none = { criterion: -1, metric: -1 };
       if (result === 'error') {
         const error = SAMPLE_ERRORS[i % SAMPLE_ERRORS.length] ?? { code: 'server_error', message: 'error' };
-        return { outcome: result, datasourceItem, results: [], input: messages, output: [], finishReason: '', model, usage: zeroUsage(), error };
+        return { outcome: result, datasourceItem, results: results(i, result, none), input: messages, output: [], finishReason: '', model, usage: zeroUsage(), error };
       }
-      const failing = result === 'fail' ? failingCriterion(i) : -1;
+      let failing = none;
+      if (result === 'fail') {
+        const f = failingOrdinal(i);
+        const criterion = f % c;
+        failing = { criterion, metric: Math.floor(f / c) % (metricsOf[criterion]?.length ?? 1) };
+      }
       return {
         outcome: result,
         datasourceItem,
-        results: criteria.map((criterion, j) => ({ name: criterion.id, type: 'string_check', score: j === failing ? 0 : 1, passed: j !== failing, sample: null })),
+        results: results(i, result, failing),
         input: messages,
-        output: [{ role: 'assistant', content: result === 'fail' ? wrong : label }],
+        output: [{ role: 'assistant', content: result === 'fail' ? wrong : result === 'skip' ? '' : label }],
         finishReason: 'stop',
         model,
         usage: itemUsage(i),
@@ -717,9 +894,64 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+const AZURE_KEY_MESSAGE =
+  'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.';
+const AZURE_INVALID_TOKEN_MESSAGE = 'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.';
+const AZURE_EXPIRED_TOKEN_MESSAGE = 'Unauthorized. Access token has expired or is not yet valid.';
+const FOUNDRY_PROJECT_ID =
+  '/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-evals/providers/Microsoft.CognitiveServices/accounts/fake-foundry/projects/fake-project';
+
+function azureError(status: number, code: string, message: string): Reply {
+  return { status, body: { error: { code, message } } };
+}
+
+function isAzureEvaluator<T extends TestingCriterion>(criterion: T): criterion is Extract<T, { type: 'azure_ai_evaluator' }> {
+  return criterion.type === 'azure_ai_evaluator';
+}
+
+function criterionObject(criterion: Criterion): Json {
+  if (criterion.type === 'azure_ai_evaluator') {
+    const object: Json = { name: criterion.name, id: criterion.id, type: criterion.type, evaluator_name: criterion.evaluator_name };
+    if (criterion.initialization_parameters !== undefined) object.initialization_parameters = criterion.initialization_parameters;
+    if (criterion.data_mapping !== undefined) object.data_mapping = criterion.data_mapping;
+    return object;
+  }
+  return { name: criterion.name, id: criterion.id, type: criterion.type, input: criterion.input, reference: criterion.reference, operation: criterion.operation };
+}
+
+function parseCriterion(c: unknown, param: string, flavor: FakeFlavor): TestingCriterion {
+  if (flavor === 'azure' && isObject(c) && c.type === 'azure_ai_evaluator') {
+    const { name, evaluator_name, initialization_parameters, data_mapping } = c;
+    const okMapping = data_mapping === undefined || (isObject(data_mapping) && Object.values(data_mapping).every((v) => typeof v === 'string'));
+    if (typeof name !== 'string' || typeof evaluator_name !== 'string' || (initialization_parameters !== undefined && !isObject(initialization_parameters)) || !okMapping) {
+      throw new ApiError(
+        400,
+        `Invalid '${param}': an azure_ai_evaluator needs string name and evaluator_name, an object initialization_parameters and an object of strings data_mapping.`,
+        param,
+        'invalid_value',
+      );
+    }
+    const criterion: AzureAiEvaluatorCriterion = { type: 'azure_ai_evaluator', name, evaluator_name };
+    if (initialization_parameters !== undefined) criterion.initialization_parameters = initialization_parameters;
+    if (data_mapping !== undefined) criterion.data_mapping = data_mapping as Record<string, string>;
+    return criterion;
+  }
+  const graded = flavor === 'azure' ? "'string_check' and 'azure_ai_evaluator'" : "'string_check'";
+  if (!isObject(c) || c.type !== 'string_check') throw new ApiError(400, `Invalid '${param}': this fake grades only ${graded} criteria.`, param, 'invalid_value');
+  const { name, input, reference, operation } = c;
+  if (typeof name !== 'string' || typeof input !== 'string' || typeof reference !== 'string' || !['eq', 'ne', 'like', 'ilike'].includes(String(operation))) {
+    throw new ApiError(400, `Invalid '${param}': a string_check needs string name, input, reference and operation eq|ne|like|ilike.`, param, 'invalid_value');
+  }
+  return { type: 'string_check', name, input, reference, operation: operation as StringCheckOperation };
+}
+
 export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<FakeEvalsApi> {
-  const apiKey = options.apiKey ?? `sk-fake-${hex(16)}`;
-  const basePath = (options.basePath ?? '/v1').replace(/\/$/, '');
+  const flavor: FakeFlavor = options.flavor ?? 'openai';
+  const azure = flavor === 'azure';
+  const apiKey = options.auth?.apiKey ?? options.apiKey ?? (azure ? hex(16) : `sk-fake-${hex(16)}`);
+  const keyVia = new Set(options.auth?.via ?? ['authorization', 'api-key']);
+  const checkToken = options.auth?.tokens;
+  const basePath = (options.basePath ?? (azure ? '/openai/v1' : '/v1')).replace(/\/$/, '');
   const clock = options.clock ?? Date.now;
   const requests: RecordedRequest[] = [];
   const evals = new Map<string, EvalState>();
@@ -728,13 +960,14 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
   const sockets = new Set<Socket>();
   let latencyMs = options.latencyMs ?? 0;
   let progress: ProgressOptions = options.progress ?? DEFAULT_PROGRESS;
-  if (options.plan) validateScriptedPlan(options.plan);
+  if (options.plan) validateScriptedPlan(options.plan, flavor);
 
   const nowSeconds = () => Math.floor(clock() / 1000);
 
   function addEval(def: FakeEvalDefinition): string {
     const id = def.id ?? `eval_${hex(16)}`;
-    if (def.plan) validateScriptedPlan(def.plan);
+    if (def.plan) validateScriptedPlan(def.plan, flavor);
+    if (!azure && def.testing_criteria.some(isAzureEvaluator)) throw new Error('azure_ai_evaluator criteria are for the azure flavour only.');
     evals.set(id, {
       id,
       name: def.name,
@@ -792,7 +1025,7 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
       id: state.id,
       name: state.name,
       data_source_config: state.dataSourceConfig,
-      testing_criteria: state.criteria.map((c) => ({ name: c.name, id: c.id, type: c.type, input: c.input, reference: c.reference, operation: c.operation })),
+      testing_criteria: state.criteria.map(criterionObject),
       created_at: state.createdAt,
       metadata: state.metadata,
     };
@@ -855,14 +1088,22 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
       model: run.model,
       name: run.name,
       created_at: run.createdAt,
-      report_url: `https://platform.openai.com/evaluations/${run.evalId}?run_id=${run.id}`,
-      result_counts: run.plan.countsUpTo(run.graded),
+      report_url: azure
+        ? `https://ai.azure.com/resource/build/evaluation/${run.evalId}/run/${run.id}?wsid=${encodeURIComponent(FOUNDRY_PROJECT_ID)}`
+        : `https://platform.openai.com/evaluations/${run.evalId}?run_id=${run.id}`,
+      result_counts: counts(run),
       per_model_usage: completed ? run.plan.usage() : null,
       per_testing_criteria_results: completed ? run.plan.criteriaTotals() : null,
       data_source: run.dataSource,
       metadata: run.metadata,
       error: run.error,
     };
+  }
+
+  /** `skipped` is an azure field: the openai flavour keeps the four documented counts. */
+  function counts(run: RunState): ResultCounts {
+    const { skipped, ...documented } = run.plan.countsUpTo(run.graded);
+    return azure ? { ...documented, skipped: skipped ?? 0 } : documented;
   }
 
   function outputItemId(run: RunState, index: number): string {
@@ -886,7 +1127,7 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
       run_id: run.id,
       eval_id: run.evalId,
       created_at: run.createdAt + 1,
-      status: content.outcome === 'pass' ? 'pass' : 'fail',
+      status: content.outcome === 'pass' ? 'pass' : content.outcome === 'skip' ? 'skipped' : 'fail',
       datasource_item_id: index,
       datasource_item: content.datasourceItem,
       results: content.results,
@@ -943,17 +1184,38 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
     const sampled = type !== 'jsonl';
     const model = sampled && typeof dataSource.model === 'string' ? dataSource.model : null;
     const scripted = evalState.plan ?? options.plan;
+    const named = (name: string): ScriptedCriterion => ({ name, key: azure ? name : `${name}-${randomUUID()}`, type: azure ? 'azure_ai_evaluator' : 'string_check' });
+    const keyOf = (c: Criterion) => (azure ? c.name : c.id);
+    if (!scripted) {
+      const ungradable = evalState.criteria.find(isAzureEvaluator);
+      if (ungradable) {
+        throw new ApiError(
+          400,
+          `Criterion '${ungradable.name}' (azure_ai_evaluator '${ungradable.evaluator_name}') needs a model to grade with: this fake grades azure_ai_evaluator criteria only under a scripted plan, not rows.`,
+          'testing_criteria',
+          'invalid_value',
+        );
+      }
+    }
     const plan = scripted
       ? scriptedPlan(
           scripted,
           scripted.criteria
-            ? scripted.criteria.map((name) => ({ name, id: `${name}-${randomUUID()}` }))
+            ? scripted.criteria.map(named)
             : evalState.criteria.length > 0
-              ? evalState.criteria
-              : [{ name: 'Exact match', id: `Exact match-${randomUUID()}` }],
+              ? evalState.criteria.map((c) => ({ name: c.name, key: keyOf(c), type: c.type }))
+              : [named('Exact match')],
           model ?? scripted.model ?? DEFAULT_SCRIPTED_MODEL,
+          flavor,
         )
-      : rowPlan(rows, evalState.criteria, sampled, model, dataSource.input_messages, evalState.failWith);
+      : rowPlan(
+          rows,
+          evalState.criteria.flatMap((c) => (c.type === 'string_check' ? [{ ...c, key: keyOf(c) }] : [])),
+          sampled,
+          model,
+          dataSource.input_messages,
+          evalState.failWith,
+        );
     const sp = isObject(dataSource.sampling_params) ? dataSource.sampling_params : {};
     const num = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
     const createdMs = clock();
@@ -991,14 +1253,16 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
   function cancel(run: RunState): Json {
     run.cancelRequests++;
     advance(run, false);
-    if (!TERMINAL.has(run.status)) run.status = 'canceled';
+    if (!TERMINAL.has(run.status)) run.status = azure ? 'cancelled' : 'canceled';
     return runObject(run);
   }
 
   function listRuns(evalId: string, query: Record<string, string>, stuck: boolean): Json {
     const limit = parseLimit(query);
     const order = parseEnum(query, 'order', ['asc', 'desc'] as const, 'asc');
-    const status = parseEnum(query, 'status', ['queued', 'in_progress', 'completed', 'canceled', 'failed'] as const, undefined);
+    const statuses = azure ? (['queued', 'in_progress', 'completed', 'canceled', 'cancelled', 'failed'] as const) : (['queued', 'in_progress', 'completed', 'canceled', 'failed'] as const);
+    const wanted = parseEnum<string>(query, 'status', statuses, undefined);
+    const status = azure && wanted === 'canceled' ? 'cancelled' : wanted;
     const ordered = [...runs.values()].filter((r) => r.evalId === evalId && !r.deleted);
     if (order === 'desc') ordered.reverse();
     let start = 0;
@@ -1017,7 +1281,7 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
   function listOutputItems(run: RunState, query: Record<string, string>, stuck: boolean, endless: boolean): Json {
     const limit = parseLimit(query);
     const order = parseEnum(query, 'order', ['asc', 'desc'] as const, 'asc');
-    const status = parseEnum(query, 'status', ['pass', 'fail'] as const, undefined);
+    const status = parseEnum<string>(query, 'status', azure ? ['pass', 'fail', 'skipped'] : ['pass', 'fail'], undefined);
     advance(run, false);
     const visible = run.status === 'completed' ? run.plan.total : run.graded;
     const total = run.plan.total;
@@ -1029,7 +1293,9 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
     const matches = (i: number) => {
       if (status === undefined) return true;
       const outcome = run.plan.outcome(total === 0 ? 0 : i % total);
-      return status === 'pass' ? outcome === 'pass' : outcome !== 'pass';
+      if (status === 'pass') return outcome === 'pass';
+      if (status === 'skipped') return outcome === 'skip';
+      return outcome === 'fail' || outcome === 'error';
     };
     const data: Json[] = [];
     // An endless list with a filter nothing matches would scan for ever: stop after a whole cycle.
@@ -1070,15 +1336,7 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
     if (!isObject(body)) throw new ApiError(400, `Invalid type for body: expected an object, but got ${jsonTypeName(body)} instead.`);
     if (!isObject(body.data_source_config)) throw new ApiError(400, "Missing required parameter: 'data_source_config'.", 'data_source_config', 'missing_required_parameter');
     if (!Array.isArray(body.testing_criteria)) throw new ApiError(400, "Missing required parameter: 'testing_criteria'.", 'testing_criteria', 'missing_required_parameter');
-    const criteria = body.testing_criteria.map((c: unknown, i): StringCheckCriterion => {
-      const param = `testing_criteria[${i}]`;
-      if (!isObject(c) || c.type !== 'string_check') throw new ApiError(400, `Invalid '${param}': this fake grades only 'string_check' criteria.`, param, 'invalid_value');
-      const { name, input, reference, operation } = c;
-      if (typeof name !== 'string' || typeof input !== 'string' || typeof reference !== 'string' || !['eq', 'ne', 'like', 'ilike'].includes(String(operation))) {
-        throw new ApiError(400, `Invalid '${param}': a string_check needs string name, input, reference and operation eq|ne|like|ilike.`, param, 'invalid_value');
-      }
-      return { type: 'string_check', name, input, reference, operation: operation as StringCheckOperation };
-    });
+    const criteria = body.testing_criteria.map((c: unknown, i): TestingCriterion => parseCriterion(c, `testing_criteria[${i}]`, flavor));
     const metadata = validateMetadata(body.metadata);
     const id = addEval({
       name: typeof body.name === 'string' ? body.name : `eval-${nowSeconds()}`,
@@ -1139,7 +1397,65 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
         }
       }
     }
+    if (azure) return azureError(404, '404', 'Resource not found');
     throw new ApiError(404, `Invalid URL (${method} ${basePath}/${segments.join('/')})`);
+  }
+
+  /** Who the request is, or the answer that refuses it. */
+  function authenticate(req: IncomingMessage, method: string, path: string): { method: AuthMethod | null; refusal: Reply | null } {
+    const authorization = req.headers.authorization;
+    const bearer = authorization !== undefined && /^Bearer\s/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, '') : undefined;
+    let tokenCheck: TokenCheck | undefined;
+    if (!azure) {
+      if (bearer === undefined) {
+        return {
+          method: null,
+          refusal: errorReply(
+            new ApiError(
+              401,
+              "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.",
+            ),
+          ),
+        };
+      }
+      if (bearer === apiKey) return { method: 'bearer-key', refusal: null };
+      tokenCheck = checkToken?.(bearer);
+      if (tokenCheck?.ok) return { method: 'bearer-token', refusal: null };
+      if (tokenCheck?.status === 403) {
+        return { method: null, refusal: errorReply(new ApiError(403, 'You have insufficient permissions for this operation.', null, 'insufficient_permissions')) };
+      }
+      return {
+        method: null,
+        refusal: errorReply(
+          new ApiError(401, `Incorrect API key provided: ${maskKey(bearer)}. You can find your API key at https://platform.openai.com/account/api-keys.`, null, 'invalid_api_key'),
+        ),
+      };
+    }
+    const keyHeader = req.headers['api-key'];
+    if (keyVia.has('api-key') && keyHeader === apiKey) return { method: 'api-key', refusal: null };
+    if (bearer !== undefined) {
+      if (bearer === apiKey) {
+        if (keyVia.has('authorization')) return { method: 'bearer-key', refusal: null };
+      } else if (checkToken) {
+        tokenCheck = checkToken(bearer);
+        if (tokenCheck.ok) return { method: 'bearer-token', refusal: null };
+      }
+    }
+    if (tokenCheck && !tokenCheck.ok) {
+      if (tokenCheck.reason === 'no-role') {
+        const action = method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : 'write';
+        return {
+          method: null,
+          refusal: azureError(
+            403,
+            'PermissionDenied',
+            `The principal \`${tokenCheck.clientId ?? 'unknown'}\` lacks the required data action \`Microsoft.CognitiveServices/accounts/OpenAI/evals/${action}\` to perform \`${method} ${path}\` operation.`,
+          ),
+        };
+      }
+      return { method: null, refusal: azureError(401, '401', tokenCheck.reason === 'expired' ? AZURE_EXPIRED_TOKEN_MESSAGE : AZURE_INVALID_TOKEN_MESSAGE) };
+    }
+    return { method: null, refusal: azureError(401, '401', AZURE_KEY_MESSAGE) };
   }
 
   async function readBody(req: IncomingMessage): Promise<string> {
@@ -1186,7 +1502,8 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
         malformed = true;
       }
     }
-    requests.push({ method, path, query, body, headers: headerRecord(req) });
+    const auth = authenticate(req, method, path);
+    requests.push({ method, path, query, body, headers: headerRecord(req), auth: auth.method });
 
     const fault = takeFault(method, path);
     if (fault && 'delayMs' in fault) await sleep(fault.delayMs);
@@ -1203,21 +1520,10 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
     }
 
     let reply: Reply;
-    const authorization = req.headers.authorization;
-    if (authorization === undefined || !/^Bearer\s/i.test(authorization)) {
-      reply = errorReply(
-        new ApiError(
-          401,
-          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.",
-        ),
-      );
-    } else if (authorization.replace(/^Bearer\s+/i, '') !== apiKey) {
-      const presented = authorization.replace(/^Bearer\s+/i, '');
-      reply = errorReply(
-        new ApiError(401, `Incorrect API key provided: ${maskKey(presented)}. You can find your API key at https://platform.openai.com/account/api-keys.`, null, 'invalid_api_key'),
-      );
+    if (auth.refusal) {
+      reply = auth.refusal;
     } else if (!path.startsWith(`${basePath}/`)) {
-      reply = errorReply(new ApiError(404, `Invalid URL (${method} ${path})`));
+      reply = azure ? azureError(404, '404', 'Resource not found') : errorReply(new ApiError(404, `Invalid URL (${method} ${path})`));
     } else if (malformed) {
       reply = errorReply(
         new ApiError(
@@ -1274,7 +1580,7 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
       metadata: run.metadata,
       total: run.plan.total,
       graded: run.status === 'completed' ? run.plan.total : run.graded,
-      resultCounts: run.plan.countsUpTo(run.graded),
+      resultCounts: counts(run),
       polls: run.polls,
       cancelRequests: run.cancelRequests,
       deleted: run.deleted,
@@ -1282,6 +1588,7 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
   }
 
   return {
+    flavor,
     url: `http://127.0.0.1:${port}${basePath}`,
     apiKey,
     requests,

@@ -486,7 +486,9 @@ describe('collectOutputItems', () => {
       expect(errored.grades).toEqual([]);
     }
     const failing = records.find((r) => r.outcome === 'fail');
-    expect(failing?.grades).toEqual([{ name: 'Exact match', type: 'string_check', passed: false, score: 0 }]);
+    expect(failing?.grades).toEqual([
+      { name: 'Exact match', type: 'string_check', metric: null, passed: false, score: 0, threshold: null, label: null, reason: null },
+    ]);
     expect(failing?.input).toMatch(/^Ticket #/);
     expect(failing?.expected).toBeTruthy();
     expect(failing?.output).toBeTruthy();
@@ -510,7 +512,7 @@ describe('collectOutputItems', () => {
 
     expect(stats).toEqual({ pages: 1000, items: 100_000 });
     expect(itemPages(f)).toHaveLength(1000);
-    expect(counts).toEqual({ pass: 98_900, fail: 1_000, error: 100 });
+    expect(counts).toEqual({ pass: 98_900, fail: 1_000, error: 100, skipped: 0 });
     expect(ordered).toBe(true);
     expect(last).toBe(99_999);
   });
