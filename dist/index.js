@@ -29273,6 +29273,7 @@ const LIKELY_CAUSES = {
     700024: 'The GitHub OIDC token was no longer valid when Entra read it (clock skew or a slow runner). It is requested anew on each attempt.',
     500011: 'The scope names a resource that is not in the tenant: check "azure-scope" (https://ai.azure.com/.default for Azure OpenAI and Foundry).',
     70011: 'The scope is not valid: "azure-scope" must end in /.default.',
+    1002012: 'The scope is not valid: "azure-scope" must end in /.default.',
     7000215: 'The app expects a client secret, not a federated credential: add a federated credential for GitHub Actions.',
     50027: 'Entra rejected the GitHub OIDC token as malformed.',
 };
@@ -29371,7 +29372,7 @@ class EntraCredential {
                 const transient = error instanceof entra_errors/* EntraError */.B && error.transient;
                 if (!transient || attempt >= ATTEMPTS)
                     throw error;
-                await (0,abortable_sleep/* sleep */.y)(Math.min(1000 * 2 ** (attempt - 1), 8000));
+                await (this.options.sleep ?? abortable_sleep/* sleep */.y)(Math.min(1000 * 2 ** (attempt - 1), 8000));
             }
         }
     }
@@ -29389,7 +29390,7 @@ class EntraCredential {
         const requested = this.now();
         let response;
         try {
-            response = await (this.options.fetch ?? fetch)(url, {
+            response = await fetch(url, {
                 method: 'POST',
                 headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
                 body: form,

@@ -22,7 +22,8 @@ export interface EntraCredentialOptions {
   /** A refresh failed while the current token still works: the gate carries on with it. */
   onRefreshFailed?: (message: string) => void;
   now?: () => number;
-  fetch?: typeof fetch;
+  /** How to pause between tries; tests pass a virtual one. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 interface AccessToken {
@@ -81,7 +82,7 @@ export class EntraCredential {
       } catch (error) {
         const transient = error instanceof EntraError && error.transient;
         if (!transient || attempt >= ATTEMPTS) throw error;
-        await sleep(Math.min(1000 * 2 ** (attempt - 1), 8000));
+        await (this.options.sleep ?? sleep)(Math.min(1000 * 2 ** (attempt - 1), 8000));
       }
     }
   }
@@ -100,7 +101,7 @@ export class EntraCredential {
     const requested = this.now();
     let response: Response;
     try {
-      response = await (this.options.fetch ?? fetch)(url, {
+      response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: form,

@@ -25,6 +25,7 @@ const LIKELY_CAUSES: Record<number, string> = {
   700024: 'The GitHub OIDC token was no longer valid when Entra read it (clock skew or a slow runner). It is requested anew on each attempt.',
   500011: 'The scope names a resource that is not in the tenant: check "azure-scope" (https://ai.azure.com/.default for Azure OpenAI and Foundry).',
   70011: 'The scope is not valid: "azure-scope" must end in /.default.',
+  1002012: 'The scope is not valid: "azure-scope" must end in /.default.',
   7000215: 'The app expects a client secret, not a federated credential: add a federated credential for GitHub Actions.',
   50027: 'Entra rejected the GitHub OIDC token as malformed.',
 };
