@@ -29682,15 +29682,71 @@ function createEvalsClient(endpoint, getToken) {
 
 /***/ }),
 
+/***/ 6671:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ fingerprint)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+
+/**
+ * A short, stable hash of a JSON value: the same data gives the same fingerprint whatever the order of
+ * its object keys. It tells whether two runs evaluated the same dataset, and pairs items by content
+ * when they did not.
+ */
+function fingerprint(value) {
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
+    writeCanonical(value, (text) => hash.update(text));
+    return hash.digest('hex').slice(0, 16);
+}
+/** JSON with object keys sorted, streamed to `write` so that a 100,000-row dataset is never one string. */
+function writeCanonical(value, write) {
+    if (value === null || typeof value !== 'object') {
+        // undefined and functions are not JSON: as JSON.stringify does inside arrays, they become null.
+        write(JSON.stringify(value) ?? 'null');
+        return;
+    }
+    if (Array.isArray(value)) {
+        write('[');
+        value.forEach((entry, index) => {
+            if (index > 0)
+                write(',');
+            writeCanonical(entry, write);
+        });
+        write(']');
+        return;
+    }
+    write('{');
+    const keys = Object.keys(value)
+        .filter((key) => value[key] !== undefined)
+        .sort();
+    keys.forEach((key, index) => {
+        if (index > 0)
+            write(',');
+        write(JSON.stringify(key));
+        write(':');
+        writeCanonical(value[key], write);
+    });
+    write('}');
+}
+
+
+/***/ }),
+
 /***/ 5809:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FF: () => (/* binding */ criterionName),
 /* harmony export */   TQ: () => (/* binding */ isTerminalStatus),
 /* harmony export */   Ys: () => (/* binding */ toItemRecord),
 /* harmony export */   ty: () => (/* binding */ toRunSnapshot)
 /* harmony export */ });
-/* unused harmony exports ITEM_TEXT_MAX_CHARS, normaliseStatus, criterionName, REASON_MAX_CHARS */
+/* unused harmony exports ITEM_TEXT_MAX_CHARS, normaliseStatus, REASON_MAX_CHARS */
+/* harmony import */ var _fingerprint_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6671);
+
 // Turns the API's objects into compact records. Servers differ (OpenAI, Azure, Foundry) and fields are
 // `null` before a run completes, so every field is read defensively, never trusted to have its type.
 /** Longest text kept per field of an item: enough for any report, small enough for 100,000 items. */
@@ -29760,6 +29816,7 @@ function toItemRecord(raw) {
     return {
         id: asString(item.id) ?? '',
         datasourceItemId: datasourceItemId === null || datasourceItemId === undefined ? null : String(datasourceItemId),
+        contentHash: (0,_fingerprint_js__WEBPACK_IMPORTED_MODULE_0__/* .fingerprint */ .R)(item.datasource_item ?? null),
         outcome,
         input: cut(lastUserMessage(sample.input) ?? pickText(datasourceItem, INPUT_FIELDS)),
         expected: cut(pickText(datasourceItem, EXPECTED_FIELDS)),
@@ -29858,9 +29915,9 @@ function toStringRecord(value) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   OG: () => (/* binding */ RUN_TOKEN_KEY),
-/* harmony export */   Pp: () => (/* binding */ buildRunMetadata)
+/* harmony export */   Pp: () => (/* binding */ buildRunMetadata),
+/* harmony export */   hf: () => (/* binding */ RUN_METADATA_KEYS)
 /* harmony export */ });
-/* unused harmony export RUN_METADATA_KEYS */
 /* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6236);
 /* harmony import */ var _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(926);
 
@@ -29876,10 +29933,12 @@ const RUN_METADATA_KEYS = {
     workflowRun: 'workflow_run',
     commentKey: 'gate_key',
     attemptToken: 'gate_attempt',
+    /** A fingerprint of the data source's rows: runs with the same one pair their items by id. */
+    dataset: 'dataset',
 };
 /** The key whose value tells this workflow attempt's run apart from every other. */
 const RUN_TOKEN_KEY = RUN_METADATA_KEYS.attemptToken;
-function buildRunMetadata(git, commentKey, attemptToken, user) {
+function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
     const k = RUN_METADATA_KEYS;
     const ours = {
         [k.source]: 'evals-gate',
@@ -29891,6 +29950,7 @@ function buildRunMetadata(git, commentKey, attemptToken, user) {
         [k.workflowRun]: git.runId ? `${git.runId}/${git.runAttempt}` : null,
         [k.commentKey]: commentKey,
         [k.attemptToken]: attemptToken,
+        [k.dataset]: dataset,
     };
     const metadata = {};
     for (const [key, value] of Object.entries(ours)) {
@@ -30174,7 +30234,7 @@ async function requestOidcToken(audience, env = process.env) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6365);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4678);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2462);
 
@@ -30229,8 +30289,11 @@ class InputError extends Error {
 /* harmony export */   Pi: () => (/* binding */ parseAuthorityHost),
 /* harmony export */   Q0: () => (/* binding */ parseClientId),
 /* harmony export */   Q2: () => (/* binding */ parseBaseUrl),
+/* harmony export */   RM: () => (/* binding */ parseSignificance),
 /* harmony export */   Sk: () => (/* binding */ parseScope),
 /* harmony export */   WN: () => (/* binding */ parseRate),
+/* harmony export */   Xy: () => (/* binding */ parseScoreDrop),
+/* harmony export */   gN: () => (/* binding */ parseBaselineChoice),
 /* harmony export */   jR: () => (/* binding */ parseMetadata),
 /* harmony export */   n0: () => (/* binding */ looksSecret),
 /* harmony export */   oR: () => (/* binding */ parseHeaderLines),
@@ -30449,6 +30512,37 @@ function parseAuthorityHost(input, raw) {
     }
     return url;
 }
+/** `auto`, `none`, or the id of a run to compare with. */
+function parseBaselineChoice(input, raw) {
+    const text = raw.trim();
+    const lower = text.toLowerCase();
+    if (lower === 'auto')
+        return { kind: 'auto' };
+    if (lower === 'none')
+        return { kind: 'none' };
+    if (!text || /[\s/?#]/.test(text))
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected "auto", "none" or a run id (evalrun_…), got ${JSON.stringify(raw)}.`);
+    return { kind: 'run', runId: text };
+}
+function parseScoreDrop(input, raw) {
+    const text = raw.trim();
+    const percent = text.endsWith('%');
+    const digits = (percent ? text.slice(0, -1) : text.replace(/\s*(pts?|points?)$/i, '')).trim();
+    const number = /^\d*\.?\d+$/.test(digits) ? Number(digits) : NaN;
+    if (!Number.isFinite(number)) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected points such as 2 (a drop from 90% to 88%) or a percentage of the baseline's score such as 2%, got ${JSON.stringify(raw)}.`);
+    }
+    if (number > 100)
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `${JSON.stringify(text)} is more than 100.`);
+    return { unit: percent ? 'percent' : 'points', value: Number(`${digits}e-2`) };
+}
+/** A significance level in (0, 1), such as 0.05 (or 5%). */
+function parseSignificance(input, raw) {
+    const level = parseRate(input, raw);
+    if (level <= 0 || level >= 1)
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a level between 0 and 1 such as 0.05, got ${JSON.stringify(raw.trim())}.`);
+    return level;
+}
 
 
 /***/ }),
@@ -30465,7 +30559,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   sb: () => (/* binding */ readSettings)
 });
 
-// UNUSED EXPORTS: DEFAULT_AUTHORITY_HOST, DEFAULT_AZURE_SCOPE, DEFAULT_BASE_URL
+// UNUSED EXPORTS: DEFAULT_AUTHORITY_HOST, DEFAULT_AZURE_SCOPE, DEFAULT_BASE_URL, MAX_HISTORY
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -30672,11 +30766,14 @@ function firstLine(error) {
 
 // EXTERNAL MODULE: ./src/github/context.ts
 var context = __nccwpck_require__(9556);
+// EXTERNAL MODULE: ./src/evals/fingerprint.ts
+var fingerprint = __nccwpck_require__(6671);
 // EXTERNAL MODULE: ./src/evals/run-metadata.ts
 var run_metadata = __nccwpck_require__(1962);
 // EXTERNAL MODULE: ./src/input-parsers.ts
 var input_parsers = __nccwpck_require__(926);
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -30708,10 +30805,16 @@ function readSettings(git, source = actionInputs()) {
     const reportItems = (0,input_parsers/* parseCount */.zq)('report-items', read('report-items') || '20');
     const showItemContent = (0,input_parsers/* parseBoolean */.yG)('show-item-content', read('show-item-content') || 'true');
     const commentKey = read('comment-key').trim() || evalId;
-    // Unique to this step's process: matrix legs share job and step names, so nothing from the git
-    // context tells them apart. Retries of the create happen inside this process and reuse it.
-    const attemptToken = (0,external_node_crypto_.randomUUID)();
-    const metadata = (0,run_metadata/* buildRunMetadata */.Pp)(git, commentKey, attemptToken, (0,input_parsers/* parseMetadata */.jR)('metadata', read('metadata')));
+    const userMetadata = (0,input_parsers/* parseMetadata */.jR)('metadata', read('metadata'));
+    const baseline = (0,input_parsers/* parseBaselineChoice */.gN)('baseline', read('baseline') || 'auto');
+    const baselineRef = read('baseline-ref').trim() || (git.isPullRequest ? git.baseBranch : git.branch);
+    const maxRegressions = read('max-regressions').trim() ? (0,input_parsers/* parseCount */.zq)('max-regressions', read('max-regressions')) : null;
+    const maxScoreDrop = read('max-score-drop').trim() ? (0,input_parsers/* parseScoreDrop */.Xy)('max-score-drop', read('max-score-drop')) : null;
+    const minSignificance = read('min-significance').trim() ? (0,input_parsers/* parseSignificance */.RM)('min-significance', read('min-significance')) : null;
+    const history = (0,input_parsers/* parseCount */.zq)('history', read('history') || '20');
+    if (history > MAX_HISTORY)
+        throw new input_error/* InputError */.d('history', `${history} runs is more than the ${MAX_HISTORY} a trend shows.`);
+    const issueOnFailure = (0,input_parsers/* parseBoolean */.yG)('issue-on-failure', read('issue-on-failure') || 'false');
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const dataSource = buildDataSource({
         dataSource: read('data-source'),
@@ -30719,6 +30822,10 @@ function readSettings(git, source = actionInputs()) {
         model: read('model'),
         workspace,
     });
+    // Unique to this step's process: matrix legs share job and step names, so nothing from the git
+    // context tells them apart. Retries of the create happen inside this process and reuse it.
+    const attemptToken = (0,external_node_crypto_.randomUUID)();
+    const metadata = (0,run_metadata/* buildRunMetadata */.Pp)(git, commentKey, attemptToken, userMetadata, (0,fingerprint/* fingerprint */.R)(dataSource.source));
     return {
         evalId,
         endpoint,
@@ -30735,8 +30842,17 @@ function readSettings(git, source = actionInputs()) {
         githubToken,
         reportItems,
         showItemContent,
+        baseline,
+        baselineRef,
+        maxRegressions,
+        maxScoreDrop,
+        minSignificance,
+        history,
+        issueOnFailure,
     };
 }
+/** The longest trend a report shows. */
+const MAX_HISTORY = 100;
 function readEvalId(read) {
     const evalId = read('eval-id').trim();
     if (!evalId)
@@ -30805,7 +30921,7 @@ function readEndpointAuth(source, apiKeyInput) {
 
 /***/ }),
 
-/***/ 6365:
+/***/ 4678:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30816,6 +30932,227 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./src/evals/records.ts
+var records = __nccwpck_require__(5809);
+;// CONCATENATED MODULE: ./src/analysis/mcnemar.ts
+// The exact McNemar test for paired pass/fail outcomes: of the items whose outcome changed between two
+// runs, are regressions and fixes about as likely as a fair coin would make them? Items that kept their
+// outcome carry no information about the difference and do not enter the test.
+/** ln(k!) for small k, summed exactly once; above this Stirling's series is accurate to ~1e-15. */
+const SMALL_FACTORIALS = 32;
+const LN_FACTORIAL = (() => {
+    const table = [0];
+    for (let k = 1; k < SMALL_FACTORIALS; k++)
+        table.push(table[k - 1] + Math.log(k));
+    return table;
+})();
+const HALF_LN_TWO_PI = 0.5 * Math.log(2 * Math.PI);
+/** ln(n!) for a non-negative integer n, without ever forming n! (which overflows past 170). */
+function lnFactorial(n) {
+    const small = LN_FACTORIAL[n];
+    if (small !== undefined)
+        return small;
+    const inverse = 1 / n;
+    const inverseSquared = inverse * inverse;
+    // Stirling's series; the first omitted term is below 1/(1680·32⁷) ≈ 2e-14.
+    const correction = inverse * (1 / 12 - inverseSquared * (1 / 360 - inverseSquared / 1260));
+    return n * Math.log(n) - n + HALF_LN_TWO_PI + 0.5 * Math.log(n) + correction;
+}
+function lnBinomial(n, k) {
+    return lnFactorial(n) - lnFactorial(k) - lnFactorial(n - k);
+}
+/**
+ * Σ_{k=0}^{m} C(n,k) / C(n,m) for m ≤ n/2, summed from the largest term down. Each term is the one above
+ * times k/(n−k+1) ≤ 1, so nothing overflows, and the sum stops once the terms no longer change it.
+ */
+function tailRatioSum(n, m) {
+    let term = 1;
+    let sum = 1;
+    for (let k = m; k >= 1; k--) {
+        term *= k / (n - k + 1);
+        sum += term;
+        if (term < sum * Number.EPSILON * 0.01)
+            break;
+    }
+    return sum;
+}
+function checkCount(name, value) {
+    if (!Number.isInteger(value) || value < 0)
+        throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+}
+/**
+ * Two-sided exact McNemar p-value for `regressions` (passed in the baseline, not now) against `fixes`
+ * (not passed in the baseline, passed now): p = min(1, 2 · P(X ≤ min(b, c))), X ~ Binomial(b + c, ½).
+ * 1 when nothing changed. Computed in log space, so it stays finite for any count a run can have; a
+ * p-value below the smallest double (about 1e-308, e.g. 1,100 regressions and no fix) reads 0.
+ */
+function mcnemarExactPValue(regressions, fixes) {
+    checkCount('regressions', regressions);
+    checkCount('fixes', fixes);
+    const n = regressions + fixes;
+    if (n === 0)
+        return 1;
+    const m = Math.min(regressions, fixes);
+    const lnP = Math.LN2 + lnBinomial(n, m) + Math.log(tailRatioSum(n, m)) - n * Math.LN2;
+    // When b = c the two tails overlap in the middle term, so the doubled sum exceeds 1: that is p = 1.
+    return lnP >= 0 ? 1 : Math.min(1, Math.exp(lnP));
+}
+/** Whether a p-value is below the significance level (e.g. 0.05). A NaN p-value is never significant. */
+function isSignificant(pValue, level) {
+    return pValue < level;
+}
+
+;// CONCATENATED MODULE: ./src/analysis/compare-runs.ts
+// A PR's eval run against a baseline run (e.g. the latest run on main), item by item: which items
+// started failing, which started passing, whether that difference is more than chance, and how the
+// score and each criterion moved.
+
+/** Changes of each kind kept with their ids; beyond this they are only counted (memory stays bounded). */
+const CHANGES_KEPT = 5000;
+function queueFor(waiting, item, sameDataset) {
+    // Without an id (or across datasets, where ids mean different items) only the content identifies an item.
+    return sameDataset && item.id !== null ? { map: waiting.byId, key: item.id } : { map: waiting.byContent, key: item.contentHash };
+}
+function readBaseline(items, sameDataset) {
+    const waiting = { byId: new Map(), byContent: new Map() };
+    for (const item of items) {
+        const { map, key } = queueFor(waiting, item, sameDataset);
+        const queue = map.get(key);
+        if (queue)
+            queue.push(item.outcome);
+        else
+            map.set(key, [item.outcome]);
+    }
+    for (const map of [waiting.byId, waiting.byContent]) {
+        for (const queue of map.values())
+            if (queue.length > 1)
+                queue.reverse();
+    }
+    return waiting;
+}
+function isFailing(outcome) {
+    // An errored item did not pass: for the comparison it counts as a failure, as it does in the score.
+    return outcome === 'fail' || outcome === 'error';
+}
+/**
+ * Pairs the items of two runs and compares them. A skipped item (Azure, Foundry) was not graded, so a
+ * pair with a skipped side says nothing about a change: it is counted in `skippedPairs`, not in
+ * `paired`, and is neither a regression nor a fix. A change between `fail` and `error` is no change:
+ * the item did not pass either time.
+ */
+function compareRuns(input) {
+    const keep = Math.max(0, Math.floor(input.keep ?? CHANGES_KEPT));
+    const { sameDataset } = input;
+    const waiting = readBaseline(input.baseline.items, sameDataset);
+    const regressions = [];
+    const fixes = [];
+    let regressionCount = 0;
+    let fixCount = 0;
+    let paired = 0;
+    let skippedPairs = 0;
+    let added = 0;
+    for (const item of input.current.items) {
+        const { map, key } = queueFor(waiting, item, sameDataset);
+        const baseline = map.get(key)?.pop();
+        if (baseline === undefined) {
+            added++;
+            continue;
+        }
+        if (baseline === 'skipped' || item.outcome === 'skipped') {
+            skippedPairs++;
+            continue;
+        }
+        paired++;
+        const change = () => ({ id: item.id, contentHash: item.contentHash, baseline, current: item.outcome });
+        if (baseline === 'pass' && isFailing(item.outcome)) {
+            regressionCount++;
+            if (regressions.length < keep)
+                regressions.push(change());
+        }
+        else if (isFailing(baseline) && item.outcome === 'pass') {
+            fixCount++;
+            if (fixes.length < keep)
+                fixes.push(change());
+        }
+    }
+    let removed = 0;
+    for (const map of [waiting.byId, waiting.byContent])
+        for (const queue of map.values())
+            removed += queue.length;
+    return {
+        pairedBy: sameDataset ? 'id' : 'content',
+        paired,
+        skippedPairs,
+        added,
+        removed,
+        regressions,
+        fixes,
+        baselineScore: input.baseline.score,
+        currentScore: input.current.score,
+        scoreDelta: input.current.score - input.baseline.score,
+        mcnemar: { regressions: regressionCount, fixes: fixCount, pValue: mcnemarExactPValue(regressionCount, fixCount) },
+        criteria: compareCriteria(input.baseline.criteria, input.current.criteria),
+    };
+}
+/**
+ * Criteria of both runs, matched by name: the current run's in its order, then those only the baseline
+ * has. A name given twice in one run pairs in order of appearance, as items do.
+ */
+function compareCriteria(baseline, current) {
+    const byName = new Map();
+    baseline.forEach((criterion, index) => {
+        const indexes = byName.get(criterion.name);
+        if (indexes)
+            indexes.push(index);
+        else
+            byName.set(criterion.name, [index]);
+    });
+    const matched = new Set();
+    const compared = current.map((criterion) => {
+        const index = byName.get(criterion.name)?.shift();
+        if (index !== undefined)
+            matched.add(index);
+        const before = index === undefined ? null : (baseline[index]?.rate ?? null);
+        return comparison(criterion.name, before, criterion.rate);
+    });
+    baseline.forEach((criterion, index) => {
+        if (!matched.has(index))
+            compared.push(comparison(criterion.name, criterion.rate, null));
+    });
+    return compared;
+}
+function comparison(name, baseline, current) {
+    return { name, baseline, current, delta: baseline !== null && current !== null ? current - baseline : null };
+}
+const MINUS = '\u2212';
+/**
+ * A score change in percentage points, signed, one decimal: `+1.5 pts`, `−6.5 pts` (a real minus sign),
+ * and `±0.0 pts` for a change that rounds to zero (|delta| < 0.0005). Rounds as `percent` does.
+ */
+function describeScoreDelta(delta) {
+    if (!Number.isFinite(delta))
+        return '—';
+    const tenths = Math.round(Math.abs(delta) * 1000);
+    if (tenths === 0)
+        return '±0.0 pts';
+    return `${delta < 0 ? MINUS : '+'}${(tenths / 10).toFixed(1)} pts`;
+}
+/**
+ * A p-value with three decimals, `p = 0.031`, or `p < 0.001` below that; `p = 1.000` at most. The
+ * decimals are cut, not rounded, so the shown value is below a significance level of up to three
+ * decimals (0.05, 0.01, 0.001) when the p-value is: 0.0499 reads `p = 0.049`, never `p = 0.050`, so a
+ * report never calls `p = 0.050` significant at 0.05.
+ */
+function formatPValue(p) {
+    if (!Number.isFinite(p) || p < 0)
+        return 'p = —';
+    if (p < 0.001)
+        return 'p < 0.001';
+    // The nudge (far below any p-value's precision) keeps 0.029, stored as 0.02899…, from losing a thousandth.
+    const thousandths = Math.min(1000, Math.floor(p * 1000 + 1e-9));
+    return `p = ${(thousandths / 1000).toFixed(3)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/analysis/rates.ts
 function rate(passed, total) {
     return total > 0 ? passed / total : null;
@@ -30840,6 +31177,40 @@ function distinctPercents(a, b) {
             return [`${left}%`, `${right}%`];
     }
     return [percent(a), percent(b)];
+}
+
+;// CONCATENATED MODULE: ./src/analysis/regression-verdict.ts
+
+
+/** The baseline's branch, for messages: `vs main`. */
+function judgeRegressions(compared, limits, baselineLabel) {
+    const failures = [];
+    const notes = [];
+    const { regressions, fixes, pValue } = compared.mcnemar;
+    const significant = limits.minSignificance === null || pValue < limits.minSignificance;
+    const odds = `${regressions} regressed and ${fixes} fixed, ${formatPValue(pValue)}`;
+    const judge = (broken) => {
+        if (significant)
+            failures.push(`${broken} (${odds}).`);
+        else
+            notes.push(`${broken}, but the change is not significant at min-significance ${limits.minSignificance} (${odds}): not failing the gate.`);
+    };
+    if (limits.maxRegressions !== null && regressions > limits.maxRegressions) {
+        judge(`${regressions} ${regressions === 1 ? 'item' : 'items'} regressed ${baselineLabel}, more than max-regressions ${limits.maxRegressions} allows`);
+    }
+    if (limits.maxScoreDrop !== null) {
+        const drop = compared.baselineScore - compared.currentScore;
+        const allowed = limits.maxScoreDrop.unit === 'points' ? limits.maxScoreDrop.value : limits.maxScoreDrop.value * compared.baselineScore;
+        // A hair of tolerance: 0.9 − 0.88 is not exactly 0.02 in floating point.
+        if (drop > allowed + 1e-9) {
+            const limit = limits.maxScoreDrop.unit === 'points' ? `${points(limits.maxScoreDrop.value)} pts` : `${percent(limits.maxScoreDrop.value)} of the baseline's score`;
+            judge(`The score dropped ${points(drop)} pts ${baselineLabel} (${percent(compared.baselineScore)} → ${percent(compared.currentScore)}), more than max-score-drop ${limit} allows`);
+        }
+    }
+    return { failures, notes };
+}
+function points(fraction) {
+    return (fraction * 100).toFixed(1);
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/verdict.ts
@@ -30883,19 +31254,22 @@ function decideVerdict(input) {
             reasons.push(`Criterion "${criterion.name}" passed ${value}, below its minimum ${min}.`);
         }
     }
+    if (judged && input.regression)
+        reasons.push(...input.regression.failures);
     for (const name of input.unknownCriteria) {
         const known = input.criteria.map((criterion) => `"${criterion.name}"`).join(', ') || 'none';
         reasons.push(`criteria-thresholds names "${name}", which is not a criterion of this run (criteria: ${known}).`);
     }
+    const notes = judged && input.regression ? input.regression.notes : [];
     if (reasons.length > 0)
-        return { result: 'fail', reasons };
+        return { result: 'fail', reasons: [...reasons, ...notes] };
     const passing = [`Score ${percent(input.score)} meets the threshold ${percent(input.threshold)}.`];
     const checked = input.criteria.filter((criterion) => criterion.min !== null).length;
     if (checked === 1)
         passing.push('The criterion with a minimum meets it.');
     if (checked > 1)
         passing.push(`All ${checked} criteria with a minimum meet theirs.`);
-    return { result: 'pass', reasons: passing };
+    return { result: 'pass', reasons: [...passing, ...notes] };
 }
 function describeRunError(error) {
     return [error.code, error.message].filter(Boolean).join(': ');
@@ -30908,6 +31282,10 @@ function formatMinutes(ms) {
 ;// CONCATENATED MODULE: ./src/analysis/analyse-run.ts
 
 
+
+
+
+const NO_LIMITS = { maxRegressions: null, maxScoreDrop: null, minSignificance: null };
 /** Turns what was read from the API into the gate's result: counts, rates, the verdict and its reasons. */
 function analyseRun(input) {
     const { run, tally } = input;
@@ -30916,7 +31294,10 @@ function analyseRun(input) {
     const { criteria, unknownCriteria } = criterionRates(run, tally, input.criteriaThresholds);
     // A run that never completed has no criteria to match; its real failure is reason enough.
     const judged = input.status === 'completed' && counts.total - counts.skipped > 0;
-    return {
+    const baseline = judged && tally && input.baseline ? compareWithBaseline(input.baseline, tally, score, criteria) : null;
+    const regression = baseline ? judgeRegressions(baseline.comparison, input.limits ?? NO_LIMITS, baseline.label) : null;
+    const trend = input.history ? [...input.history, currentPoint(run, score, input.status, input.workflowRunUrl)] : null;
+    const result = {
         evalId: input.evalId,
         run,
         status: input.status,
@@ -30936,10 +31317,52 @@ function analyseRun(input) {
             criteria,
             unknownCriteria: judged ? unknownCriteria : [],
             timeoutMs: input.timeoutMs,
+            regression,
         }),
         durationMs: input.durationMs,
+        baseline,
+        baselineNote: baseline ? null : (input.baselineNote ?? null),
+        trend,
         links: { report: run.reportUrl, workflowRun: input.workflowRunUrl },
     };
+    // The newest point of the trend is this run: it has the verdict only now.
+    const last = result.trend?.[result.trend.length - 1];
+    if (last)
+        last.status = result.verdict.result;
+    return result;
+}
+function compareWithBaseline(input, tally, score, criteria) {
+    const label = `vs ${input.branch ?? input.run.name ?? input.run.id}`;
+    const baselineCriteria = criterionRates(input.run, input.tally, []).criteria;
+    const comparison = compareRuns({
+        baseline: { items: input.tally.keys, score: scoreOf(input.tally.counts), criteria: baselineCriteria },
+        current: { items: tally.keys, score, criteria },
+        sameDataset: input.sameDataset,
+    });
+    const regressedKeys = new Set(comparison.regressions.map((change) => `${change.id}\u0000${change.contentHash}`));
+    const regressed = tally.failing.filter((record) => regressedKeys.has(`${record.datasourceItemId}\u0000${record.contentHash}`));
+    // A fixed item's baseline record: by id when the runs paired by id (and it has one), else by content.
+    const byId = comparison.pairedBy === 'id';
+    const fixedIds = new Set(comparison.fixes.filter((change) => byId && change.id !== null).map((change) => change.id));
+    const fixedHashes = new Set(comparison.fixes.filter((change) => !byId || change.id === null).map((change) => change.contentHash));
+    const fixed = input.tally.failing.filter((record) => (record.datasourceItemId !== null && fixedIds.has(record.datasourceItemId)) || fixedHashes.has(record.contentHash));
+    return {
+        baseline: { runId: input.run.id, name: input.run.name, branch: input.branch, reportUrl: input.run.reportUrl, createdAt: input.run.createdAt },
+        label,
+        comparison,
+        regressed,
+        fixed,
+    };
+}
+function currentPoint(run, score, status, workflowRunUrl) {
+    return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl ?? workflowRunUrl, status: status === 'completed' ? null : 'fail' };
+}
+/** A run's place on the trend's axis: its date (MM-DD), else its id. */
+function trendLabel(run) {
+    if (run.createdAt === null)
+        return run.id;
+    const date = new Date(run.createdAt * 1000);
+    return `${String(date.getUTCMonth() + 1).padStart(2, '0')}-${String(date.getUTCDate()).padStart(2, '0')}`;
 }
 /** passed / graded items, errored items counting as not passed; skipped items (Azure) were not graded. */
 function scoreOf(counts) {
@@ -30960,7 +31383,9 @@ function criterionRates(run, tally, thresholds) {
     const used = new Set();
     const criteria = base.map(({ grader, ...entry }) => {
         const match = thresholds.find((threshold) => threshold.name === entry.id || threshold.name === entry.name) ??
-            thresholds.find((threshold) => threshold.name === grader);
+            thresholds.find((threshold) => threshold.name === grader) ??
+            // A full grader id from the eval (`name-uuid`) where the run names criteria bare (Azure).
+            thresholds.find((threshold) => (0,records/* criterionName */.FF)(threshold.name) !== threshold.name && (0,records/* criterionName */.FF)(threshold.name) === grader);
         if (match)
             used.add(match.name);
         return { ...entry, rate: rate(entry.passed, entry.passed + entry.failed), min: match ? match.min : null };
@@ -30995,6 +31420,8 @@ class ItemTally {
     /** Per grader (and metric), in the order first seen. */
     criteria = new Map();
     failing = [];
+    /** Every item's keys and outcome, for the comparison with a baseline (about 100 bytes an item). */
+    keys = [];
     failingOmitted = 0;
     keep;
     constructor(keep = FAILING_ITEMS_KEPT) {
@@ -31009,6 +31436,7 @@ class ItemTally {
     }
     add(record) {
         this.counts.total++;
+        this.keys.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome });
         if (record.outcome === 'pass')
             this.counts.passed++;
         else if (record.outcome === 'error')
@@ -31057,14 +31485,12 @@ function authHint(auth, status) {
     if (status === 403)
         return 'The key is valid but may not use this eval: check "base-url" and, on OpenAI, "organization" and "project".';
     return auth.header === 'api-key'
-        ? 'Check "api-key": Azure keys work only with their own resource\'s URL in "base-url".'
+        ? 'Check "api-key" and "base-url": Azure keys work only with their own resource\'s URL. A server that wants the key as a bearer token needs "auth-header: authorization".'
         : 'Check "api-key" and "base-url": a key works only with its own endpoint. Azure OpenAI also takes the key as an "api-key" header ("auth-header: api-key").';
 }
 
 // EXTERNAL MODULE: ./src/abortable-sleep.ts
 var abortable_sleep = __nccwpck_require__(5039);
-// EXTERNAL MODULE: ./src/evals/records.ts
-var records = __nccwpck_require__(5809);
 ;// CONCATENATED MODULE: ./src/evals/collect-items.ts
 
 
@@ -31200,19 +31626,98 @@ async function waitForTerminalRun(client, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/github/comment-marker.ts
-const MARKER_PREFIX = '<!-- evals-gate:comment key=';
-const MARKER_SUFFIX = ' -->';
+// EXTERNAL MODULE: ./src/github/context.ts
+var context = __nccwpck_require__(9556);
+// EXTERNAL MODULE: ./src/input-error.ts
+var input_error = __nccwpck_require__(6236);
+// EXTERNAL MODULE: ./src/connect-evals-api.ts + 1 modules
+var connect_evals_api = __nccwpck_require__(9033);
+// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
+var inputs = __nccwpck_require__(2994);
+// EXTERNAL MODULE: ./src/secrets.ts
+var src_secrets = __nccwpck_require__(7194);
+// EXTERNAL MODULE: ./src/redact.ts
+var redact = __nccwpck_require__(6670);
+;// CONCATENATED MODULE: ./src/report/format.ts
+// Number and label formatting shared by the reports. Plain values in, display strings out.
+const NONE = '—';
+/** Rates are formatted in one place (the analysis states them in its reasons too). */
+
+/** `10,000`: thousands separated by commas, independent of the machine's locale. */
+function formatCount(n) {
+    if (!Number.isFinite(n))
+        return NONE;
+    const sign = n < 0 ? '-' : '';
+    const digits = String(Math.round(Math.abs(n)));
+    return sign + digits.replace(/\B(?=(\d{3})+$)/g, ',');
+}
+/** `850ms`, `42s`, `2m10s`, `1h05m`: compact wall time. */
+function formatDuration(ms) {
+    if (!Number.isFinite(ms) || ms < 0)
+        return NONE;
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    const seconds = Math.round(ms / 1000);
+    if (seconds < 60)
+        return `${seconds}s`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60)
+        return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+    const hours = Math.floor(minutes / 60);
+    return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+/** A grader score as the API gave it, on whatever scale: at most three decimals, `—` when absent. */
+function formatScore(score) {
+    if (score === null || !Number.isFinite(score))
+        return NONE;
+    return String(Number(score.toFixed(3)));
+}
 /**
- * The hidden first line that identifies one gate's sticky comment. The key is percent-encoded, and `-`
- * too, so it can hold no `--`, `>`, space or newline: it cannot end the HTML comment early, and two
- * different keys always give two different markers.
+ * Display labels for criteria: the readable name, or the full grader id where two criteria share a
+ * name (two graders named alike differ only by their uuid). The labels are untrusted: escape them.
  */
-function commentMarker(key) {
+function criterionLabels(criteria) {
+    const uses = new Map();
+    for (const criterion of criteria)
+        uses.set(criterion.name, (uses.get(criterion.name) ?? 0) + 1);
+    return criteria.map((criterion) => ((uses.get(criterion.name) ?? 0) > 1 ? criterion.id : criterion.name));
+}
+
+;// CONCATENATED MODULE: ./src/report/progress-line.ts
+
+/** `in_progress · 340/1000 graded · 310 pass · 25 fail · 5 error · 2m10s` (and `N skipped` on Azure) */
+function progressLine(run, elapsedMs, expectedTotal) {
+    const counts = run.resultCounts;
+    const done = counts.passed + counts.failed + counts.errored + counts.skipped;
+    // The data file's row count, unless the server knows of more (a source it samples or expands).
+    const of = Math.max(expectedTotal ?? 0, counts.total) || null;
+    return [
+        run.status,
+        of ? `${done}/${of} graded` : `${done} graded`,
+        `${counts.passed} pass`,
+        `${counts.failed} fail`,
+        `${counts.errored} error`,
+        ...(counts.skipped > 0 ? [`${counts.skipped} skipped`] : []),
+        formatDuration(elapsedMs),
+    ].join(' · ');
+}
+
+;// CONCATENATED MODULE: ./src/github/comment-marker.ts
+/**
+ * The hidden first line that identifies one of the gate's own comments or issues, e.g.
+ * `<!-- evals-gate:comment key=eval_123 -->`. The key is percent-encoded, and `-` too, so it can hold
+ * no `--`, `>`, space or newline: it cannot end the HTML comment early, and two different keys always
+ * give two different markers. Each `kind` is its own namespace: no issue marker ever matches a comment's.
+ */
+function hiddenMarker(kind, key) {
     // encodeURIComponent throws on lone surrogates; a replacement character keeps any key usable.
     const wellFormed = key.replace(/[\uD800-\uDFFF]/gu, '\uFFFD');
     const encoded = encodeURIComponent(wellFormed).replace(/-/g, '%2D');
-    return `${MARKER_PREFIX}${encoded}${MARKER_SUFFIX}`;
+    return `<!-- evals-gate:${kind} key=${encoded} -->`;
+}
+/** The hidden first line that identifies one gate's sticky comment. */
+function commentMarker(key) {
+    return hiddenMarker('comment', key);
 }
 /**
  * Whether `body` is a comment carrying `marker`. Only the first line counts, and it must be exactly
@@ -31225,8 +31730,6 @@ function hasMarker(body, marker) {
     return firstLine.replace(/\r$/, '') === marker;
 }
 
-// EXTERNAL MODULE: ./src/github/context.ts
-var context = __nccwpck_require__(9556);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: external "os"
@@ -36231,8 +36734,7 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-;// CONCATENATED MODULE: ./src/github/pull-request-comments.ts
-
+;// CONCATENATED MODULE: ./src/github/github-api.ts
 
 
 /** A GitHub API call that failed. `status` is the HTTP status, or null when no answer came. */
@@ -36250,53 +36752,28 @@ class GitHubApiError extends Error {
 /** The login GitHub shows for `GITHUB_TOKEN` on REST; used when the token cannot tell us who it is. */
 const FALLBACK_LOGIN = 'github-actions[bot]';
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-class PullRequestComments {
-    #octokit;
-    #owner;
-    #repo;
+/**
+ * One token's connection to one GitHub API: every request has a deadline, and every failure comes
+ * out as a `GitHubApiError` that never quotes the token.
+ */
+class GitHubClient {
+    octokit;
     // Kept only to scrub it from error messages that quote a request (e.g. an invalid header value).
     #token;
     #requestTimeoutMs;
     #identity;
     constructor(options) {
-        this.#owner = options.owner;
-        this.#repo = options.repo;
         this.#token = options.token;
         this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-        this.#octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') });
+        this.octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') });
         // A hung connection must not hold the job until the runner's timeout: every request gets a deadline.
-        this.#octokit.hook.before('request', (request) => {
+        this.octokit.hook.before('request', (request) => {
             request.request = { ...request.request, signal: AbortSignal.timeout(this.#requestTimeoutMs) };
         });
     }
-    /**
-     * Creates the PR's sticky comment, or edits the one this identity wrote before. The marker is put on
-     * the body's first line unless it is there already.
-     */
-    async upsert(prNumber, marker, body) {
-        const fullBody = hasMarker(body, marker) ? body : `${marker}\n${body}`;
-        const login = await this.#viewerLogin();
-        const existing = await this.#findOwnComment(prNumber, marker, login);
-        if (existing !== null) {
-            const { data } = await this.#call('update comment', () => this.#octokit.rest.issues.updateComment({
-                owner: this.#owner,
-                repo: this.#repo,
-                comment_id: existing.id,
-                body: fullBody,
-            }));
-            return { action: 'updated', id: data.id, url: data.html_url };
-        }
-        const { data } = await this.#call('create comment', () => this.#octokit.rest.issues.createComment({
-            owner: this.#owner,
-            repo: this.#repo,
-            issue_number: prNumber,
-            body: fullBody,
-        }));
-        return { action: 'created', id: data.id, url: data.html_url };
-    }
     /** The token's own login. GraphQL's `viewer` answers for PATs and installation tokens alike. */
-    #viewerLogin() {
-        this.#identity ??= this.#octokit
+    ownLogin() {
+        this.#identity ??= this.octokit
             .graphql('query { viewer { login } }')
             .then((answer) => {
             const login = answer.viewer?.login;
@@ -36310,29 +36787,8 @@ class PullRequestComments {
         });
         return this.#identity;
     }
-    /**
-     * The oldest comment by this identity whose first line is the marker. The oldest, because it is the
-     * one every earlier run has been editing: should a race ever create a second one, all later runs
-     * still converge on the same comment, at the same place in the conversation.
-     */
-    async #findOwnComment(prNumber, marker, login) {
-        const comments = await this.#call('list comments', () => this.#octokit.paginate(this.#octokit.rest.issues.listComments, {
-            owner: this.#owner,
-            repo: this.#repo,
-            issue_number: prNumber,
-            per_page: 100,
-        }));
-        const own = comments
-            .filter((comment) => comment.user !== null && sameLogin(comment.user.login, login))
-            .filter((comment) => hasMarker(comment.body ?? '', marker))
-            .sort((a, b) => a.id - b.id);
-        const [oldest] = own;
-        if (own.length > 1) {
-            core/* info */.pq(`PR #${prNumber} has ${own.length} comments with this gate's marker; updating the oldest.`);
-        }
-        return oldest ?? null;
-    }
-    async #call(operation, request) {
+    /** Runs `request`, turning any failure into a `GitHubApiError` for `operation`, e.g. `list comments`. */
+    async call(operation, request) {
         try {
             return await request();
         }
@@ -36355,36 +36811,22 @@ class PullRequestComments {
     }
 }
 /**
- * A one-line explanation of why the comment could not be written, for a warning. Never quotes a token.
+ * A one-line explanation of a failed API call, for a warning, starting with `prefix`. Statuses whose
+ * meaning is the same for every call are worded here; `byStatus` words the others (e.g. 403, 404,
+ * 422), or returns undefined for the generic wording. Never quotes a token.
  */
-function describeCommentFailure(error, ctx) {
-    const prefix = `Cannot comment on PR #${ctx.prNumber}`;
+function describeApiFailure(prefix, error, byStatus) {
     const status = statusOf(error);
     const detail = shorten(redactTokens(messageOf(error)));
-    if (status === 403 && /rate limit/i.test(detail)) {
-        return `${prefix}: the GitHub API rate limit is exhausted (403: ${detail}).`;
+    if (status === null)
+        return `${prefix}: ${detail}`;
+    if (status === 429 || (status === 403 && /rate limit/i.test(detail))) {
+        return `${prefix}: the GitHub API rate limit is exhausted (${status}: ${detail}).`;
     }
-    switch (status) {
-        case 401:
-            return `${prefix}: GitHub rejected the token (401: ${detail}). Check the \`github-token\` input.`;
-        case 403:
-            if (ctx.isFork) {
-                return (`${prefix}: pull requests from forks get a read-only GITHUB_TOKEN. The results are in the job ` +
-                    'summary. To comment on fork PRs, see README › Fork pull requests.');
-            }
-            return (`${prefix}: the token may not write to pull requests (403: ${detail}). Give the job ` +
-                '`permissions: pull-requests: write` (pull requests opened by Dependabot always get a read-only token).');
-        case 404:
-            return `${prefix}: the token cannot see this repository or pull request (404: ${detail}).`;
-        case 422:
-            return `${prefix}: GitHub refused the comment body, perhaps because it is too long (422: ${detail}).`;
-        case 429:
-            return `${prefix}: the GitHub API rate limit is exhausted (429: ${detail}).`;
-        case null:
-            return `${prefix}: ${detail}`;
-        default:
-            return `${prefix}: the GitHub API answered ${status} (${detail}).`;
+    if (status === 401) {
+        return `${prefix}: GitHub rejected the token (401: ${detail}). Check the \`github-token\` input.`;
     }
+    return byStatus(status, detail) ?? `${prefix}: the GitHub API answered ${status} (${detail}).`;
 }
 /** Logins match when equal ignoring case and a trailing `[bot]`: REST shows `github-actions[bot]`, GraphQL may not. */
 function sameLogin(a, b) {
@@ -36399,6 +36841,8 @@ function statusOf(error) {
 function messageOf(error) {
     if (error instanceof Error)
         return error.message;
+    if (isObject(error) && typeof error['message'] === 'string')
+        return error['message'];
     return typeof error === 'string' ? error : 'unknown error';
 }
 function hasTimedOut(error) {
@@ -36420,18 +36864,259 @@ function isObject(value) {
     return (typeof value === 'object' || typeof value === 'function') && value !== null;
 }
 
-// EXTERNAL MODULE: ./src/input-error.ts
-var input_error = __nccwpck_require__(6236);
-// EXTERNAL MODULE: ./src/connect-evals-api.ts + 1 modules
-var connect_evals_api = __nccwpck_require__(9033);
-// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
-var inputs = __nccwpck_require__(2994);
-// EXTERNAL MODULE: ./src/secrets.ts
-var src_secrets = __nccwpck_require__(7194);
-// EXTERNAL MODULE: ./src/redact.ts
-var redact = __nccwpck_require__(6670);
+;// CONCATENATED MODULE: ./src/github/pull-request-comments.ts
+
+
+
+class PullRequestComments {
+    #github;
+    #owner;
+    #repo;
+    constructor(options) {
+        this.#github = new GitHubClient(options);
+        this.#owner = options.owner;
+        this.#repo = options.repo;
+    }
+    /**
+     * Creates the PR's sticky comment, or edits the one this identity wrote before. The marker is put on
+     * the body's first line unless it is there already.
+     */
+    async upsert(prNumber, marker, body) {
+        const fullBody = hasMarker(body, marker) ? body : `${marker}\n${body}`;
+        const login = await this.#github.ownLogin();
+        const existing = await this.#findOwnComment(prNumber, marker, login);
+        if (existing !== null) {
+            const { data } = await this.#github.call('update comment', () => this.#github.octokit.rest.issues.updateComment({
+                owner: this.#owner,
+                repo: this.#repo,
+                comment_id: existing.id,
+                body: fullBody,
+            }));
+            return { action: 'updated', id: data.id, url: data.html_url };
+        }
+        const { data } = await this.#github.call('create comment', () => this.#github.octokit.rest.issues.createComment({
+            owner: this.#owner,
+            repo: this.#repo,
+            issue_number: prNumber,
+            body: fullBody,
+        }));
+        return { action: 'created', id: data.id, url: data.html_url };
+    }
+    /**
+     * The oldest comment by this identity whose first line is the marker. The oldest, because it is the
+     * one every earlier run has been editing: should a race ever create a second one, all later runs
+     * still converge on the same comment, at the same place in the conversation.
+     */
+    async #findOwnComment(prNumber, marker, login) {
+        const comments = await this.#github.call('list comments', () => this.#github.octokit.paginate(this.#github.octokit.rest.issues.listComments, {
+            owner: this.#owner,
+            repo: this.#repo,
+            issue_number: prNumber,
+            per_page: 100,
+        }));
+        const own = comments
+            .filter((comment) => comment.user !== null && sameLogin(comment.user.login, login))
+            .filter((comment) => hasMarker(comment.body ?? '', marker))
+            .sort((a, b) => a.id - b.id);
+        const [oldest] = own;
+        if (own.length > 1) {
+            core/* info */.pq(`PR #${prNumber} has ${own.length} comments with this gate's marker; updating the oldest.`);
+        }
+        return oldest ?? null;
+    }
+}
+/**
+ * A one-line explanation of why the comment could not be written, for a warning. Never quotes a token.
+ */
+function describeCommentFailure(error, ctx) {
+    const prefix = `Cannot comment on PR #${ctx.prNumber}`;
+    return describeApiFailure(prefix, error, (status, detail) => {
+        switch (status) {
+            case 403:
+                if (ctx.isFork) {
+                    return (`${prefix}: pull requests from forks get a read-only GITHUB_TOKEN. The results are in the job ` +
+                        'summary. To comment on fork PRs, see README › Fork pull requests.');
+                }
+                return (`${prefix}: the token may not write to pull requests (403: ${detail}). Give the job ` +
+                    '`permissions: pull-requests: write` (pull requests opened by Dependabot always get a read-only token).');
+            case 404:
+                return `${prefix}: the token cannot see this repository or pull request (404: ${detail}).`;
+            case 422:
+                return `${prefix}: GitHub refused the comment body, perhaps because it is too long (422: ${detail}).`;
+            default:
+                return undefined;
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/github/issue-marker.ts
+
+/**
+ * The hidden first line that identifies one gate's tracking issue. The `issue` namespace keeps an
+ * issue marker from ever matching a sticky comment's, and the reverse.
+ */
+function issueMarker(key) {
+    return hiddenMarker('issue', key);
+}
+
+;// CONCATENATED MODULE: ./src/github/tracking-issue.ts
+
+
+
+
+
+/** GitHub refuses longer issue and comment bodies (422); it counts code points. */
+const MAX_BODY_CHARS = 65_536;
+/** GitHub refuses longer issue titles (422). */
+const MAX_TITLE_CHARS = 256;
+const CUT_NOTE = '\n\n*(Cut here: the report is longer than GitHub allows in an issue.)*';
+const FALLBACK_TITLE = 'Evals gate failing';
+/**
+ * How far the search for our issue goes: 10 pages of 100 open issues and pull requests, most recently
+ * updated first. Every failing run comments on the tracking issue, so it stays near the top however
+ * many open issues the repository has; the bound only keeps a huge repository from costing minutes.
+ */
+const MAX_PAGES = 10;
+const PER_PAGE = 100;
+/**
+ * The one open issue per gate key that tells a repository its scheduled gate is failing. It is found
+ * by a hidden marker on its body's first line, and only among issues the token's own identity opened.
+ */
+class TrackingIssues {
+    #github;
+    #owner;
+    #repo;
+    constructor(options) {
+        this.#github = new GitHubClient(options);
+        this.#owner = options.owner;
+        this.#repo = options.repo;
+    }
+    /** The gate failed: comment on our open tracking issue for this key, or open one. */
+    async reportFailure(key, title, body) {
+        const marker = issueMarker(key);
+        const existing = await this.#findOwnOpenIssue(marker);
+        if (existing !== null) {
+            await this.#comment(existing.number, body);
+            return { action: 'commented', number: existing.number, url: existing.html_url };
+        }
+        const { data } = await this.#github.call('create issue', () => this.#github.octokit.rest.issues.create({
+            owner: this.#owner,
+            repo: this.#repo,
+            title: fittedTitle(title),
+            body: fittedBody(hasMarker(body, marker) ? body : `${marker}\n${body}`),
+        }));
+        return { action: 'created', number: data.number, url: data.html_url };
+    }
+    /** The gate passed: comment on our open tracking issue and close it; nothing when none is open. */
+    async reportRecovery(key, body) {
+        const existing = await this.#findOwnOpenIssue(issueMarker(key));
+        if (existing === null)
+            return { action: 'none' };
+        // Comment first: should closing fail, the next passing run finds the issue still open and retries.
+        await this.#comment(existing.number, body);
+        await this.#github.call('close issue', () => this.#github.octokit.rest.issues.update({
+            owner: this.#owner,
+            repo: this.#repo,
+            issue_number: existing.number,
+            state: 'closed',
+            state_reason: 'completed',
+        }));
+        return { action: 'closed', number: existing.number, url: existing.html_url };
+    }
+    async #comment(issueNumber, body) {
+        await this.#github.call('comment on issue', () => this.#github.octokit.rest.issues.createComment({
+            owner: this.#owner,
+            repo: this.#repo,
+            issue_number: issueNumber,
+            body: fittedBody(body),
+        }));
+    }
+    /**
+     * The oldest open issue (not pull request) by this identity whose first line is the marker. The
+     * oldest, so that should a race ever open a second one, every later run still converges on the first.
+     */
+    async #findOwnOpenIssue(marker) {
+        const login = await this.#github.ownLogin();
+        const own = [];
+        // The `creator` filter is not used: it wants the REST login, and GraphQL may name a bot without its
+        // `[bot]` suffix. A wrong guess would find nothing and open a new issue on every failing run.
+        const { listed, more } = await this.#github.call('list issues', async () => {
+            const listing = this.#github.octokit.paginate.iterator(this.#github.octokit.rest.issues.listForRepo, {
+                owner: this.#owner,
+                repo: this.#repo,
+                state: 'open',
+                sort: 'updated',
+                direction: 'desc',
+                per_page: PER_PAGE,
+            });
+            let pages = 0;
+            let seen = 0;
+            for await (const { data, headers } of listing) {
+                pages += 1;
+                seen += data.length;
+                const issues = data;
+                own.push(...issues
+                    .filter((issue) => issue.pull_request === undefined || issue.pull_request === null)
+                    .filter((issue) => issue.user !== null && sameLogin(issue.user.login, login))
+                    .filter((issue) => hasMarker(issue.body ?? '', marker)));
+                if (pages >= MAX_PAGES)
+                    return { listed: seen, more: /rel="next"/.test(headers.link ?? '') };
+            }
+            return { listed: seen, more: false };
+        });
+        if (more && own.length === 0) {
+            core/* info */.pq(`Looked for this gate's tracking issue among the ${listed} most recently updated open ` +
+                'issues and pull requests only.');
+        }
+        own.sort((a, b) => a.number - b.number);
+        const [oldest] = own;
+        if (own.length > 1) {
+            core/* info */.pq(`${own.length} open issues carry this gate's marker; using the oldest, #${oldest?.number}.`);
+        }
+        return oldest ?? null;
+    }
+}
+/**
+ * A one-line explanation of why the tracking issue could not be written, for a warning. Never quotes
+ * a token.
+ */
+function describeIssueFailure(error) {
+    const prefix = 'Cannot update the tracking issue';
+    return describeApiFailure(prefix, error, (status, detail) => {
+        switch (status) {
+            case 403:
+                return (`${prefix}: the token may not write issues (403: ${detail}). Give the job ` +
+                    '`permissions: issues: write`, or set `issue-on-failure: false`.');
+            case 404:
+                return `${prefix}: the token cannot see this repository or issue (404: ${detail}).`;
+            case 410:
+                return `${prefix}: issues are turned off in this repository (410: ${detail}).`;
+            case 422:
+                return `${prefix}: GitHub refused the issue or comment, perhaps because it is too long (422: ${detail}).`;
+            default:
+                return undefined;
+        }
+    });
+}
+/** `text` within GitHub's body limit, cut with a note when it is longer. */
+function fittedBody(text) {
+    const chars = [...text];
+    if (chars.length <= MAX_BODY_CHARS)
+        return text;
+    return chars.slice(0, MAX_BODY_CHARS - [...CUT_NOTE].length).join('') + CUT_NOTE;
+}
+/** One line within GitHub's title limit; never empty, which GitHub would refuse. */
+function fittedTitle(title) {
+    const chars = [...title.replace(/\s+/g, ' ').trim()];
+    if (chars.length === 0)
+        return FALLBACK_TITLE;
+    return chars.length <= MAX_TITLE_CHARS ? chars.join('') : `${chars.slice(0, MAX_TITLE_CHARS - 1).join('')}…`;
+}
+
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
+// EXTERNAL MODULE: ./src/evals/run-metadata.ts
+var run_metadata = __nccwpck_require__(1962);
 ;// CONCATENATED MODULE: ./src/report/escape.ts
 // Escaping of untrusted text (model outputs, dataset items, API messages, names) for GitHub-flavoured
 // markdown. The goal is containment: such text may show any characters, but it can never open HTML,
@@ -36580,55 +37265,149 @@ function escapeBlock(text, maxChars) {
     return fenced(cutBeforeSurrogate(body, Math.min(room, body.length)) + ELLIPSIS);
 }
 
-;// CONCATENATED MODULE: ./src/report/format.ts
-// Number and label formatting shared by the reports. Plain values in, display strings out.
-const NONE = '—';
-/** Rates are formatted in one place (the analysis states them in its reasons too). */
+;// CONCATENATED MODULE: ./src/report/trend-chart.ts
+// A score trend over runs (oldest → newest) for the job summary and the nightly report: a mermaid
+// line chart, which GitHub renders from a fenced block, and a compact table under it. Labels and titles
+// come from branch and run names, so they are untrusted in both: the chart keeps only characters that
+// mean nothing to mermaid, the table escapes its cells.
 
-/** `10,000`: thousands separated by commas, independent of the machine's locale. */
-function formatCount(n) {
-    if (!Number.isFinite(n))
-        return NONE;
-    const sign = n < 0 ? '-' : '';
-    const digits = String(Math.round(Math.abs(n)));
-    return sign + digits.replace(/\B(?=(\d{3})+$)/g, ',');
+
+
+
+const TREND_MAX_CHARS = 5_000;
+/** Points drawn at most (the newest); more would not be readable as x-axis labels anyway. */
+const CHART_POINTS = 100;
+/** Table rows at most (the newest); fewer when the size cap needs it, but always one. */
+const TABLE_ROWS = 30;
+const CHART_TITLE_CHARS = 80;
+const CHART_LABEL_CHARS = 16;
+const TABLE_TITLE_CHARS = 150;
+const TABLE_LABEL_CHARS = 40;
+const DEFAULT_TITLE = 'Score trend';
+const trend_chart_ELLIPSIS = '…';
+const trend_chart_ZWSP = '\u200B';
+const STATUS_ICON = { pass: '✅', fail: '❌' };
+/**
+ * Text safe inside a quoted mermaid string: letters, digits, spaces and punctuation without meaning to
+ * mermaid. Gone are quotes and backticks (which end the string or start a markdown one), brackets,
+ * `;` and line breaks (statement ends), `%` (`%%` starts a comment or a directive), `#` and `&` (entity
+ * codes), `<` and `>` (HTML in labels), and every control, bidi or other invisible character. Quotes
+ * and brackets become their harmless look-alikes so a name stays readable; `@name` gets a zero-width
+ * space. At most `maxChars` visible code points.
+ */
+function mermaidText(text, maxChars) {
+    const safe = text
+        .replace(/["`]/g, "'")
+        .replace(/[[{<]/g, '(')
+        .replace(/[\]}>]/g, ')')
+        .replace(/[^\p{L}\p{M}\p{N} ._\-:/+,!?'=~*@()]/gu, ' ')
+        .replace(/ {2,}/g, ' ')
+        .trim();
+    const chars = Array.from(safe);
+    const cut = chars.length <= maxChars ? safe : chars.slice(0, Math.max(0, maxChars - 1)).join('').trimEnd() + trend_chart_ELLIPSIS;
+    // A code block links no mentions; a zero-width space, as in escapeBlock, keeps even the raw text inert.
+    return cut.replace(/@(?=[A-Za-z0-9])/g, `@${trend_chart_ZWSP}`);
 }
-/** `850ms`, `42s`, `2m10s`, `1h05m`: compact wall time. */
-function formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return NONE;
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    const seconds = Math.round(ms / 1000);
-    if (seconds < 60)
-        return `${seconds}s`;
-    const minutes = Math.floor(seconds / 60);
-    if (minutes < 60)
-        return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
-    const hours = Math.floor(minutes / 60);
-    return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
-}
-/** A grader score as the API gave it, on whatever scale: at most three decimals, `—` when absent. */
-function formatScore(score) {
-    if (score === null || !Number.isFinite(score))
-        return NONE;
-    return String(Number(score.toFixed(3)));
+/** A score in [0,1] as a percentage with one decimal, the way `percent` rounds; out-of-range values are clamped. */
+function chartPercent(score) {
+    if (!Number.isFinite(score))
+        return 0;
+    return Math.min(100, Math.max(0, Math.round(score * 1000) / 10));
 }
 /**
- * Display labels for criteria: the readable name, or the full grader id where two criteria share a
- * name (two graders named alike differ only by their uuid). The labels are untrusted: escape them.
+ * The x-axis labels. Mermaid places points by label, so two runs labelled alike (two nightly runs on
+ * one day) would land on one spot: repeats get ` (2)`, ` (3)`… An empty label becomes `run N`.
  */
-function criterionLabels(criteria) {
-    const uses = new Map();
-    for (const criterion of criteria)
-        uses.set(criterion.name, (uses.get(criterion.name) ?? 0) + 1);
-    return criteria.map((criterion) => ((uses.get(criterion.name) ?? 0) > 1 ? criterion.id : criterion.name));
+function axisLabels(points) {
+    const used = new Set();
+    return points.map((point, index) => {
+        const base = mermaidText(point.label, CHART_LABEL_CHARS) || mermaidText(point.runId, CHART_LABEL_CHARS) || `run ${index + 1}`;
+        let label = base;
+        for (let repeat = 2; used.has(label); repeat++)
+            label = `${base} (${repeat})`;
+        used.add(label);
+        return label;
+    });
+}
+function chartBlock(points, title, threshold) {
+    const scores = points.map((point) => chartPercent(point.score));
+    const thresholdPercent = threshold === null ? null : chartPercent(threshold);
+    // Room below the lowest value (the threshold line included) so the line does not sit on the axis.
+    const lowest = Math.min(...scores, ...(thresholdPercent === null ? [] : [thresholdPercent]));
+    const floor = Math.max(0, Math.floor((lowest - 5) / 5) * 5);
+    const series = (values) => `[${values.map((value) => value.toFixed(1)).join(', ')}]`;
+    const chartTitle = mermaidText(title, CHART_TITLE_CHARS);
+    const lines = [
+        '```mermaid',
+        'xychart-beta',
+        ...(chartTitle ? [`    title "${chartTitle}"`] : []),
+        `    x-axis [${axisLabels(points)
+            .map((label) => `"${label}"`)
+            .join(', ')}]`,
+        `    y-axis "score (%)" ${floor} --> 100`,
+        `    line ${series(scores)}`,
+        ...(thresholdPercent === null ? [] : [`    line ${series(points.map(() => thresholdPercent))}`]),
+        '```',
+    ];
+    return lines.join('\n');
+}
+function tableRows(points, from) {
+    const rows = [];
+    for (let index = from; index < points.length; index++) {
+        const point = points[index];
+        const previous = index > 0 ? points[index - 1] : undefined;
+        const label = escapeInline(point.label, TABLE_LABEL_CHARS) || escapeInline(point.runId, TABLE_LABEL_CHARS) || '—';
+        const url = safeLinkUrl(point.url);
+        const run = url ? `[${label}](${url})` : label;
+        const delta = previous ? describeScoreDelta(point.score - previous.score) : '—';
+        const verdict = point.status ? STATUS_ICON[point.status] : '—';
+        rows.push(`| ${run} | ${percent(point.score)} | ${delta} | ${verdict} |`);
+    }
+    return rows;
+}
+function tableOf(points, shown) {
+    const header = ['| run | score | Δ vs previous | verdict |', '| --- | ---: | ---: | :---: |'];
+    const rows = tableRows(points, points.length - shown);
+    const note = shown < points.length ? [`The table shows the last ${shown} of ${points.length} runs.`, ''] : [];
+    return [...note, ...header, ...rows].join('\n');
+}
+/**
+ * The trend as markdown: a mermaid line chart of the scores (and of the threshold, when given) over the
+ * newest 100 points, then a table of the newest runs (up to 30, fewer if the size cap needs it) with
+ * score, change against the point before, verdict and a link to the run. One point: the table alone;
+ * none: a one-line note.
+ */
+function renderTrend(points, options) {
+    const maxChars = options.maxChars ?? TREND_MAX_CHARS;
+    const title = options.title.trim() === '' ? DEFAULT_TITLE : options.title;
+    if (points.length === 0)
+        return `${escapeInline(title, TABLE_TITLE_CHARS)} — no runs to show yet.\n`;
+    if (points.length === 1)
+        return `${tableOf(points, 1)}\n`;
+    const charted = points.slice(-CHART_POINTS);
+    const sections = [chartBlock(charted, title, options.threshold)];
+    const notes = [];
+    if (charted.length < points.length)
+        notes.push(`The chart shows the last ${charted.length} of ${points.length} runs.`);
+    if (options.threshold !== null)
+        notes.push(`The flat line is the threshold, ${percent(options.threshold)}.`);
+    if (notes.length > 0)
+        sections.push(notes.join(' '));
+    const documentWith = (shown) => `${[...sections, tableOf(points, shown)].join('\n\n')}\n`;
+    let shown = Math.min(TABLE_ROWS, points.length);
+    let document = documentWith(shown);
+    while (shown > 1 && document.length > maxChars)
+        document = documentWith(--shown);
+    return document;
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 // The gate's reports as markdown: the job summary and the sticky PR comment. Pure: a GateResult in,
 // a string out. Every untrusted text goes through escape.ts, and the document is assembled from whole
 // sections, so fitting it into GitHub's size limits never cuts through a tag, a table or a code fence.
+
+
+
 
 
 
@@ -36642,12 +37421,14 @@ const COMMENT_ITEM_TEXT_CHARS = 1_000;
 const SUMMARY_ITEM_TEXT_CHARS = 2_000;
 /** Item texts when the full ones leave no room for even one item. */
 const SHORT_ITEM_TEXT_CHARS = 300;
-const DEFAULT_TITLE = 'evals-gate';
+const markdown_DEFAULT_TITLE = 'evals-gate';
 const TITLE_CHARS = 150;
 const ID_CHARS = 100;
 const NOTE_CHARS = 1_000;
 const GRADES_SHOWN = 20;
 const URL_CHARS = 2_000;
+/** Room for the lines about items not shown, whose counts change as blocks are added. */
+const ITEM_LINES_SLACK = 64;
 const FULL_DETAIL = { reasons: 20, reasonChars: 1_000, criteria: 100, usage: 20, nameChars: 120 };
 const SHORT_DETAIL = { reasons: 5, reasonChars: 300, criteria: 20, usage: 5, nameChars: 60 };
 const MINIMAL_DETAIL = { reasons: 3, reasonChars: 150, criteria: 0, usage: 0, nameChars: 60 };
@@ -36661,7 +37442,7 @@ const STATUS_NOTE = {
 /** The job summary: every part, up to 200 failing items, within the summary's size limit. */
 function renderSummary(result, options = {}) {
     return renderReport(result, {
-        title: DEFAULT_TITLE,
+        title: markdown_DEFAULT_TITLE,
         showItemContent: true,
         maxItems: SUMMARY_MAX_ITEMS,
         maxChars: SUMMARY_MAX_BYTES,
@@ -36673,7 +37454,7 @@ function renderSummary(result, options = {}) {
 /** The sticky PR comment: the marker on its first line, shorter item texts, within the comment limit. */
 function renderComment(result, options) {
     return renderReport(result, {
-        title: options.title ?? DEFAULT_TITLE,
+        title: options.title ?? markdown_DEFAULT_TITLE,
         showItemContent: options.showItemContent,
         maxItems: options.maxItems,
         maxChars: COMMENT_MAX_CHARS,
@@ -36682,6 +37463,20 @@ function renderComment(result, options) {
         itemTextChars: COMMENT_ITEM_TEXT_CHARS,
         moreItemsWhere: 'the job summary and the results file',
     });
+}
+/** The sticky comment while the run is in progress: it exists from the start, and is replaced by the result. */
+function renderPendingComment(options) {
+    const title = escapeInline(options.title || markdown_DEFAULT_TITLE, TITLE_CHARS);
+    const report = safeLinkUrl(options.reportUrl);
+    const workflow = safeLinkUrl(options.workflowRunUrl);
+    const run = `run ${escapeInline(options.runName || options.runId, ID_CHARS)}${options.runName ? ` (${escapeInline(options.runId, ID_CHARS)})` : ''}`;
+    const links = [...(report ? [`[Eval run report](${report})`] : []), ...(workflow ? [`[Workflow run](${workflow})`] : [])];
+    return documentOf([
+        options.marker,
+        `### ⏳ ${title}: evaluating…`,
+        `The eval ${run} is in progress. This comment will show the result when it ends.`,
+        ...(links.length > 0 ? [links.join(' · ')] : []),
+    ]);
 }
 /**
  * The report. When it would exceed `maxChars`, failing items are dropped from the end first, then
@@ -36704,31 +37499,79 @@ function documentOf(sections) {
 function plural(count, one, many) {
     return `${formatCount(count)} ${count === 1 ? one : many}`;
 }
+function itemGroups(result) {
+    const failingTotal = result.failingItems.length + result.failingItemsOmitted;
+    const compared = result.baseline;
+    if (!compared) {
+        const failing = {
+            title: 'Failing items',
+            items: result.failingItems,
+            total: failingTotal,
+            uncollected: result.failingItemsOmitted,
+            noun: ['more failing item', 'more failing items'],
+        };
+        return failingTotal > 0 ? [failing] : [];
+    }
+    const { comparison, label } = compared;
+    const regressed = new Set(compared.regressed);
+    const others = result.failingItems.filter((item) => !regressed.has(item));
+    const groups = [
+        {
+            title: `Regressions ${label}: passed then, fail now`,
+            items: compared.regressed,
+            total: comparison.mcnemar.regressions,
+            uncollected: Math.max(0, comparison.mcnemar.regressions - compared.regressed.length),
+            noun: ['more regression', 'more regressions'],
+        },
+        {
+            title: `Fixes ${label}: failed then, pass now (shown as they were)`,
+            items: compared.fixed,
+            total: comparison.mcnemar.fixes,
+            uncollected: Math.max(0, comparison.mcnemar.fixes - compared.fixed.length),
+            noun: ['more fix', 'more fixes'],
+        },
+        {
+            title: 'Other failing items',
+            items: others,
+            total: Math.max(others.length, failingTotal - comparison.mcnemar.regressions),
+            uncollected: Math.max(0, failingTotal - comparison.mcnemar.regressions - others.length),
+            noun: ['more failing item', 'more failing items'],
+        },
+    ];
+    return groups.filter((group) => group.total > 0);
+}
 function renderWithItems(result, options, detail) {
     const head = headSections(result, options, detail);
     const tail = tailSections(result, options, detail);
-    const failing = result.failingItems;
-    if (failing.length === 0 && result.failingItemsOmitted === 0) {
+    const groups = itemGroups(result);
+    if (groups.length === 0) {
         const report = documentOf([...head, ...tail]);
         return utf8Bytes(report) <= options.maxChars ? report : null;
     }
-    // Bytes of everything but the items section, plus the separator before it.
-    const around = utf8Bytes(documentOf([...head, ...tail])) + 2;
-    const wanted = Math.min(Math.max(0, Math.floor(options.maxItems)), failing.length);
+    // In order: the regressions first, then the fixes, then the other failures.
+    const queue = groups.flatMap((group, index) => group.items.map((item) => ({ item, group: index })));
+    const wanted = Math.min(Math.max(0, Math.floor(options.maxItems)), queue.length);
     const fullText = options.itemTextChars ?? SUMMARY_ITEM_TEXT_CHARS;
     const textLevels = options.showItemContent
         ? [fullText, Math.min(fullText, SHORT_ITEM_TEXT_CHARS), null]
         : [null];
     for (const [level, textChars] of textLevels.entries()) {
         const note = contentNote(options.showItemContent, level, textChars);
-        // The section's bytes without its item blocks, when `shown` of them are listed: each adds a separator.
-        const skeletonBytes = (shown) => utf8Bytes(itemsSection(result, options, [], shown, wanted, note)) + 2 * shown;
+        const assemble = (blocks) => {
+            const perGroup = groups.map(() => []);
+            blocks.forEach((block, index) => perGroup[queue[index].group].push(block));
+            const sizeLimited = blocks.length < wanted;
+            const sections = groups.map((group, index) => itemsSection(group, options, perGroup[index], sizeLimited, note));
+            return documentOf([...head, ...sections, ...tail]);
+        };
+        // Each block adds its bytes and a separator; the lines about items not shown change by a few digits.
+        const skeleton = utf8Bytes(assemble([])) + ITEM_LINES_SLACK;
         const blocks = [];
         let blockBytes = 0;
-        for (const item of failing.slice(0, wanted)) {
+        for (const { item } of queue.slice(0, wanted)) {
             const block = renderItem(item, textChars, detail);
-            const size = utf8Bytes(block);
-            if (around + skeletonBytes(blocks.length + 1) + blockBytes + size > options.maxChars)
+            const size = utf8Bytes(block) + 2;
+            if (skeleton + blockBytes + size > options.maxChars)
                 break;
             blocks.push(block);
             blockBytes += size;
@@ -36736,13 +37579,13 @@ function renderWithItems(result, options, detail) {
         const lastLevel = level === textLevels.length - 1;
         if (blocks.length === 0 && wanted > 0 && !lastLevel)
             continue;
-        // The estimate is exact; assembling the document and checking again costs little and proves it.
+        // The estimate is close; assembling the document and checking again costs little and proves it.
         for (;;) {
-            const report = documentOf([...head, itemsSection(result, options, blocks, blocks.length, wanted, note), ...tail]);
+            const report = assemble(blocks);
             if (utf8Bytes(report) <= options.maxChars)
                 return report;
             if (blocks.length === 0)
-                return null;
+                break;
             blocks.pop();
         }
     }
@@ -36757,21 +37600,19 @@ function contentNote(showItemContent, level, textChars) {
         return 'Item texts are shortened to fit the report size limit.';
     return null;
 }
-function itemsSection(result, options, blocks, shown, wanted, note) {
-    const collected = result.failingItems.length;
-    const omitted = result.failingItemsOmitted;
-    const parts = [`<details><summary>Failing items (${formatCount(collected + omitted)})</summary>`];
-    if (note !== null && collected > 0)
+function itemsSection(group, options, blocks, sizeLimited, note) {
+    const parts = [`<details><summary>${escapeInline(group.title, TITLE_CHARS)} (${formatCount(group.total)})</summary>`];
+    if (note !== null && group.items.length > 0)
         parts.push(note);
     parts.push(...blocks);
-    const notShown = collected - shown;
+    const notShown = group.items.length - blocks.length;
     if (notShown > 0) {
-        const why = shown < wanted ? ' (report size limit)' : '';
+        const why = sizeLimited ? ' (report size limit)' : '';
         const where = options.moreItemsWhere ?? 'the results file';
-        parts.push(`… and ${plural(notShown, 'more failing item', 'more failing items')} not shown${why}; see ${where}.`);
+        parts.push(`… and ${plural(notShown, ...group.noun)} not shown${why}; see ${where}.`);
     }
-    if (omitted > 0) {
-        parts.push(`${plural(omitted, 'more failing item was', 'more failing items were')} not collected (collection limit); the run's report lists every item.`);
+    if (group.uncollected > 0) {
+        parts.push(`${plural(group.uncollected, `${group.noun[0]} was`, `${group.noun[1]} were`)} not collected (collection limit); the run's report lists every item.`);
     }
     parts.push('</details>');
     return parts.join('\n\n');
@@ -36781,18 +37622,23 @@ function headSections(result, options, detail) {
     if (options.marker)
         sections.push(options.marker);
     const passed = result.verdict.result === 'pass';
-    const title = escapeInline(options.title || DEFAULT_TITLE, TITLE_CHARS);
+    const title = escapeInline(options.title || markdown_DEFAULT_TITLE, TITLE_CHARS);
     sections.push(`### ${passed ? '✅' : '❌'} ${title}: ${passed ? 'passed' : 'failed'}`);
     sections.push(verdictLine(result));
     const runLine = runDescription(result);
     if (runLine)
         sections.push(runLine);
+    const baselineLine = baselineDescription(result);
+    if (baselineLine)
+        sections.push(baselineLine);
     sections.push(reasonList(result.verdict.reasons, detail));
     if (result.countsNote)
         sections.push(`> [!WARNING]\n> ${escapeInline(result.countsNote, NOTE_CHARS)}`);
     sections.push(countsTable(result));
     if (result.criteria.length > 0 && detail.criteria > 0)
-        sections.push(...criteriaTable(result.criteria, detail));
+        sections.push(...criteriaTable(result, detail));
+    if (result.trend && result.trend.length > 0 && detail.criteria > 0)
+        sections.push(trendSection(result.trend, result.threshold, result.run));
     return sections;
 }
 function tailSections(result, options, detail) {
@@ -36822,9 +37668,13 @@ function verdictLine(result) {
     const { counts } = result;
     const [score, threshold] = distinctPercents(result.score, result.threshold);
     const graded = counts.total - counts.skipped;
+    const compared = result.baseline;
+    const delta = compared ? ` (${describeScoreDelta(compared.comparison.scoreDelta)} ${escapeInline(compared.label, TITLE_CHARS)})` : '';
     const parts = graded <= 0
         ? ['**No items were evaluated**', `threshold ${percent(result.threshold)}`]
-        : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(graded)})`, `threshold ${threshold}`];
+        : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(graded)})${delta}`, `threshold ${threshold}`];
+    if (compared && compared.comparison.mcnemar.regressions > 0)
+        parts.push(plural(compared.comparison.mcnemar.regressions, 'regression', 'regressions'));
     if (counts.skipped > 0)
         parts.push(`${formatCount(counts.skipped)} skipped`);
     const statusNote = STATUS_NOTE[result.status];
@@ -36845,6 +37695,28 @@ function runDescription(result) {
         parts.push(`model ${escapeInline(run.model, ID_CHARS)}`);
     return parts.join(' · ');
 }
+/** `Compared with run X (main) · 240 items paired by id · 7 regressions, 2 fixes (p = 0.18, exact McNemar test)`. */
+function baselineDescription(result) {
+    const compared = result.baseline;
+    if (!compared)
+        return result.baselineNote ? `*${escapeInline(result.baselineNote, NOTE_CHARS)}*` : null;
+    const { baseline, comparison } = compared;
+    const link = safeLinkUrl(baseline.reportUrl);
+    const runText = escapeInline(baseline.name || baseline.runId, ID_CHARS);
+    const run = link ? `[${runText}](${link})` : runText;
+    const parts = [`Compared with ${run}${baseline.branch ? ` on ${escapeInline(baseline.branch, ID_CHARS)}` : ''}`];
+    parts.push(`${plural(comparison.paired, 'item', 'items')} paired by ${comparison.pairedBy === 'id' ? 'id (same dataset)' : 'content (the dataset changed)'}`);
+    if (comparison.added > 0 || comparison.removed > 0)
+        parts.push(`${formatCount(comparison.added)} added, ${formatCount(comparison.removed)} removed`);
+    const { regressions, fixes, pValue } = comparison.mcnemar;
+    parts.push(`${plural(regressions, 'regression', 'regressions')}, ${plural(fixes, 'fix', 'fixes')} (${formatPValue(pValue)}, exact McNemar test)`);
+    return parts.join(' · ');
+}
+function trendSection(trend, threshold, run) {
+    const branch = run.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.branch];
+    const title = `Score${branch ? ` of ${branch}` : ''}, last ${trend.length} ${trend.length === 1 ? 'run' : 'runs'}`;
+    return renderTrend(trend, { title, threshold });
+}
 function reasonList(reasons, detail) {
     const lines = reasons.slice(0, detail.reasons).map((reason) => `- ${escapeInline(reason, detail.reasonChars)}`);
     if (reasons.length > detail.reasons) {
@@ -36852,7 +37724,7 @@ function reasonList(reasons, detail) {
     }
     return lines.join('\n');
 }
-function tableOf(header, align, rows) {
+function markdown_tableOf(header, align, rows) {
     const line = (cells) => `| ${cells.join(' | ')} |`;
     return [line(header), line(align), ...rows.map(line)].join('\n');
 }
@@ -36860,7 +37732,7 @@ function countsTable(result) {
     const { counts } = result;
     // Only servers that skip items (Azure, Foundry) get the column.
     const skipped = counts.skipped > 0;
-    return tableOf(['total', 'passed', 'failed', 'errored', ...(skipped ? ['skipped'] : []), 'status', 'duration'], ['---:', '---:', '---:', '---:', ...(skipped ? ['---:'] : []), '---', '---:'], [
+    return markdown_tableOf(['total', 'passed', 'failed', 'errored', ...(skipped ? ['skipped'] : []), 'status', 'duration'], ['---:', '---:', '---:', '---:', ...(skipped ? ['---:'] : []), '---', '---:'], [
         [
             formatCount(counts.total),
             formatCount(counts.passed),
@@ -36878,8 +37750,10 @@ function meetsMin(criterion) {
     return criterion.rate !== null && criterion.rate >= criterion.min;
 }
 /** The criteria table, and a line for the rows left out; criteria below their minimum are kept first. */
-function criteriaTable(criteria, detail) {
+function criteriaTable(result, detail) {
+    const { criteria } = result;
     const labels = criterionLabels(criteria);
+    const compared = baselineRates(result);
     const indexes = criteria.map((_, index) => index);
     const shown = criteria.length <= detail.criteria
         ? indexes
@@ -36894,20 +37768,35 @@ function criteriaTable(criteria, detail) {
             formatCount(criterion.passed),
             formatCount(criterion.failed),
         ];
+        const then = compared?.[index];
+        const vs = compared ? [percent(then?.baseline ?? null), then?.delta === null || then?.delta === undefined ? '—' : describeScoreDelta(then.delta)] : [];
         if (!withMin)
-            return [...cells, percent(criterion.rate)];
+            return [...cells, percent(criterion.rate), ...vs];
         if (criterion.min === null)
-            return [...cells, percent(criterion.rate), '—', ''];
+            return [...cells, percent(criterion.rate), ...vs, '—', ''];
         const [rate, min] = criterion.rate === null ? [percent(null), percent(criterion.min)] : distinctPercents(criterion.rate, criterion.min);
-        return [...cells, rate, min, meetsMin(criterion) ? '✅' : '❌'];
+        return [...cells, rate, ...vs, min, meetsMin(criterion) ? '✅' : '❌'];
     });
-    const header = ['criterion', 'passed', 'failed', 'pass rate', ...(withMin ? ['minimum', 'met'] : [])];
-    const align = ['---', '---:', '---:', '---:', ...(withMin ? ['---:', ':---:'] : [])];
-    const sections = [tableOf(header, align, rows)];
+    const vsHeader = compared && result.baseline ? ['baseline', `Δ ${escapeInline(result.baseline.label, detail.nameChars)}`] : [];
+    const header = ['criterion', 'passed', 'failed', 'pass rate', ...vsHeader, ...(withMin ? ['minimum', 'met'] : [])];
+    const align = ['---', '---:', '---:', '---:', ...vsHeader.map(() => '---:'), ...(withMin ? ['---:', ':---:'] : [])];
+    const sections = [markdown_tableOf(header, align, rows)];
     const hidden = criteria.length - shown.length;
     if (hidden > 0)
         sections.push(`… and ${plural(hidden, 'more criterion', 'more criteria')} (see the results file).`);
     return sections;
+}
+/** The baseline's rate and the change, for each current criterion in order (null: no baseline). */
+function baselineRates(result) {
+    if (!result.baseline)
+        return null;
+    const byName = new Map();
+    for (const entry of result.baseline.comparison.criteria) {
+        const list = byName.get(entry.name) ?? [];
+        list.push(entry);
+        byName.set(entry.name, list);
+    }
+    return result.criteria.map((criterion) => byName.get(criterion.name)?.shift() ?? { baseline: null, delta: null });
 }
 function usageTable(usage, detail) {
     const rows = usage
@@ -36920,7 +37809,7 @@ function usageTable(usage, detail) {
         formatCount(entry.totalTokens),
     ]);
     const sections = [
-        tableOf(['model', 'invocations', 'prompt tokens', 'completion tokens', 'total tokens'], ['---', '---:', '---:', '---:', '---:'], rows),
+        markdown_tableOf(['model', 'invocations', 'prompt tokens', 'completion tokens', 'total tokens'], ['---', '---:', '---:', '---:', '---:'], rows),
     ];
     const hidden = usage.length - rows.length;
     if (hidden > 0)
@@ -37008,24 +37897,6 @@ function renderItem(item, textChars, detail) {
     return parts.join('\n\n');
 }
 
-;// CONCATENATED MODULE: ./src/report/progress-line.ts
-
-/** `in_progress · 340/1000 graded · 310 pass · 25 fail · 5 error · 2m10s` (and `N skipped` on Azure) */
-function progressLine(run, elapsedMs, expectedTotal) {
-    const counts = run.resultCounts;
-    const done = counts.passed + counts.failed + counts.errored + counts.skipped;
-    const of = expectedTotal ?? (counts.total || null);
-    return [
-        run.status,
-        of ? `${done}/${of} graded` : `${done} graded`,
-        `${counts.passed} pass`,
-        `${counts.failed} fail`,
-        `${counts.errored} error`,
-        ...(counts.skipped > 0 ? [`${counts.skipped} skipped`] : []),
-        formatDuration(elapsedMs),
-    ].join(' · ');
-}
-
 ;// CONCATENATED MODULE: ./src/report/write-summary.ts
 
 /** Appends the report to the job summary. Outside a runner (no GITHUB_STEP_SUMMARY) it is skipped. */
@@ -37097,6 +37968,252 @@ async function writeResultsFile(json, runId, dir = process.env.RUNNER_TEMP || (0
     return path;
 }
 
+;// CONCATENATED MODULE: ./src/publish.ts
+
+
+
+
+
+
+
+
+/** Under GitHub's 65,536-character limit on issue bodies, with room for the marker. */
+const ISSUE_MAX_CHARS = 60_000;
+function commentTarget(settings, git) {
+    if (!settings.comment)
+        return { skipped: 'comment: false', warn: false };
+    if (!git.isPullRequest || git.prNumber === null) {
+        return { skipped: `No pull request in this ${git.eventName || 'run'} event: no comment written (the report is in the job summary).`, warn: false };
+    }
+    if (!git.owner || !git.repo || !settings.githubToken) {
+        return { skipped: 'No github-token or repository: the PR comment was skipped. The report is in the job summary.', warn: true };
+    }
+    const comments = new PullRequestComments({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
+    return { comments, prNumber: git.prNumber, marker: commentMarker(settings.commentKey) };
+}
+/**
+ * While the run is in progress, the PR comment already says so. A failure here is only logged: the
+ * result's comment is tried again at the end, and warns then.
+ */
+async function publishPending(run, evalName, settings, git) {
+    const target = commentTarget(settings, git);
+    if ('skipped' in target)
+        return;
+    const body = renderPendingComment({ marker: target.marker, title: `evals-gate · ${evalName}`, runId: run.id, runName: run.name, reportUrl: run.reportUrl, workflowRunUrl: git.workflowRunUrl });
+    try {
+        const written = await target.comments.upsert(target.prNumber, target.marker, body);
+        core/* info */.pq(`The PR comment says the run is in progress: ${written.url}`);
+    }
+    catch (error) {
+        core/* info */.pq(`Could not write the in-progress PR comment (the result will be tried again): ${describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber })}`);
+    }
+}
+/** The result everywhere it goes: outputs, the results file, the job summary, the PR comment, the tracking issue. */
+async function publishResult(result, evalName, settings, git, secrets) {
+    const document = resultsDocument(result, { showItemContent: settings.showItemContent });
+    const resultsFile = await writeResultsFile(JSON.stringify(document, null, 2), result.run.id);
+    core/* setOutput */.uH('status', result.status);
+    core/* setOutput */.uH('score', String(result.score));
+    core/* setOutput */.uH('total', String(result.counts.total));
+    core/* setOutput */.uH('passed', String(result.counts.passed));
+    core/* setOutput */.uH('failed', String(result.counts.failed));
+    core/* setOutput */.uH('errored', String(result.counts.errored));
+    core/* setOutput */.uH('result', result.verdict.result);
+    core/* setOutput */.uH('results-file', resultsFile);
+    if (result.baseline) {
+        const { comparison } = result.baseline;
+        core/* setOutput */.uH('baseline-run-id', result.baseline.baseline.runId);
+        core/* setOutput */.uH('score-delta', String(comparison.scoreDelta));
+        core/* setOutput */.uH('regressions', String(comparison.mcnemar.regressions));
+        core/* setOutput */.uH('fixes', String(comparison.mcnemar.fixes));
+    }
+    if (result.countsNote)
+        core/* warning */.$e(result.countsNote);
+    const title = `evals-gate · ${evalName}`;
+    const summary = renderSummary(result, { title, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
+    await writeJobSummary(summary);
+    await publishComment(result, title, settings, git, secrets);
+    if (settings.issueOnFailure)
+        await publishTrackingIssue(result, title, settings, git, secrets);
+}
+async function publishComment(result, title, settings, git, secrets) {
+    const target = commentTarget(settings, git);
+    if ('skipped' in target) {
+        if (target.warn)
+            core/* warning */.$e(target.skipped);
+        else if (settings.comment)
+            core/* info */.pq(target.skipped);
+        return;
+    }
+    const body = renderComment(result, { marker: target.marker, title, maxItems: settings.reportItems, showItemContent: settings.showItemContent });
+    try {
+        const written = await target.comments.upsert(target.prNumber, target.marker, body);
+        core/* setOutput */.uH('comment-url', written.url);
+        core/* info */.pq(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
+    }
+    catch (error) {
+        core/* warning */.$e((0,redact/* redactSecrets */.f)(describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber }), secrets));
+    }
+}
+/**
+ * Scheduled runs keep one tracking issue per gate: opened (or commented on) while the gate fails,
+ * commented on and closed when it passes again. Other events leave it alone: a PR's failure is the PR's.
+ */
+async function publishTrackingIssue(result, title, settings, git, secrets) {
+    if (git.eventName !== 'schedule') {
+        core/* info */.pq(`issue-on-failure acts on schedule runs only; this is a ${git.eventName || 'local'} run.`);
+        return;
+    }
+    if (!git.owner || !git.repo || !settings.githubToken) {
+        core/* warning */.$e('No github-token or repository: the tracking issue was not updated.');
+        return;
+    }
+    const issues = new TrackingIssues({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
+    const where = git.branch ? ` on ${git.branch}` : '';
+    const runLink = git.workflowRunUrl ? `[this workflow run](${git.workflowRunUrl})` : 'this workflow run';
+    try {
+        if (result.verdict.result === 'fail') {
+            const body = `${renderReport(result, { title, showItemContent: settings.showItemContent, maxItems: settings.reportItems, maxChars: ISSUE_MAX_CHARS, moreItemsWhere: 'the job summary and the results file' })}\nReported by ${runLink}.\n`;
+            const reported = await issues.reportFailure(settings.commentKey, `evals-gate: ${evalNameOf(title)} is failing${where}`, body);
+            core/* info */.pq(`${reported.action === 'created' ? 'Opened' : 'Commented on'} the tracking issue #${reported.number}: ${reported.url}`);
+        }
+        else {
+            const recovered = await issues.reportRecovery(settings.commentKey, `✅ The gate passes again${where} in ${runLink}: ${result.verdict.reasons.join(' ')}\n`);
+            if (recovered.action === 'closed')
+                core/* info */.pq(`Closed the tracking issue #${recovered.number}: ${recovered.url}`);
+        }
+    }
+    catch (error) {
+        core/* warning */.$e((0,redact/* redactSecrets */.f)(describeIssueFailure(error), secrets));
+    }
+}
+function evalNameOf(title) {
+    return title.replace(/^evals-gate · /, '');
+}
+
+;// CONCATENATED MODULE: ./src/evals/gate-runs.ts
+
+
+
+/** Runs read at most when searching: 10 pages of 100. Older runs than that are not looked at. */
+const RUNS_SEARCHED = 1000;
+/**
+ * The eval's completed runs made by this gate on `filter.branch`, newest first, up to `want` of them.
+ * Pull request runs never count (a fork's branch may be called main too): only runs with no `pr` key.
+ */
+async function listGateRuns(client, request) {
+    const { filter } = request;
+    const k = run_metadata/* RUN_METADATA_KEYS */.hf;
+    const found = [];
+    let seen = 0;
+    if (request.want <= 0)
+        return found;
+    try {
+        const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
+        for await (const raw of runs) {
+            if (++seen > (request.searched ?? RUNS_SEARCHED))
+                break;
+            const metadata = raw.metadata ?? {};
+            const matches = raw.id !== filter.excludeRunId &&
+                raw.status === 'completed' &&
+                metadata[k.source] === 'evals-gate' &&
+                (filter.repository === null || metadata[k.repository] === filter.repository) &&
+                metadata[k.branch] === filter.branch &&
+                !metadata[k.pr] &&
+                metadata[k.commentKey] === filter.gateKey &&
+                raw.data_source?.type === filter.dataSourceType;
+            if (!matches)
+                continue;
+            found.push({ run: (0,records/* toRunSnapshot */.ty)(raw), dataset: metadata[k.dataset] ?? null });
+            if (found.length >= request.want)
+                break;
+        }
+    }
+    catch (error) {
+        throw (0,api_errors/* describeApiError */.gg)(error, { doing: `listing the runs of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL });
+    }
+    return found;
+}
+/** A run named by the `baseline` input: it must be a completed run of the same eval. */
+async function readBaselineRun(client, request) {
+    try {
+        const raw = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, { signal: request.signal });
+        return { run: (0,records/* toRunSnapshot */.ty)(raw), dataset: raw.metadata?.[run_metadata/* RUN_METADATA_KEYS */.hf.dataset] ?? null };
+    }
+    catch (error) {
+        throw (0,api_errors/* describeApiError */.gg)(error, { doing: `reading baseline run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/baseline-lookup.ts
+
+
+
+
+
+
+/**
+ * Finds what the run is compared with and reads its items; on push and schedule runs also the
+ * branch's recent runs for the trend. A baseline that cannot be found or read is not an error: the
+ * report says why, and the gate judges the run alone.
+ */
+async function lookUpBaseline(client, request) {
+    const { settings, git, run } = request;
+    const branchRun = !git.isPullRequest && git.branch !== null;
+    const filterFor = (branch) => ({
+        repository: git.repository || null,
+        branch,
+        gateKey: settings.commentKey,
+        dataSourceType: settings.dataSource.type,
+        excludeRunId: run.id,
+    });
+    const context = { evalId: settings.evalId, baseURL: request.baseURL, signal: request.signal };
+    // The branch's own earlier runs: the trend, and on push/schedule the previous run is the baseline.
+    let earlier = [];
+    if (branchRun && git.branch !== null && (settings.history > 1 || settings.baselineRef === git.branch)) {
+        earlier = await listGateRuns(client, { ...context, filter: filterFor(git.branch), want: Math.max(1, settings.history - 1) });
+    }
+    const history = branchRun && settings.history > 0 ? earlier.slice(0, settings.history - 1).reverse().map((entry) => pointOf(entry.run, settings.threshold)) : null;
+    const found = await chooseBaseline(client, request, earlier, filterFor, context);
+    if ('note' in found)
+        return { baseline: null, note: found.note, history };
+    const tally = new ItemTally();
+    const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: found.run.id, baseURL: request.baseURL, expectedTotal: found.run.resultCounts.total, signal: request.signal, onRetry: request.onRetry }, (record) => tally.add(record));
+    request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
+    const dataset = settings.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.dataset] ?? null;
+    const branch = found.run.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.branch] ?? null;
+    return { baseline: { run: found.run, branch, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
+}
+async function chooseBaseline(client, request, earlier, filterFor, context) {
+    const { settings, git, run } = request;
+    const choice = settings.baseline;
+    if (choice.kind === 'none')
+        return { note: 'Not compared with a baseline (baseline: none).' };
+    if (choice.kind === 'run') {
+        if (choice.runId === run.id)
+            return { note: `Not compared: the baseline run ${choice.runId} is this run.` };
+        const given = await readBaselineRun(client, { ...context, runId: choice.runId });
+        if (given.run.status !== 'completed')
+            return { note: `Not compared: baseline run ${choice.runId} is ${given.run.status}, not completed.` };
+        return given;
+    }
+    const ref = settings.baselineRef;
+    if (!ref)
+        return { note: 'No baseline: this run is not on a branch and baseline-ref is empty. The gate judged the run alone.' };
+    const candidates = !git.isPullRequest && ref === git.branch ? earlier : await listGateRuns(client, { ...context, filter: filterFor(ref), want: 1 });
+    const newest = candidates[0];
+    if (newest)
+        return newest;
+    return {
+        note: `No baseline: no completed run of this gate (comment key "${settings.commentKey}", ${settings.dataSource.type} data) on ${ref} among the eval's last ${RUNS_SEARCHED.toLocaleString('en-US')} runs. The gate judged the run alone.`,
+    };
+}
+/** A run of the trend; ✅/❌ say whether it meets today's threshold (past verdicts are not stored). */
+function pointOf(run, threshold) {
+    const score = scoreOf(run.resultCounts);
+    return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl, status: score >= threshold ? 'pass' : 'fail' };
+}
+
 // EXTERNAL MODULE: ./src/state.ts
 var state = __nccwpck_require__(2462);
 ;// CONCATENATED MODULE: ./src/termination.ts
@@ -37149,9 +38266,6 @@ function onTermination(handler, exitCode = 1) {
 
 
 
-
-
-
 /** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
 const CANCEL_ON_SIGNAL_MS = 5000;
 const CANCEL_AFTER_TIMEOUT_MS = 30_000;
@@ -37174,7 +38288,7 @@ async function run() {
     try {
         // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
         const { result, evalName } = (0,redact/* redactDeep */.K)(await gate.run(), secrets.list());
-        await publish(result, evalName, settings, git, secrets.list());
+        await publishResult(result, evalName, settings, git, secrets.list());
         if (result.verdict.result === 'fail')
             core/* setFailed */.C1(failureMessage(result));
         else
@@ -37238,6 +38352,7 @@ class Gate {
         core/* info */.pq(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
         if (created.reportUrl)
             core/* info */.pq(`Report: ${created.reportUrl}`);
+        await publishPending(created, evalInfo.name, settings, this.git);
         const expected = expectedItemCount(settings.dataSource);
         // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
         let warned = false;
@@ -37291,6 +38406,7 @@ class Gate {
             const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst }, (record) => items.add(record));
             core/* info */.pq(`Read ${stats.items} output items in ${stats.pages} pages.`);
         }
+        const lookup = status === 'completed' ? await this.lookUpBaseline(final, warnFirst) : { baseline: null, note: null, history: null };
         const result = analyseRun({
             evalId: settings.evalId,
             run: final,
@@ -37301,8 +38417,33 @@ class Gate {
             timeoutMs: settings.timeoutMs,
             durationMs: Date.now() - started,
             workflowRunUrl: this.git.workflowRunUrl,
+            baseline: lookup.baseline,
+            baselineNote: lookup.note,
+            limits: settings,
+            history: lookup.history,
         });
         return { result, evalName: evalInfo.name };
+    }
+    /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
+    async lookUpBaseline(run, onRetry) {
+        try {
+            return await lookUpBaseline(this.client, {
+                settings: this.settings,
+                git: this.git,
+                run,
+                baseURL: this.settings.endpoint.baseURL,
+                signal: this.controller.signal,
+                log: (line) => core/* info */.pq(line),
+                onRetry,
+            });
+        }
+        catch (error) {
+            if (this.abandoned)
+                throw error;
+            const message = error instanceof Error ? error.message : String(error);
+            core/* warning */.$e(`Could not read the baseline: ${message} The gate judged the run alone.`);
+            return { baseline: null, note: `Could not read the baseline (${message}). The gate judged the run alone.`, history: null };
+        }
     }
     /** Cancels the run if it may still be running. Never throws: it is called on the way out. */
     async cancelIfActive(why, timeoutMs = CANCEL_ON_SIGNAL_MS) {
@@ -37331,44 +38472,6 @@ class Gate {
         core/* saveState */.LZ(state/* STATE */.c.finished, 'true');
     }
 }
-async function publish(result, evalName, settings, git, secrets) {
-    const document = resultsDocument(result, { showItemContent: settings.showItemContent });
-    const resultsFile = await writeResultsFile(JSON.stringify(document, null, 2), result.run.id);
-    core/* setOutput */.uH('status', result.status);
-    core/* setOutput */.uH('score', String(result.score));
-    core/* setOutput */.uH('total', String(result.counts.total));
-    core/* setOutput */.uH('passed', String(result.counts.passed));
-    core/* setOutput */.uH('failed', String(result.counts.failed));
-    core/* setOutput */.uH('errored', String(result.counts.errored));
-    core/* setOutput */.uH('result', result.verdict.result);
-    core/* setOutput */.uH('results-file', resultsFile);
-    if (result.countsNote)
-        core/* warning */.$e(result.countsNote);
-    const title = `evals-gate · ${evalName}`;
-    const summary = renderSummary(result, { title, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
-    await writeJobSummary(summary);
-    if (!settings.comment)
-        return;
-    if (!git.isPullRequest || git.prNumber === null) {
-        core/* info */.pq(`No pull request in this ${git.eventName || 'run'} event: no comment written (the report is in the job summary).`);
-        return;
-    }
-    if (!git.owner || !git.repo || !settings.githubToken) {
-        core/* warning */.$e('No github-token or repository: the PR comment was skipped. The report is in the job summary.');
-        return;
-    }
-    const marker = commentMarker(settings.commentKey);
-    const body = renderComment(result, { marker, title, maxItems: settings.reportItems, showItemContent: settings.showItemContent });
-    try {
-        const comments = new PullRequestComments({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
-        const written = await comments.upsert(git.prNumber, marker, body);
-        core/* setOutput */.uH('comment-url', written.url);
-        core/* info */.pq(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
-    }
-    catch (error) {
-        core/* warning */.$e((0,redact/* redactSecrets */.f)(describeCommentFailure(error, { isFork: git.isFork, prNumber: git.prNumber }), secrets));
-    }
-}
 function failureMessage(result) {
     return `Gate failed: ${result.verdict.reasons.join(' ')}`;
 }
@@ -37385,12 +38488,12 @@ function failureMessage(result) {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _evals_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2805);
 /* harmony import */ var _connect_evals_api_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9033);
-/* harmony import */ var _evals_records_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5809);
-/* harmony import */ var _evals_start_run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5975);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2994);
+/* harmony import */ var _evals_records_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5809);
+/* harmony import */ var _evals_start_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5975);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2994);
 /* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6670);
-/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7194);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2462);
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7194);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2462);
 
 
 
@@ -37407,26 +38510,26 @@ const POST_CANCEL_MS = 20_000;
  * to do, and never fails the job: a post step's failure would hide the main step's real outcome.
  */
 async function runPost() {
-    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_5__/* .STATE */ .c.finished) === 'true')
+    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.finished) === 'true')
         return;
-    const savedRunId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_5__/* .STATE */ .c.runId);
-    const attemptToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_5__/* .STATE */ .c.attemptToken);
+    const savedRunId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.runId);
+    const attemptToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.attemptToken);
     if (!savedRunId && !attemptToken)
         return;
-    const secrets = new _secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .Secrets */ .S(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq);
+    const secrets = new _secrets_js__WEBPACK_IMPORTED_MODULE_7__/* .Secrets */ .S(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq);
     try {
-        const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .actionInputs */ .eh)((secret) => secrets.add(secret));
-        const evalId = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readEvalId */ .M4)(inputs.read);
-        const endpoint = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readEndpointSettings */ .LT)(inputs);
+        const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .actionInputs */ .eh)((secret) => secrets.add(secret));
+        const evalId = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readEvalId */ .M4)(inputs.read);
+        const endpoint = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readEndpointSettings */ .LT)(inputs);
         const client = (0,_connect_evals_api_js__WEBPACK_IMPORTED_MODULE_2__/* .connectEvalsApi */ .K)(endpoint, secrets);
         // The main step may have been stopped while its create request was in flight: find the run by token.
-        const runId = savedRunId || (await (0,_evals_start_run_js__WEBPACK_IMPORTED_MODULE_3__/* .findRunByToken */ .T)(client, { evalId, attemptToken, baseURL: endpoint.baseURL }))?.id;
+        const runId = savedRunId || (await (0,_evals_start_run_js__WEBPACK_IMPORTED_MODULE_4__/* .findRunByToken */ .T)(client, { evalId, attemptToken, baseURL: endpoint.baseURL }))?.id;
         if (!runId) {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('No run of this step was started: nothing to cancel.');
             return;
         }
-        const run = (0,_evals_records_js__WEBPACK_IMPORTED_MODULE_7__/* .toRunSnapshot */ .ty)(await client.evals.runs.retrieve(runId, { eval_id: evalId }, { timeout: POST_CANCEL_MS }));
-        if ((0,_evals_records_js__WEBPACK_IMPORTED_MODULE_7__/* .isTerminalStatus */ .TQ)(run.status)) {
+        const run = (0,_evals_records_js__WEBPACK_IMPORTED_MODULE_3__/* .toRunSnapshot */ .ty)(await client.evals.runs.retrieve(runId, { eval_id: evalId }, { timeout: POST_CANCEL_MS }));
+        if ((0,_evals_records_js__WEBPACK_IMPORTED_MODULE_3__/* .isTerminalStatus */ .TQ)(run.status)) {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} is ${run.status}: nothing to cancel.`);
             return;
         }

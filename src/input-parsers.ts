@@ -212,3 +212,39 @@ export function parseAuthorityHost(input: string, raw: string): string {
   }
   return url;
 }
+
+/** `auto`, `none`, or the id of a run to compare with. */
+export function parseBaselineChoice(input: string, raw: string): { kind: 'auto' } | { kind: 'none' } | { kind: 'run'; runId: string } {
+  const text = raw.trim();
+  const lower = text.toLowerCase();
+  if (lower === 'auto') return { kind: 'auto' };
+  if (lower === 'none') return { kind: 'none' };
+  if (!text || /[\s/?#]/.test(text)) throw new InputError(input, `expected "auto", "none" or a run id (evalrun_…), got ${JSON.stringify(raw)}.`);
+  return { kind: 'run', runId: text };
+}
+
+/** An allowed score drop: `2` is 2 points (0.02 of the score), `2%` is 2% of the baseline's score. */
+export interface ScoreDrop {
+  unit: 'points' | 'percent';
+  /** Points as a fraction of the score (2 points → 0.02), or a fraction of the baseline score (2% → 0.02). */
+  value: number;
+}
+
+export function parseScoreDrop(input: string, raw: string): ScoreDrop {
+  const text = raw.trim();
+  const percent = text.endsWith('%');
+  const digits = (percent ? text.slice(0, -1) : text.replace(/\s*(pts?|points?)$/i, '')).trim();
+  const number = /^\d*\.?\d+$/.test(digits) ? Number(digits) : NaN;
+  if (!Number.isFinite(number)) {
+    throw new InputError(input, `expected points such as 2 (a drop from 90% to 88%) or a percentage of the baseline's score such as 2%, got ${JSON.stringify(raw)}.`);
+  }
+  if (number > 100) throw new InputError(input, `${JSON.stringify(text)} is more than 100.`);
+  return { unit: percent ? 'percent' : 'points', value: Number(`${digits}e-2`) };
+}
+
+/** A significance level in (0, 1), such as 0.05 (or 5%). */
+export function parseSignificance(input: string, raw: string): number {
+  const level = parseRate(input, raw);
+  if (level <= 0 || level >= 1) throw new InputError(input, `expected a level between 0 and 1 such as 0.05, got ${JSON.stringify(raw.trim())}.`);
+  return level;
+}

@@ -4,10 +4,15 @@ import { buildDataSource, type DataSource } from './evals/data-source.js';
 import type { GitContext } from './github/context.js';
 import { defaultRunName } from './github/context.js';
 import { InputError } from './input-error.js';
+import { fingerprint } from './evals/fingerprint.js';
 import { buildRunMetadata } from './evals/run-metadata.js';
 import {
   type CriterionThreshold,
+  type ScoreDrop,
   looksSecret,
+  parseBaselineChoice,
+  parseScoreDrop,
+  parseSignificance,
   parseAuthorityHost,
   parseBaseUrl,
   parseBoolean,
@@ -65,7 +70,19 @@ export interface Settings {
   githubToken: string;
   reportItems: number;
   showItemContent: boolean;
+  /** What the run is compared with: found among the eval's runs, a given run, or nothing. */
+  baseline: BaselineChoice;
+  /** The branch whose runs are baselines; null when there is none to compare with (a tag, say). */
+  baselineRef: string | null;
+  maxRegressions: number | null;
+  maxScoreDrop: ScoreDrop | null;
+  minSignificance: number | null;
+  /** Runs of the branch shown in the trend of push and schedule runs. */
+  history: number;
+  issueOnFailure: boolean;
 }
+
+export type BaselineChoice = { kind: 'auto' } | { kind: 'none' } | { kind: 'run'; runId: string };
 
 export type InputReader = (name: string) => string;
 
@@ -99,10 +116,15 @@ export function readSettings(git: GitContext, source: InputSource = actionInputs
   const reportItems = parseCount('report-items', read('report-items') || '20');
   const showItemContent = parseBoolean('show-item-content', read('show-item-content') || 'true');
   const commentKey = read('comment-key').trim() || evalId;
-  // Unique to this step's process: matrix legs share job and step names, so nothing from the git
-  // context tells them apart. Retries of the create happen inside this process and reuse it.
-  const attemptToken = randomUUID();
-  const metadata = buildRunMetadata(git, commentKey, attemptToken, parseMetadata('metadata', read('metadata')));
+  const userMetadata = parseMetadata('metadata', read('metadata'));
+  const baseline = parseBaselineChoice('baseline', read('baseline') || 'auto');
+  const baselineRef = read('baseline-ref').trim() || (git.isPullRequest ? git.baseBranch : git.branch);
+  const maxRegressions = read('max-regressions').trim() ? parseCount('max-regressions', read('max-regressions')) : null;
+  const maxScoreDrop = read('max-score-drop').trim() ? parseScoreDrop('max-score-drop', read('max-score-drop')) : null;
+  const minSignificance = read('min-significance').trim() ? parseSignificance('min-significance', read('min-significance')) : null;
+  const history = parseCount('history', read('history') || '20');
+  if (history > MAX_HISTORY) throw new InputError('history', `${history} runs is more than the ${MAX_HISTORY} a trend shows.`);
+  const issueOnFailure = parseBoolean('issue-on-failure', read('issue-on-failure') || 'false');
 
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const dataSource = buildDataSource({
@@ -111,6 +133,10 @@ export function readSettings(git: GitContext, source: InputSource = actionInputs
     model: read('model'),
     workspace,
   });
+  // Unique to this step's process: matrix legs share job and step names, so nothing from the git
+  // context tells them apart. Retries of the create happen inside this process and reuse it.
+  const attemptToken = randomUUID();
+  const metadata = buildRunMetadata(git, commentKey, attemptToken, userMetadata, fingerprint(dataSource.source));
 
   return {
     evalId,
@@ -128,8 +154,18 @@ export function readSettings(git: GitContext, source: InputSource = actionInputs
     githubToken,
     reportItems,
     showItemContent,
+    baseline,
+    baselineRef,
+    maxRegressions,
+    maxScoreDrop,
+    minSignificance,
+    history,
+    issueOnFailure,
   };
 }
+
+/** The longest trend a report shows. */
+export const MAX_HISTORY = 100;
 
 export function readEvalId(read: InputReader): string {
   const evalId = read('eval-id').trim();

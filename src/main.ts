@@ -12,18 +12,15 @@ import { expectedItemCount } from './evals/expected-items.js';
 import type { RunSnapshot } from './evals/run-types.js';
 import { startRun } from './evals/start-run.js';
 import { waitForTerminalRun } from './evals/wait-for-run.js';
-import { commentMarker } from './github/comment-marker.js';
 import { type GitContext, readGitContext } from './github/context.js';
-import { describeCommentFailure, PullRequestComments } from './github/pull-request-comments.js';
 import { InputError } from './input-error.js';
 import { connectEvalsApi } from './connect-evals-api.js';
 import { actionInputs, readSettings, type Settings } from './inputs.js';
 import { Secrets } from './secrets.js';
 import { redactDeep, redactSecrets } from './redact.js';
-import { renderComment, renderSummary } from './report/markdown.js';
 import { progressLine } from './report/progress-line.js';
-import { writeJobSummary } from './report/write-summary.js';
-import { resultsDocument, writeResultsFile } from './report/write-results-file.js';
+import { publishPending, publishResult } from './publish.js';
+import { type BaselineLookup, lookUpBaseline } from './baseline-lookup.js';
 import { STATE } from './state.js';
 import { onTermination } from './termination.js';
 
@@ -49,7 +46,7 @@ export async function run(): Promise<void> {
   try {
     // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
     const { result, evalName } = redactDeep(await gate.run(), secrets.list());
-    await publish(result, evalName, settings, git, secrets.list());
+    await publishResult(result, evalName, settings, git, secrets.list());
     if (result.verdict.result === 'fail') core.setFailed(failureMessage(result));
     else core.info(`Gate passed: ${result.verdict.reasons.join(' ')}`);
   } catch (error) {
@@ -111,6 +108,7 @@ class Gate {
     if (created.reportUrl) core.setOutput('report-url', created.reportUrl);
     core.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
     if (created.reportUrl) core.info(`Report: ${created.reportUrl}`);
+    await publishPending(created, evalInfo.name, settings, this.git);
 
     const expected = expectedItemCount(settings.dataSource);
     // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
@@ -168,6 +166,7 @@ class Gate {
       );
       core.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
     }
+    const lookup = status === 'completed' ? await this.lookUpBaseline(final, warnFirst) : { baseline: null, note: null, history: null };
     const result = analyseRun({
       evalId: settings.evalId,
       run: final,
@@ -178,8 +177,32 @@ class Gate {
       timeoutMs: settings.timeoutMs,
       durationMs: Date.now() - started,
       workflowRunUrl: this.git.workflowRunUrl,
+      baseline: lookup.baseline,
+      baselineNote: lookup.note,
+      limits: settings,
+      history: lookup.history,
     });
     return { result, evalName: evalInfo.name };
+  }
+
+  /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
+  private async lookUpBaseline(run: RunSnapshot, onRetry: (message: string) => void): Promise<BaselineLookup> {
+    try {
+      return await lookUpBaseline(this.client, {
+        settings: this.settings,
+        git: this.git,
+        run,
+        baseURL: this.settings.endpoint.baseURL,
+        signal: this.controller.signal,
+        log: (line) => core.info(line),
+        onRetry,
+      });
+    } catch (error) {
+      if (this.abandoned) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      core.warning(`Could not read the baseline: ${message} The gate judged the run alone.`);
+      return { baseline: null, note: `Could not read the baseline (${message}). The gate judged the run alone.`, history: null };
+    }
   }
 
   /** Cancels the run if it may still be running. Never throws: it is called on the way out. */
@@ -207,44 +230,6 @@ class Gate {
   private markFinished(): void {
     this.finished = true;
     core.saveState(STATE.finished, 'true');
-  }
-}
-
-async function publish(result: GateResult, evalName: string, settings: Settings, git: GitContext, secrets: string[]): Promise<void> {
-  const document = resultsDocument(result, { showItemContent: settings.showItemContent });
-  const resultsFile = await writeResultsFile(JSON.stringify(document, null, 2), result.run.id);
-  core.setOutput('status', result.status);
-  core.setOutput('score', String(result.score));
-  core.setOutput('total', String(result.counts.total));
-  core.setOutput('passed', String(result.counts.passed));
-  core.setOutput('failed', String(result.counts.failed));
-  core.setOutput('errored', String(result.counts.errored));
-  core.setOutput('result', result.verdict.result);
-  core.setOutput('results-file', resultsFile);
-  if (result.countsNote) core.warning(result.countsNote);
-
-  const title = `evals-gate · ${evalName}`;
-  const summary = renderSummary(result, { title, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
-  await writeJobSummary(summary);
-
-  if (!settings.comment) return;
-  if (!git.isPullRequest || git.prNumber === null) {
-    core.info(`No pull request in this ${git.eventName || 'run'} event: no comment written (the report is in the job summary).`);
-    return;
-  }
-  if (!git.owner || !git.repo || !settings.githubToken) {
-    core.warning('No github-token or repository: the PR comment was skipped. The report is in the job summary.');
-    return;
-  }
-  const marker = commentMarker(settings.commentKey);
-  const body = renderComment(result, { marker, title, maxItems: settings.reportItems, showItemContent: settings.showItemContent });
-  try {
-    const comments = new PullRequestComments({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
-    const written = await comments.upsert(git.prNumber, marker, body);
-    core.setOutput('comment-url', written.url);
-    core.info(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
-  } catch (error) {
-    core.warning(redactSecrets(describeCommentFailure(error, { isFork: git.isFork, prNumber: git.prNumber }), secrets));
   }
 }
 

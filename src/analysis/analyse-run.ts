@@ -1,6 +1,9 @@
 import type { CriterionThreshold } from '../input-parsers.js';
+import { criterionName } from '../evals/records.js';
 import type { ResultCounts, RunSnapshot } from '../evals/run-types.js';
-import type { CriterionRate, GateResult, GateStatus } from './gate-result.js';
+import { compareRuns } from './compare-runs.js';
+import type { BaselineComparison, CriterionRate, GateResult, GateStatus, ScorePoint } from './gate-result.js';
+import { judgeRegressions, type RegressionLimits } from './regression-verdict.js';
 import type { ItemTally } from './item-tally.js';
 import { rate } from './rates.js';
 import { decideVerdict } from './verdict.js';
@@ -16,7 +19,24 @@ export interface AnalysisInput {
   timeoutMs: number;
   durationMs: number;
   workflowRunUrl: string | null;
+  /** The baseline run and its items, when one was found (and this run completed). */
+  baseline?: BaselineInput | null;
+  /** Why there is no baseline to compare with. */
+  baselineNote?: string | null;
+  limits?: RegressionLimits;
+  /** Earlier runs of the branch, oldest first; this run is added last. */
+  history?: ScorePoint[] | null;
 }
+
+export interface BaselineInput {
+  run: RunSnapshot;
+  branch: string | null;
+  tally: ItemTally;
+  /** Both runs evaluated the same rows (same dataset fingerprint): items pair by id. */
+  sameDataset: boolean;
+}
+
+const NO_LIMITS: RegressionLimits = { maxRegressions: null, maxScoreDrop: null, minSignificance: null };
 
 /** Turns what was read from the API into the gate's result: counts, rates, the verdict and its reasons. */
 export function analyseRun(input: AnalysisInput): GateResult {
@@ -26,7 +46,10 @@ export function analyseRun(input: AnalysisInput): GateResult {
   const { criteria, unknownCriteria } = criterionRates(run, tally, input.criteriaThresholds);
   // A run that never completed has no criteria to match; its real failure is reason enough.
   const judged = input.status === 'completed' && counts.total - counts.skipped > 0;
-  return {
+  const baseline = judged && tally && input.baseline ? compareWithBaseline(input.baseline, tally, score, criteria) : null;
+  const regression = baseline ? judgeRegressions(baseline.comparison, input.limits ?? NO_LIMITS, baseline.label) : null;
+  const trend = input.history ? [...input.history, currentPoint(run, score, input.status, input.workflowRunUrl)] : null;
+  const result: GateResult = {
     evalId: input.evalId,
     run,
     status: input.status,
@@ -46,10 +69,55 @@ export function analyseRun(input: AnalysisInput): GateResult {
       criteria,
       unknownCriteria: judged ? unknownCriteria : [],
       timeoutMs: input.timeoutMs,
+      regression,
     }),
     durationMs: input.durationMs,
+    baseline,
+    baselineNote: baseline ? null : (input.baselineNote ?? null),
+    trend,
     links: { report: run.reportUrl, workflowRun: input.workflowRunUrl },
   };
+  // The newest point of the trend is this run: it has the verdict only now.
+  const last = result.trend?.[result.trend.length - 1];
+  if (last) last.status = result.verdict.result;
+  return result;
+}
+
+function compareWithBaseline(input: BaselineInput, tally: ItemTally, score: number, criteria: CriterionRate[]): BaselineComparison {
+  const label = `vs ${input.branch ?? input.run.name ?? input.run.id}`;
+  const baselineCriteria = criterionRates(input.run, input.tally, []).criteria;
+  const comparison = compareRuns({
+    baseline: { items: input.tally.keys, score: scoreOf(input.tally.counts), criteria: baselineCriteria },
+    current: { items: tally.keys, score, criteria },
+    sameDataset: input.sameDataset,
+  });
+  const regressedKeys = new Set(comparison.regressions.map((change) => `${change.id}\u0000${change.contentHash}`));
+  const regressed = tally.failing.filter((record) => regressedKeys.has(`${record.datasourceItemId}\u0000${record.contentHash}`));
+  // A fixed item's baseline record: by id when the runs paired by id (and it has one), else by content.
+  const byId = comparison.pairedBy === 'id';
+  const fixedIds = new Set(comparison.fixes.filter((change) => byId && change.id !== null).map((change) => change.id));
+  const fixedHashes = new Set(comparison.fixes.filter((change) => !byId || change.id === null).map((change) => change.contentHash));
+  const fixed = input.tally.failing.filter(
+    (record) => (record.datasourceItemId !== null && fixedIds.has(record.datasourceItemId)) || fixedHashes.has(record.contentHash),
+  );
+  return {
+    baseline: { runId: input.run.id, name: input.run.name, branch: input.branch, reportUrl: input.run.reportUrl, createdAt: input.run.createdAt },
+    label,
+    comparison,
+    regressed,
+    fixed,
+  };
+}
+
+function currentPoint(run: RunSnapshot, score: number, status: GateStatus, workflowRunUrl: string | null): ScorePoint {
+  return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl ?? workflowRunUrl, status: status === 'completed' ? null : 'fail' };
+}
+
+/** A run's place on the trend's axis: its date (MM-DD), else its id. */
+export function trendLabel(run: RunSnapshot): string {
+  if (run.createdAt === null) return run.id;
+  const date = new Date(run.createdAt * 1000);
+  return `${String(date.getUTCMonth() + 1).padStart(2, '0')}-${String(date.getUTCDate()).padStart(2, '0')}`;
 }
 
 /** passed / graded items, errored items counting as not passed; skipped items (Azure) were not graded. */
@@ -77,7 +145,9 @@ function criterionRates(
   const criteria = base.map(({ grader, ...entry }) => {
     const match =
       thresholds.find((threshold) => threshold.name === entry.id || threshold.name === entry.name) ??
-      thresholds.find((threshold) => threshold.name === grader);
+      thresholds.find((threshold) => threshold.name === grader) ??
+      // A full grader id from the eval (`name-uuid`) where the run names criteria bare (Azure).
+      thresholds.find((threshold) => criterionName(threshold.name) !== threshold.name && criterionName(threshold.name) === grader);
     if (match) used.add(match.name);
     return { ...entry, rate: rate(entry.passed, entry.passed + entry.failed), min: match ? match.min : null };
   });

@@ -1,4 +1,5 @@
 import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals/run-types.js';
+import type { RunComparison } from './compare-runs.js';
 
 /** How the wait ended: the run's terminal status, or our own timeout. */
 export type GateStatus = 'completed' | 'failed' | 'canceled' | 'timeout';
@@ -22,6 +23,36 @@ export interface Verdict {
   reasons: string[];
 }
 
+/** The run compared against. */
+export interface BaselineRun {
+  runId: string;
+  name: string;
+  branch: string | null;
+  reportUrl: string | null;
+  createdAt: number | null;
+}
+
+/** The comparison with the baseline, and the items it is about. */
+export interface BaselineComparison {
+  baseline: BaselineRun;
+  /** How reports name the baseline, e.g. `vs main`. */
+  label: string;
+  comparison: RunComparison;
+  /** The current records of the regressed items (failing now, passing in the baseline), as far as kept. */
+  regressed: ItemRecord[];
+  /** The baseline's records of the fixed items (failing then, passing now), as far as kept. */
+  fixed: ItemRecord[];
+}
+
+/** One run of a branch in the score trend, oldest first. */
+export interface ScorePoint {
+  runId: string;
+  label: string;
+  score: number;
+  url: string | null;
+  status: 'pass' | 'fail' | null;
+}
+
 /** Everything the gate learned: the input to every report and the body of the results file. */
 export interface GateResult {
   evalId: string;
@@ -41,6 +72,12 @@ export interface GateResult {
   verdict: Verdict;
   /** Wall time from the run's start to the end of collection. */
   durationMs: number;
+  /** The comparison with the baseline, when one was found and the run completed. */
+  baseline: BaselineComparison | null;
+  /** Why there is no comparison (none found, `baseline: none`…), when there is none. */
+  baselineNote: string | null;
+  /** The branch's recent scores, oldest first (push and schedule runs), this run last. */
+  trend: ScorePoint[] | null;
   links: {
     report: string | null;
     workflowRun: string | null;

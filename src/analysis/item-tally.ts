@@ -1,4 +1,5 @@
 import type { GradeRecord, ItemRecord, ResultCounts } from '../evals/run-types.js';
+import type { ItemOutcomeKey } from './compare-runs.js';
 
 /** Failing items kept with their texts; beyond this they are only counted (memory stays bounded). */
 export const FAILING_ITEMS_KEPT = 5000;
@@ -26,6 +27,8 @@ export class ItemTally {
   /** Per grader (and metric), in the order first seen. */
   readonly criteria = new Map<string, CriterionTally>();
   readonly failing: ItemRecord[] = [];
+  /** Every item's keys and outcome, for the comparison with a baseline (about 100 bytes an item). */
+  readonly keys: ItemOutcomeKey[] = [];
   failingOmitted = 0;
   private readonly keep: number;
 
@@ -41,6 +44,7 @@ export class ItemTally {
 
   add(record: ItemRecord): void {
     this.counts.total++;
+    this.keys.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome });
     if (record.outcome === 'pass') this.counts.passed++;
     else if (record.outcome === 'error') this.counts.errored++;
     else if (record.outcome === 'skipped') this.counts.skipped++;

@@ -1,5 +1,6 @@
 import type { ResultCounts } from '../evals/run-types.js';
 import type { CriterionRate, GateStatus, Verdict } from './gate-result.js';
+import type { RegressionJudgement } from './regression-verdict.js';
 import { distinctPercents, percent } from './rates.js';
 
 export interface VerdictInput {
@@ -12,6 +13,8 @@ export interface VerdictInput {
   /** `criteria-thresholds` names that match no criterion of the run. */
   unknownCriteria: string[];
   timeoutMs: number;
+  /** What the regression limits say, when there is a baseline. */
+  regression?: RegressionJudgement | null;
 }
 
 /** The gate's decision, with every reason for it. */
@@ -50,17 +53,19 @@ export function decideVerdict(input: VerdictInput): Verdict {
       reasons.push(`Criterion "${criterion.name}" passed ${value}, below its minimum ${min}.`);
     }
   }
+  if (judged && input.regression) reasons.push(...input.regression.failures);
   for (const name of input.unknownCriteria) {
     const known = input.criteria.map((criterion) => `"${criterion.name}"`).join(', ') || 'none';
     reasons.push(`criteria-thresholds names "${name}", which is not a criterion of this run (criteria: ${known}).`);
   }
-  if (reasons.length > 0) return { result: 'fail', reasons };
+  const notes = judged && input.regression ? input.regression.notes : [];
+  if (reasons.length > 0) return { result: 'fail', reasons: [...reasons, ...notes] };
 
   const passing = [`Score ${percent(input.score)} meets the threshold ${percent(input.threshold)}.`];
   const checked = input.criteria.filter((criterion) => criterion.min !== null).length;
   if (checked === 1) passing.push('The criterion with a minimum meets it.');
   if (checked > 1) passing.push(`All ${checked} criteria with a minimum meet theirs.`);
-  return { result: 'pass', reasons: passing };
+  return { result: 'pass', reasons: [...passing, ...notes] };
 }
 
 function describeRunError(error: { code: string; message: string }): string {

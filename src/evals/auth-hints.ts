@@ -10,6 +10,6 @@ export function authHint(auth: EndpointAuth, status: number | null): string {
   }
   if (status === 403) return 'The key is valid but may not use this eval: check "base-url" and, on OpenAI, "organization" and "project".';
   return auth.header === 'api-key'
-    ? 'Check "api-key": Azure keys work only with their own resource\'s URL in "base-url".'
+    ? 'Check "api-key" and "base-url": Azure keys work only with their own resource\'s URL. A server that wants the key as a bearer token needs "auth-header: authorization".'
     : 'Check "api-key" and "base-url": a key works only with its own endpoint. Azure OpenAI also takes the key as an "api-key" header ("auth-header: api-key").';
 }

@@ -1,3 +1,4 @@
+import { fingerprint } from './fingerprint.js';
 import type { CriterionCounts, GradeRecord, ItemRecord, ModelUsage, RunSnapshot } from './run-types.js';
 
 // Turns the API's objects into compact records. Servers differ (OpenAI, Azure, Foundry) and fields are
@@ -80,6 +81,7 @@ export function toItemRecord(raw: unknown): ItemRecord {
   return {
     id: asString(item.id) ?? '',
     datasourceItemId: datasourceItemId === null || datasourceItemId === undefined ? null : String(datasourceItemId),
+    contentHash: fingerprint(item.datasource_item ?? null),
     outcome,
     input: cut(lastUserMessage(sample.input) ?? pickText(datasourceItem, INPUT_FIELDS)),
     expected: cut(pickText(datasourceItem, EXPECTED_FIELDS)),

@@ -13,6 +13,8 @@ export const RUN_METADATA_KEYS = {
   workflowRun: 'workflow_run',
   commentKey: 'gate_key',
   attemptToken: 'gate_attempt',
+  /** A fingerprint of the data source's rows: runs with the same one pair their items by id. */
+  dataset: 'dataset',
 } as const;
 
 /** The key whose value tells this workflow attempt's run apart from every other. */
@@ -23,6 +25,7 @@ export function buildRunMetadata(
   commentKey: string,
   attemptToken: string,
   user: Record<string, string>,
+  dataset: string | null = null,
 ): Record<string, string> {
   const k = RUN_METADATA_KEYS;
   const ours: Record<string, string | null> = {
@@ -35,6 +38,7 @@ export function buildRunMetadata(
     [k.workflowRun]: git.runId ? `${git.runId}/${git.runAttempt}` : null,
     [k.commentKey]: commentKey,
     [k.attemptToken]: attemptToken,
+    [k.dataset]: dataset,
   };
   const metadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(ours)) {

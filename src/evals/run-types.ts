@@ -72,6 +72,8 @@ export type ItemOutcome = 'pass' | 'fail' | 'error' | 'skipped';
 export interface ItemRecord {
   id: string;
   datasourceItemId: string | null;
+  /** A fingerprint of the data source item: pairs items of runs over different datasets. */
+  contentHash: string;
   outcome: ItemOutcome;
   /** The prompt the model saw (last user message, or the item's input field), cut. */
   input: string | null;

@@ -1,16 +1,19 @@
-const MARKER_PREFIX = '<!-- evals-gate:comment key=';
-const MARKER_SUFFIX = ' -->';
-
 /**
- * The hidden first line that identifies one gate's sticky comment. The key is percent-encoded, and `-`
- * too, so it can hold no `--`, `>`, space or newline: it cannot end the HTML comment early, and two
- * different keys always give two different markers.
+ * The hidden first line that identifies one of the gate's own comments or issues, e.g.
+ * `<!-- evals-gate:comment key=eval_123 -->`. The key is percent-encoded, and `-` too, so it can hold
+ * no `--`, `>`, space or newline: it cannot end the HTML comment early, and two different keys always
+ * give two different markers. Each `kind` is its own namespace: no issue marker ever matches a comment's.
  */
-export function commentMarker(key: string): string {
+export function hiddenMarker(kind: 'comment' | 'issue', key: string): string {
   // encodeURIComponent throws on lone surrogates; a replacement character keeps any key usable.
   const wellFormed = key.replace(/[\uD800-\uDFFF]/gu, '\uFFFD');
   const encoded = encodeURIComponent(wellFormed).replace(/-/g, '%2D');
-  return `${MARKER_PREFIX}${encoded}${MARKER_SUFFIX}`;
+  return `<!-- evals-gate:${kind} key=${encoded} -->`;
+}
+
+/** The hidden first line that identifies one gate's sticky comment. */
+export function commentMarker(key: string): string {
+  return hiddenMarker('comment', key);
 }
 
 /**

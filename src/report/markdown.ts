@@ -3,11 +3,14 @@
 // sections, so fitting it into GitHub's size limits never cuts through a tag, a table or a code fence.
 
 import { Buffer } from 'node:buffer';
-import type { CriterionRate, GateResult, GateStatus } from '../analysis/gate-result.js';
+import { describeScoreDelta, formatPValue } from '../analysis/compare-runs.js';
+import type { CriterionRate, GateResult, GateStatus, ScorePoint } from '../analysis/gate-result.js';
 import { criterionKey } from '../analysis/item-tally.js';
-import type { GradeRecord, ItemOutcome, ItemRecord, ModelUsage } from '../evals/run-types.js';
+import { RUN_METADATA_KEYS } from '../evals/run-metadata.js';
+import type { GradeRecord, ItemOutcome, ItemRecord, ModelUsage, RunSnapshot } from '../evals/run-types.js';
 import { escapeBlock, escapeInline } from './escape.js';
 import { criterionLabels, formatCount, formatDuration, formatPercent, formatPercentPair, formatScore } from './format.js';
+import { renderTrend } from './trend-chart.js';
 
 export interface ReportOptions {
   /** Heading text, e.g. `evals-gate · Sample eval`. It holds the eval's name, so it is escaped. */
@@ -46,6 +49,8 @@ const ID_CHARS = 100;
 const NOTE_CHARS = 1_000;
 const GRADES_SHOWN = 20;
 const URL_CHARS = 2_000;
+/** Room for the lines about items not shown, whose counts change as blocks are added. */
+const ITEM_LINES_SLACK = 64;
 
 /** How much of the parts other than the failing items to show; the second level when the first is too big. */
 interface Detail {
@@ -99,6 +104,21 @@ export function renderComment(
   });
 }
 
+/** The sticky comment while the run is in progress: it exists from the start, and is replaced by the result. */
+export function renderPendingComment(options: { marker: string; title: string; runId: string; runName: string; reportUrl: string | null; workflowRunUrl: string | null }): string {
+  const title = escapeInline(options.title || DEFAULT_TITLE, TITLE_CHARS);
+  const report = safeLinkUrl(options.reportUrl);
+  const workflow = safeLinkUrl(options.workflowRunUrl);
+  const run = `run ${escapeInline(options.runName || options.runId, ID_CHARS)}${options.runName ? ` (${escapeInline(options.runId, ID_CHARS)})` : ''}`;
+  const links = [...(report ? [`[Eval run report](${report})`] : []), ...(workflow ? [`[Workflow run](${workflow})`] : [])];
+  return documentOf([
+    options.marker,
+    `### ⏳ ${title}: evaluating…`,
+    `The eval ${run} is in progress. This comment will show the result when it ends.`,
+    ...(links.length > 0 ? [links.join(' · ')] : []),
+  ]);
+}
+
 /**
  * The report. When it would exceed `maxChars`, failing items are dropped from the end first, then
  * item texts are shortened, then the other parts; the smallest form keeps the verdict and the counts.
@@ -123,17 +143,71 @@ function plural(count: number, one: string, many: string): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`;
 }
 
+/** A collapsed list of items: the failing ones, or with a baseline, the regressions, fixes and others. */
+interface ItemGroup {
+  title: string;
+  items: readonly ItemRecord[];
+  /** How many there are, collected or not. */
+  total: number;
+  /** How many were not collected (the collection cap), to say so. */
+  uncollected: number;
+  /** What a line about items left out calls them. */
+  noun: [string, string];
+}
+
+function itemGroups(result: GateResult): ItemGroup[] {
+  const failingTotal = result.failingItems.length + result.failingItemsOmitted;
+  const compared = result.baseline;
+  if (!compared) {
+    const failing: ItemGroup = {
+      title: 'Failing items',
+      items: result.failingItems,
+      total: failingTotal,
+      uncollected: result.failingItemsOmitted,
+      noun: ['more failing item', 'more failing items'],
+    };
+    return failingTotal > 0 ? [failing] : [];
+  }
+  const { comparison, label } = compared;
+  const regressed = new Set(compared.regressed);
+  const others = result.failingItems.filter((item) => !regressed.has(item));
+  const groups: ItemGroup[] = [
+    {
+      title: `Regressions ${label}: passed then, fail now`,
+      items: compared.regressed,
+      total: comparison.mcnemar.regressions,
+      uncollected: Math.max(0, comparison.mcnemar.regressions - compared.regressed.length),
+      noun: ['more regression', 'more regressions'],
+    },
+    {
+      title: `Fixes ${label}: failed then, pass now (shown as they were)`,
+      items: compared.fixed,
+      total: comparison.mcnemar.fixes,
+      uncollected: Math.max(0, comparison.mcnemar.fixes - compared.fixed.length),
+      noun: ['more fix', 'more fixes'],
+    },
+    {
+      title: 'Other failing items',
+      items: others,
+      total: Math.max(others.length, failingTotal - comparison.mcnemar.regressions),
+      uncollected: Math.max(0, failingTotal - comparison.mcnemar.regressions - others.length),
+      noun: ['more failing item', 'more failing items'],
+    },
+  ];
+  return groups.filter((group) => group.total > 0);
+}
+
 function renderWithItems(result: GateResult, options: ReportOptions, detail: Detail): string | null {
   const head = headSections(result, options, detail);
   const tail = tailSections(result, options, detail);
-  const failing = result.failingItems;
-  if (failing.length === 0 && result.failingItemsOmitted === 0) {
+  const groups = itemGroups(result);
+  if (groups.length === 0) {
     const report = documentOf([...head, ...tail]);
     return utf8Bytes(report) <= options.maxChars ? report : null;
   }
-  // Bytes of everything but the items section, plus the separator before it.
-  const around = utf8Bytes(documentOf([...head, ...tail])) + 2;
-  const wanted = Math.min(Math.max(0, Math.floor(options.maxItems)), failing.length);
+  // In order: the regressions first, then the fixes, then the other failures.
+  const queue = groups.flatMap((group, index) => group.items.map((item) => ({ item, group: index })));
+  const wanted = Math.min(Math.max(0, Math.floor(options.maxItems)), queue.length);
   const fullText = options.itemTextChars ?? SUMMARY_ITEM_TEXT_CHARS;
   const textLevels: (number | null)[] = options.showItemContent
     ? [fullText, Math.min(fullText, SHORT_ITEM_TEXT_CHARS), null]
@@ -141,24 +215,31 @@ function renderWithItems(result: GateResult, options: ReportOptions, detail: Det
 
   for (const [level, textChars] of textLevels.entries()) {
     const note = contentNote(options.showItemContent, level, textChars);
-    // The section's bytes without its item blocks, when `shown` of them are listed: each adds a separator.
-    const skeletonBytes = (shown: number) => utf8Bytes(itemsSection(result, options, [], shown, wanted, note)) + 2 * shown;
+    const assemble = (blocks: readonly string[]) => {
+      const perGroup = groups.map((): string[] => []);
+      blocks.forEach((block, index) => perGroup[queue[index]!.group]!.push(block));
+      const sizeLimited = blocks.length < wanted;
+      const sections = groups.map((group, index) => itemsSection(group, options, perGroup[index]!, sizeLimited, note));
+      return documentOf([...head, ...sections, ...tail]);
+    };
+    // Each block adds its bytes and a separator; the lines about items not shown change by a few digits.
+    const skeleton = utf8Bytes(assemble([])) + ITEM_LINES_SLACK;
     const blocks: string[] = [];
     let blockBytes = 0;
-    for (const item of failing.slice(0, wanted)) {
+    for (const { item } of queue.slice(0, wanted)) {
       const block = renderItem(item, textChars, detail);
-      const size = utf8Bytes(block);
-      if (around + skeletonBytes(blocks.length + 1) + blockBytes + size > options.maxChars) break;
+      const size = utf8Bytes(block) + 2;
+      if (skeleton + blockBytes + size > options.maxChars) break;
       blocks.push(block);
       blockBytes += size;
     }
     const lastLevel = level === textLevels.length - 1;
     if (blocks.length === 0 && wanted > 0 && !lastLevel) continue;
-    // The estimate is exact; assembling the document and checking again costs little and proves it.
+    // The estimate is close; assembling the document and checking again costs little and proves it.
     for (;;) {
-      const report = documentOf([...head, itemsSection(result, options, blocks, blocks.length, wanted, note), ...tail]);
+      const report = assemble(blocks);
       if (utf8Bytes(report) <= options.maxChars) return report;
-      if (blocks.length === 0) return null;
+      if (blocks.length === 0) break;
       blocks.pop();
     }
   }
@@ -172,29 +253,18 @@ function contentNote(showItemContent: boolean, level: number, textChars: number 
   return null;
 }
 
-function itemsSection(
-  result: GateResult,
-  options: ReportOptions,
-  blocks: readonly string[],
-  shown: number,
-  wanted: number,
-  note: string | null,
-): string {
-  const collected = result.failingItems.length;
-  const omitted = result.failingItemsOmitted;
-  const parts = [`<details><summary>Failing items (${formatCount(collected + omitted)})</summary>`];
-  if (note !== null && collected > 0) parts.push(note);
+function itemsSection(group: ItemGroup, options: ReportOptions, blocks: readonly string[], sizeLimited: boolean, note: string | null): string {
+  const parts = [`<details><summary>${escapeInline(group.title, TITLE_CHARS)} (${formatCount(group.total)})</summary>`];
+  if (note !== null && group.items.length > 0) parts.push(note);
   parts.push(...blocks);
-  const notShown = collected - shown;
+  const notShown = group.items.length - blocks.length;
   if (notShown > 0) {
-    const why = shown < wanted ? ' (report size limit)' : '';
+    const why = sizeLimited ? ' (report size limit)' : '';
     const where = options.moreItemsWhere ?? 'the results file';
-    parts.push(`… and ${plural(notShown, 'more failing item', 'more failing items')} not shown${why}; see ${where}.`);
+    parts.push(`… and ${plural(notShown, ...group.noun)} not shown${why}; see ${where}.`);
   }
-  if (omitted > 0) {
-    parts.push(
-      `${plural(omitted, 'more failing item was', 'more failing items were')} not collected (collection limit); the run's report lists every item.`,
-    );
+  if (group.uncollected > 0) {
+    parts.push(`${plural(group.uncollected, `${group.noun[0]} was`, `${group.noun[1]} were`)} not collected (collection limit); the run's report lists every item.`);
   }
   parts.push('</details>');
   return parts.join('\n\n');
@@ -209,10 +279,13 @@ function headSections(result: GateResult, options: ReportOptions, detail: Detail
   sections.push(verdictLine(result));
   const runLine = runDescription(result);
   if (runLine) sections.push(runLine);
+  const baselineLine = baselineDescription(result);
+  if (baselineLine) sections.push(baselineLine);
   sections.push(reasonList(result.verdict.reasons, detail));
   if (result.countsNote) sections.push(`> [!WARNING]\n> ${escapeInline(result.countsNote, NOTE_CHARS)}`);
   sections.push(countsTable(result));
-  if (result.criteria.length > 0 && detail.criteria > 0) sections.push(...criteriaTable(result.criteria, detail));
+  if (result.criteria.length > 0 && detail.criteria > 0) sections.push(...criteriaTable(result, detail));
+  if (result.trend && result.trend.length > 0 && detail.criteria > 0) sections.push(trendSection(result.trend, result.threshold, result.run));
   return sections;
 }
 
@@ -241,10 +314,13 @@ function verdictLine(result: GateResult): string {
   const { counts } = result;
   const [score, threshold] = formatPercentPair(result.score, result.threshold);
   const graded = counts.total - counts.skipped;
+  const compared = result.baseline;
+  const delta = compared ? ` (${describeScoreDelta(compared.comparison.scoreDelta)} ${escapeInline(compared.label, TITLE_CHARS)})` : '';
   const parts =
     graded <= 0
       ? ['**No items were evaluated**', `threshold ${formatPercent(result.threshold)}`]
-      : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(graded)})`, `threshold ${threshold}`];
+      : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(graded)})${delta}`, `threshold ${threshold}`];
+  if (compared && compared.comparison.mcnemar.regressions > 0) parts.push(plural(compared.comparison.mcnemar.regressions, 'regression', 'regressions'));
   if (counts.skipped > 0) parts.push(`${formatCount(counts.skipped)} skipped`);
   const statusNote = STATUS_NOTE[result.status];
   if (statusNote) parts.push(statusNote);
@@ -259,6 +335,28 @@ function runDescription(result: GateResult): string {
   if (result.evalId) parts.push(`eval ${escapeInline(result.evalId, ID_CHARS)}`);
   if (run.model) parts.push(`model ${escapeInline(run.model, ID_CHARS)}`);
   return parts.join(' · ');
+}
+
+/** `Compared with run X (main) · 240 items paired by id · 7 regressions, 2 fixes (p = 0.18, exact McNemar test)`. */
+function baselineDescription(result: GateResult): string | null {
+  const compared = result.baseline;
+  if (!compared) return result.baselineNote ? `*${escapeInline(result.baselineNote, NOTE_CHARS)}*` : null;
+  const { baseline, comparison } = compared;
+  const link = safeLinkUrl(baseline.reportUrl);
+  const runText = escapeInline(baseline.name || baseline.runId, ID_CHARS);
+  const run = link ? `[${runText}](${link})` : runText;
+  const parts = [`Compared with ${run}${baseline.branch ? ` on ${escapeInline(baseline.branch, ID_CHARS)}` : ''}`];
+  parts.push(`${plural(comparison.paired, 'item', 'items')} paired by ${comparison.pairedBy === 'id' ? 'id (same dataset)' : 'content (the dataset changed)'}`);
+  if (comparison.added > 0 || comparison.removed > 0) parts.push(`${formatCount(comparison.added)} added, ${formatCount(comparison.removed)} removed`);
+  const { regressions, fixes, pValue } = comparison.mcnemar;
+  parts.push(`${plural(regressions, 'regression', 'regressions')}, ${plural(fixes, 'fix', 'fixes')} (${formatPValue(pValue)}, exact McNemar test)`);
+  return parts.join(' · ');
+}
+
+function trendSection(trend: readonly ScorePoint[], threshold: number, run: RunSnapshot): string {
+  const branch = run.metadata[RUN_METADATA_KEYS.branch];
+  const title = `Score${branch ? ` of ${branch}` : ''}, last ${trend.length} ${trend.length === 1 ? 'run' : 'runs'}`;
+  return renderTrend(trend, { title, threshold });
 }
 
 function reasonList(reasons: readonly string[], detail: Detail): string {
@@ -301,8 +399,10 @@ function meetsMin(criterion: CriterionRate): boolean | null {
 }
 
 /** The criteria table, and a line for the rows left out; criteria below their minimum are kept first. */
-function criteriaTable(criteria: readonly CriterionRate[], detail: Detail): string[] {
+function criteriaTable(result: GateResult, detail: Detail): string[] {
+  const { criteria } = result;
   const labels = criterionLabels(criteria);
+  const compared = baselineRates(result);
   const indexes = criteria.map((_, index) => index);
   const shown =
     criteria.length <= detail.criteria
@@ -318,18 +418,33 @@ function criteriaTable(criteria: readonly CriterionRate[], detail: Detail): stri
       formatCount(criterion.passed),
       formatCount(criterion.failed),
     ];
-    if (!withMin) return [...cells, formatPercent(criterion.rate)];
-    if (criterion.min === null) return [...cells, formatPercent(criterion.rate), '—', ''];
+    const then = compared?.[index];
+    const vs = compared ? [formatPercent(then?.baseline ?? null), then?.delta === null || then?.delta === undefined ? '—' : describeScoreDelta(then.delta)] : [];
+    if (!withMin) return [...cells, formatPercent(criterion.rate), ...vs];
+    if (criterion.min === null) return [...cells, formatPercent(criterion.rate), ...vs, '—', ''];
     const [rate, min] =
       criterion.rate === null ? [formatPercent(null), formatPercent(criterion.min)] : formatPercentPair(criterion.rate, criterion.min);
-    return [...cells, rate, min, meetsMin(criterion) ? '✅' : '❌'];
+    return [...cells, rate, ...vs, min, meetsMin(criterion) ? '✅' : '❌'];
   });
-  const header = ['criterion', 'passed', 'failed', 'pass rate', ...(withMin ? ['minimum', 'met'] : [])];
-  const align = ['---', '---:', '---:', '---:', ...(withMin ? ['---:', ':---:'] : [])];
+  const vsHeader = compared && result.baseline ? ['baseline', `Δ ${escapeInline(result.baseline.label, detail.nameChars)}`] : [];
+  const header = ['criterion', 'passed', 'failed', 'pass rate', ...vsHeader, ...(withMin ? ['minimum', 'met'] : [])];
+  const align = ['---', '---:', '---:', '---:', ...vsHeader.map(() => '---:'), ...(withMin ? ['---:', ':---:'] : [])];
   const sections = [tableOf(header, align, rows)];
   const hidden = criteria.length - shown.length;
   if (hidden > 0) sections.push(`… and ${plural(hidden, 'more criterion', 'more criteria')} (see the results file).`);
   return sections;
+}
+
+/** The baseline's rate and the change, for each current criterion in order (null: no baseline). */
+function baselineRates(result: GateResult): Array<{ baseline: number | null; delta: number | null }> | null {
+  if (!result.baseline) return null;
+  const byName = new Map<string, Array<{ baseline: number | null; delta: number | null }>>();
+  for (const entry of result.baseline.comparison.criteria) {
+    const list = byName.get(entry.name) ?? [];
+    list.push(entry);
+    byName.set(entry.name, list);
+  }
+  return result.criteria.map((criterion) => byName.get(criterion.name)?.shift() ?? { baseline: null, delta: null });
 }
 
 function usageTable(usage: readonly ModelUsage[], detail: Detail): string[] {

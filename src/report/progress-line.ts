@@ -5,7 +5,8 @@ import { formatDuration } from './format.js';
 export function progressLine(run: RunSnapshot, elapsedMs: number, expectedTotal: number | null): string {
   const counts = run.resultCounts;
   const done = counts.passed + counts.failed + counts.errored + counts.skipped;
-  const of = expectedTotal ?? (counts.total || null);
+  // The data file's row count, unless the server knows of more (a source it samples or expands).
+  const of = Math.max(expectedTotal ?? 0, counts.total) || null;
   return [
     run.status,
     of ? `${done}/${of} graded` : `${done} graded`,

@@ -222,8 +222,12 @@ describe('a pull_request run', () => {
     expect(after[0]?.body).toContain(second.outputs['run-id']?.replace(/_/g, '\\_'));
     expect(after[0]?.body).toMatch(/90(\.0)?%/);
     expect(second.outputs['comment-url']).toBe(first.outputs['comment-url']);
-    expect(fakes.github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
-    expect(fakes.github.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'))).toHaveLength(1);
+    // One comment, created once: each run first says "evaluating…" in it, then writes its result.
+    const writes = fakes.github.requests.filter((r) => (r.method === 'PATCH' || r.method === 'POST') && /\/comments/.test(r.path));
+    expect(writes.map((r) => r.method)).toEqual(['POST', 'PATCH', 'PATCH', 'PATCH']);
+    const bodies = writes.map((r) => String((r.body as { body?: unknown } | undefined)?.body ?? ''));
+    expect(bodies.map((body) => body.includes('evaluating…'))).toEqual([true, false, true, false]);
+    expect(bodies[2]).toContain(second.outputs['run-id']?.replace(/_/g, '\\_'));
   });
 });
 

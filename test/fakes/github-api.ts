@@ -1,7 +1,8 @@
 // A loopback fake of the parts of GitHub's REST and GraphQL API that the action uses, with GitHub's
 // status codes, error bodies, pagination (`Link` headers) and limits. Used by the integration tests,
 // the end-to-end tests (the bundled action with GITHUB_API_URL pointing here) and the offline demo.
-// State lives in memory; routes are a table, so later endpoints (tracking issues) are one entry each.
+// State lives in memory; routes are a table, one entry per endpoint. Issues and pull requests share
+// numbers; the issues listing returns both, pull requests carrying a `pull_request` key, as GitHub's does.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,11 @@ export interface FakeIdentity {
   login: string;
   /** false: a fork PR's read-only token; every write answers 403. */
   canWrite: boolean;
+  /**
+   * false: a job without `permissions: issues: write`; creating or editing issues and commenting on
+   * them answers 403, while comments on pull requests still work. Default: `canWrite`.
+   */
+  canWriteIssues?: boolean;
   type?: 'User' | 'Bot';
   /** What GraphQL's `viewer { login }` answers; defaults to `login`. */
   viewerLogin?: string;
@@ -35,6 +41,42 @@ export interface FakeComment {
   created_at: string;
   updated_at: string;
   author_association: string;
+}
+
+export interface FakeLabel {
+  id: number;
+  node_id: string;
+  url: string;
+  name: string;
+  color: string;
+  default: boolean;
+  description: string | null;
+}
+
+/** An issue, or a pull request as the issues API shows it (then `pull_request` is set). */
+export interface FakeIssue {
+  id: number;
+  node_id: string;
+  number: number;
+  url: string;
+  repository_url: string;
+  comments_url: string;
+  html_url: string;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  state_reason: 'completed' | 'not_planned' | 'reopened' | 'duplicate' | null;
+  user: FakeUser;
+  labels: FakeLabel[];
+  locked: boolean;
+  assignees: FakeUser[];
+  /** How many comments it has. */
+  comments: number;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  author_association: string;
+  pull_request?: { url: string; html_url: string; diff_url: string; patch_url: string; merged_at: string | null };
 }
 
 export interface RecordedRequest {
@@ -70,6 +112,20 @@ export interface SeedComment {
   type?: 'User' | 'Bot';
 }
 
+export interface SeedIssue {
+  owner: string;
+  repo: string;
+  title: string;
+  body?: string | null;
+  login: string;
+  type?: 'User' | 'Bot';
+  /** Default `open`; a closed one is closed as completed. */
+  state?: 'open' | 'closed';
+  labels?: string[];
+  /** A pull request, which the issues API lists among the issues with a `pull_request` key. */
+  isPullRequest?: boolean;
+}
+
 export interface FakeGitHubOptions {
   /** Tokens the fake accepts. Default: `{ [FAKE_GITHUB_TOKEN]: FAKE_GITHUB_IDENTITY }`. */
   tokens?: Record<string, FakeIdentity>;
@@ -88,6 +144,10 @@ export interface FakeGitHub {
   comments(owner: string, repo: string, issue: number): FakeComment[];
   /** Adds a comment as anybody, e.g. another user quoting the gate's marker. */
   seedComment(comment: SeedComment): FakeComment;
+  /** A repository's issues and pull requests, by number (copies). */
+  issues(owner: string, repo: string): FakeIssue[];
+  /** Opens an issue or pull request as anybody; numbers follow those in use in the repository. */
+  seedIssue(issue: SeedIssue): FakeIssue;
   /** The next `count` matching requests take `fault`. Faults queue up in order. */
   failNext(count: number, fault: FakeFault): void;
   close(): Promise<void>;
@@ -104,7 +164,10 @@ export const FAKE_GITHUB_IDENTITY: FakeIdentity = {
 };
 
 const DOCS = 'https://docs.github.com/rest';
+/** GitHub's limit on comment and issue bodies, in characters. */
 const MAX_COMMENT_LENGTH = 65_536;
+const MAX_TITLE_LENGTH = 256;
+const STATE_REASONS = ['completed', 'not_planned', 'reopened', 'duplicate'] as const;
 
 const STATUS_MESSAGES: Record<number, string> = {
   400: 'Bad Request',
@@ -150,6 +213,8 @@ interface Route {
   pattern: RegExp;
   /** Writes need `canWrite`. */
   write?: boolean;
+  /** For writes: whether this one writes to an issue (not a pull request), which also needs `canWriteIssues`. */
+  writesIssue?(params: string[]): boolean;
   /** The first captured group is `owner`, the second `repo`: the token must be able to see it. */
   repoScoped?: boolean;
   handle(request: RouteRequest): RouteAnswer;
@@ -163,13 +228,24 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
   const requests: RecordedRequest[] = [];
   const faults: { remaining: number; fault: FakeFault }[] = [];
   const commentsByIssue = new Map<string, FakeComment[]>();
+  const issuesByRepo = new Map<string, FakeIssue[]>();
+  const labelsByRepo = new Map<string, FakeLabel[]>();
   const users = new Map<string, FakeUser>();
   let nextCommentId = 1_000_001;
+  let nextIssueId = 2_000_001;
+  let nextLabelId = 3_000_001;
   let lastTimestamp = 0;
   let url = '';
 
-  const issueKey = (owner: string, repo: string, issue: number) =>
-    `${owner.toLowerCase()}/${repo.toLowerCase()}#${issue}`;
+  const repoKey = (owner: string, repo: string) => `${owner.toLowerCase()}/${repo.toLowerCase()}`;
+  const issueKey = (owner: string, repo: string, issue: number) => `${repoKey(owner, repo)}#${issue}`;
+  const findIssue = (owner: string, repo: string, issue: number): FakeIssue | undefined =>
+    issuesByRepo.get(repoKey(owner, repo))?.find((candidate) => candidate.number === issue);
+
+  const isPlainIssue = (owner: string, repo: string, issue: number): boolean => {
+    const found = findIssue(owner, repo, issue);
+    return found !== undefined && found.pull_request === undefined;
+  };
 
   const userFor = (login: string, type: 'User' | 'Bot' = login.endsWith('[bot]') ? 'Bot' : 'User'): FakeUser => {
     let user = users.get(login.toLowerCase());
@@ -189,11 +265,13 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
   const addComment = (owner: string, repo: string, issue: number, body: string, user: FakeUser): FakeComment => {
     const id = nextCommentId++;
     const timestamp = now();
+    const kind = isPlainIssue(owner, repo, issue) ? 'issues' : 'pull';
     const comment: FakeComment = {
       id,
       node_id: `IC_fake${id}`,
       url: `${url}/repos/${owner}/${repo}/issues/comments/${id}`,
-      html_url: `${serverUrl}/${owner}/${repo}/pull/${issue}#issuecomment-${id}`,
+      // Numbers never seeded as issues are pull requests, as in the sticky comment tests.
+      html_url: `${serverUrl}/${owner}/${repo}/${kind}/${issue}#issuecomment-${id}`,
       issue_url: `${url}/repos/${owner}/${repo}/issues/${issue}`,
       body,
       user,
@@ -203,7 +281,123 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
     };
     const key = issueKey(owner, repo, issue);
     commentsByIssue.set(key, [...(commentsByIssue.get(key) ?? []), comment]);
+    const target = findIssue(owner, repo, issue);
+    if (target) {
+      target.comments += 1;
+      target.updated_at = timestamp;
+    }
     return comment;
+  };
+
+  const labelFor = (owner: string, repo: string, name: string): FakeLabel => {
+    const key = repoKey(owner, repo);
+    const known = labelsByRepo.get(key) ?? [];
+    let label = known.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+    if (!label) {
+      // As on GitHub, naming a label that does not exist yet creates it.
+      const id = nextLabelId++;
+      label = {
+        id,
+        node_id: `LA_fake${id}`,
+        url: `${url}/repos/${owner}/${repo}/labels/${encodeURIComponent(name)}`,
+        name,
+        color: 'ededed',
+        default: false,
+        description: null,
+      };
+      labelsByRepo.set(key, [...known, label]);
+    }
+    return { ...label };
+  };
+
+  const addIssue = (
+    owner: string,
+    repo: string,
+    fields: { title: string; body: string | null; labels: string[]; user: FakeUser; isPullRequest: boolean },
+  ): FakeIssue => {
+    const key = repoKey(owner, repo);
+    const existing = issuesByRepo.get(key) ?? [];
+    // Issues and pull requests share one sequence of numbers, which pull requests known only by
+    // their comments take part in too.
+    let highest = existing.reduce((max, issue) => Math.max(max, issue.number), 0);
+    for (const commented of commentsByIssue.keys()) {
+      if (commented.startsWith(`${key}#`)) highest = Math.max(highest, Number(commented.slice(key.length + 1)));
+    }
+    const number = highest + 1;
+    const id = nextIssueId++;
+    const timestamp = now();
+    const apiUrl = `${url}/repos/${owner}/${repo}`;
+    const issue: FakeIssue = {
+      id,
+      node_id: `${fields.isPullRequest ? 'PR' : 'I'}_fake${id}`,
+      number,
+      url: `${apiUrl}/issues/${number}`,
+      repository_url: apiUrl,
+      comments_url: `${apiUrl}/issues/${number}/comments`,
+      html_url: `${serverUrl}/${owner}/${repo}/${fields.isPullRequest ? 'pull' : 'issues'}/${number}`,
+      title: fields.title,
+      body: fields.body,
+      state: 'open',
+      state_reason: null,
+      user: fields.user,
+      labels: fields.labels.map((name) => labelFor(owner, repo, name)),
+      locked: false,
+      assignees: [],
+      comments: 0,
+      created_at: timestamp,
+      updated_at: timestamp,
+      closed_at: null,
+      author_association: fields.user.type === 'Bot' ? 'NONE' : 'MEMBER',
+    };
+    if (fields.isPullRequest) {
+      issue.pull_request = {
+        url: `${apiUrl}/pulls/${number}`,
+        html_url: `${serverUrl}/${owner}/${repo}/pull/${number}`,
+        diff_url: `${serverUrl}/${owner}/${repo}/pull/${number}.diff`,
+        patch_url: `${serverUrl}/${owner}/${repo}/pull/${number}.patch`,
+        merged_at: null,
+      };
+    }
+    issuesByRepo.set(key, [...existing, issue]);
+    return issue;
+  };
+
+  const setState = (issue: FakeIssue, state: 'open' | 'closed', reason: FakeIssue['state_reason']): void => {
+    const timestamp = now();
+    if (state === 'closed' && issue.state === 'open') {
+      issue.closed_at = timestamp;
+      issue.state_reason = reason ?? 'completed';
+    } else if (state === 'closed') {
+      issue.state_reason = reason ?? issue.state_reason;
+    } else if (issue.state === 'closed') {
+      issue.closed_at = null;
+      issue.state_reason = 'reopened';
+    }
+    issue.state = state;
+    issue.updated_at = timestamp;
+  };
+
+  /** One page of `all`, with the `Link` header GitHub sends: every query parameter kept but `page`. */
+  const pageOf = (all: unknown[], requestUrl: URL, base: string): RouteAnswer => {
+    const requested = positiveInt(requestUrl.searchParams.get('per_page')) ?? 30;
+    const pageSize = Math.min(requested, maxPerPage);
+    const page = positiveInt(requestUrl.searchParams.get('page')) ?? 1;
+    const lastPage = Math.max(1, Math.ceil(all.length / pageSize));
+    const link = (n: number) => {
+      const target = new URL(`${base}${requestUrl.pathname}${requestUrl.search}`);
+      target.searchParams.set('per_page', String(requested));
+      target.searchParams.set('page', String(n));
+      return `<${target.href}>`;
+    };
+    const links: string[] = [];
+    if (page > 1) links.push(`${link(page - 1)}; rel="prev"`);
+    if (page < lastPage) links.push(`${link(page + 1)}; rel="next"`, `${link(lastPage)}; rel="last"`);
+    if (page > 1) links.push(`${link(1)}; rel="first"`);
+    return {
+      status: 200,
+      body: all.slice((page - 1) * pageSize, page * pageSize),
+      headers: links.length > 0 ? { link: links.join(', ') } : undefined,
+    };
   };
 
   const findComment = (owner: string, repo: string, id: number): FakeComment | undefined => {
@@ -236,26 +430,7 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
       pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/,
       repoScoped: true,
       handle({ url: requestUrl, base, params: [owner = '', repo = '', issue = ''] }) {
-        const all = commentsByIssue.get(issueKey(owner, repo, Number(issue))) ?? [];
-        const requested = positiveInt(requestUrl.searchParams.get('per_page')) ?? 30;
-        const pageSize = Math.min(requested, maxPerPage);
-        const page = positiveInt(requestUrl.searchParams.get('page')) ?? 1;
-        const lastPage = Math.max(1, Math.ceil(all.length / pageSize));
-        const link = (n: number) => {
-          const target = new URL(`${base}${requestUrl.pathname}`);
-          target.searchParams.set('per_page', String(requested));
-          target.searchParams.set('page', String(n));
-          return `<${target.href}>`;
-        };
-        const links: string[] = [];
-        if (page > 1) links.push(`${link(page - 1)}; rel="prev"`);
-        if (page < lastPage) links.push(`${link(page + 1)}; rel="next"`, `${link(lastPage)}; rel="last"`);
-        if (page > 1) links.push(`${link(1)}; rel="first"`);
-        return {
-          status: 200,
-          body: all.slice((page - 1) * pageSize, page * pageSize),
-          headers: links.length > 0 ? { link: links.join(', ') } : undefined,
-        };
+        return pageOf(commentsByIssue.get(issueKey(owner, repo, Number(issue))) ?? [], requestUrl, base);
       },
     },
     {
@@ -263,6 +438,7 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
       pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/,
       repoScoped: true,
       write: true,
+      writesIssue: ([owner = '', repo = '', issue = '']) => isPlainIssue(owner, repo, Number(issue)),
       handle({ identity, body, params: [owner = '', repo = '', issue = ''] }) {
         const text = validCommentBody(body, 'create-an-issue-comment');
         return { status: 201, body: addComment(owner, repo, Number(issue), text, userFor(identity.login, identity.type)) };
@@ -282,6 +458,90 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
         return { status: 200, body: comment };
       },
     },
+    {
+      method: 'GET',
+      pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues$/,
+      repoScoped: true,
+      handle({ url: requestUrl, base, params: [owner = '', repo = ''] }) {
+        const query = requestUrl.searchParams;
+        const state = oneOf(query.get('state') ?? 'open', ['open', 'closed', 'all'], 'state');
+        const sort = oneOf(query.get('sort') ?? 'created', ['created', 'updated', 'comments'], 'sort');
+        const direction = oneOf(query.get('direction') ?? 'desc', ['asc', 'desc'], 'direction');
+        const creator = query.get('creator')?.toLowerCase();
+        const labels = (query.get('labels') ?? '')
+          .split(',')
+          .map((name) => name.trim().toLowerCase())
+          .filter((name) => name !== '');
+        const sortKey = (issue: FakeIssue): string | number =>
+          sort === 'created' ? issue.created_at : sort === 'updated' ? issue.updated_at : issue.comments;
+        const matching = (issuesByRepo.get(repoKey(owner, repo)) ?? [])
+          .filter((issue) => state === 'all' || issue.state === state)
+          .filter((issue) => creator === undefined || issue.user.login.toLowerCase() === creator)
+          .filter((issue) => labels.every((name) => issue.labels.some((label) => label.name.toLowerCase() === name)))
+          .sort((a, b) => {
+            const [x, y] = [sortKey(a), sortKey(b)];
+            const order = x < y ? -1 : x > y ? 1 : a.number - b.number;
+            return direction === 'asc' ? order : -order;
+          });
+        return pageOf(matching, requestUrl, base);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues$/,
+      repoScoped: true,
+      write: true,
+      writesIssue: () => true,
+      handle({ identity, body, params: [owner = '', repo = ''] }) {
+        const fields = isRecord(body) ? body : {};
+        const title = validTitle(fields['title'], true);
+        const text = fields['body'] === undefined || fields['body'] === null ? null : validIssueBody(fields['body']);
+        const user = userFor(identity.login, identity.type);
+        const labels = fields['labels'] === undefined ? [] : labelNames(fields['labels']);
+        const issue = addIssue(owner, repo, { title, body: text, labels, user, isPullRequest: false });
+        return { status: 201, body: issue };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/,
+      repoScoped: true,
+      handle({ params: [owner = '', repo = '', number = ''] }) {
+        const issue = findIssue(owner, repo, Number(number));
+        if (!issue) throw notFound('get-an-issue', 'issues/issues');
+        return { status: 200, body: issue };
+      },
+    },
+    {
+      method: 'PATCH',
+      pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/,
+      repoScoped: true,
+      write: true,
+      writesIssue: () => true,
+      handle({ body, params: [owner = '', repo = '', number = ''] }) {
+        const issue = findIssue(owner, repo, Number(number));
+        if (!issue) throw notFound('update-an-issue', 'issues/issues');
+        const fields = isRecord(body) ? body : {};
+        // Validate everything before changing anything, as GitHub does.
+        const title = fields['title'] === undefined ? undefined : validTitle(fields['title'], false);
+        const text =
+          fields['body'] === undefined ? undefined : fields['body'] === null ? null : validIssueBody(fields['body']);
+        const state =
+          fields['state'] === undefined ? undefined : oneOf(String(fields['state']), ['open', 'closed'], 'state');
+        const reason =
+          fields['state_reason'] === undefined || fields['state_reason'] === null
+            ? null
+            : oneOf(String(fields['state_reason']), STATE_REASONS, 'state_reason');
+        const labels = fields['labels'] === undefined ? undefined : labelNames(fields['labels']);
+
+        if (title !== undefined) issue.title = title;
+        if (text !== undefined) issue.body = text;
+        if (labels !== undefined) issue.labels = labels.map((name) => labelFor(owner, repo, name));
+        if (state !== undefined) setState(issue, state, reason);
+        else issue.updated_at = now();
+        return { status: 200, body: issue };
+      },
+    },
   ];
 
   const route = (request: RouteRequest & { path: string }): RouteAnswer => {
@@ -294,10 +554,13 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
         const visible = request.identity.repos?.some((name) => name.toLowerCase() === fullName) ?? true;
         if (!visible) throw notFound();
       }
-      if (candidate.write && !request.identity.canWrite) {
+      const writesIssue = candidate.write === true && (candidate.writesIssue?.(params) ?? false);
+      const allowed = request.identity.canWrite && (!writesIssue || (request.identity.canWriteIssues ?? true));
+      if (candidate.write && !allowed) {
+        const docs = writesIssue && !request.path.endsWith('/comments') ? 'issues' : 'comments';
         throw new HttpError(403, {
           message: 'Resource not accessible by integration',
-          documentation_url: `${DOCS}/issues/comments`,
+          documentation_url: `${DOCS}/issues/${docs}`,
           status: '403',
         });
       }
@@ -407,6 +670,22 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
       const comment = addComment(owner, repo, issue, body, userFor(login, type));
       return { ...comment, user: { ...comment.user } };
     },
+    issues(owner, repo) {
+      return [...(issuesByRepo.get(repoKey(owner, repo)) ?? [])]
+        .sort((a, b) => a.number - b.number)
+        .map(copyIssue);
+    },
+    seedIssue({ owner, repo, title, body, login, type, state, labels, isPullRequest }) {
+      const issue = addIssue(owner, repo, {
+        title,
+        body: body ?? null,
+        labels: labels ?? [],
+        user: userFor(login, type),
+        isPullRequest: isPullRequest ?? false,
+      });
+      if (state === 'closed') setState(issue, 'closed', 'completed');
+      return copyIssue(issue);
+    },
     failNext(count, fault) {
       if (count > 0) faults.push({ remaining: count, fault });
     },
@@ -428,31 +707,86 @@ function validCommentBody(body: unknown, docsAnchor: string): string {
       status: '422',
     });
   }
-  // GitHub counts characters (code points), not UTF-16 units.
-  if ([...text].length > MAX_COMMENT_LENGTH) {
+  return withinLength(text, 'IssueComment', 'body', MAX_COMMENT_LENGTH, `issues/comments#${docsAnchor}`);
+}
+
+function validIssueBody(body: unknown): string {
+  if (typeof body !== 'string') throw invalid('For \'properties/body\', it is not a string or null.');
+  return withinLength(body, 'Issue', 'body', MAX_COMMENT_LENGTH, 'issues/issues');
+}
+
+function validTitle(title: unknown, required: boolean): string {
+  if (typeof title !== 'string' && typeof title !== 'number') {
+    if (!required) throw invalid('For \'properties/title\', it is not a string or integer.');
     throw new HttpError(422, {
-      message: 'Validation Failed',
-      errors: [
-        {
-          resource: 'IssueComment',
-          code: 'custom',
-          field: 'body',
-          message: `body is too long (maximum is ${MAX_COMMENT_LENGTH} characters)`,
-        },
-      ],
-      documentation_url: `${DOCS}/issues/comments#${docsAnchor}`,
+      message: 'Invalid request.\n\n"title" wasn\'t supplied.',
+      documentation_url: `${DOCS}/issues/issues#create-an-issue`,
       status: '422',
     });
+  }
+  const text = String(title);
+  if (text.trim() === '') {
+    throw validationFailed({ resource: 'Issue', code: 'missing_field', field: 'title' }, 'issues/issues');
+  }
+  return withinLength(text, 'Issue', 'title', MAX_TITLE_LENGTH, 'issues/issues');
+}
+
+function labelNames(labels: unknown): string[] {
+  if (!Array.isArray(labels)) throw invalid('For \'properties/labels\', it is not an array.');
+  return labels.map((label) => {
+    const name = isRecord(label) ? label['name'] : label;
+    if (typeof name !== 'string' || name.trim() === '') throw invalid('For \'items\', it is not a string or object.');
+    return name;
+  });
+}
+
+/** A query parameter or field that must be one of `allowed`; GitHub answers anything else with 422. */
+function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
+  const found = allowed.find((candidate) => candidate === value);
+  if (found === undefined) throw invalid(`For '${name}', "${value}" is not one of ${allowed.join(', ')}.`);
+  return found;
+}
+
+function withinLength(text: string, resource: string, field: string, max: number, docsPath: string): string {
+  // GitHub counts characters (code points), not UTF-16 units.
+  if ([...text].length > max) {
+    throw validationFailed(
+      { resource, code: 'custom', field, message: `${field} is too long (maximum is ${max} characters)` },
+      docsPath,
+    );
   }
   return text;
 }
 
-function notFound(docsAnchor?: string): HttpError {
+function validationFailed(error: Record<string, string>, docsPath: string): HttpError {
+  return new HttpError(422, {
+    message: 'Validation Failed',
+    errors: [error],
+    documentation_url: `${DOCS}/${docsPath}`,
+    status: '422',
+  });
+}
+
+function invalid(detail: string): HttpError {
+  return new HttpError(422, { message: `Invalid request.\n\n${detail}`, documentation_url: DOCS, status: '422' });
+}
+
+function notFound(docsAnchor?: string, docsPath = 'issues/comments'): HttpError {
   return new HttpError(404, {
     message: 'Not Found',
-    documentation_url: docsAnchor ? `${DOCS}/issues/comments#${docsAnchor}` : DOCS,
+    documentation_url: docsAnchor ? `${DOCS}/${docsPath}#${docsAnchor}` : DOCS,
     status: '404',
   });
+}
+
+function copyIssue(issue: FakeIssue): FakeIssue {
+  return {
+    ...issue,
+    user: { ...issue.user },
+    labels: issue.labels.map((label) => ({ ...label })),
+    assignees: issue.assignees.map((user) => ({ ...user })),
+    ...(issue.pull_request ? { pull_request: { ...issue.pull_request } } : {}),
+  };
 }
 
 function tokenOf(header: string | undefined): string | null {

@@ -1,10 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { commentMarker, hasMarker } from '../../src/github/comment-marker.ts';
-import {
-  GitHubApiError,
-  PullRequestComments,
-  describeCommentFailure,
-} from '../../src/github/pull-request-comments.ts';
+import { GitHubApiError } from '../../src/github/github-api.ts';
+import { PullRequestComments, describeCommentFailure } from '../../src/github/pull-request-comments.ts';
 import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN, startGitHubApi } from '../fakes/github-api.ts';
 import type { FakeGitHub, FakeGitHubOptions } from '../fakes/github-api.ts';
 

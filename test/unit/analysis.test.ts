@@ -16,6 +16,7 @@ function record(outcome: ItemOutcome, grades: GradeRecord[] = []): ItemRecord {
   return {
     id: `outputitem_${itemCount}`,
     datasourceItemId: String(itemCount),
+    contentHash: `hash${itemCount}`,
     outcome,
     input: 'q',
     expected: 'a',

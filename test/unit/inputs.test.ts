@@ -376,6 +376,7 @@ describe('metadata', () => {
       workflow_run: '9876543210/1',
       gate_key: 'eval_123',
       gate_attempt: s.attemptToken,
+      dataset: expect.stringMatching(/^[0-9a-f]{16}$/),
       team: 'evals',
       model_family: 'gpt',
     });
@@ -383,25 +384,25 @@ describe('metadata', () => {
 
   it('leaves out the git keys it does not know', () => {
     const s = settings({}, LOCAL_GIT);
-    expect(s.metadata).toEqual({ created_by: 'evals-gate', gate_key: 'eval_123', gate_attempt: s.attemptToken });
+    expect(s.metadata).toEqual({ created_by: 'evals-gate', gate_key: 'eval_123', gate_attempt: s.attemptToken, dataset: expect.any(String) });
   });
 
   it('takes the user keys up to 16 in all', () => {
-    const seven = Array.from({ length: 7 }, (_, i) => `k${i}=v`).join('\n');
-    expect(Object.keys(settings({ metadata: seven }).metadata)).toHaveLength(16);
+    const six = Array.from({ length: 6 }, (_, i) => `k${i}=v`).join('\n');
+    expect(Object.keys(settings({ metadata: six }).metadata)).toHaveLength(16);
   });
 
   it('refuses a 17th key, saying how many are left for the user', () => {
-    const eight = Array.from({ length: 8 }, (_, i) => `k${i}=v`).join('\n');
-    const message = inputError('metadata', { metadata: eight });
-    expect(message).toContain('8 keys given');
-    expect(message).toContain('the action writes 9');
-    expect(message).toContain('at most 7');
+    const seven = Array.from({ length: 7 }, (_, i) => `k${i}=v`).join('\n');
+    const message = inputError('metadata', { metadata: seven });
+    expect(message).toContain('7 keys given');
+    expect(message).toContain('the action writes 10');
+    expect(message).toContain('at most 6');
   });
 
   it('leaves more room when the action writes fewer keys', () => {
     const fourteen = Array.from({ length: 14 }, (_, i) => `k${i}=v`).join('\n');
-    expect(inputError('metadata', { metadata: fourteen }, LOCAL_GIT)).toContain('at most 13');
+    expect(inputError('metadata', { metadata: fourteen }, LOCAL_GIT)).toContain('at most 12');
   });
 
   it('refuses a user key the action writes itself', () => {
@@ -412,6 +413,50 @@ describe('metadata', () => {
 
   it('accepts an ordinary key that happens to be an Object.prototype member', () => {
     expect(settings({ metadata: 'toString=yes' }).metadata['toString']).toBe('yes');
+  });
+});
+
+describe('dataset fingerprint', () => {
+  it('is the same for the same rows in any key order, and differs for other rows', () => {
+    writeFileSync(join(workspace, 'evals', 'same.jsonl'), '{"item":{"expected":"4","input":"2+2"}}\n');
+    writeFileSync(join(workspace, 'evals', 'other.jsonl'), '{"item":{"input":"2+3","expected":"5"}}\n');
+    const base = settings().metadata.dataset;
+    expect(settings({ 'data-file': 'evals/same.jsonl' }).metadata.dataset).toBe(base);
+    expect(settings({ 'data-file': 'evals/other.jsonl' }).metadata.dataset).not.toBe(base);
+  });
+});
+
+describe('baselines and regressions', () => {
+  it('defaults: auto baseline from the base branch on a pull request, the same branch on push; no limits; 20 runs of history', () => {
+    const pr = settings();
+    expect(pr).toMatchObject({ baseline: { kind: 'auto' }, baselineRef: 'main', maxRegressions: null, maxScoreDrop: null, minSignificance: null, history: 20, issueOnFailure: false });
+    expect(settings({}, PUSH_GIT).baselineRef).toBe(PUSH_GIT.branch);
+    expect(settings({ 'baseline-ref': ' release ' }).baselineRef).toBe('release');
+  });
+
+  it('reads baseline none, a run id, and the limits', () => {
+    const s = settings({
+      baseline: 'evalrun_abc',
+      'max-regressions': '3',
+      'max-score-drop': '2',
+      'min-significance': '0.05',
+      history: '50',
+      'issue-on-failure': 'true',
+    });
+    expect(s).toMatchObject({ baseline: { kind: 'run', runId: 'evalrun_abc' }, maxRegressions: 3, maxScoreDrop: { unit: 'points', value: 0.02 }, minSignificance: 0.05, history: 50, issueOnFailure: true });
+    expect(settings({ baseline: 'NONE' }).baseline).toEqual({ kind: 'none' });
+    expect(settings({ 'max-score-drop': '2.5%' }).maxScoreDrop).toEqual({ unit: 'percent', value: 0.025 });
+    expect(settings({ 'max-score-drop': '1.5 pts' }).maxScoreDrop).toEqual({ unit: 'points', value: 0.015 });
+  });
+
+  it('refuses bad values, naming the input', () => {
+    expect(inputError('baseline', { baseline: 'run 1' })).toContain('"auto", "none" or a run id');
+    expect(inputError('max-regressions', { 'max-regressions': '-1' })).toContain('whole number');
+    expect(inputError('max-score-drop', { 'max-score-drop': 'a lot' })).toContain('points such as 2');
+    expect(inputError('min-significance', { 'min-significance': '1' })).toContain('between 0 and 1');
+    expect(inputError('min-significance', { 'min-significance': '0' })).toContain('between 0 and 1');
+    expect(inputError('history', { history: '500' })).toContain('100');
+    expect(inputError('issue-on-failure', { 'issue-on-failure': 'maybe' })).toContain('true or false');
   });
 });
 

@@ -156,6 +156,7 @@ describe('toItemRecord', () => {
     expect(record).toEqual({
       id: 'outputitem_1',
       datasourceItemId: '3',
+      contentHash: expect.stringMatching(/^[0-9a-f]{16}$/),
       outcome: 'pass',
       input: 'What is 2+2?',
       expected: '4',
@@ -307,10 +308,19 @@ describe('toItemRecord', () => {
     });
   });
 
+  it('fingerprints the data source item: same content in any key order, same hash', () => {
+    const a = toItemRecord(outputItem({ datasource_item: { input: '2+2', expected: '4' } }));
+    const b = toItemRecord(outputItem({ datasource_item: { expected: '4', input: '2+2' }, datasource_item_id: 99 }));
+    const c = toItemRecord(outputItem({ datasource_item: { input: '2+3', expected: '5' } }));
+    expect(a.contentHash).toBe(b.contentHash);
+    expect(c.contentHash).not.toBe(a.contentHash);
+  });
+
   it('survives a malformed item', () => {
     expect(toItemRecord(null)).toEqual({
       id: '',
       datasourceItemId: null,
+      contentHash: expect.stringMatching(/^[0-9a-f]{16}$/),
       outcome: 'fail',
       input: null,
       expected: null,

@@ -48,6 +48,7 @@ function makeItem(n: number, overrides: Partial<ItemRecord> = {}): ItemRecord {
   return {
     id: `outputitem_${n}`,
     datasourceItemId: String(n),
+    contentHash: `hash${n}`,
     outcome: 'fail',
     input: `What is ${n} + ${n}?`,
     expected: String(2 * n),
@@ -75,6 +76,9 @@ function makeResult(overrides: Partial<GateResult> = {}): GateResult {
     countsNote: null,
     verdict: { result: 'pass', reasons: ['Score 98.0% meets the threshold 90.0%.'] },
     durationMs: 130_000,
+    baseline: null,
+    baselineNote: null,
+    trend: null,
     links: { report: run.reportUrl, workflowRun: 'https://github.com/acme/app/actions/runs/42' },
     ...overrides,
   };

@@ -6,6 +6,7 @@ import { resultsDocument } from '../../src/report/write-results-file.ts';
 const ITEM: ItemRecord = {
   id: 'outputitem_1',
   datasourceItemId: '1',
+  contentHash: '0123456789abcdef',
   outcome: 'fail',
   input: 'the prompt',
   expected: 'the reference',
@@ -42,6 +43,9 @@ function result(): GateResult {
     countsNote: null,
     verdict: { result: 'fail', reasons: ['Score 0.0% is below the threshold 100%.'] },
     durationMs: 1,
+    baseline: null,
+    baselineNote: null,
+    trend: null,
     links: { report: null, workflowRun: null },
   };
 }

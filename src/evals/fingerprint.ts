@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A short, stable hash of a JSON value: the same data gives the same fingerprint whatever the order of
+ * its object keys. It tells whether two runs evaluated the same dataset, and pairs items by content
+ * when they did not.
+ */
+export function fingerprint(value: unknown): string {
+  const hash = createHash('sha256');
+  writeCanonical(value, (text) => hash.update(text));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** JSON with object keys sorted, streamed to `write` so that a 100,000-row dataset is never one string. */
+function writeCanonical(value: unknown, write: (text: string) => void): void {
+  if (value === null || typeof value !== 'object') {
+    // undefined and functions are not JSON: as JSON.stringify does inside arrays, they become null.
+    write(JSON.stringify(value) ?? 'null');
+    return;
+  }
+  if (Array.isArray(value)) {
+    write('[');
+    value.forEach((entry, index) => {
+      if (index > 0) write(',');
+      writeCanonical(entry, write);
+    });
+    write(']');
+    return;
+  }
+  write('{');
+  const keys = Object.keys(value)
+    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    .sort();
+  keys.forEach((key, index) => {
+    if (index > 0) write(',');
+    write(JSON.stringify(key));
+    write(':');
+    writeCanonical((value as Record<string, unknown>)[key], write);
+  });
+  write('}');
+}
