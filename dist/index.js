@@ -29686,6 +29686,7 @@ function createEvalsClient(endpoint, getToken) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L: () => (/* binding */ datasetFingerprint),
 /* harmony export */   R: () => (/* binding */ fingerprint)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
@@ -29700,6 +29701,19 @@ function fingerprint(value) {
     const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
     writeCanonical(value, (text) => hash.update(text));
     return hash.digest('hex').slice(0, 16);
+}
+/**
+ * The fingerprint of a data source's rows. For inline rows only the items count: pre-generated samples
+ * are the outputs under test, so a change of them is the same dataset answered differently.
+ */
+function datasetFingerprint(source) {
+    if (typeof source === 'object' && source !== null && !Array.isArray(source)) {
+        const { type, content } = source;
+        if (type === 'file_content' && Array.isArray(content)) {
+            return fingerprint(content.map((row) => (typeof row === 'object' && row !== null && 'item' in row ? row.item : row)));
+        }
+    }
+    return fingerprint(source);
 }
 /** JSON with object keys sorted, streamed to `write` so that a 100,000-row dataset is never one string. */
 function writeCanonical(value, write) {
@@ -30825,7 +30839,7 @@ function readSettings(git, source = actionInputs()) {
     // Unique to this step's process: matrix legs share job and step names, so nothing from the git
     // context tells them apart. Retries of the create happen inside this process and reuse it.
     const attemptToken = (0,external_node_crypto_.randomUUID)();
-    const metadata = (0,run_metadata/* buildRunMetadata */.Pp)(git, commentKey, attemptToken, userMetadata, (0,fingerprint/* fingerprint */.R)(dataSource.source));
+    const metadata = (0,run_metadata/* buildRunMetadata */.Pp)(git, commentKey, attemptToken, userMetadata, (0,fingerprint/* datasetFingerprint */.L)(dataSource.source));
     return {
         evalId,
         endpoint,
@@ -37513,8 +37527,9 @@ function itemGroups(result) {
         return failingTotal > 0 ? [failing] : [];
     }
     const { comparison, label } = compared;
-    const regressed = new Set(compared.regressed);
-    const others = result.failingItems.filter((item) => !regressed.has(item));
+    // By output item id: records are compared by value (the result may be a redacted copy).
+    const regressed = new Set(compared.regressed.map((item) => item.id));
+    const others = result.failingItems.filter((item) => !regressed.has(item.id));
     const groups = [
         {
             title: `Regressions ${label}: passed then, fail now`,

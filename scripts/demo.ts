@@ -1,7 +1,8 @@
-// The offline quick start: runs the bundled action (dist/index.js) exactly as the GitHub runner would, on
-// a pull_request event, against the loopback Evals API emulator serving a small sample eval
-// (examples/demo/) and a loopback GitHub API. Prints the log, the outputs, the job summary and the PR
-// comment the action wrote. Nothing leaves this machine.
+// The offline quick start: runs the bundled action (dist/index.js) exactly as the GitHub runner would,
+// against the loopback Evals API emulator serving a small sample eval (examples/demo/) and a loopback
+// GitHub API: first on a push to main (examples/demo/data-main.jsonl: the answers on main), then on a
+// pull request (examples/demo/data.jsonl: the answers with the PR's change), which the gate compares
+// with main's run. Prints the PR run's log, outputs, job summary and PR comment. Nothing leaves this machine.
 //
 //   npm run demo                  # the sample eval, threshold 75%
 //   npm run demo -- --threshold 90%   # the same run, failing the gate
@@ -20,6 +21,23 @@ const github = await startGitHubApi();
 const [evalId] = evals.evalIds();
 
 const repo = { full_name: 'octo-org/octo-repo' };
+const commonInputs = {
+  'eval-id': evalId ?? '',
+  'api-key': evals.apiKey,
+  'base-url': evals.url,
+  threshold: values.threshold ?? '75%',
+  'criteria-thresholds': 'Mentions the key term: 80%',
+  'poll-interval': '0.2',
+  'github-token': FAKE_GITHUB_TOKEN,
+};
+// The baseline: the gate as it ran on main's last push.
+const onMain = new RunnerJob({
+  workspace: REPO_ROOT,
+  eventName: 'push',
+  payload: { ref: 'refs/heads/main', after: '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d', repository: repo },
+  inputs: { ...commonInputs, 'data-file': 'examples/demo/data-main.jsonl' },
+  env: { GITHUB_API_URL: github.url, GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_SHA: '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d' },
+});
 const job = new RunnerJob({
   workspace: REPO_ROOT,
   eventName: 'pull_request',
@@ -28,20 +46,20 @@ const job = new RunnerJob({
     pull_request: { number: 7, head: { sha: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432', ref: 'improve-answers', repo }, base: { ref: 'main', repo } },
   },
   inputs: {
-    'eval-id': evalId ?? '',
-    'api-key': evals.apiKey,
-    'base-url': evals.url,
+    ...commonInputs,
     'data-file': 'examples/demo/data.jsonl',
-    threshold: values.threshold ?? '75%',
-    'criteria-thresholds': 'Mentions the key term: 80%',
-    'poll-interval': '0.2',
-    'github-token': FAKE_GITHUB_TOKEN,
+    // Two regressions are more than one, but 2 regressed vs 1 fixed is no evidence of a change:
+    // the gate says so and does not fail on it.
+    'max-regressions': '1',
+    'min-significance': '0.05',
   },
   env: { GITHUB_API_URL: github.url, GITHUB_REF: 'refs/pull/7/merge', GITHUB_REF_NAME: '7/merge', GITHUB_HEAD_REF: 'improve-answers', GITHUB_BASE_REF: 'main' },
 });
 
 const rule = (title: string) => console.log(`\n\x1b[1m━━━ ${title} ${'━'.repeat(Math.max(0, 70 - title.length))}\x1b[0m`);
 try {
+  const baseline = await onMain.runMain();
+  rule(`main: the baseline run (${baseline.outputs['run-id'] ?? 'none'}, score ${baseline.outputs.score ?? '?'})`);
   const main = await job.runMain();
   rule('action log (main step)');
   process.stdout.write(main.stdout.replace(/^::add-mask::.*\n/gm, ''));

@@ -4,7 +4,7 @@ import { buildDataSource, type DataSource } from './evals/data-source.js';
 import type { GitContext } from './github/context.js';
 import { defaultRunName } from './github/context.js';
 import { InputError } from './input-error.js';
-import { fingerprint } from './evals/fingerprint.js';
+import { datasetFingerprint } from './evals/fingerprint.js';
 import { buildRunMetadata } from './evals/run-metadata.js';
 import {
   type CriterionThreshold,
@@ -136,7 +136,7 @@ export function readSettings(git: GitContext, source: InputSource = actionInputs
   // Unique to this step's process: matrix legs share job and step names, so nothing from the git
   // context tells them apart. Retries of the create happen inside this process and reuse it.
   const attemptToken = randomUUID();
-  const metadata = buildRunMetadata(git, commentKey, attemptToken, userMetadata, fingerprint(dataSource.source));
+  const metadata = buildRunMetadata(git, commentKey, attemptToken, userMetadata, datasetFingerprint(dataSource.source));
 
   return {
     evalId,

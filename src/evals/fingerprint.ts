@@ -11,6 +11,20 @@ export function fingerprint(value: unknown): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/**
+ * The fingerprint of a data source's rows. For inline rows only the items count: pre-generated samples
+ * are the outputs under test, so a change of them is the same dataset answered differently.
+ */
+export function datasetFingerprint(source: unknown): string {
+  if (typeof source === 'object' && source !== null && !Array.isArray(source)) {
+    const { type, content } = source as { type?: unknown; content?: unknown };
+    if (type === 'file_content' && Array.isArray(content)) {
+      return fingerprint(content.map((row: unknown) => (typeof row === 'object' && row !== null && 'item' in row ? (row as { item: unknown }).item : row)));
+    }
+  }
+  return fingerprint(source);
+}
+
 /** JSON with object keys sorted, streamed to `write` so that a 100,000-row dataset is never one string. */
 function writeCanonical(value: unknown, write: (text: string) => void): void {
   if (value === null || typeof value !== 'object') {

@@ -169,8 +169,9 @@ function itemGroups(result: GateResult): ItemGroup[] {
     return failingTotal > 0 ? [failing] : [];
   }
   const { comparison, label } = compared;
-  const regressed = new Set(compared.regressed);
-  const others = result.failingItems.filter((item) => !regressed.has(item));
+  // By output item id: records are compared by value (the result may be a redacted copy).
+  const regressed = new Set(compared.regressed.map((item) => item.id));
+  const others = result.failingItems.filter((item) => !regressed.has(item.id));
   const groups: ItemGroup[] = [
     {
       title: `Regressions ${label}: passed then, fail now`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint } from '../../src/evals/fingerprint.ts';
+import { datasetFingerprint, fingerprint } from '../../src/evals/fingerprint.ts';
 
 describe('fingerprint', () => {
   it('is 16 hex characters, the same for equal data whatever the key order', () => {
@@ -26,5 +26,23 @@ describe('fingerprint', () => {
   it('handles 100,000 rows', () => {
     const rows = Array.from({ length: 100_000 }, (_, i) => ({ item: { input: `question ${i}`, expected: String(i) } }));
     expect(fingerprint(rows)).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe('datasetFingerprint', () => {
+  const rows = (outputs: string[]) => ({
+    type: 'file_content',
+    content: outputs.map((output, i) => ({ item: { q: `question ${i}` }, sample: { output_text: output } })),
+  });
+
+  it('of inline rows counts the items, not the pre-generated samples (the outputs under test)', () => {
+    expect(datasetFingerprint(rows(['a', 'b']))).toBe(datasetFingerprint(rows(['x', 'y'])));
+    expect(datasetFingerprint(rows(['a', 'b', 'c']))).not.toBe(datasetFingerprint(rows(['a', 'b'])));
+  });
+
+  it('of other sources is the fingerprint of the source', () => {
+    const source = { type: 'file_id', id: 'file-1' };
+    expect(datasetFingerprint(source)).toBe(fingerprint(source));
+    expect(datasetFingerprint({ type: 'file_id', id: 'file-2' })).not.toBe(datasetFingerprint(source));
   });
 });
