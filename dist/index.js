@@ -31029,13 +31029,15 @@ function queueFor(waiting, item, sameDataset) {
 }
 function readBaseline(items, sameDataset) {
     const waiting = { byId: new Map(), byContent: new Map() };
+    let index = 0;
     for (const item of items) {
         const { map, key } = queueFor(waiting, item, sameDataset);
+        const entry = { outcome: item.outcome, index: index++ };
         const queue = map.get(key);
         if (queue)
-            queue.push(item.outcome);
+            queue.push(entry);
         else
-            map.set(key, [item.outcome]);
+            map.set(key, [entry]);
     }
     for (const map of [waiting.byId, waiting.byContent]) {
         for (const queue of map.values())
@@ -31065,19 +31067,29 @@ function compareRuns(input) {
     let paired = 0;
     let skippedPairs = 0;
     let added = 0;
+    let currentIndex = -1;
     for (const item of input.current.items) {
+        currentIndex++;
         const { map, key } = queueFor(waiting, item, sameDataset);
-        const baseline = map.get(key)?.pop();
-        if (baseline === undefined) {
+        const waitingOutcome = map.get(key)?.pop();
+        if (waitingOutcome === undefined) {
             added++;
             continue;
         }
+        const baseline = waitingOutcome.outcome;
         if (baseline === 'skipped' || item.outcome === 'skipped') {
             skippedPairs++;
             continue;
         }
         paired++;
-        const change = () => ({ id: item.id, contentHash: item.contentHash, baseline, current: item.outcome });
+        const change = () => ({
+            id: item.id,
+            contentHash: item.contentHash,
+            baseline,
+            current: item.outcome,
+            currentIndex,
+            baselineIndex: waitingOutcome.index,
+        });
         if (baseline === 'pass' && isFailing(item.outcome)) {
             regressionCount++;
             if (regressions.length < keep)
@@ -31346,20 +31358,15 @@ function analyseRun(input) {
     return result;
 }
 function compareWithBaseline(input, tally, score, criteria) {
-    const label = `vs ${input.branch ?? input.run.name ?? input.run.id}`;
+    const label = `vs ${input.branch || input.run.name || input.run.id}`;
     const baselineCriteria = criterionRates(input.run, input.tally, []).criteria;
     const comparison = compareRuns({
         baseline: { items: input.tally.keys, score: scoreOf(input.tally.counts), criteria: baselineCriteria },
         current: { items: tally.keys, score, criteria },
         sameDataset: input.sameDataset,
     });
-    const regressedKeys = new Set(comparison.regressions.map((change) => `${change.id}\u0000${change.contentHash}`));
-    const regressed = tally.failing.filter((record) => regressedKeys.has(`${record.datasourceItemId}\u0000${record.contentHash}`));
-    // A fixed item's baseline record: by id when the runs paired by id (and it has one), else by content.
-    const byId = comparison.pairedBy === 'id';
-    const fixedIds = new Set(comparison.fixes.filter((change) => byId && change.id !== null).map((change) => change.id));
-    const fixedHashes = new Set(comparison.fixes.filter((change) => !byId || change.id === null).map((change) => change.contentHash));
-    const fixed = input.tally.failing.filter((record) => (record.datasourceItemId !== null && fixedIds.has(record.datasourceItemId)) || fixedHashes.has(record.contentHash));
+    const regressed = keptRecords(tally, new Set(comparison.regressions.map((change) => change.currentIndex)));
+    const fixed = keptRecords(input.tally, new Set(comparison.fixes.map((change) => change.baselineIndex)));
     return {
         baseline: { runId: input.run.id, name: input.run.name, branch: input.branch, reportUrl: input.run.reportUrl, createdAt: input.run.createdAt },
         label,
@@ -31367,6 +31374,10 @@ function compareWithBaseline(input, tally, score, criteria) {
         regressed,
         fixed,
     };
+}
+/** The kept failing records at these item positions. */
+function keptRecords(tally, indexes) {
+    return tally.failing.filter((_, kept) => indexes.has(tally.failingIndexes[kept] ?? -1));
 }
 function currentPoint(run, score, status, workflowRunUrl) {
     return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl ?? workflowRunUrl, status: status === 'completed' ? null : 'fail' };
@@ -31434,6 +31445,8 @@ class ItemTally {
     /** Per grader (and metric), in the order first seen. */
     criteria = new Map();
     failing = [];
+    /** Where each kept failing record is among all the items (its index in `keys`). */
+    failingIndexes = [];
     /** Every item's keys and outcome, for the comparison with a baseline (about 100 bytes an item). */
     keys = [];
     failingOmitted = 0;
@@ -31475,10 +31488,13 @@ class ItemTally {
         }
         if (record.outcome === 'pass' || record.outcome === 'skipped')
             return;
-        if (this.failing.length < this.keep)
+        if (this.failing.length < this.keep) {
             this.failing.push(record);
-        else
+            this.failingIndexes.push(this.keys.length - 1);
+        }
+        else {
             this.failingOmitted++;
+        }
     }
 }
 
@@ -37523,6 +37539,7 @@ function itemGroups(result) {
             total: failingTotal,
             uncollected: result.failingItemsOmitted,
             noun: ['more failing item', 'more failing items'],
+            listedBy: "the run's report",
         };
         return failingTotal > 0 ? [failing] : [];
     }
@@ -37537,13 +37554,15 @@ function itemGroups(result) {
             total: comparison.mcnemar.regressions,
             uncollected: Math.max(0, comparison.mcnemar.regressions - compared.regressed.length),
             noun: ['more regression', 'more regressions'],
+            listedBy: "the run's report",
         },
         {
-            title: `Fixes ${label}: failed then, pass now (shown as they were)`,
+            title: `Fixes ${label}: failed then, pass now, shown as they failed`,
             items: compared.fixed,
             total: comparison.mcnemar.fixes,
             uncollected: Math.max(0, comparison.mcnemar.fixes - compared.fixed.length),
             noun: ['more fix', 'more fixes'],
+            listedBy: "the baseline run's report",
         },
         {
             title: 'Other failing items',
@@ -37551,6 +37570,7 @@ function itemGroups(result) {
             total: Math.max(others.length, failingTotal - comparison.mcnemar.regressions),
             uncollected: Math.max(0, failingTotal - comparison.mcnemar.regressions - others.length),
             noun: ['more failing item', 'more failing items'],
+            listedBy: "the run's report",
         },
     ];
     return groups.filter((group) => group.total > 0);
@@ -37627,7 +37647,7 @@ function itemsSection(group, options, blocks, sizeLimited, note) {
         parts.push(`… and ${plural(notShown, ...group.noun)} not shown${why}; see ${where}.`);
     }
     if (group.uncollected > 0) {
-        parts.push(`${plural(group.uncollected, `${group.noun[0]} was`, `${group.noun[1]} were`)} not collected (collection limit); the run's report lists every item.`);
+        parts.push(`${plural(group.uncollected, `${group.noun[0]} was`, `${group.noun[1]} were`)} not collected (collection limit); ${group.listedBy} lists every item.`);
     }
     parts.push('</details>');
     return parts.join('\n\n');
@@ -37684,10 +37704,10 @@ function verdictLine(result) {
     const [score, threshold] = distinctPercents(result.score, result.threshold);
     const graded = counts.total - counts.skipped;
     const compared = result.baseline;
-    const delta = compared ? ` (${describeScoreDelta(compared.comparison.scoreDelta)} ${escapeInline(compared.label, TITLE_CHARS)})` : '';
+    const delta = compared ? `${describeScoreDelta(compared.comparison.scoreDelta)} ${escapeInline(compared.label, TITLE_CHARS)}` : '';
     const parts = graded <= 0
         ? ['**No items were evaluated**', `threshold ${percent(result.threshold)}`]
-        : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(graded)})${delta}`, `threshold ${threshold}`];
+        : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(graded)})`, ...(delta ? [delta] : []), `threshold ${threshold}`];
     if (compared && compared.comparison.mcnemar.regressions > 0)
         parts.push(plural(compared.comparison.mcnemar.regressions, 'regression', 'regressions'));
     if (counts.skipped > 0)
@@ -37719,12 +37739,13 @@ function baselineDescription(result) {
     const link = safeLinkUrl(baseline.reportUrl);
     const runText = escapeInline(baseline.name || baseline.runId, ID_CHARS);
     const run = link ? `[${runText}](${link})` : runText;
-    const parts = [`Compared with ${run}${baseline.branch ? ` on ${escapeInline(baseline.branch, ID_CHARS)}` : ''}`];
+    const onBranch = baseline.branch && !baseline.name.includes(baseline.branch) ? ` on ${escapeInline(baseline.branch, ID_CHARS)}` : '';
+    const parts = [`Compared with ${run}${onBranch}`];
     parts.push(`${plural(comparison.paired, 'item', 'items')} paired by ${comparison.pairedBy === 'id' ? 'id (same dataset)' : 'content (the dataset changed)'}`);
     if (comparison.added > 0 || comparison.removed > 0)
         parts.push(`${formatCount(comparison.added)} added, ${formatCount(comparison.removed)} removed`);
     const { regressions, fixes, pValue } = comparison.mcnemar;
-    parts.push(`${plural(regressions, 'regression', 'regressions')}, ${plural(fixes, 'fix', 'fixes')} (${formatPValue(pValue)}, exact McNemar test)`);
+    parts.push(`${plural(regressions, 'regression', 'regressions')}, ${plural(fixes, 'fix', 'fixes')} (${escapeInline(formatPValue(pValue), ID_CHARS)}, exact McNemar test)`);
     return parts.join(' · ');
 }
 function trendSection(trend, threshold, run) {
@@ -37796,6 +37817,11 @@ function criteriaTable(result, detail) {
     const header = ['criterion', 'passed', 'failed', 'pass rate', ...vsHeader, ...(withMin ? ['minimum', 'met'] : [])];
     const align = ['---', '---:', '---:', '---:', ...vsHeader.map(() => '---:'), ...(withMin ? ['---:', ':---:'] : [])];
     const sections = [markdown_tableOf(header, align, rows)];
+    const gone = (result.baseline?.comparison.criteria ?? []).filter((entry) => entry.current === null && entry.baseline !== null);
+    if (gone.length > 0) {
+        const names = gone.slice(0, 10).map((entry) => `${escapeInline(entry.name, detail.nameChars)} (${percent(entry.baseline)})`);
+        sections.push(`Only in the baseline: ${names.join(', ')}${gone.length > 10 ? `, and ${formatCount(gone.length - 10)} more` : ''}.`);
+    }
     const hidden = criteria.length - shown.length;
     if (hidden > 0)
         sections.push(`… and ${plural(hidden, 'more criterion', 'more criteria')} (see the results file).`);

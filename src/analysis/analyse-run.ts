@@ -1,6 +1,6 @@
 import type { CriterionThreshold } from '../input-parsers.js';
 import { criterionName } from '../evals/records.js';
-import type { ResultCounts, RunSnapshot } from '../evals/run-types.js';
+import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals/run-types.js';
 import { compareRuns } from './compare-runs.js';
 import type { BaselineComparison, CriterionRate, GateResult, GateStatus, ScorePoint } from './gate-result.js';
 import { judgeRegressions, type RegressionLimits } from './regression-verdict.js';
@@ -84,22 +84,15 @@ export function analyseRun(input: AnalysisInput): GateResult {
 }
 
 function compareWithBaseline(input: BaselineInput, tally: ItemTally, score: number, criteria: CriterionRate[]): BaselineComparison {
-  const label = `vs ${input.branch ?? input.run.name ?? input.run.id}`;
+  const label = `vs ${input.branch || input.run.name || input.run.id}`;
   const baselineCriteria = criterionRates(input.run, input.tally, []).criteria;
   const comparison = compareRuns({
     baseline: { items: input.tally.keys, score: scoreOf(input.tally.counts), criteria: baselineCriteria },
     current: { items: tally.keys, score, criteria },
     sameDataset: input.sameDataset,
   });
-  const regressedKeys = new Set(comparison.regressions.map((change) => `${change.id}\u0000${change.contentHash}`));
-  const regressed = tally.failing.filter((record) => regressedKeys.has(`${record.datasourceItemId}\u0000${record.contentHash}`));
-  // A fixed item's baseline record: by id when the runs paired by id (and it has one), else by content.
-  const byId = comparison.pairedBy === 'id';
-  const fixedIds = new Set(comparison.fixes.filter((change) => byId && change.id !== null).map((change) => change.id));
-  const fixedHashes = new Set(comparison.fixes.filter((change) => !byId || change.id === null).map((change) => change.contentHash));
-  const fixed = input.tally.failing.filter(
-    (record) => (record.datasourceItemId !== null && fixedIds.has(record.datasourceItemId)) || fixedHashes.has(record.contentHash),
-  );
+  const regressed = keptRecords(tally, new Set(comparison.regressions.map((change) => change.currentIndex)));
+  const fixed = keptRecords(input.tally, new Set(comparison.fixes.map((change) => change.baselineIndex)));
   return {
     baseline: { runId: input.run.id, name: input.run.name, branch: input.branch, reportUrl: input.run.reportUrl, createdAt: input.run.createdAt },
     label,
@@ -107,6 +100,11 @@ function compareWithBaseline(input: BaselineInput, tally: ItemTally, score: numb
     regressed,
     fixed,
   };
+}
+
+/** The kept failing records at these item positions. */
+function keptRecords(tally: ItemTally, indexes: Set<number>): ItemRecord[] {
+  return tally.failing.filter((_, kept) => indexes.has(tally.failingIndexes[kept] ?? -1));
 }
 
 function currentPoint(run: RunSnapshot, score: number, status: GateStatus, workflowRunUrl: string | null): ScorePoint {

@@ -28,6 +28,9 @@ export interface ItemChange {
   contentHash: string;
   baseline: ItemOutcome;
   current: ItemOutcome;
+  /** Where the item is in the current run's items, and its counterpart in the baseline's (0-based). */
+  currentIndex: number;
+  baselineIndex: number;
 }
 
 export interface RunComparison {
@@ -78,23 +81,31 @@ export const CHANGES_KEPT = 5000;
  * is read and then consumed from the end. Ids and content hashes live in separate maps, so an id can
  * never meet a hash that happens to be spelt alike.
  */
-interface WaitingOutcomes {
-  byId: Map<string, ItemOutcome[]>;
-  byContent: Map<string, ItemOutcome[]>;
+interface WaitingOutcome {
+  outcome: ItemOutcome;
+  /** Its place among the baseline's items. */
+  index: number;
 }
 
-function queueFor(waiting: WaitingOutcomes, item: ItemOutcomeKey, sameDataset: boolean): { map: Map<string, ItemOutcome[]>; key: string } {
+interface WaitingOutcomes {
+  byId: Map<string, WaitingOutcome[]>;
+  byContent: Map<string, WaitingOutcome[]>;
+}
+
+function queueFor(waiting: WaitingOutcomes, item: ItemOutcomeKey, sameDataset: boolean): { map: Map<string, WaitingOutcome[]>; key: string } {
   // Without an id (or across datasets, where ids mean different items) only the content identifies an item.
   return sameDataset && item.id !== null ? { map: waiting.byId, key: item.id } : { map: waiting.byContent, key: item.contentHash };
 }
 
 function readBaseline(items: Iterable<ItemOutcomeKey>, sameDataset: boolean): WaitingOutcomes {
   const waiting: WaitingOutcomes = { byId: new Map(), byContent: new Map() };
+  let index = 0;
   for (const item of items) {
     const { map, key } = queueFor(waiting, item, sameDataset);
+    const entry = { outcome: item.outcome, index: index++ };
     const queue = map.get(key);
-    if (queue) queue.push(item.outcome);
-    else map.set(key, [item.outcome]);
+    if (queue) queue.push(entry);
+    else map.set(key, [entry]);
   }
   for (const map of [waiting.byId, waiting.byContent]) {
     for (const queue of map.values()) if (queue.length > 1) queue.reverse();
@@ -124,20 +135,30 @@ export function compareRuns(input: CompareRunsInput): RunComparison {
   let paired = 0;
   let skippedPairs = 0;
   let added = 0;
+  let currentIndex = -1;
 
   for (const item of input.current.items) {
+    currentIndex++;
     const { map, key } = queueFor(waiting, item, sameDataset);
-    const baseline = map.get(key)?.pop();
-    if (baseline === undefined) {
+    const waitingOutcome = map.get(key)?.pop();
+    if (waitingOutcome === undefined) {
       added++;
       continue;
     }
+    const baseline = waitingOutcome.outcome;
     if (baseline === 'skipped' || item.outcome === 'skipped') {
       skippedPairs++;
       continue;
     }
     paired++;
-    const change = (): ItemChange => ({ id: item.id, contentHash: item.contentHash, baseline, current: item.outcome });
+    const change = (): ItemChange => ({
+      id: item.id,
+      contentHash: item.contentHash,
+      baseline,
+      current: item.outcome,
+      currentIndex,
+      baselineIndex: waitingOutcome.index,
+    });
     if (baseline === 'pass' && isFailing(item.outcome)) {
       regressionCount++;
       if (regressions.length < keep) regressions.push(change());

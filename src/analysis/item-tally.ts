@@ -27,6 +27,8 @@ export class ItemTally {
   /** Per grader (and metric), in the order first seen. */
   readonly criteria = new Map<string, CriterionTally>();
   readonly failing: ItemRecord[] = [];
+  /** Where each kept failing record is among all the items (its index in `keys`). */
+  readonly failingIndexes: number[] = [];
   /** Every item's keys and outcome, for the comparison with a baseline (about 100 bytes an item). */
   readonly keys: ItemOutcomeKey[] = [];
   failingOmitted = 0;
@@ -62,7 +64,11 @@ export class ItemTally {
     }
 
     if (record.outcome === 'pass' || record.outcome === 'skipped') return;
-    if (this.failing.length < this.keep) this.failing.push(record);
-    else this.failingOmitted++;
+    if (this.failing.length < this.keep) {
+      this.failing.push(record);
+      this.failingIndexes.push(this.keys.length - 1);
+    } else {
+      this.failingOmitted++;
+    }
   }
 }

@@ -153,6 +153,8 @@ interface ItemGroup {
   uncollected: number;
   /** What a line about items left out calls them. */
   noun: [string, string];
+  /** Whose report lists the items that were not collected. */
+  listedBy: string;
 }
 
 function itemGroups(result: GateResult): ItemGroup[] {
@@ -165,6 +167,7 @@ function itemGroups(result: GateResult): ItemGroup[] {
       total: failingTotal,
       uncollected: result.failingItemsOmitted,
       noun: ['more failing item', 'more failing items'],
+      listedBy: "the run's report",
     };
     return failingTotal > 0 ? [failing] : [];
   }
@@ -179,13 +182,15 @@ function itemGroups(result: GateResult): ItemGroup[] {
       total: comparison.mcnemar.regressions,
       uncollected: Math.max(0, comparison.mcnemar.regressions - compared.regressed.length),
       noun: ['more regression', 'more regressions'],
+      listedBy: "the run's report",
     },
     {
-      title: `Fixes ${label}: failed then, pass now (shown as they were)`,
+      title: `Fixes ${label}: failed then, pass now, shown as they failed`,
       items: compared.fixed,
       total: comparison.mcnemar.fixes,
       uncollected: Math.max(0, comparison.mcnemar.fixes - compared.fixed.length),
       noun: ['more fix', 'more fixes'],
+      listedBy: "the baseline run's report",
     },
     {
       title: 'Other failing items',
@@ -193,6 +198,7 @@ function itemGroups(result: GateResult): ItemGroup[] {
       total: Math.max(others.length, failingTotal - comparison.mcnemar.regressions),
       uncollected: Math.max(0, failingTotal - comparison.mcnemar.regressions - others.length),
       noun: ['more failing item', 'more failing items'],
+      listedBy: "the run's report",
     },
   ];
   return groups.filter((group) => group.total > 0);
@@ -265,7 +271,7 @@ function itemsSection(group: ItemGroup, options: ReportOptions, blocks: readonly
     parts.push(`… and ${plural(notShown, ...group.noun)} not shown${why}; see ${where}.`);
   }
   if (group.uncollected > 0) {
-    parts.push(`${plural(group.uncollected, `${group.noun[0]} was`, `${group.noun[1]} were`)} not collected (collection limit); the run's report lists every item.`);
+    parts.push(`${plural(group.uncollected, `${group.noun[0]} was`, `${group.noun[1]} were`)} not collected (collection limit); ${group.listedBy} lists every item.`);
   }
   parts.push('</details>');
   return parts.join('\n\n');
@@ -316,11 +322,11 @@ function verdictLine(result: GateResult): string {
   const [score, threshold] = formatPercentPair(result.score, result.threshold);
   const graded = counts.total - counts.skipped;
   const compared = result.baseline;
-  const delta = compared ? ` (${describeScoreDelta(compared.comparison.scoreDelta)} ${escapeInline(compared.label, TITLE_CHARS)})` : '';
+  const delta = compared ? `${describeScoreDelta(compared.comparison.scoreDelta)} ${escapeInline(compared.label, TITLE_CHARS)}` : '';
   const parts =
     graded <= 0
       ? ['**No items were evaluated**', `threshold ${formatPercent(result.threshold)}`]
-      : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(graded)})${delta}`, `threshold ${threshold}`];
+      : [`**${score}** passed (${formatCount(counts.passed)}/${formatCount(graded)})`, ...(delta ? [delta] : []), `threshold ${threshold}`];
   if (compared && compared.comparison.mcnemar.regressions > 0) parts.push(plural(compared.comparison.mcnemar.regressions, 'regression', 'regressions'));
   if (counts.skipped > 0) parts.push(`${formatCount(counts.skipped)} skipped`);
   const statusNote = STATUS_NOTE[result.status];
@@ -346,11 +352,12 @@ function baselineDescription(result: GateResult): string | null {
   const link = safeLinkUrl(baseline.reportUrl);
   const runText = escapeInline(baseline.name || baseline.runId, ID_CHARS);
   const run = link ? `[${runText}](${link})` : runText;
-  const parts = [`Compared with ${run}${baseline.branch ? ` on ${escapeInline(baseline.branch, ID_CHARS)}` : ''}`];
+  const onBranch = baseline.branch && !baseline.name.includes(baseline.branch) ? ` on ${escapeInline(baseline.branch, ID_CHARS)}` : '';
+  const parts = [`Compared with ${run}${onBranch}`];
   parts.push(`${plural(comparison.paired, 'item', 'items')} paired by ${comparison.pairedBy === 'id' ? 'id (same dataset)' : 'content (the dataset changed)'}`);
   if (comparison.added > 0 || comparison.removed > 0) parts.push(`${formatCount(comparison.added)} added, ${formatCount(comparison.removed)} removed`);
   const { regressions, fixes, pValue } = comparison.mcnemar;
-  parts.push(`${plural(regressions, 'regression', 'regressions')}, ${plural(fixes, 'fix', 'fixes')} (${formatPValue(pValue)}, exact McNemar test)`);
+  parts.push(`${plural(regressions, 'regression', 'regressions')}, ${plural(fixes, 'fix', 'fixes')} (${escapeInline(formatPValue(pValue), ID_CHARS)}, exact McNemar test)`);
   return parts.join(' · ');
 }
 
@@ -431,6 +438,11 @@ function criteriaTable(result: GateResult, detail: Detail): string[] {
   const header = ['criterion', 'passed', 'failed', 'pass rate', ...vsHeader, ...(withMin ? ['minimum', 'met'] : [])];
   const align = ['---', '---:', '---:', '---:', ...vsHeader.map(() => '---:'), ...(withMin ? ['---:', ':---:'] : [])];
   const sections = [tableOf(header, align, rows)];
+  const gone = (result.baseline?.comparison.criteria ?? []).filter((entry) => entry.current === null && entry.baseline !== null);
+  if (gone.length > 0) {
+    const names = gone.slice(0, 10).map((entry) => `${escapeInline(entry.name, detail.nameChars)} (${formatPercent(entry.baseline)})`);
+    sections.push(`Only in the baseline: ${names.join(', ')}${gone.length > 10 ? `, and ${formatCount(gone.length - 10)} more` : ''}.`);
+  }
   const hidden = criteria.length - shown.length;
   if (hidden > 0) sections.push(`… and ${plural(hidden, 'more criterion', 'more criteria')} (see the results file).`);
   return sections;

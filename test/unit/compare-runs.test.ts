@@ -41,8 +41,8 @@ describe('compareRuns: pairing', () => {
     const result = compareRuns(input(baseline, current));
     expect(result.pairedBy).toBe('id');
     expect(result).toMatchObject({ paired: 5, skippedPairs: 0, added: 0, removed: 0 });
-    expect(result.regressions).toEqual([{ id: 'i1', contentHash: 'x1', baseline: 'pass', current: 'fail' }]);
-    expect(result.fixes).toEqual([{ id: 'i3', contentHash: 'x3', baseline: 'fail', current: 'pass' }]);
+    expect(result.regressions).toEqual([{ id: 'i1', contentHash: 'x1', baseline: 'pass', current: 'fail', currentIndex: 1, baselineIndex: 0 }]);
+    expect(result.fixes).toEqual([{ id: 'i3', contentHash: 'x3', baseline: 'fail', current: 'pass', currentIndex: 2, baselineIndex: 2 }]);
     expect(result.mcnemar).toEqual({ regressions: 1, fixes: 1, pValue: 1 });
   });
 
@@ -53,8 +53,8 @@ describe('compareRuns: pairing', () => {
     const result = compareRuns(input(baseline, current, { sameDataset: false }));
     expect(result.pairedBy).toBe('content');
     expect(result).toMatchObject({ paired: 3, added: 1, removed: 1 });
-    expect(result.regressions).toEqual([{ id: '3', contentHash: 'hA', baseline: 'pass', current: 'error' }]);
-    expect(result.fixes).toEqual([{ id: '2', contentHash: 'hC', baseline: 'fail', current: 'pass' }]);
+    expect(result.regressions).toEqual([{ id: '3', contentHash: 'hA', baseline: 'pass', current: 'error', currentIndex: 2, baselineIndex: 0 }]);
+    expect(result.fixes).toEqual([{ id: '2', contentHash: 'hC', baseline: 'fail', current: 'pass', currentIndex: 1, baselineIndex: 2 }]);
   });
 
   it('falls back to the content hash for items without an id, even on the same dataset', () => {
@@ -62,7 +62,7 @@ describe('compareRuns: pairing', () => {
     const current = [item(null, 'hA', 'fail'), item('k', 'hB-edited', 'pass')];
     const result = compareRuns(input(baseline, current));
     expect(result).toMatchObject({ paired: 2, added: 0, removed: 0 });
-    expect(result.regressions).toEqual([{ id: null, contentHash: 'hA', baseline: 'pass', current: 'fail' }]);
+    expect(result.regressions).toEqual([{ id: null, contentHash: 'hA', baseline: 'pass', current: 'fail', currentIndex: 0, baselineIndex: 0 }]);
   });
 
   it('never pairs an id with a content hash that is spelt the same', () => {
@@ -77,8 +77,8 @@ describe('compareRuns: pairing', () => {
     const current = [item('a', 'dup', 'fail'), item('b', 'dup', 'pass'), item('c', 'dup', 'pass'), item('d', 'dup', 'fail')];
     const result = compareRuns(input(baseline, current, { sameDataset: false }));
     expect(result).toMatchObject({ paired: 3, added: 1, removed: 1 });
-    expect(result.regressions).toEqual([{ id: 'a', contentHash: 'dup', baseline: 'pass', current: 'fail' }]);
-    expect(result.fixes).toEqual([{ id: 'b', contentHash: 'dup', baseline: 'fail', current: 'pass' }]);
+    expect(result.regressions).toEqual([{ id: 'a', contentHash: 'dup', baseline: 'pass', current: 'fail', currentIndex: 0, baselineIndex: 0 }]);
+    expect(result.fixes).toEqual([{ id: 'b', contentHash: 'dup', baseline: 'fail', current: 'pass', currentIndex: 1, baselineIndex: 1 }]);
   });
 
   it('counts duplicates beyond the other run as added or removed', () => {
@@ -105,8 +105,8 @@ describe('compareRuns: outcomes', () => {
     const current = items(['error', 'pass', 'error', 'fail']);
     const result = compareRuns(input(baseline, current));
     expect(result.paired).toBe(4);
-    expect(result.regressions).toEqual([{ id: 'i1', contentHash: 'h1', baseline: 'pass', current: 'error' }]);
-    expect(result.fixes).toEqual([{ id: 'i2', contentHash: 'h2', baseline: 'error', current: 'pass' }]);
+    expect(result.regressions).toEqual([{ id: 'i1', contentHash: 'h1', baseline: 'pass', current: 'error', currentIndex: 0, baselineIndex: 0 }]);
+    expect(result.fixes).toEqual([{ id: 'i2', contentHash: 'h2', baseline: 'error', current: 'pass', currentIndex: 1, baselineIndex: 1 }]);
   });
 
   it('leaves pairs with a skipped side out of the paired count, the regressions and the fixes', () => {
