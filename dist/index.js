@@ -30948,6 +30948,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(6257);
 // EXTERNAL MODULE: ./src/evals/records.ts
 var records = __nccwpck_require__(5809);
+// EXTERNAL MODULE: ./src/evals/run-metadata.ts
+var run_metadata = __nccwpck_require__(1962);
 ;// CONCATENATED MODULE: ./src/analysis/mcnemar.ts
 // The exact McNemar test for paired pass/fail outcomes: of the items whose outcome changed between two
 // runs, are regressions and fixes about as likely as a fair coin would make them? Items that kept their
@@ -31311,6 +31313,7 @@ function formatMinutes(ms) {
 
 
 
+
 const NO_LIMITS = { maxRegressions: null, maxScoreDrop: null, minSignificance: null };
 /** Turns what was read from the API into the gate's result: counts, rates, the verdict and its reasons. */
 function analyseRun(input) {
@@ -31358,7 +31361,7 @@ function analyseRun(input) {
     return result;
 }
 function compareWithBaseline(input, tally, score, criteria) {
-    const label = `vs ${input.branch || input.run.name || input.run.id}`;
+    const label = input.label || `vs ${input.branch || input.run.name || input.run.id}`;
     const baselineCriteria = criterionRates(input.run, input.tally, []).criteria;
     const comparison = compareRuns({
         baseline: { items: input.tally.keys, score: scoreOf(input.tally.counts), criteria: baselineCriteria },
@@ -31382,12 +31385,14 @@ function keptRecords(tally, indexes) {
 function currentPoint(run, score, status, workflowRunUrl) {
     return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl ?? workflowRunUrl, status: status === 'completed' ? null : 'fail' };
 }
-/** A run's place on the trend's axis: its date (MM-DD), else its id. */
+/** A run's place on the trend's axis: its date (MM-DD) and commit, e.g. `11-22 1a2b3c4`; else its id. */
 function trendLabel(run) {
+    const sha = run.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.sha]?.slice(0, 7) ?? '';
     if (run.createdAt === null)
-        return run.id;
+        return sha || run.id;
     const date = new Date(run.createdAt * 1000);
-    return `${String(date.getUTCMonth() + 1).padStart(2, '0')}-${String(date.getUTCDate()).padStart(2, '0')}`;
+    const day = `${String(date.getUTCMonth() + 1).padStart(2, '0')}-${String(date.getUTCDate()).padStart(2, '0')}`;
+    return sha ? `${day} ${sha}` : day;
 }
 /** passed / graded items, errored items counting as not passed; skipped items (Azure) were not graded. */
 function scoreOf(counts) {
@@ -37145,8 +37150,6 @@ function fittedTitle(title) {
 
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
-// EXTERNAL MODULE: ./src/evals/run-metadata.ts
-var run_metadata = __nccwpck_require__(1962);
 ;// CONCATENATED MODULE: ./src/report/escape.ts
 // Escaping of untrusted text (model outputs, dataset items, API messages, names) for GitHub-flavoured
 // markdown. The goal is containment: such text may show any characters, but it can never open HTML,
@@ -37413,7 +37416,7 @@ function renderTrend(points, options) {
     if (points.length === 0)
         return `${escapeInline(title, TABLE_TITLE_CHARS)} — no runs to show yet.\n`;
     if (points.length === 1)
-        return `${tableOf(points, 1)}\n`;
+        return `**${escapeInline(title, TABLE_TITLE_CHARS)}**\n\n${tableOf(points, 1)}\n`;
     const charted = points.slice(-CHART_POINTS);
     const sections = [chartBlock(charted, title, options.threshold)];
     const notes = [];
@@ -37996,8 +37999,38 @@ function resultsDocument(result, options) {
         failing_items_omitted: result.failingItemsOmitted,
         counts_note: result.countsNote,
         verdict: result.verdict,
+        baseline: baselineDocument(result),
+        baseline_note: result.baselineNote,
+        trend: result.trend,
         duration_ms: result.durationMs,
         links: result.links,
+    };
+}
+/** The comparison with the baseline: the numbers behind the outputs, and which items changed. */
+function baselineDocument(result) {
+    if (!result.baseline)
+        return null;
+    const { baseline, label, comparison } = result.baseline;
+    const change = ({ id, contentHash, baseline: before, current }) => ({ datasource_item_id: id, content_hash: contentHash, baseline: before, current });
+    return {
+        run_id: baseline.runId,
+        name: baseline.name,
+        branch: baseline.branch,
+        report_url: baseline.reportUrl,
+        label,
+        paired_by: comparison.pairedBy,
+        paired: comparison.paired,
+        skipped_pairs: comparison.skippedPairs,
+        added: comparison.added,
+        removed: comparison.removed,
+        baseline_score: comparison.baselineScore,
+        score_delta: comparison.scoreDelta,
+        regressions: comparison.mcnemar.regressions,
+        fixes: comparison.mcnemar.fixes,
+        p_value: comparison.mcnemar.pValue,
+        criteria: comparison.criteria,
+        regressed_items: comparison.regressions.map(change),
+        fixed_items: comparison.fixes.map(change),
     };
 }
 /** Writes the document into the runner's temp folder (or the OS's) and returns its path. */
@@ -38010,6 +38043,7 @@ async function writeResultsFile(json, runId, dir = process.env.RUNNER_TEMP || (0
 }
 
 ;// CONCATENATED MODULE: ./src/publish.ts
+
 
 
 
@@ -38064,7 +38098,8 @@ async function publishResult(result, evalName, settings, git, secrets) {
     if (result.baseline) {
         const { comparison } = result.baseline;
         core/* setOutput */.uH('baseline-run-id', result.baseline.baseline.runId);
-        core/* setOutput */.uH('score-delta', String(comparison.scoreDelta));
+        // 0.7 − 0.8 is −0.09999999999999998 in floating point: a workflow comparing with −0.1 must see −0.1.
+        core/* setOutput */.uH('score-delta', String(Number(comparison.scoreDelta.toFixed(10))));
         core/* setOutput */.uH('regressions', String(comparison.mcnemar.regressions));
         core/* setOutput */.uH('fixes', String(comparison.mcnemar.fixes));
     }
@@ -38094,6 +38129,25 @@ async function publishComment(result, title, settings, git, secrets) {
     }
     catch (error) {
         core/* warning */.$e((0,redact/* redactSecrets */.f)(describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber }), secrets));
+    }
+}
+/**
+ * A scheduled gate that could not run at all (an expired key, an endpoint gone) is a failure too: the
+ * tracking issue says so, with the error.
+ */
+async function publishErrorToTrackingIssue(message, evalName, settings, git, secrets) {
+    if (!settings.issueOnFailure || git.eventName !== 'schedule' || !git.owner || !git.repo || !settings.githubToken)
+        return;
+    const issues = new TrackingIssues({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
+    const where = git.branch ? ` on ${git.branch}` : '';
+    const runLink = git.workflowRunUrl ? `[this workflow run](${git.workflowRunUrl})` : 'this workflow run';
+    const body = `### ❌ evals-gate · ${escapeInline(evalName, 150)}: could not run\n\n${escapeInline(message, 4000)}\n\nReported by ${runLink}.\n`;
+    try {
+        const reported = await issues.reportFailure(settings.commentKey, `evals-gate: ${evalName} is failing${where}`, body);
+        core/* info */.pq(`${reported.action === 'created' ? 'Opened' : 'Commented on'} the tracking issue #${reported.number}: ${reported.url}`);
+    }
+    catch (error) {
+        core/* warning */.$e((0,redact/* redactSecrets */.f)(describeIssueFailure(error), secrets));
     }
 }
 /**
@@ -38151,9 +38205,9 @@ async function listGateRuns(client, request) {
         return found;
     try {
         const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
+        const limit = request.searched ?? RUNS_SEARCHED;
         for await (const raw of runs) {
-            if (++seen > (request.searched ?? RUNS_SEARCHED))
-                break;
+            seen++;
             const metadata = raw.metadata ?? {};
             const matches = raw.id !== filter.excludeRunId &&
                 raw.status === 'completed' &&
@@ -38163,10 +38217,10 @@ async function listGateRuns(client, request) {
                 !metadata[k.pr] &&
                 metadata[k.commentKey] === filter.gateKey &&
                 raw.data_source?.type === filter.dataSourceType;
-            if (!matches)
-                continue;
-            found.push({ run: (0,records/* toRunSnapshot */.ty)(raw), dataset: metadata[k.dataset] ?? null });
-            if (found.length >= request.want)
+            if (matches)
+                found.push({ run: (0,records/* toRunSnapshot */.ty)(raw), dataset: metadata[k.dataset] ?? null });
+            // Stop on the last run of the bound, not on the first one past it: no page is fetched in vain.
+            if (found.length >= request.want || seen >= limit)
                 break;
         }
     }
@@ -38187,6 +38241,8 @@ async function readBaselineRun(client, request) {
 }
 
 ;// CONCATENATED MODULE: ./src/baseline-lookup.ts
+
+
 
 
 
@@ -38218,26 +38274,25 @@ async function lookUpBaseline(client, request) {
     const found = await chooseBaseline(client, request, earlier, filterFor, context);
     if ('note' in found)
         return { baseline: null, note: found.note, history };
+    const label = settings.baseline.kind === 'run'
+        ? `vs ${found.run.name || found.run.id}`
+        : branchRun && settings.baselineRef === git.branch
+            ? 'vs the previous run'
+            : `vs ${settings.baselineRef}`;
     const tally = new ItemTally();
     const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: found.run.id, baseURL: request.baseURL, expectedTotal: found.run.resultCounts.total, signal: request.signal, onRetry: request.onRetry }, (record) => tally.add(record));
     request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
     const dataset = settings.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.dataset] ?? null;
     const branch = found.run.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.branch] ?? null;
-    return { baseline: { run: found.run, branch, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
+    return { baseline: { run: found.run, branch, label, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
 }
 async function chooseBaseline(client, request, earlier, filterFor, context) {
-    const { settings, git, run } = request;
+    const { settings, git } = request;
     const choice = settings.baseline;
     if (choice.kind === 'none')
         return { note: 'Not compared with a baseline (baseline: none).' };
-    if (choice.kind === 'run') {
-        if (choice.runId === run.id)
-            return { note: `Not compared: the baseline run ${choice.runId} is this run.` };
-        const given = await readBaselineRun(client, { ...context, runId: choice.runId });
-        if (given.run.status !== 'completed')
-            return { note: `Not compared: baseline run ${choice.runId} is ${given.run.status}, not completed.` };
-        return given;
-    }
+    if (choice.kind === 'run')
+        return request.explicit ?? (await checkBaselineRun(client, { ...context, runId: choice.runId }));
     const ref = settings.baselineRef;
     if (!ref)
         return { note: 'No baseline: this run is not on a branch and baseline-ref is empty. The gate judged the run alone.' };
@@ -38246,8 +38301,29 @@ async function chooseBaseline(client, request, earlier, filterFor, context) {
     if (newest)
         return newest;
     return {
-        note: `No baseline: no completed run of this gate (comment key "${settings.commentKey}", ${settings.dataSource.type} data) on ${ref} among the eval's last ${RUNS_SEARCHED.toLocaleString('en-US')} runs. The gate judged the run alone.`,
+        note: `No baseline: no completed run of this gate (comment key "${settings.commentKey}", ${settings.dataSource.type} data) on ${ref} among the eval's most recent runs (up to ${RUNS_SEARCHED.toLocaleString('en-US')} are searched). The gate judged the run alone.`,
     };
+}
+/**
+ * The run named by `baseline: <id>`. It is the user's explicit choice, so a run that does not exist or
+ * has not completed fails the gate, before its own run is started, rather than silently turning off
+ * max-regressions and max-score-drop.
+ */
+async function checkBaselineRun(client, request) {
+    let given;
+    try {
+        given = await readBaselineRun(client, request);
+    }
+    catch (error) {
+        if (error instanceof api_errors/* EvalsApiError */.Kx && error.status === 404) {
+            throw new input_error/* InputError */.d('baseline', `run ${request.runId} was not found in eval ${request.evalId} at ${request.baseURL}.`);
+        }
+        throw error;
+    }
+    if (given.run.status !== 'completed') {
+        throw new input_error/* InputError */.d('baseline', `run ${request.runId} is ${given.run.status}: a baseline must be a completed run.`);
+    }
+    return given;
 }
 /** A run of the trend; ✅/❌ say whether it meets today's threshold (past verdicts are not stored). */
 function pointOf(run, threshold) {
@@ -38346,6 +38422,7 @@ async function run() {
                 ? error.message
                 : String(error);
         core/* setFailed */.C1((0,redact/* redactSecrets */.f)(message, secrets.list()));
+        await publishErrorToTrackingIssue((0,redact/* redactSecrets */.f)(message, secrets.list()), gate.evalName ?? settings.evalId, settings, git, secrets.list());
     }
     finally {
         uninstall();
@@ -38358,6 +38435,8 @@ class Gate {
     git;
     controller = new AbortController();
     runId = null;
+    /** The eval's name, once read. */
+    evalName = null;
     finished = false;
     constructor(client, settings, git) {
         this.client = client;
@@ -38372,6 +38451,9 @@ class Gate {
         const signal = this.controller.signal;
         const baseURL = settings.endpoint.baseURL;
         const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
+        this.evalName = evalInfo.name;
+        // An explicit baseline is checked before a run costs anything.
+        const explicitBaseline = settings.baseline.kind === 'run' ? await checkBaselineRun(client, { evalId: settings.evalId, runId: settings.baseline.runId, baseURL, signal }) : null;
         const started = Date.now();
         // From here on a run may exist: the post step can find it by this token even if the answer never came.
         core/* saveState */.LZ(state/* STATE */.c.attemptToken, settings.attemptToken);
@@ -38447,7 +38529,7 @@ class Gate {
             const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst }, (record) => items.add(record));
             core/* info */.pq(`Read ${stats.items} output items in ${stats.pages} pages.`);
         }
-        const lookup = status === 'completed' ? await this.lookUpBaseline(final, warnFirst) : { baseline: null, note: null, history: null };
+        const lookup = status === 'completed' ? await this.lookUpBaseline(final, explicitBaseline, warnFirst) : { baseline: null, note: null, history: null };
         const result = analyseRun({
             evalId: settings.evalId,
             run: final,
@@ -38466,12 +38548,13 @@ class Gate {
         return { result, evalName: evalInfo.name };
     }
     /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
-    async lookUpBaseline(run, onRetry) {
+    async lookUpBaseline(run, explicit, onRetry) {
         try {
             return await lookUpBaseline(this.client, {
                 settings: this.settings,
                 git: this.git,
                 run,
+                explicit,
                 baseURL: this.settings.endpoint.baseURL,
                 signal: this.controller.signal,
                 log: (line) => core/* info */.pq(line),
@@ -38482,8 +38565,8 @@ class Gate {
             if (this.abandoned)
                 throw error;
             const message = error instanceof Error ? error.message : String(error);
-            core/* warning */.$e(`Could not read the baseline: ${message} The gate judged the run alone.`);
-            return { baseline: null, note: `Could not read the baseline (${message}). The gate judged the run alone.`, history: null };
+            core/* warning */.$e(`Could not read the baseline, so the gate judged the run alone: ${message}`);
+            return { baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}`, history: null };
         }
     }
     /** Cancels the run if it may still be running. Never throws: it is called on the way out. */

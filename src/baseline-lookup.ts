@@ -3,12 +3,14 @@ import { trendLabel } from './analysis/analyse-run.js';
 import type { ScorePoint } from './analysis/gate-result.js';
 import { ItemTally } from './analysis/item-tally.js';
 import { scoreOf } from './analysis/analyse-run.js';
+import { EvalsApiError } from './evals/api-errors.js';
 import type { EvalsClient } from './evals/client.js';
 import { collectOutputItems } from './evals/collect-items.js';
 import { type GateRun, listGateRuns, readBaselineRun, RUNS_SEARCHED } from './evals/gate-runs.js';
 import { RUN_METADATA_KEYS } from './evals/run-metadata.js';
 import type { RunSnapshot } from './evals/run-types.js';
 import type { GitContext } from './github/context.js';
+import { InputError } from './input-error.js';
 import type { Settings } from './inputs.js';
 
 export interface BaselineLookup {
@@ -24,6 +26,8 @@ export interface LookupRequest {
   git: GitContext;
   /** The current run, completed. */
   run: RunSnapshot;
+  /** The run named by `baseline: <id>`, read (and checked) before the gate's own run started. */
+  explicit: GateRun | null;
   baseURL: string;
   signal?: AbortSignal;
   log: (line: string) => void;
@@ -56,6 +60,12 @@ export async function lookUpBaseline(client: EvalsClient, request: LookupRequest
 
   const found = await chooseBaseline(client, request, earlier, filterFor, context);
   if ('note' in found) return { baseline: null, note: found.note, history };
+  const label =
+    settings.baseline.kind === 'run'
+      ? `vs ${found.run.name || found.run.id}`
+      : branchRun && settings.baselineRef === git.branch
+        ? 'vs the previous run'
+        : `vs ${settings.baselineRef}`;
   const tally = new ItemTally();
   const stats = await collectOutputItems(
     client,
@@ -65,7 +75,7 @@ export async function lookUpBaseline(client: EvalsClient, request: LookupRequest
   request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
   const dataset = settings.metadata[RUN_METADATA_KEYS.dataset] ?? null;
   const branch = found.run.metadata[RUN_METADATA_KEYS.branch] ?? null;
-  return { baseline: { run: found.run, branch, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
+  return { baseline: { run: found.run, branch, label, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
 }
 
 async function chooseBaseline(
@@ -75,23 +85,42 @@ async function chooseBaseline(
   filterFor: (branch: string) => Parameters<typeof listGateRuns>[1]['filter'],
   context: { evalId: string; baseURL: string; signal?: AbortSignal },
 ): Promise<GateRun | { note: string }> {
-  const { settings, git, run } = request;
+  const { settings, git } = request;
   const choice = settings.baseline;
   if (choice.kind === 'none') return { note: 'Not compared with a baseline (baseline: none).' };
-  if (choice.kind === 'run') {
-    if (choice.runId === run.id) return { note: `Not compared: the baseline run ${choice.runId} is this run.` };
-    const given = await readBaselineRun(client, { ...context, runId: choice.runId });
-    if (given.run.status !== 'completed') return { note: `Not compared: baseline run ${choice.runId} is ${given.run.status}, not completed.` };
-    return given;
-  }
+  if (choice.kind === 'run') return request.explicit ?? (await checkBaselineRun(client, { ...context, runId: choice.runId }));
   const ref = settings.baselineRef;
   if (!ref) return { note: 'No baseline: this run is not on a branch and baseline-ref is empty. The gate judged the run alone.' };
   const candidates = !git.isPullRequest && ref === git.branch ? earlier : await listGateRuns(client, { ...context, filter: filterFor(ref), want: 1 });
   const newest = candidates[0];
   if (newest) return newest;
   return {
-    note: `No baseline: no completed run of this gate (comment key "${settings.commentKey}", ${settings.dataSource.type} data) on ${ref} among the eval's last ${RUNS_SEARCHED.toLocaleString('en-US')} runs. The gate judged the run alone.`,
+    note: `No baseline: no completed run of this gate (comment key "${settings.commentKey}", ${settings.dataSource.type} data) on ${ref} among the eval's most recent runs (up to ${RUNS_SEARCHED.toLocaleString('en-US')} are searched). The gate judged the run alone.`,
   };
+}
+
+/**
+ * The run named by `baseline: <id>`. It is the user's explicit choice, so a run that does not exist or
+ * has not completed fails the gate, before its own run is started, rather than silently turning off
+ * max-regressions and max-score-drop.
+ */
+export async function checkBaselineRun(
+  client: EvalsClient,
+  request: { evalId: string; runId: string; baseURL: string; signal?: AbortSignal },
+): Promise<GateRun> {
+  let given: GateRun;
+  try {
+    given = await readBaselineRun(client, request);
+  } catch (error) {
+    if (error instanceof EvalsApiError && error.status === 404) {
+      throw new InputError('baseline', `run ${request.runId} was not found in eval ${request.evalId} at ${request.baseURL}.`);
+    }
+    throw error;
+  }
+  if (given.run.status !== 'completed') {
+    throw new InputError('baseline', `run ${request.runId} is ${given.run.status}: a baseline must be a completed run.`);
+  }
+  return given;
 }
 
 /** A run of the trend; ✅/❌ say whether it meets today's threshold (past verdicts are not stored). */

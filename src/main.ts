@@ -19,8 +19,9 @@ import { actionInputs, readSettings, type Settings } from './inputs.js';
 import { Secrets } from './secrets.js';
 import { redactDeep, redactSecrets } from './redact.js';
 import { progressLine } from './report/progress-line.js';
-import { publishPending, publishResult } from './publish.js';
-import { type BaselineLookup, lookUpBaseline } from './baseline-lookup.js';
+import { publishErrorToTrackingIssue, publishPending, publishResult } from './publish.js';
+import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baseline-lookup.js';
+import type { GateRun } from './evals/gate-runs.js';
 import { STATE } from './state.js';
 import { onTermination } from './termination.js';
 
@@ -60,6 +61,7 @@ export async function run(): Promise<void> {
           ? error.message
           : String(error);
     core.setFailed(redactSecrets(message, secrets.list()));
+    await publishErrorToTrackingIssue(redactSecrets(message, secrets.list()), gate.evalName ?? settings.evalId, settings, git, secrets.list());
   } finally {
     uninstall();
   }
@@ -72,6 +74,8 @@ class Gate {
   private readonly git: GitContext;
   private readonly controller = new AbortController();
   private runId: string | null = null;
+  /** The eval's name, once read. */
+  evalName: string | null = null;
   private finished = false;
 
   constructor(client: EvalsClient, settings: Settings, git: GitContext) {
@@ -89,6 +93,10 @@ class Gate {
     const signal = this.controller.signal;
     const baseURL = settings.endpoint.baseURL;
     const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
+    this.evalName = evalInfo.name;
+    // An explicit baseline is checked before a run costs anything.
+    const explicitBaseline =
+      settings.baseline.kind === 'run' ? await checkBaselineRun(client, { evalId: settings.evalId, runId: settings.baseline.runId, baseURL, signal }) : null;
     const started = Date.now();
     // From here on a run may exist: the post step can find it by this token even if the answer never came.
     core.saveState(STATE.attemptToken, settings.attemptToken);
@@ -166,7 +174,7 @@ class Gate {
       );
       core.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
     }
-    const lookup = status === 'completed' ? await this.lookUpBaseline(final, warnFirst) : { baseline: null, note: null, history: null };
+    const lookup = status === 'completed' ? await this.lookUpBaseline(final, explicitBaseline, warnFirst) : { baseline: null, note: null, history: null };
     const result = analyseRun({
       evalId: settings.evalId,
       run: final,
@@ -186,12 +194,13 @@ class Gate {
   }
 
   /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
-  private async lookUpBaseline(run: RunSnapshot, onRetry: (message: string) => void): Promise<BaselineLookup> {
+  private async lookUpBaseline(run: RunSnapshot, explicit: GateRun | null, onRetry: (message: string) => void): Promise<BaselineLookup> {
     try {
       return await lookUpBaseline(this.client, {
         settings: this.settings,
         git: this.git,
         run,
+        explicit,
         baseURL: this.settings.endpoint.baseURL,
         signal: this.controller.signal,
         log: (line) => core.info(line),
@@ -200,8 +209,8 @@ class Gate {
     } catch (error) {
       if (this.abandoned) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      core.warning(`Could not read the baseline: ${message} The gate judged the run alone.`);
-      return { baseline: null, note: `Could not read the baseline (${message}). The gate judged the run alone.`, history: null };
+      core.warning(`Could not read the baseline, so the gate judged the run alone: ${message}`);
+      return { baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}`, history: null };
     }
   }
 

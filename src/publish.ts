@@ -7,6 +7,7 @@ import { describeIssueFailure, TrackingIssues } from './github/tracking-issue.js
 import type { Settings } from './inputs.js';
 import { redactSecrets } from './redact.js';
 import { renderComment, renderPendingComment, renderReport, renderSummary } from './report/markdown.js';
+import { escapeInline } from './report/escape.js';
 import { writeJobSummary } from './report/write-summary.js';
 import { resultsDocument, writeResultsFile } from './report/write-results-file.js';
 
@@ -64,7 +65,8 @@ export async function publishResult(result: GateResult, evalName: string, settin
   if (result.baseline) {
     const { comparison } = result.baseline;
     core.setOutput('baseline-run-id', result.baseline.baseline.runId);
-    core.setOutput('score-delta', String(comparison.scoreDelta));
+    // 0.7 − 0.8 is −0.09999999999999998 in floating point: a workflow comparing with −0.1 must see −0.1.
+    core.setOutput('score-delta', String(Number(comparison.scoreDelta.toFixed(10))));
     core.setOutput('regressions', String(comparison.mcnemar.regressions));
     core.setOutput('fixes', String(comparison.mcnemar.fixes));
   }
@@ -92,6 +94,24 @@ async function publishComment(result: GateResult, title: string, settings: Setti
     core.info(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
   } catch (error) {
     core.warning(redactSecrets(describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber }), secrets));
+  }
+}
+
+/**
+ * A scheduled gate that could not run at all (an expired key, an endpoint gone) is a failure too: the
+ * tracking issue says so, with the error.
+ */
+export async function publishErrorToTrackingIssue(message: string, evalName: string, settings: Settings, git: GitContext, secrets: string[]): Promise<void> {
+  if (!settings.issueOnFailure || git.eventName !== 'schedule' || !git.owner || !git.repo || !settings.githubToken) return;
+  const issues = new TrackingIssues({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
+  const where = git.branch ? ` on ${git.branch}` : '';
+  const runLink = git.workflowRunUrl ? `[this workflow run](${git.workflowRunUrl})` : 'this workflow run';
+  const body = `### ❌ evals-gate · ${escapeInline(evalName, 150)}: could not run\n\n${escapeInline(message, 4000)}\n\nReported by ${runLink}.\n`;
+  try {
+    const reported = await issues.reportFailure(settings.commentKey, `evals-gate: ${evalName} is failing${where}`, body);
+    core.info(`${reported.action === 'created' ? 'Opened' : 'Commented on'} the tracking issue #${reported.number}: ${reported.url}`);
+  } catch (error) {
+    core.warning(redactSecrets(describeIssueFailure(error), secrets));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { CriterionThreshold } from '../input-parsers.js';
 import { criterionName } from '../evals/records.js';
+import { RUN_METADATA_KEYS } from '../evals/run-metadata.js';
 import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals/run-types.js';
 import { compareRuns } from './compare-runs.js';
 import type { BaselineComparison, CriterionRate, GateResult, GateStatus, ScorePoint } from './gate-result.js';
@@ -31,6 +32,8 @@ export interface AnalysisInput {
 export interface BaselineInput {
   run: RunSnapshot;
   branch: string | null;
+  /** How reports name it: `vs main`, `vs the previous run`. */
+  label: string;
   tally: ItemTally;
   /** Both runs evaluated the same rows (same dataset fingerprint): items pair by id. */
   sameDataset: boolean;
@@ -84,7 +87,7 @@ export function analyseRun(input: AnalysisInput): GateResult {
 }
 
 function compareWithBaseline(input: BaselineInput, tally: ItemTally, score: number, criteria: CriterionRate[]): BaselineComparison {
-  const label = `vs ${input.branch || input.run.name || input.run.id}`;
+  const label = input.label || `vs ${input.branch || input.run.name || input.run.id}`;
   const baselineCriteria = criterionRates(input.run, input.tally, []).criteria;
   const comparison = compareRuns({
     baseline: { items: input.tally.keys, score: scoreOf(input.tally.counts), criteria: baselineCriteria },
@@ -111,11 +114,13 @@ function currentPoint(run: RunSnapshot, score: number, status: GateStatus, workf
   return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl ?? workflowRunUrl, status: status === 'completed' ? null : 'fail' };
 }
 
-/** A run's place on the trend's axis: its date (MM-DD), else its id. */
+/** A run's place on the trend's axis: its date (MM-DD) and commit, e.g. `11-22 1a2b3c4`; else its id. */
 export function trendLabel(run: RunSnapshot): string {
-  if (run.createdAt === null) return run.id;
+  const sha = run.metadata[RUN_METADATA_KEYS.sha]?.slice(0, 7) ?? '';
+  if (run.createdAt === null) return sha || run.id;
   const date = new Date(run.createdAt * 1000);
-  return `${String(date.getUTCMonth() + 1).padStart(2, '0')}-${String(date.getUTCDate()).padStart(2, '0')}`;
+  const day = `${String(date.getUTCMonth() + 1).padStart(2, '0')}-${String(date.getUTCDate()).padStart(2, '0')}`;
+  return sha ? `${day} ${sha}` : day;
 }
 
 /** passed / graded items, errored items counting as not passed; skipped items (Azure) were not graded. */

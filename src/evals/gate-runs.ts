@@ -39,8 +39,9 @@ export async function listGateRuns(
   if (request.want <= 0) return found;
   try {
     const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
+    const limit = request.searched ?? RUNS_SEARCHED;
     for await (const raw of runs) {
-      if (++seen > (request.searched ?? RUNS_SEARCHED)) break;
+      seen++;
       const metadata = raw.metadata ?? {};
       const matches =
         raw.id !== filter.excludeRunId &&
@@ -51,9 +52,9 @@ export async function listGateRuns(
         !metadata[k.pr] &&
         metadata[k.commentKey] === filter.gateKey &&
         raw.data_source?.type === filter.dataSourceType;
-      if (!matches) continue;
-      found.push({ run: toRunSnapshot(raw), dataset: metadata[k.dataset] ?? null });
-      if (found.length >= request.want) break;
+      if (matches) found.push({ run: toRunSnapshot(raw), dataset: metadata[k.dataset] ?? null });
+      // Stop on the last run of the bound, not on the first one past it: no page is fetched in vain.
+      if (found.length >= request.want || seen >= limit) break;
     }
   } catch (error) {
     throw describeApiError(error, { doing: `listing the runs of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL });

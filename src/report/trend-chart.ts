@@ -139,7 +139,7 @@ export function renderTrend(points: readonly TrendPoint[], options: TrendOptions
   const maxChars = options.maxChars ?? TREND_MAX_CHARS;
   const title = options.title.trim() === '' ? DEFAULT_TITLE : options.title;
   if (points.length === 0) return `${escapeInline(title, TABLE_TITLE_CHARS)} — no runs to show yet.\n`;
-  if (points.length === 1) return `${tableOf(points, 1)}\n`;
+  if (points.length === 1) return `**${escapeInline(title, TABLE_TITLE_CHARS)}**\n\n${tableOf(points, 1)}\n`;
 
   const charted = points.slice(-CHART_POINTS);
   const sections = [chartBlock(charted, title, options.threshold)];

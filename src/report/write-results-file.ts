@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ItemChange } from '../analysis/compare-runs.js';
 import type { GateResult } from '../analysis/gate-result.js';
 
 export const RESULTS_FILE_VERSION = 1;
@@ -43,8 +44,38 @@ export function resultsDocument(result: GateResult, options: { showItemContent: 
     failing_items_omitted: result.failingItemsOmitted,
     counts_note: result.countsNote,
     verdict: result.verdict,
+    baseline: baselineDocument(result),
+    baseline_note: result.baselineNote,
+    trend: result.trend,
     duration_ms: result.durationMs,
     links: result.links,
+  };
+}
+
+/** The comparison with the baseline: the numbers behind the outputs, and which items changed. */
+function baselineDocument(result: GateResult): unknown {
+  if (!result.baseline) return null;
+  const { baseline, label, comparison } = result.baseline;
+  const change = ({ id, contentHash, baseline: before, current }: ItemChange) => ({ datasource_item_id: id, content_hash: contentHash, baseline: before, current });
+  return {
+    run_id: baseline.runId,
+    name: baseline.name,
+    branch: baseline.branch,
+    report_url: baseline.reportUrl,
+    label,
+    paired_by: comparison.pairedBy,
+    paired: comparison.paired,
+    skipped_pairs: comparison.skippedPairs,
+    added: comparison.added,
+    removed: comparison.removed,
+    baseline_score: comparison.baselineScore,
+    score_delta: comparison.scoreDelta,
+    regressions: comparison.mcnemar.regressions,
+    fixes: comparison.mcnemar.fixes,
+    p_value: comparison.mcnemar.pValue,
+    criteria: comparison.criteria,
+    regressed_items: comparison.regressions.map(change),
+    fixed_items: comparison.fixes.map(change),
   };
 }
 

@@ -70,6 +70,8 @@ function baselineOf(records: ItemRecord[], overrides: Omit<Partial<BaselineInput
       ...run,
     }),
     branch: 'main',
+    // Empty: the analysis names the baseline by its branch, else its run.
+    label: '',
     tally,
     sameDataset: true,
     ...rest,

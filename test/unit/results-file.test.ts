@@ -63,4 +63,54 @@ describe('resultsDocument', () => {
     ]);
     expect(JSON.stringify(document)).not.toContain('the output');
   });
+
+  it('carries the comparison with the baseline: its numbers and the changed items', () => {
+    const withBaseline: GateResult = {
+      ...result(),
+      baseline: {
+        baseline: { runId: 'evalrun_0', name: 'main · 1a2b3c4', branch: 'main', reportUrl: null, createdAt: 1 },
+        label: 'vs main',
+        regressed: [ITEM],
+        fixed: [],
+        comparison: {
+          pairedBy: 'id',
+          paired: 1,
+          skippedPairs: 0,
+          added: 0,
+          removed: 0,
+          regressions: [{ id: '1', contentHash: ITEM.contentHash, baseline: 'pass', current: 'fail', currentIndex: 0, baselineIndex: 0 }],
+          fixes: [],
+          baselineScore: 1,
+          currentScore: 0,
+          scoreDelta: -1,
+          mcnemar: { regressions: 1, fixes: 0, pValue: 1 },
+          criteria: [{ name: 'qa', baseline: 1, current: 0, delta: -1 }],
+        },
+      },
+      trend: [{ runId: 'evalrun_1', label: '11-22', score: 0, url: null, status: 'fail' }],
+    };
+    const document = resultsDocument(withBaseline, { showItemContent: true }) as Record<string, unknown>;
+    expect(document.baseline).toEqual({
+      run_id: 'evalrun_0',
+      name: 'main · 1a2b3c4',
+      branch: 'main',
+      report_url: null,
+      label: 'vs main',
+      paired_by: 'id',
+      paired: 1,
+      skipped_pairs: 0,
+      added: 0,
+      removed: 0,
+      baseline_score: 1,
+      score_delta: -1,
+      regressions: 1,
+      fixes: 0,
+      p_value: 1,
+      criteria: [{ name: 'qa', baseline: 1, current: 0, delta: -1 }],
+      regressed_items: [{ datasource_item_id: '1', content_hash: ITEM.contentHash, baseline: 'pass', current: 'fail' }],
+      fixed_items: [],
+    });
+    expect(document.trend).toEqual(withBaseline.trend);
+    expect((resultsDocument(result(), { showItemContent: true }) as Record<string, unknown>).baseline).toBeNull();
+  });
 });

@@ -82,12 +82,14 @@ describe('renderTrend', () => {
     expect(mermaidLines(perfect)).toContain('    y-axis "score (%)" 95 --> 100');
   });
 
-  it('gives a one-line note for no points, and the table alone for one', () => {
+  it('gives a one-line note for no points, and the title and table alone for one', () => {
     expect(renderTrend([], { title: 'Nightly: main', threshold: 0.9 })).toBe('Nightly: main — no runs to show yet.\n');
     expect(renderTrend([], { title: '<b>@octocat</b>', threshold: null })).toBe('&lt;b&gt;@&#8203;octocat&lt;/b&gt; — no runs to show yet.\n');
     const one = renderTrend([point(5, { score: 0.9 })], { title: 'Nightly', threshold: 0.8 });
     expect(one).toBe(
       [
+        '**Nightly**',
+        '',
         '| run | score | Δ vs previous | verdict |',
         '| --- | ---: | ---: | :---: |',
         '| [11-05](https://github.com/acme/widgets/actions/runs/1000005) | 90.0% | — | ✅ |',
