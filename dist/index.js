@@ -37511,6 +37511,17 @@ function renderPendingComment(options) {
         ...(links.length > 0 ? [links.join(' · ')] : []),
     ]);
 }
+/** The sticky comment when the gate could not reach a verdict (an API error, a timeout of the API): it replaces "evaluating…". */
+function renderErrorComment(options) {
+    const title = escapeInline(options.title || markdown_DEFAULT_TITLE, TITLE_CHARS);
+    const workflow = safeLinkUrl(options.workflowRunUrl);
+    return documentOf([
+        options.marker,
+        `### ❌ ${title}: could not run`,
+        escapeInline(options.message, NOTE_CHARS),
+        ...(workflow ? [`[Workflow run](${workflow})`] : []),
+    ]);
+}
 /**
  * The report. When it would exceed `maxChars`, failing items are dropped from the end first, then
  * item texts are shortened, then the other parts; the smallest form keeps the verdict and the counts.
@@ -38068,19 +38079,21 @@ function commentTarget(settings, git) {
 }
 /**
  * While the run is in progress, the PR comment already says so. A failure here is only logged: the
- * result's comment is tried again at the end, and warns then.
+ * result's comment is tried again at the end, and warns then. True when the comment was written.
  */
 async function publishPending(run, evalName, settings, git) {
     const target = commentTarget(settings, git);
     if ('skipped' in target)
-        return;
+        return false;
     const body = renderPendingComment({ marker: target.marker, title: `evals-gate · ${evalName}`, runId: run.id, runName: run.name, reportUrl: run.reportUrl, workflowRunUrl: git.workflowRunUrl });
     try {
         const written = await target.comments.upsert(target.prNumber, target.marker, body);
         core/* info */.pq(`The PR comment says the run is in progress: ${written.url}`);
+        return true;
     }
     catch (error) {
         core/* info */.pq(`Could not write the in-progress PR comment (the result will be tried again): ${describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber })}`);
+        return false;
     }
 }
 /** The result everywhere it goes: outputs, the results file, the job summary, the PR comment, the tracking issue. */
@@ -38126,6 +38139,23 @@ async function publishComment(result, title, settings, git, secrets) {
         const written = await target.comments.upsert(target.prNumber, target.marker, body);
         core/* setOutput */.uH('comment-url', written.url);
         core/* info */.pq(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
+    }
+    catch (error) {
+        core/* warning */.$e((0,redact/* redactSecrets */.f)(describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber }), secrets));
+    }
+}
+/**
+ * The gate stopped on an error after it had said "evaluating…" in the PR comment: the comment says so
+ * instead. (Errors before the run started write no comment: the check's log has them.)
+ */
+async function publishErrorComment(message, evalName, settings, git, secrets) {
+    const target = commentTarget(settings, git);
+    if ('skipped' in target)
+        return;
+    const body = renderErrorComment({ marker: target.marker, title: `evals-gate · ${evalName}`, message, workflowRunUrl: git.workflowRunUrl });
+    try {
+        const written = await target.comments.upsert(target.prNumber, target.marker, body);
+        core/* setOutput */.uH('comment-url', written.url);
     }
     catch (error) {
         core/* warning */.$e((0,redact/* redactSecrets */.f)(describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber }), secrets));
@@ -38421,8 +38451,12 @@ async function run() {
             : error instanceof input_error/* InputError */.d
                 ? error.message
                 : String(error);
-        core/* setFailed */.C1((0,redact/* redactSecrets */.f)(message, secrets.list()));
-        await publishErrorToTrackingIssue((0,redact/* redactSecrets */.f)(message, secrets.list()), gate.evalName ?? settings.evalId, settings, git, secrets.list());
+        const shown = (0,redact/* redactSecrets */.f)(message, secrets.list());
+        core/* setFailed */.C1(shown);
+        const evalName = gate.evalName ?? settings.evalId;
+        if (gate.saidEvaluating)
+            await publishErrorComment(shown, evalName, settings, git, secrets.list());
+        await publishErrorToTrackingIssue(shown, evalName, settings, git, secrets.list());
     }
     finally {
         uninstall();
@@ -38437,6 +38471,8 @@ class Gate {
     runId = null;
     /** The eval's name, once read. */
     evalName = null;
+    /** The PR comment says "evaluating…": an error must replace it. */
+    saidEvaluating = false;
     finished = false;
     constructor(client, settings, git) {
         this.client = client;
@@ -38475,7 +38511,7 @@ class Gate {
         core/* info */.pq(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
         if (created.reportUrl)
             core/* info */.pq(`Report: ${created.reportUrl}`);
-        await publishPending(created, evalInfo.name, settings, this.git);
+        this.saidEvaluating = await publishPending(created, evalInfo.name, settings, this.git);
         const expected = expectedItemCount(settings.dataSource);
         // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
         let warned = false;

@@ -19,7 +19,7 @@ import { actionInputs, readSettings, type Settings } from './inputs.js';
 import { Secrets } from './secrets.js';
 import { redactDeep, redactSecrets } from './redact.js';
 import { progressLine } from './report/progress-line.js';
-import { publishErrorToTrackingIssue, publishPending, publishResult } from './publish.js';
+import { publishErrorComment, publishErrorToTrackingIssue, publishPending, publishResult } from './publish.js';
 import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baseline-lookup.js';
 import type { GateRun } from './evals/gate-runs.js';
 import { STATE } from './state.js';
@@ -60,8 +60,11 @@ export async function run(): Promise<void> {
         : error instanceof InputError
           ? error.message
           : String(error);
-    core.setFailed(redactSecrets(message, secrets.list()));
-    await publishErrorToTrackingIssue(redactSecrets(message, secrets.list()), gate.evalName ?? settings.evalId, settings, git, secrets.list());
+    const shown = redactSecrets(message, secrets.list());
+    core.setFailed(shown);
+    const evalName = gate.evalName ?? settings.evalId;
+    if (gate.saidEvaluating) await publishErrorComment(shown, evalName, settings, git, secrets.list());
+    await publishErrorToTrackingIssue(shown, evalName, settings, git, secrets.list());
   } finally {
     uninstall();
   }
@@ -76,6 +79,8 @@ class Gate {
   private runId: string | null = null;
   /** The eval's name, once read. */
   evalName: string | null = null;
+  /** The PR comment says "evaluating…": an error must replace it. */
+  saidEvaluating = false;
   private finished = false;
 
   constructor(client: EvalsClient, settings: Settings, git: GitContext) {
@@ -116,7 +121,7 @@ class Gate {
     if (created.reportUrl) core.setOutput('report-url', created.reportUrl);
     core.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
     if (created.reportUrl) core.info(`Report: ${created.reportUrl}`);
-    await publishPending(created, evalInfo.name, settings, this.git);
+    this.saidEvaluating = await publishPending(created, evalInfo.name, settings, this.git);
 
     const expected = expectedItemCount(settings.dataSource);
     // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.

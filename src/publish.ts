@@ -6,7 +6,7 @@ import { describeCommentFailure, PullRequestComments } from './github/pull-reque
 import { describeIssueFailure, TrackingIssues } from './github/tracking-issue.js';
 import type { Settings } from './inputs.js';
 import { redactSecrets } from './redact.js';
-import { renderComment, renderPendingComment, renderReport, renderSummary } from './report/markdown.js';
+import { renderComment, renderErrorComment, renderPendingComment, renderReport, renderSummary } from './report/markdown.js';
 import { escapeInline } from './report/escape.js';
 import { writeJobSummary } from './report/write-summary.js';
 import { resultsDocument, writeResultsFile } from './report/write-results-file.js';
@@ -31,22 +31,24 @@ function commentTarget(settings: Settings, git: GitContext): CommentTarget {
 
 /**
  * While the run is in progress, the PR comment already says so. A failure here is only logged: the
- * result's comment is tried again at the end, and warns then.
+ * result's comment is tried again at the end, and warns then. True when the comment was written.
  */
 export async function publishPending(
   run: { id: string; name: string; reportUrl: string | null },
   evalName: string,
   settings: Settings,
   git: GitContext,
-): Promise<void> {
+): Promise<boolean> {
   const target = commentTarget(settings, git);
-  if ('skipped' in target) return;
+  if ('skipped' in target) return false;
   const body = renderPendingComment({ marker: target.marker, title: `evals-gate · ${evalName}`, runId: run.id, runName: run.name, reportUrl: run.reportUrl, workflowRunUrl: git.workflowRunUrl });
   try {
     const written = await target.comments.upsert(target.prNumber, target.marker, body);
     core.info(`The PR comment says the run is in progress: ${written.url}`);
+    return true;
   } catch (error) {
     core.info(`Could not write the in-progress PR comment (the result will be tried again): ${describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber })}`);
+    return false;
   }
 }
 
@@ -92,6 +94,22 @@ async function publishComment(result: GateResult, title: string, settings: Setti
     const written = await target.comments.upsert(target.prNumber, target.marker, body);
     core.setOutput('comment-url', written.url);
     core.info(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
+  } catch (error) {
+    core.warning(redactSecrets(describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber }), secrets));
+  }
+}
+
+/**
+ * The gate stopped on an error after it had said "evaluating…" in the PR comment: the comment says so
+ * instead. (Errors before the run started write no comment: the check's log has them.)
+ */
+export async function publishErrorComment(message: string, evalName: string, settings: Settings, git: GitContext, secrets: string[]): Promise<void> {
+  const target = commentTarget(settings, git);
+  if ('skipped' in target) return;
+  const body = renderErrorComment({ marker: target.marker, title: `evals-gate · ${evalName}`, message, workflowRunUrl: git.workflowRunUrl });
+  try {
+    const written = await target.comments.upsert(target.prNumber, target.marker, body);
+    core.setOutput('comment-url', written.url);
   } catch (error) {
     core.warning(redactSecrets(describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber }), secrets));
   }

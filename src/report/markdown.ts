@@ -119,6 +119,18 @@ export function renderPendingComment(options: { marker: string; title: string; r
   ]);
 }
 
+/** The sticky comment when the gate could not reach a verdict (an API error, a timeout of the API): it replaces "evaluating…". */
+export function renderErrorComment(options: { marker: string; title: string; message: string; workflowRunUrl: string | null }): string {
+  const title = escapeInline(options.title || DEFAULT_TITLE, TITLE_CHARS);
+  const workflow = safeLinkUrl(options.workflowRunUrl);
+  return documentOf([
+    options.marker,
+    `### ❌ ${title}: could not run`,
+    escapeInline(options.message, NOTE_CHARS),
+    ...(workflow ? [`[Workflow run](${workflow})`] : []),
+  ]);
+}
+
 /**
  * The report. When it would exceed `maxChars`, failing items are dropped from the end first, then
  * item texts are shortened, then the other parts; the smallest form keeps the verdict and the counts.
