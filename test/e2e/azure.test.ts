@@ -3,35 +3,24 @@
 // token services, and the GitHub API fake for the PR comment. Keys in either header, extra headers and
 // query parameters, Entra ID sign-in with token renewal, its refusals, multi-metric Foundry results,
 // cancellation, and the inputs that must be refused before anything is sent.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FAKE_CLIENT_ID, startFakeIdentity, type FakeIdentity, type FakeIdentityOptions } from '../fakes/azure-identity.ts';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FAKE_CLIENT_ID, JWT_BEARER, startFakeIdentity, type FakeIdentity, type FakeIdentityOptions } from '../fakes/azure-identity.ts';
+import type { FakeEvalDefinition, FakeEvalsOptions, JsonlRow, RecordedRequest } from '../fakes/evals-api.ts';
 import {
-  startEvalsApi,
-  type FakeEvalDefinition,
-  type FakeEvalsApi,
-  type FakeEvalsOptions,
-  type JsonlRow,
-  type RecordedRequest,
-} from '../fakes/evals-api.ts';
-import { FAKE_GITHUB_TOKEN, startGitHubApi, type FakeGitHub } from '../fakes/github-api.ts';
-import { commandMessages, RunnerJob, type StepResult } from '../harness/runner.ts';
+  closeAfterTest,
+  closeFakesAfterEachTest,
+  comments,
+  EXACT_ANSWER_EVAL,
+  makeJob as makeGateJob,
+  onlyRun,
+  startFakes as startEvalsAndGitHub,
+  type Fakes as EvalsAndGitHub,
+} from '../harness/e2e-setup.ts';
+import { commandMessages, errorText, RunnerJob, warningText, type StepResult } from '../harness/runner.ts';
 
-const OWNER = 'octo-org';
-const REPO = 'octo-repo';
-const PR = 7;
-const HEAD_SHA = '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432';
 const FOUNDRY_BASE_PATH = '/api/projects/proj/openai/v1';
 const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
-const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
-const SUPPORT_EVAL: FakeEvalDefinition = {
-  name: 'Support answers',
-  testing_criteria: [
-    { type: 'string_check', name: 'Exact answer', input: '{{sample.output_text}}', reference: '{{item.expected}}', operation: 'eq' },
-  ],
-};
 
 /** 10 rows, 8 passing: a score of 80%. */
 const EIGHT_OF_TEN: JsonlRow[] = Array.from({ length: 10 }, (_, i) => ({
@@ -41,17 +30,11 @@ const EIGHT_OF_TEN: JsonlRow[] = Array.from({ length: 10 }, (_, i) => ({
 
 // ---- fakes, closed after every test ----------------------------------------------------------------
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+closeFakesAfterEachTest();
 
-interface Fakes {
-  evals: FakeEvalsApi;
-  github: FakeGitHub;
+interface Fakes extends EvalsAndGitHub {
   /** Started when the test signs in with Entra ID. */
   identity: FakeIdentity | null;
-  evalId: string;
 }
 
 interface FakesOptions {
@@ -61,25 +44,20 @@ interface FakesOptions {
   identity?: FakeIdentityOptions;
 }
 
+/** The azure flavour of the Evals API fake with EXACT_ANSWER_EVAL (changed by `options.eval`), the GitHub API fake, and the identity fakes if asked for. */
 async function startFakes(options: FakesOptions = {}): Promise<Fakes> {
   let identity: FakeIdentity | null = null;
   if (options.identity) {
     const started = await startFakeIdentity(options.identity);
-    closers.push(() => started.close());
+    closeAfterTest(() => started.close());
     identity = started;
   }
   const auth = options.evals?.auth ?? (identity ? { via: [], tokens: identity.check } : undefined);
-  const evals = await startEvalsApi({
-    flavor: 'azure',
-    progress: { queuedPolls: 1, inProgressPolls: 2 },
-    ...options.evals,
-    ...(auth ? { auth } : {}),
+  const fakes = await startEvalsAndGitHub({
+    evals: { flavor: 'azure', ...options.evals, ...(auth ? { auth } : {}) },
+    eval: { ...EXACT_ANSWER_EVAL, ...options.eval },
   });
-  closers.push(() => evals.close());
-  const github = await startGitHubApi();
-  closers.push(() => github.close());
-  const evalId = evals.addEval({ ...SUPPORT_EVAL, ...options.eval });
-  return { evals, github, identity, evalId };
+  return { ...fakes, identity };
 }
 
 interface JobOptions {
@@ -94,12 +72,13 @@ interface JobOptions {
 }
 
 function makeJob(fakes: Fakes, options: JobOptions = {}): RunnerJob {
-  const pr = (options.event ?? 'pull_request') === 'pull_request';
   const authInputs: Record<string, string> = {};
   const authEnv: Record<string, string> = {};
   if (options.auth === 'entra') {
     const identity = fakes.identity;
     if (!identity) throw new Error('an Entra job needs the identity fake');
+    // No key (the input's default): the action signs in instead.
+    authInputs['api-key'] = '';
     authInputs['azure-client-id'] = identity.clientId;
     authInputs['azure-tenant-id'] = identity.tenantId;
     authEnv.AZURE_AUTHORITY_HOST = identity.authorityHost;
@@ -107,47 +86,16 @@ function makeJob(fakes: Fakes, options: JobOptions = {}): RunnerJob {
       authEnv.ACTIONS_ID_TOKEN_REQUEST_URL = identity.oidcRequestUrl;
       authEnv.ACTIONS_ID_TOKEN_REQUEST_TOKEN = identity.oidcRequestToken;
     }
-  } else {
-    authInputs['api-key'] = fakes.evals.apiKey;
   }
-  const base = { full_name: `${OWNER}/${REPO}` };
-  const job = new RunnerJob({
-    eventName: pr ? 'pull_request' : 'push',
-    payload: pr
-      ? { number: PR, pull_request: { number: PR, head: { sha: HEAD_SHA, ref: 'better-answers', repo: base }, base: { ref: 'main', repo: base } }, repository: base }
-      : { ref: 'refs/heads/main', repository: base },
-    inputs: {
-      'eval-id': fakes.evalId,
-      'base-url': fakes.evals.url,
-      'data-file': 'data.jsonl',
-      threshold: '75%',
-      'poll-interval': '0.05',
-      'github-token': FAKE_GITHUB_TOKEN,
-      ...authInputs,
-      ...options.inputs,
-    },
-    env: {
-      GITHUB_API_URL: fakes.github.url,
-      ...(pr
-        ? { GITHUB_REF: `refs/pull/${PR}/merge`, GITHUB_REF_NAME: `${PR}/merge`, GITHUB_HEAD_REF: 'better-answers', GITHUB_BASE_REF: 'main' }
-        : {}),
-      ...authEnv,
-      ...options.env,
-    },
+  return makeGateJob(fakes, {
+    event: options.event,
+    data: options.data ?? EIGHT_OF_TEN,
+    inputs: { ...authInputs, ...options.inputs },
+    env: { ...authEnv, ...options.env },
   });
-  writeFileSync(join(job.workspace, 'data.jsonl'), `${(options.data ?? EIGHT_OF_TEN).map((row) => JSON.stringify(row)).join('\n')}\n`);
-  return job;
 }
 
 // ---- reading what a step did -----------------------------------------------------------------------
-
-function errorText(result: StepResult): string {
-  return commandMessages(result, 'error').join('\n');
-}
-
-function warningText(result: StepResult): string {
-  return commandMessages(result, 'warning').join('\n');
-}
 
 function masks(result: StepResult): string[] {
   return result.stdout
@@ -161,10 +109,6 @@ function unmaskedStdout(result: StepResult): string {
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
     .join('\n');
-}
-
-function comments(fakes: Fakes) {
-  return fakes.github.comments(OWNER, REPO, PR);
 }
 
 function resultsFile(result: StepResult): string {
@@ -199,14 +143,6 @@ function creates(fakes: Fakes): RecordedRequest[] {
 
 function cancels(fakes: Fakes): RecordedRequest[] {
   return fakes.evals.requests.filter((r) => r.method === 'POST' && /\/evals\/[^/]+\/runs\/[^/]+(\/cancel)?$/.test(r.path));
-}
-
-function onlyRun(fakes: Fakes) {
-  const runs = fakes.evals.runs();
-  expect(runs).toHaveLength(1);
-  const [run] = runs;
-  if (!run) throw new Error('no run');
-  return run;
 }
 
 function bearerOf(request: RecordedRequest): string {
@@ -505,7 +441,7 @@ describe('Entra ID sign-in (GitHub OIDC federation) on a Foundry project', () =>
 
   it('a token the endpoint does not accept (from another tenant): the 401 message points at azure-scope and the tenant', async () => {
     const elsewhere = await startFakeIdentity();
-    closers.push(() => elsewhere.close());
+    closeAfterTest(() => elsewhere.close());
     // The endpoint trusts only another identity service's tokens.
     const fakes = await startFakes({ identity: {}, evals: { auth: { via: [], tokens: elsewhere.check } } });
     const job = makeJob(fakes, { auth: 'entra' });

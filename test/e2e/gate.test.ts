@@ -1,120 +1,28 @@
 // End-to-end tests of the bundle (dist/index.js) run the way the GitHub runner runs it, against the
 // loopback Evals API and GitHub API fakes: the main flows, the reports, bad inputs, API errors and secrets.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEvalsApi, type FakeEvalDefinition, type FakeEvalsApi, type FakeEvalsOptions, type JsonlRow } from '../fakes/evals-api.ts';
-import { FAKE_GITHUB_TOKEN, startGitHubApi, type FakeGitHub, type FakeGitHubOptions } from '../fakes/github-api.ts';
-import { commandMessages, RunnerJob, type StepResult } from '../harness/runner.ts';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { FakeEvalsApi } from '../fakes/evals-api.ts';
+import {
+  closeFakesAfterEachTest,
+  comments,
+  EIGHT_OF_TEN,
+  FORK_TOKEN,
+  HEAD_SHA,
+  makeJob,
+  MARKER_PREFIX,
+  OWNER,
+  PR,
+  REPO,
+  rows,
+  startFakes,
+  type Fakes,
+} from '../harness/e2e-setup.ts';
+import { commandMessages, errorText, RunnerJob, warningText, type StepResult } from '../harness/runner.ts';
 
-const OWNER = 'octo-org';
-const REPO = 'octo-repo';
-const PR = 7;
-const HEAD_SHA = '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432';
-const FORK_TOKEN = 'ghs_ForkReadOnlyToken00000000000000000';
-const MARKER_PREFIX = '<!-- evals-gate:comment key=';
-
-const SUPPORT_EVAL: FakeEvalDefinition = {
-  name: 'Support answers',
-  testing_criteria: [
-    { type: 'string_check', name: 'Exact answer', input: '{{sample.output_text}}', reference: '{{item.expected}}', operation: 'eq' },
-    { type: 'string_check', name: 'Mentions the key term', input: '{{sample.output_text}}', reference: '{{item.must_mention}}', operation: 'ilike' },
-  ],
-};
-
-/** `count` rows; those listed in `failing` get a wrong answer (failing both criteria), or the text given. */
-function rows(count: number, failing: Record<number, string> = {}): JsonlRow[] {
-  return Array.from({ length: count }, (_, i) => ({
-    item: { question: `Question number ${i}?`, expected: `Answer ${i} is right.`, must_mention: `Answer ${i}` },
-    sample: { output_text: failing[i] ?? `Answer ${i} is right.` },
-  }));
-}
-
-/** 10 rows, 8 passing: a score of 80%. */
-const EIGHT_OF_TEN = rows(10, { 3: 'I do not know.', 8: 'No idea.' });
-
-// ---- fakes, closed after every test ----------------------------------------------------------------
-
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
-
-interface Fakes {
-  evals: FakeEvalsApi;
-  github: FakeGitHub;
-  evalId: string;
-}
-
-async function startFakes(
-  options: { eval?: Partial<FakeEvalDefinition>; evals?: FakeEvalsOptions; github?: FakeGitHubOptions } = {},
-): Promise<Fakes> {
-  const evals = await startEvalsApi({ progress: { queuedPolls: 1, inProgressPolls: 2 }, ...options.evals });
-  closers.push(() => evals.close());
-  const github = await startGitHubApi(options.github);
-  closers.push(() => github.close());
-  const evalId = evals.addEval({ ...SUPPORT_EVAL, ...options.eval });
-  return { evals, github, evalId };
-}
-
-type Event = 'pull_request' | 'fork_pull_request' | 'push' | 'schedule';
-
-interface JobOptions {
-  event?: Event;
-  inputs?: Record<string, string>;
-  env?: Record<string, string>;
-  /** Written to data.jsonl in the workspace (the default `data-file`). */
-  data?: JsonlRow[];
-  /** Raw data.jsonl text instead of `data`. */
-  dataText?: string;
-}
-
-function prPayload(fork: boolean) {
-  const base = { full_name: `${OWNER}/${REPO}` };
-  const head = fork ? { full_name: `forker/${REPO}`, fork: true } : base;
-  return {
-    number: PR,
-    pull_request: { number: PR, head: { sha: HEAD_SHA, ref: 'better-answers', repo: head }, base: { ref: 'main', repo: base } },
-    repository: base,
-  };
-}
-
-function makeJob(fakes: Fakes, options: JobOptions = {}): RunnerJob {
-  const event = options.event ?? 'pull_request';
-  const isPr = event === 'pull_request' || event === 'fork_pull_request';
-  const eventEnv: Record<string, string> = isPr
-    ? { GITHUB_REF: `refs/pull/${PR}/merge`, GITHUB_REF_NAME: `${PR}/merge`, GITHUB_HEAD_REF: 'better-answers', GITHUB_BASE_REF: 'main' }
-    : { GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' };
-  const job = new RunnerJob({
-    eventName: isPr ? 'pull_request' : event,
-    payload: isPr ? prPayload(event === 'fork_pull_request') : { ref: 'refs/heads/main', repository: { full_name: `${OWNER}/${REPO}` } },
-    inputs: {
-      'eval-id': fakes.evalId,
-      'api-key': fakes.evals.apiKey,
-      'base-url': fakes.evals.url,
-      'data-file': 'data.jsonl',
-      threshold: '75%',
-      'poll-interval': '0.05',
-      'github-token': event === 'fork_pull_request' ? FORK_TOKEN : FAKE_GITHUB_TOKEN,
-      ...options.inputs,
-    },
-    env: { GITHUB_API_URL: fakes.github.url, ...eventEnv, ...options.env },
-  });
-  const text = options.dataText ?? (options.data ?? EIGHT_OF_TEN).map((row) => JSON.stringify(row)).join('\n');
-  writeFileSync(join(job.workspace, 'data.jsonl'), `${text}\n`);
-  return job;
-}
+closeFakesAfterEachTest();
 
 // ---- reading what a step did -----------------------------------------------------------------------
-
-/** The `::error::` line(s) of a step, decoded. */
-function errorText(result: StepResult): string {
-  return commandMessages(result, 'error').join('\n');
-}
-
-function warningText(result: StepResult): string {
-  return commandMessages(result, 'warning').join('\n');
-}
 
 function count(text: string, part: string): number {
   return text.split(part).length - 1;
@@ -122,10 +30,6 @@ function count(text: string, part: string): number {
 
 function creates(evals: FakeEvalsApi, evalId: string) {
   return evals.requests.filter((r) => r.method === 'POST' && r.path === `/v1/evals/${evalId}/runs`);
-}
-
-function comments(fakes: Fakes) {
-  return fakes.github.comments(OWNER, REPO, PR);
 }
 
 function expectFailedFast(result: StepResult, fakes: Fakes, input: string, detail?: RegExp): void {

@@ -2,109 +2,34 @@
 // runner runs it against the loopback Evals API and GitHub API fakes: baselines (auto, a run id, none),
 // pairing of items, the regression limits and their significance, the nightly trend, tracking issues,
 // and what happens when the baseline cannot be read.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEvalsApi, type FakeEvalDefinition, type FakeEvalsApi, type FakeEvalsOptions, type JsonlRow } from '../fakes/evals-api.ts';
-import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN, startGitHubApi, type FakeGitHub, type FakeGitHubOptions } from '../fakes/github-api.ts';
-import { commandMessages, RunnerJob, type StepResult } from '../harness/runner.ts';
+import { describe, expect, it } from 'vitest';
+import type { JsonlRow } from '../fakes/evals-api.ts';
+import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN } from '../fakes/github-api.ts';
+import {
+  closeFakesAfterEachTest,
+  comments,
+  makeJob,
+  MARKER_PREFIX,
+  OWNER,
+  PR,
+  REPO,
+  row,
+  rows,
+  startFakes,
+  type Fakes,
+  type JobOptions,
+} from '../harness/e2e-setup.ts';
+import { commandMessages, errorText, warningText, type StepResult } from '../harness/runner.ts';
 
-const OWNER = 'octo-org';
-const REPO = 'octo-repo';
-const PR = 7;
-const HEAD_SHA = '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432';
-const MARKER_PREFIX = '<!-- evals-gate:comment key=';
 const WORKFLOW_RUN_URL = `https://github.com/${OWNER}/${REPO}/actions/runs/4242`;
 
-const SUPPORT_EVAL: FakeEvalDefinition = {
-  name: 'Support answers',
-  testing_criteria: [
-    { type: 'string_check', name: 'Exact answer', input: '{{sample.output_text}}', reference: '{{item.expected}}', operation: 'eq' },
-    { type: 'string_check', name: 'Mentions the key term', input: '{{sample.output_text}}', reference: '{{item.must_mention}}', operation: 'ilike' },
-  ],
-};
+closeFakesAfterEachTest();
 
-/** Row `i`: its question, and the right answer unless `answer` says otherwise (a wrong one fails both criteria). */
-function row(i: number, answer?: string): JsonlRow {
-  return {
-    item: { question: `Question number ${i}?`, expected: `Answer ${i} is right.`, must_mention: `Answer ${i}` },
-    sample: { output_text: answer ?? `Answer ${i} is right.` },
-  };
-}
-
-/** `count` rows, 0 to count − 1; those listed in `failing` get a wrong answer. */
-function rows(count: number, failing: readonly number[] = []): JsonlRow[] {
-  return Array.from({ length: count }, (_, i) => row(i, failing.includes(i) ? `I do not know (${i}).` : undefined));
-}
-
-// ---- fakes, closed after every test ----------------------------------------------------------------
-
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
-
-interface Fakes {
-  evals: FakeEvalsApi;
-  github: FakeGitHub;
-  evalId: string;
-}
-
-async function startFakes(options: { evals?: FakeEvalsOptions; github?: FakeGitHubOptions } = {}): Promise<Fakes> {
-  const evals = await startEvalsApi({ progress: { queuedPolls: 1, inProgressPolls: 2 }, ...options.evals });
-  closers.push(() => evals.close());
-  const github = await startGitHubApi(options.github);
-  closers.push(() => github.close());
-  const evalId = evals.addEval(SUPPORT_EVAL);
-  return { evals, github, evalId };
-}
-
-type Event = 'pull_request' | 'push' | 'schedule';
-
-interface JobOptions {
-  event?: Event;
-  inputs?: Record<string, string>;
-  env?: Record<string, string>;
-  /** Written to data.jsonl in the workspace (the default `data-file`). */
-  data: JsonlRow[];
-}
-
-function prPayload() {
-  const repo = { full_name: `${OWNER}/${REPO}` };
-  return {
-    number: PR,
-    pull_request: { number: PR, head: { sha: HEAD_SHA, ref: 'better-answers', repo }, base: { ref: 'main', repo } },
-    repository: repo,
-  };
-}
-
-function makeJob(fakes: Fakes, options: JobOptions): RunnerJob {
-  const event = options.event ?? 'pull_request';
-  const isPr = event === 'pull_request';
-  const eventEnv: Record<string, string> = isPr
-    ? { GITHUB_REF: `refs/pull/${PR}/merge`, GITHUB_REF_NAME: `${PR}/merge`, GITHUB_HEAD_REF: 'better-answers', GITHUB_BASE_REF: 'main' }
-    : { GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' };
-  const job = new RunnerJob({
-    eventName: event,
-    payload: isPr ? prPayload() : { ref: 'refs/heads/main', repository: { full_name: `${OWNER}/${REPO}` } },
-    inputs: {
-      'eval-id': fakes.evalId,
-      'api-key': fakes.evals.apiKey,
-      'base-url': fakes.evals.url,
-      'data-file': 'data.jsonl',
-      threshold: '75%',
-      'poll-interval': '0.05',
-      'github-token': FAKE_GITHUB_TOKEN,
-      ...options.inputs,
-    },
-    env: { GITHUB_API_URL: fakes.github.url, ...eventEnv, ...options.env },
-  });
-  writeFileSync(join(job.workspace, 'data.jsonl'), `${options.data.map((r) => JSON.stringify(r)).join('\n')}\n`);
-  return job;
-}
+/** The jobs of these tests: `data` is theirs to give. */
+type GateJob = JobOptions & { data: JsonlRow[] };
 
 /** Runs the step and checks its exit code, showing the log when it is not the one expected. */
-async function runGate(fakes: Fakes, options: JobOptions, exitCode: 0 | 1 = 0): Promise<StepResult> {
+async function runGate(fakes: Fakes, options: GateJob, exitCode: 0 | 1 = 0): Promise<StepResult> {
   const result = await makeJob(fakes, options).runMain();
   expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(exitCode);
   return result;
@@ -119,18 +44,6 @@ async function baselineOnMain(fakes: Fakes, data: JsonlRow[], inputs: Record<str
 }
 
 // ---- reading what a step did -----------------------------------------------------------------------
-
-function errorText(result: StepResult): string {
-  return commandMessages(result, 'error').join('\n');
-}
-
-function warningText(result: StepResult): string {
-  return commandMessages(result, 'warning').join('\n');
-}
-
-function comments(fakes: Fakes) {
-  return fakes.github.comments(OWNER, REPO, PR);
-}
 
 /** Markdown escapes `_` (and other characters) in ids: the text as a reader sees it. */
 function unescape(text: string): string {

@@ -1,15 +1,9 @@
 // End-to-end tests of the bundle's awkward parts: throttling and server errors while polling, a create
 // whose answer is lost, timeouts, broken paging, old servers, cancellation by signal and the post step.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEvalsApi, type FakeEvalDefinition, type FakeEvalsApi, type FakeEvalsOptions, type JsonlRow } from '../fakes/evals-api.ts';
-import { commandMessages, RunnerJob } from '../harness/runner.ts';
-
-const SUPPORT_EVAL: FakeEvalDefinition = {
-  name: 'Support answers',
-  testing_criteria: [{ type: 'string_check', name: 'Exact answer', input: '{{sample.output_text}}', reference: '{{item.expected}}', operation: 'eq' }],
-};
+import { describe, expect, it } from 'vitest';
+import type { FakeEvalDefinition, FakeEvalsApi, FakeEvalsOptions, JsonlRow } from '../fakes/evals-api.ts';
+import { closeFakesAfterEachTest, EXACT_ANSWER_EVAL, onlyRun, startEvals, writeData } from '../harness/e2e-setup.ts';
+import { commandMessages, errorText, RunnerJob, warningText } from '../harness/runner.ts';
 
 /** 10 rows, all passing. */
 const ROWS: JsonlRow[] = Array.from({ length: 10 }, (_, i) => ({
@@ -17,23 +11,20 @@ const ROWS: JsonlRow[] = Array.from({ length: 10 }, (_, i) => ({
   sample: { output_text: `Answer ${i}.` },
 }));
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+closeFakesAfterEachTest();
 
 interface Fakes {
   evals: FakeEvalsApi;
   evalId: string;
 }
 
+/** The Evals API fake alone: these tests are about the Evals API side. */
 async function startFakes(options: { eval?: Partial<FakeEvalDefinition>; evals?: FakeEvalsOptions } = {}): Promise<Fakes> {
-  const evals = await startEvalsApi({ progress: { queuedPolls: 1, inProgressPolls: 2 }, ...options.evals });
-  closers.push(() => evals.close());
-  return { evals, evalId: evals.addEval({ ...SUPPORT_EVAL, ...options.eval }) };
+  const evals = await startEvals(options.evals);
+  return { evals, evalId: evals.addEval({ ...EXACT_ANSWER_EVAL, ...options.eval }) };
 }
 
-/** A push run (no PR comment: these tests are about the Evals API side). */
+/** A push run (no PR comment), with no threshold or GitHub token given. */
 function makeJob(fakes: Fakes, inputs: Record<string, string> = {}): RunnerJob {
   const job = new RunnerJob({
     eventName: 'push',
@@ -47,24 +38,14 @@ function makeJob(fakes: Fakes, inputs: Record<string, string> = {}): RunnerJob {
       ...inputs,
     },
   });
-  writeFileSync(join(job.workspace, 'data.jsonl'), `${ROWS.map((row) => JSON.stringify(row)).join('\n')}\n`);
+  writeData(job, ROWS);
   return job;
 }
-
-const lines = commandMessages;
 
 const RUN_PATH = /^\/v1\/evals\/[^/]+\/runs\/[^/]+$/;
 
 function cancelRequests(fakes: Fakes) {
   return fakes.evals.requests.filter((r) => r.method === 'POST' && (r.path.endsWith('/cancel') || RUN_PATH.test(r.path)));
-}
-
-function onlyRun(fakes: Fakes) {
-  const runs = fakes.evals.runs();
-  expect(runs).toHaveLength(1);
-  const [run] = runs;
-  if (!run) throw new Error('no run');
-  return run;
 }
 
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -91,11 +72,11 @@ describe('transient trouble while polling', () => {
     // The 1 s asked for before each of the next three polls.
     expect(elapsed).toBeGreaterThanOrEqual(2900);
     // Only the first is an annotation (a step shows 10); the others are in the log.
-    const warnings = lines(result, 'warning');
+    const warnings = commandMessages(result, 'warning');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/too many requests.*HTTP 429.*Still waiting/);
     expect(result.stdout.match(/too many requests.*HTTP 429.*Still waiting/g)).toHaveLength(3);
-    expect(lines(result, 'error')).toEqual([]);
+    expect(commandMessages(result, 'error')).toEqual([]);
     expect(onlyRun(fakes).status).toBe('completed');
   });
 
@@ -107,10 +88,10 @@ describe('transient trouble while polling', () => {
     expect(result.exitCode, result.stdout).toBe(0);
     expect(result.outputs.result).toBe('pass');
     expect(fakes.evals.pendingFaults()).toBe(0);
-    const warnings = lines(result, 'warning');
+    const warnings = commandMessages(result, 'warning');
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings[0]).toMatch(/server error.*HTTP 500.*Still waiting/);
-    expect(lines(result, 'error')).toEqual([]);
+    expect(commandMessages(result, 'error')).toEqual([]);
     expect(onlyRun(fakes).status).toBe('completed');
   });
 
@@ -126,7 +107,7 @@ describe('transient trouble while polling', () => {
     expect(fakes.evals.pendingFaults()).toBe(0);
     expect(result.outputs.result).toBe('pass');
     expect(result.outputs.total).toBe('10');
-    expect(lines(result, 'warning')).toEqual([]);
+    expect(commandMessages(result, 'warning')).toEqual([]);
     expect(onlyRun(fakes).cancelRequests).toBe(0);
   });
 });
@@ -143,7 +124,7 @@ describe('a create whose answer is lost', () => {
     expect(run.status).toBe('completed');
     expect(result.outputs.result).toBe('pass');
     expect(fakes.evals.requests.filter((r) => r.method === 'POST' && r.path === `/v1/evals/${fakes.evalId}/runs`)).toHaveLength(1);
-    expect(lines(result, 'warning').join('\n')).toMatch(new RegExp(`${run.id}.*following it`));
+    expect(warningText(result)).toMatch(new RegExp(`${run.id}.*following it`));
   });
 });
 
@@ -158,7 +139,7 @@ describe('timeout-minutes', () => {
     expect(result.exitCode).toBe(1);
     expect(result.outputs.status).toBe('timeout');
     expect(result.outputs.result).toBe('fail');
-    expect(lines(result, 'error').join('\n')).toMatch(/did not finish within timeout-minutes/);
+    expect(errorText(result)).toMatch(/did not finish within timeout-minutes/);
     const run = onlyRun(fakes);
     expect(run.status).toBe('canceled');
     expect(run.cancelRequests).toBe(1);
@@ -182,7 +163,7 @@ describe('timeout-minutes', () => {
     expect(run.status).toBe('canceled');
     const legacy = `/v1/evals/${fakes.evalId}/runs/${run.id}`;
     expect(fakes.evals.requests.some((r) => r.method === 'POST' && r.path === legacy)).toBe(true);
-    expect(lines(result, 'warning').join('\n')).not.toMatch(/Could not cancel/);
+    expect(warningText(result)).not.toMatch(/Could not cancel/);
   });
 });
 
@@ -214,7 +195,7 @@ describe('broken paging of output items', () => {
 
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.exitCode).toBe(1);
-    const message = lines(result, 'error').join('\n');
+    const message = errorText(result);
     expect(message).toMatch(/output items/);
     expect(message).toMatch(/did not advance/);
     const pages = fakes.evals.requests.filter((r) => r.path.endsWith('/output_items'));
@@ -228,7 +209,7 @@ describe('broken paging of output items', () => {
 
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.exitCode).toBe(1);
-    const message = lines(result, 'error').join('\n');
+    const message = errorText(result);
     expect(message).toMatch(/output items/);
     expect(message).toMatch(/went on for \d+ pages/);
     const pages = fakes.evals.requests.filter((r) => r.path.endsWith('/output_items'));
@@ -257,12 +238,12 @@ describe('cancellation', () => {
     expect(run.status).toBe('canceled');
     expect(run.cancelRequests).toBe(1);
     expect(main.stdout).toMatch(new RegExp(`Cancelled run ${run.id}`));
-    expect(lines(main, 'error').join('\n')).toMatch(/SIGINT/);
+    expect(errorText(main)).toMatch(/SIGINT/);
 
     const before = fakes.evals.requests.length;
     const post = await job.runPost();
     expect(post.exitCode).toBe(0);
-    expect(lines(post, 'warning')).toEqual([]);
+    expect(commandMessages(post, 'warning')).toEqual([]);
     expect(cancelRequests(fakes)).toHaveLength(1);
     expect(fakes.evals.requests.length).toBe(before);
   });
@@ -281,7 +262,7 @@ describe('cancellation', () => {
 
     const post = await job.runPost();
     expect(post.exitCode).toBe(0);
-    expect(lines(post, 'warning').join('\n')).toMatch(new RegExp(`Cancelled run ${run.id}`));
+    expect(warningText(post)).toMatch(new RegExp(`Cancelled run ${run.id}`));
     const after = fakes.evals.run(run.id);
     expect(after?.status).toBe('canceled');
     expect(after?.cancelRequests).toBe(1);
@@ -304,7 +285,7 @@ describe('cancellation', () => {
     const run = onlyRun(fakes);
     expect(run.status).toBe('canceled');
     expect(run.metadata.gate_attempt).toBe(main.state['attempt-token']);
-    expect(lines(post, 'warning').join('\n')).toMatch(new RegExp(`Cancelled run ${run.id}`));
+    expect(warningText(post)).toMatch(new RegExp(`Cancelled run ${run.id}`));
   });
 
   it('SIGTERM alone is handled like SIGINT: the run is cancelled before the step exits', async () => {
@@ -317,7 +298,7 @@ describe('cancellation', () => {
     expect(main.signal).toBeNull();
     expect(main.exitCode).toBe(1);
     expect(onlyRun(fakes).status).toBe('canceled');
-    expect(lines(main, 'error').join('\n')).toMatch(/SIGTERM/);
+    expect(errorText(main)).toMatch(/SIGTERM/);
   });
 
   it('SIGINT with a cancel endpoint that hangs: the step still exits within 7.5 s, leaving the cancel to the post step', async () => {
@@ -335,7 +316,7 @@ describe('cancellation', () => {
     // cancelling then dies without its log lines and failure message.
     expect(elapsed, `exited ${elapsed} ms after SIGINT`).toBeLessThan(7500);
     expect(main.exitCode).toBe(1);
-    expect(lines(main, 'warning').join('\n')).toMatch(/Could not cancel run .*post step will try again/);
+    expect(warningText(main)).toMatch(/Could not cancel run .*post step will try again/);
     // Not marked finished: the post step will try again.
     expect(main.state['run-finished']).toBeUndefined();
     expect(main.state['run-id']).toBe(onlyRun(fakes).id);
@@ -351,8 +332,8 @@ describe('cancellation', () => {
     const before = fakes.evals.requests.length;
     const post = await job.runPost();
     expect(post.exitCode).toBe(0);
-    expect(lines(post, 'warning')).toEqual([]);
-    expect(lines(post, 'error')).toEqual([]);
+    expect(commandMessages(post, 'warning')).toEqual([]);
+    expect(commandMessages(post, 'error')).toEqual([]);
     expect(cancelRequests(fakes)).toEqual([]);
     expect(fakes.evals.requests.length).toBe(before);
     expect(onlyRun(fakes).status).toBe('completed');
@@ -366,7 +347,7 @@ describe('cancellation', () => {
 
     const post = await job.runPost();
     expect(post.exitCode).toBe(0);
-    expect(lines(post, 'warning')).toEqual([]);
+    expect(commandMessages(post, 'warning')).toEqual([]);
     expect(fakes.evals.requests).toEqual([]);
   });
 });

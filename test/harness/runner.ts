@@ -185,3 +185,13 @@ export function commandMessages(result: StepResult | string, command: 'error' | 
     .filter((line) => line.startsWith(`::${command}`))
     .map((line) => line.replace(/^::\w+[^:]*::/, '').replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'));
 }
+
+/** A step's `::error::` messages, decoded, one a line. */
+export function errorText(result: StepResult): string {
+  return commandMessages(result, 'error').join('\n');
+}
+
+/** A step's `::warning::` messages, decoded, one a line. */
+export function warningText(result: StepResult): string {
+  return commandMessages(result, 'warning').join('\n');
+}

@@ -1,6 +1,6 @@
 // The Evals API side against the Azure flavour of the loopback fake: the ways Azure authenticates
 // (api-key header, bearer key, Entra tokens), extra headers and query, and Azure's shapes read into records.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EntraCredential } from '../../src/azure/entra-credential.ts';
 import { describeApiError, isTransient } from '../../src/evals/api-errors.ts';
 import { cancelRun } from '../../src/evals/cancel-run.ts';
@@ -9,31 +9,21 @@ import { collectOutputItems } from '../../src/evals/collect-items.ts';
 import { toRunSnapshot } from '../../src/evals/records.ts';
 import type { ItemRecord } from '../../src/evals/run-types.ts';
 import { waitForTerminalRun } from '../../src/evals/wait-for-run.ts';
-import type { EndpointAuth, EndpointSettings } from '../../src/inputs.ts';
 import { startFakeIdentity, type FakeIdentity } from '../fakes/azure-identity.ts';
-import { startEvalsApi, type FakeEvalsApi, type FakeEvalsOptions } from '../fakes/evals-api.ts';
+import type { FakeEvalsApi } from '../fakes/evals-api.ts';
+import { useClosers } from '../support/closers.ts';
+import { evalsEndpoint, useEvalsFake } from '../support/evals-fake-setup.ts';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const track = useClosers();
 
 const KEY = 'azure-key-0123456789abcdef0123456789ab';
 
-async function azure(options: FakeEvalsOptions = {}): Promise<FakeEvalsApi> {
-  const fake = await startEvalsApi({ flavor: 'azure', progress: { queuedPolls: 0, inProgressPolls: 1 }, ...options });
-  closers.push(() => fake.close());
-  return fake;
-}
+const azure = useEvalsFake({ flavor: 'azure', progress: { queuedPolls: 0, inProgressPolls: 1 } });
 
 async function identity(): Promise<FakeIdentity> {
   const fake = await startFakeIdentity();
-  closers.push(() => fake.close());
+  track(() => fake.close());
   return fake;
-}
-
-function endpoint(f: FakeEvalsApi, auth: EndpointAuth, extra: Partial<EndpointSettings> = {}): EndpointSettings {
-  return { baseURL: f.url, auth, organization: null, project: null, extraHeaders: {}, extraQuery: {}, ...extra };
 }
 
 function scriptedEval(f: FakeEvalsApi): string {
@@ -56,7 +46,7 @@ describe('authentication', () => {
   it('sends the key in the api-key header, and no Authorization header, with auth-header: api-key', async () => {
     const f = await azure({ auth: { apiKey: KEY, via: ['api-key'] } });
     const evalId = scriptedEval(f);
-    const client = createEvalsClient(endpoint(f, { kind: 'key', apiKey: KEY, header: 'api-key' }));
+    const client = createEvalsClient(evalsEndpoint(f, { kind: 'key', apiKey: KEY, header: 'api-key' }));
 
     await client.evals.retrieve(evalId);
 
@@ -69,7 +59,7 @@ describe('authentication', () => {
   it('is refused when the server wants the other header, with a message that says so', async () => {
     const f = await azure({ auth: { apiKey: KEY, via: ['authorization'] } });
     const evalId = scriptedEval(f);
-    const client = createEvalsClient(endpoint(f, { kind: 'key', apiKey: KEY, header: 'api-key' }));
+    const client = createEvalsClient(evalsEndpoint(f, { kind: 'key', apiKey: KEY, header: 'api-key' }));
 
     const error = await client.evals.retrieve(evalId).then(
       () => expect.fail('expected a 401'),
@@ -85,7 +75,7 @@ describe('authentication', () => {
     const f = await azure({ auth: { apiKey: KEY } });
     const evalId = scriptedEval(f);
     const client = createEvalsClient(
-      endpoint(f, { kind: 'key', apiKey: KEY, header: 'authorization' }, {
+      evalsEndpoint(f, { kind: 'key', apiKey: KEY, header: 'authorization' }, {
         extraHeaders: { 'Foundry-Features': 'Evaluations=V1Preview' },
         extraQuery: { 'api-version': '2025-04-01-preview' },
       }),
@@ -119,7 +109,7 @@ describe('authentication', () => {
         return ((await response.json()) as { value: string }).value;
       },
     });
-    const client = createEvalsClient(endpoint(f, { kind: 'entra', tenantId: id.tenantId, clientId: id.clientId, scope: 'x/.default', authorityHost: id.authorityHost }), () =>
+    const client = createEvalsClient(evalsEndpoint(f, { kind: 'entra', tenantId: id.tenantId, clientId: id.clientId, scope: 'x/.default', authorityHost: id.authorityHost }), () =>
       credential.getToken(),
     );
 
@@ -144,7 +134,7 @@ describe('authentication', () => {
         getAssertion,
         sleep: async () => {},
       });
-      return createEvalsClient(endpoint(f, { kind: 'entra', tenantId: id.tenantId, clientId: id.clientId, scope: 'x/.default', authorityHost: id.authorityHost }), () =>
+      return createEvalsClient(evalsEndpoint(f, { kind: 'entra', tenantId: id.tenantId, clientId: id.clientId, scope: 'x/.default', authorityHost: id.authorityHost }), () =>
         credential.getToken(),
       );
     };
@@ -172,7 +162,7 @@ describe("Azure's shapes", () => {
   it('reads multi-metric results, skipped items and the skipped count into records', async () => {
     const f = await azure({ auth: { apiKey: KEY } });
     const evalId = scriptedEval(f);
-    const client = createEvalsClient(endpoint(f, { kind: 'key', apiKey: KEY, header: 'api-key' }));
+    const client = createEvalsClient(evalsEndpoint(f, { kind: 'key', apiKey: KEY, header: 'api-key' }));
     const runId = await startRun(client, evalId);
     const outcome = await waitForTerminalRun(client, { evalId, runId, baseURL: f.url, timeoutMs: 10_000, pollIntervalMs: 10 });
     expect(outcome.timedOut).toBe(false);
@@ -199,7 +189,7 @@ describe("Azure's shapes", () => {
   it("cancels a run that Azure then spells 'cancelled'", async () => {
     const f = await azure({ auth: { apiKey: KEY }, progress: { never: true } });
     const evalId = scriptedEval(f);
-    const client = createEvalsClient(endpoint(f, { kind: 'key', apiKey: KEY, header: 'authorization' }));
+    const client = createEvalsClient(evalsEndpoint(f, { kind: 'key', apiKey: KEY, header: 'authorization' }));
     const runId = await startRun(client, evalId);
 
     expect(await cancelRun(client, { evalId, runId, baseURL: f.url, timeoutMs: 5000 })).toBe('canceled');

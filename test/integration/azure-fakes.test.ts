@@ -5,9 +5,11 @@ import * as core from '@actions/core';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JWT_BEARER, startFakeIdentity, type FakeIdentity, type FakeIdentityOptions } from '../fakes/azure-identity.ts';
-import { startEvalsApi, type FakeEvalsApi, type FakeEvalsOptions, type JsonlRow, type StringCheckCriterion } from '../fakes/evals-api.ts';
+import { startEvalsApi, type FakeEvalsApi, type JsonlRow } from '../fakes/evals-api.ts';
+import { useClosers } from '../support/closers.ts';
+import { exactCriterion, instant, jsonl, useEvalsFake } from '../support/evals-fake-setup.ts';
+import { expectRejection } from '../support/rejection.ts';
 
-type RunDataSource = OpenAI.Evals.RunCreateParams['data_source'];
 type EntraError = {
   error: string;
   error_description: string;
@@ -36,33 +38,22 @@ function azureResults(item: { results: unknown[] }): AzureResult[] {
   return item.results as AzureResult[];
 }
 
-const closers: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
+afterEach(() => {
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
-  for (const close of closers.splice(0)) await close();
 });
+const track = useClosers();
 
 async function identity(options: FakeIdentityOptions = {}): Promise<FakeIdentity> {
   const fake = await startFakeIdentity(options);
-  closers.push(() => fake.close());
+  track(() => fake.close());
   return fake;
 }
 
-async function evalsApi(options: FakeEvalsOptions = {}): Promise<FakeEvalsApi> {
-  const fake = await startEvalsApi(options);
-  closers.push(() => fake.close());
-  return fake;
-}
+const evalsApi = useEvalsFake();
 
-const instant = { queuedPolls: 0, inProgressPolls: 0 };
-const exact: StringCheckCriterion = { type: 'string_check', name: 'Exact', input: '{{sample.output_text}}', reference: '{{item.expected}}', operation: 'eq' };
+const exact = exactCriterion('Exact');
 const coherence = { type: 'azure_ai_evaluator' as const, name: 'Coherence', evaluator_name: 'builtin.coherence', data_mapping: { query: '{{item.input}}', response: '{{sample.output_text}}' } };
-
-function jsonl(rows: JsonlRow[]): RunDataSource {
-  return { type: 'jsonl', source: { type: 'file_content', content: rows } };
-}
 
 /** The api-key header route: the SDK must be told not to send its own Authorization. */
 function keyClient(f: FakeEvalsApi, key = f.apiKey): OpenAI {
@@ -110,15 +101,6 @@ async function accessToken(id: FakeIdentity, clientId = id.clientId): Promise<st
   const { status, body } = await postToken(id, await goodForm(id, { client_id: clientId }));
   expect(status).toBe(200);
   return (body as TokenResponse).access_token;
-}
-
-async function expectRejection<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as T;
 }
 
 describe('fake GitHub OIDC token service', () => {

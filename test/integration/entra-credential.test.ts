@@ -6,11 +6,9 @@ import { EntraCredential, FEDERATION_AUDIENCE, type EntraCredentialOptions } fro
 import { EntraError } from '../../src/azure/entra-errors.ts';
 import { OidcTokenError, requestOidcToken } from '../../src/github/oidc-token.ts';
 import { startFakeIdentity, type FakeIdentity, type FakeIdentityOptions } from '../fakes/azure-identity.ts';
+import { useClosers } from '../support/closers.ts';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const track = useClosers();
 
 let clock = Date.UTC(2026, 10, 22, 9, 0, 0);
 const now = () => clock;
@@ -20,7 +18,7 @@ beforeEach(() => {
 
 async function identity(options: FakeIdentityOptions = {}): Promise<FakeIdentity> {
   const fake = await startFakeIdentity({ clock: now, ...options });
-  closers.push(() => fake.close());
+  track(() => fake.close());
   return fake;
 }
 

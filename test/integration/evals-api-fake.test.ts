@@ -5,30 +5,12 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEvalsApi, type FakeEvalsApi, type FakeEvalsOptions, type JsonlRow, type StringCheckCriterion } from '../fakes/evals-api.ts';
+import { describe, expect, it } from 'vitest';
+import type { JsonlRow } from '../fakes/evals-api.ts';
+import { exactCriterion, instant, jsonl, sdk, useEvalsFake, type RunDataSource } from '../support/evals-fake-setup.ts';
+import { expectRejection } from '../support/rejection.ts';
 
-type RunDataSource = OpenAI.Evals.RunCreateParams['data_source'];
-
-let fake: FakeEvalsApi | undefined;
-
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
-
-async function start(options: FakeEvalsOptions = {}): Promise<FakeEvalsApi> {
-  fake = await startEvalsApi(options);
-  return fake;
-}
-
-function sdk(f: FakeEvalsApi, options: { maxRetries?: number; timeout?: number; apiKey?: string } = {}): OpenAI {
-  return new OpenAI({ apiKey: options.apiKey ?? f.apiKey, baseURL: f.url, maxRetries: options.maxRetries ?? 0, timeout: options.timeout ?? 10_000 });
-}
-
-function jsonl(rows: JsonlRow[]): RunDataSource {
-  return { type: 'jsonl', source: { type: 'file_content', content: rows } };
-}
+const start = useEvalsFake();
 
 /** Creates a run and polls it once: with `instant` progress that completes it. */
 async function createPolled(client: OpenAI, evalId: string, dataSource: RunDataSource) {
@@ -42,23 +24,13 @@ async function criterionIds(client: OpenAI, evalId: string): Promise<string[]> {
   return evalObject.testing_criteria.map((c) => (c as unknown as { id: string }).id);
 }
 
-const exact: StringCheckCriterion = { type: 'string_check', name: 'Exact', input: '{{sample.output_text}}', reference: '{{item.expected}}', operation: 'eq' };
-const instant = { queuedPolls: 0, inProgressPolls: 0 };
+const exact = exactCriterion('Exact');
 
 function answerRows(count: number, failEvery = 0): JsonlRow[] {
   return Array.from({ length: count }, (_, i) => ({
     item: { n: i, expected: 'yes' },
     sample: { output_text: failEvery > 0 && i % failEvery === failEvery - 1 ? 'no' : 'yes' },
   }));
-}
-
-async function expectRejection<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as T;
 }
 
 describe('run lifecycle', () => {

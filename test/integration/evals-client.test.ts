@@ -2,8 +2,7 @@
 // talking over HTTP to the loopback fake: starting a run at most once, waiting for it through faults,
 // cancelling it on either cancel path, and reading its output items page by page.
 import { performance } from 'node:perf_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { EndpointSettings } from '../../src/inputs.ts';
+import { describe, expect, it } from 'vitest';
 import { EvalsApiError } from '../../src/evals/api-errors.ts';
 import { cancelRun } from '../../src/evals/cancel-run.ts';
 import { createEvalsClient, type EvalsClient } from '../../src/evals/client.ts';
@@ -14,30 +13,17 @@ import { RUN_TOKEN_KEY } from '../../src/evals/run-metadata.ts';
 import type { ItemOutcome, ItemRecord, RunSnapshot } from '../../src/evals/run-types.ts';
 import { startRun, type StartRunRequest } from '../../src/evals/start-run.ts';
 import { waitForTerminalRun, type WaitOptions } from '../../src/evals/wait-for-run.ts';
-import { startEvalsApi, type FakeEvalsApi, type FakeEvalsOptions, type ProgressOptions, type ScriptedPlan, type StringCheckCriterion } from '../fakes/evals-api.ts';
+import type { FakeEvalsApi, ProgressOptions, ScriptedPlan } from '../fakes/evals-api.ts';
+import { evalsEndpoint, exactCriterion, instant, useEvalsFake } from '../support/evals-fake-setup.ts';
+import { expectRejection, rejection } from '../support/rejection.ts';
 
-let fake: FakeEvalsApi | undefined;
-
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
-
-async function start(options: FakeEvalsOptions = {}): Promise<FakeEvalsApi> {
-  fake = await startEvalsApi(options);
-  return fake;
-}
-
-function endpoint(f: FakeEvalsApi, apiKey = f.apiKey): EndpointSettings {
-  return { baseURL: f.url, auth: { kind: 'key', apiKey, header: 'authorization' }, organization: null, project: null, extraHeaders: {}, extraQuery: {} };
-}
+const start = useEvalsFake();
 
 function clientFor(f: FakeEvalsApi, apiKey = f.apiKey): EvalsClient {
-  return createEvalsClient(endpoint(f, apiKey));
+  return createEvalsClient(evalsEndpoint(f, { kind: 'key', apiKey, header: 'authorization' }));
 }
 
-const exact: StringCheckCriterion = { type: 'string_check', name: 'Exact match', input: '{{sample.output_text}}', reference: '{{item.expected}}', operation: 'eq' };
-const instant = { queuedPolls: 0, inProgressPolls: 0 };
+const exact = exactCriterion('Exact match');
 
 const rowsSource: DataSource = {
   type: 'jsonl',
@@ -86,18 +72,7 @@ function waitOptions(f: FakeEvalsApi, evalId: string, runId: string, overrides: 
   return { evalId, runId, baseURL: f.url, timeoutMs: 10_000, pollIntervalMs: 20, ...overrides };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail('expected a rejection'),
-    (error: unknown) => error,
-  );
-}
-
-async function apiError(promise: Promise<unknown>): Promise<EvalsApiError> {
-  const error = await rejection(promise);
-  expect(error).toBeInstanceOf(EvalsApiError);
-  return error as EvalsApiError;
-}
+const apiError = (promise: Promise<unknown>) => expectRejection(promise, EvalsApiError);
 
 const createPosts = (f: FakeEvalsApi, evalId: string) => f.requests.filter((r) => r.method === 'POST' && r.path === `/v1/evals/${evalId}/runs`);
 const runPolls = (f: FakeEvalsApi, evalId: string, runId: string) => f.requests.filter((r) => r.method === 'GET' && r.path === `/v1/evals/${evalId}/runs/${runId}`);

@@ -1,48 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commentMarker, hasMarker } from '../../src/github/comment-marker.ts';
 import { GitHubApiError } from '../../src/github/github-api.ts';
 import { PullRequestComments, describeCommentFailure } from '../../src/github/pull-request-comments.ts';
-import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN, startGitHubApi } from '../fakes/github-api.ts';
-import type { FakeGitHub, FakeGitHubOptions } from '../fakes/github-api.ts';
+import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN } from '../fakes/github-api.ts';
+import type { FakeGitHub } from '../fakes/github-api.ts';
+import { OWNER, PAT, REPO, repoClientOptions, useGitHubFake } from '../support/github-fake-setup.ts';
+import { expectRejection } from '../support/rejection.ts';
 
-const OWNER = 'acme';
-const REPO = 'widgets';
 const PR = 12;
 const READ_ONLY_TOKEN = 'ghs_ReadOnlyForkToken00000000000000000';
-const PAT = 'ghp_PersonalAccessToken000000000000000';
 
-let fake: FakeGitHub | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
-
-async function start(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
-  fake = await startGitHubApi({
-    tokens: {
-      [FAKE_GITHUB_TOKEN]: FAKE_GITHUB_IDENTITY,
-      [READ_ONLY_TOKEN]: { ...FAKE_GITHUB_IDENTITY, canWrite: false },
-      [PAT]: { login: 'OctoCat', viewerLogin: 'octocat', type: 'User', canWrite: true },
-    },
-    ...options,
-  });
-  return fake;
-}
+const start = useGitHubFake({ [READ_ONLY_TOKEN]: { ...FAKE_GITHUB_IDENTITY, canWrite: false } });
 
 function client(api: FakeGitHub, token = FAKE_GITHUB_TOKEN, requestTimeoutMs?: number): PullRequestComments {
-  return new PullRequestComments({ token, apiUrl: api.url, owner: OWNER, repo: REPO, requestTimeoutMs });
+  return new PullRequestComments(repoClientOptions(api, token, requestTimeoutMs));
 }
 
-async function failure(promise: Promise<unknown>): Promise<GitHubApiError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(GitHubApiError);
-  return error as GitHubApiError;
-}
+const failure = (promise: Promise<unknown>) => expectRejection(promise, GitHubApiError);
 
 const MARKER = commentMarker('eval_123');
 

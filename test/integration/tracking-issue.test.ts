@@ -1,38 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commentMarker } from '../../src/github/comment-marker.ts';
 import { GitHubApiError } from '../../src/github/github-api.ts';
 import { PullRequestComments } from '../../src/github/pull-request-comments.ts';
 import { TrackingIssues, describeIssueFailure, issueMarker } from '../../src/github/tracking-issue.ts';
-import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN, startGitHubApi } from '../fakes/github-api.ts';
-import type { FakeGitHub, FakeGitHubOptions, SeedIssue } from '../fakes/github-api.ts';
+import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN } from '../fakes/github-api.ts';
+import type { FakeGitHub, SeedIssue } from '../fakes/github-api.ts';
+import { OWNER, PAT, REPO, repoClientOptions, useGitHubFake } from '../support/github-fake-setup.ts';
+import { expectRejection } from '../support/rejection.ts';
 
-const OWNER = 'acme';
-const REPO = 'widgets';
 const KEY = 'eval_123';
 const MARKER = issueMarker(KEY);
 const NO_ISSUES_TOKEN = 'ghs_NoIssuesPermission0000000000000000';
-const PAT = 'ghp_PersonalAccessToken000000000000000';
 
-let fake: FakeGitHub | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
-
-async function start(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
-  fake = await startGitHubApi({
-    tokens: {
-      [FAKE_GITHUB_TOKEN]: FAKE_GITHUB_IDENTITY,
-      [NO_ISSUES_TOKEN]: { ...FAKE_GITHUB_IDENTITY, canWriteIssues: false },
-      [PAT]: { login: 'OctoCat', viewerLogin: 'octocat', type: 'User', canWrite: true },
-    },
-    ...options,
-  });
-  return fake;
-}
+const start = useGitHubFake({ [NO_ISSUES_TOKEN]: { ...FAKE_GITHUB_IDENTITY, canWriteIssues: false } });
 
 function client(api: FakeGitHub, token = FAKE_GITHUB_TOKEN, requestTimeoutMs?: number): TrackingIssues {
-  return new TrackingIssues({ token, apiUrl: api.url, owner: OWNER, repo: REPO, requestTimeoutMs });
+  return new TrackingIssues(repoClientOptions(api, token, requestTimeoutMs));
 }
 
 /** An issue as the gate's own identity, GITHUB_TOKEN's bot. */
@@ -47,16 +30,7 @@ function writes(api: FakeGitHub, since = 0) {
     .map((r) => `${r.method} ${r.path}`);
 }
 
-async function failure(promise: Promise<unknown>): Promise<GitHubApiError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(GitHubApiError);
-  return error as GitHubApiError;
-}
+const failure = (promise: Promise<unknown>) => expectRejection(promise, GitHubApiError);
 
 describe('TrackingIssues.reportFailure', () => {
   it('opens one issue, marker first, when none is open', async () => {
@@ -270,7 +244,7 @@ describe('failures', () => {
     expect(error).toMatchObject({ status: 403, operation: 'comment on issue' });
     expect(api.issues(OWNER, REPO)[0]?.state).toBe('open');
 
-    const pr = new PullRequestComments({ token: NO_ISSUES_TOKEN, apiUrl: api.url, owner: OWNER, repo: REPO });
+    const pr = new PullRequestComments(repoClientOptions(api, NO_ISSUES_TOKEN));
     expect((await pr.upsert(ours.number + 1, commentMarker(KEY), 'score')).action).toBe('created');
   });
 

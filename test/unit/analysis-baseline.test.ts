@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { analyseRun, type AnalysisInput, type BaselineInput } from '../../src/analysis/analyse-run.ts';
 import type { ScorePoint } from '../../src/analysis/gate-result.ts';
-import { ItemTally } from '../../src/analysis/item-tally.ts';
 import type { RegressionLimits } from '../../src/analysis/regression-verdict.ts';
-import type { CriterionCounts, GradeRecord, ItemOutcome, ItemRecord, RunSnapshot } from '../../src/evals/run-types.ts';
+import type { CriterionCounts, ItemOutcome, ItemRecord, RunSnapshot } from '../../src/evals/run-types.ts';
+import { grade, snapshot as baseSnapshot, tallyOf } from '../support/analysis-fixtures.ts';
 
 const EXACT_ID = 'Exact match-0d3f9a2e-1b2c-4d5e-8f90-123456789abc';
 const NO_LIMITS: RegressionLimits = { maxRegressions: null, maxScoreDrop: null, minSignificance: null };
 const REPORT_URL = 'https://platform.openai.com/evaluations/eval_1?run_id=evalrun_pr';
 const WORKFLOW_URL = 'https://github.com/acme/widgets/actions/runs/1';
-
-function grade(name: string, passed: boolean | null): GradeRecord {
-  return { name, type: 'string_check', metric: null, passed, score: passed === null ? null : passed ? 1 : 0, threshold: null, label: null, reason: null };
-}
 
 /**
  * One output item of a run (`run` keeps output item ids of the two runs apart), graded by "Exact match"
@@ -33,28 +29,9 @@ function item(run: string, id: string | null, contentHash: string, outcome: Item
   };
 }
 
-function tallyOf(records: ItemRecord[], keep?: number): ItemTally {
-  const tally = new ItemTally(keep);
-  for (const record of records) tally.add(record);
-  return tally;
-}
-
+/** This file's current run: `evalrun_pr`, a pull request's. */
 function snapshot(overrides: Partial<RunSnapshot> = {}): RunSnapshot {
-  return {
-    id: 'evalrun_pr',
-    evalId: 'eval_1',
-    name: 'PR 12 · 9f8e7d6',
-    status: 'completed',
-    model: null,
-    reportUrl: REPORT_URL,
-    createdAt: 1_760_000_000,
-    resultCounts: { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 },
-    perCriterion: [],
-    usage: [],
-    error: null,
-    metadata: {},
-    ...overrides,
-  };
+  return baseSnapshot({ id: 'evalrun_pr', name: 'PR 12 · 9f8e7d6', reportUrl: REPORT_URL, ...overrides });
 }
 
 function baselineOf(records: ItemRecord[], overrides: Omit<Partial<BaselineInput>, 'run'> & { run?: Partial<RunSnapshot> } = {}): BaselineInput {

@@ -4,8 +4,9 @@ import type { GateStatus } from '../../src/analysis/gate-result.ts';
 import { ItemTally } from '../../src/analysis/item-tally.ts';
 import { percent, rate } from '../../src/analysis/rates.ts';
 import { decideVerdict, type VerdictInput } from '../../src/analysis/verdict.ts';
-import type { CriterionCounts, GradeRecord, ItemOutcome, ItemRecord, ResultCounts, RunSnapshot } from '../../src/evals/run-types.ts';
+import type { CriterionCounts, GradeRecord, ItemOutcome, ItemRecord, ResultCounts } from '../../src/evals/run-types.ts';
 import { parseRate } from '../../src/input-parsers.ts';
+import { grade, snapshot, tallyOf } from '../support/analysis-fixtures.ts';
 
 const EXACT_ID = 'Exact match-0d3f9a2e-1b2c-4d5e-8f90-123456789abc';
 const JUDGE_ID = 'Judge-11111111-2222-4333-8444-555555555555';
@@ -26,16 +27,6 @@ function record(outcome: ItemOutcome, grades: GradeRecord[] = []): ItemRecord {
   };
 }
 
-function grade(name: string, passed: boolean | null): GradeRecord {
-  return { name, type: 'string_check', metric: null, passed, score: passed === null ? null : passed ? 1 : 0, threshold: null, label: null, reason: null };
-}
-
-function tallyOf(records: ItemRecord[], keep?: number): ItemTally {
-  const tally = new ItemTally(keep);
-  for (const entry of records) tally.add(entry);
-  return tally;
-}
-
 /** `passed` passing, `failed` failing and `errored` errored items, each graded by "Exact match". */
 function gradedItems(passed: number, failed: number, errored = 0): ItemRecord[] {
   return [
@@ -43,24 +34,6 @@ function gradedItems(passed: number, failed: number, errored = 0): ItemRecord[] 
     ...Array.from({ length: failed }, () => record('fail', [grade('Exact match', false)])),
     ...Array.from({ length: errored }, () => record('error', [grade('Exact match', null)])),
   ];
-}
-
-function snapshot(overrides: Partial<RunSnapshot> = {}): RunSnapshot {
-  return {
-    id: 'evalrun_1',
-    evalId: 'eval_1',
-    name: 'run',
-    status: 'completed',
-    model: null,
-    reportUrl: 'https://platform.openai.com/evaluations/eval_1?run_id=evalrun_1',
-    createdAt: 1_760_000_000,
-    resultCounts: { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 },
-    perCriterion: [],
-    usage: [],
-    error: null,
-    metadata: {},
-    ...overrides,
-  };
 }
 
 function countsOf(tally: ItemTally): ResultCounts {

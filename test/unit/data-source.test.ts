@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildDataSource, type DataSourceInputs } from '../../src/evals/data-source.ts';
-import { InputError } from '../../src/input-error.ts';
+import { expectInputError } from '../support/input-error.ts';
 
 // root/ws is the workspace; root/secret.txt lies outside it.
 const root = mkdtempSync(join(tmpdir(), 'data-source-test-'));
@@ -27,16 +27,7 @@ function build(inputs: Partial<DataSourceInputs>) {
 
 /** Expects an InputError for `input`; returns its message. */
 function inputError(input: string, inputs: Partial<DataSourceInputs>): string {
-  let caught: unknown;
-  try {
-    build(inputs);
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(InputError);
-  expect((caught as InputError).input).toBe(input);
-  expect((caught as InputError).message.startsWith(`Input "${input}": `)).toBe(true);
-  return (caught as InputError).message;
+  return expectInputError(input, () => build(inputs));
 }
 
 const COMPLETIONS = {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRunName, readGitContext } from '../../src/github/context.ts';
+import { HEAD_SHA, LOCAL_GIT, PR_GIT } from '../support/git-context.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'github-context-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,7 +15,6 @@ function payloadFile(payload: unknown): string {
   return path;
 }
 
-const HEAD_SHA = '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b';
 const MERGE_SHA = 'ffffeeee0000111122223333444455556666aaaa';
 
 function pullRequestPayload(headRepo: string | null) {
@@ -62,25 +62,9 @@ function pullRequestEnv(headRepo: string | null, event = 'pull_request'): NodeJS
 describe('readGitContext', () => {
   it('reads a same-repository pull request: head commit and branch, not the merge commit', () => {
     const ctx = readGitContext(pullRequestEnv('acme/widgets'));
-    expect(ctx).toMatchObject({
-      eventName: 'pull_request',
-      owner: 'acme',
-      repo: 'widgets',
-      repository: 'acme/widgets',
-      sha: HEAD_SHA,
-      shortSha: '1a2b3c4',
-      ref: 'refs/pull/12/merge',
-      branch: 'feature/x',
-      baseBranch: 'main',
-      prNumber: 12,
-      isPullRequest: true,
-      isFork: false,
-      runId: '9876543210',
-      runAttempt: 1,
-      job: 'gate',
-      stepId: '__acme_evals-gate',
-      workflowRunUrl: 'https://github.com/acme/widgets/actions/runs/9876543210',
-    });
+    // Every field: the head commit and branch, the base branch, the run and its link.
+    expect(ctx).toEqual(PR_GIT);
+    expect(ctx).toMatchObject({ sha: HEAD_SHA, shortSha: '1a2b3c4', ref: 'refs/pull/12/merge', branch: 'feature/x', baseBranch: 'main', prNumber: 12, isFork: false });
   });
 
   it('marks a pull request from another repository, or from a deleted fork, as a fork', () => {
@@ -200,21 +184,8 @@ describe('readGitContext', () => {
 
   it('knows nothing outside Actions, and says so with defaults', () => {
     const ctx = readGitContext({});
-    expect(ctx).toMatchObject({
-      eventName: null,
-      repository: null,
-      sha: null,
-      shortSha: null,
-      branch: null,
-      prNumber: null,
-      isPullRequest: false,
-      isFork: false,
-      runId: null,
-      runAttempt: 1,
-      serverUrl: 'https://github.com',
-      apiUrl: 'https://api.github.com',
-      workflowRunUrl: null,
-    });
+    // Every field null or its default.
+    expect(ctx).toEqual(LOCAL_GIT);
   });
 
   it('has no workflow run link without a run id, and no repository from a malformed name', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/input-error.ts';
 import {
   METADATA_MAX_KEY_CHARS,
   METADATA_MAX_VALUE_CHARS,
@@ -11,21 +10,7 @@ import {
   parsePositiveNumber,
   parseRate,
 } from '../../src/input-parsers.ts';
-
-/** Runs `fn`, expects an InputError for `input`, and returns its message. */
-function inputError(input: string, fn: () => unknown): string {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(InputError);
-  const error = caught as InputError;
-  expect(error.input).toBe(input);
-  expect(error.message.startsWith(`Input "${input}": `)).toBe(true);
-  return error.message;
-}
+import { expectInputError as inputError } from '../support/input-error.ts';
 
 describe('parseRate', () => {
   it.each([

@@ -7,6 +7,8 @@ import type { GitContext } from '../../src/github/context.ts';
 import { defaultRunName } from '../../src/github/context.ts';
 import { InputError } from '../../src/input-error.ts';
 import { DEFAULT_BASE_URL, type InputReader, readSettings } from '../../src/inputs.ts';
+import { HEAD_SHA, LOCAL_GIT, PR_GIT, PUSH_GIT } from '../support/git-context.ts';
+import { expectInputError } from '../support/input-error.ts';
 
 // Every declared input with its action.yml default, as the runner sets them. Read leniently, so that a
 // YAML error in action.yml fails its own test below rather than every test of this file.
@@ -44,69 +46,6 @@ function reader(values: Record<string, string>): InputReader {
   };
 }
 
-const HEAD_SHA = '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b';
-
-const PR_GIT: GitContext = {
-  eventName: 'pull_request',
-  owner: 'acme',
-  repo: 'widgets',
-  repository: 'acme/widgets',
-  sha: HEAD_SHA,
-  shortSha: '1a2b3c4',
-  ref: 'refs/pull/12/merge',
-  refName: '12/merge',
-  branch: 'feature/x',
-  baseBranch: 'main',
-  prNumber: 12,
-  isPullRequest: true,
-  isFork: false,
-  runId: '9876543210',
-  runAttempt: 1,
-  job: 'gate',
-  stepId: '__acme_evals-gate',
-  workflow: 'CI',
-  actor: 'octocat',
-  serverUrl: 'https://github.com',
-  apiUrl: 'https://api.github.com',
-  workflowRunUrl: 'https://github.com/acme/widgets/actions/runs/9876543210',
-};
-
-const PUSH_GIT: GitContext = {
-  ...PR_GIT,
-  eventName: 'push',
-  ref: 'refs/heads/main',
-  refName: 'main',
-  branch: 'main',
-  baseBranch: null,
-  prNumber: null,
-  isPullRequest: false,
-};
-
-const LOCAL_GIT: GitContext = {
-  eventName: null,
-  owner: null,
-  repo: null,
-  repository: null,
-  sha: null,
-  shortSha: null,
-  ref: null,
-  refName: null,
-  branch: null,
-  baseBranch: null,
-  prNumber: null,
-  isPullRequest: false,
-  isFork: false,
-  runId: null,
-  runAttempt: 1,
-  job: null,
-  stepId: null,
-  workflow: null,
-  actor: null,
-  serverUrl: 'https://github.com',
-  apiUrl: 'https://api.github.com',
-  workflowRunUrl: null,
-};
-
 /** Secrets masked by the last settings() call, in order. */
 let masked: string[] = [];
 
@@ -117,16 +56,7 @@ function settings(values: Record<string, string> = {}, git: GitContext = PR_GIT,
 
 /** Expects readSettings to throw an InputError for `input`; returns its message. */
 function inputError(input: string, values: Record<string, string>, git: GitContext = PR_GIT, env: NodeJS.ProcessEnv = ENV): string {
-  let caught: unknown;
-  try {
-    settings(values, git, env);
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(InputError);
-  expect((caught as InputError).input).toBe(input);
-  expect((caught as InputError).message.startsWith(`Input "${input}": `)).toBe(true);
-  return (caught as InputError).message;
+  return expectInputError(input, () => settings(values, git, env));
 }
 
 describe('readSettings with action.yml defaults', () => {

@@ -8,6 +8,7 @@ import {
   toItemRecord,
   toRunSnapshot,
 } from '../../src/evals/records.ts';
+import { grade, snapshot } from '../support/analysis-fixtures.ts';
 
 const GRADER_ID = 'Exact match-0d3f9a2e-1b2c-4d5e-8f90-123456789abc';
 
@@ -50,20 +51,10 @@ const COMPLETED_RUN = {
 
 describe('toRunSnapshot', () => {
   it('reads a queued run, whose results are still null', () => {
-    expect(toRunSnapshot(QUEUED_RUN)).toEqual({
-      id: 'evalrun_1',
-      evalId: 'eval_1',
-      name: 'PR #12 · 1a2b3c4',
-      status: 'queued',
-      model: 'gpt-4o-mini',
-      reportUrl: 'https://platform.openai.com/evaluations/eval_1?run_id=evalrun_1',
-      createdAt: 1_760_000_000,
-      resultCounts: { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 },
-      perCriterion: [],
-      usage: [],
-      error: null,
-      metadata: { gate_key: 'eval_1', gate_attempt: 'abc' },
-    });
+    // The builder's run `evalrun_1` of `eval_1`, with no counts, usage or criteria yet.
+    expect(toRunSnapshot(QUEUED_RUN)).toEqual(
+      snapshot({ name: 'PR #12 · 1a2b3c4', status: 'queued', model: 'gpt-4o-mini', metadata: { gate_key: 'eval_1', gate_attempt: 'abc' } }),
+    );
   });
 
   it('reads a completed run', () => {
@@ -162,7 +153,7 @@ describe('toItemRecord', () => {
       expected: '4',
       output: '4',
       error: null,
-      grades: [{ name: 'Exact match', type: 'string_check', passed: true, score: 1, metric: null, threshold: null, label: null, reason: null }],
+      grades: [grade('Exact match', true)],
     });
   });
 
@@ -172,7 +163,7 @@ describe('toItemRecord', () => {
     );
     expect(record.outcome).toBe('fail');
     expect(record.output).toBe('5');
-    expect(record.grades).toEqual([{ name: 'Exact match', type: 'string_check', passed: false, score: 0, metric: null, threshold: null, label: null, reason: null }]);
+    expect(record.grades).toEqual([grade('Exact match', false)]);
   });
 
   it('reads an errored item from sample.error, whatever its status', () => {

@@ -4,40 +4,19 @@ import { mcnemarExactPValue } from '../../src/analysis/mcnemar.ts';
 import type { BaselineComparison, GateResult } from '../../src/analysis/gate-result.ts';
 import type { ItemRecord, RunSnapshot } from '../../src/evals/run-types.ts';
 import { renderComment, renderPendingComment, renderSummary } from '../../src/report/markdown.ts';
+import {
+  makeResult as baseResult,
+  makeRun as baseRun,
+  expectWellFormed,
+  HOSTILE,
+  linesOutsideFences,
+  makeItem,
+  MARKER,
+} from '../support/report-fixtures.ts';
 
-const MARKER = '<!-- evals-gate:comment key=x -->';
-
+/** This file's run: a pull request's run of 200 items, 180 passing. */
 function makeRun(overrides: Partial<RunSnapshot> = {}): RunSnapshot {
-  return {
-    id: 'evalrun_68a1',
-    evalId: 'eval_67f0',
-    name: 'PR 12 · 9f8e7d6',
-    status: 'completed',
-    model: 'gpt-4.1-mini',
-    reportUrl: 'https://platform.openai.com/evaluations/eval_67f0?run_id=evalrun_68a1',
-    createdAt: 1_760_000_000,
-    resultCounts: { total: 200, passed: 180, failed: 15, errored: 5, skipped: 0 },
-    perCriterion: [],
-    usage: [],
-    error: null,
-    metadata: {},
-    ...overrides,
-  };
-}
-
-function makeItem(n: number, overrides: Partial<ItemRecord> = {}): ItemRecord {
-  return {
-    id: `outputitem_${n}`,
-    datasourceItemId: String(n),
-    contentHash: `hash${n}`,
-    outcome: 'fail',
-    input: `What is ${n} + ${n}?`,
-    expected: String(2 * n),
-    output: `It is ${2 * n + 1}.`,
-    error: null,
-    grades: [{ name: 'Exact match', type: 'string_check', passed: false, score: 0, metric: null, threshold: null, label: null, reason: null }],
-    ...overrides,
-  };
+  return baseRun({ name: 'PR 12 · 9f8e7d6', resultCounts: { total: 200, passed: 180, failed: 15, errored: 5, skipped: 0 }, usage: [], ...overrides });
 }
 
 interface ComparedOptions {
@@ -99,110 +78,9 @@ function makeCompared(options: ComparedOptions = {}): BaselineComparison {
   };
 }
 
-/** A gate result; counts follow the run's unless given. */
+/** A passing gate result (threshold 80%) of this file's `makeRun()`; counts follow the run's unless given. */
 function makeResult(overrides: Partial<GateResult> = {}): GateResult {
-  const run = overrides.run ?? makeRun();
-  const counts = overrides.counts ?? run.resultCounts;
-  return {
-    evalId: run.evalId,
-    run,
-    status: 'completed',
-    counts,
-    score: counts.total > 0 ? counts.passed / counts.total : 0,
-    threshold: 0.8,
-    criteria: [],
-    failingItems: [],
-    failingItemsOmitted: 0,
-    countsNote: null,
-    verdict: { result: 'pass', reasons: ['Score 90.0% meets the threshold 80.0%.'] },
-    durationMs: 130_000,
-    baseline: null,
-    baselineNote: null,
-    trend: null,
-    links: { report: run.reportUrl, workflowRun: 'https://github.com/acme/app/actions/runs/42' },
-    ...overrides,
-  };
-}
-
-const HOSTILE = [
-  '</details></summary><script>alert(1)</script>',
-  MARKER,
-  '| a | b |',
-  'cc @octocat and @org/team',
-  '```',
-  '[link](javascript:alert(1)) ![img](http://x/y.png)',
-  '# heading',
-  'gnp.exe\u202Etxt',
-].join('\n');
-
-/** Cells of a table row: pipes not escaped by an odd number of backslashes split it. */
-function cellCount(row: string): number {
-  let count = 0;
-  for (let index = 0; index < row.length; index++) {
-    if (row[index] !== '|') continue;
-    let backslashes = 0;
-    while (index - 1 - backslashes >= 0 && row[index - 1 - backslashes] === '\\') backslashes++;
-    if (backslashes % 2 === 0) count++;
-  }
-  return count - 1;
-}
-
-/** Lines outside fenced code blocks; fails when a fence is left open. */
-function linesOutsideFences(doc: string): string[] {
-  const outside: string[] = [];
-  let fence: string | null = null;
-  for (const line of doc.split('\n')) {
-    const run = /^ {0,3}(`{3,})(.*)$/.exec(line);
-    if (fence === null) {
-      if (run) fence = run[1]!;
-      else outside.push(line);
-    } else if (run && run[1]!.length >= fence.length && run[2]!.trim() === '') {
-      fence = null;
-    }
-  }
-  expect(fence, 'every code fence is closed').toBeNull();
-  return outside;
-}
-
-/** The structural promises every report keeps, however hostile its input. */
-function expectWellFormed(doc: string, marker?: string): void {
-  const count = (needle: string) => doc.split(needle).length - 1;
-  expect(count('<details>')).toBe(count('</details>'));
-  expect(count('<summary>')).toBe(count('</summary>'));
-  expect(count('<!--')).toBe(marker ? 1 : 0);
-  if (marker) {
-    expect(doc.split('\n')[0]).toBe(marker);
-    expect(count(marker)).toBe(1);
-  }
-  const rendered = doc.replaceAll('&#8203;', '\u200B');
-  expect(rendered).not.toMatch(/@[A-Za-z0-9]/);
-  expect(doc).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
-
-  const outside = linesOutsideFences(doc);
-  for (const line of outside) {
-    // A link to anything but http(s) is the report's bug (escaped, or inside a code block, it is inert text).
-    expect(line).not.toMatch(/(?<!\\)\]\(\s*javascript:/i);
-    // Raw HTML outside code blocks is only the report's own (`p < 0.001` opens no tag: `<` then a space).
-    for (const tag of line.match(/<[A-Za-z/!?][^>]*>?/g) ?? []) {
-      expect(['<details>', '</details>', '<summary>', '</summary>', marker]).toContain(tag);
-    }
-    // Every `[` is escaped, or opens one of the report's own http(s) links (whose text is escaped) or a callout.
-    const bare = line
-      .replace(/\\\\/g, '')
-      .replace(/\\[[\]]/g, '')
-      .replace(/\[[^[\]]*\]\(https?:\/\/[^)\s]*\)/g, '')
-      .replace(/^> \[![A-Z]+\]$/, '');
-    expect(bare, line).not.toContain('[');
-  }
-  let columns: number | null = null;
-  for (const line of outside) {
-    if (!line.startsWith('|')) {
-      columns = null;
-      continue;
-    }
-    if (columns === null) columns = cellCount(line);
-    else expect(cellCount(line), line).toBe(columns);
-  }
+  return baseResult({ run: makeRun(), threshold: 0.8, verdict: { result: 'pass', reasons: ['Score 90.0% meets the threshold 80.0%.'] }, ...overrides });
 }
 
 interface Section {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeBlock, escapeInline } from '../../src/report/escape.ts';
 import { criterionLabels, formatCount, formatDuration, formatPercent, formatPercentPair, formatScore } from '../../src/report/format.ts';
+import { unescaped } from '../support/report-fixtures.ts';
 
 const ZWSP_ENTITY = '&#8203;';
 const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
@@ -8,29 +9,7 @@ const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
 /** Pipes that would end a table cell: not preceded by an odd number of backslashes. */
-function unescapedPipes(text: string): number {
-  let count = 0;
-  for (let index = 0; index < text.length; index++) {
-    if (text[index] !== '|') continue;
-    let backslashes = 0;
-    while (index - 1 - backslashes >= 0 && text[index - 1 - backslashes] === '\\') backslashes++;
-    if (backslashes % 2 === 0) count++;
-  }
-  return count;
-}
-
-/** Characters of `set` in `text` that no backslash escapes. */
-function unescaped(text: string, set: string): string[] {
-  const found: string[] = [];
-  for (let index = 0; index < text.length; index++) {
-    const char = text[index]!;
-    if (!set.includes(char)) continue;
-    let backslashes = 0;
-    while (index - 1 - backslashes >= 0 && text[index - 1 - backslashes] === '\\') backslashes++;
-    if (backslashes % 2 === 0) found.push(char);
-  }
-  return found;
-}
+const unescapedPipes = (text: string): number => unescaped(text, '|').length;
 
 describe('escapeInline', () => {
   it('leaves no raw HTML, so nothing can close <details>, open a comment or run a script', () => {
