@@ -272,6 +272,32 @@ describe('Evals API errors', () => {
   });
 });
 
+describe('the PR comment when the gate stops on an error', () => {
+  it('an error after the run started replaces "evaluating…" with what went wrong', async () => {
+    const fakes = await startFakes();
+    // The run starts, then every poll of it is refused.
+    fakes.evals.inject({ match: { method: 'GET', path: new RegExp(`/evals/${fakes.evalId}/runs/[^/]+$`) }, times: 100, kind: { status: 403 } });
+    const result = await makeJob(fakes).runMain();
+
+    expect(result.exitCode).toBe(1);
+    expect(errorText(result)).toMatch(/403/);
+    const [comment] = comments(fakes);
+    expect(comment?.body).toMatch(/^### ❌ evals-gate · Support answers: could not run$/m);
+    expect(comment?.body).toContain('403');
+    expect(comment?.body).not.toContain('evaluating…');
+    expect(result.outputs['comment-url']).toMatch(/#issuecomment-\d+$/);
+    expect(result.outputs['comment-url']).toBe(comment?.html_url);
+  });
+
+  it('an error before the run started writes no comment (the check\'s log has it)', async () => {
+    const fakes = await startFakes();
+    const result = await makeJob(fakes, { inputs: { 'eval-id': 'eval_doesnotexist' } }).runMain();
+
+    expect(result.exitCode).toBe(1);
+    expect(comments(fakes)).toEqual([]);
+  });
+});
+
 describe('the API key never shows', () => {
   function expectKeyAbsent(key: string, result: StepResult, job: RunnerJob, extra: Record<string, string> = {}): void {
     const masks = result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'));
