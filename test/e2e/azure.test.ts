@@ -328,10 +328,12 @@ describe('Entra ID sign-in (GitHub OIDC federation) on a Foundry project', () =>
   });
 
   it('renews the token before it expires during a long run, each time with a fresh OIDC token', async () => {
-    const lifetimeMs = 4000;
+    // Entra says expires_in 5 s for a 6 s token: renewal is due half-way, 2.5 s in, which leaves a busy
+    // machine 3.5 s of slack before the token it replaces expires.
+    const lifetimeMs = 6000;
     const fakes = await startFakes({
       identity: { tokenLifetimeSeconds: lifetimeMs / 1000 },
-      evals: { progress: { inProgressMs: 6000 } },
+      evals: { progress: { inProgressMs: 8000 } },
     });
     const identity = fakes.identity!;
     const started = Date.now();
@@ -340,7 +342,7 @@ describe('Entra ID sign-in (GitHub OIDC federation) on a Foundry project', () =>
 
     expectPassed(result);
     const exchanges = identity.exchanges;
-    // 6 s in progress with a token renewed every 1.5 s: several renewals.
+    // 8 s in progress with a token renewed every 2.5 s: several renewals.
     expect(exchanges.length).toBeGreaterThanOrEqual(3);
     expect(exchanges.every((e) => e.outcome === 'issued')).toBe(true);
     // Each exchange presented its own OIDC token, requested for the federation audience.
@@ -362,9 +364,8 @@ describe('Entra ID sign-in (GitHub OIDC federation) on a Foundry project', () =>
       const previous = issued[i - 1]!;
       const gap = issued[i]!.issuedAt - previous.issuedAt;
       expect(issued[i]!.issuedAt, `renewal ${i} came after the token it replaced had expired`).toBeLessThan(previous.expiresAt);
-      // Entra says expires_in 3 s: renewal is due half-way, 1.5 s in; not much sooner, and well before those 3 s.
-      expect(gap, `renewal ${i} came ${gap} ms after the previous token`).toBeGreaterThanOrEqual(1000);
-      expect(gap, `renewal ${i} came ${gap} ms after the previous token`).toBeLessThan(3000);
+      // Not much sooner than due (2.5 s in); not later than the expiry is checked above.
+      expect(gap, `renewal ${i} came ${gap} ms after the previous token`).toBeGreaterThanOrEqual(1500);
     }
     const order = requests.map((request) => issued.findIndex((token) => token.token === bearerOf(request)));
     expect(order.every((index) => index >= 0)).toBe(true);
