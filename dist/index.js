@@ -31717,6 +31717,11 @@ function criterionLabels(criteria) {
         uses.set(criterion.name, (uses.get(criterion.name) ?? 0) + 1);
     return criteria.map((criterion) => ((uses.get(criterion.name) ?? 0) > 1 ? criterion.id : criterion.name));
 }
+/** A markdown table from cells already escaped; `align` is the separator row (`---`, `---:`, `:---:`). */
+function markdownTable(header, align, rows) {
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return [line(header), line(align), ...rows.map(line)].join('\n');
+}
 
 ;// CONCATENATED MODULE: ./src/report/progress-line.ts
 
@@ -37394,15 +37399,14 @@ function tableRows(points, from) {
         const run = url ? `[${label}](${url})` : label;
         const delta = previous ? describeScoreDelta(point.score - previous.score) : '—';
         const verdict = point.status ? STATUS_ICON[point.status] : '—';
-        rows.push(`| ${run} | ${percent(point.score)} | ${delta} | ${verdict} |`);
+        rows.push([run, percent(point.score), delta, verdict]);
     }
     return rows;
 }
 function tableOf(points, shown) {
-    const header = ['| run | score | Δ vs previous | verdict |', '| --- | ---: | ---: | :---: |'];
-    const rows = tableRows(points, points.length - shown);
+    const table = markdownTable(['run', 'score', 'Δ vs previous', 'verdict'], ['---', '---:', '---:', ':---:'], tableRows(points, points.length - shown));
     const note = shown < points.length ? [`The table shows the last ${shown} of ${points.length} runs.`, ''] : [];
-    return [...note, ...header, ...rows].join('\n');
+    return [...note, table].join('\n');
 }
 /**
  * The trend as markdown: a mermaid line chart of the scores (and of the threshold, when given) over the
@@ -37774,15 +37778,11 @@ function reasonList(reasons, detail) {
     }
     return lines.join('\n');
 }
-function markdown_tableOf(header, align, rows) {
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return [line(header), line(align), ...rows.map(line)].join('\n');
-}
 function countsTable(result) {
     const { counts } = result;
     // Only servers that skip items (Azure, Foundry) get the column.
     const skipped = counts.skipped > 0;
-    return markdown_tableOf(['total', 'passed', 'failed', 'errored', ...(skipped ? ['skipped'] : []), 'status', 'duration'], ['---:', '---:', '---:', '---:', ...(skipped ? ['---:'] : []), '---', '---:'], [
+    return markdownTable(['total', 'passed', 'failed', 'errored', ...(skipped ? ['skipped'] : []), 'status', 'duration'], ['---:', '---:', '---:', '---:', ...(skipped ? ['---:'] : []), '---', '---:'], [
         [
             formatCount(counts.total),
             formatCount(counts.passed),
@@ -37830,7 +37830,7 @@ function criteriaTable(result, detail) {
     const vsHeader = compared && result.baseline ? ['baseline', `Δ ${escapeInline(result.baseline.label, detail.nameChars)}`] : [];
     const header = ['criterion', 'passed', 'failed', 'pass rate', ...vsHeader, ...(withMin ? ['minimum', 'met'] : [])];
     const align = ['---', '---:', '---:', '---:', ...vsHeader.map(() => '---:'), ...(withMin ? ['---:', ':---:'] : [])];
-    const sections = [markdown_tableOf(header, align, rows)];
+    const sections = [markdownTable(header, align, rows)];
     const gone = (result.baseline?.comparison.criteria ?? []).filter((entry) => entry.current === null && entry.baseline !== null);
     if (gone.length > 0) {
         const names = gone.slice(0, 10).map((entry) => `${escapeInline(entry.name, detail.nameChars)} (${percent(entry.baseline)})`);
@@ -37864,7 +37864,7 @@ function usageTable(usage, detail) {
         formatCount(entry.totalTokens),
     ]);
     const sections = [
-        markdown_tableOf(['model', 'invocations', 'prompt tokens', 'completion tokens', 'total tokens'], ['---', '---:', '---:', '---:', '---:'], rows),
+        markdownTable(['model', 'invocations', 'prompt tokens', 'completion tokens', 'total tokens'], ['---', '---:', '---:', '---:', '---:'], rows),
     ];
     const hidden = usage.length - rows.length;
     if (hidden > 0)

@@ -40,3 +40,9 @@ export function criterionLabels(criteria: readonly { id: string; name: string }[
   for (const criterion of criteria) uses.set(criterion.name, (uses.get(criterion.name) ?? 0) + 1);
   return criteria.map((criterion) => ((uses.get(criterion.name) ?? 0) > 1 ? criterion.id : criterion.name));
 }
+
+/** A markdown table from cells already escaped; `align` is the separator row (`---`, `---:`, `:---:`). */
+export function markdownTable(header: readonly string[], align: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(align), ...rows.map(line)].join('\n');
+}

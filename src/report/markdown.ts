@@ -9,7 +9,7 @@ import { criterionKey } from '../analysis/item-tally.js';
 import { RUN_METADATA_KEYS } from '../evals/run-metadata.js';
 import type { GradeRecord, ItemOutcome, ItemRecord, ModelUsage, RunSnapshot } from '../evals/run-types.js';
 import { escapeBlock, escapeInline } from './escape.js';
-import { criterionLabels, formatCount, formatDuration, formatPercent, formatPercentPair, formatScore } from './format.js';
+import { criterionLabels, formatCount, formatDuration, formatPercent, formatPercentPair, formatScore, markdownTable } from './format.js';
 import { renderTrend } from './trend-chart.js';
 
 export interface ReportOptions {
@@ -387,16 +387,11 @@ function reasonList(reasons: readonly string[], detail: Detail): string {
   return lines.join('\n');
 }
 
-function tableOf(header: readonly string[], align: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(align), ...rows.map(line)].join('\n');
-}
-
 function countsTable(result: GateResult): string {
   const { counts } = result;
   // Only servers that skip items (Azure, Foundry) get the column.
   const skipped = counts.skipped > 0;
-  return tableOf(
+  return markdownTable(
     ['total', 'passed', 'failed', 'errored', ...(skipped ? ['skipped'] : []), 'status', 'duration'],
     ['---:', '---:', '---:', '---:', ...(skipped ? ['---:'] : []), '---', '---:'],
     [
@@ -449,7 +444,7 @@ function criteriaTable(result: GateResult, detail: Detail): string[] {
   const vsHeader = compared && result.baseline ? ['baseline', `Δ ${escapeInline(result.baseline.label, detail.nameChars)}`] : [];
   const header = ['criterion', 'passed', 'failed', 'pass rate', ...vsHeader, ...(withMin ? ['minimum', 'met'] : [])];
   const align = ['---', '---:', '---:', '---:', ...vsHeader.map(() => '---:'), ...(withMin ? ['---:', ':---:'] : [])];
-  const sections = [tableOf(header, align, rows)];
+  const sections = [markdownTable(header, align, rows)];
   const gone = (result.baseline?.comparison.criteria ?? []).filter((entry) => entry.current === null && entry.baseline !== null);
   if (gone.length > 0) {
     const names = gone.slice(0, 10).map((entry) => `${escapeInline(entry.name, detail.nameChars)} (${formatPercent(entry.baseline)})`);
@@ -483,7 +478,7 @@ function usageTable(usage: readonly ModelUsage[], detail: Detail): string[] {
       formatCount(entry.totalTokens),
     ]);
   const sections = [
-    tableOf(
+    markdownTable(
       ['model', 'invocations', 'prompt tokens', 'completion tokens', 'total tokens'],
       ['---', '---:', '---:', '---:', '---:'],
       rows,

@@ -5,7 +5,7 @@
 
 import { describeScoreDelta } from '../analysis/compare-runs.js';
 import { escapeInline } from './escape.js';
-import { formatPercent } from './format.js';
+import { formatPercent, markdownTable } from './format.js';
 import { safeLinkUrl } from './markdown.js';
 
 export interface TrendPoint {
@@ -107,8 +107,8 @@ function chartBlock(points: readonly TrendPoint[], title: string, threshold: num
   return lines.join('\n');
 }
 
-function tableRows(points: readonly TrendPoint[], from: number): string[] {
-  const rows: string[] = [];
+function tableRows(points: readonly TrendPoint[], from: number): string[][] {
+  const rows: string[][] = [];
   for (let index = from; index < points.length; index++) {
     const point = points[index]!;
     const previous = index > 0 ? points[index - 1] : undefined;
@@ -117,16 +117,15 @@ function tableRows(points: readonly TrendPoint[], from: number): string[] {
     const run = url ? `[${label}](${url})` : label;
     const delta = previous ? describeScoreDelta(point.score - previous.score) : '—';
     const verdict = point.status ? STATUS_ICON[point.status] : '—';
-    rows.push(`| ${run} | ${formatPercent(point.score)} | ${delta} | ${verdict} |`);
+    rows.push([run, formatPercent(point.score), delta, verdict]);
   }
   return rows;
 }
 
 function tableOf(points: readonly TrendPoint[], shown: number): string {
-  const header = ['| run | score | Δ vs previous | verdict |', '| --- | ---: | ---: | :---: |'];
-  const rows = tableRows(points, points.length - shown);
+  const table = markdownTable(['run', 'score', 'Δ vs previous', 'verdict'], ['---', '---:', '---:', ':---:'], tableRows(points, points.length - shown));
   const note = shown < points.length ? [`The table shows the last ${shown} of ${points.length} runs.`, ''] : [];
-  return [...note, ...header, ...rows].join('\n');
+  return [...note, table].join('\n');
 }
 
 /**
