@@ -8,6 +8,15 @@ import { InputError } from './input-error.js';
  * action send, say, a runner credential file to the Evals API.
  */
 export function readWorkspaceFile(input: string, workspace: string, path: string, from = workspace): { path: string; text: string } {
+  const { path: full, size, rel } = resolveWorkspaceFile(input, workspace, path, from);
+  if (size > MAX_FILE_BYTES) {
+    throw new InputError(input, `${rel} is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted.`);
+  }
+  return { path: full, text: readFileSync(full, 'utf8') };
+}
+
+/** The checked absolute path of a workspace file (the rules of readWorkspaceFile), without reading it. */
+export function resolveWorkspaceFile(input: string, workspace: string, path: string, from = workspace): { path: string; size: number; rel: string } {
   const full = resolve(from, path);
   const rel = relative(resolve(workspace), full);
   if (isOutside(rel)) throw new InputError(input, `${path} is outside the workspace (${workspace}).`);
@@ -27,10 +36,7 @@ export function readWorkspaceFile(input: string, workspace: string, path: string
     if (error instanceof InputError) throw error;
     throw new InputError(input, `cannot read ${rel}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
   }
-  if (size > MAX_FILE_BYTES) {
-    throw new InputError(input, `${rel} is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted.`);
-  }
-  return { path: full, text: readFileSync(full, 'utf8') };
+  return { path: full, size, rel };
 }
 
 function isOutside(rel: string): boolean {

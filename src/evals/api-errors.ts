@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { EntraError } from '../azure/entra-errors.js';
 import { OidcTokenError } from '../github/oidc-token.js';
+import { LOCAL_ENGINE_URL } from './client.js';
 
 /** An Evals API failure, described for a person: what was being done, the status, the server's message. */
 export class EvalsApiError extends Error {
@@ -67,7 +68,7 @@ export function describeApiError(error: unknown, context: ErrorContext): EvalsAp
   if (error instanceof EvalsApiError) return error;
   const credentialError = credentialFailure(error);
   if (credentialError) return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
-  const where = `the Evals API at ${context.baseURL}`;
+  const where = context.baseURL === LOCAL_ENGINE_URL ? 'the local engine' : `the Evals API at ${context.baseURL}`;
   const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
   if (error instanceof OpenAI.APIConnectionError) {
     const timedOut = error instanceof OpenAI.APIConnectionTimeoutError;

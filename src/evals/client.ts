@@ -6,6 +6,17 @@ export type EvalsClient = OpenAI;
 /** A per-request ceiling: a poll or a page that hangs longer is retried, not waited on forever. */
 export const REQUEST_TIMEOUT_MS = 60_000;
 
+/** The base URL the local engine answers at: requests to it never leave the process. */
+export const LOCAL_ENGINE_URL = 'http://local-engine.invalid/v1';
+
+/**
+ * A client of the local engine: the same SDK calls as for a hosted endpoint, answered in-process by
+ * `fetch`. No retries: nothing is lost on the way.
+ */
+export function createLocalEvalsClient(fetch: typeof globalThis.fetch): EvalsClient {
+  return new OpenAI({ apiKey: 'local-engine', baseURL: LOCAL_ENGINE_URL, fetch, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+}
+
 /** A bearer token for each request (Entra ID), renewed by its provider as it nears expiry. */
 export type TokenProvider = () => Promise<string>;
 

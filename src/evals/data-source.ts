@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../input-error.js';
-import { readWorkspaceFile } from '../workspace-files.js';
+import { readWorkspaceFile, resolveWorkspaceFile } from '../workspace-files.js';
 
 /** A run's `data_source` as the API takes it. Kept loose: the server validates it against the eval. */
 export type DataSource = Record<string, unknown> & { type: string };
@@ -14,7 +14,15 @@ export interface DataSourceInputs {
   /** `model`: set on completions/responses sources. */
   model: string;
   workspace: string;
+  /**
+   * The local engine streams `data-file` itself: the source names the file (`file_path`) instead of
+   * carrying its rows, so no dataset is ever held in memory whole.
+   */
+  streamDataFile?: boolean;
 }
+
+/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
+export const FILE_PATH_SOURCE = 'file_path';
 
 export interface JsonlRow {
   item: Record<string, unknown>;
@@ -31,14 +39,21 @@ const SAMPLING_TYPES = ['completions', 'responses'];
  */
 export function buildDataSource(inputs: DataSourceInputs): DataSource {
   const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
-  const rows = inputs.dataFile.trim() ? readJsonlRows(inputs.dataFile.trim(), inputs.workspace) : null;
+  const dataFile = inputs.dataFile.trim();
+  let rows: Record<string, unknown> | null = null;
+  if (dataFile && inputs.streamDataFile) {
+    const file = resolveWorkspaceFile('data-file', inputs.workspace, dataFile);
+    rows = { type: FILE_PATH_SOURCE, path: file.path, label: dataFile };
+  } else if (dataFile) {
+    rows = { type: 'file_content', content: readJsonlRows(dataFile, inputs.workspace) };
+  }
 
   let source: DataSource;
   if (declared) {
     source = declared;
-    if (rows) source.source = { type: 'file_content', content: rows };
+    if (rows) source.source = rows;
   } else if (rows) {
-    source = { type: 'jsonl', source: { type: 'file_content', content: rows } };
+    source = { type: 'jsonl', source: rows };
   } else {
     throw new InputError('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
   }
@@ -130,6 +145,14 @@ export function readJsonlRows(path: string, workspace: string): JsonlRow[] {
 }
 
 function parseRow(line: string, rows: JsonlRow[]): string | null {
+  const parsed = parseJsonlRow(line);
+  if (typeof parsed === 'string') return parsed;
+  rows.push(parsed);
+  return null;
+}
+
+/** One JSONL line as a row, or what is wrong with it. */
+export function parseJsonlRow(line: string): JsonlRow | string {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -139,14 +162,10 @@ function parseRow(line: string, rows: JsonlRow[]): string | null {
   if (!isPlainObject(value)) return 'each line must be a JSON object';
   const keys = Object.keys(value);
   const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
-  if (!wrapped) {
-    rows.push({ item: value });
-    return null;
-  }
+  if (!wrapped) return { item: value };
   if (!isPlainObject(value.item)) return '"item" must be an object';
   if (value.sample !== undefined && !isPlainObject(value.sample)) return '"sample" must be an object';
-  rows.push(value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample });
-  return null;
+  return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,0 +1,45 @@
+import type { ModelClient } from '../../models/model-client.js';
+import { EvalDefinitionError } from '../definition-error.js';
+import { renderTemplate } from '../template.js';
+import type { Grader } from './grader.js';
+import { TEXT_SIMILARITY_METRICS, cosineSimilarity, textSimilarity, type TextSimilarityMetric } from './text-similarity-metrics.js';
+
+/** The embeddings model behind `cosine`: the Evals API does not let a grader choose one. */
+export const COSINE_EMBEDDING_MODEL = 'text-embedding-3-large';
+
+/** The `text_similarity` grader: the score of one metric, passing at `pass_threshold` or above. */
+export function createTextSimilarityGrader(config: Record<string, unknown>, id: string, where: string, models: () => ModelClient): Grader {
+  const name = String(config.name);
+  for (const field of ['input', 'reference'] as const) {
+    if (typeof config[field] !== 'string') throw new EvalDefinitionError(where, `the text_similarity grader needs "${field}" (a template).`);
+  }
+  const metric = config.evaluation_metric as TextSimilarityMetric;
+  if (!(TEXT_SIMILARITY_METRICS as readonly string[]).includes(metric)) {
+    throw new EvalDefinitionError(where, `"evaluation_metric" must be one of ${TEXT_SIMILARITY_METRICS.join(', ')}; got ${JSON.stringify(config.evaluation_metric)}.`);
+  }
+  const threshold = config.pass_threshold;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
+    throw new EvalDefinitionError(where, `"pass_threshold" must be a number (the lowest passing score, e.g. 0.8); got ${JSON.stringify(threshold)}.`);
+  }
+  const inputTemplate = config.input as string;
+  const referenceTemplate = config.reference as string;
+  // Only cosine needs a model; the client is made on first use so that text metrics never need a key.
+  const client = metric === 'cosine' ? models() : null;
+  return {
+    id,
+    name,
+    type: 'text_similarity',
+    async grade(scope, signal) {
+      const input = renderTemplate(inputTemplate, scope);
+      const reference = renderTemplate(referenceTemplate, scope);
+      let score: number;
+      if (client) {
+        const [a, b] = await client.createEmbeddings({ model: COSINE_EMBEDDING_MODEL, input: [input, reference] }, signal);
+        score = cosineSimilarity(a ?? [], b ?? []);
+      } else {
+        score = textSimilarity(metric as Exclude<TextSimilarityMetric, 'cosine'>, input, reference);
+      }
+      return { score, passed: score >= threshold };
+    },
+  };
+}
