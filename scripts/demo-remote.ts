@@ -1,11 +1,11 @@
-// The offline quick start: runs the bundled action (dist/index.js) exactly as the GitHub runner would,
+// The remote-engine demo: runs the bundled action (dist/index.js) exactly as the GitHub runner would,
 // against the loopback Evals API emulator serving a small sample eval (examples/demo/) and a loopback
 // GitHub API: first on a push to main (examples/demo/data-main.jsonl: the answers on main), then on a
 // pull request (examples/demo/data.jsonl: the answers with the PR's change), which the gate compares
 // with main's run. Prints the PR run's log, outputs, job summary and PR comment. Nothing leaves this machine.
 //
-//   npm run demo                  # the sample eval, threshold 75%
-//   npm run demo -- --threshold 90%   # the same run, failing the gate
+//   npm run demo:remote                  # the sample eval, threshold 75%
+//   npm run demo:remote -- --threshold 90%   # the same run, failing the gate
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

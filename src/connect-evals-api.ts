@@ -1,9 +1,38 @@
 import * as core from '@actions/core';
 import { EntraCredential, FEDERATION_AUDIENCE } from './azure/entra-credential.js';
-import { createEvalsClient, type EvalsClient } from './evals/client.js';
+import { engineFetch } from './engine/engine-fetch.js';
+import { LocalEngine } from './engine/local-engine.js';
+import { createEvalsClient, createLocalEvalsClient, type EvalsClient } from './evals/client.js';
 import { requestOidcToken } from './github/oidc-token.js';
-import type { EndpointSettings } from './inputs.js';
+import type { EndpointSettings, Settings } from './inputs.js';
+import { ModelClient } from './models/model-client.js';
 import type { Secrets } from './secrets.js';
+
+/** A client of whichever engine answers, and how to let go of it. */
+export interface EvalsConnection {
+  client: EvalsClient;
+  /** Stops what the local engine still runs and deletes its spooled items; nothing for a remote endpoint. */
+  close(): Promise<void>;
+}
+
+/** The client for the settings' engine: the endpoint at `base-url`, or a local engine in this process. */
+export function connectEvals(settings: Settings, secrets: Secrets, log: (line: string) => void): EvalsConnection {
+  const choice = settings.evalChoice;
+  if (settings.engine === 'remote' || choice.kind !== 'file') return { client: connectEvalsApi(settings.endpoint, secrets), close: async () => undefined };
+  const endpoint = settings.models;
+  let models: ModelClient | null = null;
+  const engine = new LocalEngine({
+    concurrency: settings.concurrency,
+    models: () => {
+      // Settings require an endpoint whenever the eval calls a model, so this is a bug if it throws.
+      if (!endpoint) throw new Error('This eval calls a model, but no model endpoint was configured.');
+      models ??= new ModelClient(endpoint, { maxConcurrency: settings.concurrency, log });
+      return models;
+    },
+  });
+  engine.addEval(choice.definition, settings.evalId);
+  return { client: createLocalEvalsClient(engineFetch(engine)), close: () => engine.close() };
+}
 
 /** The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`. */
 export function connectEvalsApi(endpoint: EndpointSettings, secrets: Secrets): EvalsClient {

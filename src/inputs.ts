@@ -6,6 +6,8 @@ import { defaultRunName } from './github/context.js';
 import { InputError } from './input-error.js';
 import { datasetFingerprint } from './evals/fingerprint.js';
 import { buildRunMetadata } from './evals/run-metadata.js';
+import { LOCAL_ENGINE_URL } from './evals/client.js';
+import { type EngineKind, type EvalChoice, type ModelEndpointSettings, localEvalId, readEvalChoice, readLocalEngineSettings } from './engine-inputs.js';
 import {
   type CriterionThreshold,
   type ScoreDrop,
@@ -53,7 +55,16 @@ export interface EndpointSettings {
 
 /** Every input, parsed and validated in one place. */
 export interface Settings {
+  /** The eval's id; empty until found or created when an eval-file goes to the remote engine. */
   evalId: string;
+  /** Who answers the Evals API: the endpoint at `base-url`, or the engine inside this job. */
+  engine: EngineKind;
+  /** The eval as the inputs name it: an id, or a definition in the repository. */
+  evalChoice: EvalChoice;
+  /** The local engine's model endpoint, when the eval calls a model. */
+  models: ModelEndpointSettings | null;
+  /** Items the local engine evaluates at once. */
+  concurrency: number;
   endpoint: EndpointSettings;
   dataSource: DataSource;
   runName: string;
@@ -104,8 +115,11 @@ export function readSettings(git: GitContext, source: InputSource = actionInputs
   const { read, env } = source;
   const githubToken = read('github-token').trim();
   if (githubToken) source.mask(githubToken);
-  const evalId = readEvalId(read);
-  const endpoint = readEndpointSettings(source);
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const { engine, eval: evalChoice } = readEvalChoice(source, workspace);
+  const evalId = evalChoice.kind === 'id' ? evalChoice.evalId : engine === 'local' ? localEvalId(evalChoice) : '';
+  // The local engine needs no endpoint and no key: it answers inside this process.
+  const endpoint = engine === 'local' ? LOCAL_ENDPOINT : readEndpointSettings(source);
 
   // Cheap checks first, so a typo is reported before any file is read.
   const threshold = parseRate('threshold', read('threshold') || '1');
@@ -115,7 +129,7 @@ export function readSettings(git: GitContext, source: InputSource = actionInputs
   const comment = parseBoolean('comment', read('comment') || 'true');
   const reportItems = parseCount('report-items', read('report-items') || '20');
   const showItemContent = parseBoolean('show-item-content', read('show-item-content') || 'true');
-  const commentKey = read('comment-key').trim() || evalId;
+  const commentKey = read('comment-key').trim() || (evalChoice.kind === 'id' ? evalChoice.evalId : evalChoice.path);
   const userMetadata = parseMetadata('metadata', read('metadata'));
   const baseline = parseBaselineChoice('baseline', read('baseline') || 'auto');
   const baselineRef = read('baseline-ref').trim() || (git.isPullRequest ? git.baseBranch : git.branch);
@@ -126,13 +140,17 @@ export function readSettings(git: GitContext, source: InputSource = actionInputs
   if (history > MAX_HISTORY) throw new InputError('history', `${history} runs is more than the ${MAX_HISTORY} a trend shows.`);
   const issueOnFailure = parseBoolean('issue-on-failure', read('issue-on-failure') || 'false');
 
-  const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const dataSource = buildDataSource({
     dataSource: read('data-source'),
     dataFile: read('data-file'),
     model: read('model'),
     workspace,
+    streamDataFile: engine === 'local',
   });
+  const local =
+    engine === 'local' && evalChoice.kind === 'file'
+      ? readLocalEngineSettings(source, evalChoice.definition, dataSource, evalChoice.path)
+      : { models: null, concurrency: parseCount('concurrency', read('concurrency') || '8') };
   // Unique to this step's process: matrix legs share job and step names, so nothing from the git
   // context tells them apart. Retries of the create happen inside this process and reuse it.
   const attemptToken = randomUUID();
@@ -140,6 +158,10 @@ export function readSettings(git: GitContext, source: InputSource = actionInputs
 
   return {
     evalId,
+    engine,
+    evalChoice,
+    models: local.models,
+    concurrency: local.concurrency,
     endpoint,
     dataSource,
     runName: read('run-name').trim() || defaultRunName(git),
@@ -173,6 +195,16 @@ export function readEvalId(read: InputReader): string {
   if (/[\s/?#]/.test(evalId)) throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
   return evalId;
 }
+
+/** The local engine's side of the client: no network, no credentials. */
+const LOCAL_ENDPOINT: EndpointSettings = {
+  baseURL: LOCAL_ENGINE_URL,
+  auth: { kind: 'key', apiKey: 'local-engine', header: 'authorization' },
+  organization: null,
+  project: null,
+  extraHeaders: {},
+  extraQuery: {},
+};
 
 /** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
 export function readEndpointSettings(source: InputSource): EndpointSettings {

@@ -23,7 +23,8 @@ export async function runPost(): Promise<void> {
   const secrets = new Secrets(core.setSecret);
   try {
     const inputs = actionInputs((secret) => secrets.add(secret));
-    const evalId = readEvalId(inputs.read);
+    // An eval-file's eval was found or created by the main step, which saved its id.
+    const evalId = core.getState(STATE.evalId) || readEvalId(inputs.read);
     const endpoint = readEndpointSettings(inputs);
     const client = connectEvalsApi(endpoint, secrets);
     // The main step may have been stopped while its create request was in flight: find the run by token.

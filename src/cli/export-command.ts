@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import { connectEvalsApi } from '../connect-evals-api.js';
+import { EvalsApiError } from '../evals/api-errors.js';
+import { authHint } from '../evals/auth-hints.js';
+import { exportEval } from '../evals/export-eval.js';
+import { InputError } from '../input-error.js';
+import { type InputSource, readEndpointSettings, readEvalId } from '../inputs.js';
+import { redactSecrets } from '../redact.js';
+import { Secrets } from '../secrets.js';
+import type { CliIO } from './cli-io.js';
+import { EXPORT_FLAGS } from './flags.js';
+import { EXIT } from './run-command.js';
+
+/** `evals-gate export`: a remote eval and its latest dataset, written as files for the local engine. */
+export async function exportCommand(values: Map<string, string>, io: CliIO): Promise<number> {
+  const secrets = new Secrets(() => undefined);
+  const defaults = new Map(EXPORT_FLAGS.map((flag) => [flag.name, flag.default]));
+  const source: InputSource = {
+    read: (name) => values.get(name) ?? defaults.get(name) ?? '',
+    env: io.env,
+    mask: (secret) => secrets.add(secret),
+  };
+  const say = (line: string) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
+  let evalId: string;
+  let endpoint: ReturnType<typeof readEndpointSettings>;
+  try {
+    evalId = readEvalId(source.read);
+    endpoint = readEndpointSettings(source);
+  } catch (error) {
+    say(error instanceof InputError ? error.message.replace(/^Input "([^"]+)"/, 'Flag --$1') : String(error));
+    return EXIT.error;
+  }
+  const outDir = resolve(io.cwd, source.read('out') || 'evals');
+  try {
+    const client = connectEvalsApi(endpoint, secrets);
+    const written = await exportEval(client, { evalId, outDir, baseURL: endpoint.baseURL, overwrite: values.has('force'), log: say });
+    for (const warning of written.warnings) say(`warning: ${warning}`);
+    const files = [written.evalFile, written.dataFile, written.dataSourceFile].filter((file): file is string => file !== null);
+    io.stdout(`${files.map((file) => `wrote ${file}`).join('\n')}\n`);
+    const run = ['evals-gate run', `--eval-file ${written.evalFile}`];
+    if (written.dataFile) run.push(`--data-file ${written.dataFile}`);
+    if (written.dataSourceFile) run.push(`--data-source ${written.dataSourceFile}`);
+    io.stdout(`\nRun it locally with:\n  ${run.join(' ')}\n`);
+    return EXIT.pass;
+  } catch (error) {
+    const message = error instanceof EvalsApiError ? [error.message, authHint(endpoint.auth, error.status)].filter(Boolean).join(' ') : error instanceof Error ? error.message : String(error);
+    say(`error: ${message}`);
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,91 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { connectEvals } from '../connect-evals-api.js';
+import { EvalsApiError } from '../evals/api-errors.js';
+import { authHint } from '../evals/auth-hints.js';
+import { Gate, type GateHost } from '../gate.js';
+import { readGitContext } from '../github/context.js';
+import { InputError } from '../input-error.js';
+import { type InputSource, readSettings, type Settings } from '../inputs.js';
+import { redactDeep, redactSecrets } from '../redact.js';
+import { renderSummary } from '../report/markdown.js';
+import { renderTerminalReport } from '../report/terminal-report.js';
+import { resultsDocument } from '../report/write-results-file.js';
+import { Secrets } from '../secrets.js';
+import { onTermination } from '../termination.js';
+import { INPUT_FLAGS, RUN_ONLY_FLAGS } from './flags.js';
+import { parseArgs } from './parse-args.js';
+import type { CliIO } from './cli-io.js';
+
+/** Exit codes: the verdict, or that the gate could not run. */
+export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
+
+/** The action's inputs the CLI sets itself: it reports to the terminal, never to GitHub. */
+const FIXED_INPUTS: Record<string, string> = { comment: 'false', 'comment-key': '', 'github-token': '', 'issue-on-failure': 'false' };
+
+/** `evals-gate run`: one gate, reported on stdout (progress on stderr); the exit code is the verdict. */
+export async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const flags = [...INPUT_FLAGS, ...RUN_ONLY_FLAGS];
+  const { values } = parseArgs(argv, flags);
+  const secrets = new Secrets(() => undefined);
+  const defaults = new Map(flags.map((flag) => [flag.name, flag.default]));
+  const source: InputSource = {
+    read: (name) => FIXED_INPUTS[name] ?? values.get(name) ?? defaults.get(name) ?? '',
+    env: { ...io.env, GITHUB_WORKSPACE: io.env.GITHUB_WORKSPACE || io.cwd },
+    mask: (secret) => secrets.add(secret),
+  };
+  const git = readGitContext(io.env);
+  let settings: Settings;
+  try {
+    settings = readSettings(git, source);
+  } catch (error) {
+    io.stderr(`${error instanceof InputError ? error.message.replace(/^Input "([^"]+)"/, 'Flag --$1') : String(error)}\n`);
+    return EXIT.error;
+  }
+
+  const say = (line: string) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
+  const connection = connectEvals(settings, secrets, (line) => say(`warning: ${line}`));
+  const host: GateHost = {
+    info: say,
+    warning: (line) => say(`warning: ${line}`),
+    fail: (message) => say(`error: ${message}`),
+    saveState: () => undefined,
+    setOutput: () => undefined,
+    announce: async () => false,
+  };
+  const gate = new Gate(connection.client, settings, git, host);
+  const uninstall = onTermination((signal) => gate.abandon(signal), 130);
+  try {
+    const { result, evalName } = redactDeep(await gate.run(), secrets.list());
+    const current = gate.settings;
+    const document = resultsDocument(result, { showItemContent: current.showItemContent });
+    const resultsFile = values.get('results-file');
+    if (resultsFile) await writeFile(resolve(io.cwd, resultsFile), `${JSON.stringify(document, null, 2)}\n`);
+    const markdownFile = values.get('markdown-file');
+    if (markdownFile) {
+      const markdown = renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: current.showItemContent, maxItems: Math.max(200, current.reportItems) });
+      await writeFile(resolve(io.cwd, markdownFile), markdown);
+    }
+    if (values.has('json')) {
+      io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+    } else {
+      const color = io.isTTY && !values.has('no-color') && !io.env.NO_COLOR;
+      io.stdout(renderTerminalReport(result, { title: evalName, maxItems: current.reportItems, showItemContent: current.showItemContent, color }));
+    }
+    return result.verdict.result === 'pass' ? EXIT.pass : EXIT.fail;
+  } catch (error) {
+    if (gate.abandoned) return EXIT.error;
+    await gate.cancelIfActive('the gate stopped on an error');
+    const message =
+      error instanceof EvalsApiError
+        ? [error.message, authHint(settings.endpoint.auth, error.status)].filter(Boolean).join(' ')
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    say(`error: ${message}`);
+    return EXIT.error;
+  } finally {
+    uninstall();
+    await connection.close();
+  }
+}

@@ -1,0 +1,89 @@
+import type { GateResult } from '../analysis/gate-result.js';
+import { describeScoreDelta } from '../analysis/compare-runs.js';
+import type { ItemRecord } from '../evals/run-types.js';
+import { criterionLabels, formatCount, formatDuration, formatPercent } from './format.js';
+
+export interface TerminalReportOptions {
+  title: string;
+  /** Failing items listed (the rest are counted). */
+  maxItems: number;
+  showItemContent: boolean;
+  /** ANSI colours (a TTY that does not set NO_COLOR). */
+  color: boolean;
+}
+
+const ITEM_TEXT_CHARS = 160;
+
+/** The result for a terminal: the verdict first, then counts, criteria, the comparison and failing items. */
+export function renderTerminalReport(result: GateResult, options: TerminalReportOptions): string {
+  const paint = painter(options.color);
+  const lines: string[] = [];
+  const passed = result.verdict.result === 'pass';
+  lines.push(paint(passed ? 'green' : 'red', `${passed ? '✔ PASS' : '✘ FAIL'}  ${options.title}`));
+  lines.push(`  score ${formatPercent(result.score)} (threshold ${formatPercent(result.threshold)})${result.baseline ? ` · ${describeScoreDelta(result.baseline.comparison.scoreDelta)} ${result.baseline.label}` : ''}`);
+  for (const reason of result.verdict.reasons) lines.push(`  ${reason}`);
+  lines.push('');
+
+  const { counts } = result;
+  const skipped = counts.skipped ? ` · ${formatCount(counts.skipped)} skipped` : '';
+  lines.push(
+    `Items: ${formatCount(counts.total)} · ${paint('green', `${formatCount(counts.passed)} passed`)} · ${paint(counts.failed ? 'red' : 'dim', `${formatCount(counts.failed)} failed`)} · ${paint(counts.errored ? 'yellow' : 'dim', `${formatCount(counts.errored)} errored`)}${skipped}`,
+  );
+  lines.push(`Run: ${result.run.name || result.run.id} (${result.run.id}) · ${result.status} · ${formatDuration(result.durationMs)}`);
+  if (result.links.report) lines.push(`Report: ${result.links.report}`);
+
+  if (result.criteria.length > 0) {
+    lines.push('', 'Criteria:');
+    const labels = criterionLabels(result.criteria);
+    const width = Math.max(...labels.map((label) => label.length));
+    result.criteria.forEach((criterion, index) => {
+      const rate = criterion.rate === null ? '—' : formatPercent(criterion.rate);
+      const min = criterion.min === null ? '' : `  (min ${formatPercent(criterion.min)}${criterion.rate !== null && criterion.rate < criterion.min ? paint('red', ' ✘') : ''})`;
+      lines.push(`  ${oneLine(labels[index] ?? criterion.name).padEnd(width)}  ${rate.padStart(7)}  ${criterion.passed}/${criterion.passed + criterion.failed}${min}`);
+    });
+  }
+  if (result.baselineNote) lines.push('', paint('dim', result.baselineNote));
+  if (result.baseline) {
+    const { comparison } = result.baseline;
+    lines.push('', `Compared ${result.baseline.label}: ${comparison.mcnemar.regressions} regressions, ${comparison.mcnemar.fixes} fixes.`);
+  }
+
+  const failing = result.failingItems;
+  if (failing.length > 0) {
+    lines.push('', `Failing items (${formatCount(failing.length + result.failingItemsOmitted)}):`);
+    for (const item of failing.slice(0, options.maxItems)) lines.push(...itemLines(item, options, paint));
+    const more = failing.length + result.failingItemsOmitted - Math.min(failing.length, options.maxItems);
+    if (more > 0) lines.push(paint('dim', `  … and ${formatCount(more)} more (see the results file)`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function itemLines(item: ItemRecord, options: TerminalReportOptions, paint: Painter): string[] {
+  const id = item.datasourceItemId !== null ? `#${item.datasourceItemId}` : item.id;
+  const failed = item.grades.filter((grade) => grade.passed === false).map((grade) => grade.name);
+  const what = item.outcome === 'error' ? paint('yellow', 'errored') : paint('red', `failed ${failed.join(', ') || ''}`.trim());
+  const lines = [`  ${id}  ${what}`];
+  if (item.error) lines.push(`      error:    ${oneLine(item.error)}`);
+  if (options.showItemContent) {
+    if (item.input) lines.push(`      input:    ${oneLine(item.input)}`);
+    if (item.output) lines.push(`      output:   ${oneLine(item.output)}`);
+    if (item.expected) lines.push(`      expected: ${oneLine(item.expected)}`);
+  }
+  return lines;
+}
+
+function oneLine(text: string): string {
+  // Control characters from model output must not move the cursor or recolour the terminal.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return flat.length > ITEM_TEXT_CHARS ? `${flat.slice(0, ITEM_TEXT_CHARS - 1)}…` : flat;
+}
+
+type Colour = 'green' | 'red' | 'yellow' | 'dim';
+type Painter = (colour: Colour, text: string) => string;
+
+const CODES: Record<Colour, string> = { green: '32', red: '31', yellow: '33', dim: '2' };
+
+function painter(enabled: boolean): Painter {
+  return (colour, text) => (enabled ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text);
+}
