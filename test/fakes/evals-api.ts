@@ -68,6 +68,11 @@
 //   means nothing). A bearer that is not the key goes to `auth.tokens` when given: accepted → recorded
 //   `bearer-token`; no role → 403 `insufficient_permissions`; otherwise the usual 401 `invalid_api_key`.
 //   `RecordedRequest.auth` says how each request authenticated, in both flavours (null: it did not).
+//
+// Files (both flavours): `GET /files/{id}/content` answers a stored file's text as
+// `application/octet-stream`; an unknown id is a 404 "No such File object: <id>" (param `id`). Files come
+// from `options.files` (rows, written as JSONL) and `addFile`. A `file_id` source reads its rows from the
+// file's lines: `{"item", "sample"?}` or a bare item; a line that is not a JSON object is a 400.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -199,7 +204,7 @@ export interface FakeEvalsOptions {
   /** Output item lists (ascending) always have `has_more: true` and go on with new ids past the end. */
   endlessPages?: boolean;
   faults?: Fault[];
-  /** Rows of `file_id` sources, by file id. */
+  /** Files by id, as rows (written as JSONL): for `file_id` sources and `GET /files/{id}/content`. */
   files?: Record<string, JsonlRow[]>;
   /** Milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number;
@@ -251,6 +256,8 @@ export interface FakeEvalsApi {
   runs(): FakeRun[];
   run(id: string): FakeRun | undefined;
   addEval(def: FakeEvalDefinition): string;
+  /** Stores a file (JSONL text as is, or rows written as JSONL) and returns its id (`file-…` unless given). */
+  addFile(content: string | JsonlRow[], id?: string): string;
   evalIds(): string[];
   /** The id the fake gives the output item at `index` of a run (for jumping to deep pages). */
   outputItemId(runId: string, index: number): string;
@@ -878,6 +885,30 @@ function parseEnum<T extends string>(query: Record<string, string>, name: string
   return raw as T;
 }
 
+function jsonlText(rows: JsonlRow[]): string {
+  return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+}
+
+/** The rows of a stored JSONL file: `{"item", "sample"?}` lines or bare items. */
+function fileRows(text: string, fileId: string): JsonlRow[] {
+  const rows: JsonlRow[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      value = undefined;
+    }
+    if (!isObject(value)) throw new ApiError(400, `File '${fileId}' line ${index + 1} is not a JSON object.`, 'data_source.source.id', 'invalid_value');
+    const wrapped = isObject(value.item) && Object.keys(value).every((key) => key === 'item' || key === 'sample');
+    if (!wrapped) rows.push({ item: value });
+    else rows.push(isObject(value.sample) ? { item: value.item as Json, sample: value.sample } : { item: value.item as Json });
+  });
+  return rows;
+}
+
 function page(data: Array<{ id: string }>, hasMore: boolean): Json {
   return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: hasMore };
 }
@@ -956,6 +987,7 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
   const requests: RecordedRequest[] = [];
   const evals = new Map<string, EvalState>();
   const runs = new Map<string, RunState>();
+  const files = new Map<string, string>(Object.entries(options.files ?? {}).map(([id, rows]) => [id, jsonlText(rows)]));
   const faults: Array<{ fault: Fault; remaining: number }> = [];
   const sockets = new Set<Socket>();
   let latencyMs = options.latencyMs ?? 0;
@@ -986,6 +1018,11 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
     return id;
   }
   for (const def of options.evals ?? []) addEval(def);
+
+  function addFile(content: string | JsonlRow[], id = `file-${hex(12)}`): string {
+    files.set(id, typeof content === 'string' ? content : jsonlText(content));
+    return id;
+  }
 
   function inject(fault: Fault): void {
     faults.push({ fault, remaining: fault.times ?? 1 });
@@ -1153,9 +1190,9 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
       throw new ApiError(400, `Invalid value: '${stringify(source.type)}'. Supported values are: ${allowed.map((a) => `'${a}'`).join(', ')}.`, 'data_source.source.type', 'invalid_value');
     }
     if (source.type === 'file_id') {
-      const rows = typeof source.id === 'string' ? options.files?.[source.id] : undefined;
-      if (!rows) throw new ApiError(400, `File '${stringify(source.id)}' not found.`, 'data_source.source.id', 'invalid_value');
-      return rows;
+      const text = typeof source.id === 'string' ? files.get(source.id) : undefined;
+      if (text === undefined) throw new ApiError(400, `File '${stringify(source.id)}' not found.`, 'data_source.source.id', 'invalid_value');
+      return fileRows(text, stringify(source.id));
     }
     if (source.type !== 'file_content') return undefined;
     if (!Array.isArray(source.content)) {
@@ -1351,6 +1388,11 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
     const stuck = options.stuckCursor === true || (fault !== undefined && 'stuckCursor' in fault);
     const endless = options.endlessPages === true || (fault !== undefined && 'endlessPages' in fault);
     const [root, evalId, sub, runId, action, itemId, ...rest] = segments;
+    if (root === 'files' && evalId !== undefined && sub === 'content' && runId === undefined && method === 'GET') {
+      const text = files.get(evalId);
+      if (text === undefined) throw new ApiError(404, `No such File object: ${evalId}`, 'id');
+      return { status: 200, body: text, headers: { 'content-type': 'application/octet-stream' } };
+    }
     if (root === 'evals' && rest.length === 0) {
       if (evalId === undefined) {
         if (method === 'GET') return { status: 200, body: listEvals(query) };
@@ -1598,6 +1640,7 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
       return run ? snapshot(run) : undefined;
     },
     addEval,
+    addFile,
     evalIds: () => [...evals.values()].filter((e) => !e.deleted).map((e) => e.id),
     outputItemId: (runId, index) => {
       const run = runs.get(runId);
