@@ -210,7 +210,7 @@ function errorCode(error: unknown): string {
   const name = error instanceof Error ? error.name : '';
   if (name === 'TemplateError') return 'template_error';
   if (name === 'GraderError') return 'grader_error';
-  if (name === 'ModelCallError') return 'model_error';
+  if (name === 'ModelCallError' || name === 'SamplingError') return 'model_error';
   return 'item_error';
 }
 

@@ -36,9 +36,9 @@ export function createGraders(definition: EvalDefinition, dependencies: GraderDe
       case 'text_similarity':
         return createTextSimilarityGrader(criterion, id, at, dependencies.models);
       case 'label_model':
-        return createLabelModelGrader(criterion, { id, modelClient: dependencies.models() });
+        return createLabelModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
       case 'score_model':
-        return createScoreModelGrader(criterion, { id, modelClient: dependencies.models() });
+        return createScoreModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
       default:
         return createPythonGrader(criterion, { id, timeoutMs: dependencies.pythonTimeoutMs, where: at });
     }
