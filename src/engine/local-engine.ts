@@ -67,6 +67,8 @@ export class LocalEngine {
   private readonly runs = new Map<string, StoredRun>();
   private readonly now: () => number;
   private closed = false;
+  /** Deleted runs still stopping: close() waits for them too. */
+  private readonly stopping = new Set<Promise<void>>();
 
   constructor(options: LocalEngineOptions) {
     this.options = options;
@@ -102,7 +104,8 @@ export class LocalEngine {
 
   /** Checks the data source and builds the graders (a python grader compiles here), then starts the run. */
   async createRun(evalId: string, body: unknown): Promise<Record<string, unknown>> {
-    if (this.closed) throw new ApiRefusal(503, 'The local engine has shut down.');
+    // Not a 5xx: nothing would come of trying again.
+    if (this.closed) throw new ApiRefusal(400, 'The local engine has shut down.');
     const stored = this.findEval(evalId);
     const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const dataSource = request.data_source as Record<string, unknown> | undefined;
@@ -162,7 +165,9 @@ export class LocalEngine {
     const run = this.findRun(evalId, runId);
     run.execution.cancel();
     this.runs.delete(runId);
-    void run.execution.done.then(() => run.store.close());
+    const stopping = run.execution.done.then(() => run.store.close());
+    this.stopping.add(stopping);
+    void stopping.then(() => this.stopping.delete(stopping));
     return { object: 'eval.run.deleted', deleted: true, run_id: runId };
   }
 
@@ -189,7 +194,7 @@ export class LocalEngine {
     this.closed = true;
     const runs = [...this.runs.values()];
     for (const run of runs) run.execution.cancel();
-    await Promise.allSettled(runs.map((run) => run.execution.done));
+    await Promise.allSettled([...runs.map((run) => run.execution.done), ...this.stopping]);
     for (const run of runs) run.store.close();
   }
 

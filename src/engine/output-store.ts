@@ -99,8 +99,10 @@ export class OutputItemStore {
   }
 
   private indexOf(id: string): number | null {
-    if (!id.startsWith(this.prefix)) return null;
-    const index = Number(id.slice(this.prefix.length));
+    const digits = id.startsWith(this.prefix) ? id.slice(this.prefix.length) : '';
+    // Only the ids this store gave: `_01` or `_1.0` would name item 1 under another id.
+    if (!/^(0|[1-9]\d*)$/.test(digits)) return null;
+    const index = Number(digits);
     return Number.isInteger(index) && index >= 0 && index < this.size ? index : null;
   }
 

@@ -95,7 +95,7 @@ export class RunExecution {
       let index = 0;
       for await (const row of readRows(plan.rows)) {
         if (signal.aborted) break;
-        while (inFlight.size >= plan.concurrency || index - nextToStore >= plan.concurrency * REORDER_WINDOW) {
+        while (!signal.aborted && inFlight.size > 0 && (inFlight.size >= plan.concurrency || index - nextToStore >= plan.concurrency * REORDER_WINDOW)) {
           await Promise.race(inFlight);
         }
         if (signal.aborted) break;

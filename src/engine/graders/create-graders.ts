@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fingerprint } from '../../evals/fingerprint.js';
 import type { ModelClient } from '../../models/model-client.js';
 import { type EvalDefinition, LOCAL_GRADER_TYPES } from '../definition.js';
 import { EvalDefinitionError } from '../definition-error.js';
@@ -50,7 +51,7 @@ export function createGraders(definition: EvalDefinition, dependencies: GraderDe
  * definition gives the same ids run after run, so thresholds and baselines keep matching.
  */
 export function criterionId(criterion: Record<string, unknown>, index: number): string {
-  const hex = createHash('sha256').update(`${index}\n${JSON.stringify(criterion)}`).digest('hex');
+  const hex = createHash('sha256').update(`${index}\n${fingerprint(criterion)}`).digest('hex');
   const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   return `${String(criterion.name)}-${uuid}`;
 }
