@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { connectEvalsApi } from '../connect-evals-api.js';
 import { EvalsApiError } from '../evals/api-errors.js';
 import { authHint } from '../evals/auth-hints.js';
@@ -37,9 +37,11 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     for (const warning of written.warnings) say(`warning: ${warning}`);
     const files = [written.evalFile, written.dataFile, written.dataSourceFile].filter((file): file is string => file !== null);
     io.stdout(`${files.map((file) => `wrote ${file}`).join('\n')}\n`);
-    const run = ['evals-gate run', `--eval-file ${written.evalFile}`];
-    if (written.dataFile) run.push(`--data-file ${written.dataFile}`);
-    if (written.dataSourceFile) run.push(`--data-source ${written.dataSourceFile}`);
+    // Paths as typed from here, quoted for a POSIX shell: the line is meant to be pasted.
+    const path = (file: string) => shellQuote(relative(io.cwd, file) || file);
+    const run = ['evals-gate run', `--eval-file ${path(written.evalFile)}`];
+    if (written.dataFile) run.push(`--data-file ${path(written.dataFile)}`);
+    if (written.dataSourceFile) run.push(`--data-source ${path(written.dataSourceFile)}`);
     io.stdout(`\nRun it locally with:\n  ${run.join(' ')}\n`);
     return EXIT.pass;
   } catch (error) {
@@ -47,4 +49,8 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     say(`error: ${message}`);
     return EXIT.error;
   }
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

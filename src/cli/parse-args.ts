@@ -50,8 +50,24 @@ export function parseArgs(argv: readonly string[], flags: readonly FlagSpec[]): 
 }
 
 function suggestion(name: string, flags: readonly FlagSpec[]): string {
-  const close = flags.find((flag) => flag.name.startsWith(name) || name.startsWith(flag.name) || flag.name.replace(/-/g, '') === name.replace(/[-_]/g, ''));
+  const bare = (text: string) => text.replace(/[-_]/g, '');
+  const close =
+    flags.find((flag) => flag.name.startsWith(name) || name.startsWith(flag.name) || bare(flag.name) === bare(name)) ??
+    flags.find((flag) => editDistance(flag.name, name) <= 2);
   return close ? ` Did you mean --${close.name}?` : '';
+}
+
+/** Levenshtein distance: typos such as --thresold are one or two edits away. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 /** The help text of a command's flags, aligned. */
