@@ -99,7 +99,8 @@ export function readLocalEngineSettings(
   if (!apiKey && baseURL === DEFAULT_MODEL_BASE_URL) {
     throw new InputError('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
   }
-  return { models: { baseURL, apiKey: apiKey || 'none' }, concurrency };
+  // An empty key sends no Authorization header at all.
+  return { models: { baseURL, apiKey }, concurrency };
 }
 
 /** What in the eval calls a model, for error messages; empty when nothing does. */

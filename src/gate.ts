@@ -5,6 +5,7 @@ import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baselin
 import { cancelRun } from './evals/cancel-run.js';
 import type { EvalsClient } from './evals/client.js';
 import { collectOutputItems } from './evals/collect-items.js';
+import { FILE_PATH_SOURCE } from './evals/data-source.js';
 import { describeEval } from './evals/describe-eval.js';
 import { ensureEval } from './evals/ensure-eval.js';
 import { expectedItemCount } from './evals/expected-items.js';
@@ -13,6 +14,7 @@ import type { RunSnapshot } from './evals/run-types.js';
 import { startRun } from './evals/start-run.js';
 import { waitForTerminalRun } from './evals/wait-for-run.js';
 import type { GitContext } from './github/context.js';
+import { InputError } from './input-error.js';
 import type { Settings } from './inputs.js';
 import { progressLine } from './report/progress-line.js';
 import { STATE } from './state.js';
@@ -81,7 +83,7 @@ export class Gate {
     const started = Date.now();
     // From here on a run may exist: the post step can find it by this token even if the answer never came.
     if (this.remote) this.host.saveState(STATE.attemptToken, settings.attemptToken);
-    const created = await startRun(client, {
+    const created = await this.startRunOrExplain(client, {
       evalId: settings.evalId,
       name: settings.runName,
       dataSource: settings.dataSource,
@@ -175,6 +177,18 @@ export class Gate {
     return { result, evalName: evalInfo.name };
   }
 
+  /**
+   * Starts the run. The local engine checks the rows and builds the graders when a run is created: what it
+   * refuses is a problem of the inputs, and is reported as one.
+   */
+  private async startRunOrExplain(client: EvalsClient, request: Parameters<typeof startRun>[1]): Promise<RunSnapshot> {
+    try {
+      return await startRun(client, request);
+    } catch (error) {
+      throw this.remote ? error : (localInputError(error, this.settings) ?? error);
+    }
+  }
+
   /** An eval-file sent to a remote endpoint: the eval made from it, found or created. */
   private async resolveEval(): Promise<void> {
     const { settings } = this;
@@ -196,6 +210,12 @@ export class Gate {
       this.settings = { ...settings, evalId: found.id };
     } else if (choice.kind === 'file') {
       this.host.info(`Running ${choice.path} on the local engine (${settings.concurrency} items at a time).`);
+      const limits = Object.entries({ 'max-regressions': settings.maxRegressions, 'max-score-drop': settings.maxScoreDrop, 'min-significance': settings.minSignificance })
+        .filter(([, value]) => value !== null)
+        .map(([input]) => input);
+      if (limits.length > 0) {
+        this.host.warning(`${limits.join(', ')} compare with an earlier run, and the local engine keeps none between jobs: the gate judges this run alone.`);
+      }
     }
     if (this.remote) this.host.saveState(STATE.evalId, this.settings.evalId);
   }
@@ -249,3 +269,16 @@ export class Gate {
   }
 }
 
+
+/** The local engine's 400 about the rows or the graders, as an error of the input that holds them. */
+function localInputError(error: unknown, settings: Settings): InputError | null {
+  const refusal = (error as { cause?: { status?: unknown; error?: { param?: unknown; message?: unknown } } } | null)?.cause;
+  const message = refusal?.error?.message;
+  if (refusal?.status !== 400 || typeof message !== 'string') return null;
+  if (refusal.error?.param === 'testing_criteria' && settings.evalChoice.kind === 'file') return new InputError('eval-file', `${settings.evalChoice.path}: ${message}`);
+  if (refusal.error?.param === 'data_source') {
+    const fromFile = (settings.dataSource.source as { type?: unknown } | undefined)?.type === FILE_PATH_SOURCE;
+    return new InputError(fromFile ? 'data-file' : 'data-source', message);
+  }
+  return null;
+}

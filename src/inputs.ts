@@ -132,6 +132,9 @@ export function readSettings(git: GitContext, source: InputSource = actionInputs
   const commentKey = read('comment-key').trim() || (evalChoice.kind === 'id' ? evalChoice.evalId : evalChoice.path);
   const userMetadata = parseMetadata('metadata', read('metadata'));
   const baseline = parseBaselineChoice('baseline', read('baseline') || 'auto');
+  if (engine === 'local' && baseline.kind === 'run') {
+    throw new InputError('baseline', `the local engine keeps no runs between jobs, so ${baseline.runId} is not there to compare with: use "auto" or "none".`);
+  }
   const baselineRef = read('baseline-ref').trim() || (git.isPullRequest ? git.baseBranch : git.branch);
   const maxRegressions = read('max-regressions').trim() ? parseCount('max-regressions', read('max-regressions')) : null;
   const maxScoreDrop = read('max-score-drop').trim() ? parseScoreDrop('max-score-drop', read('max-score-drop')) : null;

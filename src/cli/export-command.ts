@@ -30,7 +30,8 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     say(error instanceof InputError ? error.message.replace(/^Input "([^"]+)"/, 'Flag --$1') : String(error));
     return EXIT.error;
   }
-  const outDir = resolve(io.cwd, source.read('out') || 'evals');
+  // Relative paths: the files' headers and the printed command name them as typed, not as /home/….
+  const outDir = relative(process.cwd(), resolve(io.cwd, source.read('out') || 'evals')) || '.';
   try {
     const client = connectEvalsApi(endpoint, secrets);
     const written = await exportEval(client, { evalId, outDir, baseURL: endpoint.baseURL, overwrite: values.has('force'), log: say });

@@ -7,7 +7,8 @@ import { EXIT, runCommand } from './run-command.js';
 const USAGE = `evals-gate: an eval as a quality gate, from a terminal or any CI system.
 
 Usage:
-  evals-gate run [flags]       Run an eval and judge it. Exit code: 0 pass, 1 fail, 2 could not run.
+  evals-gate run [flags]       Run an eval and judge it. Exit code: 0 pass, 1 fail, 2 could not run,
+                               130 interrupted.
   evals-gate export [flags]    Write a remote eval into the repository (eval file + JSONL dataset).
   evals-gate <command> --help  The flags of a command.
 

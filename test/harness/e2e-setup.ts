@@ -189,3 +189,16 @@ export function onlyRun(fakes: { evals: FakeEvalsApi }) {
   if (!run) throw new Error('no run');
   return run;
 }
+
+/** The runner's event name, payload and refs for `event`, as makeJob sets them: for jobs that need no Evals API fake. */
+export function eventContext(event: GateEvent): { eventName: string; payload: unknown; env: Record<string, string> } {
+  const isPr = event === 'pull_request' || event === 'fork_pull_request';
+  if (!isPr) {
+    return { eventName: event, payload: { ref: 'refs/heads/main', repository: { full_name: `${OWNER}/${REPO}` } }, env: { GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' } };
+  }
+  return {
+    eventName: 'pull_request',
+    payload: prPayload(event === 'fork_pull_request'),
+    env: { GITHUB_REF: `refs/pull/${PR}/merge`, GITHUB_REF_NAME: `${PR}/merge`, GITHUB_HEAD_REF: 'better-answers', GITHUB_BASE_REF: 'main' },
+  };
+}
