@@ -29298,12 +29298,13 @@ function describeEntraRefusal(status, body, tenantId) {
 
 /***/ }),
 
-/***/ 9033:
+/***/ 1211:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  k: () => (/* binding */ connectEvals),
   K: () => (/* binding */ connectEvalsApi)
 });
 
@@ -29424,20 +29425,843 @@ class EntraCredential {
     }
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./src/engine/definition.ts
+var engine_definition = __nccwpck_require__(1185);
+// EXTERNAL MODULE: ./src/engine/definition-error.ts
+var definition_error = __nccwpck_require__(3806);
+// EXTERNAL MODULE: ./src/engine/graders/create-graders.ts + 17 modules
+var create_graders = __nccwpck_require__(7661);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/engine/output-store.ts
+
+
+
+/**
+ * A run's output items, spooled to a temporary file as JSON lines: memory holds 17 bytes an item (where it
+ * is in the file, and whether it passed), whatever the size of the items, and pages are read back on demand.
+ */
+class OutputItemStore {
+    directory;
+    fd;
+    prefix;
+    offsets = new Float64Array(1024);
+    lengths = new Float64Array(1024);
+    passes = new Uint8Array(1024);
+    size = 0;
+    end = 0;
+    closed = false;
+    constructor(runId, directory = process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)()) {
+        this.directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(directory, 'evals-gate-'));
+        this.fd = (0,external_node_fs_.openSync)((0,external_node_path_.join)(this.directory, 'output-items.jsonl'), 'w+');
+        this.prefix = `outputitem_${runId.replace(/^evalrun_/, '')}_`;
+    }
+    get count() {
+        return this.size;
+    }
+    /** The id the next item appended gets. */
+    nextId() {
+        return `${this.prefix}${this.size}`;
+    }
+    append(item) {
+        if (this.closed)
+            return;
+        const bytes = Buffer.from(`${JSON.stringify(item)}\n`, 'utf8');
+        (0,external_node_fs_.writeSync)(this.fd, bytes, 0, bytes.length, this.end);
+        if (this.size === this.offsets.length)
+            this.grow();
+        this.offsets[this.size] = this.end;
+        this.lengths[this.size] = bytes.length - 1;
+        this.passes[this.size] = item.status === 'pass' ? 1 : 0;
+        this.end += bytes.length;
+        this.size++;
+    }
+    get(id) {
+        const index = this.indexOf(id);
+        return index === null ? null : this.read(index);
+    }
+    /** A cursor page as the API's list endpoints give it. An unknown `after` is an Error (a 400). */
+    page(query) {
+        let index;
+        const step = query.order === 'asc' ? 1 : -1;
+        if (query.after) {
+            const after = this.indexOf(query.after);
+            if (after === null)
+                throw new Error(`after: no output item ${JSON.stringify(query.after)} in this run.`);
+            index = after + step;
+        }
+        else {
+            index = query.order === 'asc' ? 0 : this.size - 1;
+        }
+        const data = [];
+        let hasMore = false;
+        for (; index >= 0 && index < this.size; index += step) {
+            if (query.status && (this.passes[index] === 1) !== (query.status === 'pass'))
+                continue;
+            if (data.length === query.limit) {
+                hasMore = true;
+                break;
+            }
+            data.push(this.read(index));
+        }
+        return { data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: hasMore };
+    }
+    /** Deletes the spool file. Idempotent. */
+    close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        (0,external_node_fs_.closeSync)(this.fd);
+        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
+    }
+    indexOf(id) {
+        const digits = id.startsWith(this.prefix) ? id.slice(this.prefix.length) : '';
+        // Only the ids this store gave: `_01` or `_1.0` would name item 1 under another id.
+        if (!/^(0|[1-9]\d*)$/.test(digits))
+            return null;
+        const index = Number(digits);
+        return Number.isInteger(index) && index >= 0 && index < this.size ? index : null;
+    }
+    read(index) {
+        const length = this.lengths[index] ?? 0;
+        const buffer = Buffer.alloc(length);
+        (0,external_node_fs_.readSync)(this.fd, buffer, 0, length, this.offsets[index] ?? 0);
+        return JSON.parse(buffer.toString('utf8'));
+    }
+    grow() {
+        const offsets = new Float64Array(this.offsets.length * 2);
+        offsets.set(this.offsets);
+        this.offsets = offsets;
+        const lengths = new Float64Array(this.lengths.length * 2);
+        lengths.set(this.lengths);
+        this.lengths = lengths;
+        const passes = new Uint8Array(this.passes.length * 2);
+        passes.set(this.passes);
+        this.passes = passes;
+    }
+}
+
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+// EXTERNAL MODULE: ./src/evals/data-source.ts
+var data_source = __nccwpck_require__(909);
+;// CONCATENATED MODULE: ./src/engine/rows.ts
+
+
+
+
+/** Reads a `source` object from a run's data source; throws an Error the API answers 400 with. */
+function toRowSource(raw) {
+    const source = (typeof raw === 'object' && raw !== null ? raw : {});
+    if (source.type === 'file_content') {
+        if (!Array.isArray(source.content))
+            throw new Error('data_source.source.content must be a list of rows.');
+        const content = source.content.map((row, index) => {
+            const parsed = typeof row === 'object' && row !== null ? (0,data_source/* parseJsonlRow */.oi)(JSON.stringify(row)) : 'not an object';
+            if (typeof parsed === 'string')
+                throw new Error(`data_source.source.content[${index}]: ${parsed}.`);
+            return parsed;
+        });
+        return { type: 'file_content', content };
+    }
+    if (source.type === data_source/* FILE_PATH_SOURCE */.jF && typeof source.path === 'string') {
+        return { type: data_source/* FILE_PATH_SOURCE */.jF, path: source.path, label: typeof source.label === 'string' ? source.label : source.path };
+    }
+    if (source.type === 'file_id') {
+        throw new Error('data_source.source is a file_id: files stored on OpenAI/Azure are read by the remote engine only; the local engine takes a data-file or inline rows (file_content).');
+    }
+    throw new Error(`data_source.source.type ${JSON.stringify(source.type)} is not one the local engine reads (file_content, or a data-file).`);
+}
+const MAX_REPORTED_BAD_LINES = 5;
+/**
+ * Reads a JSONL file once without keeping it, to find malformed lines before any item runs (and costs a
+ * model call). Returns the number of rows.
+ */
+async function checkJsonlFile(path, label) {
+    let rows = 0;
+    let badLines = 0;
+    const problems = [];
+    for await (const { line, number } of lines(path)) {
+        const parsed = (0,data_source/* parseJsonlRow */.oi)(line);
+        if (typeof parsed !== 'string')
+            rows++;
+        else if (++badLines <= MAX_REPORTED_BAD_LINES)
+            problems.push(`line ${number}: ${parsed}`);
+    }
+    if (badLines > 0) {
+        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
+        throw new Error(`${label} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
+    }
+    if (rows === 0)
+        throw new Error(`${label} has no rows.`);
+    return rows;
+}
+/** The rows of a source, in order. */
+async function* readRows(source) {
+    if (source.type === 'file_content') {
+        yield* source.content;
+        return;
+    }
+    for await (const { line, number } of lines(source.path)) {
+        const parsed = (0,data_source/* parseJsonlRow */.oi)(line);
+        // The file was checked when the run was created; a line that went bad since is an error of the run.
+        if (typeof parsed === 'string')
+            throw new Error(`${source.label} line ${number}: ${parsed}.`);
+        yield parsed;
+    }
+}
+async function* lines(path) {
+    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+    let number = 0;
+    try {
+        for await (const raw of reader) {
+            number++;
+            const line = raw.trim();
+            if (line)
+                yield { line, number };
+        }
+    }
+    finally {
+        reader.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/sample-fields.ts
+/**
+ * The sample as grader templates see it. Besides the sample's own fields, templates may use
+ * `sample.output_text` (the answer's text), `sample.output_json` (that text parsed, when it is JSON) and
+ * `sample.output_tools` (tool calls): pre-generated samples often carry only `output_text` or only
+ * `output` messages, so the missing ones are derived.
+ */
+function withDerivedFields(sample) {
+    const derived = { ...sample };
+    if (typeof derived.output_text !== 'string') {
+        const text = lastAssistantText(sample.output);
+        if (text !== null)
+            derived.output_text = text;
+    }
+    if (derived.output_json === undefined && typeof derived.output_text === 'string') {
+        const parsed = parseJson(derived.output_text);
+        if (parsed !== undefined)
+            derived.output_json = parsed;
+    }
+    if (derived.output_tools === undefined)
+        derived.output_tools = toolCalls(sample.output);
+    return derived;
+}
+function lastAssistantText(output) {
+    if (!Array.isArray(output))
+        return null;
+    for (let index = output.length - 1; index >= 0; index--) {
+        const message = output[index];
+        if (!message || (message.role !== undefined && message.role !== 'assistant'))
+            continue;
+        if (typeof message.content === 'string')
+            return message.content;
+        if (Array.isArray(message.content)) {
+            return message.content.map((part) => (typeof part === 'string' ? part : String(part?.text ?? ''))).join('');
+        }
+    }
+    return null;
+}
+function toolCalls(output) {
+    if (!Array.isArray(output))
+        return [];
+    return output.flatMap((message) => {
+        const calls = message?.tool_calls;
+        return Array.isArray(calls) ? calls : [];
+    });
+}
+function parseJson(text) {
+    const trimmed = text.trim();
+    if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
+        return undefined;
+    try {
+        return JSON.parse(trimmed);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/run-execution.ts
+
+
+/**
+ * How far ahead of the oldest unfinished item new items may start, in multiples of the concurrency:
+ * items are stored in dataset order, so finished ones wait for a slow one, and this bounds that wait.
+ */
+const REORDER_WINDOW = 64;
+/**
+ * One run of the local engine: streams the rows, evaluates `concurrency` items at a time, and stores
+ * each output item in dataset order while the counts grow, as a hosted run does. An item whose sampling
+ * or grading fails is marked errored with the error recorded; only a failure to read the rows fails the run.
+ */
+class RunExecution {
+    status = 'queued';
+    error = null;
+    counts = { total: 0, passed: 0, failed: 0, errored: 0 };
+    perCriterion = new Map();
+    usage = new Map();
+    controller = new AbortController();
+    plan;
+    /** Settles when the run is terminal and its graders are closed. */
+    done;
+    constructor(plan) {
+        this.plan = plan;
+        for (const grader of plan.graders)
+            this.perCriterion.set(grader.id, { passed: 0, failed: 0 });
+        this.done = this.execute();
+    }
+    get terminal() {
+        return this.status === 'completed' || this.status === 'failed' || this.status === 'canceled';
+    }
+    /** Stops the run: no more items start, calls in flight are aborted, and the items stored so far stay. */
+    cancel() {
+        if (this.terminal)
+            return;
+        this.status = 'canceled';
+        this.controller.abort(new Error('the run was canceled'));
+    }
+    /** `per_model_usage` as the API gives it. */
+    modelUsage() {
+        return [...this.usage.values()];
+    }
+    async execute() {
+        // Started on the next turn, so the create request answers with the run still queued.
+        await Promise.resolve();
+        const { plan } = this;
+        const signal = this.controller.signal;
+        const inFlight = new Set();
+        const finished = new Map();
+        let nextToStore = 0;
+        const store = (index, item) => {
+            finished.set(index, item);
+            for (let ready = finished.get(nextToStore); ready; ready = finished.get(nextToStore)) {
+                finished.delete(nextToStore);
+                this.record(ready);
+                nextToStore++;
+            }
+        };
+        try {
+            if (this.status === 'canceled')
+                return;
+            this.status = 'in_progress';
+            let index = 0;
+            for await (const row of readRows(plan.rows)) {
+                if (signal.aborted)
+                    break;
+                while (!signal.aborted && inFlight.size > 0 && (inFlight.size >= plan.concurrency || index - nextToStore >= plan.concurrency * REORDER_WINDOW)) {
+                    await Promise.race(inFlight);
+                }
+                if (signal.aborted)
+                    break;
+                const position = index++;
+                const task = this.evaluate(row, position).then((item) => {
+                    if (!signal.aborted)
+                        store(position, item);
+                });
+                inFlight.add(task);
+                const forget = () => inFlight.delete(task);
+                task.then(forget, forget);
+            }
+            await Promise.all(inFlight);
+            if (!signal.aborted)
+                this.status = 'completed';
+        }
+        catch (error) {
+            if (!signal.aborted) {
+                this.status = 'failed';
+                this.error = { code: 'run_error', message: error instanceof Error ? error.message : String(error) };
+                this.controller.abort(error);
+            }
+        }
+        finally {
+            await Promise.allSettled([...inFlight]);
+            await Promise.allSettled(plan.graders.map((grader) => grader.close?.()));
+        }
+    }
+    /** One item, sampled if need be and graded by every criterion. Never throws but on abort. */
+    async evaluate(row, index) {
+        const { plan } = this;
+        const signal = this.controller.signal;
+        let sample = row.sample ?? null;
+        let results = [];
+        let error = null;
+        try {
+            if (plan.sampler) {
+                sample = await plan.sampler.sample(row.item, signal);
+                this.addUsage(sample);
+            }
+            const scope = { item: row.item, sample: withDerivedFields(sample ?? {}) };
+            results = await Promise.all(plan.graders.map((grader) => this.grade(grader, scope, signal)));
+        }
+        catch (failure) {
+            error = { code: errorCode(failure), message: failure instanceof Error ? failure.message : String(failure) };
+            results = [];
+        }
+        const passed = error === null && results.every((result) => result.passed === true);
+        return {
+            object: 'eval.run.output_item',
+            id: '',
+            run_id: plan.runId,
+            eval_id: plan.evalId,
+            created_at: Math.floor(plan.now() / 1000),
+            status: passed ? 'pass' : 'fail',
+            datasource_item_id: index,
+            datasource_item: row.item,
+            results,
+            sample: { ...(sample ?? {}), error },
+        };
+    }
+    async grade(grader, scope, signal) {
+        let outcome;
+        try {
+            outcome = await grader.grade(scope, signal);
+        }
+        catch (failure) {
+            if (signal.aborted)
+                throw failure;
+            const message = failure instanceof Error ? failure.message : String(failure);
+            throw Object.assign(new Error(`grader "${grader.name}": ${message}`), { code: errorCode(failure) });
+        }
+        if (outcome.sample)
+            this.addUsage(outcome.sample);
+        const result = { name: grader.id, type: grader.type, score: outcome.score, passed: outcome.passed, sample: outcome.sample ?? null };
+        if (outcome.label !== undefined)
+            result.label = outcome.label;
+        if (outcome.reason !== undefined)
+            result.reason = outcome.reason;
+        return result;
+    }
+    record(item) {
+        const { store } = this.plan;
+        item.id = store.nextId();
+        store.append(item);
+        this.counts.total++;
+        const sample = item.sample;
+        if (sample.error) {
+            this.counts.errored++;
+            return;
+        }
+        if (item.status === 'pass')
+            this.counts.passed++;
+        else
+            this.counts.failed++;
+        for (const result of item.results) {
+            const criterion = this.perCriterion.get(result.name);
+            if (!criterion)
+                continue;
+            if (result.passed)
+                criterion.passed++;
+            else
+                criterion.failed++;
+        }
+    }
+    addUsage(sample) {
+        const usage = sample.usage;
+        const model = typeof sample.model === 'string' && sample.model ? sample.model : null;
+        if (!model || !usage)
+            return;
+        const totals = this.usage.get(model) ?? { model_name: model, invocation_count: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 };
+        totals.invocation_count++;
+        totals.prompt_tokens += numberOr0(usage.prompt_tokens);
+        totals.completion_tokens += numberOr0(usage.completion_tokens);
+        totals.total_tokens += numberOr0(usage.total_tokens);
+        totals.cached_tokens += numberOr0(usage.cached_tokens);
+        this.usage.set(model, totals);
+    }
+}
+function errorCode(error) {
+    const code = error?.code;
+    if (typeof code === 'string' && code)
+        return code;
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'TemplateError')
+        return 'template_error';
+    if (name === 'GraderError')
+        return 'grader_error';
+    if (name === 'ModelCallError' || name === 'SamplingError')
+        return 'model_error';
+    return 'item_error';
+}
+function numberOr0(value) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+// EXTERNAL MODULE: ./src/engine/sampler.ts
+var engine_sampler = __nccwpck_require__(2854);
+;// CONCATENATED MODULE: ./src/engine/local-engine.ts
+
+
+
+
+
+
+
+
+/** An error the API answers with: a status and OpenAI's error envelope. */
+class ApiRefusal extends Error {
+    status;
+    param;
+    constructor(status, message, param = null) {
+        super(message);
+        this.name = 'ApiRefusal';
+        this.status = status;
+        this.param = param;
+    }
+}
+/**
+ * The Evals API, answered inside the job: evals made from definitions, runs evaluated by this process
+ * (sampling and judges through an OpenAI-compatible endpoint), output items in cursor pages. The action
+ * talks to it through the same SDK calls as to a hosted endpoint, so starting, waiting and collecting are
+ * one code path for both engines.
+ */
+class LocalEngine {
+    options;
+    evals = new Map();
+    runs = new Map();
+    now;
+    closed = false;
+    /** Deleted runs still stopping: close() waits for them too. */
+    stopping = new Set();
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+    }
+    /** Adds an eval from a checked definition. `id` makes it stable across jobs (e.g. from a fingerprint). */
+    addEval(definition, id = `eval_${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`) {
+        (0,engine_definition/* checkRunsLocally */.tf)(definition, definition.name);
+        const stored = { id, definition, createdAt: this.now() };
+        this.evals.set(id, stored);
+        return evalObject(stored);
+    }
+    createEval(body) {
+        let definition;
+        try {
+            definition = (0,engine_definition/* parseEvalDefinition */.bW)(JSON.stringify(body ?? null), 'the eval');
+            (0,engine_definition/* checkRunsLocally */.tf)(definition, 'the eval');
+        }
+        catch (error) {
+            throw new ApiRefusal(400, error instanceof Error ? error.message : String(error));
+        }
+        return this.addEval(definition);
+    }
+    getEval(evalId) {
+        return evalObject(this.findEval(evalId));
+    }
+    listEvals(query) {
+        return page([...this.evals.values()].map(evalObject), query);
+    }
+    /** Checks the data source and builds the graders (a python grader compiles here), then starts the run. */
+    async createRun(evalId, body) {
+        // Not a 5xx: nothing would come of trying again.
+        if (this.closed)
+            throw new ApiRefusal(400, 'The local engine has shut down.');
+        const stored = this.findEval(evalId);
+        const request = (typeof body === 'object' && body !== null ? body : {});
+        const dataSource = request.data_source;
+        if (!dataSource || typeof dataSource.type !== 'string')
+            throw new ApiRefusal(400, 'data_source is required.', 'data_source');
+        if (!['jsonl', 'completions', 'responses'].includes(dataSource.type)) {
+            throw new ApiRefusal(400, `data_source.type ${JSON.stringify(dataSource.type)} is not one of jsonl, completions, responses.`, 'data_source.type');
+        }
+        const metadata = toMetadata(request.metadata);
+        let graders = [];
+        try {
+            const rows = toRowSource(dataSource.source);
+            if (rows.type === data_source/* FILE_PATH_SOURCE */.jF)
+                await checkJsonlFile(rows.path, rows.label);
+            const sampler = dataSource.type === 'jsonl' ? null : (0,engine_sampler/* createSampler */.tB)(dataSource, this.options.models);
+            graders = (0,create_graders/* createGraders */.h)(stored.definition, { models: this.options.models, pythonTimeoutMs: this.options.pythonTimeoutMs });
+            for (const grader of graders)
+                await grader.start?.();
+            const id = `evalrun_${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`;
+            const store = new OutputItemStore(id);
+            const execution = new RunExecution({ runId: id, evalId, rows, graders, sampler, concurrency: this.options.concurrency, store, now: this.now });
+            const run = {
+                id,
+                evalId,
+                name: typeof request.name === 'string' && request.name ? request.name : `${typeof dataSource.model === 'string' ? dataSource.model : 'jsonl'}-${Math.floor(this.now() / 1000)}`,
+                dataSource,
+                metadata,
+                createdAt: this.now(),
+                execution,
+                store,
+            };
+            this.runs.set(id, run);
+            return this.runObject(run);
+        }
+        catch (error) {
+            await Promise.allSettled(graders.map((grader) => grader.close?.()));
+            if (error instanceof ApiRefusal)
+                throw error;
+            const message = error instanceof Error ? error.message : String(error);
+            throw new ApiRefusal(400, message, error instanceof definition_error/* EvalDefinitionError */.c ? 'testing_criteria' : 'data_source');
+        }
+    }
+    getRun(evalId, runId) {
+        return this.runObject(this.findRun(evalId, runId));
+    }
+    listRuns(evalId, query) {
+        this.findEval(evalId);
+        const runs = [...this.runs.values()].filter((run) => run.evalId === evalId).map((run) => this.runObject(run));
+        return page(query.status ? runs.filter((run) => run.status === query.status) : runs, query);
+    }
+    cancelRun(evalId, runId) {
+        const run = this.findRun(evalId, runId);
+        run.execution.cancel();
+        return this.runObject(run);
+    }
+    deleteRun(evalId, runId) {
+        const run = this.findRun(evalId, runId);
+        run.execution.cancel();
+        this.runs.delete(runId);
+        const stopping = run.execution.done.then(() => run.store.close());
+        this.stopping.add(stopping);
+        void stopping.then(() => this.stopping.delete(stopping));
+        return { object: 'eval.run.deleted', deleted: true, run_id: runId };
+    }
+    listOutputItems(evalId, runId, query) {
+        const run = this.findRun(evalId, runId);
+        if (query.status !== undefined && query.status !== 'pass' && query.status !== 'fail') {
+            throw new ApiRefusal(400, `status must be pass or fail; got ${JSON.stringify(query.status)}.`, 'status');
+        }
+        try {
+            return { object: 'list', ...run.store.page({ after: query.after, limit: query.limit, order: query.order, status: query.status }) };
+        }
+        catch (error) {
+            throw new ApiRefusal(400, error instanceof Error ? error.message : String(error), 'after');
+        }
+    }
+    getOutputItem(evalId, runId, itemId) {
+        const item = this.findRun(evalId, runId).store.get(itemId);
+        if (!item)
+            throw new ApiRefusal(404, `No output item found with id '${itemId}'.`);
+        return item;
+    }
+    /** Cancels what still runs, waits for it to stop, and deletes the spooled items. */
+    async close() {
+        this.closed = true;
+        const runs = [...this.runs.values()];
+        for (const run of runs)
+            run.execution.cancel();
+        await Promise.allSettled([...runs.map((run) => run.execution.done), ...this.stopping]);
+        for (const run of runs)
+            run.store.close();
+    }
+    findEval(evalId) {
+        const found = this.evals.get(evalId);
+        if (!found)
+            throw new ApiRefusal(404, `No eval found with id '${evalId}'.`);
+        return found;
+    }
+    findRun(evalId, runId) {
+        this.findEval(evalId);
+        const run = this.runs.get(runId);
+        if (!run || run.evalId !== evalId)
+            throw new ApiRefusal(404, `No run found with id '${runId}'.`);
+        return run;
+    }
+    runObject(run) {
+        const { execution } = run;
+        const done = execution.status === 'completed';
+        return {
+            object: 'eval.run',
+            id: run.id,
+            eval_id: run.evalId,
+            name: run.name,
+            status: execution.status,
+            model: typeof run.dataSource.model === 'string' ? run.dataSource.model : null,
+            data_source: run.dataSource,
+            metadata: run.metadata,
+            created_at: Math.floor(run.createdAt / 1000),
+            report_url: null,
+            result_counts: { ...execution.counts },
+            per_model_usage: done ? execution.modelUsage() : null,
+            per_testing_criteria_results: done
+                ? [...execution.perCriterion.entries()].map(([id, counts]) => ({ testing_criteria: id, passed: counts.passed, failed: counts.failed }))
+                : null,
+            error: execution.error,
+        };
+    }
+}
+function evalObject(stored) {
+    const { definition } = stored;
+    return {
+        object: 'eval',
+        id: stored.id,
+        name: definition.name,
+        data_source_config: definition.data_source_config,
+        testing_criteria: definition.testing_criteria.map((criterion, index) => ({ ...criterion, id: (0,create_graders/* criterionId */.x)(criterion, index) })),
+        metadata: definition.metadata,
+        created_at: Math.floor(stored.createdAt / 1000),
+    };
+}
+function page(all, query) {
+    const ordered = query.order === 'desc' ? [...all].reverse() : all;
+    let start = 0;
+    if (query.after) {
+        const index = ordered.findIndex((entry) => entry.id === query.after);
+        if (index < 0)
+            throw new ApiRefusal(400, `after: no object ${JSON.stringify(query.after)} in this list.`, 'after');
+        start = index + 1;
+    }
+    const data = ordered.slice(start, start + query.limit);
+    return {
+        object: 'list',
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data[data.length - 1]?.id ?? null,
+        has_more: start + data.length < ordered.length,
+    };
+}
+/** The API's metadata rules: at most 16 string values, keys ≤ 64 and values ≤ 512 characters. */
+function toMetadata(raw) {
+    if (raw === undefined || raw === null)
+        return {};
+    if (typeof raw !== 'object' || Array.isArray(raw))
+        throw new ApiRefusal(400, 'metadata must be an object.', 'metadata');
+    const entries = Object.entries(raw);
+    if (entries.length > 16)
+        throw new ApiRefusal(400, `metadata has ${entries.length} keys; at most 16 are allowed.`, 'metadata');
+    for (const [key, value] of entries) {
+        if (typeof value !== 'string')
+            throw new ApiRefusal(400, `metadata.${key} must be a string.`, 'metadata');
+        if (key.length > 64 || value.length > 512)
+            throw new ApiRefusal(400, `metadata.${key} is too long (keys ≤ 64, values ≤ 512 characters).`, 'metadata');
+    }
+    return Object.fromEntries(entries);
+}
+
+;// CONCATENATED MODULE: ./src/engine/engine-fetch.ts
+
+/**
+ * The local engine as a `fetch` for the `openai` SDK: the SDK builds the same requests as for a hosted
+ * endpoint, and this answers them in-process, with the API's paths, list pages and error envelope.
+ */
+function engineFetch(engine) {
+    return async (input, init) => {
+        const request = input instanceof Request ? input : new Request(input, init);
+        const url = new URL(request.url);
+        const text = request.method === 'GET' || request.method === 'DELETE' ? '' : await request.text();
+        let body = undefined;
+        try {
+            body = text ? JSON.parse(text) : undefined;
+        }
+        catch {
+            return reply(400, errorBody(new ApiRefusal(400, 'The request body is not valid JSON.')));
+        }
+        try {
+            return reply(200, await route(engine, request.method, url, body));
+        }
+        catch (error) {
+            const refusal = error instanceof ApiRefusal ? error : new ApiRefusal(500, `The local engine failed: ${error instanceof Error ? error.message : String(error)}`);
+            return reply(refusal.status, errorBody(refusal));
+        }
+    };
+}
+async function route(engine, method, url, body) {
+    const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const at = segments.indexOf('evals');
+    const [, evalId, runs, runId, action, itemId] = at < 0 ? [] : segments.slice(at);
+    const query = listQuery(url.searchParams);
+    if (at >= 0 && evalId === undefined) {
+        if (method === 'GET')
+            return engine.listEvals(query);
+        if (method === 'POST')
+            return engine.createEval(body);
+    }
+    else if (evalId !== undefined && runs === undefined) {
+        if (method === 'GET')
+            return engine.getEval(evalId);
+    }
+    else if (evalId !== undefined && runs === 'runs') {
+        if (runId === undefined) {
+            if (method === 'GET')
+                return engine.listRuns(evalId, query);
+            if (method === 'POST')
+                return engine.createRun(evalId, body);
+        }
+        else if (action === undefined) {
+            if (method === 'GET')
+                return engine.getRun(evalId, runId);
+            // Older servers cancel with a POST to the run itself.
+            if (method === 'POST')
+                return engine.cancelRun(evalId, runId);
+            if (method === 'DELETE')
+                return engine.deleteRun(evalId, runId);
+        }
+        else if (action === 'cancel' && itemId === undefined && method === 'POST') {
+            return engine.cancelRun(evalId, runId);
+        }
+        else if (action === 'output_items' && method === 'GET') {
+            return itemId === undefined ? engine.listOutputItems(evalId, runId, query) : engine.getOutputItem(evalId, runId, itemId);
+        }
+    }
+    throw new ApiRefusal(404, `The local engine has no ${method} ${url.pathname}.`);
+}
+function listQuery(params) {
+    const limit = Number(params.get('limit') ?? '20');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        throw new ApiRefusal(400, 'limit must be an integer from 1 to 100.', 'limit');
+    const order = params.get('order') ?? 'asc';
+    if (order !== 'asc' && order !== 'desc')
+        throw new ApiRefusal(400, 'order must be asc or desc.', 'order');
+    return { after: params.get('after') ?? undefined, limit, order, status: params.get('status') ?? undefined };
+}
+function errorBody(refusal) {
+    return { error: { message: refusal.message, type: 'invalid_request_error', param: refusal.param, code: null } };
+}
+function reply(status, body) {
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
 // EXTERNAL MODULE: ./src/evals/client.ts
 var client = __nccwpck_require__(9852);
 // EXTERNAL MODULE: ./src/github/oidc-token.ts
 var oidc_token = __nccwpck_require__(9694);
+// EXTERNAL MODULE: ./src/models/model-client.ts + 1 modules
+var model_client = __nccwpck_require__(529);
 ;// CONCATENATED MODULE: ./src/connect-evals-api.ts
 
 
 
 
+
+
+
+/** The client for the settings' engine: the endpoint at `base-url`, or a local engine in this process. */
+function connectEvals(settings, secrets, log) {
+    const choice = settings.evalChoice;
+    if (settings.engine === 'remote' || choice.kind !== 'file')
+        return { client: connectEvalsApi(settings.endpoint, secrets), close: async () => undefined };
+    const endpoint = settings.models;
+    let models = null;
+    const engine = new LocalEngine({
+        concurrency: settings.concurrency,
+        models: () => {
+            // Settings require an endpoint whenever the eval calls a model, so this is a bug if it throws.
+            if (!endpoint)
+                throw new Error('This eval calls a model, but no model endpoint was configured.');
+            models ??= new model_client/* ModelClient */.f(endpoint, { maxConcurrency: settings.concurrency, log });
+            return models;
+        },
+    });
+    engine.addEval(choice.definition, settings.evalId);
+    return { client: (0,client/* createLocalEvalsClient */.cn)(engineFetch(engine)), close: () => engine.close() };
+}
 /** The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`. */
 function connectEvalsApi(endpoint, secrets) {
     const { auth } = endpoint;
     if (auth.kind === 'key')
-        return (0,client/* createEvalsClient */.p)(endpoint);
+        return (0,client/* createEvalsClient */.pB)(endpoint);
     const credential = new EntraCredential({
         tenantId: auth.tenantId,
         clientId: auth.clientId,
@@ -29454,7 +30278,2068 @@ function connectEvalsApi(endpoint, secrets) {
         },
         onRefreshFailed: (message) => core/* warning */.$e(message),
     });
-    return (0,client/* createEvalsClient */.p)(endpoint, () => credential.getToken());
+    return (0,client/* createEvalsClient */.pB)(endpoint, () => credential.getToken());
+}
+
+
+/***/ }),
+
+/***/ 3806:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   c: () => (/* binding */ EvalDefinitionError)
+/* harmony export */ });
+/** An eval definition the local engine cannot run, found before any item runs or any model is called. */
+class EvalDefinitionError extends Error {
+    /** Where in the definition, e.g. `testing_criteria[2] ("Tone")`. */
+    where;
+    constructor(where, message) {
+        super(`${where}: ${message}`);
+        this.name = 'EvalDefinitionError';
+        this.where = where;
+    }
+}
+
+
+/***/ }),
+
+/***/ 1185:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   bW: () => (/* binding */ parseEvalDefinition),
+/* harmony export */   sF: () => (/* binding */ LOCAL_GRADER_TYPES),
+/* harmony export */   tf: () => (/* binding */ checkRunsLocally)
+/* harmony export */ });
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8815);
+/* harmony import */ var _definition_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3806);
+
+
+
+/** Grader types the local engine runs. */
+const LOCAL_GRADER_TYPES = ['string_check', 'text_similarity', 'label_model', 'score_model', 'python'];
+/**
+ * Parses and checks an eval definition (JSON or YAML). `where` names the file in errors. Problems of the
+ * shape are found here, before any item runs; each grader checks its own fields when it is built.
+ */
+function parseEvalDefinition(text, where) {
+    let raw;
+    try {
+        raw = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parse */ .qg)(text, { prettyErrors: true, uniqueKeys: true });
+    }
+    catch (error) {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(where, `not valid JSON/YAML: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+    }
+    if (!isObject(raw))
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(where, 'an eval definition is an object with "data_source_config" and "testing_criteria".');
+    const known = new Set(['name', 'data_source_config', 'testing_criteria', 'metadata']);
+    const unknown = Object.keys(raw).filter((key) => !known.has(key));
+    if (unknown.length > 0) {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(where, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} (an eval has ${[...known].join(', ')}).`);
+    }
+    const name = raw.name === undefined ? (0,node_path__WEBPACK_IMPORTED_MODULE_0__.basename)(where).replace(/\.(eval\.)?(json|ya?ml)$/i, '') : raw.name;
+    if (typeof name !== 'string' || !name.trim())
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: name`, 'must be a non-empty string.');
+    const config = raw.data_source_config;
+    if (!isObject(config) || typeof config.type !== 'string') {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: data_source_config`, 'must be an object with a "type" (custom, logs or stored_completions).');
+    }
+    const criteria = raw.testing_criteria;
+    if (!Array.isArray(criteria) || criteria.length === 0) {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: testing_criteria`, 'must be a non-empty list of graders.');
+    }
+    const names = new Set();
+    const testingCriteria = criteria.map((criterion, index) => {
+        const at = `${where}: testing_criteria[${index}]`;
+        if (!isObject(criterion) || typeof criterion.type !== 'string')
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(at, 'must be a grader object with a "type".');
+        if (typeof criterion.name !== 'string' || !criterion.name.trim())
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(at, `the ${criterion.type} grader needs a "name".`);
+        // Reports, thresholds and baselines tell criteria apart by name.
+        if (names.has(criterion.name))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(at, `a second grader is named "${criterion.name}"; names must be unique.`);
+        names.add(criterion.name);
+        return criterion;
+    });
+    const metadata = raw.metadata ?? {};
+    if (!isObject(metadata) || Object.values(metadata).some((value) => typeof value !== 'string')) {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: metadata`, 'must map keys to string values.');
+    }
+    return { name: name.trim(), data_source_config: config, testing_criteria: testingCriteria, metadata: metadata };
+}
+/**
+ * What the local engine cannot run, found before anything runs: a data source config other than
+ * `custom` (the others read OpenAI's stored logs), or a grader type it does not implement.
+ */
+function checkRunsLocally(definition, where) {
+    const configType = definition.data_source_config.type;
+    if (configType !== 'custom') {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: data_source_config`, `type "${configType}" reads logs stored by OpenAI, which only the remote engine has; the local engine runs "custom" (items from a file).`);
+    }
+    definition.testing_criteria.forEach((criterion, index) => {
+        if (!LOCAL_GRADER_TYPES.includes(criterion.type)) {
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: testing_criteria[${index}] ("${criterion.name}")`, `grader type "${criterion.type}" is not supported by the local engine (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`);
+        }
+    });
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+
+/***/ }),
+
+/***/ 7661:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  h: () => (/* binding */ createGraders),
+  x: () => (/* binding */ criterionId)
+});
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./src/evals/fingerprint.ts
+var fingerprint = __nccwpck_require__(6671);
+// EXTERNAL MODULE: ./src/engine/definition.ts
+var engine_definition = __nccwpck_require__(1185);
+// EXTERNAL MODULE: ./src/engine/definition-error.ts
+var definition_error = __nccwpck_require__(3806);
+// EXTERNAL MODULE: ./src/engine/sampler.ts
+var sampler = __nccwpck_require__(2854);
+// EXTERNAL MODULE: ./src/engine/template.ts
+var template = __nccwpck_require__(1682);
+;// CONCATENATED MODULE: ./src/engine/graders/grader.ts
+/** A grader that cannot grade this item: the message is recorded as the item's error. */
+class GraderError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'GraderError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/model-graders.ts
+
+
+
+
+function createLabelModelGrader(config, context) {
+    const spec = checkJudge(config, 'label_model', context);
+    const settings = config;
+    const labels = stringList(settings.labels, `${spec.where}.labels`);
+    const passing = stringList(settings.passing_labels, `${spec.where}.passing_labels`);
+    const strangers = passing.filter((label) => !labels.includes(label));
+    if (strangers.length > 0) {
+        throw new definition_error/* EvalDefinitionError */.c(`${spec.where}.passing_labels`, `${JSON.stringify(strangers)} must be among labels ${JSON.stringify(labels)}`);
+    }
+    const schema = {
+        type: 'object',
+        properties: {
+            reason: { type: 'string', description: 'A short explanation of the label.' },
+            label: { type: 'string', enum: labels, description: `One of: ${labels.join(', ')}.` },
+        },
+        required: ['reason', 'label'],
+        additionalProperties: false,
+    };
+    return {
+        id: context.id,
+        name: spec.name,
+        type: 'label_model',
+        async grade(scope, signal) {
+            const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'label_result', schema }, {});
+            const label = verdict.value.label;
+            if (typeof label !== 'string' || !labels.includes(label)) {
+                throw new GraderError(`${describe(spec)}: the judge's label ${JSON.stringify(label)} is not one of ${JSON.stringify(labels)}`);
+            }
+            const passed = passing.includes(label);
+            return outcome({ score: passed ? 1 : 0, passed, label, reason: verdict.reason, sample: verdict.sample });
+        },
+    };
+}
+function createScoreModelGrader(config, context) {
+    const spec = checkJudge(config, 'score_model', context);
+    const settings = config;
+    const [min, max] = checkRange(settings.range, `${spec.where}.range`);
+    const threshold = settings.pass_threshold;
+    if (threshold === undefined || threshold === null) {
+        throw new definition_error/* EvalDefinitionError */.c(`${spec.where}.pass_threshold`, `is required: the gate needs to know which scores pass (a number in [${min}, ${max}])`);
+    }
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < min || threshold > max) {
+        throw new definition_error/* EvalDefinitionError */.c(`${spec.where}.pass_threshold`, `must be a number in the range [${min}, ${max}], not ${JSON.stringify(threshold)}`);
+    }
+    const sampling = judgeSamplingParams(settings.sampling_params, `${spec.where}.sampling_params`);
+    const schema = {
+        type: 'object',
+        properties: {
+            reason: { type: 'string', description: 'A short explanation of the score.' },
+            result: { type: 'number', description: `The score, from ${min} to ${max}.` },
+        },
+        required: ['reason', 'result'],
+        additionalProperties: false,
+    };
+    return {
+        id: context.id,
+        name: spec.name,
+        type: 'score_model',
+        async grade(scope, signal) {
+            const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'score_result', schema }, sampling);
+            const score = verdict.value.result;
+            if (typeof score !== 'number' || !Number.isFinite(score)) {
+                throw new GraderError(`${describe(spec)}: the judge's result ${JSON.stringify(score)} is not a number`);
+            }
+            if (score < min || score > max) {
+                throw new GraderError(`${describe(spec)}: the judge's score ${score} is outside the range [${min}, ${max}]`);
+            }
+            return outcome({ score, passed: score >= threshold, reason: verdict.reason, sample: verdict.sample });
+        },
+    };
+}
+function checkJudge(config, type, context) {
+    const base = context.where ?? 'testing_criteria';
+    if (typeof config !== 'object' || config === null || Array.isArray(config))
+        throw new definition_error/* EvalDefinitionError */.c(base, `a ${type} grader must be an object`);
+    const settings = config;
+    const name = settings.name;
+    if (typeof name !== 'string' || name.trim() === '')
+        throw new definition_error/* EvalDefinitionError */.c(`${base}.name`, `a ${type} grader needs a name`);
+    const where = context.where ?? `${base} ("${name}")`;
+    const model = settings.model;
+    if (typeof model !== 'string' || model.trim() === '')
+        throw new definition_error/* EvalDefinitionError */.c(`${where}.model`, `a ${type} grader needs the judge model's name`);
+    const input = (0,sampler/* checkMessagesTemplate */.dM)(settings.input, ['item', 'sample'], `${where}.input`);
+    return { name, model, input, where };
+}
+function stringList(value, where) {
+    if (!Array.isArray(value) || value.length === 0 || !value.every((entry) => typeof entry === 'string' && entry !== '')) {
+        throw new definition_error/* EvalDefinitionError */.c(where, 'must be a non-empty list of labels (strings)');
+    }
+    return [...new Set(value)];
+}
+function checkRange(value, where) {
+    if (value === undefined || value === null)
+        return [0, 1];
+    const [min, max] = Array.isArray(value) ? value : [];
+    if (!Array.isArray(value) || value.length !== 2 || typeof min !== 'number' || typeof max !== 'number' || !Number.isFinite(min) || !Number.isFinite(max) || min >= max) {
+        throw new definition_error/* EvalDefinitionError */.c(where, `must be [min, max] with min < max, not ${JSON.stringify(value)}`);
+    }
+    return [min, max];
+}
+function judgeSamplingParams(value, where) {
+    if (value === undefined || value === null)
+        return {};
+    if (typeof value !== 'object' || Array.isArray(value))
+        throw new definition_error/* EvalDefinitionError */.c(where, 'must be an object');
+    const params = value;
+    const body = {};
+    for (const key of ['temperature', 'top_p', 'seed']) {
+        const entry = params[key];
+        if (entry === undefined || entry === null)
+            continue;
+        if (typeof entry !== 'number' || !Number.isFinite(entry))
+            throw new definition_error/* EvalDefinitionError */.c(`${where}.${key}`, `must be a number, not ${JSON.stringify(entry)}`);
+        body[key] = entry;
+    }
+    const tokensKey = params.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_completions_tokens';
+    const maxTokens = params[tokensKey];
+    if (maxTokens !== undefined && maxTokens !== null) {
+        if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+            throw new definition_error/* EvalDefinitionError */.c(`${where}.${tokensKey}`, `must be a whole number of at least 1, not ${JSON.stringify(maxTokens)}`);
+        }
+        body.max_completion_tokens = maxTokens;
+    }
+    if (params.reasoning_effort !== undefined && params.reasoning_effort !== null) {
+        if (typeof params.reasoning_effort !== 'string')
+            throw new definition_error/* EvalDefinitionError */.c(`${where}.reasoning_effort`, 'must be a string such as "low"');
+        body.reasoning_effort = params.reasoning_effort;
+    }
+    return body;
+}
+/** Asks the judge and reads its JSON reply; the judge's call is returned as the API shows it. */
+async function judge(spec, client, scope, signal, format, sampling) {
+    const messages = (0,template/* renderMessages */.dg)(spec.input, scope, `${spec.where}.input`);
+    const completion = await client.createChatCompletion({
+        model: spec.model,
+        messages,
+        ...sampling,
+        response_format: { type: 'json_schema', json_schema: { name: format.name, strict: true, schema: format.schema } },
+    }, signal);
+    const choice = completion.choices?.[0];
+    const text = choice?.message.content ?? '';
+    const finishReason = choice?.finish_reason ?? 'stop';
+    const usage = completion.usage;
+    const promptTokens = usage?.prompt_tokens ?? 0;
+    const completionTokens = usage?.completion_tokens ?? 0;
+    const sample = {
+        input: messages,
+        output: [{ role: 'assistant', content: text }],
+        model: completion.model ?? spec.model,
+        usage: {
+            prompt_tokens: promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: usage?.total_tokens ?? promptTokens + completionTokens,
+            cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+        },
+        finish_reason: finishReason,
+        error: null,
+    };
+    if (!choice)
+        throw new GraderError(`${describe(spec)}: the judge's answer has no choices`);
+    const refusal = choice.message.refusal;
+    if (typeof refusal === 'string' && refusal !== '')
+        throw new GraderError(`${describe(spec)}: the judge refused: ${cut(refusal)}`);
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        const why = finishReason === 'length' ? ' (it was cut off at its token limit)' : '';
+        throw new GraderError(`${describe(spec)}: the judge's reply is not JSON${why}: ${JSON.stringify(cut(text))}`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new GraderError(`${describe(spec)}: the judge's reply is not a JSON object: ${JSON.stringify(cut(text))}`);
+    }
+    const fields = value;
+    if (fields.reason !== undefined && typeof fields.reason !== 'string') {
+        throw new GraderError(`${describe(spec)}: the judge's reason is not a string: ${JSON.stringify(cut(text))}`);
+    }
+    return { value: fields, reason: fields.reason, sample };
+}
+function outcome(parts) {
+    const result = { score: parts.score, passed: parts.passed, sample: parts.sample };
+    if (parts.label !== undefined)
+        result.label = parts.label;
+    if (parts.reason !== undefined)
+        result.reason = parts.reason;
+    return result;
+}
+function describe(spec) {
+    return `grader "${spec.name}" (judge model "${spec.model}")`;
+}
+function cut(text, max = 200) {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/engine/graders/python-grader.ts
+// The Evals API's `python` grader: `{type: "python", name, source, pass_threshold, image_tag?}`, where
+// `source` defines `grade(sample, item) -> float`. One long-lived python3 worker per grader loads the
+// source once and answers JSON-lines requests, because spawning python per item would cost ~30 ms each.
+
+
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const CLOSE_GRACE_MS = 1_000;
+const STDERR_KEPT = 4_096;
+const STDERR_SHOWN = 1_000;
+/** An answer line is a score or a short error: anything this long means the channel is broken. */
+const MAX_PROTOCOL_LINE = 1_000_000;
+/**
+ * Validates the config now (an EvalDefinitionError names the grader) and returns a grader whose worker
+ * starts on `start()`, or on the first `grade()` when nobody called `start()`.
+ */
+function createPythonGrader(config, options) {
+    const { name, source, passThreshold, where } = readConfig(config, options.where);
+    return new PythonWorkerGrader(options.id, name, where, source, passThreshold, options);
+}
+function readConfig(config, givenWhere) {
+    const name = config.name;
+    if (typeof name !== 'string' || name.trim() === '') {
+        throw new definition_error/* EvalDefinitionError */.c(givenWhere ?? 'python grader', 'name is missing: give the grader a non-empty name');
+    }
+    const where = givenWhere ?? `python grader "${name}"`;
+    const source = config.source;
+    if (source === undefined || source === null) {
+        throw new definition_error/* EvalDefinitionError */.c(where, 'source is missing: give the Python code that defines grade(sample, item)');
+    }
+    if (typeof source !== 'string')
+        throw new definition_error/* EvalDefinitionError */.c(where, `source must be a string of Python code, got ${describeValue(source)}`);
+    if (source.trim() === '')
+        throw new definition_error/* EvalDefinitionError */.c(where, 'source is empty: give the Python code that defines grade(sample, item)');
+    const passThreshold = config.pass_threshold;
+    if (passThreshold === undefined || passThreshold === null) {
+        throw new definition_error/* EvalDefinitionError */.c(where, 'pass_threshold is missing: the gate needs a pass rule (an item passes when grade() >= pass_threshold)');
+    }
+    if (typeof passThreshold !== 'number' || !Number.isFinite(passThreshold)) {
+        throw new definition_error/* EvalDefinitionError */.c(where, `pass_threshold must be a number, got ${describeValue(passThreshold)}`);
+    }
+    // `image_tag` picks the hosted grader's container image; the local engine runs the python3 it finds,
+    // so there is no image to pick and the field is ignored.
+    return { name, where, source, passThreshold };
+}
+function describeValue(value) {
+    return typeof value === 'string' ? JSON.stringify(value) : `${JSON.stringify(value) ?? String(value)} (${typeof value})`;
+}
+class PythonWorkerGrader {
+    id;
+    name;
+    type = 'python';
+    #where;
+    #source;
+    #passThreshold;
+    #timeoutMs;
+    #python;
+    /** The worker that takes requests, once its source has loaded. */
+    #worker;
+    #starting;
+    /** A start failure that a new worker would only repeat: later items fail at once with it. */
+    #permanentFailure;
+    /** Every process not yet known to be gone (including retired ones being killed): close waits for them. */
+    #processes = new Set();
+    /** Jobs not yet sent to a worker. */
+    #waiting = [];
+    /** Jobs sent to #worker, in the order it answers them: the first is the one being graded. */
+    #running = [];
+    #nextId = 0;
+    #closing;
+    constructor(id, name, where, source, passThreshold, options) {
+        this.id = id;
+        this.name = name;
+        this.#where = where;
+        this.#source = source;
+        this.#passThreshold = passThreshold;
+        this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        this.#python = options.python ?? 'python3';
+    }
+    async start() {
+        if (this.#closing)
+            throw new definition_error/* EvalDefinitionError */.c(this.#where, 'the grader was closed before it started');
+        try {
+            await this.#ensureWorker();
+        }
+        catch (error) {
+            throw error instanceof WorkerStartError ? new definition_error/* EvalDefinitionError */.c(this.#where, error.message) : error;
+        }
+    }
+    grade(scope, signal) {
+        if (this.#closing)
+            return Promise.reject(new GraderError(`${this.#where} was closed`));
+        if (signal.aborted)
+            return Promise.reject(abortError(signal));
+        let line;
+        const id = this.#nextId++;
+        try {
+            line = JSON.stringify({ id, sample: scope.sample, item: scope.item });
+        }
+        catch (error) {
+            return Promise.reject(new GraderError(`the item or sample cannot be sent to python as JSON: ${messageOf(error)}`));
+        }
+        return new Promise((resolve, reject) => {
+            const onAbort = () => {
+                // A job already sent stays in #running so that answers keep matching the worker's order.
+                this.#waiting = this.#waiting.filter((waiting) => waiting !== job);
+                job.fail(abortError(signal));
+            };
+            const job = {
+                id,
+                line,
+                settled: false,
+                succeed(outcome) {
+                    if (job.settled)
+                        return;
+                    job.settled = true;
+                    signal.removeEventListener('abort', onAbort);
+                    resolve(outcome);
+                },
+                fail(error) {
+                    if (job.settled)
+                        return;
+                    job.settled = true;
+                    signal.removeEventListener('abort', onAbort);
+                    reject(error);
+                },
+            };
+            signal.addEventListener('abort', onAbort, { once: true });
+            this.#waiting.push(job);
+            this.#pump();
+        });
+    }
+    close() {
+        this.#closing ??= this.#shutDown();
+        return this.#closing;
+    }
+    async #shutDown() {
+        const closed = new GraderError(`${this.#where} was closed before this item was graded`);
+        for (const job of [...this.#waiting.splice(0), ...this.#running.splice(0)]) {
+            clearTimeout(job.timer);
+            job.fail(closed);
+        }
+        this.#worker = undefined;
+        await Promise.all([...this.#processes].map((process) => process.stop(CLOSE_GRACE_MS)));
+    }
+    #ensureWorker() {
+        if (this.#worker)
+            return Promise.resolve(this.#worker);
+        if (this.#permanentFailure)
+            return Promise.reject(this.#permanentFailure);
+        this.#starting ??= this.#launch()
+            .catch((error) => {
+            if (error instanceof WorkerStartError && error.permanent)
+                this.#permanentFailure = error;
+            throw error;
+        })
+            .finally(() => {
+            this.#starting = undefined;
+        });
+        return this.#starting;
+    }
+    async #launch() {
+        const worker = new PythonProcess(this.#python);
+        this.#processes.add(worker);
+        void worker.exited.then((how) => {
+            this.#processes.delete(worker);
+            this.#onGone(worker, how);
+        });
+        await worker.load(this.#source, this.#timeoutMs);
+        if (this.#closing) {
+            worker.kill();
+            throw new WorkerStartError(`${this.#where} was closed while it started`);
+        }
+        worker.onAnswer = (answer) => this.#onAnswer(worker, answer);
+        this.#worker = worker;
+        return worker;
+    }
+    /** Sends the waiting jobs to the worker, starting one first when there is none. */
+    #pump() {
+        if (this.#waiting.length === 0 || this.#closing)
+            return;
+        const worker = this.#worker;
+        if (!worker) {
+            this.#ensureWorker().then(() => this.#pump(), (error) => this.#failWaiting(error));
+            return;
+        }
+        for (const job of this.#waiting.splice(0)) {
+            this.#running.push(job);
+            worker.send(job.line);
+        }
+        this.#armHead();
+    }
+    #failWaiting(error) {
+        const failure = new GraderError(`${this.#where} could not start: ${messageOf(error)}`);
+        for (const job of this.#waiting.splice(0))
+            job.fail(failure);
+    }
+    /** Starts the timeout of the job the worker is grading now. */
+    #armHead() {
+        const head = this.#running[0];
+        if (!head || head.timer)
+            return;
+        head.timer = setTimeout(() => this.#onTimeout(head), this.#timeoutMs);
+    }
+    #takeRunning(answerId) {
+        if (this.#running[0]?.id === answerId)
+            return this.#running.shift();
+        const index = this.#running.findIndex((job) => job.id === answerId);
+        return index < 0 ? undefined : this.#running.splice(index, 1)[0];
+    }
+    #onAnswer(worker, answer) {
+        if (worker !== this.#worker)
+            return;
+        const job = this.#takeRunning(answer.id);
+        if (!job)
+            return;
+        clearTimeout(job.timer);
+        if (typeof answer.score === 'number') {
+            job.succeed({ score: answer.score, passed: answer.score >= this.#passThreshold });
+        }
+        else {
+            job.fail(new GraderError(typeof answer.error === 'string' ? answer.error : 'the python worker answered without a score or an error'));
+        }
+        this.#armHead();
+    }
+    #onTimeout(job) {
+        const worker = this.#worker;
+        if (!worker || this.#running[0] !== job)
+            return;
+        this.#running.shift();
+        job.fail(new GraderError(`grade() did not return within ${formatSeconds(this.#timeoutMs)}`));
+        // The worker is stuck in this job's grade(); the jobs queued behind it never reached grade(), so a
+        // fresh worker grades them.
+        this.#retire(worker);
+        worker.kill();
+        this.#pump();
+    }
+    /** A worker that ended on its own (a crash, `os._exit()` in user code, a broken protocol). */
+    #onGone(worker, how) {
+        if (worker !== this.#worker)
+            return;
+        const head = this.#running.shift();
+        if (head) {
+            clearTimeout(head.timer);
+            head.fail(new GraderError(`the python worker ${how} while grade() ran${worker.stderrNote()}`));
+        }
+        // As on a timeout: only the job being graded is to blame, the others go to the next worker.
+        this.#retire(worker);
+        this.#pump();
+    }
+    /** Stops sending to `worker` and puts the jobs it still held, unsettled, back in front of the queue. */
+    #retire(worker) {
+        if (this.#worker === worker)
+            this.#worker = undefined;
+        const unanswered = this.#running.splice(0).filter((job) => {
+            clearTimeout(job.timer);
+            job.timer = undefined;
+            return !job.settled;
+        });
+        this.#waiting.unshift(...unanswered);
+    }
+}
+/** A worker that could not load the source; `start()` turns it into an EvalDefinitionError. */
+class WorkerStartError extends Error {
+    /** The same source or interpreter fails the same way again (a syntax error, no python3). */
+    permanent;
+    constructor(message, permanent = false) {
+        super(message);
+        this.name = 'WorkerStartError';
+        this.permanent = permanent;
+    }
+}
+/** One python process running WORKER_SCRIPT: a JSON-lines channel over its stdin and stdout. */
+class PythonProcess {
+    /** Receives the answers that follow the handshake. */
+    onAnswer = () => { };
+    /** How the process ended ("exited with code 1"), once it has and its stdout is drained. */
+    exited;
+    #python;
+    #child;
+    #spawnError;
+    #partialLine = '';
+    #stderrTail = '';
+    #brokenProtocol;
+    #onFirstMessage;
+    constructor(python) {
+        this.#python = python;
+        this.#child = (0,external_node_child_process_namespaceObject.spawn)(python, ['-c', WORKER_SCRIPT], { env: workerEnvironment(), stdio: 'pipe', windowsHide: true });
+        const child = this.#child;
+        const ended = new Promise((resolve) => {
+            child.once('exit', (code, signal) => resolve(signal ? `was killed (${signal})` : `exited with code ${code}`));
+            child.on('error', (error) => {
+                // Only a failed spawn ends the process here; a failed kill() of a live one is not an ending.
+                if (child.pid !== undefined)
+                    return;
+                this.#spawnError = error;
+                resolve(`could not be started (${error.message})`);
+            });
+        });
+        const drained = new Promise((resolve) => child.stdout.once('close', resolve));
+        this.exited = Promise.all([ended, drained]).then(([how]) => (this.#brokenProtocol ? `broke the protocol (${this.#brokenProtocol})` : how));
+        // Writing to a worker that just died fails with EPIPE; its exit is reported through `exited`.
+        child.stdin.on('error', () => { });
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (chunk) => this.#onStdout(chunk));
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (chunk) => {
+            this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_KEPT);
+        });
+    }
+    /** Sends the source and waits for the worker to load it. Rejects with a WorkerStartError when it cannot. */
+    load(source, timeoutMs) {
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.kill();
+                reject(new WorkerStartError(`loading the source did not finish within ${formatSeconds(timeoutMs)}${this.stderrNote()}`));
+            }, timeoutMs);
+            this.#onFirstMessage = (message) => {
+                clearTimeout(timer);
+                if (message.ready === true)
+                    return resolve();
+                const problem = typeof message.startError === 'string' ? message.startError : `unexpected first message ${JSON.stringify(message)}`;
+                reject(new WorkerStartError(problem, typeof message.startError === 'string'));
+            };
+            void this.exited.then((how) => {
+                clearTimeout(timer);
+                reject(new WorkerStartError(this.#startFailure(how), this.#spawnError !== undefined));
+            });
+            this.send(JSON.stringify({ source }));
+        });
+    }
+    send(line) {
+        if (this.#child.stdin.writable)
+            this.#child.stdin.write(`${line}\n`);
+    }
+    kill() {
+        if (this.#child.pid !== undefined && this.#child.exitCode === null && this.#child.signalCode === null)
+            this.#child.kill('SIGKILL');
+    }
+    /** Ends the worker's input (it then exits by itself) and kills it if it is still there after `graceMs`. */
+    async stop(graceMs) {
+        this.#child.stdin.end();
+        const timer = setTimeout(() => this.kill(), graceMs);
+        await this.exited;
+        clearTimeout(timer);
+    }
+    /** The end of what the worker wrote to stderr (user prints, tracebacks), for error messages. */
+    stderrNote() {
+        const tail = this.#stderrTail.trim();
+        if (tail === '')
+            return '';
+        return `; its stderr ends with: ${tail.length > STDERR_SHOWN ? `…${tail.slice(-STDERR_SHOWN)}` : tail}`;
+    }
+    #startFailure(how) {
+        if (this.#spawnError) {
+            const code = this.#spawnError.code ?? this.#spawnError.message;
+            const problem = code === 'ENOENT' ? 'was not found' : 'could not be run';
+            return `this grader needs python3 on PATH: "${this.#python}" ${problem} (${code})`;
+        }
+        return `python ${how} before the source was loaded${this.stderrNote()}`;
+    }
+    #onStdout(chunk) {
+        const lines = (this.#partialLine + chunk).split('\n');
+        this.#partialLine = lines.pop() ?? '';
+        if (this.#partialLine.length > MAX_PROTOCOL_LINE)
+            this.#breakProtocol('an answer line longer than 1 MB');
+        for (const line of lines) {
+            if (line.trim() !== '')
+                this.#onLine(line);
+        }
+    }
+    #onLine(line) {
+        let message;
+        try {
+            message = JSON.parse(line);
+        }
+        catch {
+            message = undefined;
+        }
+        if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+            this.#breakProtocol(`a line that is not a JSON object: ${line.slice(0, 200)}`);
+            return;
+        }
+        const first = this.#onFirstMessage;
+        if (first) {
+            this.#onFirstMessage = undefined;
+            first(message);
+        }
+        else {
+            this.onAnswer(message);
+        }
+    }
+    #breakProtocol(what) {
+        this.#brokenProtocol ??= `it wrote ${what}`;
+        this.kill();
+    }
+}
+/**
+ * Only what finding and running python needs, so that user code never sees the job's secrets
+ * (OPENAI_API_KEY, GITHUB_TOKEN, INPUT_*, ACTIONS_*): PATH, HOME, LANG; LD_LIBRARY_PATH, which
+ * actions/setup-python sets for its interpreters' shared library; PYENV_ROOT and PYENV_VERSION for pyenv
+ * shims; and SYSTEMROOT on Windows, without which python cannot start there.
+ */
+function workerEnvironment(source = process.env) {
+    const kept = ['PATH', 'HOME', 'LANG', 'LD_LIBRARY_PATH', 'PYENV_ROOT', 'PYENV_VERSION'];
+    if (process.platform === 'win32')
+        kept.push('SYSTEMROOT');
+    const environment = {};
+    for (const name of kept) {
+        const value = source[name];
+        if (value !== undefined)
+            environment[name] = value;
+    }
+    environment.PYTHONIOENCODING = 'utf-8';
+    environment.PYTHONDONTWRITEBYTECODE = '1';
+    return environment;
+}
+function formatSeconds(ms) {
+    return `${ms / 1000} s`;
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+function abortError(signal) {
+    const error = new Error(signal.reason instanceof Error ? signal.reason.message : 'Aborted');
+    error.name = 'AbortError';
+    return error;
+}
+/**
+ * The worker, run with `python3 -c`. The first request line carries the source; the worker answers
+ * `{"ready": true}` or `{"startError": "…"}`, then one `{"id", "score"}` or `{"id", "error"}` line per
+ * `{"id", "sample", "item"}` request, in order. The protocol keeps private copies of fds 0 and 1 (not
+ * inherited by subprocesses); user code gets /dev/null as stdin and stderr as stdout, so its print()
+ * and input() cannot corrupt or steal protocol lines. A bool score counts as 1 or 0 (bool is an int in
+ * Python, and `return output == expected` is the natural grade); None, strings, NaN and infinities are
+ * errors. Lines split on "\n" only, so U+2028 inside a JSON string stays in its line.
+ */
+const WORKER_SCRIPT = String.raw `
+import json, math, numbers, os, sys, traceback
+
+SOURCE_NAME = '<grader>'
+MAX_TEXT = 2000
+
+def protocol_channels():
+    requests = os.fdopen(os.dup(0), 'r', encoding='utf-8', newline='\n')
+    answers = os.fdopen(os.dup(1), 'w', encoding='utf-8', newline='\n')
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return requests, answers
+
+def shorten(text):
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + '...'
+
+def safe_repr(value):
+    try:
+        return shorten(repr(value))
+    except BaseException:
+        return 'an unprintable ' + type(value).__name__
+
+def source_line(error):
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == SOURCE_NAME]
+    return ' (line %d)' % lines[-1] if lines else ''
+
+def describe(error):
+    try:
+        text = str(error)
+    except BaseException:
+        text = ''
+    return shorten(type(error).__name__ + (': ' + text if text else '')) + source_line(error)
+
+def describe_syntax(error):
+    where = ' (line %d)' % error.lineno if error.lineno else ''
+    return shorten('%s: %s' % (type(error).__name__, error.msg)) + where
+
+def as_score(value):
+    if isinstance(value, numbers.Real):
+        try:
+            score = float(value)
+        except Exception:
+            score = math.nan
+        if math.isfinite(score):
+            return {'score': score}
+        return {'error': 'grade() returned %s, not a finite number' % safe_repr(value)}
+    return {'error': 'grade() returned %s (%s), not a number' % (safe_repr(value), type(value).__name__)}
+
+def load(source):
+    try:
+        code = compile(source, SOURCE_NAME, 'exec')
+    except SyntaxError as error:
+        return None, 'the source does not compile: ' + describe_syntax(error)
+    except ValueError as error:
+        return None, 'the source does not compile: ' + describe(error)
+    namespace = {'__name__': '__grader__'}
+    try:
+        exec(code, namespace)
+    except BaseException as error:
+        return None, 'loading the source raised ' + describe(error)
+    grade = namespace.get('grade')
+    if grade is None:
+        return None, 'the source defines no grade(sample, item) function'
+    if not callable(grade):
+        return None, 'grade is a %s, not a function' % type(grade).__name__
+    return grade, None
+
+def main():
+    requests, answers = protocol_channels()
+    def answer(message):
+        answers.write(json.dumps(message) + '\n')
+        answers.flush()
+    grade, problem = load(json.loads(requests.readline())['source'])
+    if problem:
+        answer({'startError': problem})
+        return
+    answer({'ready': True})
+    for line in requests:
+        request = json.loads(line)
+        try:
+            result = as_score(grade(request['sample'], request['item']))
+        except BaseException as error:
+            result = {'error': 'grade() raised ' + describe(error)}
+        result['id'] = request['id']
+        answer(result)
+
+main()
+`;
+
+;// CONCATENATED MODULE: ./src/engine/graders/string-check.ts
+
+
+const OPERATIONS = ['eq', 'ne', 'like', 'ilike'];
+/**
+ * The `string_check` grader: `input` and `reference` are templates; `eq`/`ne` compare exactly, `like`
+ * passes when the input contains the reference, `ilike` does so ignoring case. Score 1 or 0.
+ */
+function createStringCheckGrader(config, id, where) {
+    const name = String(config.name);
+    for (const field of ['input', 'reference']) {
+        if (typeof config[field] !== 'string')
+            throw new definition_error/* EvalDefinitionError */.c(where, `the string_check grader needs "${field}" (a template such as "{{sample.output_text}}").`);
+    }
+    const operation = config.operation;
+    if (!OPERATIONS.includes(operation)) {
+        throw new definition_error/* EvalDefinitionError */.c(where, `"operation" must be one of ${OPERATIONS.join(', ')}; got ${JSON.stringify(config.operation)}.`);
+    }
+    const inputTemplate = config.input;
+    const referenceTemplate = config.reference;
+    return {
+        id,
+        name,
+        type: 'string_check',
+        async grade(scope) {
+            const passed = check(operation, (0,template/* renderTemplate */.Xm)(inputTemplate, scope), (0,template/* renderTemplate */.Xm)(referenceTemplate, scope));
+            return { score: passed ? 1 : 0, passed };
+        },
+    };
+}
+function check(operation, input, reference) {
+    switch (operation) {
+        case 'eq':
+            return input === reference;
+        case 'ne':
+            return input !== reference;
+        case 'like':
+            return input.includes(reference);
+        case 'ilike':
+            return input.toLowerCase().includes(reference.toLowerCase());
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/ngrams.ts
+// N-gram counting shared by BLEU, GLEU and ROUGE-N.
+// Joins the tokens of one n-gram into a map key. Neither tokenizer ever yields a control character,
+// so keys of different n-grams (of any orders) cannot collide.
+const SEPARATOR = '\u0000';
+/** How often each n-gram of order `n` occurs in `tokens` (none when there are fewer than n tokens). */
+function ngramCounts(tokens, n) {
+    const counts = new Map();
+    for (let start = 0; start + n <= tokens.length; start++) {
+        const key = tokens.slice(start, start + n).join(SEPARATOR);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+}
+/** The sum of a count map's values. */
+function total(counts) {
+    let sum = 0;
+    for (const count of counts.values())
+        sum += count;
+    return sum;
+}
+/** Σ min(a[g], b[g]): the clipped overlap of two n-gram count maps. */
+function overlap(a, b) {
+    let sum = 0;
+    for (const [gram, count] of a)
+        sum += Math.min(count, b.get(gram) ?? 0);
+    return sum;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/tokenize.ts
+// The two tokenizations the metrics use. Both are stated exactly so that the Python reference
+// (scripts/reference-metrics.py) can use the very same tokens.
+/**
+ * Words (runs of Unicode letters, marks and digits) and single punctuation or symbol characters;
+ * everything else (spaces, control and format characters) only separates. Case is kept.
+ * `Don't stop—3.14` → `Don ' t stop — 3 . 14`. The same pattern, compiled by Python's `regex`
+ * module, gives the same tokens.
+ */
+const WORD_OR_MARK = /[\p{L}\p{M}\p{N}]+|[\p{P}\p{S}]/gu;
+/** Tokens for BLEU, GLEU and METEOR (NLTK's metrics take tokens; this is the tokenizer we chose). */
+function wordTokens(text) {
+    return text.match(WORD_OR_MARK) ?? [];
+}
+/**
+ * Tokens as Google's `rouge_score` makes them (`tokenize.tokenize` without a stemmer): lowercase,
+ * every run of characters other than ASCII letters and digits becomes a space, split. So `café`
+ * gives `caf`, and text without ASCII letters or digits has no tokens at all.
+ */
+function rougeTokens(text) {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, ' ')
+        .split(' ')
+        .filter((token) => token !== '');
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/bleu.ts
+
+
+const MAX_ORDER = 4;
+const WEIGHT = 1 / MAX_ORDER;
+// Chen & Cherry's K for smoothing method 4 (NLTK's SmoothingFunction default, k=5).
+const SMOOTHING_K = 5;
+/**
+ * Sentence BLEU (Papineni et al. 2002) of `input` against the one `reference`, as NLTK's
+ * `sentence_bleu([reference], input, smoothing_function=SmoothingFunction().method4)` computes it:
+ * modified n-gram precisions for n = 1..4 with uniform weights, times the brevity penalty.
+ *
+ * Without smoothing, one missing 4-gram match makes the score 0, which is useless on short answers.
+ * Method 4 (Chen & Cherry 2014, the one Azure's BleuScoreEvaluator uses) replaces the k-th zero
+ * precision by ln(len)/(K·2^k)/(n-gram count). Tokens: `wordTokens`, case-sensitive.
+ * Like NLTK: 0 when no unigram matches, so 0 whenever either text has no tokens; and identical texts
+ * of two or three tokens score well below 1 (≈0.22 and ≈0.58), having no 4-grams to match.
+ */
+function bleu(input, reference) {
+    const hypothesis = wordTokens(input);
+    const references = wordTokens(reference);
+    const precisions = [];
+    for (let n = 1; n <= MAX_ORDER; n++) {
+        const counts = ngramCounts(hypothesis, n);
+        // NLTK keeps the denominator at least 1 (n-grams longer than the hypothesis).
+        precisions.push({ matches: overlap(counts, ngramCounts(references, n)), count: Math.max(1, total(counts)) });
+    }
+    if (precisions[0]?.matches === 0)
+        return 0;
+    const length = hypothesis.length;
+    let zeroes = 0;
+    let logSum = 0;
+    for (const { matches, count } of precisions) {
+        let precision = matches / count;
+        if (matches === 0 && length > 1) {
+            zeroes += 1;
+            precision = 1 / ((2 ** zeroes * SMOOTHING_K) / Math.log(length)) / count;
+        }
+        // NLTK leaves out precisions that are still 0 (a one-token hypothesis), rather than scoring 0.
+        if (precision > 0)
+            logSum += WEIGHT * Math.log(precision);
+    }
+    return brevityPenalty(references.length, length) * Math.exp(logSum);
+}
+/** BLEU's brevity penalty: 1 for a hypothesis longer than the reference, else e^(1 − r/c). */
+function brevityPenalty(referenceLength, hypothesisLength) {
+    if (hypothesisLength > referenceLength)
+        return 1;
+    if (hypothesisLength === 0)
+        return 0;
+    return Math.exp(1 - referenceLength / hypothesisLength);
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/lcs.ts
+// Length of the longest common subsequence, bit-parallel (Hyyrö 2004, "Bit-parallel LCS-length
+// computation revisited", after Allison & Dix 1986): O(n·⌈m/32⌉) word operations instead of the
+// O(n·m) table, which is what rapidfuzz does too. Used for fuzzy matching (on characters) and for
+// ROUGE-L (on tokens).
+/** The LCS length of two sequences of symbols (code points, token ids: any integers). */
+function lcsLength(a, b) {
+    const [pattern, text] = a.length <= b.length ? [a, b] : [b, a];
+    const m = pattern.length;
+    if (m === 0)
+        return 0;
+    const words = Math.ceil(m / 32);
+    // For each symbol, a bit mask of the pattern positions that hold it.
+    const positions = new Map();
+    for (let i = 0; i < m; i++) {
+        const symbol = pattern[i];
+        let mask = positions.get(symbol);
+        if (mask === undefined) {
+            mask = new Uint32Array(words);
+            positions.set(symbol, mask);
+        }
+        mask[i >>> 5] = mask[i >>> 5] | (1 << (i & 31));
+    }
+    // V starts all ones; each text symbol updates V = (V + U) | (V − U) with U = V & mask. Since U ⊆ V,
+    // V − U is V & ~U, so only the addition carries from word to word.
+    const v = new Uint32Array(words).fill(0xffffffff);
+    for (let j = 0; j < text.length; j++) {
+        const mask = positions.get(text[j]);
+        if (mask === undefined)
+            continue;
+        let carry = 0;
+        for (let w = 0; w < words; w++) {
+            const vw = v[w];
+            const u = (vw & mask[w]) >>> 0;
+            const sum = vw + u + carry;
+            carry = sum > 0xffffffff ? 1 : 0;
+            v[w] = (sum >>> 0) | (vw & ~u);
+        }
+    }
+    // The LCS length is the number of zero bits among the pattern's m positions.
+    let ones = 0;
+    for (let w = 0; w < words; w++) {
+        const used = w === words - 1 && m % 32 !== 0 ? (1 << m % 32) - 1 : 0xffffffff;
+        ones += popCount(v[w] & used);
+    }
+    return m - ones;
+}
+function popCount(x) {
+    let n = x >>> 0;
+    n -= (n >>> 1) & 0x55555555;
+    n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
+    n = (n + (n >>> 4)) & 0x0f0f0f0f;
+    return Math.imul(n, 0x01010101) >>> 24;
+}
+/** Gives equal tokens equal integer ids, for `lcsLength` on token sequences. */
+function tokenIds(first, second) {
+    const ids = new Map();
+    const idOf = (token) => {
+        let id = ids.get(token);
+        if (id === undefined) {
+            id = ids.size;
+            ids.set(token, id);
+        }
+        return id;
+    };
+    return [first.map(idOf), second.map(idOf)];
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/fuzzy-match.ts
+
+/**
+ * Normalized Indel similarity, what rapidfuzz's `fuzz.ratio(input, reference) / 100` computes:
+ * 1 − (insertions + deletions turning one string into the other) / (total length), i.e.
+ * 2·LCS / (|a| + |b|). On Unicode code points (as Python strings count), case-sensitive, no
+ * preprocessing. Two empty strings score 1, as in rapidfuzz.
+ */
+function fuzzyMatch(input, reference) {
+    const a = codePoints(input);
+    const b = codePoints(reference);
+    const lengthSum = a.length + b.length;
+    if (lengthSum === 0)
+        return 1;
+    const indelDistance = lengthSum - 2 * lcsLength(a, b);
+    return 1 - indelDistance / lengthSum;
+}
+function codePoints(text) {
+    const points = [];
+    for (const character of text)
+        points.push(character.codePointAt(0));
+    return points;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/gleu.ts
+
+
+const MIN_ORDER = 1;
+const gleu_MAX_ORDER = 4;
+/**
+ * Sentence GLEU (Wu et al. 2016, "Google's Neural Machine Translation System"), as NLTK's
+ * `sentence_gleu([reference], input)` (min_len 1, max_len 4) computes it: over all 1- to 4-grams,
+ * matches / max(hypothesis n-grams, reference n-grams), i.e. min(precision, recall). Symmetric.
+ * Tokens: `wordTokens`, case-sensitive. 0 when both texts have no tokens, as in NLTK.
+ */
+function gleu(input, reference) {
+    const hypothesis = everygramCounts(wordTokens(input));
+    const references = everygramCounts(wordTokens(reference));
+    const all = Math.max(total(hypothesis), total(references));
+    return all === 0 ? 0 : overlap(hypothesis, references) / all;
+}
+function everygramCounts(tokens) {
+    const counts = new Map();
+    for (let n = MIN_ORDER; n <= gleu_MAX_ORDER; n++) {
+        for (const [gram, count] of ngramCounts(tokens, n))
+            counts.set(gram, count);
+    }
+    return counts;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/porter-stemmer.ts
+// The Porter stemmer (Porter 1980, "An algorithm for suffix stripping") exactly as NLTK's
+// `PorterStemmer()` runs it in its default NLTK_EXTENSIONS mode: Martin Porter's later changes plus
+// NLTK's own (irregular forms, 'ies'/'ied' on four-letter words, the 'alli' and 'logi' rules, …).
+// METEOR's stem matching needs it. The step functions follow nltk/stem/porter.py one for one.
+// NLTK's table of irregular forms, looked up before any step.
+const IRREGULAR_FORMS = new Map([
+    ['sky', 'sky'],
+    ['skies', 'sky'],
+    ['dying', 'die'],
+    ['lying', 'lie'],
+    ['tying', 'tie'],
+    ['news', 'news'],
+    ['innings', 'inning'],
+    ['inning', 'inning'],
+    ['outings', 'outing'],
+    ['outing', 'outing'],
+    ['cannings', 'canning'],
+    ['canning', 'canning'],
+    ['howe', 'howe'],
+    ['proceed', 'proceed'],
+    ['exceed', 'exceed'],
+    ['succeed', 'succeed'],
+]);
+const VOWELS = new Set(['a', 'e', 'i', 'o', 'u']);
+const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
+/** The stem of one word, lowercased, as NLTK's `PorterStemmer().stem(word)` gives it. */
+function porterStem(word) {
+    const lower = word.toLowerCase();
+    const irregular = IRREGULAR_FORMS.get(lower);
+    if (irregular !== undefined)
+        return irregular;
+    // NLTK leaves words of one or two characters (Python counts code points) alone.
+    if (Array.from(word).length <= 2)
+        return lower;
+    return ASTRAL.test(lower) ? withBmpStandIns(lower, stemSteps) : stemSteps(lower);
+}
+function stemSteps(word) {
+    let stem = step1a(word);
+    stem = step1b(stem);
+    stem = step1c(stem);
+    stem = step2(stem);
+    stem = step3(stem);
+    stem = step4(stem);
+    stem = step5a(stem);
+    return step5b(stem);
+}
+/**
+ * Python indexes strings by code point, JavaScript by UTF-16 unit. The steps look at positions and
+ * lengths, so a character outside the BMP stands in as an unused private-use BMP character (all are
+ * consonants to Porter, as the original is) and is put back afterwards. The steps only touch ASCII.
+ */
+function withBmpStandIns(word, stemWord) {
+    const standIns = new Map();
+    const originals = new Map();
+    let next = 0xe000;
+    const mapped = Array.from(word, (character) => {
+        if (character.length === 1)
+            return character;
+        let standIn = standIns.get(character);
+        if (standIn === undefined) {
+            while (word.includes(String.fromCharCode(next)))
+                next++;
+            standIn = String.fromCharCode(next++);
+            standIns.set(character, standIn);
+            originals.set(standIn, character);
+        }
+        return standIn;
+    }).join('');
+    return Array.from(stemWord(mapped), (character) => originals.get(character) ?? character).join('');
+}
+/** For each letter, whether it is a consonant: not a vowel, and a 'y' only after a vowel or first. */
+function consonantFlags(word) {
+    const flags = [];
+    for (let i = 0; i < word.length; i++) {
+        const letter = word[i];
+        if (VOWELS.has(letter))
+            flags.push(false);
+        else if (letter === 'y')
+            flags.push(i === 0 ? true : !flags[i - 1]);
+        else
+            flags.push(true);
+    }
+    return flags;
+}
+function isConsonant(word, i) {
+    return consonantFlags(word.slice(0, i + 1))[i];
+}
+/** Porter's m: the number of vowel-run → consonant-run transitions in [C](VC){m}[V]. */
+function measure(stem) {
+    const flags = consonantFlags(stem);
+    let m = 0;
+    for (let i = 0; i + 1 < flags.length; i++)
+        if (!flags[i] && flags[i + 1])
+            m++;
+    return m;
+}
+const hasPositiveMeasure = (stem) => measure(stem) > 0;
+const measureAboveOne = (stem) => measure(stem) > 1;
+function containsVowel(stem) {
+    return consonantFlags(stem).some((consonant) => !consonant);
+}
+/** Condition *d: ends with a double consonant. */
+function endsDoubleConsonant(word) {
+    const n = word.length;
+    return n >= 2 && word[n - 1] === word[n - 2] && isConsonant(word, n - 1);
+}
+/** Condition *o: ends consonant-vowel-consonant, the last not w, x or y (NLTK: also a 2-letter vc). */
+function endsCvc(word) {
+    const n = word.length;
+    return ((n >= 3 &&
+        isConsonant(word, n - 3) &&
+        !isConsonant(word, n - 2) &&
+        isConsonant(word, n - 1) &&
+        !['w', 'x', 'y'].includes(word[n - 1])) ||
+        (n === 2 && !isConsonant(word, 0) && isConsonant(word, 1)));
+}
+function withoutSuffix(word, suffix) {
+    return word.slice(0, word.length - suffix.length);
+}
+/** Applies the first rule whose suffix the word has; if its condition fails, no later rule is tried. */
+function applyRuleList(word, rules) {
+    for (const [suffix, replacement, condition] of rules) {
+        if (suffix === '*d' && endsDoubleConsonant(word)) {
+            const stem = word.slice(0, -2);
+            return condition === null || condition(stem) ? stem + replacement : word;
+        }
+        if (word.endsWith(suffix)) {
+            const stem = withoutSuffix(word, suffix);
+            return condition === null || condition(stem) ? stem + replacement : word;
+        }
+    }
+    return word;
+}
+function step1a(word) {
+    if (word.endsWith('ies') && word.length === 4)
+        return withoutSuffix(word, 'ies') + 'ie';
+    return applyRuleList(word, [
+        ['sses', 'ss', null],
+        ['ies', 'i', null],
+        ['ss', 'ss', null],
+        ['s', '', null],
+    ]);
+}
+function step1b(word) {
+    if (word.endsWith('ied'))
+        return withoutSuffix(word, 'ied') + (word.length === 4 ? 'ie' : 'i');
+    if (word.endsWith('eed')) {
+        const stem = withoutSuffix(word, 'eed');
+        return measure(stem) > 0 ? stem + 'ee' : word;
+    }
+    let intermediate;
+    for (const suffix of ['ed', 'ing']) {
+        if (word.endsWith(suffix) && containsVowel(withoutSuffix(word, suffix))) {
+            intermediate = withoutSuffix(word, suffix);
+            break;
+        }
+    }
+    if (intermediate === undefined)
+        return word;
+    const last = intermediate[intermediate.length - 1];
+    return applyRuleList(intermediate, [
+        ['at', 'ate', null],
+        ['bl', 'ble', null],
+        ['iz', 'ize', null],
+        ['*d', last, () => !['l', 's', 'z'].includes(last)],
+        ['', 'e', (stem) => measure(stem) === 1 && endsCvc(stem)],
+    ]);
+}
+function step1c(word) {
+    // NLTK: y → i only after a consonant that is not the whole stem ('happy' → 'happi', 'enjoy' stays).
+    return applyRuleList(word, [['y', 'i', (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]]);
+}
+function step2(word) {
+    // NLTK applies 'alli' → 'al' first and then step 2 again.
+    if (word.endsWith('alli') && hasPositiveMeasure(withoutSuffix(word, 'alli'))) {
+        return step2(withoutSuffix(word, 'alli') + 'al');
+    }
+    return applyRuleList(word, [
+        ['ational', 'ate', hasPositiveMeasure],
+        ['tional', 'tion', hasPositiveMeasure],
+        ['enci', 'ence', hasPositiveMeasure],
+        ['anci', 'ance', hasPositiveMeasure],
+        ['izer', 'ize', hasPositiveMeasure],
+        ['bli', 'ble', hasPositiveMeasure],
+        ['alli', 'al', hasPositiveMeasure],
+        ['entli', 'ent', hasPositiveMeasure],
+        ['eli', 'e', hasPositiveMeasure],
+        ['ousli', 'ous', hasPositiveMeasure],
+        ['ization', 'ize', hasPositiveMeasure],
+        ['ation', 'ate', hasPositiveMeasure],
+        ['ator', 'ate', hasPositiveMeasure],
+        ['alism', 'al', hasPositiveMeasure],
+        ['iveness', 'ive', hasPositiveMeasure],
+        ['fulness', 'ful', hasPositiveMeasure],
+        ['ousness', 'ous', hasPositiveMeasure],
+        ['aliti', 'al', hasPositiveMeasure],
+        ['iviti', 'ive', hasPositiveMeasure],
+        ['biliti', 'ble', hasPositiveMeasure],
+        ['fulli', 'ful', hasPositiveMeasure],
+        // The 'l' of 'logi' stays with the stem for the measure, so 'geo', 'theo' work like 'archaeo'.
+        ['logi', 'log', () => hasPositiveMeasure(word.slice(0, -3))],
+    ]);
+}
+function step3(word) {
+    return applyRuleList(word, [
+        ['icate', 'ic', hasPositiveMeasure],
+        ['ative', '', hasPositiveMeasure],
+        ['alize', 'al', hasPositiveMeasure],
+        ['iciti', 'ic', hasPositiveMeasure],
+        ['ical', 'ic', hasPositiveMeasure],
+        ['ful', '', hasPositiveMeasure],
+        ['ness', '', hasPositiveMeasure],
+    ]);
+}
+function step4(word) {
+    return applyRuleList(word, [
+        ['al', '', measureAboveOne],
+        ['ance', '', measureAboveOne],
+        ['ence', '', measureAboveOne],
+        ['er', '', measureAboveOne],
+        ['ic', '', measureAboveOne],
+        ['able', '', measureAboveOne],
+        ['ible', '', measureAboveOne],
+        ['ant', '', measureAboveOne],
+        ['ement', '', measureAboveOne],
+        ['ment', '', measureAboveOne],
+        ['ent', '', measureAboveOne],
+        ['ion', '', (stem) => measure(stem) > 1 && ['s', 't'].includes(stem[stem.length - 1])],
+        ['ou', '', measureAboveOne],
+        ['ism', '', measureAboveOne],
+        ['ate', '', measureAboveOne],
+        ['iti', '', measureAboveOne],
+        ['ous', '', measureAboveOne],
+        ['ive', '', measureAboveOne],
+        ['ize', '', measureAboveOne],
+    ]);
+}
+function step5a(word) {
+    // Both rules for a final 'e' are tried (m > 1, then m = 1 and not *o), unlike a rule list.
+    if (!word.endsWith('e'))
+        return word;
+    const stem = word.slice(0, -1);
+    if (measure(stem) > 1)
+        return stem;
+    if (measure(stem) === 1 && !endsCvc(stem))
+        return stem;
+    return word;
+}
+function step5b(word) {
+    return applyRuleList(word, [['ll', 'l', () => measure(word.slice(0, -1)) > 1]]);
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/meteor.ts
+
+
+const ALPHA = 0.9;
+const BETA = 3;
+const GAMMA = 0.5;
+/**
+ * METEOR (Lavie & Agarwal 2007) as NLTK's `meteor_score([reference], input)` computes it (alpha 0.9,
+ * beta 3, gamma 0.5): tokens lowercased, aligned by exact match and then by Porter stem, then
+ * Fmean = P·R / (α·P + (1−α)·R), less a fragmentation penalty γ·(chunks/matches)^β.
+ *
+ * NLTK's third stage, WordNet synonyms, is left out: WordNet's data cannot be shipped or fetched here.
+ * The reference values come from NLTK with a WordNet that knows no synsets, which is this.
+ * Not symmetric (recall weighs more); identical texts of n tokens score 1 − 0.5/n³, not 1;
+ * 0 when either text has no tokens. Tokens: `wordTokens`.
+ */
+function meteor(input, reference) {
+    const hypothesis = wordTokens(input).map((token, position) => ({ position, form: token.toLowerCase() }));
+    const references = wordTokens(reference).map((token, position) => ({ position, form: token.toLowerCase() }));
+    const exact = matchForms(hypothesis, references);
+    const stem = (words) => words.map(({ position, form }) => ({ position, form: porterStem(form) }));
+    const stemmed = matchForms(stem(exact.hypothesisLeft), stem(exact.referenceLeft));
+    const matches = [...exact.matches, ...stemmed.matches].sort((x, y) => x[0] - y[0]);
+    const matched = matches.length;
+    if (matched === 0)
+        return 0;
+    const precision = matched / hypothesis.length;
+    const recall = matched / references.length;
+    const fMean = (precision * recall) / (ALPHA * precision + (1 - ALPHA) * recall);
+    const penalty = GAMMA * (countChunks(matches) / matched) ** BETA;
+    return (1 - penalty) * fMean;
+}
+/**
+ * NLTK's `_match_enums`: from the last hypothesis word back, each word takes the last still-unused
+ * reference word of the same form. Returns the [hypothesis, reference] position pairs and the rest.
+ */
+function matchForms(hypothesis, references) {
+    const positionsByForm = new Map();
+    references.forEach(({ form }, index) => {
+        const indexes = positionsByForm.get(form);
+        if (indexes === undefined)
+            positionsByForm.set(form, [index]);
+        else
+            indexes.push(index);
+    });
+    const matches = [];
+    const usedHypothesis = new Set();
+    const usedReference = new Set();
+    for (let i = hypothesis.length - 1; i >= 0; i--) {
+        const word = hypothesis[i];
+        const j = positionsByForm.get(word.form)?.pop();
+        if (j === undefined)
+            continue;
+        usedHypothesis.add(i);
+        usedReference.add(j);
+        matches.push([word.position, references[j].position]);
+    }
+    return {
+        matches,
+        hypothesisLeft: hypothesis.filter((_, i) => !usedHypothesis.has(i)),
+        referenceLeft: references.filter((_, j) => !usedReference.has(j)),
+    };
+}
+/** The fewest runs of matches adjacent in both texts (matches sorted by hypothesis position). */
+function countChunks(matches) {
+    let chunks = 1;
+    for (let i = 0; i + 1 < matches.length; i++) {
+        const [h, r] = matches[i];
+        const [nextH, nextR] = matches[i + 1];
+        if (nextH !== h + 1 || nextR !== r + 1)
+            chunks++;
+    }
+    return chunks;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/rouge.ts
+
+
+
+// ROUGE (Lin 2004) F-measures as Google's `rouge_score` package computes them with
+// `RougeScorer(['rougeN', 'rougeL'], use_stemmer=False).score(reference, input)`: its tokenizer
+// (`rougeTokens`), clipped n-gram overlap, and sentence-level LCS for rouge-L (not summary-level Lsum).
+// F1 is symmetric in precision and recall, so these are symmetric in input and reference.
+/** ROUGE-N F1 for n-grams of order `n` (a positive integer; the grader uses 1 to 5). */
+function rougeN(input, reference, n) {
+    if (!Number.isInteger(n) || n < 1)
+        throw new RangeError(`rougeN needs a positive integer n; got ${n}.`);
+    const prediction = ngramCounts(rougeTokens(input), n);
+    const target = ngramCounts(rougeTokens(reference), n);
+    const matches = overlap(target, prediction);
+    return fMeasure(matches / Math.max(total(prediction), 1), matches / Math.max(total(target), 1));
+}
+/** ROUGE-L F1: from the length of the longest common subsequence of tokens. */
+function rougeL(input, reference) {
+    const prediction = rougeTokens(input);
+    const target = rougeTokens(reference);
+    if (prediction.length === 0 || target.length === 0)
+        return 0;
+    const [predictionIds, targetIds] = tokenIds(prediction, target);
+    const common = lcsLength(predictionIds, targetIds);
+    return fMeasure(common / prediction.length, common / target.length);
+}
+function fMeasure(precision, recall) {
+    return precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/cosine.ts
+/**
+ * Cosine similarity of two embedding vectors, a·b / (|a|·|b|), clamped to [0, 1] so that it reads as
+ * a score like the other metrics (embeddings of texts rarely point apart; when they do, 0).
+ * A zero vector has no direction: it scores 0 against anything, itself included.
+ * Throws for vectors of different lengths, empty vectors and non-finite components: each means
+ * the embeddings came back wrong, not that the texts differ.
+ */
+function cosineSimilarity(a, b) {
+    if (a.length !== b.length) {
+        throw new Error(`cosine similarity needs vectors of the same length; got ${a.length} and ${b.length}.`);
+    }
+    if (a.length === 0)
+        throw new Error('cosine similarity needs non-empty vectors; got two empty ones.');
+    let dot = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        const y = b[i];
+        if (!Number.isFinite(x) || !Number.isFinite(y)) {
+            throw new Error(`cosine similarity needs finite numbers; component ${i} is ${x} and ${y}.`);
+        }
+        dot += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    if (aa === 0 || bb === 0)
+        return 0;
+    return Math.min(1, Math.max(0, dot / (Math.sqrt(aa) * Math.sqrt(bb))));
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/text-similarity-metrics.ts
+// The metrics of the `text_similarity` grader. OpenAI does not publish its implementation; each
+// metric here matches the reference library named on it (rapidfuzz, NLTK, Google's rouge_score),
+// checked against values that scripts/reference-metrics.py computes with those libraries.
+//
+// Every metric gives a score in [0, 1]. Empty texts score as the libraries make them: two empty
+// strings are a perfect fuzzy match (1) and score 0 on every token metric (no tokens, no matches).
+
+
+
+
+
+
+
+
+
+
+
+/** The grader's `evaluation_metric` values. */
+const TEXT_SIMILARITY_METRICS = [
+    'fuzzy_match',
+    'bleu',
+    'gleu',
+    'meteor',
+    'rouge_1',
+    'rouge_2',
+    'rouge_3',
+    'rouge_4',
+    'rouge_5',
+    'rouge_l',
+    'cosine',
+];
+const TEXT_ONLY_METRICS = TEXT_SIMILARITY_METRICS.filter((metric) => metric !== 'cosine');
+function isTextSimilarityMetric(name) {
+    return TEXT_SIMILARITY_METRICS.includes(name);
+}
+/** The score in [0, 1] of `input` (the model's output) against `reference` under `metric`. */
+function textSimilarity(metric, input, reference) {
+    switch (metric) {
+        case 'fuzzy_match':
+            return fuzzyMatch(input, reference);
+        case 'bleu':
+            return bleu(input, reference);
+        case 'gleu':
+            return gleu(input, reference);
+        case 'meteor':
+            return meteor(input, reference);
+        case 'rouge_1':
+            return rougeN(input, reference, 1);
+        case 'rouge_2':
+            return rougeN(input, reference, 2);
+        case 'rouge_3':
+            return rougeN(input, reference, 3);
+        case 'rouge_4':
+            return rougeN(input, reference, 4);
+        case 'rouge_5':
+            return rougeN(input, reference, 5);
+        case 'rouge_l':
+            return rougeL(input, reference);
+        default:
+            throw new Error(`"${String(metric)}" is not computed from texts alone (cosine needs embeddings); expected one of ${TEXT_ONLY_METRICS.join(', ')}.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/text-similarity.ts
+
+
+
+/** The embeddings model behind `cosine`: the Evals API does not let a grader choose one. */
+const COSINE_EMBEDDING_MODEL = 'text-embedding-3-large';
+/** The `text_similarity` grader: the score of one metric, passing at `pass_threshold` or above. */
+function createTextSimilarityGrader(config, id, where, models) {
+    const name = String(config.name);
+    for (const field of ['input', 'reference']) {
+        if (typeof config[field] !== 'string')
+            throw new definition_error/* EvalDefinitionError */.c(where, `the text_similarity grader needs "${field}" (a template).`);
+    }
+    const metric = config.evaluation_metric;
+    if (!TEXT_SIMILARITY_METRICS.includes(metric)) {
+        throw new definition_error/* EvalDefinitionError */.c(where, `"evaluation_metric" must be one of ${TEXT_SIMILARITY_METRICS.join(', ')}; got ${JSON.stringify(config.evaluation_metric)}.`);
+    }
+    const threshold = config.pass_threshold;
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
+        throw new definition_error/* EvalDefinitionError */.c(where, `"pass_threshold" must be a number (the lowest passing score, e.g. 0.8); got ${JSON.stringify(threshold)}.`);
+    }
+    const inputTemplate = config.input;
+    const referenceTemplate = config.reference;
+    // Only cosine needs a model; the client is made on first use so that text metrics never need a key.
+    const client = metric === 'cosine' ? models() : null;
+    return {
+        id,
+        name,
+        type: 'text_similarity',
+        async grade(scope, signal) {
+            const input = (0,template/* renderTemplate */.Xm)(inputTemplate, scope);
+            const reference = (0,template/* renderTemplate */.Xm)(referenceTemplate, scope);
+            let score;
+            if (client) {
+                const [a, b] = await client.createEmbeddings({ model: COSINE_EMBEDDING_MODEL, input: [input, reference] }, signal);
+                score = cosineSimilarity(a ?? [], b ?? []);
+            }
+            else {
+                score = textSimilarity(metric, input, reference);
+            }
+            return { score, passed: score >= threshold };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/create-graders.ts
+
+
+
+
+
+
+
+
+/**
+ * Builds every testing criterion of an eval. Every type is checked before any grader is built, so an
+ * unsupported one is reported before anything else happens; each grader then checks its own fields.
+ */
+function createGraders(definition, dependencies, where = 'testing_criteria') {
+    definition.testing_criteria.forEach((criterion, index) => {
+        if (!engine_definition/* LOCAL_GRADER_TYPES */.sF.includes(criterion.type)) {
+            throw new definition_error/* EvalDefinitionError */.c(`${where}[${index}] ("${criterion.name}")`, `grader type "${criterion.type}" is not supported by the local engine (it runs ${engine_definition/* LOCAL_GRADER_TYPES */.sF.join(', ')}).`);
+        }
+    });
+    return definition.testing_criteria.map((criterion, index) => {
+        const at = `${where}[${index}] ("${criterion.name}")`;
+        const id = criterionId(criterion, index);
+        switch (criterion.type) {
+            case 'string_check':
+                return createStringCheckGrader(criterion, id, at);
+            case 'text_similarity':
+                return createTextSimilarityGrader(criterion, id, at, dependencies.models);
+            case 'label_model':
+                return createLabelModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
+            case 'score_model':
+                return createScoreModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
+            default:
+                return createPythonGrader(criterion, { id, timeoutMs: dependencies.pythonTimeoutMs, where: at });
+        }
+    });
+}
+/**
+ * `"<name>-<uuid>"` as the API names criteria, with a uuid derived from the criterion itself: the same
+ * definition gives the same ids run after run, so thresholds and baselines keep matching.
+ */
+function criterionId(criterion, index) {
+    const hex = (0,external_node_crypto_.createHash)('sha256').update(`${index}\n${(0,fingerprint/* fingerprint */.R)(criterion)}`).digest('hex');
+    const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    return `${String(criterion.name)}-${uuid}`;
+}
+
+
+/***/ }),
+
+/***/ 2854:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   dM: () => (/* binding */ checkMessagesTemplate),
+/* harmony export */   tB: () => (/* binding */ createSampler)
+/* harmony export */ });
+/* unused harmony export SamplingError */
+/* harmony import */ var _definition_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3806);
+/* harmony import */ var _template_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1682);
+
+
+/** A model answer the sampler cannot read (no choices, a failed response). */
+class SamplingError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'SamplingError';
+    }
+}
+/**
+ * Checks the data source and returns its sampler. `client` may be a function that makes it: it is called
+ * only once the data source is known to be good.
+ */
+function createSampler(dataSource, clientOrFactory, where = 'data_source') {
+    if (!isObject(dataSource))
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'must be an object');
+    const type = dataSource.type;
+    if (type !== 'completions' && type !== 'responses') {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.type`, `must be "completions" or "responses" to sample a model, not ${JSON.stringify(type)}`);
+    }
+    const model = dataSource.model;
+    if (typeof model !== 'string' || model.trim() === '') {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.model`, `a ${type} data source needs the model to sample (set the model input or data_source.model)`);
+    }
+    const input = checkInputMessages(dataSource.input_messages, `${where}.input_messages`);
+    const params = checkSamplingParams(dataSource.sampling_params, type, `${where}.sampling_params`);
+    const client = typeof clientOrFactory === 'function' ? clientOrFactory() : clientOrFactory;
+    return {
+        type,
+        model,
+        async sample(item, signal) {
+            const messages = inputMessages(input, item, `${where}.input_messages`);
+            const sent = { temperature: params.temperature ?? null, top_p: params.top_p ?? null, max_completion_tokens: params.max_completion_tokens ?? params.max_tokens ?? null };
+            if (type === 'completions') {
+                const completion = await client.createChatCompletion(chatBody(model, messages, params), signal);
+                return { ...completionSample(completion, model), input: plain(messages), ...sent, seed: params.seed ?? null };
+            }
+            const response = await client.createResponse(responsesBody(model, messages, params), signal);
+            return { ...responseSample(response, model), input: plain(messages), ...sent, seed: null };
+        },
+    };
+}
+/**
+ * Checks a list of message templates (a data source's or a grader's `input`): text content only, and
+ * `{{…}}` paths under the namespaces allowed there. Throws EvalDefinitionError.
+ */
+function checkMessagesTemplate(template, namespaces, where) {
+    if (!Array.isArray(template) || template.length === 0)
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'must be a non-empty list of messages');
+    template.forEach((entry, index) => {
+        const at = `${where}[${index}]`;
+        if (!isObject(entry))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(at, 'must be a message object ({role, content})');
+        if (entry.role !== undefined && !['user', 'assistant', 'system', 'developer'].includes(entry.role)) {
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${at}.role`, `must be user, assistant, system or developer, not ${JSON.stringify(entry.role)}`);
+        }
+        for (const text of contentTexts(entry.content, `${at}.content`)) {
+            for (const path of (0,_template_js__WEBPACK_IMPORTED_MODULE_1__/* .templatePaths */ .bX)(text)) {
+                const root = path.split('.')[0] ?? '';
+                if (!namespaces.includes(root)) {
+                    const allowed = namespaces.map((name) => `"${name}."`).join(' or ');
+                    throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${at}.content`, `{{${path}}} must start with ${allowed}`);
+                }
+            }
+        }
+    });
+    return template;
+}
+function contentTexts(content, where) {
+    if (typeof content === 'string')
+        return [content];
+    if (Array.isArray(content))
+        return content.flatMap((part, index) => contentTexts(part, `${where}[${index}]`));
+    if (isObject(content) && typeof content.text === 'string')
+        return [content.text];
+    const kind = isObject(content) && typeof content.type === 'string' ? ` (${content.type})` : '';
+    throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, `must be text, an input_text part or a list of them; the local engine reads no other content${kind}`);
+}
+function checkInputMessages(value, where) {
+    if (!isObject(value))
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'is required: {type: "template", template: [...]} or {type: "item_reference", item_reference: "item.…"}');
+    if (value.type === 'template')
+        return { type: 'template', template: checkMessagesTemplate(value.template, ['item'], `${where}.template`) };
+    if (value.type === 'item_reference') {
+        const reference = value.item_reference;
+        if (typeof reference !== 'string' || !/^item\.[^.\s]+(\.[^.\s]+)*$/.test(reference)) {
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.item_reference`, `must be a path into the item such as "item.messages", not ${JSON.stringify(reference)}`);
+        }
+        return { type: 'item_reference', itemReference: reference };
+    }
+    throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.type`, `must be "template" or "item_reference", not ${JSON.stringify(value.type)}`);
+}
+function checkSamplingParams(value, type, where) {
+    if (value === undefined || value === null)
+        return {};
+    if (!isObject(value))
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'must be an object');
+    const params = {};
+    const number = (key) => {
+        const entry = value[key];
+        if (entry === undefined || entry === null)
+            return;
+        if (typeof entry !== 'number' || !Number.isFinite(entry))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.${key}`, `must be a number, not ${JSON.stringify(entry)}`);
+        params[key] = entry;
+    };
+    const integer = (key, min) => {
+        const entry = value[key];
+        if (entry === undefined || entry === null)
+            return;
+        if (typeof entry !== 'number' || !Number.isInteger(entry) || entry < min) {
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.${key}`, `must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not ${JSON.stringify(entry)}`);
+        }
+        params[key] = entry;
+    };
+    number('temperature');
+    number('top_p');
+    integer('seed', Number.MIN_SAFE_INTEGER);
+    integer('max_completion_tokens', 1);
+    integer('max_tokens', 1);
+    if (value.reasoning_effort !== undefined && value.reasoning_effort !== null) {
+        if (typeof value.reasoning_effort !== 'string')
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.reasoning_effort`, 'must be a string such as "low"');
+        params.reasoning_effort = value.reasoning_effort;
+    }
+    if (value.tools !== undefined && value.tools !== null) {
+        if (!Array.isArray(value.tools))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.tools`, 'must be a list of tools');
+        params.tools = value.tools;
+    }
+    if (value.response_format !== undefined && value.response_format !== null) {
+        if (type === 'responses')
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.response_format`, 'is for completions data sources; a responses data source sets sampling_params.text.format');
+        if (!isObject(value.response_format))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.response_format`, 'must be an object such as {"type": "json_object"}');
+        params.response_format = value.response_format;
+    }
+    if (value.text !== undefined && value.text !== null) {
+        if (type === 'completions')
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.text`, 'is for responses data sources; a completions data source sets sampling_params.response_format');
+        if (!isObject(value.text))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.text`, 'must be an object such as {"format": {"type": "text"}}');
+        params.text = value.text;
+    }
+    return params;
+}
+function inputMessages(input, item, where) {
+    if (input.type === 'template')
+        return (0,_template_js__WEBPACK_IMPORTED_MODULE_1__/* .renderMessages */ .dg)(input.template, { item }, `${where}.template`).map((message) => ({ ...message, extra: {} }));
+    const value = (0,_template_js__WEBPACK_IMPORTED_MODULE_1__/* .lookUp */ .TE)(input.itemReference, { item });
+    if (typeof value === 'string')
+        return [{ role: 'user', content: value, extra: {} }];
+    if (!Array.isArray(value) || value.length === 0)
+        throw new _template_js__WEBPACK_IMPORTED_MODULE_1__/* .TemplateError */ .$w(`${input.itemReference} must be a non-empty list of messages (or a text)`);
+    return value.map((entry, index) => {
+        if (!isObject(entry))
+            throw new _template_js__WEBPACK_IMPORTED_MODULE_1__/* .TemplateError */ .$w(`${input.itemReference}[${index}] is not a message`);
+        const extra = {};
+        for (const key of ['tool_calls', 'tool_call_id', 'name'])
+            if (entry[key] !== undefined)
+                extra[key] = entry[key];
+        return { role: typeof entry.role === 'string' ? entry.role : 'user', content: referencedText(entry.content, `${input.itemReference}[${index}]`), extra };
+    });
+}
+function referencedText(content, where) {
+    if (content === null || content === undefined)
+        return '';
+    if (typeof content === 'string')
+        return content;
+    if (Array.isArray(content))
+        return content.map((part, index) => referencedText(part, `${where}.content[${index}]`)).join('\n');
+    if (isObject(content) && typeof content.text === 'string')
+        return content.text;
+    throw new _template_js__WEBPACK_IMPORTED_MODULE_1__/* .TemplateError */ .$w(`${where}: the local engine reads text content only`);
+}
+function plain(messages) {
+    return messages.map(({ role, content }) => ({ role, content }));
+}
+function chatBody(model, messages, params) {
+    const body = { model, messages: messages.map(({ role, content, extra }) => ({ role, content, ...extra })) };
+    for (const key of ['temperature', 'top_p', 'seed', 'max_completion_tokens', 'max_tokens', 'reasoning_effort', 'response_format', 'tools']) {
+        if (params[key] !== undefined)
+            body[key] = params[key];
+    }
+    return body;
+}
+function responsesBody(model, messages, params) {
+    const body = { model, input: plain(messages), store: false };
+    if (params.temperature !== undefined)
+        body.temperature = params.temperature;
+    if (params.top_p !== undefined)
+        body.top_p = params.top_p;
+    const maxTokens = params.max_completion_tokens ?? params.max_tokens;
+    if (maxTokens !== undefined)
+        body.max_output_tokens = maxTokens;
+    if (params.reasoning_effort !== undefined)
+        body.reasoning = { effort: params.reasoning_effort };
+    if (params.tools !== undefined)
+        body.tools = params.tools;
+    if (params.text !== undefined)
+        body.text = params.text;
+    return body;
+}
+function completionSample(completion, model) {
+    const choice = completion.choices?.[0];
+    if (!choice)
+        throw new SamplingError(`chat completion with model "${model}" returned no choices`);
+    const text = choice.message.content ?? '';
+    const tools = choice.message.tool_calls ?? [];
+    const usage = completion.usage;
+    return {
+        ...outputOf(text, tools),
+        finish_reason: choice.finish_reason ?? 'stop',
+        model: completion.model ?? model,
+        usage: usageOf(usage?.prompt_tokens, usage?.completion_tokens, usage?.total_tokens, usage?.prompt_tokens_details?.cached_tokens),
+        error: null,
+    };
+}
+function responseSample(response, model) {
+    if (response.status === 'failed') {
+        const error = isObject(response.error) && typeof response.error.message === 'string' ? `: ${response.error.message}` : '';
+        throw new SamplingError(`response with model "${model}" failed${error}`);
+    }
+    const output = response.output ?? [];
+    const text = output
+        .filter((entry) => entry.type === 'message')
+        .flatMap((entry) => entry.content ?? [])
+        .filter((part) => part.type === 'output_text' && typeof part.text === 'string')
+        .map((part) => part.text)
+        .join('');
+    const tools = output
+        .filter((entry) => entry.type === 'function_call')
+        .map((entry) => ({ id: entry.call_id ?? '', type: 'function', function: { name: entry.name ?? '', arguments: entry.arguments ?? '' } }));
+    const usage = response.usage;
+    return {
+        ...outputOf(text, tools),
+        finish_reason: responseFinishReason(response, tools.length > 0),
+        model: response.model ?? model,
+        usage: usageOf(usage?.input_tokens, usage?.output_tokens, usage?.total_tokens, usage?.input_tokens_details?.cached_tokens),
+        error: null,
+    };
+}
+function responseFinishReason(response, calledTools) {
+    if (response.status === 'incomplete') {
+        const reason = response.incomplete_details?.reason;
+        return reason === 'max_output_tokens' ? 'length' : (reason ?? 'incomplete');
+    }
+    return calledTools ? 'tool_calls' : 'stop';
+}
+function outputOf(text, tools) {
+    const message = { role: 'assistant', content: text };
+    if (tools.length > 0)
+        message.tool_calls = tools;
+    return { output: [message], output_text: text, output_json: parseJson(text), output_tools: tools };
+}
+function parseJson(text) {
+    const trimmed = text.trim();
+    if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
+        return null;
+    try {
+        return JSON.parse(trimmed);
+    }
+    catch {
+        return null;
+    }
+}
+function usageOf(prompt, completion, total, cached) {
+    const promptTokens = prompt ?? 0;
+    const completionTokens = completion ?? 0;
+    return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: total ?? promptTokens + completionTokens, cached_tokens: cached ?? 0 };
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+
+/***/ }),
+
+/***/ 1682:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $w: () => (/* binding */ TemplateError),
+/* harmony export */   TE: () => (/* binding */ lookUp),
+/* harmony export */   Xm: () => (/* binding */ renderTemplate),
+/* harmony export */   bX: () => (/* binding */ templatePaths),
+/* harmony export */   dg: () => (/* binding */ renderMessages)
+/* harmony export */ });
+// The Evals API's templates: `{{item.question}}`, `{{ sample.output_text }}`, nested paths such as
+// `{{item.meta.lang}}` and array indexes (`{{item.choices.0}}`). Strings are inserted as they are,
+// anything else as JSON.
+/** A template that refers to something the scope does not have: the item is marked errored with this. */
+class TemplateError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'TemplateError';
+    }
+}
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/** Renders every `{{path}}` in `template`. Throws a TemplateError naming a path that leads nowhere. */
+function renderTemplate(template, scope) {
+    return template.replace(PLACEHOLDER, (_whole, path) => {
+        const value = lookUp(path, scope);
+        return typeof value === 'string' ? value : JSON.stringify(value);
+    });
+}
+/** The value at `item.a.b` or `sample.x` in the scope. Throws a TemplateError when there is none. */
+function lookUp(path, scope) {
+    const parts = path.split('.');
+    const root = parts[0];
+    if (root !== 'item' && root !== 'sample') {
+        throw new TemplateError(`{{${path}}} must start with "item." or "sample."`);
+    }
+    if (root === 'sample' && !scope.sample)
+        throw new TemplateError(`{{${path}}} refers to the sample, but this item has none`);
+    let value = root === 'item' ? scope.item : scope.sample;
+    for (const part of parts.slice(1)) {
+        if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) {
+            throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
+        }
+        value = value[part];
+    }
+    if (value === undefined)
+        throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
+    return value;
+}
+/** Template paths in a text, e.g. for checking a definition before any item runs. */
+function templatePaths(template) {
+    return [...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? '');
+}
+/**
+ * Renders an `input_messages`/grader `input` template: a list of `{role, content}` or
+ * `{type: "message", role, content}` where content is a string, an `{type: "input_text"|"output_text", text}`
+ * part, or a list of such parts (joined by newlines).
+ */
+function renderMessages(template, scope, where) {
+    if (!Array.isArray(template))
+        throw new TemplateError(`${where} must be a list of messages`);
+    return template.map((entry, index) => {
+        if (typeof entry !== 'object' || entry === null)
+            throw new TemplateError(`${where}[${index}] is not a message`);
+        const message = entry;
+        const role = typeof message.role === 'string' ? message.role : 'user';
+        return { role, content: renderContent(message.content, scope, `${where}[${index}].content`) };
+    });
+}
+function renderContent(content, scope, where) {
+    if (typeof content === 'string')
+        return renderTemplate(content, scope);
+    if (Array.isArray(content))
+        return content.map((part, index) => renderContent(part, scope, `${where}[${index}]`)).join('\n');
+    if (typeof content === 'object' && content !== null && typeof content.text === 'string') {
+        return renderTemplate(content.text, scope);
+    }
+    throw new TemplateError(`${where} must be text, an input_text part or a list of parts`);
 }
 
 
@@ -29473,6 +32358,8 @@ function connectEvalsApi(endpoint, secrets) {
 /* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
 /* harmony import */ var _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(611);
 /* harmony import */ var _github_oidc_token_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9694);
+/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9852);
+
 
 
 
@@ -29537,7 +32424,7 @@ function describeApiError(error, context) {
     const credentialError = credentialFailure(error);
     if (credentialError)
         return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
-    const where = `the Evals API at ${context.baseURL}`;
+    const where = context.baseURL === _client_js__WEBPACK_IMPORTED_MODULE_3__/* .LOCAL_ENGINE_URL */ .Hn ? 'the local engine' : `the Evals API at ${context.baseURL}`;
     const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
     if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionError */ .Ay.APIConnectionError) {
         const timedOut = error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionTimeoutError */ .Ay.APIConnectionTimeoutError;
@@ -29641,13 +32528,24 @@ async function alreadyFinished(client, request, options) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   j: () => (/* binding */ REQUEST_TIMEOUT_MS),
-/* harmony export */   p: () => (/* binding */ createEvalsClient)
+/* harmony export */   Hn: () => (/* binding */ LOCAL_ENGINE_URL),
+/* harmony export */   cn: () => (/* binding */ createLocalEvalsClient),
+/* harmony export */   j2: () => (/* binding */ REQUEST_TIMEOUT_MS),
+/* harmony export */   pB: () => (/* binding */ createEvalsClient)
 /* harmony export */ });
 /* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
 
 /** A per-request ceiling: a poll or a page that hangs longer is retried, not waited on forever. */
 const REQUEST_TIMEOUT_MS = 60_000;
+/** The base URL the local engine answers at: requests to it never leave the process. */
+const LOCAL_ENGINE_URL = 'http://local-engine.invalid/v1';
+/**
+ * A client of the local engine: the same SDK calls as for a hosted endpoint, answered in-process by
+ * `fetch`. No retries: nothing is lost on the way.
+ */
+function createLocalEvalsClient(fetch) {
+    return new openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"] */ .Ay({ apiKey: 'local-engine', baseURL: LOCAL_ENGINE_URL, fetch, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+}
 /**
  * The one place that builds the SDK client, for whichever server answers at `baseURL`. Entra ID
  * endpoints need `getToken`; the SDK calls it for every request, retries included.
@@ -29677,6 +32575,183 @@ function createEvalsClient(endpoint, getToken) {
         defaultHeaders: { ...endpoint.extraHeaders, ...authHeaders, 'User-Agent': 'evals-gate' },
         defaultQuery: Object.keys(endpoint.extraQuery).length > 0 ? endpoint.extraQuery : undefined,
     });
+}
+
+
+/***/ }),
+
+/***/ 909:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ol: () => (/* binding */ buildDataSource),
+/* harmony export */   jF: () => (/* binding */ FILE_PATH_SOURCE),
+/* harmony export */   oi: () => (/* binding */ parseJsonlRow)
+/* harmony export */ });
+/* unused harmony export readJsonlRows */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8815);
+/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6236);
+/* harmony import */ var _workspace_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7076);
+
+
+
+
+/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
+const FILE_PATH_SOURCE = 'file_path';
+const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
+const SAMPLING_TYPES = ['completions', 'responses'];
+/**
+ * Builds the run's data source from the inputs. Files referenced as `{"$file": "path"}` anywhere in the
+ * data source are replaced by their text, so prompts can live in the repository and a pull request that
+ * edits a prompt file is evaluated with the edited prompt.
+ */
+function buildDataSource(inputs) {
+    const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
+    const dataFile = inputs.dataFile.trim();
+    let rows = null;
+    if (dataFile && inputs.streamDataFile) {
+        const file = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .resolveWorkspaceFile */ .K)('data-file', inputs.workspace, dataFile);
+        rows = { type: FILE_PATH_SOURCE, path: file.path, label: dataFile };
+    }
+    else if (dataFile) {
+        rows = { type: 'file_content', content: readJsonlRows(dataFile, inputs.workspace) };
+    }
+    let source;
+    if (declared) {
+        source = declared;
+        if (rows)
+            source.source = rows;
+    }
+    else if (rows) {
+        source = { type: 'jsonl', source: rows };
+    }
+    else {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
+    }
+    if (!SOURCE_TYPES.includes(source.type)) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `"type" must be one of ${SOURCE_TYPES.join(', ')}; got ${JSON.stringify(source.type)}.`);
+    }
+    if (source.source === undefined || source.source === null || typeof source.source !== 'object') {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', 'it has no "source" object (give one, or a "data-file" to use as its file_content).');
+    }
+    const model = inputs.model.trim();
+    if (model) {
+        if (!SAMPLING_TYPES.includes(source.type)) {
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('model', `a model is sampled only by completions/responses data sources; this one is "${source.type}".`);
+        }
+        source.model = model;
+    }
+    return source;
+}
+function readDataSourceInput(value, workspace) {
+    const trimmed = value.trim();
+    const isPath = !trimmed.includes('\n') && /\.(json|ya?ml)$/i.test(trimmed) && !trimmed.startsWith('{');
+    let text = trimmed;
+    let baseDir = workspace;
+    let where = 'the inline value';
+    if (isPath) {
+        const file = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-source', workspace, trimmed);
+        text = file.text;
+        baseDir = (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(file.path);
+        where = trimmed;
+    }
+    let parsed;
+    try {
+        parsed = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parse */ .qg)(text, { prettyErrors: true, uniqueKeys: true });
+    }
+    catch (error) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${where} is not valid JSON/YAML: ${firstLine(error)}`);
+    }
+    if (!isPlainObject(parsed) || typeof parsed.type !== 'string') {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${where} must be an object with a "type" (${SOURCE_TYPES.join(', ')}).`);
+    }
+    return resolveFileReferences(parsed, workspace, baseDir, '');
+}
+/** Replaces every `{"$file": "path"}` by the file's text (one trailing newline dropped). */
+function resolveFileReferences(value, workspace, baseDir, at) {
+    if (Array.isArray(value))
+        return value.map((entry, index) => resolveFileReferences(entry, workspace, baseDir, `${at}[${index}]`));
+    if (!isPlainObject(value))
+        return value;
+    const keys = Object.keys(value);
+    if (keys.includes('$file')) {
+        const path = value.$file;
+        if (keys.length !== 1 || typeof path !== 'string' || !path.trim()) {
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${at || 'the root'}: a file reference is {"$file": "relative/path"} and nothing else.`);
+        }
+        return (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-source', workspace, path.trim(), baseDir).text.replace(/\r?\n$/, '');
+    }
+    const out = {};
+    for (const key of keys)
+        out[key] = resolveFileReferences(value[key], workspace, baseDir, at ? `${at}.${key}` : key);
+    return out;
+}
+const MAX_REPORTED_BAD_LINES = 5;
+/**
+ * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
+ * is found before anything is sent, and the first few are reported with their line numbers.
+ */
+function readJsonlRows(path, workspace) {
+    const { text } = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-file', workspace, path);
+    const rows = [];
+    const problems = [];
+    let badLines = 0;
+    const lines = text.split('\n');
+    for (let index = 0; index < lines.length; index++) {
+        const line = (lines[index] ?? '').trim();
+        if (!line)
+            continue;
+        const problem = parseRow(line, rows);
+        if (problem) {
+            badLines++;
+            if (problems.length < MAX_REPORTED_BAD_LINES)
+                problems.push(`line ${index + 1}: ${problem}`);
+        }
+    }
+    if (badLines > 0) {
+        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-file', `${path} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
+    }
+    if (rows.length === 0)
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-file', `${path} has no rows.`);
+    return rows;
+}
+function parseRow(line, rows) {
+    const parsed = parseJsonlRow(line);
+    if (typeof parsed === 'string')
+        return parsed;
+    rows.push(parsed);
+    return null;
+}
+/** One JSONL line as a row, or what is wrong with it. */
+function parseJsonlRow(line) {
+    let value;
+    try {
+        value = JSON.parse(line);
+    }
+    catch (error) {
+        return `not valid JSON (${firstLine(error)})`;
+    }
+    if (!isPlainObject(value))
+        return 'each line must be a JSON object';
+    const keys = Object.keys(value);
+    const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
+    if (!wrapped)
+        return { item: value };
+    if (!isPlainObject(value.item))
+        return '"item" must be an object';
+    if (value.sample !== undefined && !isPlainObject(value.sample))
+        return '"sample" must be an object';
+    return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
+}
+function isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function firstLine(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return message.split('\n')[0] ?? message;
 }
 
 
@@ -30248,7 +33323,7 @@ async function requestOidcToken(audience, env = process.env) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4678);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(769);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2462);
 
@@ -30313,10 +33388,10 @@ class InputError extends Error {
 /* harmony export */   oR: () => (/* binding */ parseHeaderLines),
 /* harmony export */   rm: () => (/* binding */ parseQueryLines),
 /* harmony export */   uH: () => (/* binding */ parsePositiveNumber),
+/* harmony export */   x1: () => (/* binding */ METADATA_MAX_KEY_CHARS),
 /* harmony export */   yG: () => (/* binding */ parseBoolean),
 /* harmony export */   zq: () => (/* binding */ parseCount)
 /* harmony export */ });
-/* unused harmony export METADATA_MAX_KEY_CHARS */
 /* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6236);
 
 // Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
@@ -30561,7 +33636,7 @@ function parseSignificance(input, raw) {
 
 /***/ }),
 
-/***/ 2994:
+/***/ 6586:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30579,214 +33654,170 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-// EXTERNAL MODULE: ./src/input-error.ts
-var input_error = __nccwpck_require__(6236);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/workspace-files.ts
-
-
-
-/**
- * Resolves a path from an input against the workspace and reads it as text. Paths that leave the
- * workspace are refused: a pull request controls these inputs' files, and must not be able to make the
- * action send, say, a runner credential file to the Evals API.
- */
-function readWorkspaceFile(input, workspace, path, from = workspace) {
-    const full = (0,external_node_path_.resolve)(from, path);
-    const rel = (0,external_node_path_.relative)((0,external_node_path_.resolve)(workspace), full);
-    if (isOutside(rel))
-        throw new input_error/* InputError */.d(input, `${path} is outside the workspace (${workspace}).`);
-    // .git/config holds the checkout's token (persist-credentials): never send it anywhere.
-    if (rel.split(/[\\/]/).includes('.git'))
-        throw new input_error/* InputError */.d(input, `${path} is inside .git/, which is never read.`);
-    let size;
-    try {
-        // A committed symlink could point anywhere: the file it leads to must be in the workspace too.
-        const real = (0,external_node_path_.relative)((0,external_node_fs_.realpathSync)(workspace), (0,external_node_fs_.realpathSync)(full));
-        if (isOutside(real) || real.split(/[\\/]/).includes('.git')) {
-            throw new input_error/* InputError */.d(input, `${rel} leads outside the workspace (${workspace}) or into .git/ through a symbolic link.`);
-        }
-        const stat = (0,external_node_fs_.statSync)(full);
-        if (!stat.isFile())
-            throw new input_error/* InputError */.d(input, `${rel} is not a file.`);
-        size = stat.size;
-    }
-    catch (error) {
-        if (error instanceof input_error/* InputError */.d)
-            throw error;
-        throw new input_error/* InputError */.d(input, `cannot read ${rel}: ${error.code ?? String(error)}.`);
-    }
-    if (size > MAX_FILE_BYTES) {
-        throw new input_error/* InputError */.d(input, `${rel} is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted.`);
-    }
-    return { path: full, text: (0,external_node_fs_.readFileSync)(full, 'utf8') };
-}
-function isOutside(rel) {
-    return rel === '..' || rel.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(rel);
-}
-// Inline file_content travels in one request body; far larger files belong in the API's file store.
-const MAX_FILE_BYTES = 256 * 1024 * 1024;
-
-;// CONCATENATED MODULE: ./src/evals/data-source.ts
-
-
-
-
-const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
-const SAMPLING_TYPES = ['completions', 'responses'];
-/**
- * Builds the run's data source from the inputs. Files referenced as `{"$file": "path"}` anywhere in the
- * data source are replaced by their text, so prompts can live in the repository and a pull request that
- * edits a prompt file is evaluated with the edited prompt.
- */
-function buildDataSource(inputs) {
-    const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
-    const rows = inputs.dataFile.trim() ? readJsonlRows(inputs.dataFile.trim(), inputs.workspace) : null;
-    let source;
-    if (declared) {
-        source = declared;
-        if (rows)
-            source.source = { type: 'file_content', content: rows };
-    }
-    else if (rows) {
-        source = { type: 'jsonl', source: { type: 'file_content', content: rows } };
-    }
-    else {
-        throw new input_error/* InputError */.d('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
-    }
-    if (!SOURCE_TYPES.includes(source.type)) {
-        throw new input_error/* InputError */.d('data-source', `"type" must be one of ${SOURCE_TYPES.join(', ')}; got ${JSON.stringify(source.type)}.`);
-    }
-    if (source.source === undefined || source.source === null || typeof source.source !== 'object') {
-        throw new input_error/* InputError */.d('data-source', 'it has no "source" object (give one, or a "data-file" to use as its file_content).');
-    }
-    const model = inputs.model.trim();
-    if (model) {
-        if (!SAMPLING_TYPES.includes(source.type)) {
-            throw new input_error/* InputError */.d('model', `a model is sampled only by completions/responses data sources; this one is "${source.type}".`);
-        }
-        source.model = model;
-    }
-    return source;
-}
-function readDataSourceInput(value, workspace) {
-    const trimmed = value.trim();
-    const isPath = !trimmed.includes('\n') && /\.(json|ya?ml)$/i.test(trimmed) && !trimmed.startsWith('{');
-    let text = trimmed;
-    let baseDir = workspace;
-    let where = 'the inline value';
-    if (isPath) {
-        const file = readWorkspaceFile('data-source', workspace, trimmed);
-        text = file.text;
-        baseDir = (0,external_node_path_.dirname)(file.path);
-        where = trimmed;
-    }
-    let parsed;
-    try {
-        parsed = (0,dist/* parse */.qg)(text, { prettyErrors: true, uniqueKeys: true });
-    }
-    catch (error) {
-        throw new input_error/* InputError */.d('data-source', `${where} is not valid JSON/YAML: ${firstLine(error)}`);
-    }
-    if (!isPlainObject(parsed) || typeof parsed.type !== 'string') {
-        throw new input_error/* InputError */.d('data-source', `${where} must be an object with a "type" (${SOURCE_TYPES.join(', ')}).`);
-    }
-    return resolveFileReferences(parsed, workspace, baseDir, '');
-}
-/** Replaces every `{"$file": "path"}` by the file's text (one trailing newline dropped). */
-function resolveFileReferences(value, workspace, baseDir, at) {
-    if (Array.isArray(value))
-        return value.map((entry, index) => resolveFileReferences(entry, workspace, baseDir, `${at}[${index}]`));
-    if (!isPlainObject(value))
-        return value;
-    const keys = Object.keys(value);
-    if (keys.includes('$file')) {
-        const path = value.$file;
-        if (keys.length !== 1 || typeof path !== 'string' || !path.trim()) {
-            throw new input_error/* InputError */.d('data-source', `${at || 'the root'}: a file reference is {"$file": "relative/path"} and nothing else.`);
-        }
-        return readWorkspaceFile('data-source', workspace, path.trim(), baseDir).text.replace(/\r?\n$/, '');
-    }
-    const out = {};
-    for (const key of keys)
-        out[key] = resolveFileReferences(value[key], workspace, baseDir, at ? `${at}.${key}` : key);
-    return out;
-}
-const MAX_REPORTED_BAD_LINES = 5;
-/**
- * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
- * is found before anything is sent, and the first few are reported with their line numbers.
- */
-function readJsonlRows(path, workspace) {
-    const { text } = readWorkspaceFile('data-file', workspace, path);
-    const rows = [];
-    const problems = [];
-    let badLines = 0;
-    const lines = text.split('\n');
-    for (let index = 0; index < lines.length; index++) {
-        const line = (lines[index] ?? '').trim();
-        if (!line)
-            continue;
-        const problem = parseRow(line, rows);
-        if (problem) {
-            badLines++;
-            if (problems.length < MAX_REPORTED_BAD_LINES)
-                problems.push(`line ${index + 1}: ${problem}`);
-        }
-    }
-    if (badLines > 0) {
-        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
-        throw new input_error/* InputError */.d('data-file', `${path} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
-    }
-    if (rows.length === 0)
-        throw new input_error/* InputError */.d('data-file', `${path} has no rows.`);
-    return rows;
-}
-function parseRow(line, rows) {
-    let value;
-    try {
-        value = JSON.parse(line);
-    }
-    catch (error) {
-        return `not valid JSON (${firstLine(error)})`;
-    }
-    if (!isPlainObject(value))
-        return 'each line must be a JSON object';
-    const keys = Object.keys(value);
-    const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
-    if (!wrapped) {
-        rows.push({ item: value });
-        return null;
-    }
-    if (!isPlainObject(value.item))
-        return '"item" must be an object';
-    if (value.sample !== undefined && !isPlainObject(value.sample))
-        return '"sample" must be an object';
-    rows.push(value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample });
-    return null;
-}
-function isPlainObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function firstLine(error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return message.split('\n')[0] ?? message;
-}
-
+// EXTERNAL MODULE: ./src/evals/data-source.ts
+var data_source = __nccwpck_require__(909);
 // EXTERNAL MODULE: ./src/github/context.ts
 var context = __nccwpck_require__(9556);
+// EXTERNAL MODULE: ./src/input-error.ts
+var input_error = __nccwpck_require__(6236);
 // EXTERNAL MODULE: ./src/evals/fingerprint.ts
 var fingerprint = __nccwpck_require__(6671);
 // EXTERNAL MODULE: ./src/evals/run-metadata.ts
 var run_metadata = __nccwpck_require__(1962);
+// EXTERNAL MODULE: ./src/evals/client.ts
+var client = __nccwpck_require__(9852);
+// EXTERNAL MODULE: ./src/engine/definition.ts
+var engine_definition = __nccwpck_require__(1185);
+// EXTERNAL MODULE: ./src/engine/definition-error.ts
+var definition_error = __nccwpck_require__(3806);
+// EXTERNAL MODULE: ./src/engine/graders/create-graders.ts + 17 modules
+var create_graders = __nccwpck_require__(7661);
+;// CONCATENATED MODULE: ./src/evals/eval-definition-fingerprint.ts
+
+/**
+ * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's
+ * metadata). The same definition gives the same fingerprint whatever the order of its object keys; any
+ * change to what would be sent to `POST /evals` gives another, so a changed definition makes a new eval
+ * instead of silently reusing an old one.
+ *
+ * All four parts of the create request count:
+ * - `data_source_config` and `testing_criteria` decide how items are graded. The order of the criteria
+ *   counts too: it is the order of the run's per-criterion results and of the reports.
+ * - `name` is how a person tells evals apart in the dashboard and in the reports. Two eval files with
+ *   the same criteria but different names are two evals to their users; one eval shared between them
+ *   would show one name for both, and a rename would never reach the server.
+ * - `metadata` is sent with the create: the remote eval should say what the file says. A metadata-only
+ *   change making a new eval is visible (the action says it created one); a stale eval would not be.
+ * An empty `metadata` is the same as none. Fields outside the create format are left out.
+ *
+ * 16 hex digits (64 bits) are plenty: a new definition matches one of 10,000 others by accident with a
+ * chance near 1 in 10^15, and the file's author controls both sides of any deliberate match.
+ */
+function evalDefinitionFingerprint(definition) {
+    const metadata = definition.metadata && Object.keys(definition.metadata).length > 0 ? definition.metadata : undefined;
+    return (0,fingerprint/* fingerprint */.R)({
+        name: definition.name,
+        data_source_config: definition.data_source_config,
+        testing_criteria: definition.testing_criteria,
+        metadata,
+    });
+}
+
 // EXTERNAL MODULE: ./src/input-parsers.ts
 var input_parsers = __nccwpck_require__(926);
+// EXTERNAL MODULE: ./src/models/model-client.ts + 1 modules
+var model_client = __nccwpck_require__(529);
+// EXTERNAL MODULE: ./src/workspace-files.ts
+var workspace_files = __nccwpck_require__(7076);
+;// CONCATENATED MODULE: ./src/engine-inputs.ts
+
+
+
+
+
+
+
+
+const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
+const DEFAULT_CONCURRENCY = 8;
+const MAX_CONCURRENCY = 256;
+/** `eval-id`, `eval-file` and `engine`, checked together. */
+function readEvalChoice(source, workspace) {
+    const { read } = source;
+    const evalId = read('eval-id').trim();
+    const evalFile = read('eval-file').trim();
+    if (evalId && evalFile) {
+        throw new input_error/* InputError */.d('eval-file', 'set either "eval-id" (an eval on the Evals API) or "eval-file" (an eval definition in the repository), not both.');
+    }
+    if (!evalId && !evalFile) {
+        throw new input_error/* InputError */.d('eval-id', 'required: "eval-id" (an eval on the Evals API, eval_…) or "eval-file" (an eval definition in the repository).');
+    }
+    const engine = (0,input_parsers/* parseChoice */.HU)('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
+    if (evalId) {
+        if (/[\s/?#]/.test(evalId))
+            throw new input_error/* InputError */.d('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
+        if (engine === 'local') {
+            throw new input_error/* InputError */.d('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
+        }
+        return { engine, eval: { kind: 'id', evalId } };
+    }
+    const file = (0,workspace_files/* readWorkspaceFile */.s)('eval-file', workspace, evalFile);
+    let definition;
+    try {
+        definition = (0,engine_definition/* parseEvalDefinition */.bW)(file.text, evalFile);
+        if (engine === 'local')
+            (0,engine_definition/* checkRunsLocally */.tf)(definition, evalFile);
+    }
+    catch (error) {
+        throw asInputError('eval-file', error);
+    }
+    return { engine, eval: { kind: 'file', path: evalFile, definition, fingerprint: evalDefinitionFingerprint(definition) } };
+}
+/** The id the local engine gives an eval: the same definition has the same id in every job. */
+function localEvalId(choice) {
+    return `eval_local_${choice.fingerprint}`;
+}
+/**
+ * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
+ * only when the eval calls a model (a sampled data source, a judge grader, cosine similarity); every
+ * grader is built once here so that a bad field is reported as an input error before anything runs.
+ */
+function readLocalEngineSettings(source, definition, dataSource, where) {
+    const { read, env } = source;
+    const concurrency = (0,input_parsers/* parseCount */.zq)('concurrency', read('concurrency') || String(DEFAULT_CONCURRENCY));
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY)
+        throw new input_error/* InputError */.d('concurrency', `must be from 1 to ${MAX_CONCURRENCY}; got ${concurrency}.`);
+    const apiKeyInput = read('model-api-key').trim();
+    if (apiKeyInput)
+        source.mask(apiKeyInput);
+    const baseUrlInput = read('model-base-url').trim();
+    const baseURL = baseUrlInput
+        ? (0,input_parsers/* parseBaseUrl */.Q2)('model-base-url', baseUrlInput)
+        : (0,input_parsers/* parseBaseUrl */.Q2)('model-base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_MODEL_BASE_URL);
+    const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
+    if (apiKey && apiKey !== apiKeyInput)
+        source.mask(apiKey);
+    const uses = modelUses(definition, dataSource);
+    try {
+        const unused = new model_client/* ModelClient */.f({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
+        (0,create_graders/* createGraders */.h)(definition, { models: () => unused }, `${where}: testing_criteria`);
+    }
+    catch (error) {
+        throw asInputError('eval-file', error);
+    }
+    if (uses.length === 0)
+        return { models: null, concurrency };
+    // Self-hosted endpoints (Ollama, vLLM) often take no key; OpenAI's always does.
+    if (!apiKey && baseURL === DEFAULT_MODEL_BASE_URL) {
+        throw new input_error/* InputError */.d('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
+    }
+    // An empty key sends no Authorization header at all.
+    return { models: { baseURL, apiKey }, concurrency };
+}
+/** What in the eval calls a model, for error messages; empty when nothing does. */
+function modelUses(definition, dataSource) {
+    const uses = [];
+    if (dataSource.type !== 'jsonl')
+        uses.push(`a ${dataSource.type} data source`);
+    for (const criterion of definition.testing_criteria) {
+        if (criterion.type === 'label_model' || criterion.type === 'score_model')
+            uses.push(`the ${criterion.type} grader "${criterion.name}"`);
+        if (criterion.type === 'text_similarity' && criterion.evaluation_metric === 'cosine')
+            uses.push(`the cosine text_similarity grader "${criterion.name}"`);
+    }
+    return uses;
+}
+function asInputError(input, error) {
+    if (error instanceof input_error/* InputError */.d)
+        return error;
+    if (error instanceof definition_error/* EvalDefinitionError */.c)
+        return new input_error/* InputError */.d(input, error.message);
+    return error instanceof Error ? error : new Error(String(error));
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
+
 
 
 
@@ -30808,8 +33839,11 @@ function readSettings(git, source = actionInputs()) {
     const githubToken = read('github-token').trim();
     if (githubToken)
         source.mask(githubToken);
-    const evalId = readEvalId(read);
-    const endpoint = readEndpointSettings(source);
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const { engine, eval: evalChoice } = readEvalChoice(source, workspace);
+    const evalId = evalChoice.kind === 'id' ? evalChoice.evalId : engine === 'local' ? localEvalId(evalChoice) : '';
+    // The local engine needs no endpoint and no key: it answers inside this process.
+    const endpoint = engine === 'local' ? LOCAL_ENDPOINT : readEndpointSettings(source);
     // Cheap checks first, so a typo is reported before any file is read.
     const threshold = (0,input_parsers/* parseRate */.WN)('threshold', read('threshold') || '1');
     const criteriaThresholds = (0,input_parsers/* parseCriteriaThresholds */.N)('criteria-thresholds', read('criteria-thresholds'));
@@ -30818,9 +33852,12 @@ function readSettings(git, source = actionInputs()) {
     const comment = (0,input_parsers/* parseBoolean */.yG)('comment', read('comment') || 'true');
     const reportItems = (0,input_parsers/* parseCount */.zq)('report-items', read('report-items') || '20');
     const showItemContent = (0,input_parsers/* parseBoolean */.yG)('show-item-content', read('show-item-content') || 'true');
-    const commentKey = read('comment-key').trim() || evalId;
+    const commentKey = read('comment-key').trim() || (evalChoice.kind === 'id' ? evalChoice.evalId : evalChoice.path);
     const userMetadata = (0,input_parsers/* parseMetadata */.jR)('metadata', read('metadata'));
     const baseline = (0,input_parsers/* parseBaselineChoice */.gN)('baseline', read('baseline') || 'auto');
+    if (engine === 'local' && baseline.kind === 'run') {
+        throw new input_error/* InputError */.d('baseline', `the local engine keeps no runs between jobs, so ${baseline.runId} is not there to compare with: use "auto" or "none".`);
+    }
     const baselineRef = read('baseline-ref').trim() || (git.isPullRequest ? git.baseBranch : git.branch);
     const maxRegressions = read('max-regressions').trim() ? (0,input_parsers/* parseCount */.zq)('max-regressions', read('max-regressions')) : null;
     const maxScoreDrop = read('max-score-drop').trim() ? (0,input_parsers/* parseScoreDrop */.Xy)('max-score-drop', read('max-score-drop')) : null;
@@ -30829,19 +33866,26 @@ function readSettings(git, source = actionInputs()) {
     if (history > MAX_HISTORY)
         throw new input_error/* InputError */.d('history', `${history} runs is more than the ${MAX_HISTORY} a trend shows.`);
     const issueOnFailure = (0,input_parsers/* parseBoolean */.yG)('issue-on-failure', read('issue-on-failure') || 'false');
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const dataSource = buildDataSource({
+    const dataSource = (0,data_source/* buildDataSource */.Ol)({
         dataSource: read('data-source'),
         dataFile: read('data-file'),
         model: read('model'),
         workspace,
+        streamDataFile: engine === 'local',
     });
+    const local = engine === 'local' && evalChoice.kind === 'file'
+        ? readLocalEngineSettings(source, evalChoice.definition, dataSource, evalChoice.path)
+        : { models: null, concurrency: (0,input_parsers/* parseCount */.zq)('concurrency', read('concurrency') || '8') };
     // Unique to this step's process: matrix legs share job and step names, so nothing from the git
     // context tells them apart. Retries of the create happen inside this process and reuse it.
     const attemptToken = (0,external_node_crypto_.randomUUID)();
     const metadata = (0,run_metadata/* buildRunMetadata */.Pp)(git, commentKey, attemptToken, userMetadata, (0,fingerprint/* datasetFingerprint */.L)(dataSource.source));
     return {
         evalId,
+        engine,
+        evalChoice,
+        models: local.models,
+        concurrency: local.concurrency,
         endpoint,
         dataSource,
         runName: read('run-name').trim() || (0,context/* defaultRunName */.E)(git),
@@ -30875,6 +33919,15 @@ function readEvalId(read) {
         throw new input_error/* InputError */.d('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
     return evalId;
 }
+/** The local engine's side of the client: no network, no credentials. */
+const LOCAL_ENDPOINT = {
+    baseURL: client/* LOCAL_ENGINE_URL */.Hn,
+    auth: { kind: 'key', apiKey: 'local-engine', header: 'authorization' },
+    organization: null,
+    project: null,
+    extraHeaders: {},
+    extraQuery: {},
+};
 /** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
 function readEndpointSettings(source) {
     const { read, env } = source;
@@ -30935,7 +33988,7 @@ function readEndpointAuth(source, apiKeyInput) {
 
 /***/ }),
 
-/***/ 4678:
+/***/ 769:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30944,8 +33997,35 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
+// UNUSED EXPORTS: evalLabel
+
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./src/evals/api-errors.ts
+var api_errors = __nccwpck_require__(871);
+;// CONCATENATED MODULE: ./src/evals/auth-hints.ts
+/** What to check after a 401 or 403, for the way the action authenticated. Empty for other statuses. */
+function authHint(auth, status) {
+    if (status !== 401 && status !== 403)
+        return '';
+    if (auth.kind === 'entra') {
+        return status === 401
+            ? `The Entra ID token was refused: check that "azure-scope" (${auth.scope}) is right for this endpoint and that "base-url" belongs to tenant ${auth.tenantId}.`
+            : 'The Entra ID app has no data-plane role here: give its service principal the "Foundry User" role on the Foundry project, or "Cognitive Services OpenAI User" on the Azure OpenAI resource (Access control (IAM) → Add role assignment). New assignments can take a few minutes to apply.';
+    }
+    if (status === 403)
+        return 'The key is valid but may not use this eval: check "base-url" and, on OpenAI, "organization" and "project".';
+    return auth.header === 'api-key'
+        ? 'Check "api-key" and "base-url": Azure keys work only with their own resource\'s URL. A server that wants the key as a bearer token needs "auth-header: authorization".'
+        : 'Check "api-key" and "base-url": a key works only with its own endpoint. Azure OpenAI also takes the key as an "api-key" header ("auth-header: api-key").';
+}
+
+// EXTERNAL MODULE: ./src/github/context.ts
+var context = __nccwpck_require__(9556);
+// EXTERNAL MODULE: ./src/input-error.ts
+var input_error = __nccwpck_require__(6236);
+// EXTERNAL MODULE: ./src/connect-evals-api.ts + 8 modules
+var connect_evals_api = __nccwpck_require__(1211);
 // EXTERNAL MODULE: ./src/evals/records.ts
 var records = __nccwpck_require__(5809);
 // EXTERNAL MODULE: ./src/evals/run-metadata.ts
@@ -31503,27 +34583,6 @@ class ItemTally {
     }
 }
 
-// EXTERNAL MODULE: ./src/evals/api-errors.ts
-var api_errors = __nccwpck_require__(871);
-// EXTERNAL MODULE: ./src/evals/cancel-run.ts
-var cancel_run = __nccwpck_require__(2805);
-;// CONCATENATED MODULE: ./src/evals/auth-hints.ts
-/** What to check after a 401 or 403, for the way the action authenticated. Empty for other statuses. */
-function authHint(auth, status) {
-    if (status !== 401 && status !== 403)
-        return '';
-    if (auth.kind === 'entra') {
-        return status === 401
-            ? `The Entra ID token was refused: check that "azure-scope" (${auth.scope}) is right for this endpoint and that "base-url" belongs to tenant ${auth.tenantId}.`
-            : 'The Entra ID app has no data-plane role here: give its service principal the "Foundry User" role on the Foundry project, or "Cognitive Services OpenAI User" on the Azure OpenAI resource (Access control (IAM) → Add role assignment). New assignments can take a few minutes to apply.';
-    }
-    if (status === 403)
-        return 'The key is valid but may not use this eval: check "base-url" and, on OpenAI, "organization" and "project".';
-    return auth.header === 'api-key'
-        ? 'Check "api-key" and "base-url": Azure keys work only with their own resource\'s URL. A server that wants the key as a bearer token needs "auth-header: authorization".'
-        : 'Check "api-key" and "base-url": a key works only with its own endpoint. Azure OpenAI also takes the key as an "api-key" header ("auth-header: api-key").';
-}
-
 // EXTERNAL MODULE: ./src/abortable-sleep.ts
 var abortable_sleep = __nccwpck_require__(5039);
 ;// CONCATENATED MODULE: ./src/evals/collect-items.ts
@@ -31587,6 +34646,155 @@ async function withTransientRetry(load, context, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/evals/gate-runs.ts
+
+
+
+/** Runs read at most when searching: 10 pages of 100. Older runs than that are not looked at. */
+const RUNS_SEARCHED = 1000;
+/**
+ * The eval's completed runs made by this gate on `filter.branch`, newest first, up to `want` of them.
+ * Pull request runs never count (a fork's branch may be called main too): only runs with no `pr` key.
+ */
+async function listGateRuns(client, request) {
+    const { filter } = request;
+    const k = run_metadata/* RUN_METADATA_KEYS */.hf;
+    const found = [];
+    let seen = 0;
+    if (request.want <= 0)
+        return found;
+    try {
+        const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
+        const limit = request.searched ?? RUNS_SEARCHED;
+        for await (const raw of runs) {
+            seen++;
+            const metadata = raw.metadata ?? {};
+            const matches = raw.id !== filter.excludeRunId &&
+                raw.status === 'completed' &&
+                metadata[k.source] === 'evals-gate' &&
+                (filter.repository === null || metadata[k.repository] === filter.repository) &&
+                metadata[k.branch] === filter.branch &&
+                !metadata[k.pr] &&
+                metadata[k.commentKey] === filter.gateKey &&
+                raw.data_source?.type === filter.dataSourceType;
+            if (matches)
+                found.push({ run: (0,records/* toRunSnapshot */.ty)(raw), dataset: metadata[k.dataset] ?? null });
+            // Stop on the last run of the bound, not on the first one past it: no page is fetched in vain.
+            if (found.length >= request.want || seen >= limit)
+                break;
+        }
+    }
+    catch (error) {
+        throw (0,api_errors/* describeApiError */.gg)(error, { doing: `listing the runs of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL });
+    }
+    return found;
+}
+/** A run named by the `baseline` input: it must be a completed run of the same eval. */
+async function readBaselineRun(client, request) {
+    try {
+        const raw = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, { signal: request.signal });
+        return { run: (0,records/* toRunSnapshot */.ty)(raw), dataset: raw.metadata?.[run_metadata/* RUN_METADATA_KEYS */.hf.dataset] ?? null };
+    }
+    catch (error) {
+        throw (0,api_errors/* describeApiError */.gg)(error, { doing: `reading baseline run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/baseline-lookup.ts
+
+
+
+
+
+
+
+
+/**
+ * Finds what the run is compared with and reads its items; on push and schedule runs also the
+ * branch's recent runs for the trend. A baseline that cannot be found or read is not an error: the
+ * report says why, and the gate judges the run alone.
+ */
+async function lookUpBaseline(client, request) {
+    const { settings, git, run } = request;
+    const branchRun = !git.isPullRequest && git.branch !== null;
+    const filterFor = (branch) => ({
+        repository: git.repository || null,
+        branch,
+        gateKey: settings.commentKey,
+        dataSourceType: settings.dataSource.type,
+        excludeRunId: run.id,
+    });
+    const context = { evalId: settings.evalId, baseURL: request.baseURL, signal: request.signal };
+    // The branch's own earlier runs: the trend, and on push/schedule the previous run is the baseline.
+    let earlier = [];
+    if (branchRun && git.branch !== null && (settings.history > 1 || settings.baselineRef === git.branch)) {
+        earlier = await listGateRuns(client, { ...context, filter: filterFor(git.branch), want: Math.max(1, settings.history - 1) });
+    }
+    const history = branchRun && settings.history > 0 ? earlier.slice(0, settings.history - 1).reverse().map((entry) => pointOf(entry.run, settings.threshold)) : null;
+    const found = await chooseBaseline(client, request, earlier, filterFor, context);
+    if ('note' in found)
+        return { baseline: null, note: found.note, history };
+    const label = settings.baseline.kind === 'run'
+        ? `vs ${found.run.name || found.run.id}`
+        : branchRun && settings.baselineRef === git.branch
+            ? 'vs the previous run'
+            : `vs ${settings.baselineRef}`;
+    const tally = new ItemTally();
+    const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: found.run.id, baseURL: request.baseURL, expectedTotal: found.run.resultCounts.total, signal: request.signal, onRetry: request.onRetry }, (record) => tally.add(record));
+    request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
+    const dataset = settings.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.dataset] ?? null;
+    const branch = found.run.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.branch] ?? null;
+    return { baseline: { run: found.run, branch, label, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
+}
+async function chooseBaseline(client, request, earlier, filterFor, context) {
+    const { settings, git } = request;
+    const choice = settings.baseline;
+    if (choice.kind === 'none')
+        return { note: 'Not compared with a baseline (baseline: none).' };
+    if (choice.kind === 'run')
+        return request.explicit ?? (await checkBaselineRun(client, { ...context, runId: choice.runId }));
+    const ref = settings.baselineRef;
+    if (!ref)
+        return { note: 'No baseline: this run is not on a branch and baseline-ref is empty. The gate judged the run alone.' };
+    const candidates = !git.isPullRequest && ref === git.branch ? earlier : await listGateRuns(client, { ...context, filter: filterFor(ref), want: 1 });
+    const newest = candidates[0];
+    if (newest)
+        return newest;
+    return {
+        note: `No baseline: no completed run of this gate (comment key "${settings.commentKey}", ${settings.dataSource.type} data) on ${ref} among the eval's most recent runs (up to ${RUNS_SEARCHED.toLocaleString('en-US')} are searched). The gate judged the run alone.`,
+    };
+}
+/**
+ * The run named by `baseline: <id>`. It is the user's explicit choice, so a run that does not exist or
+ * has not completed fails the gate, before its own run is started, rather than silently turning off
+ * max-regressions and max-score-drop.
+ */
+async function checkBaselineRun(client, request) {
+    let given;
+    try {
+        given = await readBaselineRun(client, request);
+    }
+    catch (error) {
+        if (error instanceof api_errors/* EvalsApiError */.Kx && error.status === 404) {
+            throw new input_error/* InputError */.d('baseline', `run ${request.runId} was not found in eval ${request.evalId} at ${request.baseURL}.`);
+        }
+        throw error;
+    }
+    if (given.run.status !== 'completed') {
+        throw new input_error/* InputError */.d('baseline', `run ${request.runId} is ${given.run.status}: a baseline must be a completed run.`);
+    }
+    return given;
+}
+/** A run of the trend; ✅/❌ say whether it meets today's threshold (past verdicts are not stored). */
+function pointOf(run, threshold) {
+    const score = scoreOf(run.resultCounts);
+    return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl, status: score >= threshold ? 'pass' : 'fail' };
+}
+
+// EXTERNAL MODULE: ./src/evals/cancel-run.ts
+var cancel_run = __nccwpck_require__(2805);
+// EXTERNAL MODULE: ./src/evals/data-source.ts
+var data_source = __nccwpck_require__(909);
 ;// CONCATENATED MODULE: ./src/evals/describe-eval.ts
 
 /** Reads the eval before starting a run: a wrong id or key fails here, clearly, and the report gets a name. */
@@ -31598,6 +34806,102 @@ async function describeEval(client, evalId, baseURL, signal) {
     catch (error) {
         throw (0,api_errors/* describeApiError */.gg)(error, { doing: `reading eval ${evalId}`, evalId, baseURL });
     }
+}
+
+// EXTERNAL MODULE: ./src/input-parsers.ts
+var input_parsers = __nccwpck_require__(926);
+;// CONCATENATED MODULE: ./src/evals/ensure-eval.ts
+
+
+
+
+/** The eval metadata key holding the fingerprint of the definition the eval was made from. */
+const EVAL_FINGERPRINT_KEY = 'evals_gate_definition';
+/** How many of the project's newest evals are searched for the fingerprint before making a new one. */
+const EVALS_SEARCHED = 1000;
+const CREATE_ATTEMPTS = 4;
+/**
+ * Finds the newest eval made from this definition (its fingerprint in the eval's metadata), or makes
+ * it. As for runs (start-run.ts), the SDK's retries are off for the create: it sends no idempotency key,
+ * so a create whose answer was lost may have made the eval already. Before every try after a transient
+ * failure the evals are searched again, and an eval found there is adopted instead of making another.
+ */
+async function ensureEval(client, request) {
+    const file = request.evalFile ?? 'the eval file';
+    const metadata = creationMetadata(request.definition, request.fingerprint, file);
+    const found = await findEvalByFingerprint(client, request, file, request.log);
+    if (found)
+        return { ...found, created: false };
+    const { definition } = request;
+    const context = { doing: `creating the eval from ${file}`, evalId: JSON.stringify(definition.name), baseURL: request.baseURL };
+    for (let attempt = 1;; attempt++) {
+        try {
+            const made = await client.evals.create(
+            // The SDK's types narrow the config and criteria to the documented shapes; ours are validated by the server.
+            { name: definition.name, data_source_config: definition.data_source_config, testing_criteria: definition.testing_criteria, metadata }, { maxRetries: 0, signal: request.signal });
+            return { id: made.id, name: made.name || definition.name, created: true };
+        }
+        catch (error) {
+            if (!(0,api_errors/* isTransient */.dg)(error) || attempt >= CREATE_ATTEMPTS)
+                throw (0,api_errors/* describeApiError */.gg)(error, context);
+            const wait = (0,api_errors/* retryDelayMs */.qO)(error, attempt);
+            request.log?.(`Creating the eval failed (${(0,api_errors/* describeApiError */.gg)(error, context).message}); checking whether it was made, then trying again.`);
+            await (0,abortable_sleep/* sleep */.y)(wait, request.signal);
+            const made = await findEvalByFingerprint(client, request, file).catch(() => null);
+            if (made) {
+                request.log?.(`The eval was made (${made.id}) although its answer was lost; using it.`);
+                return { ...made, created: true };
+            }
+        }
+    }
+}
+/** The newest of the project's newest `EVALS_SEARCHED` evals whose metadata carries the fingerprint. */
+async function findEvalByFingerprint(client, request, file, log) {
+    let seen = 0;
+    try {
+        for await (const found of client.evals.list({ order: 'desc', limit: 100 }, { signal: request.signal })) {
+            if (found.metadata?.[EVAL_FINGERPRINT_KEY] === request.fingerprint)
+                return { id: found.id, name: found.name || request.definition.name };
+            if (++seen >= EVALS_SEARCHED) {
+                // A cap, not has_more, ends the search: a list whose cursor never advances must not hang the job.
+                log?.(`Stopped looking for the eval made from ${file} after the project's newest ${EVALS_SEARCHED} evals; making a new one.`);
+                break;
+            }
+        }
+    }
+    catch (error) {
+        throw (0,api_errors/* describeApiError */.gg)(error, {
+            doing: `looking for the eval made from ${file}`,
+            evalId: JSON.stringify(request.definition.name),
+            baseURL: request.baseURL,
+        });
+    }
+    return null;
+}
+/** The definition's metadata plus the fingerprint, within the API's limits: checked before anything is sent. */
+function creationMetadata(definition, fingerprint, file) {
+    const user = definition.metadata ?? {};
+    const where = `${file}: "metadata"`;
+    if (Object.hasOwn(user, EVAL_FINGERPRINT_KEY)) {
+        throw new input_error/* InputError */.d('eval-file', `${where} has the key "${EVAL_FINGERPRINT_KEY}", which the action keeps for the definition's fingerprint; remove it.`);
+    }
+    const keys = Object.keys(user);
+    if (keys.length >= input_parsers/* METADATA_MAX_KEYS */.Ae) {
+        throw new input_error/* InputError */.d('eval-file', `${where} has ${keys.length} keys; an eval takes at most ${input_parsers/* METADATA_MAX_KEYS */.Ae}, and the action needs one of them ("${EVAL_FINGERPRINT_KEY}") ` +
+            `to find this eval again. Remove at least ${keys.length - input_parsers/* METADATA_MAX_KEYS */.Ae + 1}.`);
+    }
+    for (const [key, value] of Object.entries(user)) {
+        if (key.length > input_parsers/* METADATA_MAX_KEY_CHARS */.x1) {
+            throw new input_error/* InputError */.d('eval-file', `${where}: key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${input_parsers/* METADATA_MAX_KEY_CHARS */.x1}.`);
+        }
+        if (typeof value !== 'string') {
+            throw new input_error/* InputError */.d('eval-file', `${where}: the value of "${key}" must be a string; got ${value === null ? 'null' : typeof value}.`);
+        }
+        if (value.length > input_parsers/* METADATA_MAX_VALUE_CHARS */.FY) {
+            throw new input_error/* InputError */.d('eval-file', `${where}: the value of "${key}" is ${value.length} characters; the API allows ${input_parsers/* METADATA_MAX_VALUE_CHARS */.FY}.`);
+        }
+    }
+    return { ...user, [EVAL_FINGERPRINT_KEY]: fingerprint };
 }
 
 ;// CONCATENATED MODULE: ./src/evals/expected-items.ts
@@ -31641,7 +34945,7 @@ async function waitForTerminalRun(client, options) {
         try {
             const raw = await client.evals.runs.retrieve(options.runId, { eval_id: options.evalId }, 
             // This loop retries transient failures itself, within the deadline; the SDK's retries would overrun it.
-            { signal: options.signal, timeout: Math.max(1000, Math.min(evals_client/* REQUEST_TIMEOUT_MS */.j, remaining)), maxRetries: 0 });
+            { signal: options.signal, timeout: Math.max(1000, Math.min(evals_client/* REQUEST_TIMEOUT_MS */.j2, remaining)), maxRetries: 0 });
             last = (0,records/* toRunSnapshot */.ty)(raw);
             options.onProgress?.(last, now() - started);
             if ((0,records/* isTerminalStatus */.TQ)(last.status))
@@ -31661,18 +34965,6 @@ async function waitForTerminalRun(client, options) {
     }
 }
 
-// EXTERNAL MODULE: ./src/github/context.ts
-var context = __nccwpck_require__(9556);
-// EXTERNAL MODULE: ./src/input-error.ts
-var input_error = __nccwpck_require__(6236);
-// EXTERNAL MODULE: ./src/connect-evals-api.ts + 1 modules
-var connect_evals_api = __nccwpck_require__(9033);
-// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
-var inputs = __nccwpck_require__(2994);
-// EXTERNAL MODULE: ./src/secrets.ts
-var src_secrets = __nccwpck_require__(7194);
-// EXTERNAL MODULE: ./src/redact.ts
-var redact = __nccwpck_require__(6670);
 ;// CONCATENATED MODULE: ./src/report/format.ts
 // Number and label formatting shared by the reports. Plain values in, display strings out.
 const NONE = '—';
@@ -31742,6 +35034,274 @@ function progressLine(run, elapsedMs, expectedTotal) {
     ].join(' · ');
 }
 
+// EXTERNAL MODULE: ./src/state.ts
+var state = __nccwpck_require__(2462);
+;// CONCATENATED MODULE: ./src/gate.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
+const CANCEL_ON_SIGNAL_MS = 5000;
+const CANCEL_AFTER_TIMEOUT_MS = 30_000;
+const PROGRESS_EVERY_MS = 60_000;
+/** The local engine's longest pause between polls. */
+const LOCAL_POLL_MS = 250;
+/** One gate's run on the Evals API, from start to result, remembering enough to cancel it at any point. */
+class Gate {
+    client;
+    /** The settings, with the eval's id once it is known (an eval-file's eval is found or created first). */
+    settings;
+    git;
+    host;
+    controller = new AbortController();
+    runId = null;
+    /** The eval's name, once read. */
+    evalName = null;
+    /** The PR comment says "evaluating…": an error must replace it. */
+    saidEvaluating = false;
+    finished = false;
+    constructor(client, settings, git, host) {
+        this.client = client;
+        this.settings = settings;
+        this.git = git;
+        this.host = host;
+    }
+    /** Whether a run outlives this process: only on a remote endpoint, where the post step can cancel it. */
+    get remote() {
+        return this.settings.engine === 'remote';
+    }
+    get abandoned() {
+        return this.controller.signal.aborted;
+    }
+    async run() {
+        await this.resolveEval();
+        const { settings, client } = this;
+        const signal = this.controller.signal;
+        const baseURL = settings.endpoint.baseURL;
+        const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
+        this.evalName = evalInfo.name;
+        // An explicit baseline is checked before a run costs anything.
+        const explicitBaseline = settings.baseline.kind === 'run' ? await checkBaselineRun(client, { evalId: settings.evalId, runId: settings.baseline.runId, baseURL, signal }) : null;
+        const started = Date.now();
+        // From here on a run may exist: the post step can find it by this token even if the answer never came.
+        if (this.remote)
+            this.host.saveState(state/* STATE */.c.attemptToken, settings.attemptToken);
+        const created = await this.startRunOrExplain(client, {
+            evalId: settings.evalId,
+            name: settings.runName,
+            dataSource: settings.dataSource,
+            metadata: settings.metadata,
+            attemptToken: settings.attemptToken,
+            baseURL,
+            signal,
+            log: (line) => this.host.warning(line),
+        });
+        this.runId = created.id;
+        if (this.remote)
+            this.host.saveState(state/* STATE */.c.runId, created.id);
+        this.host.setOutput('run-id', created.id);
+        if (created.reportUrl)
+            this.host.setOutput('report-url', created.reportUrl);
+        this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
+        if (created.reportUrl)
+            this.host.info(`Report: ${created.reportUrl}`);
+        this.saidEvaluating = await this.host.announce(created, evalInfo.name, settings);
+        const expected = expectedItemCount(settings.dataSource);
+        // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
+        let warned = false;
+        const warnFirst = (message) => {
+            if (warned)
+                this.host.info(message);
+            else
+                this.host.warning(message);
+            warned = true;
+        };
+        let lastLine = '';
+        let lastLogged = 0;
+        const outcome = await waitForTerminalRun(client, {
+            evalId: settings.evalId,
+            runId: created.id,
+            baseURL,
+            timeoutMs: settings.timeoutMs,
+            // Polling the local engine costs nothing: the result is shown as soon as it is there.
+            pollIntervalMs: this.remote ? settings.pollIntervalMs : Math.min(settings.pollIntervalMs, LOCAL_POLL_MS),
+            signal,
+            onRetry: warnFirst,
+            onProgress: (snapshot, elapsed) => {
+                const line = progressLine(snapshot, elapsed, expected);
+                // The line without its elapsed time: a line per change, and a heartbeat while nothing changes.
+                const state = line.slice(0, line.lastIndexOf(' · '));
+                const now = Date.now();
+                if (state !== lastLine || now - lastLogged >= PROGRESS_EVERY_MS) {
+                    this.host.info(line);
+                    lastLine = state;
+                    lastLogged = now;
+                }
+            },
+        });
+        let status;
+        let final;
+        if (outcome.timedOut) {
+            status = 'timeout';
+            final = outcome.run ?? created;
+            this.host.warning(`Run ${created.id} did not finish within ${settings.timeoutMs / 60_000} minutes; cancelling it.`);
+            await this.cancelIfActive('the timeout passed', CANCEL_AFTER_TIMEOUT_MS);
+        }
+        else {
+            final = outcome.run;
+            status = final.status;
+            this.markFinished();
+            this.host.info(`Run ${created.id} ended: ${final.status}.`);
+        }
+        let tally = null;
+        if (status === 'completed') {
+            tally = new ItemTally();
+            const items = tally;
+            const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst }, (record) => items.add(record));
+            this.host.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
+        }
+        const lookup = status === 'completed' ? await this.lookUpBaseline(final, explicitBaseline, warnFirst) : { baseline: null, note: null, history: null };
+        const result = analyseRun({
+            evalId: settings.evalId,
+            run: final,
+            status,
+            tally,
+            threshold: settings.threshold,
+            criteriaThresholds: settings.criteriaThresholds,
+            timeoutMs: settings.timeoutMs,
+            durationMs: Date.now() - started,
+            workflowRunUrl: this.git.workflowRunUrl,
+            baseline: lookup.baseline,
+            baselineNote: lookup.note,
+            limits: settings,
+            history: lookup.history,
+        });
+        return { result, evalName: evalInfo.name };
+    }
+    /**
+     * Starts the run. The local engine checks the rows and builds the graders when a run is created: what it
+     * refuses is a problem of the inputs, and is reported as one.
+     */
+    async startRunOrExplain(client, request) {
+        try {
+            return await (0,start_run/* startRun */.A)(client, request);
+        }
+        catch (error) {
+            throw this.remote ? error : (localInputError(error, this.settings) ?? error);
+        }
+    }
+    /** An eval-file sent to a remote endpoint: the eval made from it, found or created. */
+    async resolveEval() {
+        const { settings } = this;
+        const choice = settings.evalChoice;
+        if (this.remote && choice.kind === 'file') {
+            const found = await ensureEval(this.client, {
+                definition: choice.definition,
+                fingerprint: choice.fingerprint,
+                evalFile: choice.path,
+                baseURL: settings.endpoint.baseURL,
+                signal: this.controller.signal,
+                log: (line) => this.host.info(line),
+            });
+            this.host.info(found.created
+                ? `Created eval ${found.id} from ${choice.path}: no eval at the endpoint had this definition.`
+                : `Using eval ${found.id}, made from this version of ${choice.path}.`);
+            this.settings = { ...settings, evalId: found.id };
+        }
+        else if (choice.kind === 'file') {
+            this.host.info(`Running ${choice.path} on the local engine (${settings.concurrency} items at a time).`);
+            const limits = Object.entries({ 'max-regressions': settings.maxRegressions, 'max-score-drop': settings.maxScoreDrop, 'min-significance': settings.minSignificance })
+                .filter(([, value]) => value !== null)
+                .map(([input]) => input);
+            if (limits.length > 0) {
+                this.host.warning(`${limits.join(', ')} compare with an earlier run, and the local engine keeps none between jobs: the gate judges this run alone.`);
+            }
+        }
+        if (this.remote)
+            this.host.saveState(state/* STATE */.c.evalId, this.settings.evalId);
+    }
+    /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
+    async lookUpBaseline(run, explicit, onRetry) {
+        try {
+            return await lookUpBaseline(this.client, {
+                settings: this.settings,
+                git: this.git,
+                run,
+                explicit,
+                baseURL: this.settings.endpoint.baseURL,
+                signal: this.controller.signal,
+                log: (line) => this.host.info(line),
+                onRetry,
+            });
+        }
+        catch (error) {
+            if (this.abandoned)
+                throw error;
+            const message = error instanceof Error ? error.message : String(error);
+            this.host.warning(`Could not read the baseline, so the gate judged the run alone: ${message}`);
+            return { baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}`, history: null };
+        }
+    }
+    /** Cancels the run if it may still be running. Never throws: it is called on the way out. */
+    async cancelIfActive(why, timeoutMs = CANCEL_ON_SIGNAL_MS) {
+        if (!this.runId || this.finished)
+            return;
+        const runId = this.runId;
+        try {
+            const outcome = await (0,cancel_run/* cancelRun */.S)(this.client, { evalId: this.settings.evalId, runId, baseURL: this.settings.endpoint.baseURL, timeoutMs });
+            this.markFinished();
+            this.host.info(outcome === 'canceled' ? `Cancelled run ${runId} (${why}).` : `Run ${runId} had already finished.`);
+        }
+        catch (error) {
+            this.host.warning(`Could not cancel run ${runId} (${why}): ${error instanceof Error ? error.message : String(error)} ${this.remote ? ' The post step will try again.' : ''}`);
+        }
+    }
+    /** The workflow was cancelled: stop every request, cancel the run, report, and let the process exit. */
+    async abandon(signal) {
+        this.controller.abort(new Error(`received ${signal}`));
+        this.host.warning(`Received ${signal}: the workflow is being cancelled.`);
+        await this.cancelIfActive(`received ${signal}`);
+        const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : `; run ${this.runId} may still be running (the post step will cancel it)`;
+        this.host.fail(`Cancelled by ${signal}${run}.`);
+    }
+    markFinished() {
+        this.finished = true;
+        if (this.remote)
+            this.host.saveState(state/* STATE */.c.finished, 'true');
+    }
+}
+/** The local engine's 400 about the rows or the graders, as an error of the input that holds them. */
+function localInputError(error, settings) {
+    const refusal = error?.cause;
+    const message = refusal?.error?.message;
+    if (refusal?.status !== 400 || typeof message !== 'string')
+        return null;
+    if (refusal.error?.param === 'testing_criteria' && settings.evalChoice.kind === 'file')
+        return new input_error/* InputError */.d('eval-file', `${settings.evalChoice.path}: ${message}`);
+    if (refusal.error?.param === 'data_source') {
+        const fromFile = settings.dataSource.source?.type === data_source/* FILE_PATH_SOURCE */.jF;
+        return new input_error/* InputError */.d(fromFile ? 'data-file' : 'data-source', message);
+    }
+    return null;
+}
+
+// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
+var inputs = __nccwpck_require__(6586);
+// EXTERNAL MODULE: ./src/secrets.ts
+var src_secrets = __nccwpck_require__(7194);
+// EXTERNAL MODULE: ./src/redact.ts
+var redact = __nccwpck_require__(6670);
 ;// CONCATENATED MODULE: ./src/github/comment-marker.ts
 /**
  * The hidden first line that identifies one of the gate's own comments or issues, e.g.
@@ -37963,8 +41523,8 @@ async function writeJobSummary(markdown) {
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/report/write-results-file.ts
@@ -38045,7 +41605,7 @@ function baselineDocument(result) {
     };
 }
 /** Writes the document into the runner's temp folder (or the OS's) and returns its path. */
-async function writeResultsFile(json, runId, dir = process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)()) {
+async function writeResultsFile(json, runId, dir = process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)()) {
     const folder = (0,external_node_path_.join)(dir, 'evals-gate');
     await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
     const path = (0,external_node_path_.join)(folder, `${runId.replace(/[^\w.-]/g, '_') || 'run'}.json`);
@@ -38216,153 +41776,6 @@ function evalNameOf(title) {
     return title.replace(/^evals-gate · /, '');
 }
 
-;// CONCATENATED MODULE: ./src/evals/gate-runs.ts
-
-
-
-/** Runs read at most when searching: 10 pages of 100. Older runs than that are not looked at. */
-const RUNS_SEARCHED = 1000;
-/**
- * The eval's completed runs made by this gate on `filter.branch`, newest first, up to `want` of them.
- * Pull request runs never count (a fork's branch may be called main too): only runs with no `pr` key.
- */
-async function listGateRuns(client, request) {
-    const { filter } = request;
-    const k = run_metadata/* RUN_METADATA_KEYS */.hf;
-    const found = [];
-    let seen = 0;
-    if (request.want <= 0)
-        return found;
-    try {
-        const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
-        const limit = request.searched ?? RUNS_SEARCHED;
-        for await (const raw of runs) {
-            seen++;
-            const metadata = raw.metadata ?? {};
-            const matches = raw.id !== filter.excludeRunId &&
-                raw.status === 'completed' &&
-                metadata[k.source] === 'evals-gate' &&
-                (filter.repository === null || metadata[k.repository] === filter.repository) &&
-                metadata[k.branch] === filter.branch &&
-                !metadata[k.pr] &&
-                metadata[k.commentKey] === filter.gateKey &&
-                raw.data_source?.type === filter.dataSourceType;
-            if (matches)
-                found.push({ run: (0,records/* toRunSnapshot */.ty)(raw), dataset: metadata[k.dataset] ?? null });
-            // Stop on the last run of the bound, not on the first one past it: no page is fetched in vain.
-            if (found.length >= request.want || seen >= limit)
-                break;
-        }
-    }
-    catch (error) {
-        throw (0,api_errors/* describeApiError */.gg)(error, { doing: `listing the runs of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL });
-    }
-    return found;
-}
-/** A run named by the `baseline` input: it must be a completed run of the same eval. */
-async function readBaselineRun(client, request) {
-    try {
-        const raw = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, { signal: request.signal });
-        return { run: (0,records/* toRunSnapshot */.ty)(raw), dataset: raw.metadata?.[run_metadata/* RUN_METADATA_KEYS */.hf.dataset] ?? null };
-    }
-    catch (error) {
-        throw (0,api_errors/* describeApiError */.gg)(error, { doing: `reading baseline run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/baseline-lookup.ts
-
-
-
-
-
-
-
-
-/**
- * Finds what the run is compared with and reads its items; on push and schedule runs also the
- * branch's recent runs for the trend. A baseline that cannot be found or read is not an error: the
- * report says why, and the gate judges the run alone.
- */
-async function lookUpBaseline(client, request) {
-    const { settings, git, run } = request;
-    const branchRun = !git.isPullRequest && git.branch !== null;
-    const filterFor = (branch) => ({
-        repository: git.repository || null,
-        branch,
-        gateKey: settings.commentKey,
-        dataSourceType: settings.dataSource.type,
-        excludeRunId: run.id,
-    });
-    const context = { evalId: settings.evalId, baseURL: request.baseURL, signal: request.signal };
-    // The branch's own earlier runs: the trend, and on push/schedule the previous run is the baseline.
-    let earlier = [];
-    if (branchRun && git.branch !== null && (settings.history > 1 || settings.baselineRef === git.branch)) {
-        earlier = await listGateRuns(client, { ...context, filter: filterFor(git.branch), want: Math.max(1, settings.history - 1) });
-    }
-    const history = branchRun && settings.history > 0 ? earlier.slice(0, settings.history - 1).reverse().map((entry) => pointOf(entry.run, settings.threshold)) : null;
-    const found = await chooseBaseline(client, request, earlier, filterFor, context);
-    if ('note' in found)
-        return { baseline: null, note: found.note, history };
-    const label = settings.baseline.kind === 'run'
-        ? `vs ${found.run.name || found.run.id}`
-        : branchRun && settings.baselineRef === git.branch
-            ? 'vs the previous run'
-            : `vs ${settings.baselineRef}`;
-    const tally = new ItemTally();
-    const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: found.run.id, baseURL: request.baseURL, expectedTotal: found.run.resultCounts.total, signal: request.signal, onRetry: request.onRetry }, (record) => tally.add(record));
-    request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
-    const dataset = settings.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.dataset] ?? null;
-    const branch = found.run.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.branch] ?? null;
-    return { baseline: { run: found.run, branch, label, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
-}
-async function chooseBaseline(client, request, earlier, filterFor, context) {
-    const { settings, git } = request;
-    const choice = settings.baseline;
-    if (choice.kind === 'none')
-        return { note: 'Not compared with a baseline (baseline: none).' };
-    if (choice.kind === 'run')
-        return request.explicit ?? (await checkBaselineRun(client, { ...context, runId: choice.runId }));
-    const ref = settings.baselineRef;
-    if (!ref)
-        return { note: 'No baseline: this run is not on a branch and baseline-ref is empty. The gate judged the run alone.' };
-    const candidates = !git.isPullRequest && ref === git.branch ? earlier : await listGateRuns(client, { ...context, filter: filterFor(ref), want: 1 });
-    const newest = candidates[0];
-    if (newest)
-        return newest;
-    return {
-        note: `No baseline: no completed run of this gate (comment key "${settings.commentKey}", ${settings.dataSource.type} data) on ${ref} among the eval's most recent runs (up to ${RUNS_SEARCHED.toLocaleString('en-US')} are searched). The gate judged the run alone.`,
-    };
-}
-/**
- * The run named by `baseline: <id>`. It is the user's explicit choice, so a run that does not exist or
- * has not completed fails the gate, before its own run is started, rather than silently turning off
- * max-regressions and max-score-drop.
- */
-async function checkBaselineRun(client, request) {
-    let given;
-    try {
-        given = await readBaselineRun(client, request);
-    }
-    catch (error) {
-        if (error instanceof api_errors/* EvalsApiError */.Kx && error.status === 404) {
-            throw new input_error/* InputError */.d('baseline', `run ${request.runId} was not found in eval ${request.evalId} at ${request.baseURL}.`);
-        }
-        throw error;
-    }
-    if (given.run.status !== 'completed') {
-        throw new input_error/* InputError */.d('baseline', `run ${request.runId} is ${given.run.status}: a baseline must be a completed run.`);
-    }
-    return given;
-}
-/** A run of the trend; ✅/❌ say whether it meets today's threshold (past verdicts are not stored). */
-function pointOf(run, threshold) {
-    const score = scoreOf(run.resultCounts);
-    return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl, status: score >= threshold ? 'pass' : 'fail' };
-}
-
-// EXTERNAL MODULE: ./src/state.ts
-var state = __nccwpck_require__(2462);
 ;// CONCATENATED MODULE: ./src/termination.ts
 /**
  * Calls `handler` once on the first SIGINT or SIGTERM (the runner sends SIGINT when a workflow is
@@ -38403,20 +41816,6 @@ function onTermination(handler, exitCode = 1) {
 
 
 
-
-
-
-
-
-
-
-
-
-
-/** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
-const CANCEL_ON_SIGNAL_MS = 5000;
-const CANCEL_AFTER_TIMEOUT_MS = 30_000;
-const PROGRESS_EVERY_MS = 60_000;
 /** The action's main step: the one place that wires the modules together and decides the exit status. */
 async function run() {
     const git = (0,context/* readGitContext */.e)();
@@ -38429,13 +41828,21 @@ async function run() {
         core/* setFailed */.C1(error instanceof input_error/* InputError */.d ? error.message : `Could not read the inputs: ${String(error)}`);
         return;
     }
-    const client = (0,connect_evals_api/* connectEvalsApi */.K)(settings.endpoint, secrets);
-    const gate = new Gate(client, settings, git);
+    const connection = (0,connect_evals_api/* connectEvals */.k)(settings, secrets, (line) => core/* warning */.$e(line));
+    const host = {
+        info: (line) => core/* info */.pq(line),
+        warning: (line) => core/* warning */.$e(line),
+        fail: (message) => core/* setFailed */.C1(message),
+        saveState: (name, value) => core/* saveState */.LZ(name, value),
+        setOutput: (name, value) => core/* setOutput */.uH(name, value),
+        announce: (created, evalName, current) => publishPending(created, evalName, current, git),
+    };
+    const gate = new Gate(connection.client, settings, git, host);
     const uninstall = onTermination((signal) => gate.abandon(signal));
     try {
         // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
         const { result, evalName } = (0,redact/* redactDeep */.K)(await gate.run(), secrets.list());
-        await publishResult(result, evalName, settings, git, secrets.list());
+        await publishResult(result, evalName, gate.settings, git, secrets.list());
         if (result.verdict.result === 'fail')
             core/* setFailed */.C1(failureMessage(result));
         else
@@ -38453,187 +41860,460 @@ async function run() {
                 : String(error);
         const shown = (0,redact/* redactSecrets */.f)(message, secrets.list());
         core/* setFailed */.C1(shown);
-        const evalName = gate.evalName ?? settings.evalId;
+        const evalName = gate.evalName ?? evalLabel(gate.settings);
         if (gate.saidEvaluating)
-            await publishErrorComment(shown, evalName, settings, git, secrets.list());
-        await publishErrorToTrackingIssue(shown, evalName, settings, git, secrets.list());
+            await publishErrorComment(shown, evalName, gate.settings, git, secrets.list());
+        await publishErrorToTrackingIssue(shown, evalName, gate.settings, git, secrets.list());
     }
     finally {
         uninstall();
+        await connection.close();
     }
 }
-/** One gate's run on the Evals API, from start to result, remembering enough to cancel it at any point. */
-class Gate {
-    client;
-    settings;
-    git;
-    controller = new AbortController();
-    runId = null;
-    /** The eval's name, once read. */
-    evalName = null;
-    /** The PR comment says "evaluating…": an error must replace it. */
-    saidEvaluating = false;
-    finished = false;
-    constructor(client, settings, git) {
-        this.client = client;
-        this.settings = settings;
-        this.git = git;
-    }
-    get abandoned() {
-        return this.controller.signal.aborted;
-    }
-    async run() {
-        const { settings, client } = this;
-        const signal = this.controller.signal;
-        const baseURL = settings.endpoint.baseURL;
-        const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
-        this.evalName = evalInfo.name;
-        // An explicit baseline is checked before a run costs anything.
-        const explicitBaseline = settings.baseline.kind === 'run' ? await checkBaselineRun(client, { evalId: settings.evalId, runId: settings.baseline.runId, baseURL, signal }) : null;
-        const started = Date.now();
-        // From here on a run may exist: the post step can find it by this token even if the answer never came.
-        core/* saveState */.LZ(state/* STATE */.c.attemptToken, settings.attemptToken);
-        const created = await (0,start_run/* startRun */.A)(client, {
-            evalId: settings.evalId,
-            name: settings.runName,
-            dataSource: settings.dataSource,
-            metadata: settings.metadata,
-            attemptToken: settings.attemptToken,
-            baseURL,
-            signal,
-            log: (line) => core/* warning */.$e(line),
-        });
-        this.runId = created.id;
-        core/* saveState */.LZ(state/* STATE */.c.runId, created.id);
-        core/* setOutput */.uH('run-id', created.id);
-        if (created.reportUrl)
-            core/* setOutput */.uH('report-url', created.reportUrl);
-        core/* info */.pq(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
-        if (created.reportUrl)
-            core/* info */.pq(`Report: ${created.reportUrl}`);
-        this.saidEvaluating = await publishPending(created, evalInfo.name, settings, this.git);
-        const expected = expectedItemCount(settings.dataSource);
-        // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
-        let warned = false;
-        const warnFirst = (message) => {
-            if (warned)
-                core/* info */.pq(message);
-            else
-                core/* warning */.$e(message);
-            warned = true;
-        };
-        let lastLine = '';
-        let lastLogged = 0;
-        const outcome = await waitForTerminalRun(client, {
-            evalId: settings.evalId,
-            runId: created.id,
-            baseURL,
-            timeoutMs: settings.timeoutMs,
-            pollIntervalMs: settings.pollIntervalMs,
-            signal,
-            onRetry: warnFirst,
-            onProgress: (snapshot, elapsed) => {
-                const line = progressLine(snapshot, elapsed, expected);
-                // The line without its elapsed time: a line per change, and a heartbeat while nothing changes.
-                const state = line.slice(0, line.lastIndexOf(' · '));
-                const now = Date.now();
-                if (state !== lastLine || now - lastLogged >= PROGRESS_EVERY_MS) {
-                    core/* info */.pq(line);
-                    lastLine = state;
-                    lastLogged = now;
-                }
-            },
-        });
-        let status;
-        let final;
-        if (outcome.timedOut) {
-            status = 'timeout';
-            final = outcome.run ?? created;
-            core/* warning */.$e(`Run ${created.id} did not finish within ${settings.timeoutMs / 60_000} minutes; cancelling it.`);
-            await this.cancelIfActive('the timeout passed', CANCEL_AFTER_TIMEOUT_MS);
-        }
-        else {
-            final = outcome.run;
-            status = final.status;
-            this.markFinished();
-            core/* info */.pq(`Run ${created.id} ended: ${final.status}.`);
-        }
-        let tally = null;
-        if (status === 'completed') {
-            tally = new ItemTally();
-            const items = tally;
-            const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst }, (record) => items.add(record));
-            core/* info */.pq(`Read ${stats.items} output items in ${stats.pages} pages.`);
-        }
-        const lookup = status === 'completed' ? await this.lookUpBaseline(final, explicitBaseline, warnFirst) : { baseline: null, note: null, history: null };
-        const result = analyseRun({
-            evalId: settings.evalId,
-            run: final,
-            status,
-            tally,
-            threshold: settings.threshold,
-            criteriaThresholds: settings.criteriaThresholds,
-            timeoutMs: settings.timeoutMs,
-            durationMs: Date.now() - started,
-            workflowRunUrl: this.git.workflowRunUrl,
-            baseline: lookup.baseline,
-            baselineNote: lookup.note,
-            limits: settings,
-            history: lookup.history,
-        });
-        return { result, evalName: evalInfo.name };
-    }
-    /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
-    async lookUpBaseline(run, explicit, onRetry) {
-        try {
-            return await lookUpBaseline(this.client, {
-                settings: this.settings,
-                git: this.git,
-                run,
-                explicit,
-                baseURL: this.settings.endpoint.baseURL,
-                signal: this.controller.signal,
-                log: (line) => core/* info */.pq(line),
-                onRetry,
-            });
-        }
-        catch (error) {
-            if (this.abandoned)
-                throw error;
-            const message = error instanceof Error ? error.message : String(error);
-            core/* warning */.$e(`Could not read the baseline, so the gate judged the run alone: ${message}`);
-            return { baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}`, history: null };
-        }
-    }
-    /** Cancels the run if it may still be running. Never throws: it is called on the way out. */
-    async cancelIfActive(why, timeoutMs = CANCEL_ON_SIGNAL_MS) {
-        if (!this.runId || this.finished)
-            return;
-        const runId = this.runId;
-        try {
-            const outcome = await (0,cancel_run/* cancelRun */.S)(this.client, { evalId: this.settings.evalId, runId, baseURL: this.settings.endpoint.baseURL, timeoutMs });
-            this.markFinished();
-            core/* info */.pq(outcome === 'canceled' ? `Cancelled run ${runId} (${why}).` : `Run ${runId} had already finished.`);
-        }
-        catch (error) {
-            core/* warning */.$e(`Could not cancel run ${runId} (${why}): ${error instanceof Error ? error.message : String(error)} The post step will try again.`);
-        }
-    }
-    /** The workflow was cancelled: stop every request, cancel the run, report, and let the process exit. */
-    async abandon(signal) {
-        this.controller.abort(new Error(`received ${signal}`));
-        core/* warning */.$e(`Received ${signal}: the workflow is being cancelled.`);
-        await this.cancelIfActive(`received ${signal}`);
-        const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : `; run ${this.runId} may still be running (the post step will cancel it)`;
-        core/* setFailed */.C1(`Cancelled by ${signal}${run}.`);
-    }
-    markFinished() {
-        this.finished = true;
-        core/* saveState */.LZ(state/* STATE */.c.finished, 'true');
-    }
+/** The eval's name for reports when it could not be read: its id, or its file. */
+function evalLabel(settings) {
+    return settings.evalId || (settings.evalChoice.kind === 'file' ? settings.evalChoice.path : '');
 }
 function failureMessage(result) {
     return `Gate failed: ${result.verdict.reasons.join(' ')}`;
+}
+
+
+/***/ }),
+
+/***/ 529:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  f: () => (/* binding */ ModelClient)
+});
+
+// UNUSED EXPORTS: ModelCallError
+
+// EXTERNAL MODULE: ./node_modules/openai/index.mjs + 232 modules
+var openai = __nccwpck_require__(8193);
+// EXTERNAL MODULE: ./src/abortable-sleep.ts
+var abortable_sleep = __nccwpck_require__(5039);
+// EXTERNAL MODULE: ./src/redact.ts
+var redact = __nccwpck_require__(6670);
+;// CONCATENATED MODULE: ./src/models/request-governor.ts
+// One adaptive limiter for every model request of a run, so that a rate-limited endpoint is used close
+// to its limit without storms of refused requests. It works like TCP's congestion control (AIMD):
+// - at most `limit` requests are in flight; `limit` starts at `maxConcurrency`;
+// - a 429 halves `limit` (down to 1) and pauses ALL new requests until the server's Retry-After time
+//   (or an exponential backoff with jitter when it gave none);
+// - every `limit` successes add 1 back, up to `maxConcurrency`.
+// Requests already in flight when a 429 arrives were sent under the old limit: their own 429s extend the
+// pause but do not halve again (TCP also cuts once per window), so one burst does not collapse the limit
+// to 1, and their successes do not count towards growing the new limit.
+//
+// Limiting concurrency is not enough when requests are quick and the limit is a rate (requests per
+// minute): one request at a time can still ask too often, and every other request would be refused. So
+// the governor also spaces request starts. Between two cuts the endpoint was saturated at both ends, so
+// the requests it accepted meanwhile are what it can take over that time: the gap between starts becomes
+// that time divided by those successes (too long if the run idled meanwhile; the next step corrects it).
+// Each success then shortens the gap by 1%, to find out whether the endpoint takes more again (as TCP
+// probes for bandwidth); the next cut measures anew. In a simulation of 100 requests against 20 a
+// minute, this took 5 minutes (4 at best) with 11 refusals; without spacing, calls failed for good.
+
+/** How much each success shortens the gap between starts. */
+const SPACING_DECAY = 0.01;
+class RequestGovernor {
+    maxConcurrency;
+    #now;
+    #sleep;
+    #random;
+    #initialBackoffMs;
+    /** Longest pause, whatever a server asks for. */
+    maxPauseMs;
+    #limit;
+    #inFlight = 0;
+    #successesSinceIncrease = 0;
+    #pausedUntil = 0;
+    /** Doubles the backoff per decrease without an intervening success. */
+    #backoffLevel = 0;
+    /** Bumped at each decrease: a 429 halves the limit only for requests granted after the last one. */
+    #window = 0;
+    #spacingMs = 0;
+    #nextStartAt = 0;
+    /** Since the last decrease, or since the first request before there was one. */
+    #measuredSince = null;
+    #successesSinceCut = 0;
+    #waiters = [];
+    /** Aborts the timer that ends the current pause (when nobody waits any more). */
+    #wakeUp = null;
+    constructor(options = {}) {
+        const maxConcurrency = options.maxConcurrency ?? 8;
+        if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+            throw new RangeError(`maxConcurrency must be a whole number of at least 1, not ${maxConcurrency}`);
+        }
+        this.maxConcurrency = maxConcurrency;
+        this.#limit = maxConcurrency;
+        this.#now = options.now ?? Date.now;
+        this.#sleep = options.sleep ?? abortable_sleep/* sleep */.y;
+        this.#random = options.random ?? Math.random;
+        this.#initialBackoffMs = options.initialBackoffMs ?? 1000;
+        this.maxPauseMs = options.maxPauseMs ?? 60_000;
+    }
+    /**
+     * Waits for a free slot outside any pause. `retry: true` puts the caller first in line: it has already
+     * waited once. Rejects with an AbortError when `signal` aborts first.
+     */
+    acquire(signal, options = {}) {
+        if (signal?.aborted)
+            return Promise.reject(abortError(signal));
+        return new Promise((resolve, reject) => {
+            const waiter = {
+                resolve,
+                reject,
+                signal,
+                onAbort: () => {
+                    const index = this.#waiters.indexOf(waiter);
+                    if (index >= 0)
+                        this.#waiters.splice(index, 1);
+                    if (this.#waiters.length === 0)
+                        this.#cancelWakeUp();
+                    reject(abortError(signal));
+                },
+            };
+            signal?.addEventListener('abort', waiter.onAbort, { once: true });
+            if (options.retry)
+                this.#waiters.unshift(waiter);
+            else
+                this.#waiters.push(waiter);
+            this.#dispatch();
+        });
+    }
+    state() {
+        return {
+            limit: this.#limit,
+            inFlight: this.#inFlight,
+            queued: this.#waiters.length,
+            pausedUntil: this.#pausedUntil,
+            spacingMs: this.#spacingMs,
+        };
+    }
+    #dispatch() {
+        while (this.#waiters.length > 0 && this.#inFlight < this.#limit) {
+            const now = this.#now();
+            const readyAt = Math.max(this.#pausedUntil, this.#nextStartAt);
+            if (now < readyAt) {
+                this.#wakeAt(readyAt);
+                return;
+            }
+            const waiter = this.#waiters.shift();
+            waiter.signal?.removeEventListener('abort', waiter.onAbort);
+            this.#inFlight++;
+            this.#nextStartAt = now + this.#spacingMs;
+            this.#measuredSince ??= now;
+            waiter.resolve(this.#permit());
+        }
+    }
+    #wakeAt(time) {
+        if (this.#wakeUp)
+            return;
+        const wakeUp = new AbortController();
+        this.#wakeUp = wakeUp;
+        this.#sleep(Math.max(0, time - this.#now()), wakeUp.signal).then(() => {
+            if (this.#wakeUp === wakeUp)
+                this.#wakeUp = null;
+            // The pause may have grown meanwhile: dispatch looks again and sleeps again if so.
+            this.#dispatch();
+        }, () => {
+            if (this.#wakeUp === wakeUp)
+                this.#wakeUp = null;
+        });
+    }
+    /** Nobody waits: no timer should keep the process alive until the pause ends. */
+    #cancelWakeUp() {
+        this.#wakeUp?.abort();
+        this.#wakeUp = null;
+    }
+    #permit() {
+        const window = this.#window;
+        let ended = false;
+        const end = () => {
+            if (ended)
+                return false;
+            ended = true;
+            this.#inFlight--;
+            return true;
+        };
+        return {
+            succeeded: () => {
+                if (!end())
+                    return;
+                this.#backoffLevel = 0;
+                this.#successesSinceCut++;
+                this.#spacingMs = this.#spacingMs * (1 - SPACING_DECAY) >= 1 ? this.#spacingMs * (1 - SPACING_DECAY) : 0;
+                // Only successes under the current limit are evidence that it can grow.
+                if (window === this.#window && this.#limit < this.maxConcurrency && ++this.#successesSinceIncrease >= this.#limit) {
+                    this.#limit++;
+                    this.#successesSinceIncrease = 0;
+                }
+                this.#dispatch();
+            },
+            rateLimited: (retryAfterMs) => {
+                if (!end())
+                    return;
+                if (window === this.#window) {
+                    this.#limit = Math.max(1, Math.floor(this.#limit / 2));
+                    this.#successesSinceIncrease = 0;
+                    this.#window++;
+                    this.#backoffLevel++;
+                    this.#measureSpacing();
+                }
+                const wait = retryAfterMs ?? this.#backoffMs();
+                this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + Math.min(Math.max(0, wait), this.maxPauseMs));
+                this.#dispatch();
+            },
+            released: () => {
+                if (!end())
+                    return;
+                this.#dispatch();
+            },
+        };
+    }
+    /** What the endpoint took between the last two cuts sets the gap between starts (see the top). */
+    #measureSpacing() {
+        const now = this.#now();
+        const elapsed = now - (this.#measuredSince ?? now);
+        if (this.#successesSinceCut > 0 && elapsed > 0)
+            this.#spacingMs = elapsed / this.#successesSinceCut;
+        this.#measuredSince = now;
+        this.#successesSinceCut = 0;
+    }
+    /** 1 s, 2 s, 4 s… per decrease in a row, each stretched by up to half again at random, capped. */
+    #backoffMs() {
+        const base = this.#initialBackoffMs * 2 ** Math.max(0, this.#backoffLevel - 1);
+        return Math.min(this.maxPauseMs, base * (1 + this.#random() / 2));
+    }
+}
+/**
+ * The wait a 429 (or 503) asks for, in milliseconds: `retry-after-ms`, else `retry-after` in seconds or
+ * as an HTTP date (compared with `nowMs`, wall-clock time). Null when the headers say nothing usable.
+ */
+function retryAfterMs(headers, nowMs = Date.now()) {
+    if (!headers)
+        return null;
+    const ms = Number(headers.get('retry-after-ms') ?? Number.NaN);
+    if (Number.isFinite(ms) && ms >= 0)
+        return ms;
+    const header = headers.get('retry-after')?.trim();
+    if (!header)
+        return null;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return Math.max(0, seconds * 1000);
+    const date = Date.parse(header);
+    return Number.isFinite(date) ? Math.max(0, date - nowMs) : null;
+}
+/** The error an aborted wait rejects with, named like the platform's. */
+function abortError(signal) {
+    const reason = signal?.reason;
+    const error = new Error(reason instanceof Error ? reason.message : 'Aborted');
+    error.name = 'AbortError';
+    return error;
+}
+
+;// CONCATENATED MODULE: ./src/models/model-client.ts
+// The one door to an OpenAI-compatible model endpoint (sampling and judge graders). Every request goes
+// through the run's RequestGovernor; retries are ours, not the SDK's (`maxRetries: 0`), so that a 429
+// slows every request of the run down, not just the one that got it. Request bodies and results are
+// loose plain types here so that src/engine/ never needs the SDK's types.
+
+
+
+
+/** A model call that failed for good. The message is one line and never holds the API key. */
+class ModelCallError extends Error {
+    /** The last HTTP status, null when there was no answer (connection error, timeout). */
+    status;
+    attempts;
+    constructor(message, status, attempts) {
+        super(message);
+        this.name = 'ModelCallError';
+        this.status = status;
+        this.attempts = attempts;
+    }
+}
+class ModelClient {
+    baseURL;
+    #apiKey;
+    #openai;
+    #governor;
+    #maxAttempts;
+    #timeoutMs;
+    #retryDelayMs;
+    #maxRetryDelayMs;
+    #sleep;
+    #log;
+    #stats = { requests: 0, rateLimited: 0, retried: 0, failed: 0 };
+    /** An empty `apiKey` sends no Authorization header: self-hosted endpoints (Ollama, vLLM) often need none. */
+    constructor(endpoint, options = {}) {
+        this.baseURL = endpoint.baseURL;
+        this.#apiKey = endpoint.apiKey;
+        this.#governor = options.governor ?? new RequestGovernor({ maxConcurrency: options.maxConcurrency });
+        this.#log = options.log ?? (() => undefined);
+        this.#maxAttempts = Math.max(1, options.maxAttempts ?? 6);
+        this.#timeoutMs = options.timeoutMs ?? 120_000;
+        this.#retryDelayMs = options.retryDelayMs ?? 1000;
+        this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+        this.#sleep = options.sleep ?? abortable_sleep/* sleep */.y;
+        this.#openai = new openai/* default */.Ay({
+            baseURL: endpoint.baseURL,
+            // The SDK insists on a key; with none, a placeholder that the null header below keeps off the wire.
+            apiKey: endpoint.apiKey || 'none',
+            maxRetries: 0,
+            timeout: this.#timeoutMs,
+            defaultHeaders: { 'User-Agent': 'evals-gate', ...(endpoint.apiKey ? {} : { Authorization: null }) },
+        });
+    }
+    createChatCompletion(body, signal) {
+        return this.#call('chat completion', body.model, signal, async (requestSignal) => {
+            const completion = await this.#openai.chat.completions.create({ ...body, stream: false }, { signal: requestSignal });
+            return completion;
+        });
+    }
+    createResponse(body, signal) {
+        return this.#call('response', body.model, signal, async (requestSignal) => {
+            const response = await this.#openai.responses.create({ ...body, stream: false }, { signal: requestSignal });
+            return response;
+        });
+    }
+    /** One vector per input, in the inputs' order. */
+    createEmbeddings(body, signal) {
+        return this.#call('embeddings', body.model, signal, async (requestSignal) => {
+            // Floats explicitly: the SDK would ask for base64, which some compatible servers do not speak.
+            const result = await this.#openai.embeddings.create({ model: body.model, input: body.input, encoding_format: 'float' }, { signal: requestSignal });
+            const vectors = [...result.data].sort((a, b) => a.index - b.index).map((entry) => entry.embedding);
+            if (vectors.length !== body.input.length) {
+                throw new ModelCallError(`embeddings with model "${body.model}" returned ${vectors.length} vectors for ${body.input.length} inputs`, null, 1);
+            }
+            return vectors;
+        });
+    }
+    stats() {
+        return { ...this.#stats };
+    }
+    async #call(operation, model, signal, send) {
+        const what = `${operation} with model ${JSON.stringify(typeof model === 'string' ? model : String(model))}`;
+        for (let attempt = 1;; attempt++) {
+            const permit = await this.#governor.acquire(signal, { retry: attempt > 1 });
+            this.#stats.requests++;
+            if (attempt > 1)
+                this.#stats.retried++;
+            let error;
+            try {
+                const result = await send(signal);
+                permit.succeeded();
+                return result;
+            }
+            catch (caught) {
+                error = caught;
+            }
+            if (signal?.aborted || error instanceof openai/* default.APIUserAbortError */.Ay.APIUserAbortError) {
+                permit.released();
+                throw abortError(signal);
+            }
+            if (error instanceof ModelCallError) {
+                permit.succeeded();
+                this.#stats.failed++;
+                throw error;
+            }
+            const status = error instanceof openai/* default.APIError */.Ay.APIError && typeof error.status === 'number' ? error.status : null;
+            const rateLimited = status === 429 && !quotaExhausted(error);
+            if (rateLimited) {
+                this.#stats.rateLimited++;
+                const before = this.#governor.state();
+                const asked = retryAfterMs(headersOf(error));
+                permit.rateLimited(asked);
+                const after = this.#governor.state();
+                // Once per slowdown, not once per refused request: a storm would flood the log.
+                if (after.limit < before.limit) {
+                    const pause = asked === null ? 'backing off' : `pausing ${formatSeconds(Math.min(asked, this.#governor.maxPauseMs))}`;
+                    this.#log(`The model endpoint answered 429 (too many requests): ${pause}; at most ${after.limit} model requests at once from now on.`);
+                }
+            }
+            else if (status !== null && status < 500) {
+                permit.succeeded();
+            }
+            else {
+                permit.released();
+            }
+            if (!(rateLimited || isRetryable(error, status)) || attempt >= this.#maxAttempts) {
+                this.#stats.failed++;
+                throw new ModelCallError(this.#describe(what, error, status, attempt), status, attempt);
+            }
+            // After a 429 the governor holds the next try back; other failures wait here, for this call only.
+            if (!rateLimited) {
+                const delay = this.#retryDelay(error, attempt);
+                const why = this.#describe(what, error, status, attempt).replace(/ failed( after \d+ attempts)?: /, ': ');
+                this.#log(`${why}; retrying in ${formatSeconds(delay)} (attempt ${attempt + 1} of ${this.#maxAttempts}).`);
+                await this.#sleep(delay, signal ?? new AbortController().signal);
+            }
+        }
+    }
+    #retryDelay(error, attempt) {
+        const asked = retryAfterMs(headersOf(error));
+        return Math.min(asked ?? this.#retryDelayMs * 2 ** (attempt - 1), this.#maxRetryDelayMs);
+    }
+    #describe(what, error, status, attempts) {
+        const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+        let cause;
+        if (error instanceof openai/* default.APIConnectionTimeoutError */.Ay.APIConnectionTimeoutError) {
+            cause = `no answer from ${this.baseURL} within ${this.#timeoutMs / 1000} s`;
+        }
+        else if (error instanceof openai/* default.APIConnectionError */.Ay.APIConnectionError) {
+            const detail = error.cause instanceof Error ? ` (${errorText(error.cause)})` : '';
+            cause = `could not connect to ${this.baseURL}${detail}`;
+        }
+        else if (status !== null) {
+            cause = `${status} ${serverMessage(error) || 'with no error message'}`;
+        }
+        else {
+            cause = error instanceof Error ? error.message : String(error);
+        }
+        const line = `${what} failed${tries}: ${cause}`.replace(/\s+/g, ' ').trim();
+        return (0,redact/* redactSecrets */.f)(cut(line, 600), [this.#apiKey]);
+    }
+}
+/** 408, 409, 5xx and lost connections or timeouts: the same request may well work later. */
+function isRetryable(error, status) {
+    if (status !== null)
+        return status === 408 || status === 409 || status >= 500;
+    return error instanceof openai/* default.APIConnectionError */.Ay.APIConnectionError;
+}
+/** OpenAI answers 429 `insufficient_quota` when the account is out of credit: waiting does not help. */
+function quotaExhausted(error) {
+    return error instanceof openai/* default.APIError */.Ay.APIError && (error.code === 'insufficient_quota' || error.type === 'insufficient_quota');
+}
+function headersOf(error) {
+    return error instanceof openai/* default.APIError */.Ay.APIError && error.headers instanceof Headers ? error.headers : null;
+}
+function serverMessage(error) {
+    if (!(error instanceof openai/* default.APIError */.Ay.APIError))
+        return '';
+    const body = error.error;
+    const message = typeof body?.message === 'string' ? body.message : '';
+    const code = typeof error.code === 'string' && error.code ? ` [${error.code}]` : '';
+    return `${message}${code}`.trim();
+}
+/** The innermost cause says what happened: fetch's own error only says "fetch failed". */
+function errorText(error) {
+    let inner = error;
+    for (let depth = 0; inner.cause instanceof Error && depth < 5; depth++)
+        inner = inner.cause;
+    const code = inner.code;
+    return typeof code === 'string' && !inner.message.includes(code) ? `${code}: ${inner.message}` : inner.message;
+}
+function formatSeconds(ms) {
+    return `${Math.round(ms / 100) / 10} s`;
+}
+function cut(text, max) {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 
@@ -38647,10 +42327,10 @@ function failureMessage(result) {
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _evals_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2805);
-/* harmony import */ var _connect_evals_api_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9033);
+/* harmony import */ var _connect_evals_api_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1211);
 /* harmony import */ var _evals_records_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5809);
 /* harmony import */ var _evals_start_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5975);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2994);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6586);
 /* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6670);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7194);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2462);
@@ -38679,7 +42359,8 @@ async function runPost() {
     const secrets = new _secrets_js__WEBPACK_IMPORTED_MODULE_7__/* .Secrets */ .S(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq);
     try {
         const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .actionInputs */ .eh)((secret) => secrets.add(secret));
-        const evalId = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readEvalId */ .M4)(inputs.read);
+        // An eval-file's eval was found or created by the main step, which saved its id.
+        const evalId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.evalId) || (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readEvalId */ .M4)(inputs.read);
         const endpoint = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readEndpointSettings */ .LT)(inputs);
         const client = (0,_connect_evals_api_js__WEBPACK_IMPORTED_MODULE_2__/* .connectEvalsApi */ .K)(endpoint, secrets);
         // The main step may have been stopped while its create request was in flight: find the run by token.
@@ -38783,10 +42464,75 @@ class Secrets {
 /** Names of the state the main step saves for the post step (`STATE_<name>` there). */
 const STATE = {
     isPost: 'isPost',
+    evalId: 'eval-id',
     runId: 'run-id',
     attemptToken: 'attempt-token',
     finished: 'run-finished',
 };
+
+
+/***/ }),
+
+/***/ 7076:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ resolveWorkspaceFile),
+/* harmony export */   s: () => (/* binding */ readWorkspaceFile)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6236);
+
+
+
+/**
+ * Resolves a path from an input against the workspace and reads it as text. Paths that leave the
+ * workspace are refused: a pull request controls these inputs' files, and must not be able to make the
+ * action send, say, a runner credential file to the Evals API.
+ */
+function readWorkspaceFile(input, workspace, path, from = workspace) {
+    const { path: full, size, rel } = resolveWorkspaceFile(input, workspace, path, from);
+    if (size > MAX_FILE_BYTES) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d(input, `${rel} is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted.`);
+    }
+    return { path: full, text: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(full, 'utf8') };
+}
+/** The checked absolute path of a workspace file (the rules of readWorkspaceFile), without reading it. */
+function resolveWorkspaceFile(input, workspace, path, from = workspace) {
+    const full = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(from, path);
+    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workspace), full);
+    if (isOutside(rel))
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d(input, `${path} is outside the workspace (${workspace}).`);
+    // .git/config holds the checkout's token (persist-credentials): never send it anywhere.
+    if (rel.split(/[\\/]/).includes('.git'))
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d(input, `${path} is inside .git/, which is never read.`);
+    let size;
+    try {
+        // A committed symlink could point anywhere: the file it leads to must be in the workspace too.
+        const real = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(workspace), (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(full));
+        if (isOutside(real) || real.split(/[\\/]/).includes('.git')) {
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d(input, `${rel} leads outside the workspace (${workspace}) or into .git/ through a symbolic link.`);
+        }
+        const stat = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(full);
+        if (!stat.isFile())
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d(input, `${rel} is not a file.`);
+        size = stat.size;
+    }
+    catch (error) {
+        if (error instanceof _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d)
+            throw error;
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d(input, `cannot read ${rel}: ${error.code ?? String(error)}.`);
+    }
+    return { path: full, size, rel };
+}
+function isOutside(rel) {
+    return rel === '..' || rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_1__.sep}`) || (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(rel);
+}
+// Inline file_content travels in one request body; far larger files belong in the API's file store.
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 
 /***/ }),
@@ -38921,6 +42667,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 
 /***/ }),
 
