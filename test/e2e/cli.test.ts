@@ -463,8 +463,10 @@ describe('evals-gate export', () => {
     expect(readdirSync(join(dir, 'evals')).sort()).toEqual(['support-answers.eval.yaml', 'support-answers.jsonl']);
     const evalFile = join(dir, 'evals', 'support-answers.eval.yaml');
     const dataFile = join(dir, 'evals', 'support-answers.jsonl');
-    expect(result.stdout).toContain(`wrote ${evalFile}`);
-    expect(result.stdout).toContain(`wrote ${dataFile}`);
+    // Paths as typed from the working directory: they go into the files' headers and the printed command.
+    expect(result.stdout).toContain('wrote evals/support-answers.eval.yaml');
+    expect(result.stdout).toContain('wrote evals/support-answers.jsonl');
+    expect(readFileSync(evalFile, 'utf8')).not.toContain(dir);
     expect(result.stdout).toContain('Run it locally with:');
     expect(readFileSync(dataFile, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual(EIGHT_OF_TEN);
     expect(readFileSync(evalFile, 'utf8')).toContain(`run ${runId}`);
@@ -500,7 +502,7 @@ describe('evals-gate export', () => {
 
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/already exist.*--force/);
-    expect(refused.stderr).toContain(dataFile);
+    expect(refused.stderr).toContain('evals/support-answers.jsonl');
     expect(refused.stdout).toBe('');
     expect(readFileSync(dataFile, 'utf8')).toBe('edited by hand\n');
 
