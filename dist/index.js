@@ -30308,10 +30308,11 @@ class EvalDefinitionError extends Error {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ph: () => (/* binding */ checkGraderTypes),
 /* harmony export */   bW: () => (/* binding */ parseEvalDefinition),
-/* harmony export */   sF: () => (/* binding */ LOCAL_GRADER_TYPES),
 /* harmony export */   tf: () => (/* binding */ checkRunsLocally)
 /* harmony export */ });
+/* unused harmony export LOCAL_GRADER_TYPES */
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8815);
@@ -30379,9 +30380,13 @@ function checkRunsLocally(definition, where) {
     if (configType !== 'custom') {
         throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: data_source_config`, `type "${configType}" reads logs stored by OpenAI, which only the remote engine has; the local engine runs "custom" (items from a file).`);
     }
+    checkGraderTypes(definition, `${where}: testing_criteria`);
+}
+/** An unsupported grader type, named with its place, before any grader is built. */
+function checkGraderTypes(definition, where) {
     definition.testing_criteria.forEach((criterion, index) => {
         if (!LOCAL_GRADER_TYPES.includes(criterion.type)) {
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: testing_criteria[${index}] ("${criterion.name}")`, `grader type "${criterion.type}" is not supported by the local engine (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`);
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}[${index}] ("${criterion.name}")`, `grader type "${criterion.type}" is not supported by the local engine (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`);
         }
     });
 }
@@ -31934,17 +31939,12 @@ function createTextSimilarityGrader(config, id, where, models) {
 
 
 
-
 /**
  * Builds every testing criterion of an eval. Every type is checked before any grader is built, so an
  * unsupported one is reported before anything else happens; each grader then checks its own fields.
  */
 function createGraders(definition, dependencies, where = 'testing_criteria') {
-    definition.testing_criteria.forEach((criterion, index) => {
-        if (!engine_definition/* LOCAL_GRADER_TYPES */.sF.includes(criterion.type)) {
-            throw new definition_error/* EvalDefinitionError */.c(`${where}[${index}] ("${criterion.name}")`, `grader type "${criterion.type}" is not supported by the local engine (it runs ${engine_definition/* LOCAL_GRADER_TYPES */.sF.join(', ')}).`);
-        }
-    });
+    (0,engine_definition/* checkGraderTypes */.Ph)(definition, where);
     return definition.testing_criteria.map((criterion, index) => {
         const at = `${where}[${index}] ("${criterion.name}")`;
         const id = criterionId(criterion, index);
@@ -33718,6 +33718,7 @@ var workspace_files = __nccwpck_require__(7076);
 
 
 
+
 const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_CONCURRENCY = 8;
 const MAX_CONCURRENCY = 256;
@@ -33734,8 +33735,7 @@ function readEvalChoice(source, workspace) {
     }
     const engine = (0,input_parsers/* parseChoice */.HU)('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
     if (evalId) {
-        if (/[\s/?#]/.test(evalId))
-            throw new input_error/* InputError */.d('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
+        readEvalId(read);
         if (engine === 'local') {
             throw new input_error/* InputError */.d('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
         }

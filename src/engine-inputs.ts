@@ -5,7 +5,7 @@ import type { DataSource } from './evals/data-source.js';
 import { evalDefinitionFingerprint } from './evals/eval-definition-fingerprint.js';
 import { InputError } from './input-error.js';
 import { parseBaseUrl, parseChoice, parseCount } from './input-parsers.js';
-import type { InputSource } from './inputs.js';
+import { type InputSource, readEvalId } from './inputs.js';
 import { ModelClient } from './models/model-client.js';
 import { readWorkspaceFile } from './workspace-files.js';
 
@@ -39,7 +39,7 @@ export function readEvalChoice(source: InputSource, workspace: string): { engine
   }
   const engine = parseChoice('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local'] as const);
   if (evalId) {
-    if (/[\s/?#]/.test(evalId)) throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
+    readEvalId(read);
     if (engine === 'local') {
       throw new InputError(
         'engine',

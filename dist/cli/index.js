@@ -31628,9 +31628,13 @@ function checkRunsLocally(definition, where) {
     if (configType !== 'custom') {
         throw new EvalDefinitionError(`${where}: data_source_config`, `type "${configType}" reads logs stored by OpenAI, which only the remote engine has; the local engine runs "custom" (items from a file).`);
     }
+    checkGraderTypes(definition, `${where}: testing_criteria`);
+}
+/** An unsupported grader type, named with its place, before any grader is built. */
+function checkGraderTypes(definition, where) {
     definition.testing_criteria.forEach((criterion, index) => {
         if (!LOCAL_GRADER_TYPES.includes(criterion.type)) {
-            throw new EvalDefinitionError(`${where}: testing_criteria[${index}] ("${criterion.name}")`, `grader type "${criterion.type}" is not supported by the local engine (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`);
+            throw new EvalDefinitionError(`${where}[${index}] ("${criterion.name}")`, `grader type "${criterion.type}" is not supported by the local engine (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`);
         }
     });
 }
@@ -33560,17 +33564,12 @@ function createTextSimilarityGrader(config, id, where, models) {
 
 
 
-
 /**
  * Builds every testing criterion of an eval. Every type is checked before any grader is built, so an
  * unsupported one is reported before anything else happens; each grader then checks its own fields.
  */
 function createGraders(definition, dependencies, where = 'testing_criteria') {
-    definition.testing_criteria.forEach((criterion, index) => {
-        if (!LOCAL_GRADER_TYPES.includes(criterion.type)) {
-            throw new EvalDefinitionError(`${where}[${index}] ("${criterion.name}")`, `grader type "${criterion.type}" is not supported by the local engine (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`);
-        }
-    });
+    checkGraderTypes(definition, where);
     return definition.testing_criteria.map((criterion, index) => {
         const at = `${where}[${index}] ("${criterion.name}")`;
         const id = criterionId(criterion, index);
@@ -67202,6 +67201,7 @@ function evalDefinitionFingerprint(definition) {
 
 
 
+
 const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_CONCURRENCY = 8;
 const MAX_CONCURRENCY = 256;
@@ -67218,8 +67218,7 @@ function readEvalChoice(source, workspace) {
     }
     const engine = parseChoice('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
     if (evalId) {
-        if (/[\s/?#]/.test(evalId))
-            throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
+        readEvalId(read);
         if (engine === 'local') {
             throw new InputError('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
         }

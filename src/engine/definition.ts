@@ -73,10 +73,15 @@ export function checkRunsLocally(definition: EvalDefinition, where: string): voi
       `type "${configType}" reads logs stored by OpenAI, which only the remote engine has; the local engine runs "custom" (items from a file).`,
     );
   }
+  checkGraderTypes(definition, `${where}: testing_criteria`);
+}
+
+/** An unsupported grader type, named with its place, before any grader is built. */
+export function checkGraderTypes(definition: EvalDefinition, where: string): void {
   definition.testing_criteria.forEach((criterion, index) => {
     if (!(LOCAL_GRADER_TYPES as readonly string[]).includes(criterion.type)) {
       throw new EvalDefinitionError(
-        `${where}: testing_criteria[${index}] ("${criterion.name}")`,
+        `${where}[${index}] ("${criterion.name}")`,
         `grader type "${criterion.type}" is not supported by the local engine (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`,
       );
     }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fingerprint } from '../../evals/fingerprint.js';
 import type { ModelClient } from '../../models/model-client.js';
-import { type EvalDefinition, LOCAL_GRADER_TYPES } from '../definition.js';
-import { EvalDefinitionError } from '../definition-error.js';
+import { checkGraderTypes, type EvalDefinition } from '../definition.js';
 import type { Grader } from './grader.js';
 import { createLabelModelGrader, createScoreModelGrader } from './model-graders.js';
 import { createPythonGrader } from './python-grader.js';
@@ -20,14 +19,7 @@ export interface GraderDependencies {
  * unsupported one is reported before anything else happens; each grader then checks its own fields.
  */
 export function createGraders(definition: EvalDefinition, dependencies: GraderDependencies, where = 'testing_criteria'): Grader[] {
-  definition.testing_criteria.forEach((criterion, index) => {
-    if (!(LOCAL_GRADER_TYPES as readonly string[]).includes(criterion.type)) {
-      throw new EvalDefinitionError(
-        `${where}[${index}] ("${criterion.name}")`,
-        `grader type "${criterion.type}" is not supported by the local engine (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`,
-      );
-    }
-  });
+  checkGraderTypes(definition, where);
   return definition.testing_criteria.map((criterion, index) => {
     const at = `${where}[${index}] ("${criterion.name}")`;
     const id = criterionId(criterion, index);
