@@ -287,6 +287,15 @@ describe('a failing gate on the local engine', () => {
 });
 
 describe('item content in reports', () => {
+  it('regression limits say plainly that there is nothing to compare with, and the run is judged alone', async () => {
+    const github = await startGitHub();
+    const result = await localJob(github, { inputs: { 'max-regressions': '0', 'max-score-drop': '2' } }).runMain();
+
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(warningText(result)).toMatch(/max-regressions, max-score-drop compare with an earlier run, and the local engine keeps none/);
+    expect(result.outputs['baseline-run-id']).toBeUndefined();
+  });
+
   it('show-item-content false: ids and verdicts only, no item text in the summary, the comment or the results file', async () => {
     const github = await startGitHub();
     const data = rows(10, { 4: 'PLATYPUS-SECRET-ANSWER' });

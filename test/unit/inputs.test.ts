@@ -432,3 +432,61 @@ describe('data-source and data-file', () => {
     inputError('model', { model: 'gpt-4o-mini' });
   });
 });
+
+describe('the engine: eval-file, engine, model-base-url, model-api-key, concurrency', () => {
+  writeFileSync(
+    join(workspace, 'evals', 'local.eval.yaml'),
+    [
+      'name: Local',
+      'data_source_config: { type: custom, item_schema: { type: object } }',
+      'testing_criteria:',
+      '  - { type: string_check, name: exact, input: "{{sample.output_text}}", reference: "{{item.expected}}", operation: eq }',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(workspace, 'evals', 'judged.eval.yaml'),
+    [
+      'data_source_config: { type: custom, item_schema: { type: object } }',
+      'testing_criteria:',
+      '  - { type: score_model, name: judge, model: gpt-4o-mini, input: [{ role: user, content: "{{sample.output_text}}" }], range: [0, 1], pass_threshold: 0.5 }',
+    ].join('\n'),
+  );
+  const LOCAL = { 'eval-id': '', 'api-key': '', 'eval-file': 'evals/local.eval.yaml' };
+
+  it('an eval-file alone runs locally: a stable local eval id, no Evals API key, the data file streamed', () => {
+    const first = settings(LOCAL);
+    expect(first.engine).toBe('local');
+    expect(first.evalId).toMatch(/^eval_local_[0-9a-f]{16}$/);
+    expect(settings(LOCAL).evalId).toBe(first.evalId);
+    expect(first.commentKey).toBe('evals/local.eval.yaml');
+    expect(first.models).toBeNull();
+    expect(first.concurrency).toBe(8);
+    expect(first.dataSource.source).toEqual({ type: 'file_path', path: join(workspace, 'evals', 'items.jsonl'), label: 'evals/items.jsonl' });
+  });
+
+  it('an eval-id defaults to the remote engine; engine: remote with an eval-file leaves the id to be found', () => {
+    expect(settings().engine).toBe('remote');
+    const remote = settings({ ...LOCAL, engine: 'remote', 'api-key': 'sk-test-0123456789' });
+    expect(remote.engine).toBe('remote');
+    expect(remote.evalId).toBe('');
+    expect(remote.dataSource.source).toMatchObject({ type: 'file_content' });
+  });
+
+  it('refuses what cannot work, naming the input', () => {
+    expect(inputError('eval-file', { 'eval-file': 'evals/local.eval.yaml' })).toMatch(/not both/);
+    expect(inputError('eval-id', { 'eval-id': '' })).toMatch(/eval-file/);
+    expect(inputError('engine', { engine: 'local' })).toMatch(/npx evals-gate export --eval-id eval_123/);
+    expect(inputError('concurrency', { ...LOCAL, concurrency: '0' })).toMatch(/from 1 to 256/);
+    expect(inputError('baseline', { ...LOCAL, baseline: 'evalrun_abc' })).toMatch(/keeps no runs between jobs/);
+  });
+
+  it('a model is needed only when the eval calls one; its key is masked, and a self-hosted endpoint may go without', () => {
+    const judged = { ...LOCAL, 'eval-file': 'evals/judged.eval.yaml' };
+    expect(inputError('model-api-key', judged)).toMatch(/score_model grader "judge"/);
+    const withKey = settings({ ...judged, 'model-api-key': 'sk-model-0123456789' });
+    expect(withKey.models).toEqual({ baseURL: 'https://api.openai.com/v1', apiKey: 'sk-model-0123456789' });
+    expect(masked).toContain('sk-model-0123456789');
+    expect(settings({ ...judged, 'model-base-url': 'http://127.0.0.1:11434/v1' }).models).toEqual({ baseURL: 'http://127.0.0.1:11434/v1', apiKey: '' });
+    expect(settings({ ...judged }, PR_GIT, { ...ENV, OPENAI_API_KEY: 'sk-env-0123456789' }).models?.apiKey).toBe('sk-env-0123456789');
+  });
+});
