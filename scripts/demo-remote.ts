@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { startEvalsApi } from '../test/fakes/evals-api.ts';
 import { FAKE_GITHUB_TOKEN, startGitHubApi } from '../test/fakes/github-api.ts';
 import { REPO_ROOT, RunnerJob } from '../test/harness/runner.ts';
+import { printMainStep, printReports, rule } from './demo-report.ts';
 
 const { values } = parseArgs({ options: { threshold: { type: 'string', default: '75%' } } });
 
@@ -56,23 +57,15 @@ const job = new RunnerJob({
   env: { GITHUB_API_URL: github.url, GITHUB_REF: 'refs/pull/7/merge', GITHUB_REF_NAME: '7/merge', GITHUB_HEAD_REF: 'improve-answers', GITHUB_BASE_REF: 'main' },
 });
 
-const rule = (title: string) => console.log(`\n\x1b[1m━━━ ${title} ${'━'.repeat(Math.max(0, 70 - title.length))}\x1b[0m`);
 try {
   const baseline = await onMain.runMain();
   rule(`main: the baseline run (${baseline.outputs['run-id'] ?? 'none'}, score ${baseline.outputs.score ?? '?'})`);
   const main = await job.runMain();
-  rule('action log (main step)');
-  process.stdout.write(main.stdout.replace(/^::add-mask::.*\n/gm, ''));
+  printMainStep(main);
   const post = await job.runPost();
   rule('action log (post step)');
   process.stdout.write(post.stdout || '(nothing to do: the run had finished)\n');
-  rule('outputs');
-  for (const [name, value] of Object.entries(main.outputs)) console.log(`${name} = ${value}`);
-  rule('job summary (GITHUB_STEP_SUMMARY)');
-  console.log(main.summary);
-  rule('PR #7 comment (as posted to the GitHub API)');
-  console.log(github.comments('octo-org', 'octo-repo', 7).at(-1)?.body ?? '(no comment was written)');
-  rule(`exit code ${main.exitCode}: the gate ${main.exitCode === 0 ? 'passed' : 'failed'}`);
+  printReports(main, github, 7);
 } finally {
   await evals.close();
   await github.close();

@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { FAKE_GITHUB_TOKEN, startGitHubApi } from '../test/fakes/github-api.ts';
 import { REPO_ROOT, RunnerJob } from '../test/harness/runner.ts';
+import { printMainStep, printReports } from './demo-report.ts';
 
 const { values } = parseArgs({ options: { threshold: { type: 'string', default: '80%' } } });
 
@@ -32,18 +33,10 @@ const job = new RunnerJob({
   env: { GITHUB_API_URL: github.url, GITHUB_REF: 'refs/pull/7/merge', GITHUB_REF_NAME: '7/merge', GITHUB_HEAD_REF: 'improve-answers', GITHUB_BASE_REF: 'main' },
 });
 
-const rule = (title: string) => console.log(`\n\x1b[1m━━━ ${title} ${'━'.repeat(Math.max(0, 70 - title.length))}\x1b[0m`);
 try {
   const main = await job.runMain();
-  rule('action log (main step)');
-  process.stdout.write(main.stdout.replace(/^::add-mask::.*\n/gm, ''));
-  rule('outputs');
-  for (const [name, value] of Object.entries(main.outputs)) console.log(`${name} = ${value}`);
-  rule('job summary (GITHUB_STEP_SUMMARY)');
-  console.log(main.summary);
-  rule('PR #7 comment (as posted to the GitHub API)');
-  console.log(github.comments('octo-org', 'octo-repo', 7).at(-1)?.body ?? '(no comment was written)');
-  rule(`exit code ${main.exitCode}: the gate ${main.exitCode === 0 ? 'passed' : 'failed'}`);
+  printMainStep(main);
+  printReports(main, github, 7);
 } finally {
   await github.close();
 }
