@@ -11,12 +11,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'openai', message: 'Only src/evals/ (the Evals API) and src/models/ (model endpoints) use the SDK.' }] },
+        { paths: [{ name: 'openai', message: 'Only src/evals-api/ (the Evals API) and src/models/ (model endpoints) use the SDK.' }] },
       ],
     },
   },
   {
-    files: ['src/evals/**/*.ts', 'src/models/**/*.ts', 'test/**/*.ts', 'scripts/**/*'],
+    files: ['src/evals-api/**/*.ts', 'src/models/**/*.ts', 'test/**/*.ts', 'scripts/**/*'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );

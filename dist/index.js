@@ -847,12 +847,12 @@ class DecodedURL extends URL {
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(218);
+module.exports = __nccwpck_require__(7837);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 7837:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -29211,4121 +29211,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5039:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   y: () => (/* binding */ sleep)
-/* harmony export */ });
-/** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
-function sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(abortError(signal));
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(abortError(signal));
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
-function abortError(signal) {
-    const error = new Error(signal?.reason instanceof Error ? signal.reason.message : 'Aborted');
-    error.name = 'AbortError';
-    return error;
-}
-
-
-/***/ }),
-
-/***/ 611:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B: () => (/* binding */ EntraError),
-/* harmony export */   G: () => (/* binding */ describeEntraRefusal)
-/* harmony export */ });
-/** A refused or failed Entra ID token request, described for a person: the AADSTS code, what it means, what to check. */
-class EntraError extends Error {
-    /** The AADSTS code, e.g. 70021, when Entra gave one. */
-    code;
-    /** A 429, a 5xx or a lost connection: worth trying again. */
-    transient;
-    constructor(message, code, transient, options) {
-        super(message, options);
-        this.name = 'EntraError';
-        this.code = code;
-        this.transient = transient;
-    }
-}
-/** The likely cause of each refusal a CI setup runs into, by AADSTS code. */
-const LIKELY_CAUSES = {
-    90002: 'The tenant does not exist: check "azure-tenant-id" (the Directory (tenant) ID).',
-    700016: 'No app with this client id in the tenant: check "azure-client-id" (the Application (client) ID) and "azure-tenant-id".',
-    70021: 'No federated credential of the app matches this workflow. Add one (Entra ID → App registrations → the app → Certificates & secrets → Federated credentials) whose issuer is https://token.actions.githubusercontent.com and whose subject matches the one above, e.g. repo:OWNER/REPO:pull_request for pull requests or repo:OWNER/REPO:ref:refs/heads/main for pushes and schedules on main.',
-    700211: 'The federated credential expects another issuer: it must be https://token.actions.githubusercontent.com.',
-    700212: 'The federated credential expects another audience: it must be api://AzureADTokenExchange.',
-    700213: 'No federated credential matches the workflow\'s subject: add one for this repository and event (e.g. repo:OWNER/REPO:pull_request).',
-    700024: 'The GitHub OIDC token was no longer valid when Entra read it (clock skew or a slow runner). It is requested anew on each attempt.',
-    500011: 'The scope names a resource that is not in the tenant: check "azure-scope" (https://ai.azure.com/.default for Azure OpenAI and Foundry).',
-    70011: 'The scope is not valid: "azure-scope" must end in /.default.',
-    1002012: 'The scope is not valid: "azure-scope" must end in /.default.',
-    7000215: 'The app expects a client secret, not a federated credential: add a federated credential for GitHub Actions.',
-    50027: 'Entra rejected the GitHub OIDC token as malformed.',
-};
-/** Entra's error body: `{error, error_description: "AADSTS70021: …\r\nTrace ID: …", error_codes: [70021], …}`. */
-function describeEntraRefusal(status, body, tenantId) {
-    const fields = typeof body === 'object' && body !== null ? body : {};
-    const description = typeof fields.error_description === 'string' ? fields.error_description : '';
-    const codes = Array.isArray(fields.error_codes) ? fields.error_codes.filter((c) => typeof c === 'number') : [];
-    const fromText = /AADSTS(\d+)/.exec(description)?.[1];
-    const code = codes[0] ?? (fromText ? Number(fromText) : null);
-    // Entra's description goes on with trace and correlation ids on later lines: the first line is the message.
-    const said = description.split(/\r?\n/)[0]?.trim() || (typeof fields.error === 'string' ? fields.error : '');
-    const cause = code !== null ? LIKELY_CAUSES[code] : undefined;
-    const transient = status === 429 || status >= 500;
-    const parts = [
-        `Entra ID refused the token request for tenant ${tenantId} (HTTP ${status}${code !== null ? `, AADSTS${code}` : ''})${said ? `: ${said}` : '.'}`,
-        cause ? `Likely cause: ${cause}` : '',
-    ];
-    return new EntraError(parts.filter(Boolean).join(' '), code, transient);
-}
-
-
-/***/ }),
-
-/***/ 1211:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  k: () => (/* binding */ connectEvals),
-  K: () => (/* binding */ connectEvalsApi)
-});
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: ./src/abortable-sleep.ts
-var abortable_sleep = __nccwpck_require__(5039);
-// EXTERNAL MODULE: ./src/azure/entra-errors.ts
-var entra_errors = __nccwpck_require__(611);
-;// CONCATENATED MODULE: ./src/azure/entra-credential.ts
-
-
-/** GitHub's OIDC tokens are exchanged for this audience by Entra's workload identity federation. */
-const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
-/** Renew this long before expiry (the Azure SDKs use 5 minutes), or after half the lifetime of short tokens. */
-const REFRESH_MARGIN_MS = 5 * 60_000;
-const REQUEST_TIMEOUT_MS = 30_000;
-const ATTEMPTS = 4;
-/**
- * Entra ID access tokens obtained with the job's GitHub OIDC token (the client-credentials grant with a
- * federated `client_assertion`). Tokens are renewed before they expire, so a run that outlasts the
- * 10-minute OIDC token and the ~60-minute access token keeps its access.
- */
-class EntraCredential {
-    options;
-    now;
-    current = null;
-    pending = null;
-    constructor(options) {
-        this.options = options;
-        this.now = options.now ?? Date.now;
-    }
-    /** A valid access token: the cached one, or a new one when it is due for renewal. */
-    async getToken() {
-        const now = this.now();
-        const current = this.current;
-        if (current && now < current.refreshAt)
-            return current.value;
-        try {
-            return (await this.renew()).value;
-        }
-        catch (error) {
-            // Still valid for a while: keep working with it and try again on the next request.
-            if (current && now < current.expiresAt - 10_000) {
-                this.options.onRefreshFailed?.(`Could not renew the Entra ID token; the current one is valid until ${new Date(current.expiresAt).toISOString()}: ${error instanceof Error ? error.message : String(error)}`);
-                return current.value;
-            }
-            throw error;
-        }
-    }
-    /** One exchange at a time: concurrent requests share it. */
-    renew() {
-        this.pending ??= this.exchangeWithRetries().finally(() => {
-            this.pending = null;
-        });
-        return this.pending;
-    }
-    async exchangeWithRetries() {
-        for (let attempt = 1;; attempt++) {
-            try {
-                const token = await this.exchange();
-                this.current = token;
-                return token;
-            }
-            catch (error) {
-                const transient = error instanceof entra_errors/* EntraError */.B && error.transient;
-                if (!transient || attempt >= ATTEMPTS)
-                    throw error;
-                await (this.options.sleep ?? abortable_sleep/* sleep */.y)(Math.min(1000 * 2 ** (attempt - 1), 8000));
-            }
-        }
-    }
-    async exchange() {
-        const { tenantId, clientId, scope, authorityHost } = this.options;
-        const assertion = await this.options.getAssertion();
-        const url = `${authorityHost}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
-        const form = new URLSearchParams({
-            client_id: clientId,
-            scope,
-            grant_type: 'client_credentials',
-            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-            client_assertion: assertion,
-        });
-        const requested = this.now();
-        let response;
-        try {
-            response = await fetch(url, {
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-                body: form,
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-            });
-        }
-        catch (error) {
-            const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-            throw new entra_errors/* EntraError */.B(`Could not reach Entra ID at ${authorityHost} for a token: ${reason}.`, null, true, { cause: error });
-        }
-        const text = await response.text();
-        let body = null;
-        try {
-            body = JSON.parse(text);
-        }
-        catch {
-            // Proxies answer HTML: described below by the status alone.
-        }
-        if (!response.ok)
-            throw (0,entra_errors/* describeEntraRefusal */.G)(response.status, body, tenantId);
-        const fields = typeof body === 'object' && body !== null ? body : {};
-        const value = typeof fields.access_token === 'string' ? fields.access_token : '';
-        const lifetimeS = Number(fields.expires_in);
-        if (!value || !Number.isFinite(lifetimeS) || lifetimeS <= 0) {
-            throw new entra_errors/* EntraError */.B(`Entra ID at ${authorityHost} answered HTTP ${response.status} without an access token and its lifetime.`, null, false);
-        }
-        const lifetimeMs = lifetimeS * 1000;
-        const expiresAt = requested + lifetimeMs;
-        this.options.onToken?.(value, expiresAt);
-        return { value, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) };
-    }
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/engine/definition.ts
-var engine_definition = __nccwpck_require__(1185);
-// EXTERNAL MODULE: ./src/engine/definition-error.ts
-var definition_error = __nccwpck_require__(3806);
-// EXTERNAL MODULE: ./src/engine/graders/create-graders.ts + 17 modules
-var create_graders = __nccwpck_require__(7661);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/engine/output-store.ts
-
-
-
-/**
- * A run's output items, spooled to a temporary file as JSON lines: memory holds 17 bytes an item (where it
- * is in the file, and whether it passed), whatever the size of the items, and pages are read back on demand.
- */
-class OutputItemStore {
-    directory;
-    fd;
-    prefix;
-    offsets = new Float64Array(1024);
-    lengths = new Float64Array(1024);
-    passes = new Uint8Array(1024);
-    size = 0;
-    end = 0;
-    closed = false;
-    constructor(runId, directory = process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)()) {
-        this.directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(directory, 'evals-gate-'));
-        this.fd = (0,external_node_fs_.openSync)((0,external_node_path_.join)(this.directory, 'output-items.jsonl'), 'w+');
-        this.prefix = `outputitem_${runId.replace(/^evalrun_/, '')}_`;
-    }
-    get count() {
-        return this.size;
-    }
-    /** The id the next item appended gets. */
-    nextId() {
-        return `${this.prefix}${this.size}`;
-    }
-    append(item) {
-        if (this.closed)
-            return;
-        const bytes = Buffer.from(`${JSON.stringify(item)}\n`, 'utf8');
-        (0,external_node_fs_.writeSync)(this.fd, bytes, 0, bytes.length, this.end);
-        if (this.size === this.offsets.length)
-            this.grow();
-        this.offsets[this.size] = this.end;
-        this.lengths[this.size] = bytes.length - 1;
-        this.passes[this.size] = item.status === 'pass' ? 1 : 0;
-        this.end += bytes.length;
-        this.size++;
-    }
-    get(id) {
-        const index = this.indexOf(id);
-        return index === null ? null : this.read(index);
-    }
-    /** A cursor page as the API's list endpoints give it. An unknown `after` is an Error (a 400). */
-    page(query) {
-        let index;
-        const step = query.order === 'asc' ? 1 : -1;
-        if (query.after) {
-            const after = this.indexOf(query.after);
-            if (after === null)
-                throw new Error(`after: no output item ${JSON.stringify(query.after)} in this run.`);
-            index = after + step;
-        }
-        else {
-            index = query.order === 'asc' ? 0 : this.size - 1;
-        }
-        const data = [];
-        let hasMore = false;
-        for (; index >= 0 && index < this.size; index += step) {
-            if (query.status && (this.passes[index] === 1) !== (query.status === 'pass'))
-                continue;
-            if (data.length === query.limit) {
-                hasMore = true;
-                break;
-            }
-            data.push(this.read(index));
-        }
-        return { data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: hasMore };
-    }
-    /** Deletes the spool file. Idempotent. */
-    close() {
-        if (this.closed)
-            return;
-        this.closed = true;
-        (0,external_node_fs_.closeSync)(this.fd);
-        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
-    }
-    indexOf(id) {
-        const digits = id.startsWith(this.prefix) ? id.slice(this.prefix.length) : '';
-        // Only the ids this store gave: `_01` or `_1.0` would name item 1 under another id.
-        if (!/^(0|[1-9]\d*)$/.test(digits))
-            return null;
-        const index = Number(digits);
-        return Number.isInteger(index) && index >= 0 && index < this.size ? index : null;
-    }
-    read(index) {
-        const length = this.lengths[index] ?? 0;
-        const buffer = Buffer.alloc(length);
-        (0,external_node_fs_.readSync)(this.fd, buffer, 0, length, this.offsets[index] ?? 0);
-        return JSON.parse(buffer.toString('utf8'));
-    }
-    grow() {
-        const offsets = new Float64Array(this.offsets.length * 2);
-        offsets.set(this.offsets);
-        this.offsets = offsets;
-        const lengths = new Float64Array(this.lengths.length * 2);
-        lengths.set(this.lengths);
-        this.lengths = lengths;
-        const passes = new Uint8Array(this.passes.length * 2);
-        passes.set(this.passes);
-        this.passes = passes;
-    }
-}
-
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-// EXTERNAL MODULE: ./src/evals/data-source.ts
-var data_source = __nccwpck_require__(909);
-;// CONCATENATED MODULE: ./src/engine/rows.ts
-
-
-
-
-/** Reads a `source` object from a run's data source; throws an Error the API answers 400 with. */
-function toRowSource(raw) {
-    const source = (typeof raw === 'object' && raw !== null ? raw : {});
-    if (source.type === 'file_content') {
-        if (!Array.isArray(source.content))
-            throw new Error('data_source.source.content must be a list of rows.');
-        const content = source.content.map((row, index) => {
-            const parsed = typeof row === 'object' && row !== null ? (0,data_source/* parseJsonlRow */.oi)(JSON.stringify(row)) : 'not an object';
-            if (typeof parsed === 'string')
-                throw new Error(`data_source.source.content[${index}]: ${parsed}.`);
-            return parsed;
-        });
-        return { type: 'file_content', content };
-    }
-    if (source.type === data_source/* FILE_PATH_SOURCE */.jF && typeof source.path === 'string') {
-        return { type: data_source/* FILE_PATH_SOURCE */.jF, path: source.path, label: typeof source.label === 'string' ? source.label : source.path };
-    }
-    if (source.type === 'file_id') {
-        throw new Error('data_source.source is a file_id: files stored on OpenAI/Azure are read by the remote engine only; the local engine takes a data-file or inline rows (file_content).');
-    }
-    throw new Error(`data_source.source.type ${JSON.stringify(source.type)} is not one the local engine reads (file_content, or a data-file).`);
-}
-const MAX_REPORTED_BAD_LINES = 5;
-/**
- * Reads a JSONL file once without keeping it, to find malformed lines before any item runs (and costs a
- * model call). Returns the number of rows.
- */
-async function checkJsonlFile(path, label) {
-    let rows = 0;
-    let badLines = 0;
-    const problems = [];
-    for await (const { line, number } of lines(path)) {
-        const parsed = (0,data_source/* parseJsonlRow */.oi)(line);
-        if (typeof parsed !== 'string')
-            rows++;
-        else if (++badLines <= MAX_REPORTED_BAD_LINES)
-            problems.push(`line ${number}: ${parsed}`);
-    }
-    if (badLines > 0) {
-        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
-        throw new Error(`${label} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
-    }
-    if (rows === 0)
-        throw new Error(`${label} has no rows.`);
-    return rows;
-}
-/** The rows of a source, in order. */
-async function* readRows(source) {
-    if (source.type === 'file_content') {
-        yield* source.content;
-        return;
-    }
-    for await (const { line, number } of lines(source.path)) {
-        const parsed = (0,data_source/* parseJsonlRow */.oi)(line);
-        // The file was checked when the run was created; a line that went bad since is an error of the run.
-        if (typeof parsed === 'string')
-            throw new Error(`${source.label} line ${number}: ${parsed}.`);
-        yield parsed;
-    }
-}
-async function* lines(path) {
-    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-    let number = 0;
-    try {
-        for await (const raw of reader) {
-            number++;
-            const line = raw.trim();
-            if (line)
-                yield { line, number };
-        }
-    }
-    finally {
-        reader.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/sample-fields.ts
-/**
- * The sample as grader templates see it. Besides the sample's own fields, templates may use
- * `sample.output_text` (the answer's text), `sample.output_json` (that text parsed, when it is JSON) and
- * `sample.output_tools` (tool calls): pre-generated samples often carry only `output_text` or only
- * `output` messages, so the missing ones are derived.
- */
-function withDerivedFields(sample) {
-    const derived = { ...sample };
-    if (typeof derived.output_text !== 'string') {
-        const text = lastAssistantText(sample.output);
-        if (text !== null)
-            derived.output_text = text;
-    }
-    if (derived.output_json === undefined && typeof derived.output_text === 'string') {
-        const parsed = parseJson(derived.output_text);
-        if (parsed !== undefined)
-            derived.output_json = parsed;
-    }
-    if (derived.output_tools === undefined)
-        derived.output_tools = toolCalls(sample.output);
-    return derived;
-}
-function lastAssistantText(output) {
-    if (!Array.isArray(output))
-        return null;
-    for (let index = output.length - 1; index >= 0; index--) {
-        const message = output[index];
-        if (!message || (message.role !== undefined && message.role !== 'assistant'))
-            continue;
-        if (typeof message.content === 'string')
-            return message.content;
-        if (Array.isArray(message.content)) {
-            return message.content.map((part) => (typeof part === 'string' ? part : String(part?.text ?? ''))).join('');
-        }
-    }
-    return null;
-}
-function toolCalls(output) {
-    if (!Array.isArray(output))
-        return [];
-    return output.flatMap((message) => {
-        const calls = message?.tool_calls;
-        return Array.isArray(calls) ? calls : [];
-    });
-}
-function parseJson(text) {
-    const trimmed = text.trim();
-    if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
-        return undefined;
-    try {
-        return JSON.parse(trimmed);
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/run-execution.ts
-
-
-/**
- * How far ahead of the oldest unfinished item new items may start, in multiples of the concurrency:
- * items are stored in dataset order, so finished ones wait for a slow one, and this bounds that wait.
- */
-const REORDER_WINDOW = 64;
-/**
- * One run of the local engine: streams the rows, evaluates `concurrency` items at a time, and stores
- * each output item in dataset order while the counts grow, as a hosted run does. An item whose sampling
- * or grading fails is marked errored with the error recorded; only a failure to read the rows fails the run.
- */
-class RunExecution {
-    status = 'queued';
-    error = null;
-    counts = { total: 0, passed: 0, failed: 0, errored: 0 };
-    perCriterion = new Map();
-    usage = new Map();
-    controller = new AbortController();
-    plan;
-    /** Settles when the run is terminal and its graders are closed. */
-    done;
-    constructor(plan) {
-        this.plan = plan;
-        for (const grader of plan.graders)
-            this.perCriterion.set(grader.id, { passed: 0, failed: 0 });
-        this.done = this.execute();
-    }
-    get terminal() {
-        return this.status === 'completed' || this.status === 'failed' || this.status === 'canceled';
-    }
-    /** Stops the run: no more items start, calls in flight are aborted, and the items stored so far stay. */
-    cancel() {
-        if (this.terminal)
-            return;
-        this.status = 'canceled';
-        this.controller.abort(new Error('the run was canceled'));
-    }
-    /** `per_model_usage` as the API gives it. */
-    modelUsage() {
-        return [...this.usage.values()];
-    }
-    async execute() {
-        // Started on the next turn, so the create request answers with the run still queued.
-        await Promise.resolve();
-        const { plan } = this;
-        const signal = this.controller.signal;
-        const inFlight = new Set();
-        const finished = new Map();
-        let nextToStore = 0;
-        const store = (index, item) => {
-            finished.set(index, item);
-            for (let ready = finished.get(nextToStore); ready; ready = finished.get(nextToStore)) {
-                finished.delete(nextToStore);
-                this.record(ready);
-                nextToStore++;
-            }
-        };
-        try {
-            if (this.status === 'canceled')
-                return;
-            this.status = 'in_progress';
-            let index = 0;
-            for await (const row of readRows(plan.rows)) {
-                if (signal.aborted)
-                    break;
-                while (!signal.aborted && inFlight.size > 0 && (inFlight.size >= plan.concurrency || index - nextToStore >= plan.concurrency * REORDER_WINDOW)) {
-                    await Promise.race(inFlight);
-                }
-                if (signal.aborted)
-                    break;
-                const position = index++;
-                const task = this.evaluate(row, position).then((item) => {
-                    if (!signal.aborted)
-                        store(position, item);
-                });
-                inFlight.add(task);
-                const forget = () => inFlight.delete(task);
-                task.then(forget, forget);
-            }
-            await Promise.all(inFlight);
-            if (!signal.aborted)
-                this.status = 'completed';
-        }
-        catch (error) {
-            if (!signal.aborted) {
-                this.status = 'failed';
-                this.error = { code: 'run_error', message: error instanceof Error ? error.message : String(error) };
-                this.controller.abort(error);
-            }
-        }
-        finally {
-            await Promise.allSettled([...inFlight]);
-            await Promise.allSettled(plan.graders.map((grader) => grader.close?.()));
-        }
-    }
-    /** One item, sampled if need be and graded by every criterion. Never throws but on abort. */
-    async evaluate(row, index) {
-        const { plan } = this;
-        const signal = this.controller.signal;
-        let sample = row.sample ?? null;
-        let results = [];
-        let error = null;
-        try {
-            if (plan.sampler) {
-                sample = await plan.sampler.sample(row.item, signal);
-                this.addUsage(sample);
-            }
-            const scope = { item: row.item, sample: withDerivedFields(sample ?? {}) };
-            results = await Promise.all(plan.graders.map((grader) => this.grade(grader, scope, signal)));
-        }
-        catch (failure) {
-            error = { code: errorCode(failure), message: failure instanceof Error ? failure.message : String(failure) };
-            results = [];
-        }
-        const passed = error === null && results.every((result) => result.passed === true);
-        return {
-            object: 'eval.run.output_item',
-            id: '',
-            run_id: plan.runId,
-            eval_id: plan.evalId,
-            created_at: Math.floor(plan.now() / 1000),
-            status: passed ? 'pass' : 'fail',
-            datasource_item_id: index,
-            datasource_item: row.item,
-            results,
-            sample: { ...(sample ?? {}), error },
-        };
-    }
-    async grade(grader, scope, signal) {
-        let outcome;
-        try {
-            outcome = await grader.grade(scope, signal);
-        }
-        catch (failure) {
-            if (signal.aborted)
-                throw failure;
-            const message = failure instanceof Error ? failure.message : String(failure);
-            throw Object.assign(new Error(`grader "${grader.name}": ${message}`), { code: errorCode(failure) });
-        }
-        if (outcome.sample)
-            this.addUsage(outcome.sample);
-        const result = { name: grader.id, type: grader.type, score: outcome.score, passed: outcome.passed, sample: outcome.sample ?? null };
-        if (outcome.label !== undefined)
-            result.label = outcome.label;
-        if (outcome.reason !== undefined)
-            result.reason = outcome.reason;
-        return result;
-    }
-    record(item) {
-        const { store } = this.plan;
-        item.id = store.nextId();
-        store.append(item);
-        this.counts.total++;
-        const sample = item.sample;
-        if (sample.error) {
-            this.counts.errored++;
-            return;
-        }
-        if (item.status === 'pass')
-            this.counts.passed++;
-        else
-            this.counts.failed++;
-        for (const result of item.results) {
-            const criterion = this.perCriterion.get(result.name);
-            if (!criterion)
-                continue;
-            if (result.passed)
-                criterion.passed++;
-            else
-                criterion.failed++;
-        }
-    }
-    addUsage(sample) {
-        const usage = sample.usage;
-        const model = typeof sample.model === 'string' && sample.model ? sample.model : null;
-        if (!model || !usage)
-            return;
-        const totals = this.usage.get(model) ?? { model_name: model, invocation_count: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 };
-        totals.invocation_count++;
-        totals.prompt_tokens += numberOr0(usage.prompt_tokens);
-        totals.completion_tokens += numberOr0(usage.completion_tokens);
-        totals.total_tokens += numberOr0(usage.total_tokens);
-        totals.cached_tokens += numberOr0(usage.cached_tokens);
-        this.usage.set(model, totals);
-    }
-}
-function errorCode(error) {
-    const code = error?.code;
-    if (typeof code === 'string' && code)
-        return code;
-    const name = error instanceof Error ? error.name : '';
-    if (name === 'TemplateError')
-        return 'template_error';
-    if (name === 'GraderError')
-        return 'grader_error';
-    if (name === 'ModelCallError' || name === 'SamplingError')
-        return 'model_error';
-    return 'item_error';
-}
-function numberOr0(value) {
-    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
-
-// EXTERNAL MODULE: ./src/engine/sampler.ts
-var engine_sampler = __nccwpck_require__(2854);
-;// CONCATENATED MODULE: ./src/engine/local-engine.ts
-
-
-
-
-
-
-
-
-/** An error the API answers with: a status and OpenAI's error envelope. */
-class ApiRefusal extends Error {
-    status;
-    param;
-    constructor(status, message, param = null) {
-        super(message);
-        this.name = 'ApiRefusal';
-        this.status = status;
-        this.param = param;
-    }
-}
-/**
- * The Evals API, answered inside the job: evals made from definitions, runs evaluated by this process
- * (sampling and judges through an OpenAI-compatible endpoint), output items in cursor pages. The action
- * talks to it through the same SDK calls as to a hosted endpoint, so starting, waiting and collecting are
- * one code path for both engines.
- */
-class LocalEngine {
-    options;
-    evals = new Map();
-    runs = new Map();
-    now;
-    closed = false;
-    /** Deleted runs still stopping: close() waits for them too. */
-    stopping = new Set();
-    constructor(options) {
-        this.options = options;
-        this.now = options.now ?? Date.now;
-    }
-    /** Adds an eval from a checked definition. `id` makes it stable across jobs (e.g. from a fingerprint). */
-    addEval(definition, id = `eval_${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`) {
-        (0,engine_definition/* checkRunsLocally */.tf)(definition, definition.name);
-        const stored = { id, definition, createdAt: this.now() };
-        this.evals.set(id, stored);
-        return evalObject(stored);
-    }
-    createEval(body) {
-        let definition;
-        try {
-            definition = (0,engine_definition/* parseEvalDefinition */.bW)(JSON.stringify(body ?? null), 'the eval');
-            (0,engine_definition/* checkRunsLocally */.tf)(definition, 'the eval');
-        }
-        catch (error) {
-            throw new ApiRefusal(400, error instanceof Error ? error.message : String(error));
-        }
-        return this.addEval(definition);
-    }
-    getEval(evalId) {
-        return evalObject(this.findEval(evalId));
-    }
-    listEvals(query) {
-        return page([...this.evals.values()].map(evalObject), query);
-    }
-    /** Checks the data source and builds the graders (a python grader compiles here), then starts the run. */
-    async createRun(evalId, body) {
-        // Not a 5xx: nothing would come of trying again.
-        if (this.closed)
-            throw new ApiRefusal(400, 'The local engine has shut down.');
-        const stored = this.findEval(evalId);
-        const request = (typeof body === 'object' && body !== null ? body : {});
-        const dataSource = request.data_source;
-        if (!dataSource || typeof dataSource.type !== 'string')
-            throw new ApiRefusal(400, 'data_source is required.', 'data_source');
-        if (!['jsonl', 'completions', 'responses'].includes(dataSource.type)) {
-            throw new ApiRefusal(400, `data_source.type ${JSON.stringify(dataSource.type)} is not one of jsonl, completions, responses.`, 'data_source.type');
-        }
-        const metadata = toMetadata(request.metadata);
-        let graders = [];
-        try {
-            const rows = toRowSource(dataSource.source);
-            if (rows.type === data_source/* FILE_PATH_SOURCE */.jF)
-                await checkJsonlFile(rows.path, rows.label);
-            const sampler = dataSource.type === 'jsonl' ? null : (0,engine_sampler/* createSampler */.tB)(dataSource, this.options.models);
-            graders = (0,create_graders/* createGraders */.h)(stored.definition, { models: this.options.models, pythonTimeoutMs: this.options.pythonTimeoutMs });
-            for (const grader of graders)
-                await grader.start?.();
-            const id = `evalrun_${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`;
-            const store = new OutputItemStore(id);
-            const execution = new RunExecution({ runId: id, evalId, rows, graders, sampler, concurrency: this.options.concurrency, store, now: this.now });
-            const run = {
-                id,
-                evalId,
-                name: typeof request.name === 'string' && request.name ? request.name : `${typeof dataSource.model === 'string' ? dataSource.model : 'jsonl'}-${Math.floor(this.now() / 1000)}`,
-                dataSource,
-                metadata,
-                createdAt: this.now(),
-                execution,
-                store,
-            };
-            this.runs.set(id, run);
-            return this.runObject(run);
-        }
-        catch (error) {
-            await Promise.allSettled(graders.map((grader) => grader.close?.()));
-            if (error instanceof ApiRefusal)
-                throw error;
-            const message = error instanceof Error ? error.message : String(error);
-            throw new ApiRefusal(400, message, error instanceof definition_error/* EvalDefinitionError */.c ? 'testing_criteria' : 'data_source');
-        }
-    }
-    getRun(evalId, runId) {
-        return this.runObject(this.findRun(evalId, runId));
-    }
-    listRuns(evalId, query) {
-        this.findEval(evalId);
-        const runs = [...this.runs.values()].filter((run) => run.evalId === evalId).map((run) => this.runObject(run));
-        return page(query.status ? runs.filter((run) => run.status === query.status) : runs, query);
-    }
-    cancelRun(evalId, runId) {
-        const run = this.findRun(evalId, runId);
-        run.execution.cancel();
-        return this.runObject(run);
-    }
-    deleteRun(evalId, runId) {
-        const run = this.findRun(evalId, runId);
-        run.execution.cancel();
-        this.runs.delete(runId);
-        const stopping = run.execution.done.then(() => run.store.close());
-        this.stopping.add(stopping);
-        void stopping.then(() => this.stopping.delete(stopping));
-        return { object: 'eval.run.deleted', deleted: true, run_id: runId };
-    }
-    listOutputItems(evalId, runId, query) {
-        const run = this.findRun(evalId, runId);
-        if (query.status !== undefined && query.status !== 'pass' && query.status !== 'fail') {
-            throw new ApiRefusal(400, `status must be pass or fail; got ${JSON.stringify(query.status)}.`, 'status');
-        }
-        try {
-            return { object: 'list', ...run.store.page({ after: query.after, limit: query.limit, order: query.order, status: query.status }) };
-        }
-        catch (error) {
-            throw new ApiRefusal(400, error instanceof Error ? error.message : String(error), 'after');
-        }
-    }
-    getOutputItem(evalId, runId, itemId) {
-        const item = this.findRun(evalId, runId).store.get(itemId);
-        if (!item)
-            throw new ApiRefusal(404, `No output item found with id '${itemId}'.`);
-        return item;
-    }
-    /** Cancels what still runs, waits for it to stop, and deletes the spooled items. */
-    async close() {
-        this.closed = true;
-        const runs = [...this.runs.values()];
-        for (const run of runs)
-            run.execution.cancel();
-        await Promise.allSettled([...runs.map((run) => run.execution.done), ...this.stopping]);
-        for (const run of runs)
-            run.store.close();
-    }
-    findEval(evalId) {
-        const found = this.evals.get(evalId);
-        if (!found)
-            throw new ApiRefusal(404, `No eval found with id '${evalId}'.`);
-        return found;
-    }
-    findRun(evalId, runId) {
-        this.findEval(evalId);
-        const run = this.runs.get(runId);
-        if (!run || run.evalId !== evalId)
-            throw new ApiRefusal(404, `No run found with id '${runId}'.`);
-        return run;
-    }
-    runObject(run) {
-        const { execution } = run;
-        const done = execution.status === 'completed';
-        return {
-            object: 'eval.run',
-            id: run.id,
-            eval_id: run.evalId,
-            name: run.name,
-            status: execution.status,
-            model: typeof run.dataSource.model === 'string' ? run.dataSource.model : null,
-            data_source: run.dataSource,
-            metadata: run.metadata,
-            created_at: Math.floor(run.createdAt / 1000),
-            report_url: null,
-            result_counts: { ...execution.counts },
-            per_model_usage: done ? execution.modelUsage() : null,
-            per_testing_criteria_results: done
-                ? [...execution.perCriterion.entries()].map(([id, counts]) => ({ testing_criteria: id, passed: counts.passed, failed: counts.failed }))
-                : null,
-            error: execution.error,
-        };
-    }
-}
-function evalObject(stored) {
-    const { definition } = stored;
-    return {
-        object: 'eval',
-        id: stored.id,
-        name: definition.name,
-        data_source_config: definition.data_source_config,
-        testing_criteria: definition.testing_criteria.map((criterion, index) => ({ ...criterion, id: (0,create_graders/* criterionId */.x)(criterion, index) })),
-        metadata: definition.metadata,
-        created_at: Math.floor(stored.createdAt / 1000),
-    };
-}
-function page(all, query) {
-    const ordered = query.order === 'desc' ? [...all].reverse() : all;
-    let start = 0;
-    if (query.after) {
-        const index = ordered.findIndex((entry) => entry.id === query.after);
-        if (index < 0)
-            throw new ApiRefusal(400, `after: no object ${JSON.stringify(query.after)} in this list.`, 'after');
-        start = index + 1;
-    }
-    const data = ordered.slice(start, start + query.limit);
-    return {
-        object: 'list',
-        data,
-        first_id: data[0]?.id ?? null,
-        last_id: data[data.length - 1]?.id ?? null,
-        has_more: start + data.length < ordered.length,
-    };
-}
-/** The API's metadata rules: at most 16 string values, keys ≤ 64 and values ≤ 512 characters. */
-function toMetadata(raw) {
-    if (raw === undefined || raw === null)
-        return {};
-    if (typeof raw !== 'object' || Array.isArray(raw))
-        throw new ApiRefusal(400, 'metadata must be an object.', 'metadata');
-    const entries = Object.entries(raw);
-    if (entries.length > 16)
-        throw new ApiRefusal(400, `metadata has ${entries.length} keys; at most 16 are allowed.`, 'metadata');
-    for (const [key, value] of entries) {
-        if (typeof value !== 'string')
-            throw new ApiRefusal(400, `metadata.${key} must be a string.`, 'metadata');
-        if (key.length > 64 || value.length > 512)
-            throw new ApiRefusal(400, `metadata.${key} is too long (keys ≤ 64, values ≤ 512 characters).`, 'metadata');
-    }
-    return Object.fromEntries(entries);
-}
-
-;// CONCATENATED MODULE: ./src/engine/engine-fetch.ts
-
-/**
- * The local engine as a `fetch` for the `openai` SDK: the SDK builds the same requests as for a hosted
- * endpoint, and this answers them in-process, with the API's paths, list pages and error envelope.
- */
-function engineFetch(engine) {
-    return async (input, init) => {
-        const request = input instanceof Request ? input : new Request(input, init);
-        const url = new URL(request.url);
-        const text = request.method === 'GET' || request.method === 'DELETE' ? '' : await request.text();
-        let body = undefined;
-        try {
-            body = text ? JSON.parse(text) : undefined;
-        }
-        catch {
-            return reply(400, errorBody(new ApiRefusal(400, 'The request body is not valid JSON.')));
-        }
-        try {
-            return reply(200, await route(engine, request.method, url, body));
-        }
-        catch (error) {
-            const refusal = error instanceof ApiRefusal ? error : new ApiRefusal(500, `The local engine failed: ${error instanceof Error ? error.message : String(error)}`);
-            return reply(refusal.status, errorBody(refusal));
-        }
-    };
-}
-async function route(engine, method, url, body) {
-    const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const at = segments.indexOf('evals');
-    const [, evalId, runs, runId, action, itemId] = at < 0 ? [] : segments.slice(at);
-    const query = listQuery(url.searchParams);
-    if (at >= 0 && evalId === undefined) {
-        if (method === 'GET')
-            return engine.listEvals(query);
-        if (method === 'POST')
-            return engine.createEval(body);
-    }
-    else if (evalId !== undefined && runs === undefined) {
-        if (method === 'GET')
-            return engine.getEval(evalId);
-    }
-    else if (evalId !== undefined && runs === 'runs') {
-        if (runId === undefined) {
-            if (method === 'GET')
-                return engine.listRuns(evalId, query);
-            if (method === 'POST')
-                return engine.createRun(evalId, body);
-        }
-        else if (action === undefined) {
-            if (method === 'GET')
-                return engine.getRun(evalId, runId);
-            // Older servers cancel with a POST to the run itself.
-            if (method === 'POST')
-                return engine.cancelRun(evalId, runId);
-            if (method === 'DELETE')
-                return engine.deleteRun(evalId, runId);
-        }
-        else if (action === 'cancel' && itemId === undefined && method === 'POST') {
-            return engine.cancelRun(evalId, runId);
-        }
-        else if (action === 'output_items' && method === 'GET') {
-            return itemId === undefined ? engine.listOutputItems(evalId, runId, query) : engine.getOutputItem(evalId, runId, itemId);
-        }
-    }
-    throw new ApiRefusal(404, `The local engine has no ${method} ${url.pathname}.`);
-}
-function listQuery(params) {
-    const limit = Number(params.get('limit') ?? '20');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-        throw new ApiRefusal(400, 'limit must be an integer from 1 to 100.', 'limit');
-    const order = params.get('order') ?? 'asc';
-    if (order !== 'asc' && order !== 'desc')
-        throw new ApiRefusal(400, 'order must be asc or desc.', 'order');
-    return { after: params.get('after') ?? undefined, limit, order, status: params.get('status') ?? undefined };
-}
-function errorBody(refusal) {
-    return { error: { message: refusal.message, type: 'invalid_request_error', param: refusal.param, code: null } };
-}
-function reply(status, body) {
-    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-}
-
-// EXTERNAL MODULE: ./src/evals/client.ts
-var client = __nccwpck_require__(9852);
-// EXTERNAL MODULE: ./src/github/oidc-token.ts
-var oidc_token = __nccwpck_require__(9694);
-// EXTERNAL MODULE: ./src/models/model-client.ts + 1 modules
-var model_client = __nccwpck_require__(529);
-;// CONCATENATED MODULE: ./src/connect-evals-api.ts
-
-
-
-
-
-
-
-/** The client for the settings' engine: the endpoint at `base-url`, or a local engine in this process. */
-function connectEvals(settings, secrets, log) {
-    const choice = settings.evalChoice;
-    if (settings.engine === 'remote' || choice.kind !== 'file')
-        return { client: connectEvalsApi(settings.endpoint, secrets), close: async () => undefined };
-    const endpoint = settings.models;
-    let models = null;
-    const engine = new LocalEngine({
-        concurrency: settings.concurrency,
-        models: () => {
-            // Settings require an endpoint whenever the eval calls a model, so this is a bug if it throws.
-            if (!endpoint)
-                throw new Error('This eval calls a model, but no model endpoint was configured.');
-            models ??= new model_client/* ModelClient */.f(endpoint, { maxConcurrency: settings.concurrency, log });
-            return models;
-        },
-    });
-    engine.addEval(choice.definition, settings.evalId);
-    return { client: (0,client/* createLocalEvalsClient */.cn)(engineFetch(engine)), close: () => engine.close() };
-}
-/** The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`. */
-function connectEvalsApi(endpoint, secrets) {
-    const { auth } = endpoint;
-    if (auth.kind === 'key')
-        return (0,client/* createEvalsClient */.pB)(endpoint);
-    const credential = new EntraCredential({
-        tenantId: auth.tenantId,
-        clientId: auth.clientId,
-        scope: auth.scope,
-        authorityHost: auth.authorityHost,
-        getAssertion: async () => {
-            const assertion = await (0,oidc_token/* requestOidcToken */.I)(FEDERATION_AUDIENCE);
-            secrets.add(assertion);
-            return assertion;
-        },
-        onToken: (token, expiresAt) => {
-            secrets.add(token);
-            core/* info */.pq(`Signed in to Entra ID as app ${auth.clientId}; the token is valid until ${new Date(expiresAt).toISOString()}.`);
-        },
-        onRefreshFailed: (message) => core/* warning */.$e(message),
-    });
-    return (0,client/* createEvalsClient */.pB)(endpoint, () => credential.getToken());
-}
-
-
-/***/ }),
-
-/***/ 3806:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   c: () => (/* binding */ EvalDefinitionError)
-/* harmony export */ });
-/** An eval definition the local engine cannot run, found before any item runs or any model is called. */
-class EvalDefinitionError extends Error {
-    /** Where in the definition, e.g. `testing_criteria[2] ("Tone")`. */
-    where;
-    constructor(where, message) {
-        super(`${where}: ${message}`);
-        this.name = 'EvalDefinitionError';
-        this.where = where;
-    }
-}
-
-
-/***/ }),
-
-/***/ 1185:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ph: () => (/* binding */ checkGraderTypes),
-/* harmony export */   bW: () => (/* binding */ parseEvalDefinition),
-/* harmony export */   tf: () => (/* binding */ checkRunsLocally)
-/* harmony export */ });
-/* unused harmony export LOCAL_GRADER_TYPES */
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8815);
-/* harmony import */ var _definition_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3806);
-
-
-
-/** Grader types the local engine runs. */
-const LOCAL_GRADER_TYPES = ['string_check', 'text_similarity', 'label_model', 'score_model', 'python'];
-/**
- * Parses and checks an eval definition (JSON or YAML). `where` names the file in errors. Problems of the
- * shape are found here, before any item runs; each grader checks its own fields when it is built.
- */
-function parseEvalDefinition(text, where) {
-    let raw;
-    try {
-        raw = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parse */ .qg)(text, { prettyErrors: true, uniqueKeys: true });
-    }
-    catch (error) {
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(where, `not valid JSON/YAML: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
-    }
-    if (!isObject(raw))
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(where, 'an eval definition is an object with "data_source_config" and "testing_criteria".');
-    const known = new Set(['name', 'data_source_config', 'testing_criteria', 'metadata']);
-    const unknown = Object.keys(raw).filter((key) => !known.has(key));
-    if (unknown.length > 0) {
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(where, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} (an eval has ${[...known].join(', ')}).`);
-    }
-    const name = raw.name === undefined ? (0,node_path__WEBPACK_IMPORTED_MODULE_0__.basename)(where).replace(/\.(eval\.)?(json|ya?ml)$/i, '') : raw.name;
-    if (typeof name !== 'string' || !name.trim())
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: name`, 'must be a non-empty string.');
-    const config = raw.data_source_config;
-    if (!isObject(config) || typeof config.type !== 'string') {
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: data_source_config`, 'must be an object with a "type" (custom, logs or stored_completions).');
-    }
-    const criteria = raw.testing_criteria;
-    if (!Array.isArray(criteria) || criteria.length === 0) {
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: testing_criteria`, 'must be a non-empty list of graders.');
-    }
-    const names = new Set();
-    const testingCriteria = criteria.map((criterion, index) => {
-        const at = `${where}: testing_criteria[${index}]`;
-        if (!isObject(criterion) || typeof criterion.type !== 'string')
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(at, 'must be a grader object with a "type".');
-        if (typeof criterion.name !== 'string' || !criterion.name.trim())
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(at, `the ${criterion.type} grader needs a "name".`);
-        // Reports, thresholds and baselines tell criteria apart by name.
-        if (names.has(criterion.name))
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(at, `a second grader is named "${criterion.name}"; names must be unique.`);
-        names.add(criterion.name);
-        return criterion;
-    });
-    const metadata = raw.metadata ?? {};
-    if (!isObject(metadata) || Object.values(metadata).some((value) => typeof value !== 'string')) {
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: metadata`, 'must map keys to string values.');
-    }
-    return { name: name.trim(), data_source_config: config, testing_criteria: testingCriteria, metadata: metadata };
-}
-/**
- * What the local engine cannot run, found before anything runs: a data source config other than
- * `custom` (the others read OpenAI's stored logs), or a grader type it does not implement.
- */
-function checkRunsLocally(definition, where) {
-    const configType = definition.data_source_config.type;
-    if (configType !== 'custom') {
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: data_source_config`, `type "${configType}" reads logs stored by OpenAI, which only the remote engine has; the local engine runs "custom" (items from a file).`);
-    }
-    checkGraderTypes(definition, `${where}: testing_criteria`);
-}
-/** An unsupported grader type, named with its place, before any grader is built. */
-function checkGraderTypes(definition, where) {
-    definition.testing_criteria.forEach((criterion, index) => {
-        if (!LOCAL_GRADER_TYPES.includes(criterion.type)) {
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}[${index}] ("${criterion.name}")`, `grader type "${criterion.type}" is not supported by the local engine (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`);
-        }
-    });
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-
-/***/ }),
-
-/***/ 7661:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  h: () => (/* binding */ createGraders),
-  x: () => (/* binding */ criterionId)
-});
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/evals/fingerprint.ts
-var fingerprint = __nccwpck_require__(6671);
-// EXTERNAL MODULE: ./src/engine/definition.ts
-var engine_definition = __nccwpck_require__(1185);
-// EXTERNAL MODULE: ./src/engine/definition-error.ts
-var definition_error = __nccwpck_require__(3806);
-// EXTERNAL MODULE: ./src/engine/sampler.ts
-var sampler = __nccwpck_require__(2854);
-// EXTERNAL MODULE: ./src/engine/template.ts
-var template = __nccwpck_require__(1682);
-;// CONCATENATED MODULE: ./src/engine/graders/grader.ts
-/** A grader that cannot grade this item: the message is recorded as the item's error. */
-class GraderError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'GraderError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/model-graders.ts
-
-
-
-
-function createLabelModelGrader(config, context) {
-    const spec = checkJudge(config, 'label_model', context);
-    const settings = config;
-    const labels = stringList(settings.labels, `${spec.where}.labels`);
-    const passing = stringList(settings.passing_labels, `${spec.where}.passing_labels`);
-    const strangers = passing.filter((label) => !labels.includes(label));
-    if (strangers.length > 0) {
-        throw new definition_error/* EvalDefinitionError */.c(`${spec.where}.passing_labels`, `${JSON.stringify(strangers)} must be among labels ${JSON.stringify(labels)}`);
-    }
-    const schema = {
-        type: 'object',
-        properties: {
-            reason: { type: 'string', description: 'A short explanation of the label.' },
-            label: { type: 'string', enum: labels, description: `One of: ${labels.join(', ')}.` },
-        },
-        required: ['reason', 'label'],
-        additionalProperties: false,
-    };
-    return {
-        id: context.id,
-        name: spec.name,
-        type: 'label_model',
-        async grade(scope, signal) {
-            const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'label_result', schema }, {});
-            const label = verdict.value.label;
-            if (typeof label !== 'string' || !labels.includes(label)) {
-                throw new GraderError(`${describe(spec)}: the judge's label ${JSON.stringify(label)} is not one of ${JSON.stringify(labels)}`);
-            }
-            const passed = passing.includes(label);
-            return outcome({ score: passed ? 1 : 0, passed, label, reason: verdict.reason, sample: verdict.sample });
-        },
-    };
-}
-function createScoreModelGrader(config, context) {
-    const spec = checkJudge(config, 'score_model', context);
-    const settings = config;
-    const [min, max] = checkRange(settings.range, `${spec.where}.range`);
-    const threshold = settings.pass_threshold;
-    if (threshold === undefined || threshold === null) {
-        throw new definition_error/* EvalDefinitionError */.c(`${spec.where}.pass_threshold`, `is required: the gate needs to know which scores pass (a number in [${min}, ${max}])`);
-    }
-    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < min || threshold > max) {
-        throw new definition_error/* EvalDefinitionError */.c(`${spec.where}.pass_threshold`, `must be a number in the range [${min}, ${max}], not ${JSON.stringify(threshold)}`);
-    }
-    const sampling = judgeSamplingParams(settings.sampling_params, `${spec.where}.sampling_params`);
-    const schema = {
-        type: 'object',
-        properties: {
-            reason: { type: 'string', description: 'A short explanation of the score.' },
-            result: { type: 'number', description: `The score, from ${min} to ${max}.` },
-        },
-        required: ['reason', 'result'],
-        additionalProperties: false,
-    };
-    return {
-        id: context.id,
-        name: spec.name,
-        type: 'score_model',
-        async grade(scope, signal) {
-            const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'score_result', schema }, sampling);
-            const score = verdict.value.result;
-            if (typeof score !== 'number' || !Number.isFinite(score)) {
-                throw new GraderError(`${describe(spec)}: the judge's result ${JSON.stringify(score)} is not a number`);
-            }
-            if (score < min || score > max) {
-                throw new GraderError(`${describe(spec)}: the judge's score ${score} is outside the range [${min}, ${max}]`);
-            }
-            return outcome({ score, passed: score >= threshold, reason: verdict.reason, sample: verdict.sample });
-        },
-    };
-}
-function checkJudge(config, type, context) {
-    const base = context.where ?? 'testing_criteria';
-    if (typeof config !== 'object' || config === null || Array.isArray(config))
-        throw new definition_error/* EvalDefinitionError */.c(base, `a ${type} grader must be an object`);
-    const settings = config;
-    const name = settings.name;
-    if (typeof name !== 'string' || name.trim() === '')
-        throw new definition_error/* EvalDefinitionError */.c(`${base}.name`, `a ${type} grader needs a name`);
-    const where = context.where ?? `${base} ("${name}")`;
-    const model = settings.model;
-    if (typeof model !== 'string' || model.trim() === '')
-        throw new definition_error/* EvalDefinitionError */.c(`${where}.model`, `a ${type} grader needs the judge model's name`);
-    const input = (0,sampler/* checkMessagesTemplate */.dM)(settings.input, ['item', 'sample'], `${where}.input`);
-    return { name, model, input, where };
-}
-function stringList(value, where) {
-    if (!Array.isArray(value) || value.length === 0 || !value.every((entry) => typeof entry === 'string' && entry !== '')) {
-        throw new definition_error/* EvalDefinitionError */.c(where, 'must be a non-empty list of labels (strings)');
-    }
-    return [...new Set(value)];
-}
-function checkRange(value, where) {
-    if (value === undefined || value === null)
-        return [0, 1];
-    const [min, max] = Array.isArray(value) ? value : [];
-    if (!Array.isArray(value) || value.length !== 2 || typeof min !== 'number' || typeof max !== 'number' || !Number.isFinite(min) || !Number.isFinite(max) || min >= max) {
-        throw new definition_error/* EvalDefinitionError */.c(where, `must be [min, max] with min < max, not ${JSON.stringify(value)}`);
-    }
-    return [min, max];
-}
-function judgeSamplingParams(value, where) {
-    if (value === undefined || value === null)
-        return {};
-    if (typeof value !== 'object' || Array.isArray(value))
-        throw new definition_error/* EvalDefinitionError */.c(where, 'must be an object');
-    const params = value;
-    const body = {};
-    for (const key of ['temperature', 'top_p', 'seed']) {
-        const entry = params[key];
-        if (entry === undefined || entry === null)
-            continue;
-        if (typeof entry !== 'number' || !Number.isFinite(entry))
-            throw new definition_error/* EvalDefinitionError */.c(`${where}.${key}`, `must be a number, not ${JSON.stringify(entry)}`);
-        body[key] = entry;
-    }
-    const tokensKey = params.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_completions_tokens';
-    const maxTokens = params[tokensKey];
-    if (maxTokens !== undefined && maxTokens !== null) {
-        if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
-            throw new definition_error/* EvalDefinitionError */.c(`${where}.${tokensKey}`, `must be a whole number of at least 1, not ${JSON.stringify(maxTokens)}`);
-        }
-        body.max_completion_tokens = maxTokens;
-    }
-    if (params.reasoning_effort !== undefined && params.reasoning_effort !== null) {
-        if (typeof params.reasoning_effort !== 'string')
-            throw new definition_error/* EvalDefinitionError */.c(`${where}.reasoning_effort`, 'must be a string such as "low"');
-        body.reasoning_effort = params.reasoning_effort;
-    }
-    return body;
-}
-/** Asks the judge and reads its JSON reply; the judge's call is returned as the API shows it. */
-async function judge(spec, client, scope, signal, format, sampling) {
-    const messages = (0,template/* renderMessages */.dg)(spec.input, scope, `${spec.where}.input`);
-    const completion = await client.createChatCompletion({
-        model: spec.model,
-        messages,
-        ...sampling,
-        response_format: { type: 'json_schema', json_schema: { name: format.name, strict: true, schema: format.schema } },
-    }, signal);
-    const choice = completion.choices?.[0];
-    const text = choice?.message.content ?? '';
-    const finishReason = choice?.finish_reason ?? 'stop';
-    const usage = completion.usage;
-    const promptTokens = usage?.prompt_tokens ?? 0;
-    const completionTokens = usage?.completion_tokens ?? 0;
-    const sample = {
-        input: messages,
-        output: [{ role: 'assistant', content: text }],
-        model: completion.model ?? spec.model,
-        usage: {
-            prompt_tokens: promptTokens,
-            completion_tokens: completionTokens,
-            total_tokens: usage?.total_tokens ?? promptTokens + completionTokens,
-            cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
-        },
-        finish_reason: finishReason,
-        error: null,
-    };
-    if (!choice)
-        throw new GraderError(`${describe(spec)}: the judge's answer has no choices`);
-    const refusal = choice.message.refusal;
-    if (typeof refusal === 'string' && refusal !== '')
-        throw new GraderError(`${describe(spec)}: the judge refused: ${cut(refusal)}`);
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch {
-        const why = finishReason === 'length' ? ' (it was cut off at its token limit)' : '';
-        throw new GraderError(`${describe(spec)}: the judge's reply is not JSON${why}: ${JSON.stringify(cut(text))}`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new GraderError(`${describe(spec)}: the judge's reply is not a JSON object: ${JSON.stringify(cut(text))}`);
-    }
-    const fields = value;
-    if (fields.reason !== undefined && typeof fields.reason !== 'string') {
-        throw new GraderError(`${describe(spec)}: the judge's reason is not a string: ${JSON.stringify(cut(text))}`);
-    }
-    return { value: fields, reason: fields.reason, sample };
-}
-function outcome(parts) {
-    const result = { score: parts.score, passed: parts.passed, sample: parts.sample };
-    if (parts.label !== undefined)
-        result.label = parts.label;
-    if (parts.reason !== undefined)
-        result.reason = parts.reason;
-    return result;
-}
-function describe(spec) {
-    return `grader "${spec.name}" (judge model "${spec.model}")`;
-}
-function cut(text, max = 200) {
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/engine/graders/python-grader.ts
-// The Evals API's `python` grader: `{type: "python", name, source, pass_threshold, image_tag?}`, where
-// `source` defines `grade(sample, item) -> float`. One long-lived python3 worker per grader loads the
-// source once and answers JSON-lines requests, because spawning python per item would cost ~30 ms each.
-
-
-
-const DEFAULT_TIMEOUT_MS = 30_000;
-const CLOSE_GRACE_MS = 1_000;
-const STDERR_KEPT = 4_096;
-const STDERR_SHOWN = 1_000;
-/** An answer line is a score or a short error: anything this long means the channel is broken. */
-const MAX_PROTOCOL_LINE = 1_000_000;
-/**
- * Validates the config now (an EvalDefinitionError names the grader) and returns a grader whose worker
- * starts on `start()`, or on the first `grade()` when nobody called `start()`.
- */
-function createPythonGrader(config, options) {
-    const { name, source, passThreshold, where } = readConfig(config, options.where);
-    return new PythonWorkerGrader(options.id, name, where, source, passThreshold, options);
-}
-function readConfig(config, givenWhere) {
-    const name = config.name;
-    if (typeof name !== 'string' || name.trim() === '') {
-        throw new definition_error/* EvalDefinitionError */.c(givenWhere ?? 'python grader', 'name is missing: give the grader a non-empty name');
-    }
-    const where = givenWhere ?? `python grader "${name}"`;
-    const source = config.source;
-    if (source === undefined || source === null) {
-        throw new definition_error/* EvalDefinitionError */.c(where, 'source is missing: give the Python code that defines grade(sample, item)');
-    }
-    if (typeof source !== 'string')
-        throw new definition_error/* EvalDefinitionError */.c(where, `source must be a string of Python code, got ${describeValue(source)}`);
-    if (source.trim() === '')
-        throw new definition_error/* EvalDefinitionError */.c(where, 'source is empty: give the Python code that defines grade(sample, item)');
-    const passThreshold = config.pass_threshold;
-    if (passThreshold === undefined || passThreshold === null) {
-        throw new definition_error/* EvalDefinitionError */.c(where, 'pass_threshold is missing: the gate needs a pass rule (an item passes when grade() >= pass_threshold)');
-    }
-    if (typeof passThreshold !== 'number' || !Number.isFinite(passThreshold)) {
-        throw new definition_error/* EvalDefinitionError */.c(where, `pass_threshold must be a number, got ${describeValue(passThreshold)}`);
-    }
-    // `image_tag` picks the hosted grader's container image; the local engine runs the python3 it finds,
-    // so there is no image to pick and the field is ignored.
-    return { name, where, source, passThreshold };
-}
-function describeValue(value) {
-    return typeof value === 'string' ? JSON.stringify(value) : `${JSON.stringify(value) ?? String(value)} (${typeof value})`;
-}
-class PythonWorkerGrader {
-    id;
-    name;
-    type = 'python';
-    #where;
-    #source;
-    #passThreshold;
-    #timeoutMs;
-    #python;
-    /** The worker that takes requests, once its source has loaded. */
-    #worker;
-    #starting;
-    /** A start failure that a new worker would only repeat: later items fail at once with it. */
-    #permanentFailure;
-    /** Every process not yet known to be gone (including retired ones being killed): close waits for them. */
-    #processes = new Set();
-    /** Jobs not yet sent to a worker. */
-    #waiting = [];
-    /** Jobs sent to #worker, in the order it answers them: the first is the one being graded. */
-    #running = [];
-    #nextId = 0;
-    #closing;
-    constructor(id, name, where, source, passThreshold, options) {
-        this.id = id;
-        this.name = name;
-        this.#where = where;
-        this.#source = source;
-        this.#passThreshold = passThreshold;
-        this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        this.#python = options.python ?? 'python3';
-    }
-    async start() {
-        if (this.#closing)
-            throw new definition_error/* EvalDefinitionError */.c(this.#where, 'the grader was closed before it started');
-        try {
-            await this.#ensureWorker();
-        }
-        catch (error) {
-            throw error instanceof WorkerStartError ? new definition_error/* EvalDefinitionError */.c(this.#where, error.message) : error;
-        }
-    }
-    grade(scope, signal) {
-        if (this.#closing)
-            return Promise.reject(new GraderError(`${this.#where} was closed`));
-        if (signal.aborted)
-            return Promise.reject(abortError(signal));
-        let line;
-        const id = this.#nextId++;
-        try {
-            line = JSON.stringify({ id, sample: scope.sample, item: scope.item });
-        }
-        catch (error) {
-            return Promise.reject(new GraderError(`the item or sample cannot be sent to python as JSON: ${messageOf(error)}`));
-        }
-        return new Promise((resolve, reject) => {
-            const onAbort = () => {
-                // A job already sent stays in #running so that answers keep matching the worker's order.
-                this.#waiting = this.#waiting.filter((waiting) => waiting !== job);
-                job.fail(abortError(signal));
-            };
-            const job = {
-                id,
-                line,
-                settled: false,
-                succeed(outcome) {
-                    if (job.settled)
-                        return;
-                    job.settled = true;
-                    signal.removeEventListener('abort', onAbort);
-                    resolve(outcome);
-                },
-                fail(error) {
-                    if (job.settled)
-                        return;
-                    job.settled = true;
-                    signal.removeEventListener('abort', onAbort);
-                    reject(error);
-                },
-            };
-            signal.addEventListener('abort', onAbort, { once: true });
-            this.#waiting.push(job);
-            this.#pump();
-        });
-    }
-    close() {
-        this.#closing ??= this.#shutDown();
-        return this.#closing;
-    }
-    async #shutDown() {
-        const closed = new GraderError(`${this.#where} was closed before this item was graded`);
-        for (const job of [...this.#waiting.splice(0), ...this.#running.splice(0)]) {
-            clearTimeout(job.timer);
-            job.fail(closed);
-        }
-        this.#worker = undefined;
-        await Promise.all([...this.#processes].map((process) => process.stop(CLOSE_GRACE_MS)));
-    }
-    #ensureWorker() {
-        if (this.#worker)
-            return Promise.resolve(this.#worker);
-        if (this.#permanentFailure)
-            return Promise.reject(this.#permanentFailure);
-        this.#starting ??= this.#launch()
-            .catch((error) => {
-            if (error instanceof WorkerStartError && error.permanent)
-                this.#permanentFailure = error;
-            throw error;
-        })
-            .finally(() => {
-            this.#starting = undefined;
-        });
-        return this.#starting;
-    }
-    async #launch() {
-        const worker = new PythonProcess(this.#python);
-        this.#processes.add(worker);
-        void worker.exited.then((how) => {
-            this.#processes.delete(worker);
-            this.#onGone(worker, how);
-        });
-        await worker.load(this.#source, this.#timeoutMs);
-        if (this.#closing) {
-            worker.kill();
-            throw new WorkerStartError(`${this.#where} was closed while it started`);
-        }
-        worker.onAnswer = (answer) => this.#onAnswer(worker, answer);
-        this.#worker = worker;
-        return worker;
-    }
-    /** Sends the waiting jobs to the worker, starting one first when there is none. */
-    #pump() {
-        if (this.#waiting.length === 0 || this.#closing)
-            return;
-        const worker = this.#worker;
-        if (!worker) {
-            this.#ensureWorker().then(() => this.#pump(), (error) => this.#failWaiting(error));
-            return;
-        }
-        for (const job of this.#waiting.splice(0)) {
-            this.#running.push(job);
-            worker.send(job.line);
-        }
-        this.#armHead();
-    }
-    #failWaiting(error) {
-        const failure = new GraderError(`${this.#where} could not start: ${messageOf(error)}`);
-        for (const job of this.#waiting.splice(0))
-            job.fail(failure);
-    }
-    /** Starts the timeout of the job the worker is grading now. */
-    #armHead() {
-        const head = this.#running[0];
-        if (!head || head.timer)
-            return;
-        head.timer = setTimeout(() => this.#onTimeout(head), this.#timeoutMs);
-    }
-    #takeRunning(answerId) {
-        if (this.#running[0]?.id === answerId)
-            return this.#running.shift();
-        const index = this.#running.findIndex((job) => job.id === answerId);
-        return index < 0 ? undefined : this.#running.splice(index, 1)[0];
-    }
-    #onAnswer(worker, answer) {
-        if (worker !== this.#worker)
-            return;
-        const job = this.#takeRunning(answer.id);
-        if (!job)
-            return;
-        clearTimeout(job.timer);
-        if (typeof answer.score === 'number') {
-            job.succeed({ score: answer.score, passed: answer.score >= this.#passThreshold });
-        }
-        else {
-            job.fail(new GraderError(typeof answer.error === 'string' ? answer.error : 'the python worker answered without a score or an error'));
-        }
-        this.#armHead();
-    }
-    #onTimeout(job) {
-        const worker = this.#worker;
-        if (!worker || this.#running[0] !== job)
-            return;
-        this.#running.shift();
-        job.fail(new GraderError(`grade() did not return within ${formatSeconds(this.#timeoutMs)}`));
-        // The worker is stuck in this job's grade(); the jobs queued behind it never reached grade(), so a
-        // fresh worker grades them.
-        this.#retire(worker);
-        worker.kill();
-        this.#pump();
-    }
-    /** A worker that ended on its own (a crash, `os._exit()` in user code, a broken protocol). */
-    #onGone(worker, how) {
-        if (worker !== this.#worker)
-            return;
-        const head = this.#running.shift();
-        if (head) {
-            clearTimeout(head.timer);
-            head.fail(new GraderError(`the python worker ${how} while grade() ran${worker.stderrNote()}`));
-        }
-        // As on a timeout: only the job being graded is to blame, the others go to the next worker.
-        this.#retire(worker);
-        this.#pump();
-    }
-    /** Stops sending to `worker` and puts the jobs it still held, unsettled, back in front of the queue. */
-    #retire(worker) {
-        if (this.#worker === worker)
-            this.#worker = undefined;
-        const unanswered = this.#running.splice(0).filter((job) => {
-            clearTimeout(job.timer);
-            job.timer = undefined;
-            return !job.settled;
-        });
-        this.#waiting.unshift(...unanswered);
-    }
-}
-/** A worker that could not load the source; `start()` turns it into an EvalDefinitionError. */
-class WorkerStartError extends Error {
-    /** The same source or interpreter fails the same way again (a syntax error, no python3). */
-    permanent;
-    constructor(message, permanent = false) {
-        super(message);
-        this.name = 'WorkerStartError';
-        this.permanent = permanent;
-    }
-}
-/** One python process running WORKER_SCRIPT: a JSON-lines channel over its stdin and stdout. */
-class PythonProcess {
-    /** Receives the answers that follow the handshake. */
-    onAnswer = () => { };
-    /** How the process ended ("exited with code 1"), once it has and its stdout is drained. */
-    exited;
-    #python;
-    #child;
-    #spawnError;
-    #partialLine = '';
-    #stderrTail = '';
-    #brokenProtocol;
-    #onFirstMessage;
-    constructor(python) {
-        this.#python = python;
-        this.#child = (0,external_node_child_process_namespaceObject.spawn)(python, ['-c', WORKER_SCRIPT], { env: workerEnvironment(), stdio: 'pipe', windowsHide: true });
-        const child = this.#child;
-        const ended = new Promise((resolve) => {
-            child.once('exit', (code, signal) => resolve(signal ? `was killed (${signal})` : `exited with code ${code}`));
-            child.on('error', (error) => {
-                // Only a failed spawn ends the process here; a failed kill() of a live one is not an ending.
-                if (child.pid !== undefined)
-                    return;
-                this.#spawnError = error;
-                resolve(`could not be started (${error.message})`);
-            });
-        });
-        const drained = new Promise((resolve) => child.stdout.once('close', resolve));
-        this.exited = Promise.all([ended, drained]).then(([how]) => (this.#brokenProtocol ? `broke the protocol (${this.#brokenProtocol})` : how));
-        // Writing to a worker that just died fails with EPIPE; its exit is reported through `exited`.
-        child.stdin.on('error', () => { });
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (chunk) => this.#onStdout(chunk));
-        child.stderr.setEncoding('utf8');
-        child.stderr.on('data', (chunk) => {
-            this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_KEPT);
-        });
-    }
-    /** Sends the source and waits for the worker to load it. Rejects with a WorkerStartError when it cannot. */
-    load(source, timeoutMs) {
-        return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => {
-                this.kill();
-                reject(new WorkerStartError(`loading the source did not finish within ${formatSeconds(timeoutMs)}${this.stderrNote()}`));
-            }, timeoutMs);
-            this.#onFirstMessage = (message) => {
-                clearTimeout(timer);
-                if (message.ready === true)
-                    return resolve();
-                const problem = typeof message.startError === 'string' ? message.startError : `unexpected first message ${JSON.stringify(message)}`;
-                reject(new WorkerStartError(problem, typeof message.startError === 'string'));
-            };
-            void this.exited.then((how) => {
-                clearTimeout(timer);
-                reject(new WorkerStartError(this.#startFailure(how), this.#spawnError !== undefined));
-            });
-            this.send(JSON.stringify({ source }));
-        });
-    }
-    send(line) {
-        if (this.#child.stdin.writable)
-            this.#child.stdin.write(`${line}\n`);
-    }
-    kill() {
-        if (this.#child.pid !== undefined && this.#child.exitCode === null && this.#child.signalCode === null)
-            this.#child.kill('SIGKILL');
-    }
-    /** Ends the worker's input (it then exits by itself) and kills it if it is still there after `graceMs`. */
-    async stop(graceMs) {
-        this.#child.stdin.end();
-        const timer = setTimeout(() => this.kill(), graceMs);
-        await this.exited;
-        clearTimeout(timer);
-    }
-    /** The end of what the worker wrote to stderr (user prints, tracebacks), for error messages. */
-    stderrNote() {
-        const tail = this.#stderrTail.trim();
-        if (tail === '')
-            return '';
-        return `; its stderr ends with: ${tail.length > STDERR_SHOWN ? `…${tail.slice(-STDERR_SHOWN)}` : tail}`;
-    }
-    #startFailure(how) {
-        if (this.#spawnError) {
-            const code = this.#spawnError.code ?? this.#spawnError.message;
-            const problem = code === 'ENOENT' ? 'was not found' : 'could not be run';
-            return `this grader needs python3 on PATH: "${this.#python}" ${problem} (${code})`;
-        }
-        return `python ${how} before the source was loaded${this.stderrNote()}`;
-    }
-    #onStdout(chunk) {
-        const lines = (this.#partialLine + chunk).split('\n');
-        this.#partialLine = lines.pop() ?? '';
-        if (this.#partialLine.length > MAX_PROTOCOL_LINE)
-            this.#breakProtocol('an answer line longer than 1 MB');
-        for (const line of lines) {
-            if (line.trim() !== '')
-                this.#onLine(line);
-        }
-    }
-    #onLine(line) {
-        let message;
-        try {
-            message = JSON.parse(line);
-        }
-        catch {
-            message = undefined;
-        }
-        if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-            this.#breakProtocol(`a line that is not a JSON object: ${line.slice(0, 200)}`);
-            return;
-        }
-        const first = this.#onFirstMessage;
-        if (first) {
-            this.#onFirstMessage = undefined;
-            first(message);
-        }
-        else {
-            this.onAnswer(message);
-        }
-    }
-    #breakProtocol(what) {
-        this.#brokenProtocol ??= `it wrote ${what}`;
-        this.kill();
-    }
-}
-/**
- * Only what finding and running python needs, so that user code never sees the job's secrets
- * (OPENAI_API_KEY, GITHUB_TOKEN, INPUT_*, ACTIONS_*): PATH, HOME, LANG; LD_LIBRARY_PATH, which
- * actions/setup-python sets for its interpreters' shared library; PYENV_ROOT and PYENV_VERSION for pyenv
- * shims; and SYSTEMROOT on Windows, without which python cannot start there.
- */
-function workerEnvironment(source = process.env) {
-    const kept = ['PATH', 'HOME', 'LANG', 'LD_LIBRARY_PATH', 'PYENV_ROOT', 'PYENV_VERSION'];
-    if (process.platform === 'win32')
-        kept.push('SYSTEMROOT');
-    const environment = {};
-    for (const name of kept) {
-        const value = source[name];
-        if (value !== undefined)
-            environment[name] = value;
-    }
-    environment.PYTHONIOENCODING = 'utf-8';
-    environment.PYTHONDONTWRITEBYTECODE = '1';
-    return environment;
-}
-function formatSeconds(ms) {
-    return `${ms / 1000} s`;
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-function abortError(signal) {
-    const error = new Error(signal.reason instanceof Error ? signal.reason.message : 'Aborted');
-    error.name = 'AbortError';
-    return error;
-}
-/**
- * The worker, run with `python3 -c`. The first request line carries the source; the worker answers
- * `{"ready": true}` or `{"startError": "…"}`, then one `{"id", "score"}` or `{"id", "error"}` line per
- * `{"id", "sample", "item"}` request, in order. The protocol keeps private copies of fds 0 and 1 (not
- * inherited by subprocesses); user code gets /dev/null as stdin and stderr as stdout, so its print()
- * and input() cannot corrupt or steal protocol lines. A bool score counts as 1 or 0 (bool is an int in
- * Python, and `return output == expected` is the natural grade); None, strings, NaN and infinities are
- * errors. Lines split on "\n" only, so U+2028 inside a JSON string stays in its line.
- */
-const WORKER_SCRIPT = String.raw `
-import json, math, numbers, os, sys, traceback
-
-SOURCE_NAME = '<grader>'
-MAX_TEXT = 2000
-
-def protocol_channels():
-    requests = os.fdopen(os.dup(0), 'r', encoding='utf-8', newline='\n')
-    answers = os.fdopen(os.dup(1), 'w', encoding='utf-8', newline='\n')
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return requests, answers
-
-def shorten(text):
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + '...'
-
-def safe_repr(value):
-    try:
-        return shorten(repr(value))
-    except BaseException:
-        return 'an unprintable ' + type(value).__name__
-
-def source_line(error):
-    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == SOURCE_NAME]
-    return ' (line %d)' % lines[-1] if lines else ''
-
-def describe(error):
-    try:
-        text = str(error)
-    except BaseException:
-        text = ''
-    return shorten(type(error).__name__ + (': ' + text if text else '')) + source_line(error)
-
-def describe_syntax(error):
-    where = ' (line %d)' % error.lineno if error.lineno else ''
-    return shorten('%s: %s' % (type(error).__name__, error.msg)) + where
-
-def as_score(value):
-    if isinstance(value, numbers.Real):
-        try:
-            score = float(value)
-        except Exception:
-            score = math.nan
-        if math.isfinite(score):
-            return {'score': score}
-        return {'error': 'grade() returned %s, not a finite number' % safe_repr(value)}
-    return {'error': 'grade() returned %s (%s), not a number' % (safe_repr(value), type(value).__name__)}
-
-def load(source):
-    try:
-        code = compile(source, SOURCE_NAME, 'exec')
-    except SyntaxError as error:
-        return None, 'the source does not compile: ' + describe_syntax(error)
-    except ValueError as error:
-        return None, 'the source does not compile: ' + describe(error)
-    namespace = {'__name__': '__grader__'}
-    try:
-        exec(code, namespace)
-    except BaseException as error:
-        return None, 'loading the source raised ' + describe(error)
-    grade = namespace.get('grade')
-    if grade is None:
-        return None, 'the source defines no grade(sample, item) function'
-    if not callable(grade):
-        return None, 'grade is a %s, not a function' % type(grade).__name__
-    return grade, None
-
-def main():
-    requests, answers = protocol_channels()
-    def answer(message):
-        answers.write(json.dumps(message) + '\n')
-        answers.flush()
-    grade, problem = load(json.loads(requests.readline())['source'])
-    if problem:
-        answer({'startError': problem})
-        return
-    answer({'ready': True})
-    for line in requests:
-        request = json.loads(line)
-        try:
-            result = as_score(grade(request['sample'], request['item']))
-        except BaseException as error:
-            result = {'error': 'grade() raised ' + describe(error)}
-        result['id'] = request['id']
-        answer(result)
-
-main()
-`;
-
-;// CONCATENATED MODULE: ./src/engine/graders/string-check.ts
-
-
-const OPERATIONS = ['eq', 'ne', 'like', 'ilike'];
-/**
- * The `string_check` grader: `input` and `reference` are templates; `eq`/`ne` compare exactly, `like`
- * passes when the input contains the reference, `ilike` does so ignoring case. Score 1 or 0.
- */
-function createStringCheckGrader(config, id, where) {
-    const name = String(config.name);
-    for (const field of ['input', 'reference']) {
-        if (typeof config[field] !== 'string')
-            throw new definition_error/* EvalDefinitionError */.c(where, `the string_check grader needs "${field}" (a template such as "{{sample.output_text}}").`);
-    }
-    const operation = config.operation;
-    if (!OPERATIONS.includes(operation)) {
-        throw new definition_error/* EvalDefinitionError */.c(where, `"operation" must be one of ${OPERATIONS.join(', ')}; got ${JSON.stringify(config.operation)}.`);
-    }
-    const inputTemplate = config.input;
-    const referenceTemplate = config.reference;
-    return {
-        id,
-        name,
-        type: 'string_check',
-        async grade(scope) {
-            const passed = check(operation, (0,template/* renderTemplate */.Xm)(inputTemplate, scope), (0,template/* renderTemplate */.Xm)(referenceTemplate, scope));
-            return { score: passed ? 1 : 0, passed };
-        },
-    };
-}
-function check(operation, input, reference) {
-    switch (operation) {
-        case 'eq':
-            return input === reference;
-        case 'ne':
-            return input !== reference;
-        case 'like':
-            return input.includes(reference);
-        case 'ilike':
-            return input.toLowerCase().includes(reference.toLowerCase());
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/ngrams.ts
-// N-gram counting shared by BLEU, GLEU and ROUGE-N.
-// Joins the tokens of one n-gram into a map key. Neither tokenizer ever yields a control character,
-// so keys of different n-grams (of any orders) cannot collide.
-const SEPARATOR = '\u0000';
-/** How often each n-gram of order `n` occurs in `tokens` (none when there are fewer than n tokens). */
-function ngramCounts(tokens, n) {
-    const counts = new Map();
-    for (let start = 0; start + n <= tokens.length; start++) {
-        const key = tokens.slice(start, start + n).join(SEPARATOR);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    return counts;
-}
-/** The sum of a count map's values. */
-function total(counts) {
-    let sum = 0;
-    for (const count of counts.values())
-        sum += count;
-    return sum;
-}
-/** Σ min(a[g], b[g]): the clipped overlap of two n-gram count maps. */
-function overlap(a, b) {
-    let sum = 0;
-    for (const [gram, count] of a)
-        sum += Math.min(count, b.get(gram) ?? 0);
-    return sum;
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/tokenize.ts
-// The two tokenizations the metrics use. Both are stated exactly so that the Python reference
-// (scripts/reference-metrics.py) can use the very same tokens.
-/**
- * Words (runs of Unicode letters, marks and digits) and single punctuation or symbol characters;
- * everything else (spaces, control and format characters) only separates. Case is kept.
- * `Don't stop—3.14` → `Don ' t stop — 3 . 14`. The same pattern, compiled by Python's `regex`
- * module, gives the same tokens.
- */
-const WORD_OR_MARK = /[\p{L}\p{M}\p{N}]+|[\p{P}\p{S}]/gu;
-/** Tokens for BLEU, GLEU and METEOR (NLTK's metrics take tokens; this is the tokenizer we chose). */
-function wordTokens(text) {
-    return text.match(WORD_OR_MARK) ?? [];
-}
-/**
- * Tokens as Google's `rouge_score` makes them (`tokenize.tokenize` without a stemmer): lowercase,
- * every run of characters other than ASCII letters and digits becomes a space, split. So `café`
- * gives `caf`, and text without ASCII letters or digits has no tokens at all.
- */
-function rougeTokens(text) {
-    return text
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, ' ')
-        .split(' ')
-        .filter((token) => token !== '');
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/bleu.ts
-
-
-const MAX_ORDER = 4;
-const WEIGHT = 1 / MAX_ORDER;
-// Chen & Cherry's K for smoothing method 4 (NLTK's SmoothingFunction default, k=5).
-const SMOOTHING_K = 5;
-/**
- * Sentence BLEU (Papineni et al. 2002) of `input` against the one `reference`, as NLTK's
- * `sentence_bleu([reference], input, smoothing_function=SmoothingFunction().method4)` computes it:
- * modified n-gram precisions for n = 1..4 with uniform weights, times the brevity penalty.
- *
- * Without smoothing, one missing 4-gram match makes the score 0, which is useless on short answers.
- * Method 4 (Chen & Cherry 2014, the one Azure's BleuScoreEvaluator uses) replaces the k-th zero
- * precision by ln(len)/(K·2^k)/(n-gram count). Tokens: `wordTokens`, case-sensitive.
- * Like NLTK: 0 when no unigram matches, so 0 whenever either text has no tokens; and identical texts
- * of two or three tokens score well below 1 (≈0.22 and ≈0.58), having no 4-grams to match.
- */
-function bleu(input, reference) {
-    const hypothesis = wordTokens(input);
-    const references = wordTokens(reference);
-    const precisions = [];
-    for (let n = 1; n <= MAX_ORDER; n++) {
-        const counts = ngramCounts(hypothesis, n);
-        // NLTK keeps the denominator at least 1 (n-grams longer than the hypothesis).
-        precisions.push({ matches: overlap(counts, ngramCounts(references, n)), count: Math.max(1, total(counts)) });
-    }
-    if (precisions[0]?.matches === 0)
-        return 0;
-    const length = hypothesis.length;
-    let zeroes = 0;
-    let logSum = 0;
-    for (const { matches, count } of precisions) {
-        let precision = matches / count;
-        if (matches === 0 && length > 1) {
-            zeroes += 1;
-            precision = 1 / ((2 ** zeroes * SMOOTHING_K) / Math.log(length)) / count;
-        }
-        // NLTK leaves out precisions that are still 0 (a one-token hypothesis), rather than scoring 0.
-        if (precision > 0)
-            logSum += WEIGHT * Math.log(precision);
-    }
-    return brevityPenalty(references.length, length) * Math.exp(logSum);
-}
-/** BLEU's brevity penalty: 1 for a hypothesis longer than the reference, else e^(1 − r/c). */
-function brevityPenalty(referenceLength, hypothesisLength) {
-    if (hypothesisLength > referenceLength)
-        return 1;
-    if (hypothesisLength === 0)
-        return 0;
-    return Math.exp(1 - referenceLength / hypothesisLength);
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/lcs.ts
-// Length of the longest common subsequence, bit-parallel (Hyyrö 2004, "Bit-parallel LCS-length
-// computation revisited", after Allison & Dix 1986): O(n·⌈m/32⌉) word operations instead of the
-// O(n·m) table, which is what rapidfuzz does too. Used for fuzzy matching (on characters) and for
-// ROUGE-L (on tokens).
-/** The LCS length of two sequences of symbols (code points, token ids: any integers). */
-function lcsLength(a, b) {
-    const [pattern, text] = a.length <= b.length ? [a, b] : [b, a];
-    const m = pattern.length;
-    if (m === 0)
-        return 0;
-    const words = Math.ceil(m / 32);
-    // For each symbol, a bit mask of the pattern positions that hold it.
-    const positions = new Map();
-    for (let i = 0; i < m; i++) {
-        const symbol = pattern[i];
-        let mask = positions.get(symbol);
-        if (mask === undefined) {
-            mask = new Uint32Array(words);
-            positions.set(symbol, mask);
-        }
-        mask[i >>> 5] = mask[i >>> 5] | (1 << (i & 31));
-    }
-    // V starts all ones; each text symbol updates V = (V + U) | (V − U) with U = V & mask. Since U ⊆ V,
-    // V − U is V & ~U, so only the addition carries from word to word.
-    const v = new Uint32Array(words).fill(0xffffffff);
-    for (let j = 0; j < text.length; j++) {
-        const mask = positions.get(text[j]);
-        if (mask === undefined)
-            continue;
-        let carry = 0;
-        for (let w = 0; w < words; w++) {
-            const vw = v[w];
-            const u = (vw & mask[w]) >>> 0;
-            const sum = vw + u + carry;
-            carry = sum > 0xffffffff ? 1 : 0;
-            v[w] = (sum >>> 0) | (vw & ~u);
-        }
-    }
-    // The LCS length is the number of zero bits among the pattern's m positions.
-    let ones = 0;
-    for (let w = 0; w < words; w++) {
-        const used = w === words - 1 && m % 32 !== 0 ? (1 << m % 32) - 1 : 0xffffffff;
-        ones += popCount(v[w] & used);
-    }
-    return m - ones;
-}
-function popCount(x) {
-    let n = x >>> 0;
-    n -= (n >>> 1) & 0x55555555;
-    n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
-    n = (n + (n >>> 4)) & 0x0f0f0f0f;
-    return Math.imul(n, 0x01010101) >>> 24;
-}
-/** Gives equal tokens equal integer ids, for `lcsLength` on token sequences. */
-function tokenIds(first, second) {
-    const ids = new Map();
-    const idOf = (token) => {
-        let id = ids.get(token);
-        if (id === undefined) {
-            id = ids.size;
-            ids.set(token, id);
-        }
-        return id;
-    };
-    return [first.map(idOf), second.map(idOf)];
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/fuzzy-match.ts
-
-/**
- * Normalized Indel similarity, what rapidfuzz's `fuzz.ratio(input, reference) / 100` computes:
- * 1 − (insertions + deletions turning one string into the other) / (total length), i.e.
- * 2·LCS / (|a| + |b|). On Unicode code points (as Python strings count), case-sensitive, no
- * preprocessing. Two empty strings score 1, as in rapidfuzz.
- */
-function fuzzyMatch(input, reference) {
-    const a = codePoints(input);
-    const b = codePoints(reference);
-    const lengthSum = a.length + b.length;
-    if (lengthSum === 0)
-        return 1;
-    const indelDistance = lengthSum - 2 * lcsLength(a, b);
-    return 1 - indelDistance / lengthSum;
-}
-function codePoints(text) {
-    const points = [];
-    for (const character of text)
-        points.push(character.codePointAt(0));
-    return points;
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/gleu.ts
-
-
-const MIN_ORDER = 1;
-const gleu_MAX_ORDER = 4;
-/**
- * Sentence GLEU (Wu et al. 2016, "Google's Neural Machine Translation System"), as NLTK's
- * `sentence_gleu([reference], input)` (min_len 1, max_len 4) computes it: over all 1- to 4-grams,
- * matches / max(hypothesis n-grams, reference n-grams), i.e. min(precision, recall). Symmetric.
- * Tokens: `wordTokens`, case-sensitive. 0 when both texts have no tokens, as in NLTK.
- */
-function gleu(input, reference) {
-    const hypothesis = everygramCounts(wordTokens(input));
-    const references = everygramCounts(wordTokens(reference));
-    const all = Math.max(total(hypothesis), total(references));
-    return all === 0 ? 0 : overlap(hypothesis, references) / all;
-}
-function everygramCounts(tokens) {
-    const counts = new Map();
-    for (let n = MIN_ORDER; n <= gleu_MAX_ORDER; n++) {
-        for (const [gram, count] of ngramCounts(tokens, n))
-            counts.set(gram, count);
-    }
-    return counts;
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/porter-stemmer.ts
-// The Porter stemmer (Porter 1980, "An algorithm for suffix stripping") exactly as NLTK's
-// `PorterStemmer()` runs it in its default NLTK_EXTENSIONS mode: Martin Porter's later changes plus
-// NLTK's own (irregular forms, 'ies'/'ied' on four-letter words, the 'alli' and 'logi' rules, …).
-// METEOR's stem matching needs it. The step functions follow nltk/stem/porter.py one for one.
-// NLTK's table of irregular forms, looked up before any step.
-const IRREGULAR_FORMS = new Map([
-    ['sky', 'sky'],
-    ['skies', 'sky'],
-    ['dying', 'die'],
-    ['lying', 'lie'],
-    ['tying', 'tie'],
-    ['news', 'news'],
-    ['innings', 'inning'],
-    ['inning', 'inning'],
-    ['outings', 'outing'],
-    ['outing', 'outing'],
-    ['cannings', 'canning'],
-    ['canning', 'canning'],
-    ['howe', 'howe'],
-    ['proceed', 'proceed'],
-    ['exceed', 'exceed'],
-    ['succeed', 'succeed'],
-]);
-const VOWELS = new Set(['a', 'e', 'i', 'o', 'u']);
-const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
-/** The stem of one word, lowercased, as NLTK's `PorterStemmer().stem(word)` gives it. */
-function porterStem(word) {
-    const lower = word.toLowerCase();
-    const irregular = IRREGULAR_FORMS.get(lower);
-    if (irregular !== undefined)
-        return irregular;
-    // NLTK leaves words of one or two characters (Python counts code points) alone.
-    if (Array.from(word).length <= 2)
-        return lower;
-    return ASTRAL.test(lower) ? withBmpStandIns(lower, stemSteps) : stemSteps(lower);
-}
-function stemSteps(word) {
-    let stem = step1a(word);
-    stem = step1b(stem);
-    stem = step1c(stem);
-    stem = step2(stem);
-    stem = step3(stem);
-    stem = step4(stem);
-    stem = step5a(stem);
-    return step5b(stem);
-}
-/**
- * Python indexes strings by code point, JavaScript by UTF-16 unit. The steps look at positions and
- * lengths, so a character outside the BMP stands in as an unused private-use BMP character (all are
- * consonants to Porter, as the original is) and is put back afterwards. The steps only touch ASCII.
- */
-function withBmpStandIns(word, stemWord) {
-    const standIns = new Map();
-    const originals = new Map();
-    let next = 0xe000;
-    const mapped = Array.from(word, (character) => {
-        if (character.length === 1)
-            return character;
-        let standIn = standIns.get(character);
-        if (standIn === undefined) {
-            while (word.includes(String.fromCharCode(next)))
-                next++;
-            standIn = String.fromCharCode(next++);
-            standIns.set(character, standIn);
-            originals.set(standIn, character);
-        }
-        return standIn;
-    }).join('');
-    return Array.from(stemWord(mapped), (character) => originals.get(character) ?? character).join('');
-}
-/** For each letter, whether it is a consonant: not a vowel, and a 'y' only after a vowel or first. */
-function consonantFlags(word) {
-    const flags = [];
-    for (let i = 0; i < word.length; i++) {
-        const letter = word[i];
-        if (VOWELS.has(letter))
-            flags.push(false);
-        else if (letter === 'y')
-            flags.push(i === 0 ? true : !flags[i - 1]);
-        else
-            flags.push(true);
-    }
-    return flags;
-}
-function isConsonant(word, i) {
-    return consonantFlags(word.slice(0, i + 1))[i];
-}
-/** Porter's m: the number of vowel-run → consonant-run transitions in [C](VC){m}[V]. */
-function measure(stem) {
-    const flags = consonantFlags(stem);
-    let m = 0;
-    for (let i = 0; i + 1 < flags.length; i++)
-        if (!flags[i] && flags[i + 1])
-            m++;
-    return m;
-}
-const hasPositiveMeasure = (stem) => measure(stem) > 0;
-const measureAboveOne = (stem) => measure(stem) > 1;
-function containsVowel(stem) {
-    return consonantFlags(stem).some((consonant) => !consonant);
-}
-/** Condition *d: ends with a double consonant. */
-function endsDoubleConsonant(word) {
-    const n = word.length;
-    return n >= 2 && word[n - 1] === word[n - 2] && isConsonant(word, n - 1);
-}
-/** Condition *o: ends consonant-vowel-consonant, the last not w, x or y (NLTK: also a 2-letter vc). */
-function endsCvc(word) {
-    const n = word.length;
-    return ((n >= 3 &&
-        isConsonant(word, n - 3) &&
-        !isConsonant(word, n - 2) &&
-        isConsonant(word, n - 1) &&
-        !['w', 'x', 'y'].includes(word[n - 1])) ||
-        (n === 2 && !isConsonant(word, 0) && isConsonant(word, 1)));
-}
-function withoutSuffix(word, suffix) {
-    return word.slice(0, word.length - suffix.length);
-}
-/** Applies the first rule whose suffix the word has; if its condition fails, no later rule is tried. */
-function applyRuleList(word, rules) {
-    for (const [suffix, replacement, condition] of rules) {
-        if (suffix === '*d' && endsDoubleConsonant(word)) {
-            const stem = word.slice(0, -2);
-            return condition === null || condition(stem) ? stem + replacement : word;
-        }
-        if (word.endsWith(suffix)) {
-            const stem = withoutSuffix(word, suffix);
-            return condition === null || condition(stem) ? stem + replacement : word;
-        }
-    }
-    return word;
-}
-function step1a(word) {
-    if (word.endsWith('ies') && word.length === 4)
-        return withoutSuffix(word, 'ies') + 'ie';
-    return applyRuleList(word, [
-        ['sses', 'ss', null],
-        ['ies', 'i', null],
-        ['ss', 'ss', null],
-        ['s', '', null],
-    ]);
-}
-function step1b(word) {
-    if (word.endsWith('ied'))
-        return withoutSuffix(word, 'ied') + (word.length === 4 ? 'ie' : 'i');
-    if (word.endsWith('eed')) {
-        const stem = withoutSuffix(word, 'eed');
-        return measure(stem) > 0 ? stem + 'ee' : word;
-    }
-    let intermediate;
-    for (const suffix of ['ed', 'ing']) {
-        if (word.endsWith(suffix) && containsVowel(withoutSuffix(word, suffix))) {
-            intermediate = withoutSuffix(word, suffix);
-            break;
-        }
-    }
-    if (intermediate === undefined)
-        return word;
-    const last = intermediate[intermediate.length - 1];
-    return applyRuleList(intermediate, [
-        ['at', 'ate', null],
-        ['bl', 'ble', null],
-        ['iz', 'ize', null],
-        ['*d', last, () => !['l', 's', 'z'].includes(last)],
-        ['', 'e', (stem) => measure(stem) === 1 && endsCvc(stem)],
-    ]);
-}
-function step1c(word) {
-    // NLTK: y → i only after a consonant that is not the whole stem ('happy' → 'happi', 'enjoy' stays).
-    return applyRuleList(word, [['y', 'i', (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]]);
-}
-function step2(word) {
-    // NLTK applies 'alli' → 'al' first and then step 2 again.
-    if (word.endsWith('alli') && hasPositiveMeasure(withoutSuffix(word, 'alli'))) {
-        return step2(withoutSuffix(word, 'alli') + 'al');
-    }
-    return applyRuleList(word, [
-        ['ational', 'ate', hasPositiveMeasure],
-        ['tional', 'tion', hasPositiveMeasure],
-        ['enci', 'ence', hasPositiveMeasure],
-        ['anci', 'ance', hasPositiveMeasure],
-        ['izer', 'ize', hasPositiveMeasure],
-        ['bli', 'ble', hasPositiveMeasure],
-        ['alli', 'al', hasPositiveMeasure],
-        ['entli', 'ent', hasPositiveMeasure],
-        ['eli', 'e', hasPositiveMeasure],
-        ['ousli', 'ous', hasPositiveMeasure],
-        ['ization', 'ize', hasPositiveMeasure],
-        ['ation', 'ate', hasPositiveMeasure],
-        ['ator', 'ate', hasPositiveMeasure],
-        ['alism', 'al', hasPositiveMeasure],
-        ['iveness', 'ive', hasPositiveMeasure],
-        ['fulness', 'ful', hasPositiveMeasure],
-        ['ousness', 'ous', hasPositiveMeasure],
-        ['aliti', 'al', hasPositiveMeasure],
-        ['iviti', 'ive', hasPositiveMeasure],
-        ['biliti', 'ble', hasPositiveMeasure],
-        ['fulli', 'ful', hasPositiveMeasure],
-        // The 'l' of 'logi' stays with the stem for the measure, so 'geo', 'theo' work like 'archaeo'.
-        ['logi', 'log', () => hasPositiveMeasure(word.slice(0, -3))],
-    ]);
-}
-function step3(word) {
-    return applyRuleList(word, [
-        ['icate', 'ic', hasPositiveMeasure],
-        ['ative', '', hasPositiveMeasure],
-        ['alize', 'al', hasPositiveMeasure],
-        ['iciti', 'ic', hasPositiveMeasure],
-        ['ical', 'ic', hasPositiveMeasure],
-        ['ful', '', hasPositiveMeasure],
-        ['ness', '', hasPositiveMeasure],
-    ]);
-}
-function step4(word) {
-    return applyRuleList(word, [
-        ['al', '', measureAboveOne],
-        ['ance', '', measureAboveOne],
-        ['ence', '', measureAboveOne],
-        ['er', '', measureAboveOne],
-        ['ic', '', measureAboveOne],
-        ['able', '', measureAboveOne],
-        ['ible', '', measureAboveOne],
-        ['ant', '', measureAboveOne],
-        ['ement', '', measureAboveOne],
-        ['ment', '', measureAboveOne],
-        ['ent', '', measureAboveOne],
-        ['ion', '', (stem) => measure(stem) > 1 && ['s', 't'].includes(stem[stem.length - 1])],
-        ['ou', '', measureAboveOne],
-        ['ism', '', measureAboveOne],
-        ['ate', '', measureAboveOne],
-        ['iti', '', measureAboveOne],
-        ['ous', '', measureAboveOne],
-        ['ive', '', measureAboveOne],
-        ['ize', '', measureAboveOne],
-    ]);
-}
-function step5a(word) {
-    // Both rules for a final 'e' are tried (m > 1, then m = 1 and not *o), unlike a rule list.
-    if (!word.endsWith('e'))
-        return word;
-    const stem = word.slice(0, -1);
-    if (measure(stem) > 1)
-        return stem;
-    if (measure(stem) === 1 && !endsCvc(stem))
-        return stem;
-    return word;
-}
-function step5b(word) {
-    return applyRuleList(word, [['ll', 'l', () => measure(word.slice(0, -1)) > 1]]);
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/meteor.ts
-
-
-const ALPHA = 0.9;
-const BETA = 3;
-const GAMMA = 0.5;
-/**
- * METEOR (Lavie & Agarwal 2007) as NLTK's `meteor_score([reference], input)` computes it (alpha 0.9,
- * beta 3, gamma 0.5): tokens lowercased, aligned by exact match and then by Porter stem, then
- * Fmean = P·R / (α·P + (1−α)·R), less a fragmentation penalty γ·(chunks/matches)^β.
- *
- * NLTK's third stage, WordNet synonyms, is left out: WordNet's data cannot be shipped or fetched here.
- * The reference values come from NLTK with a WordNet that knows no synsets, which is this.
- * Not symmetric (recall weighs more); identical texts of n tokens score 1 − 0.5/n³, not 1;
- * 0 when either text has no tokens. Tokens: `wordTokens`.
- */
-function meteor(input, reference) {
-    const hypothesis = wordTokens(input).map((token, position) => ({ position, form: token.toLowerCase() }));
-    const references = wordTokens(reference).map((token, position) => ({ position, form: token.toLowerCase() }));
-    const exact = matchForms(hypothesis, references);
-    const stem = (words) => words.map(({ position, form }) => ({ position, form: porterStem(form) }));
-    const stemmed = matchForms(stem(exact.hypothesisLeft), stem(exact.referenceLeft));
-    const matches = [...exact.matches, ...stemmed.matches].sort((x, y) => x[0] - y[0]);
-    const matched = matches.length;
-    if (matched === 0)
-        return 0;
-    const precision = matched / hypothesis.length;
-    const recall = matched / references.length;
-    const fMean = (precision * recall) / (ALPHA * precision + (1 - ALPHA) * recall);
-    const penalty = GAMMA * (countChunks(matches) / matched) ** BETA;
-    return (1 - penalty) * fMean;
-}
-/**
- * NLTK's `_match_enums`: from the last hypothesis word back, each word takes the last still-unused
- * reference word of the same form. Returns the [hypothesis, reference] position pairs and the rest.
- */
-function matchForms(hypothesis, references) {
-    const positionsByForm = new Map();
-    references.forEach(({ form }, index) => {
-        const indexes = positionsByForm.get(form);
-        if (indexes === undefined)
-            positionsByForm.set(form, [index]);
-        else
-            indexes.push(index);
-    });
-    const matches = [];
-    const usedHypothesis = new Set();
-    const usedReference = new Set();
-    for (let i = hypothesis.length - 1; i >= 0; i--) {
-        const word = hypothesis[i];
-        const j = positionsByForm.get(word.form)?.pop();
-        if (j === undefined)
-            continue;
-        usedHypothesis.add(i);
-        usedReference.add(j);
-        matches.push([word.position, references[j].position]);
-    }
-    return {
-        matches,
-        hypothesisLeft: hypothesis.filter((_, i) => !usedHypothesis.has(i)),
-        referenceLeft: references.filter((_, j) => !usedReference.has(j)),
-    };
-}
-/** The fewest runs of matches adjacent in both texts (matches sorted by hypothesis position). */
-function countChunks(matches) {
-    let chunks = 1;
-    for (let i = 0; i + 1 < matches.length; i++) {
-        const [h, r] = matches[i];
-        const [nextH, nextR] = matches[i + 1];
-        if (nextH !== h + 1 || nextR !== r + 1)
-            chunks++;
-    }
-    return chunks;
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/rouge.ts
-
-
-
-// ROUGE (Lin 2004) F-measures as Google's `rouge_score` package computes them with
-// `RougeScorer(['rougeN', 'rougeL'], use_stemmer=False).score(reference, input)`: its tokenizer
-// (`rougeTokens`), clipped n-gram overlap, and sentence-level LCS for rouge-L (not summary-level Lsum).
-// F1 is symmetric in precision and recall, so these are symmetric in input and reference.
-/** ROUGE-N F1 for n-grams of order `n` (a positive integer; the grader uses 1 to 5). */
-function rougeN(input, reference, n) {
-    if (!Number.isInteger(n) || n < 1)
-        throw new RangeError(`rougeN needs a positive integer n; got ${n}.`);
-    const prediction = ngramCounts(rougeTokens(input), n);
-    const target = ngramCounts(rougeTokens(reference), n);
-    const matches = overlap(target, prediction);
-    return fMeasure(matches / Math.max(total(prediction), 1), matches / Math.max(total(target), 1));
-}
-/** ROUGE-L F1: from the length of the longest common subsequence of tokens. */
-function rougeL(input, reference) {
-    const prediction = rougeTokens(input);
-    const target = rougeTokens(reference);
-    if (prediction.length === 0 || target.length === 0)
-        return 0;
-    const [predictionIds, targetIds] = tokenIds(prediction, target);
-    const common = lcsLength(predictionIds, targetIds);
-    return fMeasure(common / prediction.length, common / target.length);
-}
-function fMeasure(precision, recall) {
-    return precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/cosine.ts
-/**
- * Cosine similarity of two embedding vectors, a·b / (|a|·|b|), clamped to [0, 1] so that it reads as
- * a score like the other metrics (embeddings of texts rarely point apart; when they do, 0).
- * A zero vector has no direction: it scores 0 against anything, itself included.
- * Throws for vectors of different lengths, empty vectors and non-finite components: each means
- * the embeddings came back wrong, not that the texts differ.
- */
-function cosineSimilarity(a, b) {
-    if (a.length !== b.length) {
-        throw new Error(`cosine similarity needs vectors of the same length; got ${a.length} and ${b.length}.`);
-    }
-    if (a.length === 0)
-        throw new Error('cosine similarity needs non-empty vectors; got two empty ones.');
-    let dot = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let i = 0; i < a.length; i++) {
-        const x = a[i];
-        const y = b[i];
-        if (!Number.isFinite(x) || !Number.isFinite(y)) {
-            throw new Error(`cosine similarity needs finite numbers; component ${i} is ${x} and ${y}.`);
-        }
-        dot += x * y;
-        aa += x * x;
-        bb += y * y;
-    }
-    if (aa === 0 || bb === 0)
-        return 0;
-    return Math.min(1, Math.max(0, dot / (Math.sqrt(aa) * Math.sqrt(bb))));
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/text-similarity-metrics.ts
-// The metrics of the `text_similarity` grader. OpenAI does not publish its implementation; each
-// metric here matches the reference library named on it (rapidfuzz, NLTK, Google's rouge_score),
-// checked against values that scripts/reference-metrics.py computes with those libraries.
-//
-// Every metric gives a score in [0, 1]. Empty texts score as the libraries make them: two empty
-// strings are a perfect fuzzy match (1) and score 0 on every token metric (no tokens, no matches).
-
-
-
-
-
-
-
-
-
-
-
-/** The grader's `evaluation_metric` values. */
-const TEXT_SIMILARITY_METRICS = [
-    'fuzzy_match',
-    'bleu',
-    'gleu',
-    'meteor',
-    'rouge_1',
-    'rouge_2',
-    'rouge_3',
-    'rouge_4',
-    'rouge_5',
-    'rouge_l',
-    'cosine',
-];
-const TEXT_ONLY_METRICS = TEXT_SIMILARITY_METRICS.filter((metric) => metric !== 'cosine');
-function isTextSimilarityMetric(name) {
-    return TEXT_SIMILARITY_METRICS.includes(name);
-}
-/** The score in [0, 1] of `input` (the model's output) against `reference` under `metric`. */
-function textSimilarity(metric, input, reference) {
-    switch (metric) {
-        case 'fuzzy_match':
-            return fuzzyMatch(input, reference);
-        case 'bleu':
-            return bleu(input, reference);
-        case 'gleu':
-            return gleu(input, reference);
-        case 'meteor':
-            return meteor(input, reference);
-        case 'rouge_1':
-            return rougeN(input, reference, 1);
-        case 'rouge_2':
-            return rougeN(input, reference, 2);
-        case 'rouge_3':
-            return rougeN(input, reference, 3);
-        case 'rouge_4':
-            return rougeN(input, reference, 4);
-        case 'rouge_5':
-            return rougeN(input, reference, 5);
-        case 'rouge_l':
-            return rougeL(input, reference);
-        default:
-            throw new Error(`"${String(metric)}" is not computed from texts alone (cosine needs embeddings); expected one of ${TEXT_ONLY_METRICS.join(', ')}.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/text-similarity.ts
-
-
-
-/** The embeddings model behind `cosine`: the Evals API does not let a grader choose one. */
-const COSINE_EMBEDDING_MODEL = 'text-embedding-3-large';
-/** The `text_similarity` grader: the score of one metric, passing at `pass_threshold` or above. */
-function createTextSimilarityGrader(config, id, where, models) {
-    const name = String(config.name);
-    for (const field of ['input', 'reference']) {
-        if (typeof config[field] !== 'string')
-            throw new definition_error/* EvalDefinitionError */.c(where, `the text_similarity grader needs "${field}" (a template).`);
-    }
-    const metric = config.evaluation_metric;
-    if (!TEXT_SIMILARITY_METRICS.includes(metric)) {
-        throw new definition_error/* EvalDefinitionError */.c(where, `"evaluation_metric" must be one of ${TEXT_SIMILARITY_METRICS.join(', ')}; got ${JSON.stringify(config.evaluation_metric)}.`);
-    }
-    const threshold = config.pass_threshold;
-    if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
-        throw new definition_error/* EvalDefinitionError */.c(where, `"pass_threshold" must be a number (the lowest passing score, e.g. 0.8); got ${JSON.stringify(threshold)}.`);
-    }
-    const inputTemplate = config.input;
-    const referenceTemplate = config.reference;
-    // Only cosine needs a model; the client is made on first use so that text metrics never need a key.
-    const client = metric === 'cosine' ? models() : null;
-    return {
-        id,
-        name,
-        type: 'text_similarity',
-        async grade(scope, signal) {
-            const input = (0,template/* renderTemplate */.Xm)(inputTemplate, scope);
-            const reference = (0,template/* renderTemplate */.Xm)(referenceTemplate, scope);
-            let score;
-            if (client) {
-                const [a, b] = await client.createEmbeddings({ model: COSINE_EMBEDDING_MODEL, input: [input, reference] }, signal);
-                score = cosineSimilarity(a ?? [], b ?? []);
-            }
-            else {
-                score = textSimilarity(metric, input, reference);
-            }
-            return { score, passed: score >= threshold };
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/create-graders.ts
-
-
-
-
-
-
-
-/**
- * Builds every testing criterion of an eval. Every type is checked before any grader is built, so an
- * unsupported one is reported before anything else happens; each grader then checks its own fields.
- */
-function createGraders(definition, dependencies, where = 'testing_criteria') {
-    (0,engine_definition/* checkGraderTypes */.Ph)(definition, where);
-    return definition.testing_criteria.map((criterion, index) => {
-        const at = `${where}[${index}] ("${criterion.name}")`;
-        const id = criterionId(criterion, index);
-        switch (criterion.type) {
-            case 'string_check':
-                return createStringCheckGrader(criterion, id, at);
-            case 'text_similarity':
-                return createTextSimilarityGrader(criterion, id, at, dependencies.models);
-            case 'label_model':
-                return createLabelModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
-            case 'score_model':
-                return createScoreModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
-            default:
-                return createPythonGrader(criterion, { id, timeoutMs: dependencies.pythonTimeoutMs, where: at });
-        }
-    });
-}
-/**
- * `"<name>-<uuid>"` as the API names criteria, with a uuid derived from the criterion itself: the same
- * definition gives the same ids run after run, so thresholds and baselines keep matching.
- */
-function criterionId(criterion, index) {
-    const hex = (0,external_node_crypto_.createHash)('sha256').update(`${index}\n${(0,fingerprint/* fingerprint */.R)(criterion)}`).digest('hex');
-    const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-    return `${String(criterion.name)}-${uuid}`;
-}
-
-
-/***/ }),
-
-/***/ 2854:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   dM: () => (/* binding */ checkMessagesTemplate),
-/* harmony export */   tB: () => (/* binding */ createSampler)
-/* harmony export */ });
-/* unused harmony export SamplingError */
-/* harmony import */ var _definition_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3806);
-/* harmony import */ var _template_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1682);
-
-
-/** A model answer the sampler cannot read (no choices, a failed response). */
-class SamplingError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'SamplingError';
-    }
-}
-/**
- * Checks the data source and returns its sampler. `client` may be a function that makes it: it is called
- * only once the data source is known to be good.
- */
-function createSampler(dataSource, clientOrFactory, where = 'data_source') {
-    if (!isObject(dataSource))
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'must be an object');
-    const type = dataSource.type;
-    if (type !== 'completions' && type !== 'responses') {
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.type`, `must be "completions" or "responses" to sample a model, not ${JSON.stringify(type)}`);
-    }
-    const model = dataSource.model;
-    if (typeof model !== 'string' || model.trim() === '') {
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.model`, `a ${type} data source needs the model to sample (set the model input or data_source.model)`);
-    }
-    const input = checkInputMessages(dataSource.input_messages, `${where}.input_messages`);
-    const params = checkSamplingParams(dataSource.sampling_params, type, `${where}.sampling_params`);
-    const client = typeof clientOrFactory === 'function' ? clientOrFactory() : clientOrFactory;
-    return {
-        type,
-        model,
-        async sample(item, signal) {
-            const messages = inputMessages(input, item, `${where}.input_messages`);
-            const sent = { temperature: params.temperature ?? null, top_p: params.top_p ?? null, max_completion_tokens: params.max_completion_tokens ?? params.max_tokens ?? null };
-            if (type === 'completions') {
-                const completion = await client.createChatCompletion(chatBody(model, messages, params), signal);
-                return { ...completionSample(completion, model), input: plain(messages), ...sent, seed: params.seed ?? null };
-            }
-            const response = await client.createResponse(responsesBody(model, messages, params), signal);
-            return { ...responseSample(response, model), input: plain(messages), ...sent, seed: null };
-        },
-    };
-}
-/**
- * Checks a list of message templates (a data source's or a grader's `input`): text content only, and
- * `{{…}}` paths under the namespaces allowed there. Throws EvalDefinitionError.
- */
-function checkMessagesTemplate(template, namespaces, where) {
-    if (!Array.isArray(template) || template.length === 0)
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'must be a non-empty list of messages');
-    template.forEach((entry, index) => {
-        const at = `${where}[${index}]`;
-        if (!isObject(entry))
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(at, 'must be a message object ({role, content})');
-        if (entry.role !== undefined && !['user', 'assistant', 'system', 'developer'].includes(entry.role)) {
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${at}.role`, `must be user, assistant, system or developer, not ${JSON.stringify(entry.role)}`);
-        }
-        for (const text of contentTexts(entry.content, `${at}.content`)) {
-            for (const path of (0,_template_js__WEBPACK_IMPORTED_MODULE_1__/* .templatePaths */ .bX)(text)) {
-                const root = path.split('.')[0] ?? '';
-                if (!namespaces.includes(root)) {
-                    const allowed = namespaces.map((name) => `"${name}."`).join(' or ');
-                    throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${at}.content`, `{{${path}}} must start with ${allowed}`);
-                }
-            }
-        }
-    });
-    return template;
-}
-function contentTexts(content, where) {
-    if (typeof content === 'string')
-        return [content];
-    if (Array.isArray(content))
-        return content.flatMap((part, index) => contentTexts(part, `${where}[${index}]`));
-    if (isObject(content) && typeof content.text === 'string')
-        return [content.text];
-    const kind = isObject(content) && typeof content.type === 'string' ? ` (${content.type})` : '';
-    throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, `must be text, an input_text part or a list of them; the local engine reads no other content${kind}`);
-}
-function checkInputMessages(value, where) {
-    if (!isObject(value))
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'is required: {type: "template", template: [...]} or {type: "item_reference", item_reference: "item.…"}');
-    if (value.type === 'template')
-        return { type: 'template', template: checkMessagesTemplate(value.template, ['item'], `${where}.template`) };
-    if (value.type === 'item_reference') {
-        const reference = value.item_reference;
-        if (typeof reference !== 'string' || !/^item\.[^.\s]+(\.[^.\s]+)*$/.test(reference)) {
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.item_reference`, `must be a path into the item such as "item.messages", not ${JSON.stringify(reference)}`);
-        }
-        return { type: 'item_reference', itemReference: reference };
-    }
-    throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.type`, `must be "template" or "item_reference", not ${JSON.stringify(value.type)}`);
-}
-function checkSamplingParams(value, type, where) {
-    if (value === undefined || value === null)
-        return {};
-    if (!isObject(value))
-        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'must be an object');
-    const params = {};
-    const number = (key) => {
-        const entry = value[key];
-        if (entry === undefined || entry === null)
-            return;
-        if (typeof entry !== 'number' || !Number.isFinite(entry))
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.${key}`, `must be a number, not ${JSON.stringify(entry)}`);
-        params[key] = entry;
-    };
-    const integer = (key, min) => {
-        const entry = value[key];
-        if (entry === undefined || entry === null)
-            return;
-        if (typeof entry !== 'number' || !Number.isInteger(entry) || entry < min) {
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.${key}`, `must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not ${JSON.stringify(entry)}`);
-        }
-        params[key] = entry;
-    };
-    number('temperature');
-    number('top_p');
-    integer('seed', Number.MIN_SAFE_INTEGER);
-    integer('max_completion_tokens', 1);
-    integer('max_tokens', 1);
-    if (value.reasoning_effort !== undefined && value.reasoning_effort !== null) {
-        if (typeof value.reasoning_effort !== 'string')
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.reasoning_effort`, 'must be a string such as "low"');
-        params.reasoning_effort = value.reasoning_effort;
-    }
-    if (value.tools !== undefined && value.tools !== null) {
-        if (!Array.isArray(value.tools))
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.tools`, 'must be a list of tools');
-        params.tools = value.tools;
-    }
-    if (value.response_format !== undefined && value.response_format !== null) {
-        if (type === 'responses')
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.response_format`, 'is for completions data sources; a responses data source sets sampling_params.text.format');
-        if (!isObject(value.response_format))
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.response_format`, 'must be an object such as {"type": "json_object"}');
-        params.response_format = value.response_format;
-    }
-    if (value.text !== undefined && value.text !== null) {
-        if (type === 'completions')
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.text`, 'is for responses data sources; a completions data source sets sampling_params.response_format');
-        if (!isObject(value.text))
-            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.text`, 'must be an object such as {"format": {"type": "text"}}');
-        params.text = value.text;
-    }
-    return params;
-}
-function inputMessages(input, item, where) {
-    if (input.type === 'template')
-        return (0,_template_js__WEBPACK_IMPORTED_MODULE_1__/* .renderMessages */ .dg)(input.template, { item }, `${where}.template`).map((message) => ({ ...message, extra: {} }));
-    const value = (0,_template_js__WEBPACK_IMPORTED_MODULE_1__/* .lookUp */ .TE)(input.itemReference, { item });
-    if (typeof value === 'string')
-        return [{ role: 'user', content: value, extra: {} }];
-    if (!Array.isArray(value) || value.length === 0)
-        throw new _template_js__WEBPACK_IMPORTED_MODULE_1__/* .TemplateError */ .$w(`${input.itemReference} must be a non-empty list of messages (or a text)`);
-    return value.map((entry, index) => {
-        if (!isObject(entry))
-            throw new _template_js__WEBPACK_IMPORTED_MODULE_1__/* .TemplateError */ .$w(`${input.itemReference}[${index}] is not a message`);
-        const extra = {};
-        for (const key of ['tool_calls', 'tool_call_id', 'name'])
-            if (entry[key] !== undefined)
-                extra[key] = entry[key];
-        return { role: typeof entry.role === 'string' ? entry.role : 'user', content: referencedText(entry.content, `${input.itemReference}[${index}]`), extra };
-    });
-}
-function referencedText(content, where) {
-    if (content === null || content === undefined)
-        return '';
-    if (typeof content === 'string')
-        return content;
-    if (Array.isArray(content))
-        return content.map((part, index) => referencedText(part, `${where}.content[${index}]`)).join('\n');
-    if (isObject(content) && typeof content.text === 'string')
-        return content.text;
-    throw new _template_js__WEBPACK_IMPORTED_MODULE_1__/* .TemplateError */ .$w(`${where}: the local engine reads text content only`);
-}
-function plain(messages) {
-    return messages.map(({ role, content }) => ({ role, content }));
-}
-function chatBody(model, messages, params) {
-    const body = { model, messages: messages.map(({ role, content, extra }) => ({ role, content, ...extra })) };
-    for (const key of ['temperature', 'top_p', 'seed', 'max_completion_tokens', 'max_tokens', 'reasoning_effort', 'response_format', 'tools']) {
-        if (params[key] !== undefined)
-            body[key] = params[key];
-    }
-    return body;
-}
-function responsesBody(model, messages, params) {
-    const body = { model, input: plain(messages), store: false };
-    if (params.temperature !== undefined)
-        body.temperature = params.temperature;
-    if (params.top_p !== undefined)
-        body.top_p = params.top_p;
-    const maxTokens = params.max_completion_tokens ?? params.max_tokens;
-    if (maxTokens !== undefined)
-        body.max_output_tokens = maxTokens;
-    if (params.reasoning_effort !== undefined)
-        body.reasoning = { effort: params.reasoning_effort };
-    if (params.tools !== undefined)
-        body.tools = params.tools;
-    if (params.text !== undefined)
-        body.text = params.text;
-    return body;
-}
-function completionSample(completion, model) {
-    const choice = completion.choices?.[0];
-    if (!choice)
-        throw new SamplingError(`chat completion with model "${model}" returned no choices`);
-    const text = choice.message.content ?? '';
-    const tools = choice.message.tool_calls ?? [];
-    const usage = completion.usage;
-    return {
-        ...outputOf(text, tools),
-        finish_reason: choice.finish_reason ?? 'stop',
-        model: completion.model ?? model,
-        usage: usageOf(usage?.prompt_tokens, usage?.completion_tokens, usage?.total_tokens, usage?.prompt_tokens_details?.cached_tokens),
-        error: null,
-    };
-}
-function responseSample(response, model) {
-    if (response.status === 'failed') {
-        const error = isObject(response.error) && typeof response.error.message === 'string' ? `: ${response.error.message}` : '';
-        throw new SamplingError(`response with model "${model}" failed${error}`);
-    }
-    const output = response.output ?? [];
-    const text = output
-        .filter((entry) => entry.type === 'message')
-        .flatMap((entry) => entry.content ?? [])
-        .filter((part) => part.type === 'output_text' && typeof part.text === 'string')
-        .map((part) => part.text)
-        .join('');
-    const tools = output
-        .filter((entry) => entry.type === 'function_call')
-        .map((entry) => ({ id: entry.call_id ?? '', type: 'function', function: { name: entry.name ?? '', arguments: entry.arguments ?? '' } }));
-    const usage = response.usage;
-    return {
-        ...outputOf(text, tools),
-        finish_reason: responseFinishReason(response, tools.length > 0),
-        model: response.model ?? model,
-        usage: usageOf(usage?.input_tokens, usage?.output_tokens, usage?.total_tokens, usage?.input_tokens_details?.cached_tokens),
-        error: null,
-    };
-}
-function responseFinishReason(response, calledTools) {
-    if (response.status === 'incomplete') {
-        const reason = response.incomplete_details?.reason;
-        return reason === 'max_output_tokens' ? 'length' : (reason ?? 'incomplete');
-    }
-    return calledTools ? 'tool_calls' : 'stop';
-}
-function outputOf(text, tools) {
-    const message = { role: 'assistant', content: text };
-    if (tools.length > 0)
-        message.tool_calls = tools;
-    return { output: [message], output_text: text, output_json: parseJson(text), output_tools: tools };
-}
-function parseJson(text) {
-    const trimmed = text.trim();
-    if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
-        return null;
-    try {
-        return JSON.parse(trimmed);
-    }
-    catch {
-        return null;
-    }
-}
-function usageOf(prompt, completion, total, cached) {
-    const promptTokens = prompt ?? 0;
-    const completionTokens = completion ?? 0;
-    return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: total ?? promptTokens + completionTokens, cached_tokens: cached ?? 0 };
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-
-/***/ }),
-
-/***/ 1682:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $w: () => (/* binding */ TemplateError),
-/* harmony export */   TE: () => (/* binding */ lookUp),
-/* harmony export */   Xm: () => (/* binding */ renderTemplate),
-/* harmony export */   bX: () => (/* binding */ templatePaths),
-/* harmony export */   dg: () => (/* binding */ renderMessages)
-/* harmony export */ });
-// The Evals API's templates: `{{item.question}}`, `{{ sample.output_text }}`, nested paths such as
-// `{{item.meta.lang}}` and array indexes (`{{item.choices.0}}`). Strings are inserted as they are,
-// anything else as JSON.
-/** A template that refers to something the scope does not have: the item is marked errored with this. */
-class TemplateError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'TemplateError';
-    }
-}
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-/** Renders every `{{path}}` in `template`. Throws a TemplateError naming a path that leads nowhere. */
-function renderTemplate(template, scope) {
-    return template.replace(PLACEHOLDER, (_whole, path) => {
-        const value = lookUp(path, scope);
-        return typeof value === 'string' ? value : JSON.stringify(value);
-    });
-}
-/** The value at `item.a.b` or `sample.x` in the scope. Throws a TemplateError when there is none. */
-function lookUp(path, scope) {
-    const parts = path.split('.');
-    const root = parts[0];
-    if (root !== 'item' && root !== 'sample') {
-        throw new TemplateError(`{{${path}}} must start with "item." or "sample."`);
-    }
-    if (root === 'sample' && !scope.sample)
-        throw new TemplateError(`{{${path}}} refers to the sample, but this item has none`);
-    let value = root === 'item' ? scope.item : scope.sample;
-    for (const part of parts.slice(1)) {
-        if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) {
-            throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
-        }
-        value = value[part];
-    }
-    if (value === undefined)
-        throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
-    return value;
-}
-/** Template paths in a text, e.g. for checking a definition before any item runs. */
-function templatePaths(template) {
-    return [...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? '');
-}
-/**
- * Renders an `input_messages`/grader `input` template: a list of `{role, content}` or
- * `{type: "message", role, content}` where content is a string, an `{type: "input_text"|"output_text", text}`
- * part, or a list of such parts (joined by newlines).
- */
-function renderMessages(template, scope, where) {
-    if (!Array.isArray(template))
-        throw new TemplateError(`${where} must be a list of messages`);
-    return template.map((entry, index) => {
-        if (typeof entry !== 'object' || entry === null)
-            throw new TemplateError(`${where}[${index}] is not a message`);
-        const message = entry;
-        const role = typeof message.role === 'string' ? message.role : 'user';
-        return { role, content: renderContent(message.content, scope, `${where}[${index}].content`) };
-    });
-}
-function renderContent(content, scope, where) {
-    if (typeof content === 'string')
-        return renderTemplate(content, scope);
-    if (Array.isArray(content))
-        return content.map((part, index) => renderContent(part, scope, `${where}[${index}]`)).join('\n');
-    if (typeof content === 'object' && content !== null && typeof content.text === 'string') {
-        return renderTemplate(content.text, scope);
-    }
-    throw new TemplateError(`${where} must be text, an input_text part or a list of parts`);
-}
-
-
-/***/ }),
-
-/***/ 871:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Kx: () => (/* binding */ EvalsApiError),
-/* harmony export */   Vs: () => (/* binding */ retryAfterMs),
-/* harmony export */   dg: () => (/* binding */ isTransient),
-/* harmony export */   gg: () => (/* binding */ describeApiError),
-/* harmony export */   qO: () => (/* binding */ retryDelayMs)
-/* harmony export */ });
-/* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
-/* harmony import */ var _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(611);
-/* harmony import */ var _github_oidc_token_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9694);
-/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9852);
-
-
-
-
-/** An Evals API failure, described for a person: what was being done, the status, the server's message. */
-class EvalsApiError extends Error {
-    status;
-    constructor(message, status, options) {
-        super(message, options);
-        this.name = 'EvalsApiError';
-        this.status = status;
-    }
-}
-/** 408/409/429/5xx and lost connections: worth trying again after a pause. */
-function isTransient(error) {
-    if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIUserAbortError */ .Ay.APIUserAbortError)
-        return false;
-    const credentialError = credentialFailure(error);
-    if (credentialError)
-        return credentialError instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EntraError */ .B && credentialError.transient;
-    if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionError */ .Ay.APIConnectionError)
-        return true;
-    if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError) {
-        const status = error.status ?? 0;
-        return status === 408 || status === 409 || status === 429 || status >= 500;
-    }
-    return false;
-}
-/** How long to wait before try number `attempt + 1`: what the server asked for, else 1 s, 2 s, 4 s…, capped. */
-function retryDelayMs(error, attempt, capMs = 30_000) {
-    return Math.min(retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1), capMs);
-}
-/** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
-function retryAfterMs(error) {
-    if (!(error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError) || !error.headers)
-        return null;
-    const ms = Number(error.headers.get('retry-after-ms'));
-    if (Number.isFinite(ms) && ms > 0)
-        return ms;
-    const header = error.headers.get('retry-after');
-    if (!header)
-        return null;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return Math.max(0, seconds * 1000);
-    const date = Date.parse(header);
-    return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
-}
-/**
- * The SDK wraps a failure of the token provider ("Failed to get token from 'apiKey' function"): the
- * Entra or OIDC error inside says what went wrong.
- */
-function credentialFailure(error) {
-    for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-        if (current instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EntraError */ .B || current instanceof _github_oidc_token_js__WEBPACK_IMPORTED_MODULE_2__/* .OidcTokenError */ .H)
-            return current;
-    }
-    return null;
-}
-function describeApiError(error, context) {
-    if (error instanceof EvalsApiError)
-        return error;
-    const credentialError = credentialFailure(error);
-    if (credentialError)
-        return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
-    const where = context.baseURL === _client_js__WEBPACK_IMPORTED_MODULE_3__/* .LOCAL_ENGINE_URL */ .Hn ? 'the local engine' : `the Evals API at ${context.baseURL}`;
-    const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
-    if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionError */ .Ay.APIConnectionError) {
-        const timedOut = error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionTimeoutError */ .Ay.APIConnectionTimeoutError;
-        const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-        return new EvalsApiError(`${timedOut ? 'Timed out' : 'Could not connect'} while ${context.doing}: ${where} did not answer${timedOut ? ' in time' : cause}.`, null, { cause: error });
-    }
-    if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError && typeof error.status === 'number') {
-        const status = error.status;
-        const said = serverMessage(error);
-        const explanation = explain(status, subject, where);
-        return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}`, status, { cause: error });
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return new EvalsApiError(`Failed while ${context.doing}: ${message}`, null, { cause: error });
-}
-function explain(status, subject, where) {
-    switch (status) {
-        case 401:
-            return `${capitalize(where)} refused the credentials`;
-        case 403:
-            return `The credentials may not access ${subject} at ${where}`;
-        case 404:
-            return `${capitalize(subject)} was not found at ${where}`;
-        case 429:
-            return `${capitalize(where)} answered "too many requests"`;
-        default:
-            if (status >= 500)
-                return `${capitalize(where)} failed with a server error`;
-            return `${capitalize(where)} rejected the request about ${subject}`;
-    }
-}
-function serverMessage(error) {
-    const body = error.error;
-    const message = typeof body?.message === 'string' ? body.message : '';
-    const param = typeof body?.param === 'string' && body.param ? ` (param: ${body.param})` : '';
-    const code = typeof body?.code === 'string' && body.code ? ` [${body.code}]` : '';
-    return `${message}${param}${code}`.trim();
-}
-function capitalize(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-
-/***/ }),
-
-/***/ 2805:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   S: () => (/* binding */ cancelRun)
-/* harmony export */ });
-/* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
-/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(871);
-/* harmony import */ var _records_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5809);
-
-
-
-/**
- * Cancels a run so it stops costing money. Tries `POST …/runs/{r}/cancel`, then the older
- * `POST …/runs/{r}` that some servers still serve. A run that already ended is left alone.
- */
-async function cancelRun(client, request) {
-    const context = { doing: `cancelling run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL };
-    const deadline = Date.now() + request.timeoutMs;
-    const signal = AbortSignal.timeout(request.timeoutMs);
-    // Each call gets only the time that is left; the signal ends everything at the deadline.
-    const options = () => ({ signal, maxRetries: 1, timeout: Math.max(1, deadline - Date.now()) });
-    try {
-        const run = await client.evals.runs.cancel(request.runId, { eval_id: request.evalId }, options());
-        return outcomeOf(run);
-    }
-    catch (error) {
-        if (!(error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].NotFoundError */ .Ay.NotFoundError || (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError && error.status === 405))) {
-            if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError && (error.status === 400 || error.status === 409)) {
-                return (await alreadyFinished(client, request, options())) ? 'already-finished' : Promise.reject((0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context));
-            }
-            throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context);
-        }
-    }
-    try {
-        const run = await client.post(`/evals/${encodeURIComponent(request.evalId)}/runs/${encodeURIComponent(request.runId)}`, options());
-        return outcomeOf(run);
-    }
-    catch (error) {
-        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context);
-    }
-}
-function outcomeOf(raw) {
-    const status = (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(raw).status;
-    return status === 'completed' || status === 'failed' ? 'already-finished' : 'canceled';
-}
-async function alreadyFinished(client, request, options) {
-    const run = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, options).catch(() => null);
-    return run !== null && (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .isTerminalStatus */ .TQ)((0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(run).status);
-}
-
-
-/***/ }),
-
-/***/ 9852:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hn: () => (/* binding */ LOCAL_ENGINE_URL),
-/* harmony export */   cn: () => (/* binding */ createLocalEvalsClient),
-/* harmony export */   j2: () => (/* binding */ REQUEST_TIMEOUT_MS),
-/* harmony export */   pB: () => (/* binding */ createEvalsClient)
-/* harmony export */ });
-/* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
-
-/** A per-request ceiling: a poll or a page that hangs longer is retried, not waited on forever. */
-const REQUEST_TIMEOUT_MS = 60_000;
-/** The base URL the local engine answers at: requests to it never leave the process. */
-const LOCAL_ENGINE_URL = 'http://local-engine.invalid/v1';
-/**
- * A client of the local engine: the same SDK calls as for a hosted endpoint, answered in-process by
- * `fetch`. No retries: nothing is lost on the way.
- */
-function createLocalEvalsClient(fetch) {
-    return new openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"] */ .Ay({ apiKey: 'local-engine', baseURL: LOCAL_ENGINE_URL, fetch, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
-}
-/**
- * The one place that builds the SDK client, for whichever server answers at `baseURL`. Entra ID
- * endpoints need `getToken`; the SDK calls it for every request, retries included.
- */
-function createEvalsClient(endpoint, getToken) {
-    const { auth } = endpoint;
-    let apiKey;
-    const authHeaders = {};
-    if (auth.kind === 'entra') {
-        if (!getToken)
-            throw new Error('An Entra ID endpoint needs a token provider.');
-        apiKey = getToken;
-    }
-    else {
-        apiKey = auth.apiKey;
-        // Azure's `api-key` header instead of the bearer one: a null removes the SDK's Authorization header.
-        if (auth.header === 'api-key')
-            Object.assign(authHeaders, { 'api-key': auth.apiKey, Authorization: null });
-    }
-    return new openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"] */ .Ay({
-        apiKey,
-        baseURL: endpoint.baseURL,
-        organization: endpoint.organization,
-        project: endpoint.project,
-        maxRetries: 2,
-        timeout: REQUEST_TIMEOUT_MS,
-        defaultHeaders: { ...endpoint.extraHeaders, ...authHeaders, 'User-Agent': 'evals-gate' },
-        defaultQuery: Object.keys(endpoint.extraQuery).length > 0 ? endpoint.extraQuery : undefined,
-    });
-}
-
-
-/***/ }),
-
-/***/ 909:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ol: () => (/* binding */ buildDataSource),
-/* harmony export */   jF: () => (/* binding */ FILE_PATH_SOURCE),
-/* harmony export */   oi: () => (/* binding */ parseJsonlRow)
-/* harmony export */ });
-/* unused harmony export readJsonlRows */
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8815);
-/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6236);
-/* harmony import */ var _workspace_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7076);
-
-
-
-
-/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
-const FILE_PATH_SOURCE = 'file_path';
-const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
-const SAMPLING_TYPES = ['completions', 'responses'];
-/**
- * Builds the run's data source from the inputs. Files referenced as `{"$file": "path"}` anywhere in the
- * data source are replaced by their text, so prompts can live in the repository and a pull request that
- * edits a prompt file is evaluated with the edited prompt.
- */
-function buildDataSource(inputs) {
-    const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
-    const dataFile = inputs.dataFile.trim();
-    let rows = null;
-    if (dataFile && inputs.streamDataFile) {
-        const file = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .resolveWorkspaceFile */ .K)('data-file', inputs.workspace, dataFile);
-        rows = { type: FILE_PATH_SOURCE, path: file.path, label: dataFile };
-    }
-    else if (dataFile) {
-        rows = { type: 'file_content', content: readJsonlRows(dataFile, inputs.workspace) };
-    }
-    let source;
-    if (declared) {
-        source = declared;
-        if (rows)
-            source.source = rows;
-    }
-    else if (rows) {
-        source = { type: 'jsonl', source: rows };
-    }
-    else {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
-    }
-    if (!SOURCE_TYPES.includes(source.type)) {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `"type" must be one of ${SOURCE_TYPES.join(', ')}; got ${JSON.stringify(source.type)}.`);
-    }
-    if (source.source === undefined || source.source === null || typeof source.source !== 'object') {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', 'it has no "source" object (give one, or a "data-file" to use as its file_content).');
-    }
-    const model = inputs.model.trim();
-    if (model) {
-        if (!SAMPLING_TYPES.includes(source.type)) {
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('model', `a model is sampled only by completions/responses data sources; this one is "${source.type}".`);
-        }
-        source.model = model;
-    }
-    return source;
-}
-function readDataSourceInput(value, workspace) {
-    const trimmed = value.trim();
-    const isPath = !trimmed.includes('\n') && /\.(json|ya?ml)$/i.test(trimmed) && !trimmed.startsWith('{');
-    let text = trimmed;
-    let baseDir = workspace;
-    let where = 'the inline value';
-    if (isPath) {
-        const file = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-source', workspace, trimmed);
-        text = file.text;
-        baseDir = (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(file.path);
-        where = trimmed;
-    }
-    let parsed;
-    try {
-        parsed = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parse */ .qg)(text, { prettyErrors: true, uniqueKeys: true });
-    }
-    catch (error) {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${where} is not valid JSON/YAML: ${firstLine(error)}`);
-    }
-    if (!isPlainObject(parsed) || typeof parsed.type !== 'string') {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${where} must be an object with a "type" (${SOURCE_TYPES.join(', ')}).`);
-    }
-    return resolveFileReferences(parsed, workspace, baseDir, '');
-}
-/** Replaces every `{"$file": "path"}` by the file's text (one trailing newline dropped). */
-function resolveFileReferences(value, workspace, baseDir, at) {
-    if (Array.isArray(value))
-        return value.map((entry, index) => resolveFileReferences(entry, workspace, baseDir, `${at}[${index}]`));
-    if (!isPlainObject(value))
-        return value;
-    const keys = Object.keys(value);
-    if (keys.includes('$file')) {
-        const path = value.$file;
-        if (keys.length !== 1 || typeof path !== 'string' || !path.trim()) {
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${at || 'the root'}: a file reference is {"$file": "relative/path"} and nothing else.`);
-        }
-        return (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-source', workspace, path.trim(), baseDir).text.replace(/\r?\n$/, '');
-    }
-    const out = {};
-    for (const key of keys)
-        out[key] = resolveFileReferences(value[key], workspace, baseDir, at ? `${at}.${key}` : key);
-    return out;
-}
-const MAX_REPORTED_BAD_LINES = 5;
-/**
- * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
- * is found before anything is sent, and the first few are reported with their line numbers.
- */
-function readJsonlRows(path, workspace) {
-    const { text } = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-file', workspace, path);
-    const rows = [];
-    const problems = [];
-    let badLines = 0;
-    const lines = text.split('\n');
-    for (let index = 0; index < lines.length; index++) {
-        const line = (lines[index] ?? '').trim();
-        if (!line)
-            continue;
-        const problem = parseRow(line, rows);
-        if (problem) {
-            badLines++;
-            if (problems.length < MAX_REPORTED_BAD_LINES)
-                problems.push(`line ${index + 1}: ${problem}`);
-        }
-    }
-    if (badLines > 0) {
-        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-file', `${path} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
-    }
-    if (rows.length === 0)
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-file', `${path} has no rows.`);
-    return rows;
-}
-function parseRow(line, rows) {
-    const parsed = parseJsonlRow(line);
-    if (typeof parsed === 'string')
-        return parsed;
-    rows.push(parsed);
-    return null;
-}
-/** One JSONL line as a row, or what is wrong with it. */
-function parseJsonlRow(line) {
-    let value;
-    try {
-        value = JSON.parse(line);
-    }
-    catch (error) {
-        return `not valid JSON (${firstLine(error)})`;
-    }
-    if (!isPlainObject(value))
-        return 'each line must be a JSON object';
-    const keys = Object.keys(value);
-    const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
-    if (!wrapped)
-        return { item: value };
-    if (!isPlainObject(value.item))
-        return '"item" must be an object';
-    if (value.sample !== undefined && !isPlainObject(value.sample))
-        return '"sample" must be an object';
-    return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
-}
-function isPlainObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function firstLine(error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return message.split('\n')[0] ?? message;
-}
-
-
-/***/ }),
-
-/***/ 6671:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   L: () => (/* binding */ datasetFingerprint),
-/* harmony export */   R: () => (/* binding */ fingerprint)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-
-/**
- * A short, stable hash of a JSON value: the same data gives the same fingerprint whatever the order of
- * its object keys. It tells whether two runs evaluated the same dataset, and pairs items by content
- * when they did not.
- */
-function fingerprint(value) {
-    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
-    writeCanonical(value, (text) => hash.update(text));
-    return hash.digest('hex').slice(0, 16);
-}
-/**
- * The fingerprint of a data source's rows. For inline rows only the items count: pre-generated samples
- * are the outputs under test, so a change of them is the same dataset answered differently.
- */
-function datasetFingerprint(source) {
-    if (typeof source === 'object' && source !== null && !Array.isArray(source)) {
-        const { type, content } = source;
-        if (type === 'file_content' && Array.isArray(content)) {
-            return fingerprint(content.map((row) => (typeof row === 'object' && row !== null && 'item' in row ? row.item : row)));
-        }
-    }
-    return fingerprint(source);
-}
-/** JSON with object keys sorted, streamed to `write` so that a 100,000-row dataset is never one string. */
-function writeCanonical(value, write) {
-    if (value === null || typeof value !== 'object') {
-        // undefined and functions are not JSON: as JSON.stringify does inside arrays, they become null.
-        write(JSON.stringify(value) ?? 'null');
-        return;
-    }
-    if (Array.isArray(value)) {
-        write('[');
-        value.forEach((entry, index) => {
-            if (index > 0)
-                write(',');
-            writeCanonical(entry, write);
-        });
-        write(']');
-        return;
-    }
-    write('{');
-    const keys = Object.keys(value)
-        .filter((key) => value[key] !== undefined)
-        .sort();
-    keys.forEach((key, index) => {
-        if (index > 0)
-            write(',');
-        write(JSON.stringify(key));
-        write(':');
-        writeCanonical(value[key], write);
-    });
-    write('}');
-}
-
-
-/***/ }),
-
-/***/ 5809:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   FF: () => (/* binding */ criterionName),
-/* harmony export */   TQ: () => (/* binding */ isTerminalStatus),
-/* harmony export */   Ys: () => (/* binding */ toItemRecord),
-/* harmony export */   ty: () => (/* binding */ toRunSnapshot)
-/* harmony export */ });
-/* unused harmony exports ITEM_TEXT_MAX_CHARS, normaliseStatus, REASON_MAX_CHARS */
-/* harmony import */ var _fingerprint_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6671);
-
-// Turns the API's objects into compact records. Servers differ (OpenAI, Azure, Foundry) and fields are
-// `null` before a run completes, so every field is read defensively, never trusted to have its type.
-/** Longest text kept per field of an item: enough for any report, small enough for 100,000 items. */
-const ITEM_TEXT_MAX_CHARS = 2000;
-function toRunSnapshot(raw) {
-    const run = asObject(raw);
-    const counts = asObject(run.result_counts);
-    const error = asObject(run.error);
-    return {
-        id: asString(run.id) ?? '',
-        evalId: asString(run.eval_id) ?? '',
-        name: asString(run.name) ?? '',
-        status: normaliseStatus(asString(run.status) ?? 'unknown'),
-        model: asString(run.model),
-        reportUrl: asString(run.report_url),
-        createdAt: asNumber(run.created_at),
-        resultCounts: {
-            total: asNumber(counts.total) ?? 0,
-            passed: asNumber(counts.passed) ?? 0,
-            failed: asNumber(counts.failed) ?? 0,
-            errored: asNumber(counts.errored) ?? 0,
-            skipped: asNumber(counts.skipped) ?? 0,
-        },
-        perCriterion: asArray(run.per_testing_criteria_results).map(toCriterionCounts),
-        usage: asArray(run.per_model_usage).map(toModelUsage),
-        error: asString(error.message) || asString(error.code) ? { code: asString(error.code) ?? '', message: asString(error.message) ?? '' } : null,
-        metadata: toStringRecord(run.metadata),
-    };
-}
-/** Azure writes `cancelled`; everything downstream speaks the documented `canceled`. */
-function normaliseStatus(status) {
-    return status === 'cancelled' ? 'canceled' : status;
-}
-function isTerminalStatus(status) {
-    return status === 'completed' || status === 'failed' || status === 'canceled' || status === 'cancelled';
-}
-function toCriterionCounts(raw) {
-    const entry = asObject(raw);
-    const id = asString(entry.testing_criteria) ?? '';
-    return { id, name: criterionName(id), passed: asNumber(entry.passed) ?? 0, failed: asNumber(entry.failed) ?? 0 };
-}
-function toModelUsage(raw) {
-    const usage = asObject(raw);
-    return {
-        model: asString(usage.model_name) ?? 'unknown',
-        invocations: asNumber(usage.invocation_count) ?? 0,
-        promptTokens: asNumber(usage.prompt_tokens) ?? 0,
-        completionTokens: asNumber(usage.completion_tokens) ?? 0,
-        totalTokens: asNumber(usage.total_tokens) ?? 0,
-        cachedTokens: asNumber(usage.cached_tokens) ?? 0,
-    };
-}
-const TRAILING_UUID = /[-_][0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A grader id is `"<name>-<uuid>"`: people read the name, the id stays for matching. */
-function criterionName(id) {
-    return id.replace(TRAILING_UUID, '') || id;
-}
-function toItemRecord(raw) {
-    const item = asObject(raw);
-    const sample = asObject(item.sample);
-    const datasourceItem = asObject(item.datasource_item);
-    const sampleError = asObject(sample.error);
-    const errorText = asString(sampleError.message) || asString(sampleError.code);
-    const status = asString(item.status);
-    const outcome = errorText ? 'error' : status === 'pass' ? 'pass' : status === 'skipped' ? 'skipped' : 'fail';
-    const datasourceItemId = item.datasource_item_id;
-    return {
-        id: asString(item.id) ?? '',
-        datasourceItemId: datasourceItemId === null || datasourceItemId === undefined ? null : String(datasourceItemId),
-        contentHash: (0,_fingerprint_js__WEBPACK_IMPORTED_MODULE_0__/* .fingerprint */ .R)(item.datasource_item ?? null),
-        outcome,
-        input: cut(lastUserMessage(sample.input) ?? pickText(datasourceItem, INPUT_FIELDS)),
-        expected: cut(pickText(datasourceItem, EXPECTED_FIELDS)),
-        output: cut(lastMessageText(sample.output) ?? asString(sample.output_text) ?? pickText(datasourceItem, OUTPUT_FIELDS)),
-        error: cut(errorText ?? null),
-        grades: asArray(item.results).map(toGradeRecord),
-    };
-}
-/** A judge's reason is for reading next to its verdict: a paragraph, not an essay. */
-const REASON_MAX_CHARS = 500;
-function toGradeRecord(raw) {
-    const result = asObject(raw);
-    const name = criterionName(asString(result.name) ?? 'grader');
-    const metric = asString(result.metric);
-    return {
-        name,
-        type: asString(result.type),
-        // A metric named like its grader adds nothing (Azure's single-metric evaluators).
-        metric: metric && metric !== name ? metric : null,
-        passed: typeof result.passed === 'boolean' ? result.passed : null,
-        score: asNumber(result.score),
-        threshold: asNumber(result.threshold),
-        label: asString(result.label) ?? (typeof result.label === 'boolean' ? String(result.label) : null),
-        reason: cut(asString(result.reason), REASON_MAX_CHARS),
-    };
-}
-const INPUT_FIELDS = ['input', 'question', 'prompt', 'query', 'text'];
-const EXPECTED_FIELDS = ['expected', 'ideal', 'reference', 'answer', 'label', 'ground_truth', 'correct_label'];
-const OUTPUT_FIELDS = ['output', 'output_text', 'response', 'completion'];
-function pickText(source, fields) {
-    for (const field of fields) {
-        const text = textOf(source[field]);
-        if (text !== null)
-            return text;
-    }
-    return null;
-}
-function lastUserMessage(messages) {
-    const list = asArray(messages).map(asObject);
-    const user = [...list].reverse().find((message) => message.role === 'user') ?? list[list.length - 1];
-    return user ? textOf(user.content) : null;
-}
-function lastMessageText(messages) {
-    const list = asArray(messages).map(asObject);
-    const last = list[list.length - 1];
-    return last ? textOf(last.content) : null;
-}
-/** Message content is a string or an array of parts (`{type:"input_text", text}` and the like). */
-function textOf(value) {
-    if (value === null || value === undefined)
-        return null;
-    if (typeof value === 'string')
-        return value;
-    if (Array.isArray(value)) {
-        const parts = value.map((part) => (typeof part === 'string' ? part : asString(asObject(part).text) ?? '')).filter(Boolean);
-        if (parts.length)
-            return parts.join('\n');
-    }
-    return JSON.stringify(value);
-}
-function cut(text, max = ITEM_TEXT_MAX_CHARS) {
-    if (text === null)
-        return null;
-    if (text.length <= max)
-        return text;
-    // Never end on the first half of a surrogate pair (an emoji cut in two).
-    const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
-    return `${text.slice(0, end)}…`;
-}
-function asObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
-}
-function asArray(value) {
-    return Array.isArray(value) ? value : [];
-}
-function asString(value) {
-    return typeof value === 'string' ? value : null;
-}
-function asNumber(value) {
-    return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-function toStringRecord(value) {
-    const out = {};
-    for (const [key, entry] of Object.entries(asObject(value))) {
-        if (typeof entry === 'string')
-            out[key] = entry;
-    }
-    return out;
-}
-
-
-/***/ }),
-
-/***/ 1962:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   OG: () => (/* binding */ RUN_TOKEN_KEY),
-/* harmony export */   Pp: () => (/* binding */ buildRunMetadata),
-/* harmony export */   hf: () => (/* binding */ RUN_METADATA_KEYS)
-/* harmony export */ });
-/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6236);
-/* harmony import */ var _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(926);
-
-
-/** Metadata keys the action writes on every run; later features (baselines, history) read them back. */
-const RUN_METADATA_KEYS = {
-    source: 'created_by',
-    repository: 'repository',
-    branch: 'branch',
-    sha: 'sha',
-    pr: 'pr',
-    event: 'event',
-    workflowRun: 'workflow_run',
-    commentKey: 'gate_key',
-    attemptToken: 'gate_attempt',
-    /** A fingerprint of the data source's rows: runs with the same one pair their items by id. */
-    dataset: 'dataset',
-};
-/** The key whose value tells this workflow attempt's run apart from every other. */
-const RUN_TOKEN_KEY = RUN_METADATA_KEYS.attemptToken;
-function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
-    const k = RUN_METADATA_KEYS;
-    const ours = {
-        [k.source]: 'evals-gate',
-        [k.repository]: git.repository,
-        [k.branch]: git.branch,
-        [k.sha]: git.sha,
-        [k.pr]: git.prNumber === null ? null : String(git.prNumber),
-        [k.event]: git.eventName,
-        [k.workflowRun]: git.runId ? `${git.runId}/${git.runAttempt}` : null,
-        [k.commentKey]: commentKey,
-        [k.attemptToken]: attemptToken,
-        [k.dataset]: dataset,
-    };
-    const metadata = {};
-    for (const [key, value] of Object.entries(ours)) {
-        if (value)
-            metadata[key] = value.slice(0, _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_VALUE_CHARS */ .FY);
-    }
-    for (const [key, value] of Object.entries(user)) {
-        if (Object.hasOwn(ours, key))
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('metadata', `key "${key}" is written by the action itself; choose another name.`);
-        metadata[key] = value;
-    }
-    const count = Object.keys(metadata).length;
-    if (count > _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEYS */ .Ae) {
-        const room = _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEYS */ .Ae - (count - Object.keys(user).length);
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('metadata', `${Object.keys(user).length} keys given, but a run takes ${_input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEYS */ .Ae} in all and the action writes ${count - Object.keys(user).length}: at most ${room} are left for yours.`);
-    }
-    return metadata;
-}
-
-
-/***/ }),
-
-/***/ 5975:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   A: () => (/* binding */ startRun),
-/* harmony export */   T: () => (/* binding */ findRunByToken)
-/* harmony export */ });
-/* harmony import */ var _abortable_sleep_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5039);
-/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(871);
-/* harmony import */ var _run_metadata_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1962);
-/* harmony import */ var _records_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5809);
-
-
-
-
-const CREATE_ATTEMPTS = 4;
-/** How many of the newest runs are searched for one this attempt may already have made. */
-const RECENT_RUNS_SEARCHED = 100;
-/**
- * Starts one run. The SDK's own retries are off for the create call: it sends no idempotency key, so a
- * create whose answer was lost may have made a run already. Before every try after a lost answer, the
- * eval's newest runs are searched for this step's token, and a run found there is adopted instead of
- * making another.
- */
-async function startRun(client, request) {
-    const context = { doing: `starting a run of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL };
-    for (let attempt = 1;; attempt++) {
-        try {
-            const run = await client.evals.runs.create(request.evalId, 
-            // The SDK's types narrow data_source to the three documented shapes; ours is validated by the server.
-            { name: request.name, metadata: request.metadata, data_source: request.dataSource }, { maxRetries: 0, signal: request.signal });
-            return (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(run);
-        }
-        catch (error) {
-            if (!(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg)(error) || attempt >= CREATE_ATTEMPTS)
-                throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context);
-            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelayMs */ .qO)(error, attempt);
-            request.log?.(`Starting the run failed (${(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context).message}); checking whether it was made, then trying again.`);
-            await (0,_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_3__/* .sleep */ .y)(wait, request.signal);
-            const made = await findRunByToken(client, request).catch(() => null);
-            if (made) {
-                request.log?.(`The run was made (${made.id}) although its answer was lost; following it.`);
-                return made;
-            }
-        }
-    }
-}
-/** The newest run of the eval carrying this attempt's token, if any. */
-async function findRunByToken(client, request) {
-    let seen = 0;
-    try {
-        for await (const run of client.evals.runs.list(request.evalId, { order: 'desc', limit: 100 }, { signal: request.signal })) {
-            if (run.metadata?.[_run_metadata_js__WEBPACK_IMPORTED_MODULE_1__/* .RUN_TOKEN_KEY */ .OG] === request.attemptToken)
-                return (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(run);
-            if (++seen >= RECENT_RUNS_SEARCHED)
-                break;
-        }
-    }
-    catch (error) {
-        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, {
-            doing: `looking for this attempt's run of eval ${request.evalId}`,
-            evalId: request.evalId,
-            baseURL: request.baseURL,
-        });
-    }
-    return null;
-}
-
-
-/***/ }),
-
-/***/ 9556:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ defaultRunName),
-/* harmony export */   e: () => (/* binding */ readGitContext)
-/* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-
-/** Events whose payload carries the pull request under test and whose token acts on it. */
-const PULL_REQUEST_EVENTS = new Set([
-    'pull_request',
-    'pull_request_target',
-    'pull_request_review',
-    'pull_request_review_comment',
-]);
-function readGitContext(env = process.env) {
-    const value = (name) => {
-        const raw = env[name]?.trim();
-        return raw ? raw : null;
-    };
-    const eventName = value('GITHUB_EVENT_NAME');
-    const payload = readPayload(value('GITHUB_EVENT_PATH'));
-    const pullRequest = objectAt(payload, 'pull_request');
-    const { owner, repo } = splitRepository(value('GITHUB_REPOSITORY'), payload);
-    const repository = owner !== null && repo !== null ? `${owner}/${repo}` : null;
-    const ref = value('GITHUB_REF');
-    const refName = value('GITHUB_REF_NAME');
-    const isPullRequestEvent = eventName !== null && PULL_REQUEST_EVENTS.has(eventName);
-    const prNumber = isPullRequestEvent
-        ? (positiveInteger(pullRequest?.['number']) ?? positiveInteger(payload['number']) ?? pullNumberFromRef(ref))
-        : null;
-    const isPullRequest = prNumber !== null;
-    const sha = (isPullRequest ? stringAt(objectAt(pullRequest, 'head'), 'sha') : null) ?? value('GITHUB_SHA');
-    let branch;
-    let baseBranch = null;
-    if (isPullRequest) {
-        branch = value('GITHUB_HEAD_REF') ?? stringAt(objectAt(pullRequest, 'head'), 'ref');
-        baseBranch = value('GITHUB_BASE_REF') ?? stringAt(objectAt(pullRequest, 'base'), 'ref');
-    }
-    else if (ref === null) {
-        branch = refName;
-    }
-    else if (ref.startsWith('refs/heads/')) {
-        branch = refName ?? ref.slice('refs/heads/'.length);
-    }
-    else {
-        branch = null;
-    }
-    const runId = value('GITHUB_RUN_ID');
-    const runAttempt = positiveInteger(Number(value('GITHUB_RUN_ATTEMPT') ?? '')) ?? 1;
-    const serverUrl = stripTrailingSlashes(value('GITHUB_SERVER_URL') ?? 'https://github.com');
-    const apiUrl = stripTrailingSlashes(value('GITHUB_API_URL') ?? 'https://api.github.com');
-    const workflowRunUrl = repository !== null && runId !== null
-        ? `${serverUrl}/${repository}/actions/runs/${encodeURIComponent(runId)}` +
-            (runAttempt > 1 ? `/attempts/${runAttempt}` : '')
-        : null;
-    return {
-        eventName,
-        owner,
-        repo,
-        repository,
-        sha,
-        shortSha: sha === null ? null : sha.slice(0, 7),
-        ref,
-        refName,
-        branch,
-        baseBranch,
-        prNumber,
-        isPullRequest,
-        isFork: isPullRequest && isForkPullRequest(pullRequest),
-        runId,
-        runAttempt,
-        job: value('GITHUB_JOB'),
-        stepId: value('GITHUB_ACTION'),
-        workflow: value('GITHUB_WORKFLOW'),
-        actor: value('GITHUB_ACTOR'),
-        serverUrl,
-        apiUrl,
-        workflowRunUrl,
-    };
-}
-/** `PR #12 · 1a2b3c4`, `main · 1a2b3c4`, or `local run` when there is no git context at all. */
-function defaultRunName(ctx) {
-    const where = ctx.isPullRequest && ctx.prNumber !== null ? `PR #${ctx.prNumber}` : (ctx.branch ?? ctx.refName);
-    const parts = [where, ctx.shortSha].filter((part) => part !== null && part !== '');
-    return parts.length > 0 ? parts.join(' · ') : 'local run';
-}
-/** A missing, unreadable or malformed payload is an empty one: local runs and tests have none. */
-function readPayload(path) {
-    if (path === null)
-        return {};
-    try {
-        const parsed = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(path, 'utf8'));
-        return isObject(parsed) ? parsed : {};
-    }
-    catch {
-        return {};
-    }
-}
-function splitRepository(fromEnv, payload) {
-    const fullName = fromEnv ?? stringAt(objectAt(payload, 'repository'), 'full_name');
-    const parts = fullName?.split('/') ?? [];
-    const [owner, repo] = parts;
-    if (parts.length === 2 && owner && repo)
-        return { owner, repo };
-    return { owner: null, repo: null };
-}
-/** A head repository that is gone (deleted fork) or differs from the base one is a fork. */
-function isForkPullRequest(pullRequest) {
-    if (pullRequest === null)
-        return false;
-    const headRepo = objectAt(objectAt(pullRequest, 'head'), 'repo');
-    const baseRepo = objectAt(objectAt(pullRequest, 'base'), 'repo');
-    if (headRepo === null)
-        return true;
-    const headName = stringAt(headRepo, 'full_name');
-    const baseName = stringAt(baseRepo, 'full_name');
-    if (headName === null || baseName === null)
-        return headRepo['fork'] === true;
-    // GitHub names are case-insensitive.
-    return headName.toLowerCase() !== baseName.toLowerCase();
-}
-function pullNumberFromRef(ref) {
-    const match = ref === null ? null : /^refs\/pull\/(\d+)\//.exec(ref);
-    return match ? positiveInteger(Number(match[1])) : null;
-}
-function positiveInteger(value) {
-    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function objectAt(parent, key) {
-    const child = parent?.[key];
-    return isObject(child) ? child : null;
-}
-function stringAt(parent, key) {
-    const child = parent?.[key];
-    return typeof child === 'string' && child !== '' ? child : null;
-}
-function stripTrailingSlashes(url) {
-    return url.replace(/\/+$/, '');
-}
-
-
-/***/ }),
-
-/***/ 9694:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   H: () => (/* binding */ OidcTokenError),
-/* harmony export */   I: () => (/* binding */ requestOidcToken)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-
-/** A problem getting the job's GitHub OIDC token, with what to change in the workflow. */
-class OidcTokenError extends Error {
-    constructor(message, options) {
-        super(message, options);
-        this.name = 'OidcTokenError';
-    }
-}
-/**
- * The job's OIDC token for `audience`, from the runner's token service. The runner offers it only
- * with `permissions: id-token: write`, and never to pull requests from forks.
- */
-async function requestOidcToken(audience, env = process.env) {
-    if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
-        throw new OidcTokenError('Entra ID sign-in ("azure-client-id") needs the job\'s GitHub OIDC token, and this job has none: add `permissions: id-token: write` to the workflow or job. Pull requests from forks never get one; see the README on fork PRs.');
-    }
-    try {
-        // getIDToken masks the token itself.
-        return await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience);
-    }
-    catch (error) {
-        throw new OidcTokenError(`Could not get the job's GitHub OIDC token: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-}
-
-
-/***/ }),
-
-/***/ 9407:
+/***/ 218:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(769);
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6661);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2462);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3915);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7718);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3175);
 
 
 
@@ -33345,650 +29238,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6236:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   d: () => (/* binding */ InputError)
-/* harmony export */ });
-/** A problem with one of the action's inputs, found before anything is sent. */
-class InputError extends Error {
-    input;
-    problem;
-    constructor(input, problem) {
-        super(`Input "${input}": ${problem}`);
-        this.name = 'InputError';
-        this.input = input;
-        this.problem = problem;
-    }
-}
-
-
-/***/ }),
-
-/***/ 926:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $n: () => (/* binding */ parseTenantId),
-/* harmony export */   Ae: () => (/* binding */ METADATA_MAX_KEYS),
-/* harmony export */   FY: () => (/* binding */ METADATA_MAX_VALUE_CHARS),
-/* harmony export */   HU: () => (/* binding */ parseChoice),
-/* harmony export */   N: () => (/* binding */ parseCriteriaThresholds),
-/* harmony export */   Pi: () => (/* binding */ parseAuthorityHost),
-/* harmony export */   Q0: () => (/* binding */ parseClientId),
-/* harmony export */   Q2: () => (/* binding */ parseBaseUrl),
-/* harmony export */   RM: () => (/* binding */ parseSignificance),
-/* harmony export */   Sk: () => (/* binding */ parseScope),
-/* harmony export */   WN: () => (/* binding */ parseRate),
-/* harmony export */   Xy: () => (/* binding */ parseScoreDrop),
-/* harmony export */   gN: () => (/* binding */ parseBaselineChoice),
-/* harmony export */   jR: () => (/* binding */ parseMetadata),
-/* harmony export */   n0: () => (/* binding */ looksSecret),
-/* harmony export */   oR: () => (/* binding */ parseHeaderLines),
-/* harmony export */   rm: () => (/* binding */ parseQueryLines),
-/* harmony export */   uH: () => (/* binding */ parsePositiveNumber),
-/* harmony export */   x1: () => (/* binding */ METADATA_MAX_KEY_CHARS),
-/* harmony export */   yG: () => (/* binding */ parseBoolean),
-/* harmony export */   zq: () => (/* binding */ parseCount)
-/* harmony export */ });
-/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6236);
-
-// Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
-/** A rate in [0, 1], written as `0.9` or `90%`. */
-function parseRate(input, raw) {
-    const text = raw.trim();
-    const percent = text.endsWith('%');
-    const digits = percent ? text.slice(0, -1).trim() : text;
-    // `99.9%` must be exactly 0.999: shifting the exponent avoids 99.9 / 100 = 0.9990000000000001.
-    const rate = digits ? Number(percent ? `${digits}e-2` : digits) : NaN;
-    if (!Number.isFinite(rate)) {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a number from 0 to 1 or a percentage such as 90%, got ${JSON.stringify(text)}.`);
-    }
-    if (rate < 0 || rate > 1) {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `${JSON.stringify(text)} is outside 0–1 (0%–100%).`);
-    }
-    return rate;
-}
-function parsePositiveNumber(input, raw, unit, max) {
-    const text = raw.trim();
-    const number = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isFinite(number) || number <= 0) {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a positive number of ${unit}, got ${JSON.stringify(text)}.`);
-    }
-    if (number > max)
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `${text} ${unit} is more than the ${max} allowed.`);
-    return number;
-}
-function parseCount(input, raw) {
-    const text = raw.trim();
-    if (!/^\d+$/.test(text))
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a whole number ≥ 0, got ${JSON.stringify(raw)}.`);
-    return Number(text);
-}
-function parseBoolean(input, raw) {
-    const text = raw.trim().toLowerCase();
-    if (['true', 'yes', 'on', '1'].includes(text))
-        return true;
-    if (['false', 'no', 'off', '0'].includes(text))
-        return false;
-    throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected true or false, got ${JSON.stringify(raw)}.`);
-}
-/** Non-empty lines that are not `#` comments, trimmed. */
-function meaningfulLines(raw) {
-    return raw
-        .split(/\r?\n/)
-        .map((text, index) => ({ text: text.trim(), number: index + 1 }))
-        .filter((line) => line.text && !line.text.startsWith('#'));
-}
-/** `NAME: RATE` per line. The name may itself contain colons: the rate is after the last one. */
-function parseCriteriaThresholds(input, raw) {
-    const seen = new Set();
-    return meaningfulLines(raw).map(({ text, number }) => {
-        const colon = text.lastIndexOf(':');
-        const name = colon > 0 ? text.slice(0, colon).trim() : '';
-        if (!name)
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "NAME: RATE", got ${JSON.stringify(text)}.`);
-        if (seen.has(name))
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `criterion "${name}" is listed twice.`);
-        seen.add(name);
-        try {
-            return { name, min: parseRate(input, text.slice(colon + 1)) };
-        }
-        catch (error) {
-            throw error instanceof _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d ? new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} ("${name}"): ${error.problem}`) : error;
-        }
-    });
-}
-const METADATA_MAX_KEYS = 16;
-const METADATA_MAX_KEY_CHARS = 64;
-const METADATA_MAX_VALUE_CHARS = 512;
-/** `key=value` per line, within the API's limits on keys and values. */
-function parseMetadata(input, raw) {
-    const metadata = {};
-    for (const { text, number } of meaningfulLines(raw)) {
-        const equals = text.indexOf('=');
-        const key = equals > 0 ? text.slice(0, equals).trim() : '';
-        if (!key)
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "key=value", got ${JSON.stringify(text)}.`);
-        const value = text.slice(equals + 1).trim();
-        if (key.length > METADATA_MAX_KEY_CHARS) {
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
-        }
-        if (value.length > METADATA_MAX_VALUE_CHARS) {
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
-        }
-        if (Object.hasOwn(metadata, key))
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `key "${key}" is set twice.`);
-        metadata[key] = value;
-    }
-    return metadata;
-}
-function parseBaseUrl(input, raw) {
-    let url;
-    try {
-        url = new URL(raw.trim());
-    }
-    catch {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `${JSON.stringify(raw)} is not a URL.`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
-    }
-    if (url.username || url.password)
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, 'credentials do not belong in the URL: use "api-key".');
-    return url.toString().replace(/\/+$/, '');
-}
-/** HTTP header names are RFC 9110 tokens. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/**
- * Headers the action sets itself: authentication has its own inputs (a key here would be logged
- * unmasked in the workflow file), and the rest belong to the HTTP client.
- */
-const RESERVED_HEADERS = {
-    authorization: 'authentication has its own inputs: use "api-key" (with "auth-header") or "azure-client-id".',
-    'api-key': 'use "api-key" with "auth-header: api-key".',
-    host: 'the host comes from "base-url".',
-    'content-type': 'the client sets it.',
-    'content-length': 'the client sets it.',
-    'transfer-encoding': 'the client sets it.',
-    connection: 'the client sets it.',
-};
-/** `Name: value` per line: extra headers for every request. Names are checked, values kept as written. */
-function parseHeaderLines(input, raw) {
-    const headers = {};
-    const seen = new Set();
-    for (const { text, number } of meaningfulLines(raw)) {
-        const colon = text.indexOf(':');
-        const name = colon > 0 ? text.slice(0, colon).trim() : '';
-        // The line is not quoted back: it may hold a credential.
-        if (!name)
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "Name: value" (no header name before a colon).`);
-        if (!HEADER_NAME.test(name))
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: ${JSON.stringify(name)} is not a valid header name.`);
-        const reserved = RESERVED_HEADERS[name.toLowerCase()];
-        if (reserved)
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: the ${name} header cannot be set here; ${reserved}`);
-        if (seen.has(name.toLowerCase()))
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `header "${name}" is set twice.`);
-        seen.add(name.toLowerCase());
-        const value = text.slice(colon + 1).trim();
-        if (/[\0\r\n]/.test(value))
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: the value of "${name}" has a control character.`);
-        headers[name] = value;
-    }
-    return headers;
-}
-/** `name: value` (or `name=value`) per line: extra query parameters for every request, e.g. `api-version`. */
-function parseQueryLines(input, raw) {
-    const query = {};
-    for (const { text, number } of meaningfulLines(raw)) {
-        const at = text.search(/[:=]/);
-        const name = at > 0 ? text.slice(0, at).trim() : '';
-        if (!name)
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "name: value" (no parameter name before a colon).`);
-        if (/[\s&#?]/.test(name))
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: ${JSON.stringify(name)} is not a query parameter name.`);
-        if (Object.hasOwn(query, name))
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `parameter "${name}" is set twice.`);
-        query[name] = text.slice(at + 1).trim();
-    }
-    return query;
-}
-/** Header and parameter names whose values are credentials, so they are masked and redacted like keys. */
-function looksSecret(name) {
-    return /key|token|secret|auth|password|passwd|signature|^sig$|credential|cookie/i.test(name);
-}
-/** One of `choices`, compared case-insensitively. */
-function parseChoice(input, raw, choices) {
-    const text = raw.trim().toLowerCase();
-    const match = choices.find((choice) => choice === text);
-    if (!match)
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected ${choices.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(raw)}.`);
-    return match;
-}
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** An Entra application (client) id: a GUID. */
-function parseClientId(input, raw) {
-    const text = raw.trim();
-    if (!GUID.test(text))
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected the app registration's Application (client) ID, a GUID, got ${JSON.stringify(text)}.`);
-    return text;
-}
-/** An Entra tenant: its GUID or one of its domain names (`contoso.onmicrosoft.com`). */
-function parseTenantId(input, raw) {
-    const text = raw.trim();
-    const domain = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
-    if (!GUID.test(text) && !domain.test(text)) {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected the Directory (tenant) ID, a GUID (or a domain such as contoso.onmicrosoft.com), got ${JSON.stringify(text)}.`);
-    }
-    return text;
-}
-/** An OAuth scope for the client-credentials grant: a resource URI ending in `/.default`. */
-function parseScope(input, raw) {
-    const text = raw.trim();
-    if (!/^\S+\/\.default$/.test(text)) {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a resource scope ending in "/.default", such as https://ai.azure.com/.default, got ${JSON.stringify(text)}.`);
-    }
-    return text;
-}
-/** The Entra authority host (AZURE_AUTHORITY_HOST): https, or http only on the loopback address. */
-function parseAuthorityHost(input, raw) {
-    const url = parseBaseUrl(input, raw);
-    const { protocol, hostname } = new URL(url);
-    if (protocol === 'http:' && hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '[::1]') {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `tokens must not travel over plain http: use https (got ${JSON.stringify(raw)}).`);
-    }
-    return url;
-}
-/** `auto`, `none`, or the id of a run to compare with. */
-function parseBaselineChoice(input, raw) {
-    const text = raw.trim();
-    const lower = text.toLowerCase();
-    if (lower === 'auto')
-        return { kind: 'auto' };
-    if (lower === 'none')
-        return { kind: 'none' };
-    if (!text || /[\s/?#]/.test(text))
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected "auto", "none" or a run id (evalrun_…), got ${JSON.stringify(raw)}.`);
-    return { kind: 'run', runId: text };
-}
-function parseScoreDrop(input, raw) {
-    const text = raw.trim();
-    const percent = text.endsWith('%');
-    const digits = (percent ? text.slice(0, -1) : text.replace(/\s*(pts?|points?)$/i, '')).trim();
-    const number = /^\d*\.?\d+$/.test(digits) ? Number(digits) : NaN;
-    if (!Number.isFinite(number)) {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected points such as 2 (a drop from 90% to 88%) or a percentage of the baseline's score such as 2%, got ${JSON.stringify(raw)}.`);
-    }
-    if (number > 100)
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `${JSON.stringify(text)} is more than 100.`);
-    return { unit: percent ? 'percent' : 'points', value: Number(`${digits}e-2`) };
-}
-/** A significance level in (0, 1), such as 0.05 (or 5%). */
-function parseSignificance(input, raw) {
-    const level = parseRate(input, raw);
-    if (level <= 0 || level >= 1)
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a level between 0 and 1 such as 0.05, got ${JSON.stringify(raw.trim())}.`);
-    return level;
-}
-
-
-/***/ }),
-
-/***/ 6586:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  eh: () => (/* binding */ actionInputs),
-  LT: () => (/* binding */ readEndpointSettings),
-  M4: () => (/* binding */ readEvalId),
-  sb: () => (/* binding */ readSettings)
-});
-
-// UNUSED EXPORTS: DEFAULT_AUTHORITY_HOST, DEFAULT_AZURE_SCOPE, DEFAULT_BASE_URL, MAX_HISTORY
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: ./src/evals/data-source.ts
-var data_source = __nccwpck_require__(909);
-// EXTERNAL MODULE: ./src/github/context.ts
-var context = __nccwpck_require__(9556);
-// EXTERNAL MODULE: ./src/input-error.ts
-var input_error = __nccwpck_require__(6236);
-// EXTERNAL MODULE: ./src/evals/fingerprint.ts
-var fingerprint = __nccwpck_require__(6671);
-// EXTERNAL MODULE: ./src/evals/run-metadata.ts
-var run_metadata = __nccwpck_require__(1962);
-// EXTERNAL MODULE: ./src/evals/client.ts
-var client = __nccwpck_require__(9852);
-// EXTERNAL MODULE: ./src/engine/definition.ts
-var engine_definition = __nccwpck_require__(1185);
-// EXTERNAL MODULE: ./src/engine/definition-error.ts
-var definition_error = __nccwpck_require__(3806);
-// EXTERNAL MODULE: ./src/engine/graders/create-graders.ts + 17 modules
-var create_graders = __nccwpck_require__(7661);
-;// CONCATENATED MODULE: ./src/evals/eval-definition-fingerprint.ts
-
-/**
- * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's
- * metadata). The same definition gives the same fingerprint whatever the order of its object keys; any
- * change to what would be sent to `POST /evals` gives another, so a changed definition makes a new eval
- * instead of silently reusing an old one.
- *
- * All four parts of the create request count:
- * - `data_source_config` and `testing_criteria` decide how items are graded. The order of the criteria
- *   counts too: it is the order of the run's per-criterion results and of the reports.
- * - `name` is how a person tells evals apart in the dashboard and in the reports. Two eval files with
- *   the same criteria but different names are two evals to their users; one eval shared between them
- *   would show one name for both, and a rename would never reach the server.
- * - `metadata` is sent with the create: the remote eval should say what the file says. A metadata-only
- *   change making a new eval is visible (the action says it created one); a stale eval would not be.
- * An empty `metadata` is the same as none. Fields outside the create format are left out.
- *
- * 16 hex digits (64 bits) are plenty: a new definition matches one of 10,000 others by accident with a
- * chance near 1 in 10^15, and the file's author controls both sides of any deliberate match.
- */
-function evalDefinitionFingerprint(definition) {
-    const metadata = definition.metadata && Object.keys(definition.metadata).length > 0 ? definition.metadata : undefined;
-    return (0,fingerprint/* fingerprint */.R)({
-        name: definition.name,
-        data_source_config: definition.data_source_config,
-        testing_criteria: definition.testing_criteria,
-        metadata,
-    });
-}
-
-// EXTERNAL MODULE: ./src/input-parsers.ts
-var input_parsers = __nccwpck_require__(926);
-// EXTERNAL MODULE: ./src/models/model-client.ts + 1 modules
-var model_client = __nccwpck_require__(529);
-// EXTERNAL MODULE: ./src/workspace-files.ts
-var workspace_files = __nccwpck_require__(7076);
-;// CONCATENATED MODULE: ./src/engine-inputs.ts
-
-
-
-
-
-
-
-
-
-const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
-const DEFAULT_CONCURRENCY = 8;
-const MAX_CONCURRENCY = 256;
-/** `eval-id`, `eval-file` and `engine`, checked together. */
-function readEvalChoice(source, workspace) {
-    const { read } = source;
-    const evalId = read('eval-id').trim();
-    const evalFile = read('eval-file').trim();
-    if (evalId && evalFile) {
-        throw new input_error/* InputError */.d('eval-file', 'set either "eval-id" (an eval on the Evals API) or "eval-file" (an eval definition in the repository), not both.');
-    }
-    if (!evalId && !evalFile) {
-        throw new input_error/* InputError */.d('eval-id', 'required: "eval-id" (an eval on the Evals API, eval_…) or "eval-file" (an eval definition in the repository).');
-    }
-    const engine = (0,input_parsers/* parseChoice */.HU)('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
-    if (evalId) {
-        readEvalId(read);
-        if (engine === 'local') {
-            throw new input_error/* InputError */.d('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
-        }
-        return { engine, eval: { kind: 'id', evalId } };
-    }
-    const file = (0,workspace_files/* readWorkspaceFile */.s)('eval-file', workspace, evalFile);
-    let definition;
-    try {
-        definition = (0,engine_definition/* parseEvalDefinition */.bW)(file.text, evalFile);
-        if (engine === 'local')
-            (0,engine_definition/* checkRunsLocally */.tf)(definition, evalFile);
-    }
-    catch (error) {
-        throw asInputError('eval-file', error);
-    }
-    return { engine, eval: { kind: 'file', path: evalFile, definition, fingerprint: evalDefinitionFingerprint(definition) } };
-}
-/** The id the local engine gives an eval: the same definition has the same id in every job. */
-function localEvalId(choice) {
-    return `eval_local_${choice.fingerprint}`;
-}
-/**
- * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
- * only when the eval calls a model (a sampled data source, a judge grader, cosine similarity); every
- * grader is built once here so that a bad field is reported as an input error before anything runs.
- */
-function readLocalEngineSettings(source, definition, dataSource, where) {
-    const { read, env } = source;
-    const concurrency = (0,input_parsers/* parseCount */.zq)('concurrency', read('concurrency') || String(DEFAULT_CONCURRENCY));
-    if (concurrency < 1 || concurrency > MAX_CONCURRENCY)
-        throw new input_error/* InputError */.d('concurrency', `must be from 1 to ${MAX_CONCURRENCY}; got ${concurrency}.`);
-    const apiKeyInput = read('model-api-key').trim();
-    if (apiKeyInput)
-        source.mask(apiKeyInput);
-    const baseUrlInput = read('model-base-url').trim();
-    const baseURL = baseUrlInput
-        ? (0,input_parsers/* parseBaseUrl */.Q2)('model-base-url', baseUrlInput)
-        : (0,input_parsers/* parseBaseUrl */.Q2)('model-base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_MODEL_BASE_URL);
-    const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
-    if (apiKey && apiKey !== apiKeyInput)
-        source.mask(apiKey);
-    const uses = modelUses(definition, dataSource);
-    try {
-        const unused = new model_client/* ModelClient */.f({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
-        (0,create_graders/* createGraders */.h)(definition, { models: () => unused }, `${where}: testing_criteria`);
-    }
-    catch (error) {
-        throw asInputError('eval-file', error);
-    }
-    if (uses.length === 0)
-        return { models: null, concurrency };
-    // Self-hosted endpoints (Ollama, vLLM) often take no key; OpenAI's always does.
-    if (!apiKey && baseURL === DEFAULT_MODEL_BASE_URL) {
-        throw new input_error/* InputError */.d('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
-    }
-    // An empty key sends no Authorization header at all.
-    return { models: { baseURL, apiKey }, concurrency };
-}
-/** What in the eval calls a model, for error messages; empty when nothing does. */
-function modelUses(definition, dataSource) {
-    const uses = [];
-    if (dataSource.type !== 'jsonl')
-        uses.push(`a ${dataSource.type} data source`);
-    for (const criterion of definition.testing_criteria) {
-        if (criterion.type === 'label_model' || criterion.type === 'score_model')
-            uses.push(`the ${criterion.type} grader "${criterion.name}"`);
-        if (criterion.type === 'text_similarity' && criterion.evaluation_metric === 'cosine')
-            uses.push(`the cosine text_similarity grader "${criterion.name}"`);
-    }
-    return uses;
-}
-function asInputError(input, error) {
-    if (error instanceof input_error/* InputError */.d)
-        return error;
-    if (error instanceof definition_error/* EvalDefinitionError */.c)
-        return new input_error/* InputError */.d(input, error.message);
-    return error instanceof Error ? error : new Error(String(error));
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-
-
-
-
-
-
-
-
-
-
-const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
-const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-/** The runner's inputs and environment; secrets masked through `core.setSecret`. */
-function actionInputs(mask = core/* setSecret */.Pq) {
-    return { read: (name) => core/* getInput */.V4(name), env: process.env, mask };
-}
-/** Reads and validates every input. Throws an InputError naming the first bad input. */
-function readSettings(git, source = actionInputs()) {
-    const { read, env } = source;
-    const githubToken = read('github-token').trim();
-    if (githubToken)
-        source.mask(githubToken);
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const { engine, eval: evalChoice } = readEvalChoice(source, workspace);
-    const evalId = evalChoice.kind === 'id' ? evalChoice.evalId : engine === 'local' ? localEvalId(evalChoice) : '';
-    // The local engine needs no endpoint and no key: it answers inside this process.
-    const endpoint = engine === 'local' ? LOCAL_ENDPOINT : readEndpointSettings(source);
-    // Cheap checks first, so a typo is reported before any file is read.
-    const threshold = (0,input_parsers/* parseRate */.WN)('threshold', read('threshold') || '1');
-    const criteriaThresholds = (0,input_parsers/* parseCriteriaThresholds */.N)('criteria-thresholds', read('criteria-thresholds'));
-    const timeoutMs = (0,input_parsers/* parsePositiveNumber */.uH)('timeout-minutes', read('timeout-minutes') || '60', 'minutes', 7 * 24 * 60) * 60_000;
-    const pollIntervalMs = (0,input_parsers/* parsePositiveNumber */.uH)('poll-interval', read('poll-interval') || '10', 'seconds', 3600) * 1000;
-    const comment = (0,input_parsers/* parseBoolean */.yG)('comment', read('comment') || 'true');
-    const reportItems = (0,input_parsers/* parseCount */.zq)('report-items', read('report-items') || '20');
-    const showItemContent = (0,input_parsers/* parseBoolean */.yG)('show-item-content', read('show-item-content') || 'true');
-    const commentKey = read('comment-key').trim() || (evalChoice.kind === 'id' ? evalChoice.evalId : evalChoice.path);
-    const userMetadata = (0,input_parsers/* parseMetadata */.jR)('metadata', read('metadata'));
-    const baseline = (0,input_parsers/* parseBaselineChoice */.gN)('baseline', read('baseline') || 'auto');
-    if (engine === 'local' && baseline.kind === 'run') {
-        throw new input_error/* InputError */.d('baseline', `the local engine keeps no runs between jobs, so ${baseline.runId} is not there to compare with: use "auto" or "none".`);
-    }
-    const baselineRef = read('baseline-ref').trim() || (git.isPullRequest ? git.baseBranch : git.branch);
-    const maxRegressions = read('max-regressions').trim() ? (0,input_parsers/* parseCount */.zq)('max-regressions', read('max-regressions')) : null;
-    const maxScoreDrop = read('max-score-drop').trim() ? (0,input_parsers/* parseScoreDrop */.Xy)('max-score-drop', read('max-score-drop')) : null;
-    const minSignificance = read('min-significance').trim() ? (0,input_parsers/* parseSignificance */.RM)('min-significance', read('min-significance')) : null;
-    const history = (0,input_parsers/* parseCount */.zq)('history', read('history') || '20');
-    if (history > MAX_HISTORY)
-        throw new input_error/* InputError */.d('history', `${history} runs is more than the ${MAX_HISTORY} a trend shows.`);
-    const issueOnFailure = (0,input_parsers/* parseBoolean */.yG)('issue-on-failure', read('issue-on-failure') || 'false');
-    const dataSource = (0,data_source/* buildDataSource */.Ol)({
-        dataSource: read('data-source'),
-        dataFile: read('data-file'),
-        model: read('model'),
-        workspace,
-        streamDataFile: engine === 'local',
-    });
-    const local = engine === 'local' && evalChoice.kind === 'file'
-        ? readLocalEngineSettings(source, evalChoice.definition, dataSource, evalChoice.path)
-        : { models: null, concurrency: (0,input_parsers/* parseCount */.zq)('concurrency', read('concurrency') || '8') };
-    // Unique to this step's process: matrix legs share job and step names, so nothing from the git
-    // context tells them apart. Retries of the create happen inside this process and reuse it.
-    const attemptToken = (0,external_node_crypto_.randomUUID)();
-    const metadata = (0,run_metadata/* buildRunMetadata */.Pp)(git, commentKey, attemptToken, userMetadata, (0,fingerprint/* datasetFingerprint */.L)(dataSource.source));
-    return {
-        evalId,
-        engine,
-        evalChoice,
-        models: local.models,
-        concurrency: local.concurrency,
-        endpoint,
-        dataSource,
-        runName: read('run-name').trim() || (0,context/* defaultRunName */.E)(git),
-        metadata,
-        attemptToken,
-        threshold,
-        criteriaThresholds,
-        timeoutMs,
-        pollIntervalMs,
-        comment,
-        commentKey,
-        githubToken,
-        reportItems,
-        showItemContent,
-        baseline,
-        baselineRef,
-        maxRegressions,
-        maxScoreDrop,
-        minSignificance,
-        history,
-        issueOnFailure,
-    };
-}
-/** The longest trend a report shows. */
-const MAX_HISTORY = 100;
-function readEvalId(read) {
-    const evalId = read('eval-id').trim();
-    if (!evalId)
-        throw new input_error/* InputError */.d('eval-id', 'required: the id of the eval to run (eval_…).');
-    if (/[\s/?#]/.test(evalId))
-        throw new input_error/* InputError */.d('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
-    return evalId;
-}
-/** The local engine's side of the client: no network, no credentials. */
-const LOCAL_ENDPOINT = {
-    baseURL: client/* LOCAL_ENGINE_URL */.Hn,
-    auth: { kind: 'key', apiKey: 'local-engine', header: 'authorization' },
-    organization: null,
-    project: null,
-    extraHeaders: {},
-    extraQuery: {},
-};
-/** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
-function readEndpointSettings(source) {
-    const { read, env } = source;
-    // Secrets are masked as soon as they are read, before any check that could fail on them.
-    const apiKeyInput = read('api-key').trim();
-    if (apiKeyInput)
-        source.mask(apiKeyInput);
-    const extraHeaders = (0,input_parsers/* parseHeaderLines */.oR)('extra-headers', read('extra-headers'));
-    const extraQuery = (0,input_parsers/* parseQueryLines */.rm)('extra-query', read('extra-query'));
-    for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
-        if ((0,input_parsers/* looksSecret */.n0)(name) && value)
-            source.mask(value);
-    }
-    const baseUrlInput = read('base-url').trim();
-    const baseURL = baseUrlInput
-        ? (0,input_parsers/* parseBaseUrl */.Q2)('base-url', baseUrlInput)
-        : (0,input_parsers/* parseBaseUrl */.Q2)('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
-    return {
-        baseURL,
-        auth: readEndpointAuth(source, apiKeyInput),
-        organization: read('organization').trim() || null,
-        project: read('project').trim() || null,
-        extraHeaders,
-        extraQuery,
-    };
-}
-function readEndpointAuth(source, apiKeyInput) {
-    const { read, env } = source;
-    const header = (0,input_parsers/* parseChoice */.HU)('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key']);
-    const clientId = read('azure-client-id').trim();
-    const tenantId = read('azure-tenant-id').trim();
-    if (clientId || tenantId) {
-        if (!clientId)
-            throw new input_error/* InputError */.d('azure-client-id', 'required with "azure-tenant-id": the Application (client) ID of the Entra app that trusts this repository.');
-        if (!tenantId)
-            throw new input_error/* InputError */.d('azure-tenant-id', 'required with "azure-client-id": the Directory (tenant) ID of the Entra app.');
-        if (apiKeyInput)
-            throw new input_error/* InputError */.d('api-key', 'set either "api-key" or "azure-client-id" (Entra ID sign-in), not both.');
-        if (header !== 'authorization')
-            throw new input_error/* InputError */.d('auth-header', 'Entra ID tokens are sent as "Authorization: Bearer": leave "auth-header" at "authorization".');
-        return {
-            kind: 'entra',
-            clientId: (0,input_parsers/* parseClientId */.Q0)('azure-client-id', clientId),
-            tenantId: (0,input_parsers/* parseTenantId */.$n)('azure-tenant-id', tenantId),
-            scope: (0,input_parsers/* parseScope */.Sk)('azure-scope', read('azure-scope') || DEFAULT_AZURE_SCOPE),
-            authorityHost: (0,input_parsers/* parseAuthorityHost */.Pi)('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
-        };
-    }
-    const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
-    if (!apiKey) {
-        throw new input_error/* InputError */.d('api-key', 'no credentials for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable, or "azure-client-id" and "azure-tenant-id" for Entra ID sign-in.');
-    }
-    if (apiKey !== apiKeyInput)
-        source.mask(apiKey);
-    return { kind: 'key', apiKey, header };
-}
-
-
-/***/ }),
-
-/***/ 769:
+/***/ 3915:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34001,9 +29251,9 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: ./src/evals/api-errors.ts
-var api_errors = __nccwpck_require__(871);
-;// CONCATENATED MODULE: ./src/evals/auth-hints.ts
+// EXTERNAL MODULE: ./src/evals-api/api-errors.ts
+var api_errors = __nccwpck_require__(4432);
+;// CONCATENATED MODULE: ./src/evals-api/auth-hints.ts
 /** What to check after a 401 or 403, for the way the action authenticated. Empty for other statuses. */
 function authHint(auth, status) {
     if (status !== 401 && status !== 403)
@@ -34022,14 +29272,14 @@ function authHint(auth, status) {
 
 // EXTERNAL MODULE: ./src/github/context.ts
 var context = __nccwpck_require__(9556);
-// EXTERNAL MODULE: ./src/input-error.ts
-var input_error = __nccwpck_require__(6236);
-// EXTERNAL MODULE: ./src/connect-evals-api.ts + 8 modules
-var connect_evals_api = __nccwpck_require__(1211);
-// EXTERNAL MODULE: ./src/evals/records.ts
-var records = __nccwpck_require__(5809);
-// EXTERNAL MODULE: ./src/evals/run-metadata.ts
-var run_metadata = __nccwpck_require__(1962);
+// EXTERNAL MODULE: ./src/settings/input-error.ts
+var input_error = __nccwpck_require__(5794);
+// EXTERNAL MODULE: ./src/gate/connect.ts + 8 modules
+var connect = __nccwpck_require__(4829);
+// EXTERNAL MODULE: ./src/evals-api/records.ts
+var records = __nccwpck_require__(9020);
+// EXTERNAL MODULE: ./src/settings/run-metadata.ts
+var run_metadata = __nccwpck_require__(2220);
 ;// CONCATENATED MODULE: ./src/analysis/mcnemar.ts
 // The exact McNemar test for paired pass/fail outcomes: of the items whose outcome changed between two
 // runs, are regressions and fixes about as likely as a fair coin would make them? Items that kept their
@@ -34583,9 +29833,9 @@ class ItemTally {
     }
 }
 
-// EXTERNAL MODULE: ./src/abortable-sleep.ts
-var abortable_sleep = __nccwpck_require__(5039);
-;// CONCATENATED MODULE: ./src/evals/collect-items.ts
+// EXTERNAL MODULE: ./src/shared/abortable-sleep.ts
+var abortable_sleep = __nccwpck_require__(3597);
+;// CONCATENATED MODULE: ./src/evals-api/collect-items.ts
 
 
 
@@ -34646,7 +29896,7 @@ async function withTransientRetry(load, context, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/evals/gate-runs.ts
+;// CONCATENATED MODULE: ./src/evals-api/gate-runs.ts
 
 
 
@@ -34700,7 +29950,7 @@ async function readBaselineRun(client, request) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/baseline-lookup.ts
+;// CONCATENATED MODULE: ./src/gate/baseline-lookup.ts
 
 
 
@@ -34791,11 +30041,11 @@ function pointOf(run, threshold) {
     return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl, status: score >= threshold ? 'pass' : 'fail' };
 }
 
-// EXTERNAL MODULE: ./src/evals/cancel-run.ts
-var cancel_run = __nccwpck_require__(2805);
-// EXTERNAL MODULE: ./src/evals/data-source.ts
-var data_source = __nccwpck_require__(909);
-;// CONCATENATED MODULE: ./src/evals/describe-eval.ts
+// EXTERNAL MODULE: ./src/evals-api/cancel-run.ts
+var cancel_run = __nccwpck_require__(3410);
+// EXTERNAL MODULE: ./src/settings/data-source.ts
+var data_source = __nccwpck_require__(1131);
+;// CONCATENATED MODULE: ./src/evals-api/describe-eval.ts
 
 /** Reads the eval before starting a run: a wrong id or key fails here, clearly, and the report gets a name. */
 async function describeEval(client, evalId, baseURL, signal) {
@@ -34808,9 +30058,9 @@ async function describeEval(client, evalId, baseURL, signal) {
     }
 }
 
-// EXTERNAL MODULE: ./src/input-parsers.ts
-var input_parsers = __nccwpck_require__(926);
-;// CONCATENATED MODULE: ./src/evals/ensure-eval.ts
+// EXTERNAL MODULE: ./src/settings/input-parsers.ts
+var input_parsers = __nccwpck_require__(5300);
+;// CONCATENATED MODULE: ./src/evals-api/ensure-eval.ts
 
 
 
@@ -34904,18 +30154,18 @@ function creationMetadata(definition, fingerprint, file) {
     return { ...user, [EVAL_FINGERPRINT_KEY]: fingerprint };
 }
 
-;// CONCATENATED MODULE: ./src/evals/expected-items.ts
+;// CONCATENATED MODULE: ./src/evals-api/expected-items.ts
 /** How many items the run will have, when the rows travel inline (for progress lines); else null. */
 function expectedItemCount(dataSource) {
     const source = dataSource.source;
     return source?.type === 'file_content' && Array.isArray(source.content) ? source.content.length : null;
 }
 
-// EXTERNAL MODULE: ./src/evals/start-run.ts
-var start_run = __nccwpck_require__(5975);
-// EXTERNAL MODULE: ./src/evals/client.ts
-var evals_client = __nccwpck_require__(9852);
-;// CONCATENATED MODULE: ./src/evals/wait-for-run.ts
+// EXTERNAL MODULE: ./src/evals-api/start-run.ts
+var start_run = __nccwpck_require__(7934);
+// EXTERNAL MODULE: ./src/evals-api/client.ts
+var evals_api_client = __nccwpck_require__(2111);
+;// CONCATENATED MODULE: ./src/evals-api/wait-for-run.ts
 
 
 
@@ -34945,7 +30195,7 @@ async function waitForTerminalRun(client, options) {
         try {
             const raw = await client.evals.runs.retrieve(options.runId, { eval_id: options.evalId }, 
             // This loop retries transient failures itself, within the deadline; the SDK's retries would overrun it.
-            { signal: options.signal, timeout: Math.max(1000, Math.min(evals_client/* REQUEST_TIMEOUT_MS */.j2, remaining)), maxRetries: 0 });
+            { signal: options.signal, timeout: Math.max(1000, Math.min(evals_api_client/* REQUEST_TIMEOUT_MS */.j2, remaining)), maxRetries: 0 });
             last = (0,records/* toRunSnapshot */.ty)(raw);
             options.onProgress?.(last, now() - started);
             if ((0,records/* isTerminalStatus */.TQ)(last.status))
@@ -35034,9 +30284,9 @@ function progressLine(run, elapsedMs, expectedTotal) {
     ].join(' · ');
 }
 
-// EXTERNAL MODULE: ./src/state.ts
-var state = __nccwpck_require__(2462);
-;// CONCATENATED MODULE: ./src/gate.ts
+// EXTERNAL MODULE: ./src/action/state.ts
+var state = __nccwpck_require__(3175);
+;// CONCATENATED MODULE: ./src/gate/gate.ts
 
 
 
@@ -35296,12 +30546,12 @@ function localInputError(error, settings) {
     return null;
 }
 
-// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
-var inputs = __nccwpck_require__(6586);
-// EXTERNAL MODULE: ./src/secrets.ts
-var src_secrets = __nccwpck_require__(7194);
-// EXTERNAL MODULE: ./src/redact.ts
-var redact = __nccwpck_require__(6670);
+// EXTERNAL MODULE: ./src/settings/read-settings.ts + 2 modules
+var read_settings = __nccwpck_require__(9711);
+// EXTERNAL MODULE: ./src/shared/secrets.ts
+var shared_secrets = __nccwpck_require__(3260);
+// EXTERNAL MODULE: ./src/shared/redact.ts
+var redact = __nccwpck_require__(8932);
 ;// CONCATENATED MODULE: ./src/github/comment-marker.ts
 /**
  * The hidden first line that identifies one of the gate's own comments or issues, e.g.
@@ -41512,7 +36762,7 @@ function renderItem(item, textChars, detail) {
     return parts.join('\n\n');
 }
 
-;// CONCATENATED MODULE: ./src/report/write-summary.ts
+;// CONCATENATED MODULE: ./src/action/job-summary.ts
 
 /** Appends the report to the job summary. Outside a runner (no GITHUB_STEP_SUMMARY) it is skipped. */
 async function writeJobSummary(markdown) {
@@ -41527,7 +36777,7 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/report/write-results-file.ts
+;// CONCATENATED MODULE: ./src/report/results-document.ts
 
 
 
@@ -41613,7 +36863,7 @@ async function writeResultsFile(json, runId, dir = process.env.RUNNER_TEMP || (0
     return path;
 }
 
-;// CONCATENATED MODULE: ./src/publish.ts
+;// CONCATENATED MODULE: ./src/action/publish.ts
 
 
 
@@ -41776,7 +37026,7 @@ function evalNameOf(title) {
     return title.replace(/^evals-gate · /, '');
 }
 
-;// CONCATENATED MODULE: ./src/termination.ts
+;// CONCATENATED MODULE: ./src/shared/termination.ts
 /**
  * Calls `handler` once on the first SIGINT or SIGTERM (the runner sends SIGINT when a workflow is
  * cancelled, SIGTERM 7.5 s later, SIGKILL 2.5 s after that). Later signals are swallowed so the
@@ -41803,7 +37053,7 @@ function onTermination(handler, exitCode = 1) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/action/main.ts
 
 
 
@@ -41819,16 +37069,16 @@ function onTermination(handler, exitCode = 1) {
 /** The action's main step: the one place that wires the modules together and decides the exit status. */
 async function run() {
     const git = (0,context/* readGitContext */.e)();
-    const secrets = new src_secrets/* Secrets */.S(core/* setSecret */.Pq);
+    const secrets = new shared_secrets/* Secrets */.S(core/* setSecret */.Pq);
     let settings;
     try {
-        settings = (0,inputs/* readSettings */.sb)(git, (0,inputs/* actionInputs */.eh)((secret) => secrets.add(secret)));
+        settings = (0,read_settings/* readSettings */.sb)(git, (0,read_settings/* actionInputs */.eh)((secret) => secrets.add(secret)));
     }
     catch (error) {
         core/* setFailed */.C1(error instanceof input_error/* InputError */.d ? error.message : `Could not read the inputs: ${String(error)}`);
         return;
     }
-    const connection = (0,connect_evals_api/* connectEvals */.k)(settings, secrets, (line) => core/* warning */.$e(line));
+    const connection = (0,connect/* connectEvals */.k)(settings, secrets, (line) => core/* warning */.$e(line));
     const host = {
         info: (line) => core/* info */.pq(line),
         warning: (line) => core/* warning */.$e(line),
@@ -41881,6 +37131,3863 @@ function failureMessage(result) {
 
 /***/ }),
 
+/***/ 7718:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ runPost)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _evals_api_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3410);
+/* harmony import */ var _gate_connect_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4829);
+/* harmony import */ var _evals_api_records_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9020);
+/* harmony import */ var _evals_api_start_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7934);
+/* harmony import */ var _settings_read_settings_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9711);
+/* harmony import */ var _shared_redact_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8932);
+/* harmony import */ var _shared_secrets_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3260);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3175);
+
+
+
+
+
+
+
+
+
+const POST_CANCEL_MS = 20_000;
+/**
+ * The post step: runs after the main step whatever became of it. If the main step was killed or could
+ * not cancel, the run may still be active (and costing money): cancel it. Harmless when there is nothing
+ * to do, and never fails the job: a post step's failure would hide the main step's real outcome.
+ */
+async function runPost() {
+    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.finished) === 'true')
+        return;
+    const savedRunId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.runId);
+    const attemptToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.attemptToken);
+    if (!savedRunId && !attemptToken)
+        return;
+    const secrets = new _shared_secrets_js__WEBPACK_IMPORTED_MODULE_7__/* .Secrets */ .S(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq);
+    try {
+        const inputs = (0,_settings_read_settings_js__WEBPACK_IMPORTED_MODULE_5__/* .actionInputs */ .eh)((secret) => secrets.add(secret));
+        // An eval-file's eval was found or created by the main step, which saved its id.
+        const evalId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.evalId) || (0,_settings_read_settings_js__WEBPACK_IMPORTED_MODULE_5__/* .readEvalId */ .M4)(inputs.read);
+        const endpoint = (0,_settings_read_settings_js__WEBPACK_IMPORTED_MODULE_5__/* .readEndpointSettings */ .LT)(inputs);
+        const client = (0,_gate_connect_js__WEBPACK_IMPORTED_MODULE_2__/* .connectEvalsApi */ .K)(endpoint, secrets);
+        // The main step may have been stopped while its create request was in flight: find the run by token.
+        const runId = savedRunId || (await (0,_evals_api_start_run_js__WEBPACK_IMPORTED_MODULE_4__/* .findRunByToken */ .T)(client, { evalId, attemptToken, baseURL: endpoint.baseURL }))?.id;
+        if (!runId) {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('No run of this step was started: nothing to cancel.');
+            return;
+        }
+        const run = (0,_evals_api_records_js__WEBPACK_IMPORTED_MODULE_3__/* .toRunSnapshot */ .ty)(await client.evals.runs.retrieve(runId, { eval_id: evalId }, { timeout: POST_CANCEL_MS }));
+        if ((0,_evals_api_records_js__WEBPACK_IMPORTED_MODULE_3__/* .isTerminalStatus */ .TQ)(run.status)) {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} is ${run.status}: nothing to cancel.`);
+            return;
+        }
+        const outcome = await (0,_evals_api_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__/* .cancelRun */ .S)(client, { evalId, runId, baseURL: endpoint.baseURL, timeoutMs: POST_CANCEL_MS });
+        if (outcome === 'canceled')
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Cancelled run ${runId}, which the main step left ${run.status}.`);
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} finished by itself.`);
+    }
+    catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_shared_redact_js__WEBPACK_IMPORTED_MODULE_8__/* .redactSecrets */ .f)(`The post step could not make sure the run was cancelled: ${message}`, secrets.list()));
+    }
+}
+
+
+/***/ }),
+
+/***/ 3175:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   c: () => (/* binding */ STATE)
+/* harmony export */ });
+/** Names of the state the main step saves for the post step (`STATE_<name>` there). */
+const STATE = {
+    isPost: 'isPost',
+    evalId: 'eval-id',
+    runId: 'run-id',
+    attemptToken: 'attempt-token',
+    finished: 'run-finished',
+};
+
+
+/***/ }),
+
+/***/ 611:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B: () => (/* binding */ EntraError),
+/* harmony export */   G: () => (/* binding */ describeEntraRefusal)
+/* harmony export */ });
+/** A refused or failed Entra ID token request, described for a person: the AADSTS code, what it means, what to check. */
+class EntraError extends Error {
+    /** The AADSTS code, e.g. 70021, when Entra gave one. */
+    code;
+    /** A 429, a 5xx or a lost connection: worth trying again. */
+    transient;
+    constructor(message, code, transient, options) {
+        super(message, options);
+        this.name = 'EntraError';
+        this.code = code;
+        this.transient = transient;
+    }
+}
+/** The likely cause of each refusal a CI setup runs into, by AADSTS code. */
+const LIKELY_CAUSES = {
+    90002: 'The tenant does not exist: check "azure-tenant-id" (the Directory (tenant) ID).',
+    700016: 'No app with this client id in the tenant: check "azure-client-id" (the Application (client) ID) and "azure-tenant-id".',
+    70021: 'No federated credential of the app matches this workflow. Add one (Entra ID → App registrations → the app → Certificates & secrets → Federated credentials) whose issuer is https://token.actions.githubusercontent.com and whose subject matches the one above, e.g. repo:OWNER/REPO:pull_request for pull requests or repo:OWNER/REPO:ref:refs/heads/main for pushes and schedules on main.',
+    700211: 'The federated credential expects another issuer: it must be https://token.actions.githubusercontent.com.',
+    700212: 'The federated credential expects another audience: it must be api://AzureADTokenExchange.',
+    700213: 'No federated credential matches the workflow\'s subject: add one for this repository and event (e.g. repo:OWNER/REPO:pull_request).',
+    700024: 'The GitHub OIDC token was no longer valid when Entra read it (clock skew or a slow runner). It is requested anew on each attempt.',
+    500011: 'The scope names a resource that is not in the tenant: check "azure-scope" (https://ai.azure.com/.default for Azure OpenAI and Foundry).',
+    70011: 'The scope is not valid: "azure-scope" must end in /.default.',
+    1002012: 'The scope is not valid: "azure-scope" must end in /.default.',
+    7000215: 'The app expects a client secret, not a federated credential: add a federated credential for GitHub Actions.',
+    50027: 'Entra rejected the GitHub OIDC token as malformed.',
+};
+/** Entra's error body: `{error, error_description: "AADSTS70021: …\r\nTrace ID: …", error_codes: [70021], …}`. */
+function describeEntraRefusal(status, body, tenantId) {
+    const fields = typeof body === 'object' && body !== null ? body : {};
+    const description = typeof fields.error_description === 'string' ? fields.error_description : '';
+    const codes = Array.isArray(fields.error_codes) ? fields.error_codes.filter((c) => typeof c === 'number') : [];
+    const fromText = /AADSTS(\d+)/.exec(description)?.[1];
+    const code = codes[0] ?? (fromText ? Number(fromText) : null);
+    // Entra's description goes on with trace and correlation ids on later lines: the first line is the message.
+    const said = description.split(/\r?\n/)[0]?.trim() || (typeof fields.error === 'string' ? fields.error : '');
+    const cause = code !== null ? LIKELY_CAUSES[code] : undefined;
+    const transient = status === 429 || status >= 500;
+    const parts = [
+        `Entra ID refused the token request for tenant ${tenantId} (HTTP ${status}${code !== null ? `, AADSTS${code}` : ''})${said ? `: ${said}` : '.'}`,
+        cause ? `Likely cause: ${cause}` : '',
+    ];
+    return new EntraError(parts.filter(Boolean).join(' '), code, transient);
+}
+
+
+/***/ }),
+
+/***/ 3806:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   c: () => (/* binding */ EvalDefinitionError)
+/* harmony export */ });
+/** An eval definition the local engine cannot run, found before any item runs or any model is called. */
+class EvalDefinitionError extends Error {
+    /** Where in the definition, e.g. `testing_criteria[2] ("Tone")`. */
+    where;
+    constructor(where, message) {
+        super(`${where}: ${message}`);
+        this.name = 'EvalDefinitionError';
+        this.where = where;
+    }
+}
+
+
+/***/ }),
+
+/***/ 1185:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ph: () => (/* binding */ checkGraderTypes),
+/* harmony export */   bW: () => (/* binding */ parseEvalDefinition),
+/* harmony export */   tf: () => (/* binding */ checkRunsLocally)
+/* harmony export */ });
+/* unused harmony export LOCAL_GRADER_TYPES */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8815);
+/* harmony import */ var _definition_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3806);
+
+
+
+/** Grader types the local engine runs. */
+const LOCAL_GRADER_TYPES = ['string_check', 'text_similarity', 'label_model', 'score_model', 'python'];
+/**
+ * Parses and checks an eval definition (JSON or YAML). `where` names the file in errors. Problems of the
+ * shape are found here, before any item runs; each grader checks its own fields when it is built.
+ */
+function parseEvalDefinition(text, where) {
+    let raw;
+    try {
+        raw = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parse */ .qg)(text, { prettyErrors: true, uniqueKeys: true });
+    }
+    catch (error) {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(where, `not valid JSON/YAML: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+    }
+    if (!isObject(raw))
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(where, 'an eval definition is an object with "data_source_config" and "testing_criteria".');
+    const known = new Set(['name', 'data_source_config', 'testing_criteria', 'metadata']);
+    const unknown = Object.keys(raw).filter((key) => !known.has(key));
+    if (unknown.length > 0) {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(where, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} (an eval has ${[...known].join(', ')}).`);
+    }
+    const name = raw.name === undefined ? (0,node_path__WEBPACK_IMPORTED_MODULE_0__.basename)(where).replace(/\.(eval\.)?(json|ya?ml)$/i, '') : raw.name;
+    if (typeof name !== 'string' || !name.trim())
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: name`, 'must be a non-empty string.');
+    const config = raw.data_source_config;
+    if (!isObject(config) || typeof config.type !== 'string') {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: data_source_config`, 'must be an object with a "type" (custom, logs or stored_completions).');
+    }
+    const criteria = raw.testing_criteria;
+    if (!Array.isArray(criteria) || criteria.length === 0) {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: testing_criteria`, 'must be a non-empty list of graders.');
+    }
+    const names = new Set();
+    const testingCriteria = criteria.map((criterion, index) => {
+        const at = `${where}: testing_criteria[${index}]`;
+        if (!isObject(criterion) || typeof criterion.type !== 'string')
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(at, 'must be a grader object with a "type".');
+        if (typeof criterion.name !== 'string' || !criterion.name.trim())
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(at, `the ${criterion.type} grader needs a "name".`);
+        // Reports, thresholds and baselines tell criteria apart by name.
+        if (names.has(criterion.name))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(at, `a second grader is named "${criterion.name}"; names must be unique.`);
+        names.add(criterion.name);
+        return criterion;
+    });
+    const metadata = raw.metadata ?? {};
+    if (!isObject(metadata) || Object.values(metadata).some((value) => typeof value !== 'string')) {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: metadata`, 'must map keys to string values.');
+    }
+    return { name: name.trim(), data_source_config: config, testing_criteria: testingCriteria, metadata: metadata };
+}
+/**
+ * What the local engine cannot run, found before anything runs: a data source config other than
+ * `custom` (the others read OpenAI's stored logs), or a grader type it does not implement.
+ */
+function checkRunsLocally(definition, where) {
+    const configType = definition.data_source_config.type;
+    if (configType !== 'custom') {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}: data_source_config`, `type "${configType}" reads logs stored by OpenAI, which only the remote engine has; the local engine runs "custom" (items from a file).`);
+    }
+    checkGraderTypes(definition, `${where}: testing_criteria`);
+}
+/** An unsupported grader type, named with its place, before any grader is built. */
+function checkGraderTypes(definition, where) {
+    definition.testing_criteria.forEach((criterion, index) => {
+        if (!LOCAL_GRADER_TYPES.includes(criterion.type)) {
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_2__/* .EvalDefinitionError */ .c(`${where}[${index}] ("${criterion.name}")`, `grader type "${criterion.type}" is not supported by the local engine (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`);
+        }
+    });
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+
+/***/ }),
+
+/***/ 7661:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  h: () => (/* binding */ createGraders),
+  x: () => (/* binding */ criterionId)
+});
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./src/shared/fingerprint.ts
+var fingerprint = __nccwpck_require__(5645);
+// EXTERNAL MODULE: ./src/engine/definition.ts
+var engine_definition = __nccwpck_require__(1185);
+// EXTERNAL MODULE: ./src/engine/definition-error.ts
+var definition_error = __nccwpck_require__(3806);
+// EXTERNAL MODULE: ./src/engine/sampler.ts
+var sampler = __nccwpck_require__(2854);
+// EXTERNAL MODULE: ./src/engine/template.ts
+var template = __nccwpck_require__(1682);
+;// CONCATENATED MODULE: ./src/engine/graders/grader.ts
+/** A grader that cannot grade this item: the message is recorded as the item's error. */
+class GraderError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'GraderError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/model-graders.ts
+
+
+
+
+function createLabelModelGrader(config, context) {
+    const spec = checkJudge(config, 'label_model', context);
+    const settings = config;
+    const labels = stringList(settings.labels, `${spec.where}.labels`);
+    const passing = stringList(settings.passing_labels, `${spec.where}.passing_labels`);
+    const strangers = passing.filter((label) => !labels.includes(label));
+    if (strangers.length > 0) {
+        throw new definition_error/* EvalDefinitionError */.c(`${spec.where}.passing_labels`, `${JSON.stringify(strangers)} must be among labels ${JSON.stringify(labels)}`);
+    }
+    const schema = {
+        type: 'object',
+        properties: {
+            reason: { type: 'string', description: 'A short explanation of the label.' },
+            label: { type: 'string', enum: labels, description: `One of: ${labels.join(', ')}.` },
+        },
+        required: ['reason', 'label'],
+        additionalProperties: false,
+    };
+    return {
+        id: context.id,
+        name: spec.name,
+        type: 'label_model',
+        async grade(scope, signal) {
+            const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'label_result', schema }, {});
+            const label = verdict.value.label;
+            if (typeof label !== 'string' || !labels.includes(label)) {
+                throw new GraderError(`${describe(spec)}: the judge's label ${JSON.stringify(label)} is not one of ${JSON.stringify(labels)}`);
+            }
+            const passed = passing.includes(label);
+            return outcome({ score: passed ? 1 : 0, passed, label, reason: verdict.reason, sample: verdict.sample });
+        },
+    };
+}
+function createScoreModelGrader(config, context) {
+    const spec = checkJudge(config, 'score_model', context);
+    const settings = config;
+    const [min, max] = checkRange(settings.range, `${spec.where}.range`);
+    const threshold = settings.pass_threshold;
+    if (threshold === undefined || threshold === null) {
+        throw new definition_error/* EvalDefinitionError */.c(`${spec.where}.pass_threshold`, `is required: the gate needs to know which scores pass (a number in [${min}, ${max}])`);
+    }
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < min || threshold > max) {
+        throw new definition_error/* EvalDefinitionError */.c(`${spec.where}.pass_threshold`, `must be a number in the range [${min}, ${max}], not ${JSON.stringify(threshold)}`);
+    }
+    const sampling = judgeSamplingParams(settings.sampling_params, `${spec.where}.sampling_params`);
+    const schema = {
+        type: 'object',
+        properties: {
+            reason: { type: 'string', description: 'A short explanation of the score.' },
+            result: { type: 'number', description: `The score, from ${min} to ${max}.` },
+        },
+        required: ['reason', 'result'],
+        additionalProperties: false,
+    };
+    return {
+        id: context.id,
+        name: spec.name,
+        type: 'score_model',
+        async grade(scope, signal) {
+            const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'score_result', schema }, sampling);
+            const score = verdict.value.result;
+            if (typeof score !== 'number' || !Number.isFinite(score)) {
+                throw new GraderError(`${describe(spec)}: the judge's result ${JSON.stringify(score)} is not a number`);
+            }
+            if (score < min || score > max) {
+                throw new GraderError(`${describe(spec)}: the judge's score ${score} is outside the range [${min}, ${max}]`);
+            }
+            return outcome({ score, passed: score >= threshold, reason: verdict.reason, sample: verdict.sample });
+        },
+    };
+}
+function checkJudge(config, type, context) {
+    const base = context.where ?? 'testing_criteria';
+    if (typeof config !== 'object' || config === null || Array.isArray(config))
+        throw new definition_error/* EvalDefinitionError */.c(base, `a ${type} grader must be an object`);
+    const settings = config;
+    const name = settings.name;
+    if (typeof name !== 'string' || name.trim() === '')
+        throw new definition_error/* EvalDefinitionError */.c(`${base}.name`, `a ${type} grader needs a name`);
+    const where = context.where ?? `${base} ("${name}")`;
+    const model = settings.model;
+    if (typeof model !== 'string' || model.trim() === '')
+        throw new definition_error/* EvalDefinitionError */.c(`${where}.model`, `a ${type} grader needs the judge model's name`);
+    const input = (0,sampler/* checkMessagesTemplate */.dM)(settings.input, ['item', 'sample'], `${where}.input`);
+    return { name, model, input, where };
+}
+function stringList(value, where) {
+    if (!Array.isArray(value) || value.length === 0 || !value.every((entry) => typeof entry === 'string' && entry !== '')) {
+        throw new definition_error/* EvalDefinitionError */.c(where, 'must be a non-empty list of labels (strings)');
+    }
+    return [...new Set(value)];
+}
+function checkRange(value, where) {
+    if (value === undefined || value === null)
+        return [0, 1];
+    const [min, max] = Array.isArray(value) ? value : [];
+    if (!Array.isArray(value) || value.length !== 2 || typeof min !== 'number' || typeof max !== 'number' || !Number.isFinite(min) || !Number.isFinite(max) || min >= max) {
+        throw new definition_error/* EvalDefinitionError */.c(where, `must be [min, max] with min < max, not ${JSON.stringify(value)}`);
+    }
+    return [min, max];
+}
+function judgeSamplingParams(value, where) {
+    if (value === undefined || value === null)
+        return {};
+    if (typeof value !== 'object' || Array.isArray(value))
+        throw new definition_error/* EvalDefinitionError */.c(where, 'must be an object');
+    const params = value;
+    const body = {};
+    for (const key of ['temperature', 'top_p', 'seed']) {
+        const entry = params[key];
+        if (entry === undefined || entry === null)
+            continue;
+        if (typeof entry !== 'number' || !Number.isFinite(entry))
+            throw new definition_error/* EvalDefinitionError */.c(`${where}.${key}`, `must be a number, not ${JSON.stringify(entry)}`);
+        body[key] = entry;
+    }
+    const tokensKey = params.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_completions_tokens';
+    const maxTokens = params[tokensKey];
+    if (maxTokens !== undefined && maxTokens !== null) {
+        if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+            throw new definition_error/* EvalDefinitionError */.c(`${where}.${tokensKey}`, `must be a whole number of at least 1, not ${JSON.stringify(maxTokens)}`);
+        }
+        body.max_completion_tokens = maxTokens;
+    }
+    if (params.reasoning_effort !== undefined && params.reasoning_effort !== null) {
+        if (typeof params.reasoning_effort !== 'string')
+            throw new definition_error/* EvalDefinitionError */.c(`${where}.reasoning_effort`, 'must be a string such as "low"');
+        body.reasoning_effort = params.reasoning_effort;
+    }
+    return body;
+}
+/** Asks the judge and reads its JSON reply; the judge's call is returned as the API shows it. */
+async function judge(spec, client, scope, signal, format, sampling) {
+    const messages = (0,template/* renderMessages */.dg)(spec.input, scope, `${spec.where}.input`);
+    const completion = await client.createChatCompletion({
+        model: spec.model,
+        messages,
+        ...sampling,
+        response_format: { type: 'json_schema', json_schema: { name: format.name, strict: true, schema: format.schema } },
+    }, signal);
+    const choice = completion.choices?.[0];
+    const text = choice?.message.content ?? '';
+    const finishReason = choice?.finish_reason ?? 'stop';
+    const usage = completion.usage;
+    const promptTokens = usage?.prompt_tokens ?? 0;
+    const completionTokens = usage?.completion_tokens ?? 0;
+    const sample = {
+        input: messages,
+        output: [{ role: 'assistant', content: text }],
+        model: completion.model ?? spec.model,
+        usage: {
+            prompt_tokens: promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: usage?.total_tokens ?? promptTokens + completionTokens,
+            cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+        },
+        finish_reason: finishReason,
+        error: null,
+    };
+    if (!choice)
+        throw new GraderError(`${describe(spec)}: the judge's answer has no choices`);
+    const refusal = choice.message.refusal;
+    if (typeof refusal === 'string' && refusal !== '')
+        throw new GraderError(`${describe(spec)}: the judge refused: ${cut(refusal)}`);
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        const why = finishReason === 'length' ? ' (it was cut off at its token limit)' : '';
+        throw new GraderError(`${describe(spec)}: the judge's reply is not JSON${why}: ${JSON.stringify(cut(text))}`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new GraderError(`${describe(spec)}: the judge's reply is not a JSON object: ${JSON.stringify(cut(text))}`);
+    }
+    const fields = value;
+    if (fields.reason !== undefined && typeof fields.reason !== 'string') {
+        throw new GraderError(`${describe(spec)}: the judge's reason is not a string: ${JSON.stringify(cut(text))}`);
+    }
+    return { value: fields, reason: fields.reason, sample };
+}
+function outcome(parts) {
+    const result = { score: parts.score, passed: parts.passed, sample: parts.sample };
+    if (parts.label !== undefined)
+        result.label = parts.label;
+    if (parts.reason !== undefined)
+        result.reason = parts.reason;
+    return result;
+}
+function describe(spec) {
+    return `grader "${spec.name}" (judge model "${spec.model}")`;
+}
+function cut(text, max = 200) {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/engine/graders/python-grader.ts
+// The Evals API's `python` grader: `{type: "python", name, source, pass_threshold, image_tag?}`, where
+// `source` defines `grade(sample, item) -> float`. One long-lived python3 worker per grader loads the
+// source once and answers JSON-lines requests, because spawning python per item would cost ~30 ms each.
+
+
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const CLOSE_GRACE_MS = 1_000;
+const STDERR_KEPT = 4_096;
+const STDERR_SHOWN = 1_000;
+/** An answer line is a score or a short error: anything this long means the channel is broken. */
+const MAX_PROTOCOL_LINE = 1_000_000;
+/**
+ * Validates the config now (an EvalDefinitionError names the grader) and returns a grader whose worker
+ * starts on `start()`, or on the first `grade()` when nobody called `start()`.
+ */
+function createPythonGrader(config, options) {
+    const { name, source, passThreshold, where } = readConfig(config, options.where);
+    return new PythonWorkerGrader(options.id, name, where, source, passThreshold, options);
+}
+function readConfig(config, givenWhere) {
+    const name = config.name;
+    if (typeof name !== 'string' || name.trim() === '') {
+        throw new definition_error/* EvalDefinitionError */.c(givenWhere ?? 'python grader', 'name is missing: give the grader a non-empty name');
+    }
+    const where = givenWhere ?? `python grader "${name}"`;
+    const source = config.source;
+    if (source === undefined || source === null) {
+        throw new definition_error/* EvalDefinitionError */.c(where, 'source is missing: give the Python code that defines grade(sample, item)');
+    }
+    if (typeof source !== 'string')
+        throw new definition_error/* EvalDefinitionError */.c(where, `source must be a string of Python code, got ${describeValue(source)}`);
+    if (source.trim() === '')
+        throw new definition_error/* EvalDefinitionError */.c(where, 'source is empty: give the Python code that defines grade(sample, item)');
+    const passThreshold = config.pass_threshold;
+    if (passThreshold === undefined || passThreshold === null) {
+        throw new definition_error/* EvalDefinitionError */.c(where, 'pass_threshold is missing: the gate needs a pass rule (an item passes when grade() >= pass_threshold)');
+    }
+    if (typeof passThreshold !== 'number' || !Number.isFinite(passThreshold)) {
+        throw new definition_error/* EvalDefinitionError */.c(where, `pass_threshold must be a number, got ${describeValue(passThreshold)}`);
+    }
+    // `image_tag` picks the hosted grader's container image; the local engine runs the python3 it finds,
+    // so there is no image to pick and the field is ignored.
+    return { name, where, source, passThreshold };
+}
+function describeValue(value) {
+    return typeof value === 'string' ? JSON.stringify(value) : `${JSON.stringify(value) ?? String(value)} (${typeof value})`;
+}
+class PythonWorkerGrader {
+    id;
+    name;
+    type = 'python';
+    #where;
+    #source;
+    #passThreshold;
+    #timeoutMs;
+    #python;
+    /** The worker that takes requests, once its source has loaded. */
+    #worker;
+    #starting;
+    /** A start failure that a new worker would only repeat: later items fail at once with it. */
+    #permanentFailure;
+    /** Every process not yet known to be gone (including retired ones being killed): close waits for them. */
+    #processes = new Set();
+    /** Jobs not yet sent to a worker. */
+    #waiting = [];
+    /** Jobs sent to #worker, in the order it answers them: the first is the one being graded. */
+    #running = [];
+    #nextId = 0;
+    #closing;
+    constructor(id, name, where, source, passThreshold, options) {
+        this.id = id;
+        this.name = name;
+        this.#where = where;
+        this.#source = source;
+        this.#passThreshold = passThreshold;
+        this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        this.#python = options.python ?? 'python3';
+    }
+    async start() {
+        if (this.#closing)
+            throw new definition_error/* EvalDefinitionError */.c(this.#where, 'the grader was closed before it started');
+        try {
+            await this.#ensureWorker();
+        }
+        catch (error) {
+            throw error instanceof WorkerStartError ? new definition_error/* EvalDefinitionError */.c(this.#where, error.message) : error;
+        }
+    }
+    grade(scope, signal) {
+        if (this.#closing)
+            return Promise.reject(new GraderError(`${this.#where} was closed`));
+        if (signal.aborted)
+            return Promise.reject(abortError(signal));
+        let line;
+        const id = this.#nextId++;
+        try {
+            line = JSON.stringify({ id, sample: scope.sample, item: scope.item });
+        }
+        catch (error) {
+            return Promise.reject(new GraderError(`the item or sample cannot be sent to python as JSON: ${messageOf(error)}`));
+        }
+        return new Promise((resolve, reject) => {
+            const onAbort = () => {
+                // A job already sent stays in #running so that answers keep matching the worker's order.
+                this.#waiting = this.#waiting.filter((waiting) => waiting !== job);
+                job.fail(abortError(signal));
+            };
+            const job = {
+                id,
+                line,
+                settled: false,
+                succeed(outcome) {
+                    if (job.settled)
+                        return;
+                    job.settled = true;
+                    signal.removeEventListener('abort', onAbort);
+                    resolve(outcome);
+                },
+                fail(error) {
+                    if (job.settled)
+                        return;
+                    job.settled = true;
+                    signal.removeEventListener('abort', onAbort);
+                    reject(error);
+                },
+            };
+            signal.addEventListener('abort', onAbort, { once: true });
+            this.#waiting.push(job);
+            this.#pump();
+        });
+    }
+    close() {
+        this.#closing ??= this.#shutDown();
+        return this.#closing;
+    }
+    async #shutDown() {
+        const closed = new GraderError(`${this.#where} was closed before this item was graded`);
+        for (const job of [...this.#waiting.splice(0), ...this.#running.splice(0)]) {
+            clearTimeout(job.timer);
+            job.fail(closed);
+        }
+        this.#worker = undefined;
+        await Promise.all([...this.#processes].map((process) => process.stop(CLOSE_GRACE_MS)));
+    }
+    #ensureWorker() {
+        if (this.#worker)
+            return Promise.resolve(this.#worker);
+        if (this.#permanentFailure)
+            return Promise.reject(this.#permanentFailure);
+        this.#starting ??= this.#launch()
+            .catch((error) => {
+            if (error instanceof WorkerStartError && error.permanent)
+                this.#permanentFailure = error;
+            throw error;
+        })
+            .finally(() => {
+            this.#starting = undefined;
+        });
+        return this.#starting;
+    }
+    async #launch() {
+        const worker = new PythonProcess(this.#python);
+        this.#processes.add(worker);
+        void worker.exited.then((how) => {
+            this.#processes.delete(worker);
+            this.#onGone(worker, how);
+        });
+        await worker.load(this.#source, this.#timeoutMs);
+        if (this.#closing) {
+            worker.kill();
+            throw new WorkerStartError(`${this.#where} was closed while it started`);
+        }
+        worker.onAnswer = (answer) => this.#onAnswer(worker, answer);
+        this.#worker = worker;
+        return worker;
+    }
+    /** Sends the waiting jobs to the worker, starting one first when there is none. */
+    #pump() {
+        if (this.#waiting.length === 0 || this.#closing)
+            return;
+        const worker = this.#worker;
+        if (!worker) {
+            this.#ensureWorker().then(() => this.#pump(), (error) => this.#failWaiting(error));
+            return;
+        }
+        for (const job of this.#waiting.splice(0)) {
+            this.#running.push(job);
+            worker.send(job.line);
+        }
+        this.#armHead();
+    }
+    #failWaiting(error) {
+        const failure = new GraderError(`${this.#where} could not start: ${messageOf(error)}`);
+        for (const job of this.#waiting.splice(0))
+            job.fail(failure);
+    }
+    /** Starts the timeout of the job the worker is grading now. */
+    #armHead() {
+        const head = this.#running[0];
+        if (!head || head.timer)
+            return;
+        head.timer = setTimeout(() => this.#onTimeout(head), this.#timeoutMs);
+    }
+    #takeRunning(answerId) {
+        if (this.#running[0]?.id === answerId)
+            return this.#running.shift();
+        const index = this.#running.findIndex((job) => job.id === answerId);
+        return index < 0 ? undefined : this.#running.splice(index, 1)[0];
+    }
+    #onAnswer(worker, answer) {
+        if (worker !== this.#worker)
+            return;
+        const job = this.#takeRunning(answer.id);
+        if (!job)
+            return;
+        clearTimeout(job.timer);
+        if (typeof answer.score === 'number') {
+            job.succeed({ score: answer.score, passed: answer.score >= this.#passThreshold });
+        }
+        else {
+            job.fail(new GraderError(typeof answer.error === 'string' ? answer.error : 'the python worker answered without a score or an error'));
+        }
+        this.#armHead();
+    }
+    #onTimeout(job) {
+        const worker = this.#worker;
+        if (!worker || this.#running[0] !== job)
+            return;
+        this.#running.shift();
+        job.fail(new GraderError(`grade() did not return within ${formatSeconds(this.#timeoutMs)}`));
+        // The worker is stuck in this job's grade(); the jobs queued behind it never reached grade(), so a
+        // fresh worker grades them.
+        this.#retire(worker);
+        worker.kill();
+        this.#pump();
+    }
+    /** A worker that ended on its own (a crash, `os._exit()` in user code, a broken protocol). */
+    #onGone(worker, how) {
+        if (worker !== this.#worker)
+            return;
+        const head = this.#running.shift();
+        if (head) {
+            clearTimeout(head.timer);
+            head.fail(new GraderError(`the python worker ${how} while grade() ran${worker.stderrNote()}`));
+        }
+        // As on a timeout: only the job being graded is to blame, the others go to the next worker.
+        this.#retire(worker);
+        this.#pump();
+    }
+    /** Stops sending to `worker` and puts the jobs it still held, unsettled, back in front of the queue. */
+    #retire(worker) {
+        if (this.#worker === worker)
+            this.#worker = undefined;
+        const unanswered = this.#running.splice(0).filter((job) => {
+            clearTimeout(job.timer);
+            job.timer = undefined;
+            return !job.settled;
+        });
+        this.#waiting.unshift(...unanswered);
+    }
+}
+/** A worker that could not load the source; `start()` turns it into an EvalDefinitionError. */
+class WorkerStartError extends Error {
+    /** The same source or interpreter fails the same way again (a syntax error, no python3). */
+    permanent;
+    constructor(message, permanent = false) {
+        super(message);
+        this.name = 'WorkerStartError';
+        this.permanent = permanent;
+    }
+}
+/** One python process running WORKER_SCRIPT: a JSON-lines channel over its stdin and stdout. */
+class PythonProcess {
+    /** Receives the answers that follow the handshake. */
+    onAnswer = () => { };
+    /** How the process ended ("exited with code 1"), once it has and its stdout is drained. */
+    exited;
+    #python;
+    #child;
+    #spawnError;
+    #partialLine = '';
+    #stderrTail = '';
+    #brokenProtocol;
+    #onFirstMessage;
+    constructor(python) {
+        this.#python = python;
+        this.#child = (0,external_node_child_process_namespaceObject.spawn)(python, ['-c', WORKER_SCRIPT], { env: workerEnvironment(), stdio: 'pipe', windowsHide: true });
+        const child = this.#child;
+        const ended = new Promise((resolve) => {
+            child.once('exit', (code, signal) => resolve(signal ? `was killed (${signal})` : `exited with code ${code}`));
+            child.on('error', (error) => {
+                // Only a failed spawn ends the process here; a failed kill() of a live one is not an ending.
+                if (child.pid !== undefined)
+                    return;
+                this.#spawnError = error;
+                resolve(`could not be started (${error.message})`);
+            });
+        });
+        const drained = new Promise((resolve) => child.stdout.once('close', resolve));
+        this.exited = Promise.all([ended, drained]).then(([how]) => (this.#brokenProtocol ? `broke the protocol (${this.#brokenProtocol})` : how));
+        // Writing to a worker that just died fails with EPIPE; its exit is reported through `exited`.
+        child.stdin.on('error', () => { });
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (chunk) => this.#onStdout(chunk));
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (chunk) => {
+            this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_KEPT);
+        });
+    }
+    /** Sends the source and waits for the worker to load it. Rejects with a WorkerStartError when it cannot. */
+    load(source, timeoutMs) {
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.kill();
+                reject(new WorkerStartError(`loading the source did not finish within ${formatSeconds(timeoutMs)}${this.stderrNote()}`));
+            }, timeoutMs);
+            this.#onFirstMessage = (message) => {
+                clearTimeout(timer);
+                if (message.ready === true)
+                    return resolve();
+                const problem = typeof message.startError === 'string' ? message.startError : `unexpected first message ${JSON.stringify(message)}`;
+                reject(new WorkerStartError(problem, typeof message.startError === 'string'));
+            };
+            void this.exited.then((how) => {
+                clearTimeout(timer);
+                reject(new WorkerStartError(this.#startFailure(how), this.#spawnError !== undefined));
+            });
+            this.send(JSON.stringify({ source }));
+        });
+    }
+    send(line) {
+        if (this.#child.stdin.writable)
+            this.#child.stdin.write(`${line}\n`);
+    }
+    kill() {
+        if (this.#child.pid !== undefined && this.#child.exitCode === null && this.#child.signalCode === null)
+            this.#child.kill('SIGKILL');
+    }
+    /** Ends the worker's input (it then exits by itself) and kills it if it is still there after `graceMs`. */
+    async stop(graceMs) {
+        this.#child.stdin.end();
+        const timer = setTimeout(() => this.kill(), graceMs);
+        await this.exited;
+        clearTimeout(timer);
+    }
+    /** The end of what the worker wrote to stderr (user prints, tracebacks), for error messages. */
+    stderrNote() {
+        const tail = this.#stderrTail.trim();
+        if (tail === '')
+            return '';
+        return `; its stderr ends with: ${tail.length > STDERR_SHOWN ? `…${tail.slice(-STDERR_SHOWN)}` : tail}`;
+    }
+    #startFailure(how) {
+        if (this.#spawnError) {
+            const code = this.#spawnError.code ?? this.#spawnError.message;
+            const problem = code === 'ENOENT' ? 'was not found' : 'could not be run';
+            return `this grader needs python3 on PATH: "${this.#python}" ${problem} (${code})`;
+        }
+        return `python ${how} before the source was loaded${this.stderrNote()}`;
+    }
+    #onStdout(chunk) {
+        const lines = (this.#partialLine + chunk).split('\n');
+        this.#partialLine = lines.pop() ?? '';
+        if (this.#partialLine.length > MAX_PROTOCOL_LINE)
+            this.#breakProtocol('an answer line longer than 1 MB');
+        for (const line of lines) {
+            if (line.trim() !== '')
+                this.#onLine(line);
+        }
+    }
+    #onLine(line) {
+        let message;
+        try {
+            message = JSON.parse(line);
+        }
+        catch {
+            message = undefined;
+        }
+        if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+            this.#breakProtocol(`a line that is not a JSON object: ${line.slice(0, 200)}`);
+            return;
+        }
+        const first = this.#onFirstMessage;
+        if (first) {
+            this.#onFirstMessage = undefined;
+            first(message);
+        }
+        else {
+            this.onAnswer(message);
+        }
+    }
+    #breakProtocol(what) {
+        this.#brokenProtocol ??= `it wrote ${what}`;
+        this.kill();
+    }
+}
+/**
+ * Only what finding and running python needs, so that user code never sees the job's secrets
+ * (OPENAI_API_KEY, GITHUB_TOKEN, INPUT_*, ACTIONS_*): PATH, HOME, LANG; LD_LIBRARY_PATH, which
+ * actions/setup-python sets for its interpreters' shared library; PYENV_ROOT and PYENV_VERSION for pyenv
+ * shims; and SYSTEMROOT on Windows, without which python cannot start there.
+ */
+function workerEnvironment(source = process.env) {
+    const kept = ['PATH', 'HOME', 'LANG', 'LD_LIBRARY_PATH', 'PYENV_ROOT', 'PYENV_VERSION'];
+    if (process.platform === 'win32')
+        kept.push('SYSTEMROOT');
+    const environment = {};
+    for (const name of kept) {
+        const value = source[name];
+        if (value !== undefined)
+            environment[name] = value;
+    }
+    environment.PYTHONIOENCODING = 'utf-8';
+    environment.PYTHONDONTWRITEBYTECODE = '1';
+    return environment;
+}
+function formatSeconds(ms) {
+    return `${ms / 1000} s`;
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+function abortError(signal) {
+    const error = new Error(signal.reason instanceof Error ? signal.reason.message : 'Aborted');
+    error.name = 'AbortError';
+    return error;
+}
+/**
+ * The worker, run with `python3 -c`. The first request line carries the source; the worker answers
+ * `{"ready": true}` or `{"startError": "…"}`, then one `{"id", "score"}` or `{"id", "error"}` line per
+ * `{"id", "sample", "item"}` request, in order. The protocol keeps private copies of fds 0 and 1 (not
+ * inherited by subprocesses); user code gets /dev/null as stdin and stderr as stdout, so its print()
+ * and input() cannot corrupt or steal protocol lines. A bool score counts as 1 or 0 (bool is an int in
+ * Python, and `return output == expected` is the natural grade); None, strings, NaN and infinities are
+ * errors. Lines split on "\n" only, so U+2028 inside a JSON string stays in its line.
+ */
+const WORKER_SCRIPT = String.raw `
+import json, math, numbers, os, sys, traceback
+
+SOURCE_NAME = '<grader>'
+MAX_TEXT = 2000
+
+def protocol_channels():
+    requests = os.fdopen(os.dup(0), 'r', encoding='utf-8', newline='\n')
+    answers = os.fdopen(os.dup(1), 'w', encoding='utf-8', newline='\n')
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return requests, answers
+
+def shorten(text):
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + '...'
+
+def safe_repr(value):
+    try:
+        return shorten(repr(value))
+    except BaseException:
+        return 'an unprintable ' + type(value).__name__
+
+def source_line(error):
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == SOURCE_NAME]
+    return ' (line %d)' % lines[-1] if lines else ''
+
+def describe(error):
+    try:
+        text = str(error)
+    except BaseException:
+        text = ''
+    return shorten(type(error).__name__ + (': ' + text if text else '')) + source_line(error)
+
+def describe_syntax(error):
+    where = ' (line %d)' % error.lineno if error.lineno else ''
+    return shorten('%s: %s' % (type(error).__name__, error.msg)) + where
+
+def as_score(value):
+    if isinstance(value, numbers.Real):
+        try:
+            score = float(value)
+        except Exception:
+            score = math.nan
+        if math.isfinite(score):
+            return {'score': score}
+        return {'error': 'grade() returned %s, not a finite number' % safe_repr(value)}
+    return {'error': 'grade() returned %s (%s), not a number' % (safe_repr(value), type(value).__name__)}
+
+def load(source):
+    try:
+        code = compile(source, SOURCE_NAME, 'exec')
+    except SyntaxError as error:
+        return None, 'the source does not compile: ' + describe_syntax(error)
+    except ValueError as error:
+        return None, 'the source does not compile: ' + describe(error)
+    namespace = {'__name__': '__grader__'}
+    try:
+        exec(code, namespace)
+    except BaseException as error:
+        return None, 'loading the source raised ' + describe(error)
+    grade = namespace.get('grade')
+    if grade is None:
+        return None, 'the source defines no grade(sample, item) function'
+    if not callable(grade):
+        return None, 'grade is a %s, not a function' % type(grade).__name__
+    return grade, None
+
+def main():
+    requests, answers = protocol_channels()
+    def answer(message):
+        answers.write(json.dumps(message) + '\n')
+        answers.flush()
+    grade, problem = load(json.loads(requests.readline())['source'])
+    if problem:
+        answer({'startError': problem})
+        return
+    answer({'ready': True})
+    for line in requests:
+        request = json.loads(line)
+        try:
+            result = as_score(grade(request['sample'], request['item']))
+        except BaseException as error:
+            result = {'error': 'grade() raised ' + describe(error)}
+        result['id'] = request['id']
+        answer(result)
+
+main()
+`;
+
+;// CONCATENATED MODULE: ./src/engine/graders/string-check.ts
+
+
+const OPERATIONS = ['eq', 'ne', 'like', 'ilike'];
+/**
+ * The `string_check` grader: `input` and `reference` are templates; `eq`/`ne` compare exactly, `like`
+ * passes when the input contains the reference, `ilike` does so ignoring case. Score 1 or 0.
+ */
+function createStringCheckGrader(config, id, where) {
+    const name = String(config.name);
+    for (const field of ['input', 'reference']) {
+        if (typeof config[field] !== 'string')
+            throw new definition_error/* EvalDefinitionError */.c(where, `the string_check grader needs "${field}" (a template such as "{{sample.output_text}}").`);
+    }
+    const operation = config.operation;
+    if (!OPERATIONS.includes(operation)) {
+        throw new definition_error/* EvalDefinitionError */.c(where, `"operation" must be one of ${OPERATIONS.join(', ')}; got ${JSON.stringify(config.operation)}.`);
+    }
+    const inputTemplate = config.input;
+    const referenceTemplate = config.reference;
+    return {
+        id,
+        name,
+        type: 'string_check',
+        async grade(scope) {
+            const passed = check(operation, (0,template/* renderTemplate */.Xm)(inputTemplate, scope), (0,template/* renderTemplate */.Xm)(referenceTemplate, scope));
+            return { score: passed ? 1 : 0, passed };
+        },
+    };
+}
+function check(operation, input, reference) {
+    switch (operation) {
+        case 'eq':
+            return input === reference;
+        case 'ne':
+            return input !== reference;
+        case 'like':
+            return input.includes(reference);
+        case 'ilike':
+            return input.toLowerCase().includes(reference.toLowerCase());
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/ngrams.ts
+// N-gram counting shared by BLEU, GLEU and ROUGE-N.
+// Joins the tokens of one n-gram into a map key. Neither tokenizer ever yields a control character,
+// so keys of different n-grams (of any orders) cannot collide.
+const SEPARATOR = '\u0000';
+/** How often each n-gram of order `n` occurs in `tokens` (none when there are fewer than n tokens). */
+function ngramCounts(tokens, n) {
+    const counts = new Map();
+    for (let start = 0; start + n <= tokens.length; start++) {
+        const key = tokens.slice(start, start + n).join(SEPARATOR);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+}
+/** The sum of a count map's values. */
+function total(counts) {
+    let sum = 0;
+    for (const count of counts.values())
+        sum += count;
+    return sum;
+}
+/** Σ min(a[g], b[g]): the clipped overlap of two n-gram count maps. */
+function overlap(a, b) {
+    let sum = 0;
+    for (const [gram, count] of a)
+        sum += Math.min(count, b.get(gram) ?? 0);
+    return sum;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/tokenize.ts
+// The two tokenizations the metrics use. Both are stated exactly so that the Python reference
+// (scripts/reference-metrics.py) can use the very same tokens.
+/**
+ * Words (runs of Unicode letters, marks and digits) and single punctuation or symbol characters;
+ * everything else (spaces, control and format characters) only separates. Case is kept.
+ * `Don't stop—3.14` → `Don ' t stop — 3 . 14`. The same pattern, compiled by Python's `regex`
+ * module, gives the same tokens.
+ */
+const WORD_OR_MARK = /[\p{L}\p{M}\p{N}]+|[\p{P}\p{S}]/gu;
+/** Tokens for BLEU, GLEU and METEOR (NLTK's metrics take tokens; this is the tokenizer we chose). */
+function wordTokens(text) {
+    return text.match(WORD_OR_MARK) ?? [];
+}
+/**
+ * Tokens as Google's `rouge_score` makes them (`tokenize.tokenize` without a stemmer): lowercase,
+ * every run of characters other than ASCII letters and digits becomes a space, split. So `café`
+ * gives `caf`, and text without ASCII letters or digits has no tokens at all.
+ */
+function rougeTokens(text) {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, ' ')
+        .split(' ')
+        .filter((token) => token !== '');
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/bleu.ts
+
+
+const MAX_ORDER = 4;
+const WEIGHT = 1 / MAX_ORDER;
+// Chen & Cherry's K for smoothing method 4 (NLTK's SmoothingFunction default, k=5).
+const SMOOTHING_K = 5;
+/**
+ * Sentence BLEU (Papineni et al. 2002) of `input` against the one `reference`, as NLTK's
+ * `sentence_bleu([reference], input, smoothing_function=SmoothingFunction().method4)` computes it:
+ * modified n-gram precisions for n = 1..4 with uniform weights, times the brevity penalty.
+ *
+ * Without smoothing, one missing 4-gram match makes the score 0, which is useless on short answers.
+ * Method 4 (Chen & Cherry 2014, the one Azure's BleuScoreEvaluator uses) replaces the k-th zero
+ * precision by ln(len)/(K·2^k)/(n-gram count). Tokens: `wordTokens`, case-sensitive.
+ * Like NLTK: 0 when no unigram matches, so 0 whenever either text has no tokens; and identical texts
+ * of two or three tokens score well below 1 (≈0.22 and ≈0.58), having no 4-grams to match.
+ */
+function bleu(input, reference) {
+    const hypothesis = wordTokens(input);
+    const references = wordTokens(reference);
+    const precisions = [];
+    for (let n = 1; n <= MAX_ORDER; n++) {
+        const counts = ngramCounts(hypothesis, n);
+        // NLTK keeps the denominator at least 1 (n-grams longer than the hypothesis).
+        precisions.push({ matches: overlap(counts, ngramCounts(references, n)), count: Math.max(1, total(counts)) });
+    }
+    if (precisions[0]?.matches === 0)
+        return 0;
+    const length = hypothesis.length;
+    let zeroes = 0;
+    let logSum = 0;
+    for (const { matches, count } of precisions) {
+        let precision = matches / count;
+        if (matches === 0 && length > 1) {
+            zeroes += 1;
+            precision = 1 / ((2 ** zeroes * SMOOTHING_K) / Math.log(length)) / count;
+        }
+        // NLTK leaves out precisions that are still 0 (a one-token hypothesis), rather than scoring 0.
+        if (precision > 0)
+            logSum += WEIGHT * Math.log(precision);
+    }
+    return brevityPenalty(references.length, length) * Math.exp(logSum);
+}
+/** BLEU's brevity penalty: 1 for a hypothesis longer than the reference, else e^(1 − r/c). */
+function brevityPenalty(referenceLength, hypothesisLength) {
+    if (hypothesisLength > referenceLength)
+        return 1;
+    if (hypothesisLength === 0)
+        return 0;
+    return Math.exp(1 - referenceLength / hypothesisLength);
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/lcs.ts
+// Length of the longest common subsequence, bit-parallel (Hyyrö 2004, "Bit-parallel LCS-length
+// computation revisited", after Allison & Dix 1986): O(n·⌈m/32⌉) word operations instead of the
+// O(n·m) table, which is what rapidfuzz does too. Used for fuzzy matching (on characters) and for
+// ROUGE-L (on tokens).
+/** The LCS length of two sequences of symbols (code points, token ids: any integers). */
+function lcsLength(a, b) {
+    const [pattern, text] = a.length <= b.length ? [a, b] : [b, a];
+    const m = pattern.length;
+    if (m === 0)
+        return 0;
+    const words = Math.ceil(m / 32);
+    // For each symbol, a bit mask of the pattern positions that hold it.
+    const positions = new Map();
+    for (let i = 0; i < m; i++) {
+        const symbol = pattern[i];
+        let mask = positions.get(symbol);
+        if (mask === undefined) {
+            mask = new Uint32Array(words);
+            positions.set(symbol, mask);
+        }
+        mask[i >>> 5] = mask[i >>> 5] | (1 << (i & 31));
+    }
+    // V starts all ones; each text symbol updates V = (V + U) | (V − U) with U = V & mask. Since U ⊆ V,
+    // V − U is V & ~U, so only the addition carries from word to word.
+    const v = new Uint32Array(words).fill(0xffffffff);
+    for (let j = 0; j < text.length; j++) {
+        const mask = positions.get(text[j]);
+        if (mask === undefined)
+            continue;
+        let carry = 0;
+        for (let w = 0; w < words; w++) {
+            const vw = v[w];
+            const u = (vw & mask[w]) >>> 0;
+            const sum = vw + u + carry;
+            carry = sum > 0xffffffff ? 1 : 0;
+            v[w] = (sum >>> 0) | (vw & ~u);
+        }
+    }
+    // The LCS length is the number of zero bits among the pattern's m positions.
+    let ones = 0;
+    for (let w = 0; w < words; w++) {
+        const used = w === words - 1 && m % 32 !== 0 ? (1 << m % 32) - 1 : 0xffffffff;
+        ones += popCount(v[w] & used);
+    }
+    return m - ones;
+}
+function popCount(x) {
+    let n = x >>> 0;
+    n -= (n >>> 1) & 0x55555555;
+    n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
+    n = (n + (n >>> 4)) & 0x0f0f0f0f;
+    return Math.imul(n, 0x01010101) >>> 24;
+}
+/** Gives equal tokens equal integer ids, for `lcsLength` on token sequences. */
+function tokenIds(first, second) {
+    const ids = new Map();
+    const idOf = (token) => {
+        let id = ids.get(token);
+        if (id === undefined) {
+            id = ids.size;
+            ids.set(token, id);
+        }
+        return id;
+    };
+    return [first.map(idOf), second.map(idOf)];
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/fuzzy-match.ts
+
+/**
+ * Normalized Indel similarity, what rapidfuzz's `fuzz.ratio(input, reference) / 100` computes:
+ * 1 − (insertions + deletions turning one string into the other) / (total length), i.e.
+ * 2·LCS / (|a| + |b|). On Unicode code points (as Python strings count), case-sensitive, no
+ * preprocessing. Two empty strings score 1, as in rapidfuzz.
+ */
+function fuzzyMatch(input, reference) {
+    const a = codePoints(input);
+    const b = codePoints(reference);
+    const lengthSum = a.length + b.length;
+    if (lengthSum === 0)
+        return 1;
+    const indelDistance = lengthSum - 2 * lcsLength(a, b);
+    return 1 - indelDistance / lengthSum;
+}
+function codePoints(text) {
+    const points = [];
+    for (const character of text)
+        points.push(character.codePointAt(0));
+    return points;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/gleu.ts
+
+
+const MIN_ORDER = 1;
+const gleu_MAX_ORDER = 4;
+/**
+ * Sentence GLEU (Wu et al. 2016, "Google's Neural Machine Translation System"), as NLTK's
+ * `sentence_gleu([reference], input)` (min_len 1, max_len 4) computes it: over all 1- to 4-grams,
+ * matches / max(hypothesis n-grams, reference n-grams), i.e. min(precision, recall). Symmetric.
+ * Tokens: `wordTokens`, case-sensitive. 0 when both texts have no tokens, as in NLTK.
+ */
+function gleu(input, reference) {
+    const hypothesis = everygramCounts(wordTokens(input));
+    const references = everygramCounts(wordTokens(reference));
+    const all = Math.max(total(hypothesis), total(references));
+    return all === 0 ? 0 : overlap(hypothesis, references) / all;
+}
+function everygramCounts(tokens) {
+    const counts = new Map();
+    for (let n = MIN_ORDER; n <= gleu_MAX_ORDER; n++) {
+        for (const [gram, count] of ngramCounts(tokens, n))
+            counts.set(gram, count);
+    }
+    return counts;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/porter-stemmer.ts
+// The Porter stemmer (Porter 1980, "An algorithm for suffix stripping") exactly as NLTK's
+// `PorterStemmer()` runs it in its default NLTK_EXTENSIONS mode: Martin Porter's later changes plus
+// NLTK's own (irregular forms, 'ies'/'ied' on four-letter words, the 'alli' and 'logi' rules, …).
+// METEOR's stem matching needs it. The step functions follow nltk/stem/porter.py one for one.
+// NLTK's table of irregular forms, looked up before any step.
+const IRREGULAR_FORMS = new Map([
+    ['sky', 'sky'],
+    ['skies', 'sky'],
+    ['dying', 'die'],
+    ['lying', 'lie'],
+    ['tying', 'tie'],
+    ['news', 'news'],
+    ['innings', 'inning'],
+    ['inning', 'inning'],
+    ['outings', 'outing'],
+    ['outing', 'outing'],
+    ['cannings', 'canning'],
+    ['canning', 'canning'],
+    ['howe', 'howe'],
+    ['proceed', 'proceed'],
+    ['exceed', 'exceed'],
+    ['succeed', 'succeed'],
+]);
+const VOWELS = new Set(['a', 'e', 'i', 'o', 'u']);
+const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
+/** The stem of one word, lowercased, as NLTK's `PorterStemmer().stem(word)` gives it. */
+function porterStem(word) {
+    const lower = word.toLowerCase();
+    const irregular = IRREGULAR_FORMS.get(lower);
+    if (irregular !== undefined)
+        return irregular;
+    // NLTK leaves words of one or two characters (Python counts code points) alone.
+    if (Array.from(word).length <= 2)
+        return lower;
+    return ASTRAL.test(lower) ? withBmpStandIns(lower, stemSteps) : stemSteps(lower);
+}
+function stemSteps(word) {
+    let stem = step1a(word);
+    stem = step1b(stem);
+    stem = step1c(stem);
+    stem = step2(stem);
+    stem = step3(stem);
+    stem = step4(stem);
+    stem = step5a(stem);
+    return step5b(stem);
+}
+/**
+ * Python indexes strings by code point, JavaScript by UTF-16 unit. The steps look at positions and
+ * lengths, so a character outside the BMP stands in as an unused private-use BMP character (all are
+ * consonants to Porter, as the original is) and is put back afterwards. The steps only touch ASCII.
+ */
+function withBmpStandIns(word, stemWord) {
+    const standIns = new Map();
+    const originals = new Map();
+    let next = 0xe000;
+    const mapped = Array.from(word, (character) => {
+        if (character.length === 1)
+            return character;
+        let standIn = standIns.get(character);
+        if (standIn === undefined) {
+            while (word.includes(String.fromCharCode(next)))
+                next++;
+            standIn = String.fromCharCode(next++);
+            standIns.set(character, standIn);
+            originals.set(standIn, character);
+        }
+        return standIn;
+    }).join('');
+    return Array.from(stemWord(mapped), (character) => originals.get(character) ?? character).join('');
+}
+/** For each letter, whether it is a consonant: not a vowel, and a 'y' only after a vowel or first. */
+function consonantFlags(word) {
+    const flags = [];
+    for (let i = 0; i < word.length; i++) {
+        const letter = word[i];
+        if (VOWELS.has(letter))
+            flags.push(false);
+        else if (letter === 'y')
+            flags.push(i === 0 ? true : !flags[i - 1]);
+        else
+            flags.push(true);
+    }
+    return flags;
+}
+function isConsonant(word, i) {
+    return consonantFlags(word.slice(0, i + 1))[i];
+}
+/** Porter's m: the number of vowel-run → consonant-run transitions in [C](VC){m}[V]. */
+function measure(stem) {
+    const flags = consonantFlags(stem);
+    let m = 0;
+    for (let i = 0; i + 1 < flags.length; i++)
+        if (!flags[i] && flags[i + 1])
+            m++;
+    return m;
+}
+const hasPositiveMeasure = (stem) => measure(stem) > 0;
+const measureAboveOne = (stem) => measure(stem) > 1;
+function containsVowel(stem) {
+    return consonantFlags(stem).some((consonant) => !consonant);
+}
+/** Condition *d: ends with a double consonant. */
+function endsDoubleConsonant(word) {
+    const n = word.length;
+    return n >= 2 && word[n - 1] === word[n - 2] && isConsonant(word, n - 1);
+}
+/** Condition *o: ends consonant-vowel-consonant, the last not w, x or y (NLTK: also a 2-letter vc). */
+function endsCvc(word) {
+    const n = word.length;
+    return ((n >= 3 &&
+        isConsonant(word, n - 3) &&
+        !isConsonant(word, n - 2) &&
+        isConsonant(word, n - 1) &&
+        !['w', 'x', 'y'].includes(word[n - 1])) ||
+        (n === 2 && !isConsonant(word, 0) && isConsonant(word, 1)));
+}
+function withoutSuffix(word, suffix) {
+    return word.slice(0, word.length - suffix.length);
+}
+/** Applies the first rule whose suffix the word has; if its condition fails, no later rule is tried. */
+function applyRuleList(word, rules) {
+    for (const [suffix, replacement, condition] of rules) {
+        if (suffix === '*d' && endsDoubleConsonant(word)) {
+            const stem = word.slice(0, -2);
+            return condition === null || condition(stem) ? stem + replacement : word;
+        }
+        if (word.endsWith(suffix)) {
+            const stem = withoutSuffix(word, suffix);
+            return condition === null || condition(stem) ? stem + replacement : word;
+        }
+    }
+    return word;
+}
+function step1a(word) {
+    if (word.endsWith('ies') && word.length === 4)
+        return withoutSuffix(word, 'ies') + 'ie';
+    return applyRuleList(word, [
+        ['sses', 'ss', null],
+        ['ies', 'i', null],
+        ['ss', 'ss', null],
+        ['s', '', null],
+    ]);
+}
+function step1b(word) {
+    if (word.endsWith('ied'))
+        return withoutSuffix(word, 'ied') + (word.length === 4 ? 'ie' : 'i');
+    if (word.endsWith('eed')) {
+        const stem = withoutSuffix(word, 'eed');
+        return measure(stem) > 0 ? stem + 'ee' : word;
+    }
+    let intermediate;
+    for (const suffix of ['ed', 'ing']) {
+        if (word.endsWith(suffix) && containsVowel(withoutSuffix(word, suffix))) {
+            intermediate = withoutSuffix(word, suffix);
+            break;
+        }
+    }
+    if (intermediate === undefined)
+        return word;
+    const last = intermediate[intermediate.length - 1];
+    return applyRuleList(intermediate, [
+        ['at', 'ate', null],
+        ['bl', 'ble', null],
+        ['iz', 'ize', null],
+        ['*d', last, () => !['l', 's', 'z'].includes(last)],
+        ['', 'e', (stem) => measure(stem) === 1 && endsCvc(stem)],
+    ]);
+}
+function step1c(word) {
+    // NLTK: y → i only after a consonant that is not the whole stem ('happy' → 'happi', 'enjoy' stays).
+    return applyRuleList(word, [['y', 'i', (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]]);
+}
+function step2(word) {
+    // NLTK applies 'alli' → 'al' first and then step 2 again.
+    if (word.endsWith('alli') && hasPositiveMeasure(withoutSuffix(word, 'alli'))) {
+        return step2(withoutSuffix(word, 'alli') + 'al');
+    }
+    return applyRuleList(word, [
+        ['ational', 'ate', hasPositiveMeasure],
+        ['tional', 'tion', hasPositiveMeasure],
+        ['enci', 'ence', hasPositiveMeasure],
+        ['anci', 'ance', hasPositiveMeasure],
+        ['izer', 'ize', hasPositiveMeasure],
+        ['bli', 'ble', hasPositiveMeasure],
+        ['alli', 'al', hasPositiveMeasure],
+        ['entli', 'ent', hasPositiveMeasure],
+        ['eli', 'e', hasPositiveMeasure],
+        ['ousli', 'ous', hasPositiveMeasure],
+        ['ization', 'ize', hasPositiveMeasure],
+        ['ation', 'ate', hasPositiveMeasure],
+        ['ator', 'ate', hasPositiveMeasure],
+        ['alism', 'al', hasPositiveMeasure],
+        ['iveness', 'ive', hasPositiveMeasure],
+        ['fulness', 'ful', hasPositiveMeasure],
+        ['ousness', 'ous', hasPositiveMeasure],
+        ['aliti', 'al', hasPositiveMeasure],
+        ['iviti', 'ive', hasPositiveMeasure],
+        ['biliti', 'ble', hasPositiveMeasure],
+        ['fulli', 'ful', hasPositiveMeasure],
+        // The 'l' of 'logi' stays with the stem for the measure, so 'geo', 'theo' work like 'archaeo'.
+        ['logi', 'log', () => hasPositiveMeasure(word.slice(0, -3))],
+    ]);
+}
+function step3(word) {
+    return applyRuleList(word, [
+        ['icate', 'ic', hasPositiveMeasure],
+        ['ative', '', hasPositiveMeasure],
+        ['alize', 'al', hasPositiveMeasure],
+        ['iciti', 'ic', hasPositiveMeasure],
+        ['ical', 'ic', hasPositiveMeasure],
+        ['ful', '', hasPositiveMeasure],
+        ['ness', '', hasPositiveMeasure],
+    ]);
+}
+function step4(word) {
+    return applyRuleList(word, [
+        ['al', '', measureAboveOne],
+        ['ance', '', measureAboveOne],
+        ['ence', '', measureAboveOne],
+        ['er', '', measureAboveOne],
+        ['ic', '', measureAboveOne],
+        ['able', '', measureAboveOne],
+        ['ible', '', measureAboveOne],
+        ['ant', '', measureAboveOne],
+        ['ement', '', measureAboveOne],
+        ['ment', '', measureAboveOne],
+        ['ent', '', measureAboveOne],
+        ['ion', '', (stem) => measure(stem) > 1 && ['s', 't'].includes(stem[stem.length - 1])],
+        ['ou', '', measureAboveOne],
+        ['ism', '', measureAboveOne],
+        ['ate', '', measureAboveOne],
+        ['iti', '', measureAboveOne],
+        ['ous', '', measureAboveOne],
+        ['ive', '', measureAboveOne],
+        ['ize', '', measureAboveOne],
+    ]);
+}
+function step5a(word) {
+    // Both rules for a final 'e' are tried (m > 1, then m = 1 and not *o), unlike a rule list.
+    if (!word.endsWith('e'))
+        return word;
+    const stem = word.slice(0, -1);
+    if (measure(stem) > 1)
+        return stem;
+    if (measure(stem) === 1 && !endsCvc(stem))
+        return stem;
+    return word;
+}
+function step5b(word) {
+    return applyRuleList(word, [['ll', 'l', () => measure(word.slice(0, -1)) > 1]]);
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/meteor.ts
+
+
+const ALPHA = 0.9;
+const BETA = 3;
+const GAMMA = 0.5;
+/**
+ * METEOR (Lavie & Agarwal 2007) as NLTK's `meteor_score([reference], input)` computes it (alpha 0.9,
+ * beta 3, gamma 0.5): tokens lowercased, aligned by exact match and then by Porter stem, then
+ * Fmean = P·R / (α·P + (1−α)·R), less a fragmentation penalty γ·(chunks/matches)^β.
+ *
+ * NLTK's third stage, WordNet synonyms, is left out: WordNet's data cannot be shipped or fetched here.
+ * The reference values come from NLTK with a WordNet that knows no synsets, which is this.
+ * Not symmetric (recall weighs more); identical texts of n tokens score 1 − 0.5/n³, not 1;
+ * 0 when either text has no tokens. Tokens: `wordTokens`.
+ */
+function meteor(input, reference) {
+    const hypothesis = wordTokens(input).map((token, position) => ({ position, form: token.toLowerCase() }));
+    const references = wordTokens(reference).map((token, position) => ({ position, form: token.toLowerCase() }));
+    const exact = matchForms(hypothesis, references);
+    const stem = (words) => words.map(({ position, form }) => ({ position, form: porterStem(form) }));
+    const stemmed = matchForms(stem(exact.hypothesisLeft), stem(exact.referenceLeft));
+    const matches = [...exact.matches, ...stemmed.matches].sort((x, y) => x[0] - y[0]);
+    const matched = matches.length;
+    if (matched === 0)
+        return 0;
+    const precision = matched / hypothesis.length;
+    const recall = matched / references.length;
+    const fMean = (precision * recall) / (ALPHA * precision + (1 - ALPHA) * recall);
+    const penalty = GAMMA * (countChunks(matches) / matched) ** BETA;
+    return (1 - penalty) * fMean;
+}
+/**
+ * NLTK's `_match_enums`: from the last hypothesis word back, each word takes the last still-unused
+ * reference word of the same form. Returns the [hypothesis, reference] position pairs and the rest.
+ */
+function matchForms(hypothesis, references) {
+    const positionsByForm = new Map();
+    references.forEach(({ form }, index) => {
+        const indexes = positionsByForm.get(form);
+        if (indexes === undefined)
+            positionsByForm.set(form, [index]);
+        else
+            indexes.push(index);
+    });
+    const matches = [];
+    const usedHypothesis = new Set();
+    const usedReference = new Set();
+    for (let i = hypothesis.length - 1; i >= 0; i--) {
+        const word = hypothesis[i];
+        const j = positionsByForm.get(word.form)?.pop();
+        if (j === undefined)
+            continue;
+        usedHypothesis.add(i);
+        usedReference.add(j);
+        matches.push([word.position, references[j].position]);
+    }
+    return {
+        matches,
+        hypothesisLeft: hypothesis.filter((_, i) => !usedHypothesis.has(i)),
+        referenceLeft: references.filter((_, j) => !usedReference.has(j)),
+    };
+}
+/** The fewest runs of matches adjacent in both texts (matches sorted by hypothesis position). */
+function countChunks(matches) {
+    let chunks = 1;
+    for (let i = 0; i + 1 < matches.length; i++) {
+        const [h, r] = matches[i];
+        const [nextH, nextR] = matches[i + 1];
+        if (nextH !== h + 1 || nextR !== r + 1)
+            chunks++;
+    }
+    return chunks;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/rouge.ts
+
+
+
+// ROUGE (Lin 2004) F-measures as Google's `rouge_score` package computes them with
+// `RougeScorer(['rougeN', 'rougeL'], use_stemmer=False).score(reference, input)`: its tokenizer
+// (`rougeTokens`), clipped n-gram overlap, and sentence-level LCS for rouge-L (not summary-level Lsum).
+// F1 is symmetric in precision and recall, so these are symmetric in input and reference.
+/** ROUGE-N F1 for n-grams of order `n` (a positive integer; the grader uses 1 to 5). */
+function rougeN(input, reference, n) {
+    if (!Number.isInteger(n) || n < 1)
+        throw new RangeError(`rougeN needs a positive integer n; got ${n}.`);
+    const prediction = ngramCounts(rougeTokens(input), n);
+    const target = ngramCounts(rougeTokens(reference), n);
+    const matches = overlap(target, prediction);
+    return fMeasure(matches / Math.max(total(prediction), 1), matches / Math.max(total(target), 1));
+}
+/** ROUGE-L F1: from the length of the longest common subsequence of tokens. */
+function rougeL(input, reference) {
+    const prediction = rougeTokens(input);
+    const target = rougeTokens(reference);
+    if (prediction.length === 0 || target.length === 0)
+        return 0;
+    const [predictionIds, targetIds] = tokenIds(prediction, target);
+    const common = lcsLength(predictionIds, targetIds);
+    return fMeasure(common / prediction.length, common / target.length);
+}
+function fMeasure(precision, recall) {
+    return precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/cosine.ts
+/**
+ * Cosine similarity of two embedding vectors, a·b / (|a|·|b|), clamped to [0, 1] so that it reads as
+ * a score like the other metrics (embeddings of texts rarely point apart; when they do, 0).
+ * A zero vector has no direction: it scores 0 against anything, itself included.
+ * Throws for vectors of different lengths, empty vectors and non-finite components: each means
+ * the embeddings came back wrong, not that the texts differ.
+ */
+function cosineSimilarity(a, b) {
+    if (a.length !== b.length) {
+        throw new Error(`cosine similarity needs vectors of the same length; got ${a.length} and ${b.length}.`);
+    }
+    if (a.length === 0)
+        throw new Error('cosine similarity needs non-empty vectors; got two empty ones.');
+    let dot = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        const y = b[i];
+        if (!Number.isFinite(x) || !Number.isFinite(y)) {
+            throw new Error(`cosine similarity needs finite numbers; component ${i} is ${x} and ${y}.`);
+        }
+        dot += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    if (aa === 0 || bb === 0)
+        return 0;
+    return Math.min(1, Math.max(0, dot / (Math.sqrt(aa) * Math.sqrt(bb))));
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/text-similarity-metrics.ts
+// The metrics of the `text_similarity` grader. OpenAI does not publish its implementation; each
+// metric here matches the reference library named on it (rapidfuzz, NLTK, Google's rouge_score),
+// checked against values that scripts/reference-metrics.py computes with those libraries.
+//
+// Every metric gives a score in [0, 1]. Empty texts score as the libraries make them: two empty
+// strings are a perfect fuzzy match (1) and score 0 on every token metric (no tokens, no matches).
+
+
+
+
+
+
+
+
+
+
+
+/** The grader's `evaluation_metric` values. */
+const TEXT_SIMILARITY_METRICS = [
+    'fuzzy_match',
+    'bleu',
+    'gleu',
+    'meteor',
+    'rouge_1',
+    'rouge_2',
+    'rouge_3',
+    'rouge_4',
+    'rouge_5',
+    'rouge_l',
+    'cosine',
+];
+const TEXT_ONLY_METRICS = TEXT_SIMILARITY_METRICS.filter((metric) => metric !== 'cosine');
+function isTextSimilarityMetric(name) {
+    return TEXT_SIMILARITY_METRICS.includes(name);
+}
+/** The score in [0, 1] of `input` (the model's output) against `reference` under `metric`. */
+function textSimilarity(metric, input, reference) {
+    switch (metric) {
+        case 'fuzzy_match':
+            return fuzzyMatch(input, reference);
+        case 'bleu':
+            return bleu(input, reference);
+        case 'gleu':
+            return gleu(input, reference);
+        case 'meteor':
+            return meteor(input, reference);
+        case 'rouge_1':
+            return rougeN(input, reference, 1);
+        case 'rouge_2':
+            return rougeN(input, reference, 2);
+        case 'rouge_3':
+            return rougeN(input, reference, 3);
+        case 'rouge_4':
+            return rougeN(input, reference, 4);
+        case 'rouge_5':
+            return rougeN(input, reference, 5);
+        case 'rouge_l':
+            return rougeL(input, reference);
+        default:
+            throw new Error(`"${String(metric)}" is not computed from texts alone (cosine needs embeddings); expected one of ${TEXT_ONLY_METRICS.join(', ')}.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/text-similarity.ts
+
+
+
+/** The embeddings model behind `cosine`: the Evals API does not let a grader choose one. */
+const COSINE_EMBEDDING_MODEL = 'text-embedding-3-large';
+/** The `text_similarity` grader: the score of one metric, passing at `pass_threshold` or above. */
+function createTextSimilarityGrader(config, id, where, models) {
+    const name = String(config.name);
+    for (const field of ['input', 'reference']) {
+        if (typeof config[field] !== 'string')
+            throw new definition_error/* EvalDefinitionError */.c(where, `the text_similarity grader needs "${field}" (a template).`);
+    }
+    const metric = config.evaluation_metric;
+    if (!TEXT_SIMILARITY_METRICS.includes(metric)) {
+        throw new definition_error/* EvalDefinitionError */.c(where, `"evaluation_metric" must be one of ${TEXT_SIMILARITY_METRICS.join(', ')}; got ${JSON.stringify(config.evaluation_metric)}.`);
+    }
+    const threshold = config.pass_threshold;
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
+        throw new definition_error/* EvalDefinitionError */.c(where, `"pass_threshold" must be a number (the lowest passing score, e.g. 0.8); got ${JSON.stringify(threshold)}.`);
+    }
+    const inputTemplate = config.input;
+    const referenceTemplate = config.reference;
+    // Only cosine needs a model; the client is made on first use so that text metrics never need a key.
+    const client = metric === 'cosine' ? models() : null;
+    return {
+        id,
+        name,
+        type: 'text_similarity',
+        async grade(scope, signal) {
+            const input = (0,template/* renderTemplate */.Xm)(inputTemplate, scope);
+            const reference = (0,template/* renderTemplate */.Xm)(referenceTemplate, scope);
+            let score;
+            if (client) {
+                const [a, b] = await client.createEmbeddings({ model: COSINE_EMBEDDING_MODEL, input: [input, reference] }, signal);
+                score = cosineSimilarity(a ?? [], b ?? []);
+            }
+            else {
+                score = textSimilarity(metric, input, reference);
+            }
+            return { score, passed: score >= threshold };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/create-graders.ts
+
+
+
+
+
+
+
+/**
+ * Builds every testing criterion of an eval. Every type is checked before any grader is built, so an
+ * unsupported one is reported before anything else happens; each grader then checks its own fields.
+ */
+function createGraders(definition, dependencies, where = 'testing_criteria') {
+    (0,engine_definition/* checkGraderTypes */.Ph)(definition, where);
+    return definition.testing_criteria.map((criterion, index) => {
+        const at = `${where}[${index}] ("${criterion.name}")`;
+        const id = criterionId(criterion, index);
+        switch (criterion.type) {
+            case 'string_check':
+                return createStringCheckGrader(criterion, id, at);
+            case 'text_similarity':
+                return createTextSimilarityGrader(criterion, id, at, dependencies.models);
+            case 'label_model':
+                return createLabelModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
+            case 'score_model':
+                return createScoreModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
+            default:
+                return createPythonGrader(criterion, { id, timeoutMs: dependencies.pythonTimeoutMs, where: at });
+        }
+    });
+}
+/**
+ * `"<name>-<uuid>"` as the API names criteria, with a uuid derived from the criterion itself: the same
+ * definition gives the same ids run after run, so thresholds and baselines keep matching.
+ */
+function criterionId(criterion, index) {
+    const hex = (0,external_node_crypto_.createHash)('sha256').update(`${index}\n${(0,fingerprint/* fingerprint */.R)(criterion)}`).digest('hex');
+    const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    return `${String(criterion.name)}-${uuid}`;
+}
+
+
+/***/ }),
+
+/***/ 2854:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   dM: () => (/* binding */ checkMessagesTemplate),
+/* harmony export */   tB: () => (/* binding */ createSampler)
+/* harmony export */ });
+/* unused harmony export SamplingError */
+/* harmony import */ var _definition_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3806);
+/* harmony import */ var _template_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1682);
+
+
+/** A model answer the sampler cannot read (no choices, a failed response). */
+class SamplingError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'SamplingError';
+    }
+}
+/**
+ * Checks the data source and returns its sampler. `client` may be a function that makes it: it is called
+ * only once the data source is known to be good.
+ */
+function createSampler(dataSource, clientOrFactory, where = 'data_source') {
+    if (!isObject(dataSource))
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'must be an object');
+    const type = dataSource.type;
+    if (type !== 'completions' && type !== 'responses') {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.type`, `must be "completions" or "responses" to sample a model, not ${JSON.stringify(type)}`);
+    }
+    const model = dataSource.model;
+    if (typeof model !== 'string' || model.trim() === '') {
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.model`, `a ${type} data source needs the model to sample (set the model input or data_source.model)`);
+    }
+    const input = checkInputMessages(dataSource.input_messages, `${where}.input_messages`);
+    const params = checkSamplingParams(dataSource.sampling_params, type, `${where}.sampling_params`);
+    const client = typeof clientOrFactory === 'function' ? clientOrFactory() : clientOrFactory;
+    return {
+        type,
+        model,
+        async sample(item, signal) {
+            const messages = inputMessages(input, item, `${where}.input_messages`);
+            const sent = { temperature: params.temperature ?? null, top_p: params.top_p ?? null, max_completion_tokens: params.max_completion_tokens ?? params.max_tokens ?? null };
+            if (type === 'completions') {
+                const completion = await client.createChatCompletion(chatBody(model, messages, params), signal);
+                return { ...completionSample(completion, model), input: plain(messages), ...sent, seed: params.seed ?? null };
+            }
+            const response = await client.createResponse(responsesBody(model, messages, params), signal);
+            return { ...responseSample(response, model), input: plain(messages), ...sent, seed: null };
+        },
+    };
+}
+/**
+ * Checks a list of message templates (a data source's or a grader's `input`): text content only, and
+ * `{{…}}` paths under the namespaces allowed there. Throws EvalDefinitionError.
+ */
+function checkMessagesTemplate(template, namespaces, where) {
+    if (!Array.isArray(template) || template.length === 0)
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'must be a non-empty list of messages');
+    template.forEach((entry, index) => {
+        const at = `${where}[${index}]`;
+        if (!isObject(entry))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(at, 'must be a message object ({role, content})');
+        if (entry.role !== undefined && !['user', 'assistant', 'system', 'developer'].includes(entry.role)) {
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${at}.role`, `must be user, assistant, system or developer, not ${JSON.stringify(entry.role)}`);
+        }
+        for (const text of contentTexts(entry.content, `${at}.content`)) {
+            for (const path of (0,_template_js__WEBPACK_IMPORTED_MODULE_1__/* .templatePaths */ .bX)(text)) {
+                const root = path.split('.')[0] ?? '';
+                if (!namespaces.includes(root)) {
+                    const allowed = namespaces.map((name) => `"${name}."`).join(' or ');
+                    throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${at}.content`, `{{${path}}} must start with ${allowed}`);
+                }
+            }
+        }
+    });
+    return template;
+}
+function contentTexts(content, where) {
+    if (typeof content === 'string')
+        return [content];
+    if (Array.isArray(content))
+        return content.flatMap((part, index) => contentTexts(part, `${where}[${index}]`));
+    if (isObject(content) && typeof content.text === 'string')
+        return [content.text];
+    const kind = isObject(content) && typeof content.type === 'string' ? ` (${content.type})` : '';
+    throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, `must be text, an input_text part or a list of them; the local engine reads no other content${kind}`);
+}
+function checkInputMessages(value, where) {
+    if (!isObject(value))
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'is required: {type: "template", template: [...]} or {type: "item_reference", item_reference: "item.…"}');
+    if (value.type === 'template')
+        return { type: 'template', template: checkMessagesTemplate(value.template, ['item'], `${where}.template`) };
+    if (value.type === 'item_reference') {
+        const reference = value.item_reference;
+        if (typeof reference !== 'string' || !/^item\.[^.\s]+(\.[^.\s]+)*$/.test(reference)) {
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.item_reference`, `must be a path into the item such as "item.messages", not ${JSON.stringify(reference)}`);
+        }
+        return { type: 'item_reference', itemReference: reference };
+    }
+    throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.type`, `must be "template" or "item_reference", not ${JSON.stringify(value.type)}`);
+}
+function checkSamplingParams(value, type, where) {
+    if (value === undefined || value === null)
+        return {};
+    if (!isObject(value))
+        throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(where, 'must be an object');
+    const params = {};
+    const number = (key) => {
+        const entry = value[key];
+        if (entry === undefined || entry === null)
+            return;
+        if (typeof entry !== 'number' || !Number.isFinite(entry))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.${key}`, `must be a number, not ${JSON.stringify(entry)}`);
+        params[key] = entry;
+    };
+    const integer = (key, min) => {
+        const entry = value[key];
+        if (entry === undefined || entry === null)
+            return;
+        if (typeof entry !== 'number' || !Number.isInteger(entry) || entry < min) {
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.${key}`, `must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not ${JSON.stringify(entry)}`);
+        }
+        params[key] = entry;
+    };
+    number('temperature');
+    number('top_p');
+    integer('seed', Number.MIN_SAFE_INTEGER);
+    integer('max_completion_tokens', 1);
+    integer('max_tokens', 1);
+    if (value.reasoning_effort !== undefined && value.reasoning_effort !== null) {
+        if (typeof value.reasoning_effort !== 'string')
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.reasoning_effort`, 'must be a string such as "low"');
+        params.reasoning_effort = value.reasoning_effort;
+    }
+    if (value.tools !== undefined && value.tools !== null) {
+        if (!Array.isArray(value.tools))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.tools`, 'must be a list of tools');
+        params.tools = value.tools;
+    }
+    if (value.response_format !== undefined && value.response_format !== null) {
+        if (type === 'responses')
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.response_format`, 'is for completions data sources; a responses data source sets sampling_params.text.format');
+        if (!isObject(value.response_format))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.response_format`, 'must be an object such as {"type": "json_object"}');
+        params.response_format = value.response_format;
+    }
+    if (value.text !== undefined && value.text !== null) {
+        if (type === 'completions')
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.text`, 'is for responses data sources; a completions data source sets sampling_params.response_format');
+        if (!isObject(value.text))
+            throw new _definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c(`${where}.text`, 'must be an object such as {"format": {"type": "text"}}');
+        params.text = value.text;
+    }
+    return params;
+}
+function inputMessages(input, item, where) {
+    if (input.type === 'template')
+        return (0,_template_js__WEBPACK_IMPORTED_MODULE_1__/* .renderMessages */ .dg)(input.template, { item }, `${where}.template`).map((message) => ({ ...message, extra: {} }));
+    const value = (0,_template_js__WEBPACK_IMPORTED_MODULE_1__/* .lookUp */ .TE)(input.itemReference, { item });
+    if (typeof value === 'string')
+        return [{ role: 'user', content: value, extra: {} }];
+    if (!Array.isArray(value) || value.length === 0)
+        throw new _template_js__WEBPACK_IMPORTED_MODULE_1__/* .TemplateError */ .$w(`${input.itemReference} must be a non-empty list of messages (or a text)`);
+    return value.map((entry, index) => {
+        if (!isObject(entry))
+            throw new _template_js__WEBPACK_IMPORTED_MODULE_1__/* .TemplateError */ .$w(`${input.itemReference}[${index}] is not a message`);
+        const extra = {};
+        for (const key of ['tool_calls', 'tool_call_id', 'name'])
+            if (entry[key] !== undefined)
+                extra[key] = entry[key];
+        return { role: typeof entry.role === 'string' ? entry.role : 'user', content: referencedText(entry.content, `${input.itemReference}[${index}]`), extra };
+    });
+}
+function referencedText(content, where) {
+    if (content === null || content === undefined)
+        return '';
+    if (typeof content === 'string')
+        return content;
+    if (Array.isArray(content))
+        return content.map((part, index) => referencedText(part, `${where}.content[${index}]`)).join('\n');
+    if (isObject(content) && typeof content.text === 'string')
+        return content.text;
+    throw new _template_js__WEBPACK_IMPORTED_MODULE_1__/* .TemplateError */ .$w(`${where}: the local engine reads text content only`);
+}
+function plain(messages) {
+    return messages.map(({ role, content }) => ({ role, content }));
+}
+function chatBody(model, messages, params) {
+    const body = { model, messages: messages.map(({ role, content, extra }) => ({ role, content, ...extra })) };
+    for (const key of ['temperature', 'top_p', 'seed', 'max_completion_tokens', 'max_tokens', 'reasoning_effort', 'response_format', 'tools']) {
+        if (params[key] !== undefined)
+            body[key] = params[key];
+    }
+    return body;
+}
+function responsesBody(model, messages, params) {
+    const body = { model, input: plain(messages), store: false };
+    if (params.temperature !== undefined)
+        body.temperature = params.temperature;
+    if (params.top_p !== undefined)
+        body.top_p = params.top_p;
+    const maxTokens = params.max_completion_tokens ?? params.max_tokens;
+    if (maxTokens !== undefined)
+        body.max_output_tokens = maxTokens;
+    if (params.reasoning_effort !== undefined)
+        body.reasoning = { effort: params.reasoning_effort };
+    if (params.tools !== undefined)
+        body.tools = params.tools;
+    if (params.text !== undefined)
+        body.text = params.text;
+    return body;
+}
+function completionSample(completion, model) {
+    const choice = completion.choices?.[0];
+    if (!choice)
+        throw new SamplingError(`chat completion with model "${model}" returned no choices`);
+    const text = choice.message.content ?? '';
+    const tools = choice.message.tool_calls ?? [];
+    const usage = completion.usage;
+    return {
+        ...outputOf(text, tools),
+        finish_reason: choice.finish_reason ?? 'stop',
+        model: completion.model ?? model,
+        usage: usageOf(usage?.prompt_tokens, usage?.completion_tokens, usage?.total_tokens, usage?.prompt_tokens_details?.cached_tokens),
+        error: null,
+    };
+}
+function responseSample(response, model) {
+    if (response.status === 'failed') {
+        const error = isObject(response.error) && typeof response.error.message === 'string' ? `: ${response.error.message}` : '';
+        throw new SamplingError(`response with model "${model}" failed${error}`);
+    }
+    const output = response.output ?? [];
+    const text = output
+        .filter((entry) => entry.type === 'message')
+        .flatMap((entry) => entry.content ?? [])
+        .filter((part) => part.type === 'output_text' && typeof part.text === 'string')
+        .map((part) => part.text)
+        .join('');
+    const tools = output
+        .filter((entry) => entry.type === 'function_call')
+        .map((entry) => ({ id: entry.call_id ?? '', type: 'function', function: { name: entry.name ?? '', arguments: entry.arguments ?? '' } }));
+    const usage = response.usage;
+    return {
+        ...outputOf(text, tools),
+        finish_reason: responseFinishReason(response, tools.length > 0),
+        model: response.model ?? model,
+        usage: usageOf(usage?.input_tokens, usage?.output_tokens, usage?.total_tokens, usage?.input_tokens_details?.cached_tokens),
+        error: null,
+    };
+}
+function responseFinishReason(response, calledTools) {
+    if (response.status === 'incomplete') {
+        const reason = response.incomplete_details?.reason;
+        return reason === 'max_output_tokens' ? 'length' : (reason ?? 'incomplete');
+    }
+    return calledTools ? 'tool_calls' : 'stop';
+}
+function outputOf(text, tools) {
+    const message = { role: 'assistant', content: text };
+    if (tools.length > 0)
+        message.tool_calls = tools;
+    return { output: [message], output_text: text, output_json: parseJson(text), output_tools: tools };
+}
+function parseJson(text) {
+    const trimmed = text.trim();
+    if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
+        return null;
+    try {
+        return JSON.parse(trimmed);
+    }
+    catch {
+        return null;
+    }
+}
+function usageOf(prompt, completion, total, cached) {
+    const promptTokens = prompt ?? 0;
+    const completionTokens = completion ?? 0;
+    return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: total ?? promptTokens + completionTokens, cached_tokens: cached ?? 0 };
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+
+/***/ }),
+
+/***/ 1682:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $w: () => (/* binding */ TemplateError),
+/* harmony export */   TE: () => (/* binding */ lookUp),
+/* harmony export */   Xm: () => (/* binding */ renderTemplate),
+/* harmony export */   bX: () => (/* binding */ templatePaths),
+/* harmony export */   dg: () => (/* binding */ renderMessages)
+/* harmony export */ });
+// The Evals API's templates: `{{item.question}}`, `{{ sample.output_text }}`, nested paths such as
+// `{{item.meta.lang}}` and array indexes (`{{item.choices.0}}`). Strings are inserted as they are,
+// anything else as JSON.
+/** A template that refers to something the scope does not have: the item is marked errored with this. */
+class TemplateError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'TemplateError';
+    }
+}
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/** Renders every `{{path}}` in `template`. Throws a TemplateError naming a path that leads nowhere. */
+function renderTemplate(template, scope) {
+    return template.replace(PLACEHOLDER, (_whole, path) => {
+        const value = lookUp(path, scope);
+        return typeof value === 'string' ? value : JSON.stringify(value);
+    });
+}
+/** The value at `item.a.b` or `sample.x` in the scope. Throws a TemplateError when there is none. */
+function lookUp(path, scope) {
+    const parts = path.split('.');
+    const root = parts[0];
+    if (root !== 'item' && root !== 'sample') {
+        throw new TemplateError(`{{${path}}} must start with "item." or "sample."`);
+    }
+    if (root === 'sample' && !scope.sample)
+        throw new TemplateError(`{{${path}}} refers to the sample, but this item has none`);
+    let value = root === 'item' ? scope.item : scope.sample;
+    for (const part of parts.slice(1)) {
+        if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) {
+            throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
+        }
+        value = value[part];
+    }
+    if (value === undefined)
+        throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
+    return value;
+}
+/** Template paths in a text, e.g. for checking a definition before any item runs. */
+function templatePaths(template) {
+    return [...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? '');
+}
+/**
+ * Renders an `input_messages`/grader `input` template: a list of `{role, content}` or
+ * `{type: "message", role, content}` where content is a string, an `{type: "input_text"|"output_text", text}`
+ * part, or a list of such parts (joined by newlines).
+ */
+function renderMessages(template, scope, where) {
+    if (!Array.isArray(template))
+        throw new TemplateError(`${where} must be a list of messages`);
+    return template.map((entry, index) => {
+        if (typeof entry !== 'object' || entry === null)
+            throw new TemplateError(`${where}[${index}] is not a message`);
+        const message = entry;
+        const role = typeof message.role === 'string' ? message.role : 'user';
+        return { role, content: renderContent(message.content, scope, `${where}[${index}].content`) };
+    });
+}
+function renderContent(content, scope, where) {
+    if (typeof content === 'string')
+        return renderTemplate(content, scope);
+    if (Array.isArray(content))
+        return content.map((part, index) => renderContent(part, scope, `${where}[${index}]`)).join('\n');
+    if (typeof content === 'object' && content !== null && typeof content.text === 'string') {
+        return renderTemplate(content.text, scope);
+    }
+    throw new TemplateError(`${where} must be text, an input_text part or a list of parts`);
+}
+
+
+/***/ }),
+
+/***/ 4432:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Kx: () => (/* binding */ EvalsApiError),
+/* harmony export */   Vs: () => (/* binding */ retryAfterMs),
+/* harmony export */   dg: () => (/* binding */ isTransient),
+/* harmony export */   gg: () => (/* binding */ describeApiError),
+/* harmony export */   qO: () => (/* binding */ retryDelayMs)
+/* harmony export */ });
+/* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
+/* harmony import */ var _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(611);
+/* harmony import */ var _github_oidc_token_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9694);
+/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2111);
+
+
+
+
+/** An Evals API failure, described for a person: what was being done, the status, the server's message. */
+class EvalsApiError extends Error {
+    status;
+    constructor(message, status, options) {
+        super(message, options);
+        this.name = 'EvalsApiError';
+        this.status = status;
+    }
+}
+/** 408/409/429/5xx and lost connections: worth trying again after a pause. */
+function isTransient(error) {
+    if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIUserAbortError */ .Ay.APIUserAbortError)
+        return false;
+    const credentialError = credentialFailure(error);
+    if (credentialError)
+        return credentialError instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EntraError */ .B && credentialError.transient;
+    if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionError */ .Ay.APIConnectionError)
+        return true;
+    if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError) {
+        const status = error.status ?? 0;
+        return status === 408 || status === 409 || status === 429 || status >= 500;
+    }
+    return false;
+}
+/** How long to wait before try number `attempt + 1`: what the server asked for, else 1 s, 2 s, 4 s…, capped. */
+function retryDelayMs(error, attempt, capMs = 30_000) {
+    return Math.min(retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1), capMs);
+}
+/** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
+function retryAfterMs(error) {
+    if (!(error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError) || !error.headers)
+        return null;
+    const ms = Number(error.headers.get('retry-after-ms'));
+    if (Number.isFinite(ms) && ms > 0)
+        return ms;
+    const header = error.headers.get('retry-after');
+    if (!header)
+        return null;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return Math.max(0, seconds * 1000);
+    const date = Date.parse(header);
+    return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
+}
+/**
+ * The SDK wraps a failure of the token provider ("Failed to get token from 'apiKey' function"): the
+ * Entra or OIDC error inside says what went wrong.
+ */
+function credentialFailure(error) {
+    for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+        if (current instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EntraError */ .B || current instanceof _github_oidc_token_js__WEBPACK_IMPORTED_MODULE_2__/* .OidcTokenError */ .H)
+            return current;
+    }
+    return null;
+}
+function describeApiError(error, context) {
+    if (error instanceof EvalsApiError)
+        return error;
+    const credentialError = credentialFailure(error);
+    if (credentialError)
+        return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
+    const where = context.baseURL === _client_js__WEBPACK_IMPORTED_MODULE_3__/* .LOCAL_ENGINE_URL */ .Hn ? 'the local engine' : `the Evals API at ${context.baseURL}`;
+    const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
+    if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionError */ .Ay.APIConnectionError) {
+        const timedOut = error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionTimeoutError */ .Ay.APIConnectionTimeoutError;
+        const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+        return new EvalsApiError(`${timedOut ? 'Timed out' : 'Could not connect'} while ${context.doing}: ${where} did not answer${timedOut ? ' in time' : cause}.`, null, { cause: error });
+    }
+    if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError && typeof error.status === 'number') {
+        const status = error.status;
+        const said = serverMessage(error);
+        const explanation = explain(status, subject, where);
+        return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}`, status, { cause: error });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new EvalsApiError(`Failed while ${context.doing}: ${message}`, null, { cause: error });
+}
+function explain(status, subject, where) {
+    switch (status) {
+        case 401:
+            return `${capitalize(where)} refused the credentials`;
+        case 403:
+            return `The credentials may not access ${subject} at ${where}`;
+        case 404:
+            return `${capitalize(subject)} was not found at ${where}`;
+        case 429:
+            return `${capitalize(where)} answered "too many requests"`;
+        default:
+            if (status >= 500)
+                return `${capitalize(where)} failed with a server error`;
+            return `${capitalize(where)} rejected the request about ${subject}`;
+    }
+}
+function serverMessage(error) {
+    const body = error.error;
+    const message = typeof body?.message === 'string' ? body.message : '';
+    const param = typeof body?.param === 'string' && body.param ? ` (param: ${body.param})` : '';
+    const code = typeof body?.code === 'string' && body.code ? ` [${body.code}]` : '';
+    return `${message}${param}${code}`.trim();
+}
+function capitalize(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+
+/***/ }),
+
+/***/ 3410:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ cancelRun)
+/* harmony export */ });
+/* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
+/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4432);
+/* harmony import */ var _records_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9020);
+
+
+
+/**
+ * Cancels a run so it stops costing money. Tries `POST …/runs/{r}/cancel`, then the older
+ * `POST …/runs/{r}` that some servers still serve. A run that already ended is left alone.
+ */
+async function cancelRun(client, request) {
+    const context = { doing: `cancelling run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL };
+    const deadline = Date.now() + request.timeoutMs;
+    const signal = AbortSignal.timeout(request.timeoutMs);
+    // Each call gets only the time that is left; the signal ends everything at the deadline.
+    const options = () => ({ signal, maxRetries: 1, timeout: Math.max(1, deadline - Date.now()) });
+    try {
+        const run = await client.evals.runs.cancel(request.runId, { eval_id: request.evalId }, options());
+        return outcomeOf(run);
+    }
+    catch (error) {
+        if (!(error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].NotFoundError */ .Ay.NotFoundError || (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError && error.status === 405))) {
+            if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError && (error.status === 400 || error.status === 409)) {
+                return (await alreadyFinished(client, request, options())) ? 'already-finished' : Promise.reject((0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context));
+            }
+            throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context);
+        }
+    }
+    try {
+        const run = await client.post(`/evals/${encodeURIComponent(request.evalId)}/runs/${encodeURIComponent(request.runId)}`, options());
+        return outcomeOf(run);
+    }
+    catch (error) {
+        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context);
+    }
+}
+function outcomeOf(raw) {
+    const status = (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(raw).status;
+    return status === 'completed' || status === 'failed' ? 'already-finished' : 'canceled';
+}
+async function alreadyFinished(client, request, options) {
+    const run = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, options).catch(() => null);
+    return run !== null && (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .isTerminalStatus */ .TQ)((0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(run).status);
+}
+
+
+/***/ }),
+
+/***/ 2111:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hn: () => (/* binding */ LOCAL_ENGINE_URL),
+/* harmony export */   cn: () => (/* binding */ createLocalEvalsClient),
+/* harmony export */   j2: () => (/* binding */ REQUEST_TIMEOUT_MS),
+/* harmony export */   pB: () => (/* binding */ createEvalsClient)
+/* harmony export */ });
+/* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
+
+/** A per-request ceiling: a poll or a page that hangs longer is retried, not waited on forever. */
+const REQUEST_TIMEOUT_MS = 60_000;
+/** The base URL the local engine answers at: requests to it never leave the process. */
+const LOCAL_ENGINE_URL = 'http://local-engine.invalid/v1';
+/**
+ * A client of the local engine: the same SDK calls as for a hosted endpoint, answered in-process by
+ * `fetch`. No retries: nothing is lost on the way.
+ */
+function createLocalEvalsClient(fetch) {
+    return new openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"] */ .Ay({ apiKey: 'local-engine', baseURL: LOCAL_ENGINE_URL, fetch, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+}
+/**
+ * The one place that builds the SDK client, for whichever server answers at `baseURL`. Entra ID
+ * endpoints need `getToken`; the SDK calls it for every request, retries included.
+ */
+function createEvalsClient(endpoint, getToken) {
+    const { auth } = endpoint;
+    let apiKey;
+    const authHeaders = {};
+    if (auth.kind === 'entra') {
+        if (!getToken)
+            throw new Error('An Entra ID endpoint needs a token provider.');
+        apiKey = getToken;
+    }
+    else {
+        apiKey = auth.apiKey;
+        // Azure's `api-key` header instead of the bearer one: a null removes the SDK's Authorization header.
+        if (auth.header === 'api-key')
+            Object.assign(authHeaders, { 'api-key': auth.apiKey, Authorization: null });
+    }
+    return new openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"] */ .Ay({
+        apiKey,
+        baseURL: endpoint.baseURL,
+        organization: endpoint.organization,
+        project: endpoint.project,
+        maxRetries: 2,
+        timeout: REQUEST_TIMEOUT_MS,
+        defaultHeaders: { ...endpoint.extraHeaders, ...authHeaders, 'User-Agent': 'evals-gate' },
+        defaultQuery: Object.keys(endpoint.extraQuery).length > 0 ? endpoint.extraQuery : undefined,
+    });
+}
+
+
+/***/ }),
+
+/***/ 9020:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FF: () => (/* binding */ criterionName),
+/* harmony export */   TQ: () => (/* binding */ isTerminalStatus),
+/* harmony export */   Ys: () => (/* binding */ toItemRecord),
+/* harmony export */   ty: () => (/* binding */ toRunSnapshot)
+/* harmony export */ });
+/* unused harmony exports ITEM_TEXT_MAX_CHARS, normaliseStatus, REASON_MAX_CHARS */
+/* harmony import */ var _shared_fingerprint_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5645);
+
+// Turns the API's objects into compact records. Servers differ (OpenAI, Azure, Foundry) and fields are
+// `null` before a run completes, so every field is read defensively, never trusted to have its type.
+/** Longest text kept per field of an item: enough for any report, small enough for 100,000 items. */
+const ITEM_TEXT_MAX_CHARS = 2000;
+function toRunSnapshot(raw) {
+    const run = asObject(raw);
+    const counts = asObject(run.result_counts);
+    const error = asObject(run.error);
+    return {
+        id: asString(run.id) ?? '',
+        evalId: asString(run.eval_id) ?? '',
+        name: asString(run.name) ?? '',
+        status: normaliseStatus(asString(run.status) ?? 'unknown'),
+        model: asString(run.model),
+        reportUrl: asString(run.report_url),
+        createdAt: asNumber(run.created_at),
+        resultCounts: {
+            total: asNumber(counts.total) ?? 0,
+            passed: asNumber(counts.passed) ?? 0,
+            failed: asNumber(counts.failed) ?? 0,
+            errored: asNumber(counts.errored) ?? 0,
+            skipped: asNumber(counts.skipped) ?? 0,
+        },
+        perCriterion: asArray(run.per_testing_criteria_results).map(toCriterionCounts),
+        usage: asArray(run.per_model_usage).map(toModelUsage),
+        error: asString(error.message) || asString(error.code) ? { code: asString(error.code) ?? '', message: asString(error.message) ?? '' } : null,
+        metadata: toStringRecord(run.metadata),
+    };
+}
+/** Azure writes `cancelled`; everything downstream speaks the documented `canceled`. */
+function normaliseStatus(status) {
+    return status === 'cancelled' ? 'canceled' : status;
+}
+function isTerminalStatus(status) {
+    return status === 'completed' || status === 'failed' || status === 'canceled' || status === 'cancelled';
+}
+function toCriterionCounts(raw) {
+    const entry = asObject(raw);
+    const id = asString(entry.testing_criteria) ?? '';
+    return { id, name: criterionName(id), passed: asNumber(entry.passed) ?? 0, failed: asNumber(entry.failed) ?? 0 };
+}
+function toModelUsage(raw) {
+    const usage = asObject(raw);
+    return {
+        model: asString(usage.model_name) ?? 'unknown',
+        invocations: asNumber(usage.invocation_count) ?? 0,
+        promptTokens: asNumber(usage.prompt_tokens) ?? 0,
+        completionTokens: asNumber(usage.completion_tokens) ?? 0,
+        totalTokens: asNumber(usage.total_tokens) ?? 0,
+        cachedTokens: asNumber(usage.cached_tokens) ?? 0,
+    };
+}
+const TRAILING_UUID = /[-_][0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A grader id is `"<name>-<uuid>"`: people read the name, the id stays for matching. */
+function criterionName(id) {
+    return id.replace(TRAILING_UUID, '') || id;
+}
+function toItemRecord(raw) {
+    const item = asObject(raw);
+    const sample = asObject(item.sample);
+    const datasourceItem = asObject(item.datasource_item);
+    const sampleError = asObject(sample.error);
+    const errorText = asString(sampleError.message) || asString(sampleError.code);
+    const status = asString(item.status);
+    const outcome = errorText ? 'error' : status === 'pass' ? 'pass' : status === 'skipped' ? 'skipped' : 'fail';
+    const datasourceItemId = item.datasource_item_id;
+    return {
+        id: asString(item.id) ?? '',
+        datasourceItemId: datasourceItemId === null || datasourceItemId === undefined ? null : String(datasourceItemId),
+        contentHash: (0,_shared_fingerprint_js__WEBPACK_IMPORTED_MODULE_0__/* .fingerprint */ .R)(item.datasource_item ?? null),
+        outcome,
+        input: cut(lastUserMessage(sample.input) ?? pickText(datasourceItem, INPUT_FIELDS)),
+        expected: cut(pickText(datasourceItem, EXPECTED_FIELDS)),
+        output: cut(lastMessageText(sample.output) ?? asString(sample.output_text) ?? pickText(datasourceItem, OUTPUT_FIELDS)),
+        error: cut(errorText ?? null),
+        grades: asArray(item.results).map(toGradeRecord),
+    };
+}
+/** A judge's reason is for reading next to its verdict: a paragraph, not an essay. */
+const REASON_MAX_CHARS = 500;
+function toGradeRecord(raw) {
+    const result = asObject(raw);
+    const name = criterionName(asString(result.name) ?? 'grader');
+    const metric = asString(result.metric);
+    return {
+        name,
+        type: asString(result.type),
+        // A metric named like its grader adds nothing (Azure's single-metric evaluators).
+        metric: metric && metric !== name ? metric : null,
+        passed: typeof result.passed === 'boolean' ? result.passed : null,
+        score: asNumber(result.score),
+        threshold: asNumber(result.threshold),
+        label: asString(result.label) ?? (typeof result.label === 'boolean' ? String(result.label) : null),
+        reason: cut(asString(result.reason), REASON_MAX_CHARS),
+    };
+}
+const INPUT_FIELDS = ['input', 'question', 'prompt', 'query', 'text'];
+const EXPECTED_FIELDS = ['expected', 'ideal', 'reference', 'answer', 'label', 'ground_truth', 'correct_label'];
+const OUTPUT_FIELDS = ['output', 'output_text', 'response', 'completion'];
+function pickText(source, fields) {
+    for (const field of fields) {
+        const text = textOf(source[field]);
+        if (text !== null)
+            return text;
+    }
+    return null;
+}
+function lastUserMessage(messages) {
+    const list = asArray(messages).map(asObject);
+    const user = [...list].reverse().find((message) => message.role === 'user') ?? list[list.length - 1];
+    return user ? textOf(user.content) : null;
+}
+function lastMessageText(messages) {
+    const list = asArray(messages).map(asObject);
+    const last = list[list.length - 1];
+    return last ? textOf(last.content) : null;
+}
+/** Message content is a string or an array of parts (`{type:"input_text", text}` and the like). */
+function textOf(value) {
+    if (value === null || value === undefined)
+        return null;
+    if (typeof value === 'string')
+        return value;
+    if (Array.isArray(value)) {
+        const parts = value.map((part) => (typeof part === 'string' ? part : asString(asObject(part).text) ?? '')).filter(Boolean);
+        if (parts.length)
+            return parts.join('\n');
+    }
+    return JSON.stringify(value);
+}
+function cut(text, max = ITEM_TEXT_MAX_CHARS) {
+    if (text === null)
+        return null;
+    if (text.length <= max)
+        return text;
+    // Never end on the first half of a surrogate pair (an emoji cut in two).
+    const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
+    return `${text.slice(0, end)}…`;
+}
+function asObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+}
+function asArray(value) {
+    return Array.isArray(value) ? value : [];
+}
+function asString(value) {
+    return typeof value === 'string' ? value : null;
+}
+function asNumber(value) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+function toStringRecord(value) {
+    const out = {};
+    for (const [key, entry] of Object.entries(asObject(value))) {
+        if (typeof entry === 'string')
+            out[key] = entry;
+    }
+    return out;
+}
+
+
+/***/ }),
+
+/***/ 7934:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ startRun),
+/* harmony export */   T: () => (/* binding */ findRunByToken)
+/* harmony export */ });
+/* harmony import */ var _shared_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3597);
+/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4432);
+/* harmony import */ var _settings_run_metadata_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2220);
+/* harmony import */ var _records_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9020);
+
+
+
+
+const CREATE_ATTEMPTS = 4;
+/** How many of the newest runs are searched for one this attempt may already have made. */
+const RECENT_RUNS_SEARCHED = 100;
+/**
+ * Starts one run. The SDK's own retries are off for the create call: it sends no idempotency key, so a
+ * create whose answer was lost may have made a run already. Before every try after a lost answer, the
+ * eval's newest runs are searched for this step's token, and a run found there is adopted instead of
+ * making another.
+ */
+async function startRun(client, request) {
+    const context = { doing: `starting a run of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL };
+    for (let attempt = 1;; attempt++) {
+        try {
+            const run = await client.evals.runs.create(request.evalId, 
+            // The SDK's types narrow data_source to the three documented shapes; ours is validated by the server.
+            { name: request.name, metadata: request.metadata, data_source: request.dataSource }, { maxRetries: 0, signal: request.signal });
+            return (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(run);
+        }
+        catch (error) {
+            if (!(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg)(error) || attempt >= CREATE_ATTEMPTS)
+                throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context);
+            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelayMs */ .qO)(error, attempt);
+            request.log?.(`Starting the run failed (${(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context).message}); checking whether it was made, then trying again.`);
+            await (0,_shared_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_3__/* .sleep */ .y)(wait, request.signal);
+            const made = await findRunByToken(client, request).catch(() => null);
+            if (made) {
+                request.log?.(`The run was made (${made.id}) although its answer was lost; following it.`);
+                return made;
+            }
+        }
+    }
+}
+/** The newest run of the eval carrying this attempt's token, if any. */
+async function findRunByToken(client, request) {
+    let seen = 0;
+    try {
+        for await (const run of client.evals.runs.list(request.evalId, { order: 'desc', limit: 100 }, { signal: request.signal })) {
+            if (run.metadata?.[_settings_run_metadata_js__WEBPACK_IMPORTED_MODULE_1__/* .RUN_TOKEN_KEY */ .OG] === request.attemptToken)
+                return (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(run);
+            if (++seen >= RECENT_RUNS_SEARCHED)
+                break;
+        }
+    }
+    catch (error) {
+        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, {
+            doing: `looking for this attempt's run of eval ${request.evalId}`,
+            evalId: request.evalId,
+            baseURL: request.baseURL,
+        });
+    }
+    return null;
+}
+
+
+/***/ }),
+
+/***/ 4829:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  k: () => (/* binding */ connectEvals),
+  K: () => (/* binding */ connectEvalsApi)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./src/shared/abortable-sleep.ts
+var abortable_sleep = __nccwpck_require__(3597);
+// EXTERNAL MODULE: ./src/azure/entra-errors.ts
+var entra_errors = __nccwpck_require__(611);
+;// CONCATENATED MODULE: ./src/azure/entra-credential.ts
+
+
+/** GitHub's OIDC tokens are exchanged for this audience by Entra's workload identity federation. */
+const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
+/** Renew this long before expiry (the Azure SDKs use 5 minutes), or after half the lifetime of short tokens. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const ATTEMPTS = 4;
+/**
+ * Entra ID access tokens obtained with the job's GitHub OIDC token (the client-credentials grant with a
+ * federated `client_assertion`). Tokens are renewed before they expire, so a run that outlasts the
+ * 10-minute OIDC token and the ~60-minute access token keeps its access.
+ */
+class EntraCredential {
+    options;
+    now;
+    current = null;
+    pending = null;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+    }
+    /** A valid access token: the cached one, or a new one when it is due for renewal. */
+    async getToken() {
+        const now = this.now();
+        const current = this.current;
+        if (current && now < current.refreshAt)
+            return current.value;
+        try {
+            return (await this.renew()).value;
+        }
+        catch (error) {
+            // Still valid for a while: keep working with it and try again on the next request.
+            if (current && now < current.expiresAt - 10_000) {
+                this.options.onRefreshFailed?.(`Could not renew the Entra ID token; the current one is valid until ${new Date(current.expiresAt).toISOString()}: ${error instanceof Error ? error.message : String(error)}`);
+                return current.value;
+            }
+            throw error;
+        }
+    }
+    /** One exchange at a time: concurrent requests share it. */
+    renew() {
+        this.pending ??= this.exchangeWithRetries().finally(() => {
+            this.pending = null;
+        });
+        return this.pending;
+    }
+    async exchangeWithRetries() {
+        for (let attempt = 1;; attempt++) {
+            try {
+                const token = await this.exchange();
+                this.current = token;
+                return token;
+            }
+            catch (error) {
+                const transient = error instanceof entra_errors/* EntraError */.B && error.transient;
+                if (!transient || attempt >= ATTEMPTS)
+                    throw error;
+                await (this.options.sleep ?? abortable_sleep/* sleep */.y)(Math.min(1000 * 2 ** (attempt - 1), 8000));
+            }
+        }
+    }
+    async exchange() {
+        const { tenantId, clientId, scope, authorityHost } = this.options;
+        const assertion = await this.options.getAssertion();
+        const url = `${authorityHost}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+        const form = new URLSearchParams({
+            client_id: clientId,
+            scope,
+            grant_type: 'client_credentials',
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: assertion,
+        });
+        const requested = this.now();
+        let response;
+        try {
+            response = await fetch(url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+                body: form,
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+            });
+        }
+        catch (error) {
+            const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+            throw new entra_errors/* EntraError */.B(`Could not reach Entra ID at ${authorityHost} for a token: ${reason}.`, null, true, { cause: error });
+        }
+        const text = await response.text();
+        let body = null;
+        try {
+            body = JSON.parse(text);
+        }
+        catch {
+            // Proxies answer HTML: described below by the status alone.
+        }
+        if (!response.ok)
+            throw (0,entra_errors/* describeEntraRefusal */.G)(response.status, body, tenantId);
+        const fields = typeof body === 'object' && body !== null ? body : {};
+        const value = typeof fields.access_token === 'string' ? fields.access_token : '';
+        const lifetimeS = Number(fields.expires_in);
+        if (!value || !Number.isFinite(lifetimeS) || lifetimeS <= 0) {
+            throw new entra_errors/* EntraError */.B(`Entra ID at ${authorityHost} answered HTTP ${response.status} without an access token and its lifetime.`, null, false);
+        }
+        const lifetimeMs = lifetimeS * 1000;
+        const expiresAt = requested + lifetimeMs;
+        this.options.onToken?.(value, expiresAt);
+        return { value, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) };
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./src/engine/definition.ts
+var engine_definition = __nccwpck_require__(1185);
+// EXTERNAL MODULE: ./src/engine/definition-error.ts
+var definition_error = __nccwpck_require__(3806);
+// EXTERNAL MODULE: ./src/engine/graders/create-graders.ts + 17 modules
+var create_graders = __nccwpck_require__(7661);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/engine/output-store.ts
+
+
+
+/**
+ * A run's output items, spooled to a temporary file as JSON lines: memory holds 17 bytes an item (where it
+ * is in the file, and whether it passed), whatever the size of the items, and pages are read back on demand.
+ */
+class OutputItemStore {
+    directory;
+    fd;
+    prefix;
+    offsets = new Float64Array(1024);
+    lengths = new Float64Array(1024);
+    passes = new Uint8Array(1024);
+    size = 0;
+    end = 0;
+    closed = false;
+    constructor(runId, directory = process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)()) {
+        this.directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(directory, 'evals-gate-'));
+        this.fd = (0,external_node_fs_.openSync)((0,external_node_path_.join)(this.directory, 'output-items.jsonl'), 'w+');
+        this.prefix = `outputitem_${runId.replace(/^evalrun_/, '')}_`;
+    }
+    get count() {
+        return this.size;
+    }
+    /** The id the next item appended gets. */
+    nextId() {
+        return `${this.prefix}${this.size}`;
+    }
+    append(item) {
+        if (this.closed)
+            return;
+        const bytes = Buffer.from(`${JSON.stringify(item)}\n`, 'utf8');
+        (0,external_node_fs_.writeSync)(this.fd, bytes, 0, bytes.length, this.end);
+        if (this.size === this.offsets.length)
+            this.grow();
+        this.offsets[this.size] = this.end;
+        this.lengths[this.size] = bytes.length - 1;
+        this.passes[this.size] = item.status === 'pass' ? 1 : 0;
+        this.end += bytes.length;
+        this.size++;
+    }
+    get(id) {
+        const index = this.indexOf(id);
+        return index === null ? null : this.read(index);
+    }
+    /** A cursor page as the API's list endpoints give it. An unknown `after` is an Error (a 400). */
+    page(query) {
+        let index;
+        const step = query.order === 'asc' ? 1 : -1;
+        if (query.after) {
+            const after = this.indexOf(query.after);
+            if (after === null)
+                throw new Error(`after: no output item ${JSON.stringify(query.after)} in this run.`);
+            index = after + step;
+        }
+        else {
+            index = query.order === 'asc' ? 0 : this.size - 1;
+        }
+        const data = [];
+        let hasMore = false;
+        for (; index >= 0 && index < this.size; index += step) {
+            if (query.status && (this.passes[index] === 1) !== (query.status === 'pass'))
+                continue;
+            if (data.length === query.limit) {
+                hasMore = true;
+                break;
+            }
+            data.push(this.read(index));
+        }
+        return { data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: hasMore };
+    }
+    /** Deletes the spool file. Idempotent. */
+    close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        (0,external_node_fs_.closeSync)(this.fd);
+        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
+    }
+    indexOf(id) {
+        const digits = id.startsWith(this.prefix) ? id.slice(this.prefix.length) : '';
+        // Only the ids this store gave: `_01` or `_1.0` would name item 1 under another id.
+        if (!/^(0|[1-9]\d*)$/.test(digits))
+            return null;
+        const index = Number(digits);
+        return Number.isInteger(index) && index >= 0 && index < this.size ? index : null;
+    }
+    read(index) {
+        const length = this.lengths[index] ?? 0;
+        const buffer = Buffer.alloc(length);
+        (0,external_node_fs_.readSync)(this.fd, buffer, 0, length, this.offsets[index] ?? 0);
+        return JSON.parse(buffer.toString('utf8'));
+    }
+    grow() {
+        const offsets = new Float64Array(this.offsets.length * 2);
+        offsets.set(this.offsets);
+        this.offsets = offsets;
+        const lengths = new Float64Array(this.lengths.length * 2);
+        lengths.set(this.lengths);
+        this.lengths = lengths;
+        const passes = new Uint8Array(this.passes.length * 2);
+        passes.set(this.passes);
+        this.passes = passes;
+    }
+}
+
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+// EXTERNAL MODULE: ./src/settings/data-source.ts
+var data_source = __nccwpck_require__(1131);
+;// CONCATENATED MODULE: ./src/engine/rows.ts
+
+
+
+
+/** Reads a `source` object from a run's data source; throws an Error the API answers 400 with. */
+function toRowSource(raw) {
+    const source = (typeof raw === 'object' && raw !== null ? raw : {});
+    if (source.type === 'file_content') {
+        if (!Array.isArray(source.content))
+            throw new Error('data_source.source.content must be a list of rows.');
+        const content = source.content.map((row, index) => {
+            const parsed = typeof row === 'object' && row !== null ? (0,data_source/* parseJsonlRow */.oi)(JSON.stringify(row)) : 'not an object';
+            if (typeof parsed === 'string')
+                throw new Error(`data_source.source.content[${index}]: ${parsed}.`);
+            return parsed;
+        });
+        return { type: 'file_content', content };
+    }
+    if (source.type === data_source/* FILE_PATH_SOURCE */.jF && typeof source.path === 'string') {
+        return { type: data_source/* FILE_PATH_SOURCE */.jF, path: source.path, label: typeof source.label === 'string' ? source.label : source.path };
+    }
+    if (source.type === 'file_id') {
+        throw new Error('data_source.source is a file_id: files stored on OpenAI/Azure are read by the remote engine only; the local engine takes a data-file or inline rows (file_content).');
+    }
+    throw new Error(`data_source.source.type ${JSON.stringify(source.type)} is not one the local engine reads (file_content, or a data-file).`);
+}
+const MAX_REPORTED_BAD_LINES = 5;
+/**
+ * Reads a JSONL file once without keeping it, to find malformed lines before any item runs (and costs a
+ * model call). Returns the number of rows.
+ */
+async function checkJsonlFile(path, label) {
+    let rows = 0;
+    let badLines = 0;
+    const problems = [];
+    for await (const { line, number } of lines(path)) {
+        const parsed = (0,data_source/* parseJsonlRow */.oi)(line);
+        if (typeof parsed !== 'string')
+            rows++;
+        else if (++badLines <= MAX_REPORTED_BAD_LINES)
+            problems.push(`line ${number}: ${parsed}`);
+    }
+    if (badLines > 0) {
+        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
+        throw new Error(`${label} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
+    }
+    if (rows === 0)
+        throw new Error(`${label} has no rows.`);
+    return rows;
+}
+/** The rows of a source, in order. */
+async function* readRows(source) {
+    if (source.type === 'file_content') {
+        yield* source.content;
+        return;
+    }
+    for await (const { line, number } of lines(source.path)) {
+        const parsed = (0,data_source/* parseJsonlRow */.oi)(line);
+        // The file was checked when the run was created; a line that went bad since is an error of the run.
+        if (typeof parsed === 'string')
+            throw new Error(`${source.label} line ${number}: ${parsed}.`);
+        yield parsed;
+    }
+}
+async function* lines(path) {
+    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+    let number = 0;
+    try {
+        for await (const raw of reader) {
+            number++;
+            const line = raw.trim();
+            if (line)
+                yield { line, number };
+        }
+    }
+    finally {
+        reader.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/sample-fields.ts
+/**
+ * The sample as grader templates see it. Besides the sample's own fields, templates may use
+ * `sample.output_text` (the answer's text), `sample.output_json` (that text parsed, when it is JSON) and
+ * `sample.output_tools` (tool calls): pre-generated samples often carry only `output_text` or only
+ * `output` messages, so the missing ones are derived.
+ */
+function withDerivedFields(sample) {
+    const derived = { ...sample };
+    if (typeof derived.output_text !== 'string') {
+        const text = lastAssistantText(sample.output);
+        if (text !== null)
+            derived.output_text = text;
+    }
+    if (derived.output_json === undefined && typeof derived.output_text === 'string') {
+        const parsed = parseJson(derived.output_text);
+        if (parsed !== undefined)
+            derived.output_json = parsed;
+    }
+    if (derived.output_tools === undefined)
+        derived.output_tools = toolCalls(sample.output);
+    return derived;
+}
+function lastAssistantText(output) {
+    if (!Array.isArray(output))
+        return null;
+    for (let index = output.length - 1; index >= 0; index--) {
+        const message = output[index];
+        if (!message || (message.role !== undefined && message.role !== 'assistant'))
+            continue;
+        if (typeof message.content === 'string')
+            return message.content;
+        if (Array.isArray(message.content)) {
+            return message.content.map((part) => (typeof part === 'string' ? part : String(part?.text ?? ''))).join('');
+        }
+    }
+    return null;
+}
+function toolCalls(output) {
+    if (!Array.isArray(output))
+        return [];
+    return output.flatMap((message) => {
+        const calls = message?.tool_calls;
+        return Array.isArray(calls) ? calls : [];
+    });
+}
+function parseJson(text) {
+    const trimmed = text.trim();
+    if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
+        return undefined;
+    try {
+        return JSON.parse(trimmed);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/run-execution.ts
+
+
+/**
+ * How far ahead of the oldest unfinished item new items may start, in multiples of the concurrency:
+ * items are stored in dataset order, so finished ones wait for a slow one, and this bounds that wait.
+ */
+const REORDER_WINDOW = 64;
+/**
+ * One run of the local engine: streams the rows, evaluates `concurrency` items at a time, and stores
+ * each output item in dataset order while the counts grow, as a hosted run does. An item whose sampling
+ * or grading fails is marked errored with the error recorded; only a failure to read the rows fails the run.
+ */
+class RunExecution {
+    status = 'queued';
+    error = null;
+    counts = { total: 0, passed: 0, failed: 0, errored: 0 };
+    perCriterion = new Map();
+    usage = new Map();
+    controller = new AbortController();
+    plan;
+    /** Settles when the run is terminal and its graders are closed. */
+    done;
+    constructor(plan) {
+        this.plan = plan;
+        for (const grader of plan.graders)
+            this.perCriterion.set(grader.id, { passed: 0, failed: 0 });
+        this.done = this.execute();
+    }
+    get terminal() {
+        return this.status === 'completed' || this.status === 'failed' || this.status === 'canceled';
+    }
+    /** Stops the run: no more items start, calls in flight are aborted, and the items stored so far stay. */
+    cancel() {
+        if (this.terminal)
+            return;
+        this.status = 'canceled';
+        this.controller.abort(new Error('the run was canceled'));
+    }
+    /** `per_model_usage` as the API gives it. */
+    modelUsage() {
+        return [...this.usage.values()];
+    }
+    async execute() {
+        // Started on the next turn, so the create request answers with the run still queued.
+        await Promise.resolve();
+        const { plan } = this;
+        const signal = this.controller.signal;
+        const inFlight = new Set();
+        const finished = new Map();
+        let nextToStore = 0;
+        const store = (index, item) => {
+            finished.set(index, item);
+            for (let ready = finished.get(nextToStore); ready; ready = finished.get(nextToStore)) {
+                finished.delete(nextToStore);
+                this.record(ready);
+                nextToStore++;
+            }
+        };
+        try {
+            if (this.status === 'canceled')
+                return;
+            this.status = 'in_progress';
+            let index = 0;
+            for await (const row of readRows(plan.rows)) {
+                if (signal.aborted)
+                    break;
+                while (!signal.aborted && inFlight.size > 0 && (inFlight.size >= plan.concurrency || index - nextToStore >= plan.concurrency * REORDER_WINDOW)) {
+                    await Promise.race(inFlight);
+                }
+                if (signal.aborted)
+                    break;
+                const position = index++;
+                const task = this.evaluate(row, position).then((item) => {
+                    if (!signal.aborted)
+                        store(position, item);
+                });
+                inFlight.add(task);
+                const forget = () => inFlight.delete(task);
+                task.then(forget, forget);
+            }
+            await Promise.all(inFlight);
+            if (!signal.aborted)
+                this.status = 'completed';
+        }
+        catch (error) {
+            if (!signal.aborted) {
+                this.status = 'failed';
+                this.error = { code: 'run_error', message: error instanceof Error ? error.message : String(error) };
+                this.controller.abort(error);
+            }
+        }
+        finally {
+            await Promise.allSettled([...inFlight]);
+            await Promise.allSettled(plan.graders.map((grader) => grader.close?.()));
+        }
+    }
+    /** One item, sampled if need be and graded by every criterion. Never throws but on abort. */
+    async evaluate(row, index) {
+        const { plan } = this;
+        const signal = this.controller.signal;
+        let sample = row.sample ?? null;
+        let results = [];
+        let error = null;
+        try {
+            if (plan.sampler) {
+                sample = await plan.sampler.sample(row.item, signal);
+                this.addUsage(sample);
+            }
+            const scope = { item: row.item, sample: withDerivedFields(sample ?? {}) };
+            results = await Promise.all(plan.graders.map((grader) => this.grade(grader, scope, signal)));
+        }
+        catch (failure) {
+            error = { code: errorCode(failure), message: failure instanceof Error ? failure.message : String(failure) };
+            results = [];
+        }
+        const passed = error === null && results.every((result) => result.passed === true);
+        return {
+            object: 'eval.run.output_item',
+            id: '',
+            run_id: plan.runId,
+            eval_id: plan.evalId,
+            created_at: Math.floor(plan.now() / 1000),
+            status: passed ? 'pass' : 'fail',
+            datasource_item_id: index,
+            datasource_item: row.item,
+            results,
+            sample: { ...(sample ?? {}), error },
+        };
+    }
+    async grade(grader, scope, signal) {
+        let outcome;
+        try {
+            outcome = await grader.grade(scope, signal);
+        }
+        catch (failure) {
+            if (signal.aborted)
+                throw failure;
+            const message = failure instanceof Error ? failure.message : String(failure);
+            throw Object.assign(new Error(`grader "${grader.name}": ${message}`), { code: errorCode(failure) });
+        }
+        if (outcome.sample)
+            this.addUsage(outcome.sample);
+        const result = { name: grader.id, type: grader.type, score: outcome.score, passed: outcome.passed, sample: outcome.sample ?? null };
+        if (outcome.label !== undefined)
+            result.label = outcome.label;
+        if (outcome.reason !== undefined)
+            result.reason = outcome.reason;
+        return result;
+    }
+    record(item) {
+        const { store } = this.plan;
+        item.id = store.nextId();
+        store.append(item);
+        this.counts.total++;
+        const sample = item.sample;
+        if (sample.error) {
+            this.counts.errored++;
+            return;
+        }
+        if (item.status === 'pass')
+            this.counts.passed++;
+        else
+            this.counts.failed++;
+        for (const result of item.results) {
+            const criterion = this.perCriterion.get(result.name);
+            if (!criterion)
+                continue;
+            if (result.passed)
+                criterion.passed++;
+            else
+                criterion.failed++;
+        }
+    }
+    addUsage(sample) {
+        const usage = sample.usage;
+        const model = typeof sample.model === 'string' && sample.model ? sample.model : null;
+        if (!model || !usage)
+            return;
+        const totals = this.usage.get(model) ?? { model_name: model, invocation_count: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 };
+        totals.invocation_count++;
+        totals.prompt_tokens += numberOr0(usage.prompt_tokens);
+        totals.completion_tokens += numberOr0(usage.completion_tokens);
+        totals.total_tokens += numberOr0(usage.total_tokens);
+        totals.cached_tokens += numberOr0(usage.cached_tokens);
+        this.usage.set(model, totals);
+    }
+}
+function errorCode(error) {
+    const code = error?.code;
+    if (typeof code === 'string' && code)
+        return code;
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'TemplateError')
+        return 'template_error';
+    if (name === 'GraderError')
+        return 'grader_error';
+    if (name === 'ModelCallError' || name === 'SamplingError')
+        return 'model_error';
+    return 'item_error';
+}
+function numberOr0(value) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+// EXTERNAL MODULE: ./src/engine/sampler.ts
+var engine_sampler = __nccwpck_require__(2854);
+;// CONCATENATED MODULE: ./src/engine/local-engine.ts
+
+
+
+
+
+
+
+
+/** An error the API answers with: a status and OpenAI's error envelope. */
+class ApiRefusal extends Error {
+    status;
+    param;
+    constructor(status, message, param = null) {
+        super(message);
+        this.name = 'ApiRefusal';
+        this.status = status;
+        this.param = param;
+    }
+}
+/**
+ * The Evals API, answered inside the job: evals made from definitions, runs evaluated by this process
+ * (sampling and judges through an OpenAI-compatible endpoint), output items in cursor pages. The action
+ * talks to it through the same SDK calls as to a hosted endpoint, so starting, waiting and collecting are
+ * one code path for both engines.
+ */
+class LocalEngine {
+    options;
+    evals = new Map();
+    runs = new Map();
+    now;
+    closed = false;
+    /** Deleted runs still stopping: close() waits for them too. */
+    stopping = new Set();
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+    }
+    /** Adds an eval from a checked definition. `id` makes it stable across jobs (e.g. from a fingerprint). */
+    addEval(definition, id = `eval_${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`) {
+        (0,engine_definition/* checkRunsLocally */.tf)(definition, definition.name);
+        const stored = { id, definition, createdAt: this.now() };
+        this.evals.set(id, stored);
+        return evalObject(stored);
+    }
+    createEval(body) {
+        let definition;
+        try {
+            definition = (0,engine_definition/* parseEvalDefinition */.bW)(JSON.stringify(body ?? null), 'the eval');
+            (0,engine_definition/* checkRunsLocally */.tf)(definition, 'the eval');
+        }
+        catch (error) {
+            throw new ApiRefusal(400, error instanceof Error ? error.message : String(error));
+        }
+        return this.addEval(definition);
+    }
+    getEval(evalId) {
+        return evalObject(this.findEval(evalId));
+    }
+    listEvals(query) {
+        return page([...this.evals.values()].map(evalObject), query);
+    }
+    /** Checks the data source and builds the graders (a python grader compiles here), then starts the run. */
+    async createRun(evalId, body) {
+        // Not a 5xx: nothing would come of trying again.
+        if (this.closed)
+            throw new ApiRefusal(400, 'The local engine has shut down.');
+        const stored = this.findEval(evalId);
+        const request = (typeof body === 'object' && body !== null ? body : {});
+        const dataSource = request.data_source;
+        if (!dataSource || typeof dataSource.type !== 'string')
+            throw new ApiRefusal(400, 'data_source is required.', 'data_source');
+        if (!['jsonl', 'completions', 'responses'].includes(dataSource.type)) {
+            throw new ApiRefusal(400, `data_source.type ${JSON.stringify(dataSource.type)} is not one of jsonl, completions, responses.`, 'data_source.type');
+        }
+        const metadata = toMetadata(request.metadata);
+        let graders = [];
+        try {
+            const rows = toRowSource(dataSource.source);
+            if (rows.type === data_source/* FILE_PATH_SOURCE */.jF)
+                await checkJsonlFile(rows.path, rows.label);
+            const sampler = dataSource.type === 'jsonl' ? null : (0,engine_sampler/* createSampler */.tB)(dataSource, this.options.models);
+            graders = (0,create_graders/* createGraders */.h)(stored.definition, { models: this.options.models, pythonTimeoutMs: this.options.pythonTimeoutMs });
+            for (const grader of graders)
+                await grader.start?.();
+            const id = `evalrun_${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`;
+            const store = new OutputItemStore(id);
+            const execution = new RunExecution({ runId: id, evalId, rows, graders, sampler, concurrency: this.options.concurrency, store, now: this.now });
+            const run = {
+                id,
+                evalId,
+                name: typeof request.name === 'string' && request.name ? request.name : `${typeof dataSource.model === 'string' ? dataSource.model : 'jsonl'}-${Math.floor(this.now() / 1000)}`,
+                dataSource,
+                metadata,
+                createdAt: this.now(),
+                execution,
+                store,
+            };
+            this.runs.set(id, run);
+            return this.runObject(run);
+        }
+        catch (error) {
+            await Promise.allSettled(graders.map((grader) => grader.close?.()));
+            if (error instanceof ApiRefusal)
+                throw error;
+            const message = error instanceof Error ? error.message : String(error);
+            throw new ApiRefusal(400, message, error instanceof definition_error/* EvalDefinitionError */.c ? 'testing_criteria' : 'data_source');
+        }
+    }
+    getRun(evalId, runId) {
+        return this.runObject(this.findRun(evalId, runId));
+    }
+    listRuns(evalId, query) {
+        this.findEval(evalId);
+        const runs = [...this.runs.values()].filter((run) => run.evalId === evalId).map((run) => this.runObject(run));
+        return page(query.status ? runs.filter((run) => run.status === query.status) : runs, query);
+    }
+    cancelRun(evalId, runId) {
+        const run = this.findRun(evalId, runId);
+        run.execution.cancel();
+        return this.runObject(run);
+    }
+    deleteRun(evalId, runId) {
+        const run = this.findRun(evalId, runId);
+        run.execution.cancel();
+        this.runs.delete(runId);
+        const stopping = run.execution.done.then(() => run.store.close());
+        this.stopping.add(stopping);
+        void stopping.then(() => this.stopping.delete(stopping));
+        return { object: 'eval.run.deleted', deleted: true, run_id: runId };
+    }
+    listOutputItems(evalId, runId, query) {
+        const run = this.findRun(evalId, runId);
+        if (query.status !== undefined && query.status !== 'pass' && query.status !== 'fail') {
+            throw new ApiRefusal(400, `status must be pass or fail; got ${JSON.stringify(query.status)}.`, 'status');
+        }
+        try {
+            return { object: 'list', ...run.store.page({ after: query.after, limit: query.limit, order: query.order, status: query.status }) };
+        }
+        catch (error) {
+            throw new ApiRefusal(400, error instanceof Error ? error.message : String(error), 'after');
+        }
+    }
+    getOutputItem(evalId, runId, itemId) {
+        const item = this.findRun(evalId, runId).store.get(itemId);
+        if (!item)
+            throw new ApiRefusal(404, `No output item found with id '${itemId}'.`);
+        return item;
+    }
+    /** Cancels what still runs, waits for it to stop, and deletes the spooled items. */
+    async close() {
+        this.closed = true;
+        const runs = [...this.runs.values()];
+        for (const run of runs)
+            run.execution.cancel();
+        await Promise.allSettled([...runs.map((run) => run.execution.done), ...this.stopping]);
+        for (const run of runs)
+            run.store.close();
+    }
+    findEval(evalId) {
+        const found = this.evals.get(evalId);
+        if (!found)
+            throw new ApiRefusal(404, `No eval found with id '${evalId}'.`);
+        return found;
+    }
+    findRun(evalId, runId) {
+        this.findEval(evalId);
+        const run = this.runs.get(runId);
+        if (!run || run.evalId !== evalId)
+            throw new ApiRefusal(404, `No run found with id '${runId}'.`);
+        return run;
+    }
+    runObject(run) {
+        const { execution } = run;
+        const done = execution.status === 'completed';
+        return {
+            object: 'eval.run',
+            id: run.id,
+            eval_id: run.evalId,
+            name: run.name,
+            status: execution.status,
+            model: typeof run.dataSource.model === 'string' ? run.dataSource.model : null,
+            data_source: run.dataSource,
+            metadata: run.metadata,
+            created_at: Math.floor(run.createdAt / 1000),
+            report_url: null,
+            result_counts: { ...execution.counts },
+            per_model_usage: done ? execution.modelUsage() : null,
+            per_testing_criteria_results: done
+                ? [...execution.perCriterion.entries()].map(([id, counts]) => ({ testing_criteria: id, passed: counts.passed, failed: counts.failed }))
+                : null,
+            error: execution.error,
+        };
+    }
+}
+function evalObject(stored) {
+    const { definition } = stored;
+    return {
+        object: 'eval',
+        id: stored.id,
+        name: definition.name,
+        data_source_config: definition.data_source_config,
+        testing_criteria: definition.testing_criteria.map((criterion, index) => ({ ...criterion, id: (0,create_graders/* criterionId */.x)(criterion, index) })),
+        metadata: definition.metadata,
+        created_at: Math.floor(stored.createdAt / 1000),
+    };
+}
+function page(all, query) {
+    const ordered = query.order === 'desc' ? [...all].reverse() : all;
+    let start = 0;
+    if (query.after) {
+        const index = ordered.findIndex((entry) => entry.id === query.after);
+        if (index < 0)
+            throw new ApiRefusal(400, `after: no object ${JSON.stringify(query.after)} in this list.`, 'after');
+        start = index + 1;
+    }
+    const data = ordered.slice(start, start + query.limit);
+    return {
+        object: 'list',
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data[data.length - 1]?.id ?? null,
+        has_more: start + data.length < ordered.length,
+    };
+}
+/** The API's metadata rules: at most 16 string values, keys ≤ 64 and values ≤ 512 characters. */
+function toMetadata(raw) {
+    if (raw === undefined || raw === null)
+        return {};
+    if (typeof raw !== 'object' || Array.isArray(raw))
+        throw new ApiRefusal(400, 'metadata must be an object.', 'metadata');
+    const entries = Object.entries(raw);
+    if (entries.length > 16)
+        throw new ApiRefusal(400, `metadata has ${entries.length} keys; at most 16 are allowed.`, 'metadata');
+    for (const [key, value] of entries) {
+        if (typeof value !== 'string')
+            throw new ApiRefusal(400, `metadata.${key} must be a string.`, 'metadata');
+        if (key.length > 64 || value.length > 512)
+            throw new ApiRefusal(400, `metadata.${key} is too long (keys ≤ 64, values ≤ 512 characters).`, 'metadata');
+    }
+    return Object.fromEntries(entries);
+}
+
+;// CONCATENATED MODULE: ./src/engine/engine-fetch.ts
+
+/**
+ * The local engine as a `fetch` for the `openai` SDK: the SDK builds the same requests as for a hosted
+ * endpoint, and this answers them in-process, with the API's paths, list pages and error envelope.
+ */
+function engineFetch(engine) {
+    return async (input, init) => {
+        const request = input instanceof Request ? input : new Request(input, init);
+        const url = new URL(request.url);
+        const text = request.method === 'GET' || request.method === 'DELETE' ? '' : await request.text();
+        let body = undefined;
+        try {
+            body = text ? JSON.parse(text) : undefined;
+        }
+        catch {
+            return reply(400, errorBody(new ApiRefusal(400, 'The request body is not valid JSON.')));
+        }
+        try {
+            return reply(200, await route(engine, request.method, url, body));
+        }
+        catch (error) {
+            const refusal = error instanceof ApiRefusal ? error : new ApiRefusal(500, `The local engine failed: ${error instanceof Error ? error.message : String(error)}`);
+            return reply(refusal.status, errorBody(refusal));
+        }
+    };
+}
+async function route(engine, method, url, body) {
+    const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const at = segments.indexOf('evals');
+    const [, evalId, runs, runId, action, itemId] = at < 0 ? [] : segments.slice(at);
+    const query = listQuery(url.searchParams);
+    if (at >= 0 && evalId === undefined) {
+        if (method === 'GET')
+            return engine.listEvals(query);
+        if (method === 'POST')
+            return engine.createEval(body);
+    }
+    else if (evalId !== undefined && runs === undefined) {
+        if (method === 'GET')
+            return engine.getEval(evalId);
+    }
+    else if (evalId !== undefined && runs === 'runs') {
+        if (runId === undefined) {
+            if (method === 'GET')
+                return engine.listRuns(evalId, query);
+            if (method === 'POST')
+                return engine.createRun(evalId, body);
+        }
+        else if (action === undefined) {
+            if (method === 'GET')
+                return engine.getRun(evalId, runId);
+            // Older servers cancel with a POST to the run itself.
+            if (method === 'POST')
+                return engine.cancelRun(evalId, runId);
+            if (method === 'DELETE')
+                return engine.deleteRun(evalId, runId);
+        }
+        else if (action === 'cancel' && itemId === undefined && method === 'POST') {
+            return engine.cancelRun(evalId, runId);
+        }
+        else if (action === 'output_items' && method === 'GET') {
+            return itemId === undefined ? engine.listOutputItems(evalId, runId, query) : engine.getOutputItem(evalId, runId, itemId);
+        }
+    }
+    throw new ApiRefusal(404, `The local engine has no ${method} ${url.pathname}.`);
+}
+function listQuery(params) {
+    const limit = Number(params.get('limit') ?? '20');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        throw new ApiRefusal(400, 'limit must be an integer from 1 to 100.', 'limit');
+    const order = params.get('order') ?? 'asc';
+    if (order !== 'asc' && order !== 'desc')
+        throw new ApiRefusal(400, 'order must be asc or desc.', 'order');
+    return { after: params.get('after') ?? undefined, limit, order, status: params.get('status') ?? undefined };
+}
+function errorBody(refusal) {
+    return { error: { message: refusal.message, type: 'invalid_request_error', param: refusal.param, code: null } };
+}
+function reply(status, body) {
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+// EXTERNAL MODULE: ./src/evals-api/client.ts
+var client = __nccwpck_require__(2111);
+// EXTERNAL MODULE: ./src/github/oidc-token.ts
+var oidc_token = __nccwpck_require__(9694);
+// EXTERNAL MODULE: ./src/models/model-client.ts + 1 modules
+var model_client = __nccwpck_require__(529);
+;// CONCATENATED MODULE: ./src/gate/connect.ts
+
+
+
+
+
+
+
+/** The client for the settings' engine: the endpoint at `base-url`, or a local engine in this process. */
+function connectEvals(settings, secrets, log) {
+    const choice = settings.evalChoice;
+    if (settings.engine === 'remote' || choice.kind !== 'file')
+        return { client: connectEvalsApi(settings.endpoint, secrets), close: async () => undefined };
+    const endpoint = settings.models;
+    let models = null;
+    const engine = new LocalEngine({
+        concurrency: settings.concurrency,
+        models: () => {
+            // Settings require an endpoint whenever the eval calls a model, so this is a bug if it throws.
+            if (!endpoint)
+                throw new Error('This eval calls a model, but no model endpoint was configured.');
+            models ??= new model_client/* ModelClient */.f(endpoint, { maxConcurrency: settings.concurrency, log });
+            return models;
+        },
+    });
+    engine.addEval(choice.definition, settings.evalId);
+    return { client: (0,client/* createLocalEvalsClient */.cn)(engineFetch(engine)), close: () => engine.close() };
+}
+/** The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`. */
+function connectEvalsApi(endpoint, secrets) {
+    const { auth } = endpoint;
+    if (auth.kind === 'key')
+        return (0,client/* createEvalsClient */.pB)(endpoint);
+    const credential = new EntraCredential({
+        tenantId: auth.tenantId,
+        clientId: auth.clientId,
+        scope: auth.scope,
+        authorityHost: auth.authorityHost,
+        getAssertion: async () => {
+            const assertion = await (0,oidc_token/* requestOidcToken */.I)(FEDERATION_AUDIENCE);
+            secrets.add(assertion);
+            return assertion;
+        },
+        onToken: (token, expiresAt) => {
+            secrets.add(token);
+            core/* info */.pq(`Signed in to Entra ID as app ${auth.clientId}; the token is valid until ${new Date(expiresAt).toISOString()}.`);
+        },
+        onRefreshFailed: (message) => core/* warning */.$e(message),
+    });
+    return (0,client/* createEvalsClient */.pB)(endpoint, () => credential.getToken());
+}
+
+
+/***/ }),
+
+/***/ 9556:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ defaultRunName),
+/* harmony export */   e: () => (/* binding */ readGitContext)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+
+/** Events whose payload carries the pull request under test and whose token acts on it. */
+const PULL_REQUEST_EVENTS = new Set([
+    'pull_request',
+    'pull_request_target',
+    'pull_request_review',
+    'pull_request_review_comment',
+]);
+function readGitContext(env = process.env) {
+    const value = (name) => {
+        const raw = env[name]?.trim();
+        return raw ? raw : null;
+    };
+    const eventName = value('GITHUB_EVENT_NAME');
+    const payload = readPayload(value('GITHUB_EVENT_PATH'));
+    const pullRequest = objectAt(payload, 'pull_request');
+    const { owner, repo } = splitRepository(value('GITHUB_REPOSITORY'), payload);
+    const repository = owner !== null && repo !== null ? `${owner}/${repo}` : null;
+    const ref = value('GITHUB_REF');
+    const refName = value('GITHUB_REF_NAME');
+    const isPullRequestEvent = eventName !== null && PULL_REQUEST_EVENTS.has(eventName);
+    const prNumber = isPullRequestEvent
+        ? (positiveInteger(pullRequest?.['number']) ?? positiveInteger(payload['number']) ?? pullNumberFromRef(ref))
+        : null;
+    const isPullRequest = prNumber !== null;
+    const sha = (isPullRequest ? stringAt(objectAt(pullRequest, 'head'), 'sha') : null) ?? value('GITHUB_SHA');
+    let branch;
+    let baseBranch = null;
+    if (isPullRequest) {
+        branch = value('GITHUB_HEAD_REF') ?? stringAt(objectAt(pullRequest, 'head'), 'ref');
+        baseBranch = value('GITHUB_BASE_REF') ?? stringAt(objectAt(pullRequest, 'base'), 'ref');
+    }
+    else if (ref === null) {
+        branch = refName;
+    }
+    else if (ref.startsWith('refs/heads/')) {
+        branch = refName ?? ref.slice('refs/heads/'.length);
+    }
+    else {
+        branch = null;
+    }
+    const runId = value('GITHUB_RUN_ID');
+    const runAttempt = positiveInteger(Number(value('GITHUB_RUN_ATTEMPT') ?? '')) ?? 1;
+    const serverUrl = stripTrailingSlashes(value('GITHUB_SERVER_URL') ?? 'https://github.com');
+    const apiUrl = stripTrailingSlashes(value('GITHUB_API_URL') ?? 'https://api.github.com');
+    const workflowRunUrl = repository !== null && runId !== null
+        ? `${serverUrl}/${repository}/actions/runs/${encodeURIComponent(runId)}` +
+            (runAttempt > 1 ? `/attempts/${runAttempt}` : '')
+        : null;
+    return {
+        eventName,
+        owner,
+        repo,
+        repository,
+        sha,
+        shortSha: sha === null ? null : sha.slice(0, 7),
+        ref,
+        refName,
+        branch,
+        baseBranch,
+        prNumber,
+        isPullRequest,
+        isFork: isPullRequest && isForkPullRequest(pullRequest),
+        runId,
+        runAttempt,
+        job: value('GITHUB_JOB'),
+        stepId: value('GITHUB_ACTION'),
+        workflow: value('GITHUB_WORKFLOW'),
+        actor: value('GITHUB_ACTOR'),
+        serverUrl,
+        apiUrl,
+        workflowRunUrl,
+    };
+}
+/** `PR #12 · 1a2b3c4`, `main · 1a2b3c4`, or `local run` when there is no git context at all. */
+function defaultRunName(ctx) {
+    const where = ctx.isPullRequest && ctx.prNumber !== null ? `PR #${ctx.prNumber}` : (ctx.branch ?? ctx.refName);
+    const parts = [where, ctx.shortSha].filter((part) => part !== null && part !== '');
+    return parts.length > 0 ? parts.join(' · ') : 'local run';
+}
+/** A missing, unreadable or malformed payload is an empty one: local runs and tests have none. */
+function readPayload(path) {
+    if (path === null)
+        return {};
+    try {
+        const parsed = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(path, 'utf8'));
+        return isObject(parsed) ? parsed : {};
+    }
+    catch {
+        return {};
+    }
+}
+function splitRepository(fromEnv, payload) {
+    const fullName = fromEnv ?? stringAt(objectAt(payload, 'repository'), 'full_name');
+    const parts = fullName?.split('/') ?? [];
+    const [owner, repo] = parts;
+    if (parts.length === 2 && owner && repo)
+        return { owner, repo };
+    return { owner: null, repo: null };
+}
+/** A head repository that is gone (deleted fork) or differs from the base one is a fork. */
+function isForkPullRequest(pullRequest) {
+    if (pullRequest === null)
+        return false;
+    const headRepo = objectAt(objectAt(pullRequest, 'head'), 'repo');
+    const baseRepo = objectAt(objectAt(pullRequest, 'base'), 'repo');
+    if (headRepo === null)
+        return true;
+    const headName = stringAt(headRepo, 'full_name');
+    const baseName = stringAt(baseRepo, 'full_name');
+    if (headName === null || baseName === null)
+        return headRepo['fork'] === true;
+    // GitHub names are case-insensitive.
+    return headName.toLowerCase() !== baseName.toLowerCase();
+}
+function pullNumberFromRef(ref) {
+    const match = ref === null ? null : /^refs\/pull\/(\d+)\//.exec(ref);
+    return match ? positiveInteger(Number(match[1])) : null;
+}
+function positiveInteger(value) {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function objectAt(parent, key) {
+    const child = parent?.[key];
+    return isObject(child) ? child : null;
+}
+function stringAt(parent, key) {
+    const child = parent?.[key];
+    return typeof child === 'string' && child !== '' ? child : null;
+}
+function stripTrailingSlashes(url) {
+    return url.replace(/\/+$/, '');
+}
+
+
+/***/ }),
+
+/***/ 9694:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ OidcTokenError),
+/* harmony export */   I: () => (/* binding */ requestOidcToken)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+
+/** A problem getting the job's GitHub OIDC token, with what to change in the workflow. */
+class OidcTokenError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'OidcTokenError';
+    }
+}
+/**
+ * The job's OIDC token for `audience`, from the runner's token service. The runner offers it only
+ * with `permissions: id-token: write`, and never to pull requests from forks.
+ */
+async function requestOidcToken(audience, env = process.env) {
+    if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+        throw new OidcTokenError('Entra ID sign-in ("azure-client-id") needs the job\'s GitHub OIDC token, and this job has none: add `permissions: id-token: write` to the workflow or job. Pull requests from forks never get one; see the README on fork PRs.');
+    }
+    try {
+        // getIDToken masks the token itself.
+        return await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience);
+    }
+    catch (error) {
+        throw new OidcTokenError(`Could not get the job's GitHub OIDC token: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+}
+
+
+/***/ }),
+
 /***/ 529:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -41894,10 +41001,10 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/openai/index.mjs + 232 modules
 var openai = __nccwpck_require__(8193);
-// EXTERNAL MODULE: ./src/abortable-sleep.ts
-var abortable_sleep = __nccwpck_require__(5039);
-// EXTERNAL MODULE: ./src/redact.ts
-var redact = __nccwpck_require__(6670);
+// EXTERNAL MODULE: ./src/shared/abortable-sleep.ts
+var abortable_sleep = __nccwpck_require__(3597);
+// EXTERNAL MODULE: ./src/shared/redact.ts
+var redact = __nccwpck_require__(8932);
 ;// CONCATENATED MODULE: ./src/models/request-governor.ts
 // One adaptive limiter for every model request of a run, so that a rate-limited endpoint is used close
 // to its limit without storms of refused requests. It works like TCP's congestion control (AIMD):
@@ -42319,161 +41426,890 @@ function cut(text, max) {
 
 /***/ }),
 
-/***/ 6661:
+/***/ 1131:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   a: () => (/* binding */ runPost)
+/* harmony export */   Ol: () => (/* binding */ buildDataSource),
+/* harmony export */   jF: () => (/* binding */ FILE_PATH_SOURCE),
+/* harmony export */   oi: () => (/* binding */ parseJsonlRow)
 /* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _evals_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2805);
-/* harmony import */ var _connect_evals_api_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1211);
-/* harmony import */ var _evals_records_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5809);
-/* harmony import */ var _evals_start_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5975);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6586);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6670);
-/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7194);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2462);
+/* unused harmony export readJsonlRows */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8815);
+/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5794);
+/* harmony import */ var _workspace_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8334);
 
 
 
 
-
-
-
-
-
-const POST_CANCEL_MS = 20_000;
+/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
+const FILE_PATH_SOURCE = 'file_path';
+const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
+const SAMPLING_TYPES = ['completions', 'responses'];
 /**
- * The post step: runs after the main step whatever became of it. If the main step was killed or could
- * not cancel, the run may still be active (and costing money): cancel it. Harmless when there is nothing
- * to do, and never fails the job: a post step's failure would hide the main step's real outcome.
+ * Builds the run's data source from the inputs. Files referenced as `{"$file": "path"}` anywhere in the
+ * data source are replaced by their text, so prompts can live in the repository and a pull request that
+ * edits a prompt file is evaluated with the edited prompt.
  */
-async function runPost() {
-    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.finished) === 'true')
-        return;
-    const savedRunId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.runId);
-    const attemptToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.attemptToken);
-    if (!savedRunId && !attemptToken)
-        return;
-    const secrets = new _secrets_js__WEBPACK_IMPORTED_MODULE_7__/* .Secrets */ .S(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq);
+function buildDataSource(inputs) {
+    const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
+    const dataFile = inputs.dataFile.trim();
+    let rows = null;
+    if (dataFile && inputs.streamDataFile) {
+        const file = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .resolveWorkspaceFile */ .K)('data-file', inputs.workspace, dataFile);
+        rows = { type: FILE_PATH_SOURCE, path: file.path, label: dataFile };
+    }
+    else if (dataFile) {
+        rows = { type: 'file_content', content: readJsonlRows(dataFile, inputs.workspace) };
+    }
+    let source;
+    if (declared) {
+        source = declared;
+        if (rows)
+            source.source = rows;
+    }
+    else if (rows) {
+        source = { type: 'jsonl', source: rows };
+    }
+    else {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
+    }
+    if (!SOURCE_TYPES.includes(source.type)) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `"type" must be one of ${SOURCE_TYPES.join(', ')}; got ${JSON.stringify(source.type)}.`);
+    }
+    if (source.source === undefined || source.source === null || typeof source.source !== 'object') {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', 'it has no "source" object (give one, or a "data-file" to use as its file_content).');
+    }
+    const model = inputs.model.trim();
+    if (model) {
+        if (!SAMPLING_TYPES.includes(source.type)) {
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('model', `a model is sampled only by completions/responses data sources; this one is "${source.type}".`);
+        }
+        source.model = model;
+    }
+    return source;
+}
+function readDataSourceInput(value, workspace) {
+    const trimmed = value.trim();
+    const isPath = !trimmed.includes('\n') && /\.(json|ya?ml)$/i.test(trimmed) && !trimmed.startsWith('{');
+    let text = trimmed;
+    let baseDir = workspace;
+    let where = 'the inline value';
+    if (isPath) {
+        const file = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-source', workspace, trimmed);
+        text = file.text;
+        baseDir = (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(file.path);
+        where = trimmed;
+    }
+    let parsed;
     try {
-        const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .actionInputs */ .eh)((secret) => secrets.add(secret));
-        // An eval-file's eval was found or created by the main step, which saved its id.
-        const evalId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.evalId) || (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readEvalId */ .M4)(inputs.read);
-        const endpoint = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readEndpointSettings */ .LT)(inputs);
-        const client = (0,_connect_evals_api_js__WEBPACK_IMPORTED_MODULE_2__/* .connectEvalsApi */ .K)(endpoint, secrets);
-        // The main step may have been stopped while its create request was in flight: find the run by token.
-        const runId = savedRunId || (await (0,_evals_start_run_js__WEBPACK_IMPORTED_MODULE_4__/* .findRunByToken */ .T)(client, { evalId, attemptToken, baseURL: endpoint.baseURL }))?.id;
-        if (!runId) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('No run of this step was started: nothing to cancel.');
-            return;
-        }
-        const run = (0,_evals_records_js__WEBPACK_IMPORTED_MODULE_3__/* .toRunSnapshot */ .ty)(await client.evals.runs.retrieve(runId, { eval_id: evalId }, { timeout: POST_CANCEL_MS }));
-        if ((0,_evals_records_js__WEBPACK_IMPORTED_MODULE_3__/* .isTerminalStatus */ .TQ)(run.status)) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} is ${run.status}: nothing to cancel.`);
-            return;
-        }
-        const outcome = await (0,_evals_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__/* .cancelRun */ .S)(client, { evalId, runId, baseURL: endpoint.baseURL, timeoutMs: POST_CANCEL_MS });
-        if (outcome === 'canceled')
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Cancelled run ${runId}, which the main step left ${run.status}.`);
-        else
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} finished by itself.`);
+        parsed = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parse */ .qg)(text, { prettyErrors: true, uniqueKeys: true });
     }
     catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_redact_js__WEBPACK_IMPORTED_MODULE_8__/* .redactSecrets */ .f)(`The post step could not make sure the run was cancelled: ${message}`, secrets.list()));
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${where} is not valid JSON/YAML: ${firstLine(error)}`);
     }
+    if (!isPlainObject(parsed) || typeof parsed.type !== 'string') {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${where} must be an object with a "type" (${SOURCE_TYPES.join(', ')}).`);
+    }
+    return resolveFileReferences(parsed, workspace, baseDir, '');
 }
-
-
-/***/ }),
-
-/***/ 6670:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ redactDeep),
-/* harmony export */   f: () => (/* binding */ redactSecrets)
-/* harmony export */ });
-/** Replaces every secret in text with `***`: the runner masks secrets in logs, but not in files or comments. */
-function redactSecrets(text, secrets) {
-    let out = text;
-    for (const secret of secrets) {
-        // Very short values would blank out ordinary words; the runner's own masking has the same floor.
-        if (secret.length >= 4)
-            out = out.split(secret).join('***');
+/** Replaces every `{"$file": "path"}` by the file's text (one trailing newline dropped). */
+function resolveFileReferences(value, workspace, baseDir, at) {
+    if (Array.isArray(value))
+        return value.map((entry, index) => resolveFileReferences(entry, workspace, baseDir, `${at}[${index}]`));
+    if (!isPlainObject(value))
+        return value;
+    const keys = Object.keys(value);
+    if (keys.includes('$file')) {
+        const path = value.$file;
+        if (keys.length !== 1 || typeof path !== 'string' || !path.trim()) {
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${at || 'the root'}: a file reference is {"$file": "relative/path"} and nothing else.`);
+        }
+        return (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-source', workspace, path.trim(), baseDir).text.replace(/\r?\n$/, '');
     }
+    const out = {};
+    for (const key of keys)
+        out[key] = resolveFileReferences(value[key], workspace, baseDir, at ? `${at}.${key}` : key);
     return out;
 }
+const MAX_REPORTED_BAD_LINES = 5;
 /**
- * The same, through every string of a plain-data value. Reports escape what they show (`_` becomes `\_`),
- * so secrets are taken out of the data before rendering, where they still match.
+ * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
+ * is found before anything is sent, and the first few are reported with their line numbers.
  */
-function redactDeep(value, secrets) {
-    if (typeof value === 'string')
-        return redactSecrets(value, secrets);
-    if (Array.isArray(value))
-        return value.map((entry) => redactDeep(entry, secrets));
-    if (value !== null && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, redactDeep(entry, secrets)]));
+function readJsonlRows(path, workspace) {
+    const { text } = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-file', workspace, path);
+    const rows = [];
+    const problems = [];
+    let badLines = 0;
+    const lines = text.split('\n');
+    for (let index = 0; index < lines.length; index++) {
+        const line = (lines[index] ?? '').trim();
+        if (!line)
+            continue;
+        const problem = parseRow(line, rows);
+        if (problem) {
+            badLines++;
+            if (problems.length < MAX_REPORTED_BAD_LINES)
+                problems.push(`line ${index + 1}: ${problem}`);
+        }
     }
-    return value;
+    if (badLines > 0) {
+        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-file', `${path} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
+    }
+    if (rows.length === 0)
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-file', `${path} has no rows.`);
+    return rows;
+}
+function parseRow(line, rows) {
+    const parsed = parseJsonlRow(line);
+    if (typeof parsed === 'string')
+        return parsed;
+    rows.push(parsed);
+    return null;
+}
+/** One JSONL line as a row, or what is wrong with it. */
+function parseJsonlRow(line) {
+    let value;
+    try {
+        value = JSON.parse(line);
+    }
+    catch (error) {
+        return `not valid JSON (${firstLine(error)})`;
+    }
+    if (!isPlainObject(value))
+        return 'each line must be a JSON object';
+    const keys = Object.keys(value);
+    const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
+    if (!wrapped)
+        return { item: value };
+    if (!isPlainObject(value.item))
+        return '"item" must be an object';
+    if (value.sample !== undefined && !isPlainObject(value.sample))
+        return '"sample" must be an object';
+    return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
+}
+function isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function firstLine(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return message.split('\n')[0] ?? message;
 }
 
 
 /***/ }),
 
-/***/ 7194:
+/***/ 5794:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   S: () => (/* binding */ Secrets)
+/* harmony export */   d: () => (/* binding */ InputError)
 /* harmony export */ });
-/**
- * Every secret the action has seen: the keys from its inputs and the tokens it obtains while running.
- * Each is masked in the log as soon as it is known, and redacted from files and comments (which the
- * runner does not mask).
- */
-class Secrets {
-    values = new Set();
-    mask;
-    constructor(mask) {
-        this.mask = mask;
-    }
-    add(secret) {
-        if (!secret || this.values.has(secret))
-            return;
-        this.values.add(secret);
-        this.mask(secret);
-    }
-    list() {
-        return [...this.values];
+/** A problem with one of the action's inputs, found before anything is sent. */
+class InputError extends Error {
+    input;
+    problem;
+    constructor(input, problem) {
+        super(`Input "${input}": ${problem}`);
+        this.name = 'InputError';
+        this.input = input;
+        this.problem = problem;
     }
 }
 
 
 /***/ }),
 
-/***/ 2462:
+/***/ 5300:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   c: () => (/* binding */ STATE)
+/* harmony export */   $n: () => (/* binding */ parseTenantId),
+/* harmony export */   Ae: () => (/* binding */ METADATA_MAX_KEYS),
+/* harmony export */   FY: () => (/* binding */ METADATA_MAX_VALUE_CHARS),
+/* harmony export */   HU: () => (/* binding */ parseChoice),
+/* harmony export */   N: () => (/* binding */ parseCriteriaThresholds),
+/* harmony export */   Pi: () => (/* binding */ parseAuthorityHost),
+/* harmony export */   Q0: () => (/* binding */ parseClientId),
+/* harmony export */   Q2: () => (/* binding */ parseBaseUrl),
+/* harmony export */   RM: () => (/* binding */ parseSignificance),
+/* harmony export */   Sk: () => (/* binding */ parseScope),
+/* harmony export */   WN: () => (/* binding */ parseRate),
+/* harmony export */   Xy: () => (/* binding */ parseScoreDrop),
+/* harmony export */   gN: () => (/* binding */ parseBaselineChoice),
+/* harmony export */   jR: () => (/* binding */ parseMetadata),
+/* harmony export */   n0: () => (/* binding */ looksSecret),
+/* harmony export */   oR: () => (/* binding */ parseHeaderLines),
+/* harmony export */   rm: () => (/* binding */ parseQueryLines),
+/* harmony export */   uH: () => (/* binding */ parsePositiveNumber),
+/* harmony export */   x1: () => (/* binding */ METADATA_MAX_KEY_CHARS),
+/* harmony export */   yG: () => (/* binding */ parseBoolean),
+/* harmony export */   zq: () => (/* binding */ parseCount)
 /* harmony export */ });
-/** Names of the state the main step saves for the post step (`STATE_<name>` there). */
-const STATE = {
-    isPost: 'isPost',
-    evalId: 'eval-id',
-    runId: 'run-id',
-    attemptToken: 'attempt-token',
-    finished: 'run-finished',
+/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5794);
+
+// Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
+/** A rate in [0, 1], written as `0.9` or `90%`. */
+function parseRate(input, raw) {
+    const text = raw.trim();
+    const percent = text.endsWith('%');
+    const digits = percent ? text.slice(0, -1).trim() : text;
+    // `99.9%` must be exactly 0.999: shifting the exponent avoids 99.9 / 100 = 0.9990000000000001.
+    const rate = digits ? Number(percent ? `${digits}e-2` : digits) : NaN;
+    if (!Number.isFinite(rate)) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a number from 0 to 1 or a percentage such as 90%, got ${JSON.stringify(text)}.`);
+    }
+    if (rate < 0 || rate > 1) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `${JSON.stringify(text)} is outside 0–1 (0%–100%).`);
+    }
+    return rate;
+}
+function parsePositiveNumber(input, raw, unit, max) {
+    const text = raw.trim();
+    const number = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(number) || number <= 0) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a positive number of ${unit}, got ${JSON.stringify(text)}.`);
+    }
+    if (number > max)
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `${text} ${unit} is more than the ${max} allowed.`);
+    return number;
+}
+function parseCount(input, raw) {
+    const text = raw.trim();
+    if (!/^\d+$/.test(text))
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a whole number ≥ 0, got ${JSON.stringify(raw)}.`);
+    return Number(text);
+}
+function parseBoolean(input, raw) {
+    const text = raw.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(text))
+        return true;
+    if (['false', 'no', 'off', '0'].includes(text))
+        return false;
+    throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected true or false, got ${JSON.stringify(raw)}.`);
+}
+/** Non-empty lines that are not `#` comments, trimmed. */
+function meaningfulLines(raw) {
+    return raw
+        .split(/\r?\n/)
+        .map((text, index) => ({ text: text.trim(), number: index + 1 }))
+        .filter((line) => line.text && !line.text.startsWith('#'));
+}
+/** `NAME: RATE` per line. The name may itself contain colons: the rate is after the last one. */
+function parseCriteriaThresholds(input, raw) {
+    const seen = new Set();
+    return meaningfulLines(raw).map(({ text, number }) => {
+        const colon = text.lastIndexOf(':');
+        const name = colon > 0 ? text.slice(0, colon).trim() : '';
+        if (!name)
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "NAME: RATE", got ${JSON.stringify(text)}.`);
+        if (seen.has(name))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `criterion "${name}" is listed twice.`);
+        seen.add(name);
+        try {
+            return { name, min: parseRate(input, text.slice(colon + 1)) };
+        }
+        catch (error) {
+            throw error instanceof _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d ? new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} ("${name}"): ${error.problem}`) : error;
+        }
+    });
+}
+const METADATA_MAX_KEYS = 16;
+const METADATA_MAX_KEY_CHARS = 64;
+const METADATA_MAX_VALUE_CHARS = 512;
+/** `key=value` per line, within the API's limits on keys and values. */
+function parseMetadata(input, raw) {
+    const metadata = {};
+    for (const { text, number } of meaningfulLines(raw)) {
+        const equals = text.indexOf('=');
+        const key = equals > 0 ? text.slice(0, equals).trim() : '';
+        if (!key)
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "key=value", got ${JSON.stringify(text)}.`);
+        const value = text.slice(equals + 1).trim();
+        if (key.length > METADATA_MAX_KEY_CHARS) {
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
+        }
+        if (value.length > METADATA_MAX_VALUE_CHARS) {
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
+        }
+        if (Object.hasOwn(metadata, key))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `key "${key}" is set twice.`);
+        metadata[key] = value;
+    }
+    return metadata;
+}
+function parseBaseUrl(input, raw) {
+    let url;
+    try {
+        url = new URL(raw.trim());
+    }
+    catch {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `${JSON.stringify(raw)} is not a URL.`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
+    }
+    if (url.username || url.password)
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, 'credentials do not belong in the URL: use "api-key".');
+    return url.toString().replace(/\/+$/, '');
+}
+/** HTTP header names are RFC 9110 tokens. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * Headers the action sets itself: authentication has its own inputs (a key here would be logged
+ * unmasked in the workflow file), and the rest belong to the HTTP client.
+ */
+const RESERVED_HEADERS = {
+    authorization: 'authentication has its own inputs: use "api-key" (with "auth-header") or "azure-client-id".',
+    'api-key': 'use "api-key" with "auth-header: api-key".',
+    host: 'the host comes from "base-url".',
+    'content-type': 'the client sets it.',
+    'content-length': 'the client sets it.',
+    'transfer-encoding': 'the client sets it.',
+    connection: 'the client sets it.',
 };
+/** `Name: value` per line: extra headers for every request. Names are checked, values kept as written. */
+function parseHeaderLines(input, raw) {
+    const headers = {};
+    const seen = new Set();
+    for (const { text, number } of meaningfulLines(raw)) {
+        const colon = text.indexOf(':');
+        const name = colon > 0 ? text.slice(0, colon).trim() : '';
+        // The line is not quoted back: it may hold a credential.
+        if (!name)
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "Name: value" (no header name before a colon).`);
+        if (!HEADER_NAME.test(name))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: ${JSON.stringify(name)} is not a valid header name.`);
+        const reserved = RESERVED_HEADERS[name.toLowerCase()];
+        if (reserved)
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: the ${name} header cannot be set here; ${reserved}`);
+        if (seen.has(name.toLowerCase()))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `header "${name}" is set twice.`);
+        seen.add(name.toLowerCase());
+        const value = text.slice(colon + 1).trim();
+        if (/[\0\r\n]/.test(value))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: the value of "${name}" has a control character.`);
+        headers[name] = value;
+    }
+    return headers;
+}
+/** `name: value` (or `name=value`) per line: extra query parameters for every request, e.g. `api-version`. */
+function parseQueryLines(input, raw) {
+    const query = {};
+    for (const { text, number } of meaningfulLines(raw)) {
+        const at = text.search(/[:=]/);
+        const name = at > 0 ? text.slice(0, at).trim() : '';
+        if (!name)
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "name: value" (no parameter name before a colon).`);
+        if (/[\s&#?]/.test(name))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number}: ${JSON.stringify(name)} is not a query parameter name.`);
+        if (Object.hasOwn(query, name))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `parameter "${name}" is set twice.`);
+        query[name] = text.slice(at + 1).trim();
+    }
+    return query;
+}
+/** Header and parameter names whose values are credentials, so they are masked and redacted like keys. */
+function looksSecret(name) {
+    return /key|token|secret|auth|password|passwd|signature|^sig$|credential|cookie/i.test(name);
+}
+/** One of `choices`, compared case-insensitively. */
+function parseChoice(input, raw, choices) {
+    const text = raw.trim().toLowerCase();
+    const match = choices.find((choice) => choice === text);
+    if (!match)
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected ${choices.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(raw)}.`);
+    return match;
+}
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An Entra application (client) id: a GUID. */
+function parseClientId(input, raw) {
+    const text = raw.trim();
+    if (!GUID.test(text))
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected the app registration's Application (client) ID, a GUID, got ${JSON.stringify(text)}.`);
+    return text;
+}
+/** An Entra tenant: its GUID or one of its domain names (`contoso.onmicrosoft.com`). */
+function parseTenantId(input, raw) {
+    const text = raw.trim();
+    const domain = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+    if (!GUID.test(text) && !domain.test(text)) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected the Directory (tenant) ID, a GUID (or a domain such as contoso.onmicrosoft.com), got ${JSON.stringify(text)}.`);
+    }
+    return text;
+}
+/** An OAuth scope for the client-credentials grant: a resource URI ending in `/.default`. */
+function parseScope(input, raw) {
+    const text = raw.trim();
+    if (!/^\S+\/\.default$/.test(text)) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a resource scope ending in "/.default", such as https://ai.azure.com/.default, got ${JSON.stringify(text)}.`);
+    }
+    return text;
+}
+/** The Entra authority host (AZURE_AUTHORITY_HOST): https, or http only on the loopback address. */
+function parseAuthorityHost(input, raw) {
+    const url = parseBaseUrl(input, raw);
+    const { protocol, hostname } = new URL(url);
+    if (protocol === 'http:' && hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '[::1]') {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `tokens must not travel over plain http: use https (got ${JSON.stringify(raw)}).`);
+    }
+    return url;
+}
+/** `auto`, `none`, or the id of a run to compare with. */
+function parseBaselineChoice(input, raw) {
+    const text = raw.trim();
+    const lower = text.toLowerCase();
+    if (lower === 'auto')
+        return { kind: 'auto' };
+    if (lower === 'none')
+        return { kind: 'none' };
+    if (!text || /[\s/?#]/.test(text))
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected "auto", "none" or a run id (evalrun_…), got ${JSON.stringify(raw)}.`);
+    return { kind: 'run', runId: text };
+}
+function parseScoreDrop(input, raw) {
+    const text = raw.trim();
+    const percent = text.endsWith('%');
+    const digits = (percent ? text.slice(0, -1) : text.replace(/\s*(pts?|points?)$/i, '')).trim();
+    const number = /^\d*\.?\d+$/.test(digits) ? Number(digits) : NaN;
+    if (!Number.isFinite(number)) {
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected points such as 2 (a drop from 90% to 88%) or a percentage of the baseline's score such as 2%, got ${JSON.stringify(raw)}.`);
+    }
+    if (number > 100)
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `${JSON.stringify(text)} is more than 100.`);
+    return { unit: percent ? 'percent' : 'points', value: Number(`${digits}e-2`) };
+}
+/** A significance level in (0, 1), such as 0.05 (or 5%). */
+function parseSignificance(input, raw) {
+    const level = parseRate(input, raw);
+    if (level <= 0 || level >= 1)
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a level between 0 and 1 such as 0.05, got ${JSON.stringify(raw.trim())}.`);
+    return level;
+}
 
 
 /***/ }),
 
-/***/ 7076:
+/***/ 9711:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  eh: () => (/* binding */ actionInputs),
+  LT: () => (/* binding */ readEndpointSettings),
+  M4: () => (/* binding */ readEvalId),
+  sb: () => (/* binding */ readSettings)
+});
+
+// UNUSED EXPORTS: DEFAULT_AUTHORITY_HOST, DEFAULT_AZURE_SCOPE, DEFAULT_BASE_URL, MAX_HISTORY
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./src/settings/data-source.ts
+var data_source = __nccwpck_require__(1131);
+// EXTERNAL MODULE: ./src/github/context.ts
+var context = __nccwpck_require__(9556);
+// EXTERNAL MODULE: ./src/settings/input-error.ts
+var input_error = __nccwpck_require__(5794);
+// EXTERNAL MODULE: ./src/shared/fingerprint.ts
+var fingerprint = __nccwpck_require__(5645);
+// EXTERNAL MODULE: ./src/settings/run-metadata.ts
+var run_metadata = __nccwpck_require__(2220);
+// EXTERNAL MODULE: ./src/evals-api/client.ts
+var client = __nccwpck_require__(2111);
+// EXTERNAL MODULE: ./src/engine/definition.ts
+var engine_definition = __nccwpck_require__(1185);
+// EXTERNAL MODULE: ./src/engine/definition-error.ts
+var definition_error = __nccwpck_require__(3806);
+// EXTERNAL MODULE: ./src/engine/graders/create-graders.ts + 17 modules
+var create_graders = __nccwpck_require__(7661);
+;// CONCATENATED MODULE: ./src/evals-api/eval-definition-fingerprint.ts
+
+/**
+ * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's
+ * metadata). The same definition gives the same fingerprint whatever the order of its object keys; any
+ * change to what would be sent to `POST /evals` gives another, so a changed definition makes a new eval
+ * instead of silently reusing an old one.
+ *
+ * All four parts of the create request count:
+ * - `data_source_config` and `testing_criteria` decide how items are graded. The order of the criteria
+ *   counts too: it is the order of the run's per-criterion results and of the reports.
+ * - `name` is how a person tells evals apart in the dashboard and in the reports. Two eval files with
+ *   the same criteria but different names are two evals to their users; one eval shared between them
+ *   would show one name for both, and a rename would never reach the server.
+ * - `metadata` is sent with the create: the remote eval should say what the file says. A metadata-only
+ *   change making a new eval is visible (the action says it created one); a stale eval would not be.
+ * An empty `metadata` is the same as none. Fields outside the create format are left out.
+ *
+ * 16 hex digits (64 bits) are plenty: a new definition matches one of 10,000 others by accident with a
+ * chance near 1 in 10^15, and the file's author controls both sides of any deliberate match.
+ */
+function evalDefinitionFingerprint(definition) {
+    const metadata = definition.metadata && Object.keys(definition.metadata).length > 0 ? definition.metadata : undefined;
+    return (0,fingerprint/* fingerprint */.R)({
+        name: definition.name,
+        data_source_config: definition.data_source_config,
+        testing_criteria: definition.testing_criteria,
+        metadata,
+    });
+}
+
+// EXTERNAL MODULE: ./src/settings/input-parsers.ts
+var input_parsers = __nccwpck_require__(5300);
+// EXTERNAL MODULE: ./src/models/model-client.ts + 1 modules
+var model_client = __nccwpck_require__(529);
+// EXTERNAL MODULE: ./src/settings/workspace-files.ts
+var workspace_files = __nccwpck_require__(8334);
+;// CONCATENATED MODULE: ./src/settings/engine-settings.ts
+
+
+
+
+
+
+
+
+
+const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
+const DEFAULT_CONCURRENCY = 8;
+const MAX_CONCURRENCY = 256;
+/** `eval-id`, `eval-file` and `engine`, checked together. */
+function readEvalChoice(source, workspace) {
+    const { read } = source;
+    const evalId = read('eval-id').trim();
+    const evalFile = read('eval-file').trim();
+    if (evalId && evalFile) {
+        throw new input_error/* InputError */.d('eval-file', 'set either "eval-id" (an eval on the Evals API) or "eval-file" (an eval definition in the repository), not both.');
+    }
+    if (!evalId && !evalFile) {
+        throw new input_error/* InputError */.d('eval-id', 'required: "eval-id" (an eval on the Evals API, eval_…) or "eval-file" (an eval definition in the repository).');
+    }
+    const engine = (0,input_parsers/* parseChoice */.HU)('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
+    if (evalId) {
+        readEvalId(read);
+        if (engine === 'local') {
+            throw new input_error/* InputError */.d('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
+        }
+        return { engine, eval: { kind: 'id', evalId } };
+    }
+    const file = (0,workspace_files/* readWorkspaceFile */.s)('eval-file', workspace, evalFile);
+    let definition;
+    try {
+        definition = (0,engine_definition/* parseEvalDefinition */.bW)(file.text, evalFile);
+        if (engine === 'local')
+            (0,engine_definition/* checkRunsLocally */.tf)(definition, evalFile);
+    }
+    catch (error) {
+        throw asInputError('eval-file', error);
+    }
+    return { engine, eval: { kind: 'file', path: evalFile, definition, fingerprint: evalDefinitionFingerprint(definition) } };
+}
+/** The id the local engine gives an eval: the same definition has the same id in every job. */
+function localEvalId(choice) {
+    return `eval_local_${choice.fingerprint}`;
+}
+/**
+ * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
+ * only when the eval calls a model (a sampled data source, a judge grader, cosine similarity); every
+ * grader is built once here so that a bad field is reported as an input error before anything runs.
+ */
+function readLocalEngineSettings(source, definition, dataSource, where) {
+    const { read, env } = source;
+    const concurrency = (0,input_parsers/* parseCount */.zq)('concurrency', read('concurrency') || String(DEFAULT_CONCURRENCY));
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY)
+        throw new input_error/* InputError */.d('concurrency', `must be from 1 to ${MAX_CONCURRENCY}; got ${concurrency}.`);
+    const apiKeyInput = read('model-api-key').trim();
+    if (apiKeyInput)
+        source.mask(apiKeyInput);
+    const baseUrlInput = read('model-base-url').trim();
+    const baseURL = baseUrlInput
+        ? (0,input_parsers/* parseBaseUrl */.Q2)('model-base-url', baseUrlInput)
+        : (0,input_parsers/* parseBaseUrl */.Q2)('model-base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_MODEL_BASE_URL);
+    const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
+    if (apiKey && apiKey !== apiKeyInput)
+        source.mask(apiKey);
+    const uses = modelUses(definition, dataSource);
+    try {
+        const unused = new model_client/* ModelClient */.f({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
+        (0,create_graders/* createGraders */.h)(definition, { models: () => unused }, `${where}: testing_criteria`);
+    }
+    catch (error) {
+        throw asInputError('eval-file', error);
+    }
+    if (uses.length === 0)
+        return { models: null, concurrency };
+    // Self-hosted endpoints (Ollama, vLLM) often take no key; OpenAI's always does.
+    if (!apiKey && baseURL === DEFAULT_MODEL_BASE_URL) {
+        throw new input_error/* InputError */.d('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
+    }
+    // An empty key sends no Authorization header at all.
+    return { models: { baseURL, apiKey }, concurrency };
+}
+/** What in the eval calls a model, for error messages; empty when nothing does. */
+function modelUses(definition, dataSource) {
+    const uses = [];
+    if (dataSource.type !== 'jsonl')
+        uses.push(`a ${dataSource.type} data source`);
+    for (const criterion of definition.testing_criteria) {
+        if (criterion.type === 'label_model' || criterion.type === 'score_model')
+            uses.push(`the ${criterion.type} grader "${criterion.name}"`);
+        if (criterion.type === 'text_similarity' && criterion.evaluation_metric === 'cosine')
+            uses.push(`the cosine text_similarity grader "${criterion.name}"`);
+    }
+    return uses;
+}
+function asInputError(input, error) {
+    if (error instanceof input_error/* InputError */.d)
+        return error;
+    if (error instanceof definition_error/* EvalDefinitionError */.c)
+        return new input_error/* InputError */.d(input, error.message);
+    return error instanceof Error ? error : new Error(String(error));
+}
+
+;// CONCATENATED MODULE: ./src/settings/read-settings.ts
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
+const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+/** The runner's inputs and environment; secrets masked through `core.setSecret`. */
+function actionInputs(mask = core/* setSecret */.Pq) {
+    return { read: (name) => core/* getInput */.V4(name), env: process.env, mask };
+}
+/** Reads and validates every input. Throws an InputError naming the first bad input. */
+function readSettings(git, source = actionInputs()) {
+    const { read, env } = source;
+    const githubToken = read('github-token').trim();
+    if (githubToken)
+        source.mask(githubToken);
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const { engine, eval: evalChoice } = readEvalChoice(source, workspace);
+    const evalId = evalChoice.kind === 'id' ? evalChoice.evalId : engine === 'local' ? localEvalId(evalChoice) : '';
+    // The local engine needs no endpoint and no key: it answers inside this process.
+    const endpoint = engine === 'local' ? LOCAL_ENDPOINT : readEndpointSettings(source);
+    // Cheap checks first, so a typo is reported before any file is read.
+    const threshold = (0,input_parsers/* parseRate */.WN)('threshold', read('threshold') || '1');
+    const criteriaThresholds = (0,input_parsers/* parseCriteriaThresholds */.N)('criteria-thresholds', read('criteria-thresholds'));
+    const timeoutMs = (0,input_parsers/* parsePositiveNumber */.uH)('timeout-minutes', read('timeout-minutes') || '60', 'minutes', 7 * 24 * 60) * 60_000;
+    const pollIntervalMs = (0,input_parsers/* parsePositiveNumber */.uH)('poll-interval', read('poll-interval') || '10', 'seconds', 3600) * 1000;
+    const comment = (0,input_parsers/* parseBoolean */.yG)('comment', read('comment') || 'true');
+    const reportItems = (0,input_parsers/* parseCount */.zq)('report-items', read('report-items') || '20');
+    const showItemContent = (0,input_parsers/* parseBoolean */.yG)('show-item-content', read('show-item-content') || 'true');
+    const commentKey = read('comment-key').trim() || (evalChoice.kind === 'id' ? evalChoice.evalId : evalChoice.path);
+    const userMetadata = (0,input_parsers/* parseMetadata */.jR)('metadata', read('metadata'));
+    const baseline = (0,input_parsers/* parseBaselineChoice */.gN)('baseline', read('baseline') || 'auto');
+    if (engine === 'local' && baseline.kind === 'run') {
+        throw new input_error/* InputError */.d('baseline', `the local engine keeps no runs between jobs, so ${baseline.runId} is not there to compare with: use "auto" or "none".`);
+    }
+    const baselineRef = read('baseline-ref').trim() || (git.isPullRequest ? git.baseBranch : git.branch);
+    const maxRegressions = read('max-regressions').trim() ? (0,input_parsers/* parseCount */.zq)('max-regressions', read('max-regressions')) : null;
+    const maxScoreDrop = read('max-score-drop').trim() ? (0,input_parsers/* parseScoreDrop */.Xy)('max-score-drop', read('max-score-drop')) : null;
+    const minSignificance = read('min-significance').trim() ? (0,input_parsers/* parseSignificance */.RM)('min-significance', read('min-significance')) : null;
+    const history = (0,input_parsers/* parseCount */.zq)('history', read('history') || '20');
+    if (history > MAX_HISTORY)
+        throw new input_error/* InputError */.d('history', `${history} runs is more than the ${MAX_HISTORY} a trend shows.`);
+    const issueOnFailure = (0,input_parsers/* parseBoolean */.yG)('issue-on-failure', read('issue-on-failure') || 'false');
+    const dataSource = (0,data_source/* buildDataSource */.Ol)({
+        dataSource: read('data-source'),
+        dataFile: read('data-file'),
+        model: read('model'),
+        workspace,
+        streamDataFile: engine === 'local',
+    });
+    const local = engine === 'local' && evalChoice.kind === 'file'
+        ? readLocalEngineSettings(source, evalChoice.definition, dataSource, evalChoice.path)
+        : { models: null, concurrency: (0,input_parsers/* parseCount */.zq)('concurrency', read('concurrency') || '8') };
+    // Unique to this step's process: matrix legs share job and step names, so nothing from the git
+    // context tells them apart. Retries of the create happen inside this process and reuse it.
+    const attemptToken = (0,external_node_crypto_.randomUUID)();
+    const metadata = (0,run_metadata/* buildRunMetadata */.Pp)(git, commentKey, attemptToken, userMetadata, (0,fingerprint/* datasetFingerprint */.L)(dataSource.source));
+    return {
+        evalId,
+        engine,
+        evalChoice,
+        models: local.models,
+        concurrency: local.concurrency,
+        endpoint,
+        dataSource,
+        runName: read('run-name').trim() || (0,context/* defaultRunName */.E)(git),
+        metadata,
+        attemptToken,
+        threshold,
+        criteriaThresholds,
+        timeoutMs,
+        pollIntervalMs,
+        comment,
+        commentKey,
+        githubToken,
+        reportItems,
+        showItemContent,
+        baseline,
+        baselineRef,
+        maxRegressions,
+        maxScoreDrop,
+        minSignificance,
+        history,
+        issueOnFailure,
+    };
+}
+/** The longest trend a report shows. */
+const MAX_HISTORY = 100;
+function readEvalId(read) {
+    const evalId = read('eval-id').trim();
+    if (!evalId)
+        throw new input_error/* InputError */.d('eval-id', 'required: the id of the eval to run (eval_…).');
+    if (/[\s/?#]/.test(evalId))
+        throw new input_error/* InputError */.d('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
+    return evalId;
+}
+/** The local engine's side of the client: no network, no credentials. */
+const LOCAL_ENDPOINT = {
+    baseURL: client/* LOCAL_ENGINE_URL */.Hn,
+    auth: { kind: 'key', apiKey: 'local-engine', header: 'authorization' },
+    organization: null,
+    project: null,
+    extraHeaders: {},
+    extraQuery: {},
+};
+/** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
+function readEndpointSettings(source) {
+    const { read, env } = source;
+    // Secrets are masked as soon as they are read, before any check that could fail on them.
+    const apiKeyInput = read('api-key').trim();
+    if (apiKeyInput)
+        source.mask(apiKeyInput);
+    const extraHeaders = (0,input_parsers/* parseHeaderLines */.oR)('extra-headers', read('extra-headers'));
+    const extraQuery = (0,input_parsers/* parseQueryLines */.rm)('extra-query', read('extra-query'));
+    for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
+        if ((0,input_parsers/* looksSecret */.n0)(name) && value)
+            source.mask(value);
+    }
+    const baseUrlInput = read('base-url').trim();
+    const baseURL = baseUrlInput
+        ? (0,input_parsers/* parseBaseUrl */.Q2)('base-url', baseUrlInput)
+        : (0,input_parsers/* parseBaseUrl */.Q2)('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
+    return {
+        baseURL,
+        auth: readEndpointAuth(source, apiKeyInput),
+        organization: read('organization').trim() || null,
+        project: read('project').trim() || null,
+        extraHeaders,
+        extraQuery,
+    };
+}
+function readEndpointAuth(source, apiKeyInput) {
+    const { read, env } = source;
+    const header = (0,input_parsers/* parseChoice */.HU)('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key']);
+    const clientId = read('azure-client-id').trim();
+    const tenantId = read('azure-tenant-id').trim();
+    if (clientId || tenantId) {
+        if (!clientId)
+            throw new input_error/* InputError */.d('azure-client-id', 'required with "azure-tenant-id": the Application (client) ID of the Entra app that trusts this repository.');
+        if (!tenantId)
+            throw new input_error/* InputError */.d('azure-tenant-id', 'required with "azure-client-id": the Directory (tenant) ID of the Entra app.');
+        if (apiKeyInput)
+            throw new input_error/* InputError */.d('api-key', 'set either "api-key" or "azure-client-id" (Entra ID sign-in), not both.');
+        if (header !== 'authorization')
+            throw new input_error/* InputError */.d('auth-header', 'Entra ID tokens are sent as "Authorization: Bearer": leave "auth-header" at "authorization".');
+        return {
+            kind: 'entra',
+            clientId: (0,input_parsers/* parseClientId */.Q0)('azure-client-id', clientId),
+            tenantId: (0,input_parsers/* parseTenantId */.$n)('azure-tenant-id', tenantId),
+            scope: (0,input_parsers/* parseScope */.Sk)('azure-scope', read('azure-scope') || DEFAULT_AZURE_SCOPE),
+            authorityHost: (0,input_parsers/* parseAuthorityHost */.Pi)('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
+        };
+    }
+    const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
+    if (!apiKey) {
+        throw new input_error/* InputError */.d('api-key', 'no credentials for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable, or "azure-client-id" and "azure-tenant-id" for Entra ID sign-in.');
+    }
+    if (apiKey !== apiKeyInput)
+        source.mask(apiKey);
+    return { kind: 'key', apiKey, header };
+}
+
+
+/***/ }),
+
+/***/ 2220:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   OG: () => (/* binding */ RUN_TOKEN_KEY),
+/* harmony export */   Pp: () => (/* binding */ buildRunMetadata),
+/* harmony export */   hf: () => (/* binding */ RUN_METADATA_KEYS)
+/* harmony export */ });
+/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5794);
+/* harmony import */ var _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5300);
+
+
+/** Metadata keys the action writes on every run; later features (baselines, history) read them back. */
+const RUN_METADATA_KEYS = {
+    source: 'created_by',
+    repository: 'repository',
+    branch: 'branch',
+    sha: 'sha',
+    pr: 'pr',
+    event: 'event',
+    workflowRun: 'workflow_run',
+    commentKey: 'gate_key',
+    attemptToken: 'gate_attempt',
+    /** A fingerprint of the data source's rows: runs with the same one pair their items by id. */
+    dataset: 'dataset',
+};
+/** The key whose value tells this workflow attempt's run apart from every other. */
+const RUN_TOKEN_KEY = RUN_METADATA_KEYS.attemptToken;
+function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
+    const k = RUN_METADATA_KEYS;
+    const ours = {
+        [k.source]: 'evals-gate',
+        [k.repository]: git.repository,
+        [k.branch]: git.branch,
+        [k.sha]: git.sha,
+        [k.pr]: git.prNumber === null ? null : String(git.prNumber),
+        [k.event]: git.eventName,
+        [k.workflowRun]: git.runId ? `${git.runId}/${git.runAttempt}` : null,
+        [k.commentKey]: commentKey,
+        [k.attemptToken]: attemptToken,
+        [k.dataset]: dataset,
+    };
+    const metadata = {};
+    for (const [key, value] of Object.entries(ours)) {
+        if (value)
+            metadata[key] = value.slice(0, _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_VALUE_CHARS */ .FY);
+    }
+    for (const [key, value] of Object.entries(user)) {
+        if (Object.hasOwn(ours, key))
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('metadata', `key "${key}" is written by the action itself; choose another name.`);
+        metadata[key] = value;
+    }
+    const count = Object.keys(metadata).length;
+    if (count > _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEYS */ .Ae) {
+        const room = _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEYS */ .Ae - (count - Object.keys(user).length);
+        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('metadata', `${Object.keys(user).length} keys given, but a run takes ${_input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEYS */ .Ae} in all and the action writes ${count - Object.keys(user).length}: at most ${room} are left for yours.`);
+    }
+    return metadata;
+}
+
+
+/***/ }),
+
+/***/ 8334:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -42484,7 +42320,7 @@ const STATE = {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6236);
+/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5794);
 
 
 
@@ -42533,6 +42369,170 @@ function isOutside(rel) {
 }
 // Inline file_content travels in one request body; far larger files belong in the API's file store.
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+
+/***/ }),
+
+/***/ 3597:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   y: () => (/* binding */ sleep)
+/* harmony export */ });
+/** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
+function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted)
+            return reject(abortError(signal));
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, ms);
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(abortError(signal));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+function abortError(signal) {
+    const error = new Error(signal?.reason instanceof Error ? signal.reason.message : 'Aborted');
+    error.name = 'AbortError';
+    return error;
+}
+
+
+/***/ }),
+
+/***/ 5645:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L: () => (/* binding */ datasetFingerprint),
+/* harmony export */   R: () => (/* binding */ fingerprint)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+
+/**
+ * A short, stable hash of a JSON value: the same data gives the same fingerprint whatever the order of
+ * its object keys. It tells whether two runs evaluated the same dataset, and pairs items by content
+ * when they did not.
+ */
+function fingerprint(value) {
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
+    writeCanonical(value, (text) => hash.update(text));
+    return hash.digest('hex').slice(0, 16);
+}
+/**
+ * The fingerprint of a data source's rows. For inline rows only the items count: pre-generated samples
+ * are the outputs under test, so a change of them is the same dataset answered differently.
+ */
+function datasetFingerprint(source) {
+    if (typeof source === 'object' && source !== null && !Array.isArray(source)) {
+        const { type, content } = source;
+        if (type === 'file_content' && Array.isArray(content)) {
+            return fingerprint(content.map((row) => (typeof row === 'object' && row !== null && 'item' in row ? row.item : row)));
+        }
+    }
+    return fingerprint(source);
+}
+/** JSON with object keys sorted, streamed to `write` so that a 100,000-row dataset is never one string. */
+function writeCanonical(value, write) {
+    if (value === null || typeof value !== 'object') {
+        // undefined and functions are not JSON: as JSON.stringify does inside arrays, they become null.
+        write(JSON.stringify(value) ?? 'null');
+        return;
+    }
+    if (Array.isArray(value)) {
+        write('[');
+        value.forEach((entry, index) => {
+            if (index > 0)
+                write(',');
+            writeCanonical(entry, write);
+        });
+        write(']');
+        return;
+    }
+    write('{');
+    const keys = Object.keys(value)
+        .filter((key) => value[key] !== undefined)
+        .sort();
+    keys.forEach((key, index) => {
+        if (index > 0)
+            write(',');
+        write(JSON.stringify(key));
+        write(':');
+        writeCanonical(value[key], write);
+    });
+    write('}');
+}
+
+
+/***/ }),
+
+/***/ 8932:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ redactDeep),
+/* harmony export */   f: () => (/* binding */ redactSecrets)
+/* harmony export */ });
+/** Replaces every secret in text with `***`: the runner masks secrets in logs, but not in files or comments. */
+function redactSecrets(text, secrets) {
+    let out = text;
+    for (const secret of secrets) {
+        // Very short values would blank out ordinary words; the runner's own masking has the same floor.
+        if (secret.length >= 4)
+            out = out.split(secret).join('***');
+    }
+    return out;
+}
+/**
+ * The same, through every string of a plain-data value. Reports escape what they show (`_` becomes `\_`),
+ * so secrets are taken out of the data before rendering, where they still match.
+ */
+function redactDeep(value, secrets) {
+    if (typeof value === 'string')
+        return redactSecrets(value, secrets);
+    if (Array.isArray(value))
+        return value.map((entry) => redactDeep(entry, secrets));
+    if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, redactDeep(entry, secrets)]));
+    }
+    return value;
+}
+
+
+/***/ }),
+
+/***/ 3260:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ Secrets)
+/* harmony export */ });
+/**
+ * Every secret the action has seen: the keys from its inputs and the tokens it obtains while running.
+ * Each is masked in the log as soon as it is known, and redacted from files and comments (which the
+ * runner does not mask).
+ */
+class Secrets {
+    values = new Set();
+    mask;
+    constructor(mask) {
+        this.mask = mask;
+    }
+    add(secret) {
+        if (!secret || this.values.has(secret))
+            return;
+        this.values.add(secret);
+        this.mask(secret);
+    }
+    list() {
+        return [...this.values];
+    }
+}
 
 
 /***/ }),
@@ -85600,7 +85600,7 @@ bedrock_a = brand_privateBedrockClient;
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(9407);
+/******/ var __webpack_exports__ = __nccwpck_require__(218);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
 

@@ -81,8 +81,8 @@ async function measure(mode: Mode): Promise<void> {
     return realFetch(input, init);
   }) as typeof fetch;
 
-  const { createEvalsClient } = await import('../src/evals/client.ts');
-  const { collectOutputItems } = await import('../src/evals/collect-items.ts');
+  const { createEvalsClient } = await import('../src/evals-api/client.ts');
+  const { collectOutputItems } = await import('../src/evals-api/collect-items.ts');
   const { ItemTally } = await import('../src/analysis/item-tally.ts');
   const client = createEvalsClient({
     baseURL,

@@ -13,8 +13,8 @@ describe('dist/', () => {
   it('matches a fresh build of src/ (run `npm run build` and commit dist/)', () => {
     const ncc = (entry: string, out: string) =>
       execFileSync(process.execPath, ['node_modules/@vercel/ncc/dist/ncc/cli.js', 'build', entry, '-o', out, '--source-map', '--license', 'licenses.txt'], { stdio: 'pipe' });
-    ncc('src/index.ts', fresh);
-    ncc('src/cli.ts', join(fresh, 'cli'));
+    ncc('src/action/index.ts', fresh);
+    ncc('src/cli/index.ts', join(fresh, 'cli'));
     const built = files(fresh);
     expect(files('dist')).toEqual(built);
     for (const file of built) {

@@ -28371,14 +28371,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5581:
+/***/ 486:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7830);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(684);
 
 // The CLI's entry: the same gate as the action, reporting to the terminal.
-process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
+process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
@@ -28391,7 +28391,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7830:
+/***/ 684:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31367,7 +31367,7 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/abortable-sleep.ts
+;// CONCATENATED MODULE: ./src/shared/abortable-sleep.ts
 /** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
 function sleep(ms, signal) {
     return new Promise((resolve, reject) => {
@@ -31642,7 +31642,7 @@ function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: ./src/evals/fingerprint.ts
+;// CONCATENATED MODULE: ./src/shared/fingerprint.ts
 
 /**
  * A short, stable hash of a JSON value: the same data gives the same fingerprint whatever the order of
@@ -33711,7 +33711,7 @@ class OutputItemStore {
 
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/input-error.ts
+;// CONCATENATED MODULE: ./src/settings/input-error.ts
 /** A problem with one of the action's inputs, found before anything is sent. */
 class InputError extends Error {
     input;
@@ -33724,7 +33724,7 @@ class InputError extends Error {
     }
 }
 
-;// CONCATENATED MODULE: ./src/workspace-files.ts
+;// CONCATENATED MODULE: ./src/settings/workspace-files.ts
 
 
 
@@ -33774,7 +33774,7 @@ function isOutside(rel) {
 // Inline file_content travels in one request body; far larger files belong in the API's file store.
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
-;// CONCATENATED MODULE: ./src/evals/data-source.ts
+;// CONCATENATED MODULE: ./src/settings/data-source.ts
 
 
 
@@ -65618,7 +65618,7 @@ bedrock_a = brand_privateBedrockClient;
 
 
 //# sourceMappingURL=index.mjs.map
-;// CONCATENATED MODULE: ./src/evals/client.ts
+;// CONCATENATED MODULE: ./src/evals-api/client.ts
 
 /** A per-request ceiling: a poll or a page that hangs longer is retried, not waited on forever. */
 const client_REQUEST_TIMEOUT_MS = 60_000;
@@ -65688,7 +65688,7 @@ async function requestOidcToken(audience, env = process.env) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/redact.ts
+;// CONCATENATED MODULE: ./src/shared/redact.ts
 /** Replaces every secret in text with `***`: the runner masks secrets in logs, but not in files or comments. */
 function redactSecrets(text, secrets) {
     let out = text;
@@ -66132,7 +66132,7 @@ function model_client_cut(text, max) {
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-;// CONCATENATED MODULE: ./src/connect-evals-api.ts
+;// CONCATENATED MODULE: ./src/gate/connect.ts
 
 
 
@@ -66184,7 +66184,7 @@ function connectEvalsApi(endpoint, secrets) {
     return createEvalsClient(endpoint, () => credential.getToken());
 }
 
-;// CONCATENATED MODULE: ./src/evals/api-errors.ts
+;// CONCATENATED MODULE: ./src/evals-api/api-errors.ts
 
 
 
@@ -66293,7 +66293,7 @@ function capitalize(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-;// CONCATENATED MODULE: ./src/evals/auth-hints.ts
+;// CONCATENATED MODULE: ./src/evals-api/auth-hints.ts
 /** What to check after a 401 or 403, for the way the action authenticated. Empty for other statuses. */
 function authHint(auth, status) {
     if (status !== 401 && status !== 403)
@@ -66314,7 +66314,7 @@ function authHint(auth, status) {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/input-parsers.ts
+;// CONCATENATED MODULE: ./src/settings/input-parsers.ts
 
 // Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
 /** A rate in [0, 1], written as `0.9` or `90%`. */
@@ -66555,7 +66555,7 @@ function parseSignificance(input, raw) {
     return level;
 }
 
-;// CONCATENATED MODULE: ./src/evals/ensure-eval.ts
+;// CONCATENATED MODULE: ./src/evals-api/ensure-eval.ts
 
 
 
@@ -66649,7 +66649,7 @@ function creationMetadata(definition, fingerprint, file) {
     return { ...user, [EVAL_FINGERPRINT_KEY]: fingerprint };
 }
 
-;// CONCATENATED MODULE: ./src/evals/export-eval.ts
+;// CONCATENATED MODULE: ./src/evals-api/export-eval.ts
 
 
 
@@ -67110,7 +67110,7 @@ function stripTrailingSlashes(url) {
     return url.replace(/\/+$/, '');
 }
 
-;// CONCATENATED MODULE: ./src/evals/run-metadata.ts
+;// CONCATENATED MODULE: ./src/settings/run-metadata.ts
 
 
 /** Metadata keys the action writes on every run; later features (baselines, history) read them back. */
@@ -67161,7 +67161,7 @@ function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
     return metadata;
 }
 
-;// CONCATENATED MODULE: ./src/evals/eval-definition-fingerprint.ts
+;// CONCATENATED MODULE: ./src/evals-api/eval-definition-fingerprint.ts
 
 /**
  * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's
@@ -67192,7 +67192,7 @@ function evalDefinitionFingerprint(definition) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/engine-inputs.ts
+;// CONCATENATED MODULE: ./src/settings/engine-settings.ts
 
 
 
@@ -67298,7 +67298,7 @@ function asInputError(input, error) {
     return error instanceof Error ? error : new Error(String(error));
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/settings/read-settings.ts
 
 
 
@@ -67468,7 +67468,7 @@ function readEndpointAuth(source, apiKeyInput) {
     return { kind: 'key', apiKey, header };
 }
 
-;// CONCATENATED MODULE: ./src/secrets.ts
+;// CONCATENATED MODULE: ./src/shared/secrets.ts
 /**
  * Every secret the action has seen: the keys from its inputs and the tokens it obtains while running.
  * Each is masked in the log as soon as it is known, and redacted from files and comments (which the
@@ -67545,7 +67545,7 @@ const EXPORT_FLAGS = [
     ...INPUT_FLAGS.filter((flag) => ['base-url', 'api-key', 'auth-header', 'azure-client-id', 'azure-tenant-id', 'azure-scope', 'extra-headers', 'extra-query', 'organization', 'project'].includes(flag.name)),
 ];
 
-;// CONCATENATED MODULE: ./src/evals/records.ts
+;// CONCATENATED MODULE: ./src/evals-api/records.ts
 
 // Turns the API's objects into compact records. Servers differ (OpenAI, Azure, Foundry) and fields are
 // `null` before a run completes, so every field is read defensively, never trusted to have its type.
@@ -68260,7 +68260,7 @@ class ItemTally {
     }
 }
 
-;// CONCATENATED MODULE: ./src/evals/collect-items.ts
+;// CONCATENATED MODULE: ./src/evals-api/collect-items.ts
 
 
 
@@ -68321,7 +68321,7 @@ async function withTransientRetry(load, context, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/evals/gate-runs.ts
+;// CONCATENATED MODULE: ./src/evals-api/gate-runs.ts
 
 
 
@@ -68375,7 +68375,7 @@ async function readBaselineRun(client, request) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/baseline-lookup.ts
+;// CONCATENATED MODULE: ./src/gate/baseline-lookup.ts
 
 
 
@@ -68466,7 +68466,7 @@ function pointOf(run, threshold) {
     return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl, status: score >= threshold ? 'pass' : 'fail' };
 }
 
-;// CONCATENATED MODULE: ./src/evals/cancel-run.ts
+;// CONCATENATED MODULE: ./src/evals-api/cancel-run.ts
 
 
 
@@ -68509,7 +68509,7 @@ async function alreadyFinished(client, request, options) {
     return run !== null && isTerminalStatus(toRunSnapshot(run).status);
 }
 
-;// CONCATENATED MODULE: ./src/evals/describe-eval.ts
+;// CONCATENATED MODULE: ./src/evals-api/describe-eval.ts
 
 /** Reads the eval before starting a run: a wrong id or key fails here, clearly, and the report gets a name. */
 async function describeEval(client, evalId, baseURL, signal) {
@@ -68522,14 +68522,14 @@ async function describeEval(client, evalId, baseURL, signal) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/evals/expected-items.ts
+;// CONCATENATED MODULE: ./src/evals-api/expected-items.ts
 /** How many items the run will have, when the rows travel inline (for progress lines); else null. */
 function expectedItemCount(dataSource) {
     const source = dataSource.source;
     return source?.type === 'file_content' && Array.isArray(source.content) ? source.content.length : null;
 }
 
-;// CONCATENATED MODULE: ./src/evals/start-run.ts
+;// CONCATENATED MODULE: ./src/evals-api/start-run.ts
 
 
 
@@ -68587,7 +68587,7 @@ async function findRunByToken(client, request) {
     return null;
 }
 
-;// CONCATENATED MODULE: ./src/evals/wait-for-run.ts
+;// CONCATENATED MODULE: ./src/evals-api/wait-for-run.ts
 
 
 
@@ -68706,7 +68706,7 @@ function progressLine(run, elapsedMs, expectedTotal) {
     ].join(' · ');
 }
 
-;// CONCATENATED MODULE: ./src/state.ts
+;// CONCATENATED MODULE: ./src/action/state.ts
 /** Names of the state the main step saves for the post step (`STATE_<name>` there). */
 const STATE = {
     isPost: 'isPost',
@@ -68716,7 +68716,7 @@ const STATE = {
     finished: 'run-finished',
 };
 
-;// CONCATENATED MODULE: ./src/gate.ts
+;// CONCATENATED MODULE: ./src/gate/gate.ts
 
 
 
@@ -69850,7 +69850,7 @@ function painter(enabled) {
     return (colour, text) => (enabled ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text);
 }
 
-;// CONCATENATED MODULE: ./src/report/write-results-file.ts
+;// CONCATENATED MODULE: ./src/report/results-document.ts
 
 
 
@@ -69936,7 +69936,7 @@ async function writeResultsFile(json, runId, dir = process.env.RUNNER_TEMP || tm
     return path;
 }
 
-;// CONCATENATED MODULE: ./src/termination.ts
+;// CONCATENATED MODULE: ./src/shared/termination.ts
 /**
  * Calls `handler` once on the first SIGINT or SIGTERM (the runner sends SIGINT when a workflow is
  * cancelled, SIGTERM 7.5 s later, SIGKILL 2.5 s after that). Later signals are swallowed so the
@@ -79275,7 +79275,7 @@ exports.visitAsync = visitAsync;
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(5581);
+/******/ var __webpack_exports__ = __nccwpck_require__(486);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
 

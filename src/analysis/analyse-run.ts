@@ -1,7 +1,7 @@
-import type { CriterionThreshold } from '../input-parsers.js';
-import { criterionName } from '../evals/records.js';
-import { RUN_METADATA_KEYS } from '../evals/run-metadata.js';
-import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals/run-types.js';
+import type { CriterionThreshold } from '../settings/input-parsers.js';
+import { criterionName } from '../evals-api/records.js';
+import { RUN_METADATA_KEYS } from '../settings/run-metadata.js';
+import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals-api/run-types.js';
 import { compareRuns } from './compare-runs.js';
 import type { BaselineComparison, CriterionRate, GateResult, GateStatus, ScorePoint } from './gate-result.js';
 import { judgeRegressions, type RegressionLimits } from './regression-verdict.js';

@@ -2,7 +2,7 @@
 // started failing, which started passing, whether that difference is more than chance, and how the
 // score and each criterion moved.
 
-import type { ItemOutcome } from '../evals/run-types.js';
+import type { ItemOutcome } from '../evals-api/run-types.js';
 import { mcnemarExactPValue } from './mcnemar.js';
 
 /** One item of a run, as far as pairing needs: the data source item id, a hash of its content, its outcome. */

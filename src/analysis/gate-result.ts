@@ -1,4 +1,4 @@
-import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals/run-types.js';
+import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals-api/run-types.js';
 import type { RunComparison } from './compare-runs.js';
 
 /** How the wait ended: the run's terminal status, or our own timeout. */

@@ -1,4 +1,4 @@
-import type { GradeRecord, ItemRecord, ResultCounts } from '../evals/run-types.js';
+import type { GradeRecord, ItemRecord, ResultCounts } from '../evals-api/run-types.js';
 import type { ItemOutcomeKey } from './compare-runs.js';
 
 /** Failing items kept with their texts; beyond this they are only counted (memory stays bounded). */

@@ -1,4 +1,4 @@
-import type { ResultCounts } from '../evals/run-types.js';
+import type { ResultCounts } from '../evals-api/run-types.js';
 import type { CriterionRate, GateStatus, Verdict } from './gate-result.js';
 import type { RegressionJudgement } from './regression-verdict.js';
 import { distinctPercents, percent } from './rates.js';

@@ -3,8 +3,8 @@
 // slows every request of the run down, not just the one that got it. Request bodies and results are
 // loose plain types here so that src/engine/ never needs the SDK's types.
 import OpenAI from 'openai';
-import { sleep as abortableSleep } from '../abortable-sleep.js';
-import { redactSecrets } from '../redact.js';
+import { sleep as abortableSleep } from '../shared/abortable-sleep.js';
+import { redactSecrets } from '../shared/redact.js';
 import { RequestGovernor, abortError, retryAfterMs, type Sleep } from './request-governor.js';
 
 export interface ModelEndpoint {

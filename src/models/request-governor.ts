@@ -16,7 +16,7 @@
 // Each success then shortens the gap by 1%, to find out whether the endpoint takes more again (as TCP
 // probes for bandwidth); the next cut measures anew. In a simulation of 100 requests against 20 a
 // minute, this took 5 minutes (4 at best) with 11 refusals; without spacing, calls failed for good.
-import { sleep as abortableSleep } from '../abortable-sleep.js';
+import { sleep as abortableSleep } from '../shared/abortable-sleep.js';
 
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 

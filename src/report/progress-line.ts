@@ -1,4 +1,4 @@
-import type { RunSnapshot } from '../evals/run-types.js';
+import type { RunSnapshot } from '../evals-api/run-types.js';
 import { formatDuration } from './format.js';
 
 /** `in_progress · 340/1000 graded · 310 pass · 25 fail · 5 error · 2m10s` (and `N skipped` on Azure) */

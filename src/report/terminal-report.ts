@@ -1,6 +1,6 @@
 import type { GateResult } from '../analysis/gate-result.js';
 import { describeScoreDelta } from '../analysis/compare-runs.js';
-import type { ItemRecord } from '../evals/run-types.js';
+import type { ItemRecord } from '../evals-api/run-types.js';
 import { criterionLabels, formatCount, formatDuration, formatPercent } from './format.js';
 
 export interface TerminalReportOptions {

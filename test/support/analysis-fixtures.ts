@@ -1,6 +1,6 @@
 // Builders shared by the analysis and record tests (test/unit/analysis*.test.ts, records.test.ts).
 import { ItemTally } from '../../src/analysis/item-tally.ts';
-import type { GradeRecord, ItemRecord, RunSnapshot } from '../../src/evals/run-types.ts';
+import type { GradeRecord, ItemRecord, RunSnapshot } from '../../src/evals-api/run-types.ts';
 
 /** A string_check grade of grader `name`: score 1 when passed, 0 when failed, none when undecided. */
 export function grade(name: string, passed: boolean | null): GradeRecord {

@@ -1,6 +1,6 @@
 // The check shared by the input tests (test/unit/input*.test.ts, data-source.test.ts).
 import { expect } from 'vitest';
-import { InputError } from '../../src/input-error.ts';
+import { InputError } from '../../src/settings/input-error.ts';
 
 /** Runs `fn`, expects an InputError for `input` whose message names it, and returns its message. */
 export function expectInputError(input: string, fn: () => unknown): string {

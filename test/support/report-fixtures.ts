@@ -1,7 +1,7 @@
 // Builders and checks shared by the report tests (test/unit/report-*.test.ts, results-file.test.ts).
 import { expect } from 'vitest';
 import type { GateResult } from '../../src/analysis/gate-result.ts';
-import type { ItemRecord, RunSnapshot } from '../../src/evals/run-types.ts';
+import type { ItemRecord, RunSnapshot } from '../../src/evals-api/run-types.ts';
 
 export const MARKER = '<!-- evals-gate:comment key=x -->';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fingerprint } from '../../evals/fingerprint.js';
+import { fingerprint } from '../../shared/fingerprint.js';
 import type { ModelClient } from '../../models/model-client.js';
 import { checkGraderTypes, type EvalDefinition } from '../definition.js';
 import type { Grader } from './grader.js';

@@ -1,0 +1,93 @@
+import { sleep } from '../shared/abortable-sleep.js';
+import { describeApiError, EvalsApiError, isTransient, retryDelayMs } from './api-errors.js';
+import type { EvalsClient } from './client.js';
+import { toItemRecord } from './records.js';
+import type { ItemRecord } from './run-types.js';
+
+export interface CollectOptions {
+  evalId: string;
+  runId: string;
+  baseURL: string;
+  /** The run's `result_counts.total`: bounds how many pages a sane list can have. */
+  expectedTotal: number;
+  pageSize?: number;
+  signal?: AbortSignal;
+  onRetry?: (message: string) => void;
+}
+
+export interface CollectStats {
+  pages: number;
+  items: number;
+}
+
+/** The API's largest page: the fewest round trips. */
+export const PAGE_SIZE = 100;
+const PAGE_ATTEMPTS = 5;
+
+/**
+ * Reads every output item of a run, page by page, handing each to `onItem` as a compact record and
+ * keeping nothing else, so memory does not grow with the run. A list whose cursor does not advance, or
+ * that goes on far past the run's item count, ends with an error instead of a hang.
+ */
+export async function collectOutputItems(
+  client: EvalsClient,
+  options: CollectOptions,
+  onItem: (record: ItemRecord) => void,
+): Promise<CollectStats> {
+  const pageSize = options.pageSize ?? PAGE_SIZE;
+  const maxPages = 2 * Math.ceil(Math.max(options.expectedTotal, 1) / pageSize) + 10;
+  const context = {
+    doing: `reading the output items of run ${options.runId}`,
+    evalId: options.evalId,
+    runId: options.runId,
+    baseURL: options.baseURL,
+  };
+  const fetchPage = <T>(load: () => Promise<T>) => withTransientRetry(load, context, options);
+
+  let page = await fetchPage(() =>
+    client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc' },
+      // Retries are this module's (below); the SDK's on top would multiply them. Later pages inherit this.
+      { signal: options.signal, maxRetries: 0 }),
+  );
+  const cursors = new Set<string>();
+  const stats: CollectStats = { pages: 0, items: 0 };
+  for (;;) {
+    stats.pages++;
+    for (const raw of page.data) onItem(toItemRecord(raw));
+    stats.items += page.data.length;
+    if (!page.hasNextPage()) return stats;
+    const cursor = page.data[page.data.length - 1]?.id ?? '';
+    if (cursors.has(cursor)) {
+      throw new EvalsApiError(
+        `The output items of run ${options.runId} did not advance: page ${stats.pages} ended at item ${cursor} again, and the server still said has_more. Stopped after ${stats.items} items.`,
+        null,
+      );
+    }
+    if (stats.pages >= maxPages) {
+      throw new EvalsApiError(
+        `The output items of run ${options.runId} went on for ${stats.pages} pages (${stats.items} items) although the run counts ${options.expectedTotal}; stopped reading.`,
+        null,
+      );
+    }
+    cursors.add(cursor);
+    const current = page;
+    page = await fetchPage(() => current.getNextPage());
+  }
+}
+
+async function withTransientRetry<T>(
+  load: () => Promise<T>,
+  context: Parameters<typeof describeApiError>[1],
+  options: Pick<CollectOptions, 'signal' | 'onRetry'>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await load();
+    } catch (error) {
+      if (options.signal?.aborted || !isTransient(error) || attempt >= PAGE_ATTEMPTS) throw describeApiError(error, context);
+      const wait = retryDelayMs(error, attempt);
+      options.onRetry?.(`${describeApiError(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
+      await sleep(wait, options.signal);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import * as core from '@actions/core';
+import { EntraCredential, FEDERATION_AUDIENCE } from '../azure/entra-credential.js';
+import { engineFetch } from '../engine/engine-fetch.js';
+import { LocalEngine } from '../engine/local-engine.js';
+import { createEvalsClient, createLocalEvalsClient, type EvalsClient } from '../evals-api/client.js';
+import { requestOidcToken } from '../github/oidc-token.js';
+import type { EndpointSettings, Settings } from '../settings/read-settings.js';
+import { ModelClient } from '../models/model-client.js';
+import type { Secrets } from '../shared/secrets.js';
+
+/** A client of whichever engine answers, and how to let go of it. */
+export interface EvalsConnection {
+  client: EvalsClient;
+  /** Stops what the local engine still runs and deletes its spooled items; nothing for a remote endpoint. */
+  close(): Promise<void>;
+}
+
+/** The client for the settings' engine: the endpoint at `base-url`, or a local engine in this process. */
+export function connectEvals(settings: Settings, secrets: Secrets, log: (line: string) => void): EvalsConnection {
+  const choice = settings.evalChoice;
+  if (settings.engine === 'remote' || choice.kind !== 'file') return { client: connectEvalsApi(settings.endpoint, secrets), close: async () => undefined };
+  const endpoint = settings.models;
+  let models: ModelClient | null = null;
+  const engine = new LocalEngine({
+    concurrency: settings.concurrency,
+    models: () => {
+      // Settings require an endpoint whenever the eval calls a model, so this is a bug if it throws.
+      if (!endpoint) throw new Error('This eval calls a model, but no model endpoint was configured.');
+      models ??= new ModelClient(endpoint, { maxConcurrency: settings.concurrency, log });
+      return models;
+    },
+  });
+  engine.addEval(choice.definition, settings.evalId);
+  return { client: createLocalEvalsClient(engineFetch(engine)), close: () => engine.close() };
+}
+
+/** The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`. */
+export function connectEvalsApi(endpoint: EndpointSettings, secrets: Secrets): EvalsClient {
+  const { auth } = endpoint;
+  if (auth.kind === 'key') return createEvalsClient(endpoint);
+  const credential = new EntraCredential({
+    tenantId: auth.tenantId,
+    clientId: auth.clientId,
+    scope: auth.scope,
+    authorityHost: auth.authorityHost,
+    getAssertion: async () => {
+      const assertion = await requestOidcToken(FEDERATION_AUDIENCE);
+      secrets.add(assertion);
+      return assertion;
+    },
+    onToken: (token, expiresAt) => {
+      secrets.add(token);
+      core.info(`Signed in to Entra ID as app ${auth.clientId}; the token is valid until ${new Date(expiresAt).toISOString()}.`);
+    },
+    onRefreshFailed: (message) => core.warning(message),
+  });
+  return createEvalsClient(endpoint, () => credential.getToken());
+}

@@ -1,0 +1,284 @@
+import type { GateResult, GateStatus } from '../analysis/gate-result.js';
+import { analyseRun } from '../analysis/analyse-run.js';
+import { ItemTally } from '../analysis/item-tally.js';
+import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baseline-lookup.js';
+import { cancelRun } from '../evals-api/cancel-run.js';
+import type { EvalsClient } from '../evals-api/client.js';
+import { collectOutputItems } from '../evals-api/collect-items.js';
+import { FILE_PATH_SOURCE } from '../settings/data-source.js';
+import { describeEval } from '../evals-api/describe-eval.js';
+import { ensureEval } from '../evals-api/ensure-eval.js';
+import { expectedItemCount } from '../evals-api/expected-items.js';
+import type { GateRun } from '../evals-api/gate-runs.js';
+import type { RunSnapshot } from '../evals-api/run-types.js';
+import { startRun } from '../evals-api/start-run.js';
+import { waitForTerminalRun } from '../evals-api/wait-for-run.js';
+import type { GitContext } from '../github/context.js';
+import { InputError } from '../settings/input-error.js';
+import type { Settings } from '../settings/read-settings.js';
+import { progressLine } from '../report/progress-line.js';
+import { STATE } from '../action/state.js';
+
+/** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
+const CANCEL_ON_SIGNAL_MS = 5000;
+const CANCEL_AFTER_TIMEOUT_MS = 30_000;
+const PROGRESS_EVERY_MS = 60_000;
+/** The local engine's longest pause between polls. */
+const LOCAL_POLL_MS = 250;
+
+/** Where a gate reports as it goes: the runner (log, outputs, state, PR comment) or a terminal. */
+export interface GateHost {
+  info(line: string): void;
+  warning(line: string): void;
+  /** Marks the step failed with this message (the run was cancelled by a signal). */
+  fail(message: string): void;
+  /** Saved for the post step, which cancels a run the main step could not. */
+  saveState(name: string, value: string): void;
+  setOutput(name: string, value: string): void;
+  /** Says "evaluating…" where the result will appear (the PR comment). True when it did. */
+  announce(run: RunSnapshot, evalName: string, settings: Settings): Promise<boolean>;
+}
+
+/** One gate's run on the Evals API, from start to result, remembering enough to cancel it at any point. */
+export class Gate {
+  private readonly client: EvalsClient;
+  /** The settings, with the eval's id once it is known (an eval-file's eval is found or created first). */
+  settings: Settings;
+  private readonly git: GitContext;
+  private readonly host: GateHost;
+  private readonly controller = new AbortController();
+  private runId: string | null = null;
+  /** The eval's name, once read. */
+  evalName: string | null = null;
+  /** The PR comment says "evaluating…": an error must replace it. */
+  saidEvaluating = false;
+  private finished = false;
+
+  constructor(client: EvalsClient, settings: Settings, git: GitContext, host: GateHost) {
+    this.client = client;
+    this.settings = settings;
+    this.git = git;
+    this.host = host;
+  }
+
+  /** Whether a run outlives this process: only on a remote endpoint, where the post step can cancel it. */
+  private get remote(): boolean {
+    return this.settings.engine === 'remote';
+  }
+
+  get abandoned(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  async run(): Promise<{ result: GateResult; evalName: string }> {
+    await this.resolveEval();
+    const { settings, client } = this;
+    const signal = this.controller.signal;
+    const baseURL = settings.endpoint.baseURL;
+    const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
+    this.evalName = evalInfo.name;
+    // An explicit baseline is checked before a run costs anything.
+    const explicitBaseline =
+      settings.baseline.kind === 'run' ? await checkBaselineRun(client, { evalId: settings.evalId, runId: settings.baseline.runId, baseURL, signal }) : null;
+    const started = Date.now();
+    // From here on a run may exist: the post step can find it by this token even if the answer never came.
+    if (this.remote) this.host.saveState(STATE.attemptToken, settings.attemptToken);
+    const created = await this.startRunOrExplain(client, {
+      evalId: settings.evalId,
+      name: settings.runName,
+      dataSource: settings.dataSource,
+      metadata: settings.metadata,
+      attemptToken: settings.attemptToken,
+      baseURL,
+      signal,
+      log: (line) => this.host.warning(line),
+    });
+    this.runId = created.id;
+    if (this.remote) this.host.saveState(STATE.runId, created.id);
+    this.host.setOutput('run-id', created.id);
+    if (created.reportUrl) this.host.setOutput('report-url', created.reportUrl);
+    this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
+    if (created.reportUrl) this.host.info(`Report: ${created.reportUrl}`);
+    this.saidEvaluating = await this.host.announce(created, evalInfo.name, settings);
+
+    const expected = expectedItemCount(settings.dataSource);
+    // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
+    let warned = false;
+    const warnFirst = (message: string) => {
+      if (warned) this.host.info(message);
+      else this.host.warning(message);
+      warned = true;
+    };
+    let lastLine = '';
+    let lastLogged = 0;
+    const outcome = await waitForTerminalRun(client, {
+      evalId: settings.evalId,
+      runId: created.id,
+      baseURL,
+      timeoutMs: settings.timeoutMs,
+      // Polling the local engine costs nothing: the result is shown as soon as it is there.
+      pollIntervalMs: this.remote ? settings.pollIntervalMs : Math.min(settings.pollIntervalMs, LOCAL_POLL_MS),
+      signal,
+      onRetry: warnFirst,
+      onProgress: (snapshot, elapsed) => {
+        const line = progressLine(snapshot, elapsed, expected);
+        // The line without its elapsed time: a line per change, and a heartbeat while nothing changes.
+        const state = line.slice(0, line.lastIndexOf(' · '));
+        const now = Date.now();
+        if (state !== lastLine || now - lastLogged >= PROGRESS_EVERY_MS) {
+          this.host.info(line);
+          lastLine = state;
+          lastLogged = now;
+        }
+      },
+    });
+
+    let status: GateStatus;
+    let final: RunSnapshot;
+    if (outcome.timedOut) {
+      status = 'timeout';
+      final = outcome.run ?? created;
+      this.host.warning(`Run ${created.id} did not finish within ${settings.timeoutMs / 60_000} minutes; cancelling it.`);
+      await this.cancelIfActive('the timeout passed', CANCEL_AFTER_TIMEOUT_MS);
+    } else {
+      final = outcome.run;
+      status = final.status as GateStatus;
+      this.markFinished();
+      this.host.info(`Run ${created.id} ended: ${final.status}.`);
+    }
+
+    let tally: ItemTally | null = null;
+    if (status === 'completed') {
+      tally = new ItemTally();
+      const items = tally;
+      const stats = await collectOutputItems(
+        client,
+        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst },
+        (record) => items.add(record),
+      );
+      this.host.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
+    }
+    const lookup = status === 'completed' ? await this.lookUpBaseline(final, explicitBaseline, warnFirst) : { baseline: null, note: null, history: null };
+    const result = analyseRun({
+      evalId: settings.evalId,
+      run: final,
+      status,
+      tally,
+      threshold: settings.threshold,
+      criteriaThresholds: settings.criteriaThresholds,
+      timeoutMs: settings.timeoutMs,
+      durationMs: Date.now() - started,
+      workflowRunUrl: this.git.workflowRunUrl,
+      baseline: lookup.baseline,
+      baselineNote: lookup.note,
+      limits: settings,
+      history: lookup.history,
+    });
+    return { result, evalName: evalInfo.name };
+  }
+
+  /**
+   * Starts the run. The local engine checks the rows and builds the graders when a run is created: what it
+   * refuses is a problem of the inputs, and is reported as one.
+   */
+  private async startRunOrExplain(client: EvalsClient, request: Parameters<typeof startRun>[1]): Promise<RunSnapshot> {
+    try {
+      return await startRun(client, request);
+    } catch (error) {
+      throw this.remote ? error : (localInputError(error, this.settings) ?? error);
+    }
+  }
+
+  /** An eval-file sent to a remote endpoint: the eval made from it, found or created. */
+  private async resolveEval(): Promise<void> {
+    const { settings } = this;
+    const choice = settings.evalChoice;
+    if (this.remote && choice.kind === 'file') {
+      const found = await ensureEval(this.client, {
+        definition: choice.definition,
+        fingerprint: choice.fingerprint,
+        evalFile: choice.path,
+        baseURL: settings.endpoint.baseURL,
+        signal: this.controller.signal,
+        log: (line) => this.host.info(line),
+      });
+      this.host.info(
+        found.created
+          ? `Created eval ${found.id} from ${choice.path}: no eval at the endpoint had this definition.`
+          : `Using eval ${found.id}, made from this version of ${choice.path}.`,
+      );
+      this.settings = { ...settings, evalId: found.id };
+    } else if (choice.kind === 'file') {
+      this.host.info(`Running ${choice.path} on the local engine (${settings.concurrency} items at a time).`);
+      const limits = Object.entries({ 'max-regressions': settings.maxRegressions, 'max-score-drop': settings.maxScoreDrop, 'min-significance': settings.minSignificance })
+        .filter(([, value]) => value !== null)
+        .map(([input]) => input);
+      if (limits.length > 0) {
+        this.host.warning(`${limits.join(', ')} compare with an earlier run, and the local engine keeps none between jobs: the gate judges this run alone.`);
+      }
+    }
+    if (this.remote) this.host.saveState(STATE.evalId, this.settings.evalId);
+  }
+
+  /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
+  private async lookUpBaseline(run: RunSnapshot, explicit: GateRun | null, onRetry: (message: string) => void): Promise<BaselineLookup> {
+    try {
+      return await lookUpBaseline(this.client, {
+        settings: this.settings,
+        git: this.git,
+        run,
+        explicit,
+        baseURL: this.settings.endpoint.baseURL,
+        signal: this.controller.signal,
+        log: (line) => this.host.info(line),
+        onRetry,
+      });
+    } catch (error) {
+      if (this.abandoned) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      this.host.warning(`Could not read the baseline, so the gate judged the run alone: ${message}`);
+      return { baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}`, history: null };
+    }
+  }
+
+  /** Cancels the run if it may still be running. Never throws: it is called on the way out. */
+  async cancelIfActive(why: string, timeoutMs = CANCEL_ON_SIGNAL_MS): Promise<void> {
+    if (!this.runId || this.finished) return;
+    const runId = this.runId;
+    try {
+      const outcome = await cancelRun(this.client, { evalId: this.settings.evalId, runId, baseURL: this.settings.endpoint.baseURL, timeoutMs });
+      this.markFinished();
+      this.host.info(outcome === 'canceled' ? `Cancelled run ${runId} (${why}).` : `Run ${runId} had already finished.`);
+    } catch (error) {
+      this.host.warning(`Could not cancel run ${runId} (${why}): ${error instanceof Error ? error.message : String(error)} ${this.remote ? ' The post step will try again.' : ''}`);
+    }
+  }
+
+  /** The workflow was cancelled: stop every request, cancel the run, report, and let the process exit. */
+  async abandon(signal: NodeJS.Signals): Promise<void> {
+    this.controller.abort(new Error(`received ${signal}`));
+    this.host.warning(`Received ${signal}: the workflow is being cancelled.`);
+    await this.cancelIfActive(`received ${signal}`);
+    const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : `; run ${this.runId} may still be running (the post step will cancel it)`;
+    this.host.fail(`Cancelled by ${signal}${run}.`);
+  }
+
+  private markFinished(): void {
+    this.finished = true;
+    if (this.remote) this.host.saveState(STATE.finished, 'true');
+  }
+}
+
+
+/** The local engine's 400 about the rows or the graders, as an error of the input that holds them. */
+function localInputError(error: unknown, settings: Settings): InputError | null {
+  const refusal = (error as { cause?: { status?: unknown; error?: { param?: unknown; message?: unknown } } } | null)?.cause;
+  const message = refusal?.error?.message;
+  if (refusal?.status !== 400 || typeof message !== 'string') return null;
+  if (refusal.error?.param === 'testing_criteria' && settings.evalChoice.kind === 'file') return new InputError('eval-file', `${settings.evalChoice.path}: ${message}`);
+  if (refusal.error?.param === 'data_source') {
+    const fromFile = (settings.dataSource.source as { type?: unknown } | undefined)?.type === FILE_PATH_SOURCE;
+    return new InputError(fromFile ? 'data-file' : 'data-source', message);
+  }
+  return null;
+}

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import * as core from '@actions/core';
+import { buildDataSource, type DataSource } from './data-source.js';
+import type { GitContext } from '../github/context.js';
+import { defaultRunName } from '../github/context.js';
+import { InputError } from './input-error.js';
+import { datasetFingerprint } from '../shared/fingerprint.js';
+import { buildRunMetadata } from './run-metadata.js';
+import { LOCAL_ENGINE_URL } from '../evals-api/client.js';
+import { type EngineKind, type EvalChoice, type ModelEndpointSettings, localEvalId, readEvalChoice, readLocalEngineSettings } from './engine-settings.js';
+import {
+  type CriterionThreshold,
+  type ScoreDrop,
+  looksSecret,
+  parseBaselineChoice,
+  parseScoreDrop,
+  parseSignificance,
+  parseAuthorityHost,
+  parseBaseUrl,
+  parseBoolean,
+  parseChoice,
+  parseClientId,
+  parseCount,
+  parseCriteriaThresholds,
+  parseHeaderLines,
+  parseMetadata,
+  parsePositiveNumber,
+  parseQueryLines,
+  parseRate,
+  parseScope,
+  parseTenantId,
+} from './input-parsers.js';
+
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+export const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+
+/** How requests to the Evals API authenticate. */
+export type EndpointAuth =
+  /** A key, sent as `Authorization: Bearer KEY` or as `api-key: KEY` (Azure). */
+  | { kind: 'key'; apiKey: string; header: 'authorization' | 'api-key' }
+  /** Entra ID tokens obtained with the job's GitHub OIDC token (workload identity federation). */
+  | { kind: 'entra'; tenantId: string; clientId: string; scope: string; authorityHost: string };
+
+export interface EndpointSettings {
+  baseURL: string;
+  auth: EndpointAuth;
+  organization: string | null;
+  project: string | null;
+  /** Sent with every request (`extra-headers`). */
+  extraHeaders: Record<string, string>;
+  /** Added to every request's query (`extra-query`). */
+  extraQuery: Record<string, string>;
+}
+
+/** Every input, parsed and validated in one place. */
+export interface Settings {
+  /** The eval's id; empty until found or created when an eval-file goes to the remote engine. */
+  evalId: string;
+  /** Who answers the Evals API: the endpoint at `base-url`, or the engine inside this job. */
+  engine: EngineKind;
+  /** The eval as the inputs name it: an id, or a definition in the repository. */
+  evalChoice: EvalChoice;
+  /** The local engine's model endpoint, when the eval calls a model. */
+  models: ModelEndpointSettings | null;
+  /** Items the local engine evaluates at once. */
+  concurrency: number;
+  endpoint: EndpointSettings;
+  dataSource: DataSource;
+  runName: string;
+  /** The run's metadata: the git context keys, the user's keys and the attempt token. */
+  metadata: Record<string, string>;
+  /** Identifies this workflow attempt's run, so a retried create never makes a second one. */
+  attemptToken: string;
+  threshold: number;
+  criteriaThresholds: CriterionThreshold[];
+  timeoutMs: number;
+  pollIntervalMs: number;
+  comment: boolean;
+  commentKey: string;
+  githubToken: string;
+  reportItems: number;
+  showItemContent: boolean;
+  /** What the run is compared with: found among the eval's runs, a given run, or nothing. */
+  baseline: BaselineChoice;
+  /** The branch whose runs are baselines; null when there is none to compare with (a tag, say). */
+  baselineRef: string | null;
+  maxRegressions: number | null;
+  maxScoreDrop: ScoreDrop | null;
+  minSignificance: number | null;
+  /** Runs of the branch shown in the trend of push and schedule runs. */
+  history: number;
+  issueOnFailure: boolean;
+}
+
+export type BaselineChoice = { kind: 'auto' } | { kind: 'none' } | { kind: 'run'; runId: string };
+
+export type InputReader = (name: string) => string;
+
+/** Where inputs come from, and what to do with a secret as soon as it is read. */
+export interface InputSource {
+  read: InputReader;
+  env: NodeJS.ProcessEnv;
+  /** Called with every secret value before anything else happens to it (the action masks it in the log). */
+  mask: (secret: string) => void;
+}
+
+/** The runner's inputs and environment; secrets masked through `core.setSecret`. */
+export function actionInputs(mask: (secret: string) => void = core.setSecret): InputSource {
+  return { read: (name) => core.getInput(name), env: process.env, mask };
+}
+
+/** Reads and validates every input. Throws an InputError naming the first bad input. */
+export function readSettings(git: GitContext, source: InputSource = actionInputs()): Settings {
+  const { read, env } = source;
+  const githubToken = read('github-token').trim();
+  if (githubToken) source.mask(githubToken);
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const { engine, eval: evalChoice } = readEvalChoice(source, workspace);
+  const evalId = evalChoice.kind === 'id' ? evalChoice.evalId : engine === 'local' ? localEvalId(evalChoice) : '';
+  // The local engine needs no endpoint and no key: it answers inside this process.
+  const endpoint = engine === 'local' ? LOCAL_ENDPOINT : readEndpointSettings(source);
+
+  // Cheap checks first, so a typo is reported before any file is read.
+  const threshold = parseRate('threshold', read('threshold') || '1');
+  const criteriaThresholds = parseCriteriaThresholds('criteria-thresholds', read('criteria-thresholds'));
+  const timeoutMs = parsePositiveNumber('timeout-minutes', read('timeout-minutes') || '60', 'minutes', 7 * 24 * 60) * 60_000;
+  const pollIntervalMs = parsePositiveNumber('poll-interval', read('poll-interval') || '10', 'seconds', 3600) * 1000;
+  const comment = parseBoolean('comment', read('comment') || 'true');
+  const reportItems = parseCount('report-items', read('report-items') || '20');
+  const showItemContent = parseBoolean('show-item-content', read('show-item-content') || 'true');
+  const commentKey = read('comment-key').trim() || (evalChoice.kind === 'id' ? evalChoice.evalId : evalChoice.path);
+  const userMetadata = parseMetadata('metadata', read('metadata'));
+  const baseline = parseBaselineChoice('baseline', read('baseline') || 'auto');
+  if (engine === 'local' && baseline.kind === 'run') {
+    throw new InputError('baseline', `the local engine keeps no runs between jobs, so ${baseline.runId} is not there to compare with: use "auto" or "none".`);
+  }
+  const baselineRef = read('baseline-ref').trim() || (git.isPullRequest ? git.baseBranch : git.branch);
+  const maxRegressions = read('max-regressions').trim() ? parseCount('max-regressions', read('max-regressions')) : null;
+  const maxScoreDrop = read('max-score-drop').trim() ? parseScoreDrop('max-score-drop', read('max-score-drop')) : null;
+  const minSignificance = read('min-significance').trim() ? parseSignificance('min-significance', read('min-significance')) : null;
+  const history = parseCount('history', read('history') || '20');
+  if (history > MAX_HISTORY) throw new InputError('history', `${history} runs is more than the ${MAX_HISTORY} a trend shows.`);
+  const issueOnFailure = parseBoolean('issue-on-failure', read('issue-on-failure') || 'false');
+
+  const dataSource = buildDataSource({
+    dataSource: read('data-source'),
+    dataFile: read('data-file'),
+    model: read('model'),
+    workspace,
+    streamDataFile: engine === 'local',
+  });
+  const local =
+    engine === 'local' && evalChoice.kind === 'file'
+      ? readLocalEngineSettings(source, evalChoice.definition, dataSource, evalChoice.path)
+      : { models: null, concurrency: parseCount('concurrency', read('concurrency') || '8') };
+  // Unique to this step's process: matrix legs share job and step names, so nothing from the git
+  // context tells them apart. Retries of the create happen inside this process and reuse it.
+  const attemptToken = randomUUID();
+  const metadata = buildRunMetadata(git, commentKey, attemptToken, userMetadata, datasetFingerprint(dataSource.source));
+
+  return {
+    evalId,
+    engine,
+    evalChoice,
+    models: local.models,
+    concurrency: local.concurrency,
+    endpoint,
+    dataSource,
+    runName: read('run-name').trim() || defaultRunName(git),
+    metadata,
+    attemptToken,
+    threshold,
+    criteriaThresholds,
+    timeoutMs,
+    pollIntervalMs,
+    comment,
+    commentKey,
+    githubToken,
+    reportItems,
+    showItemContent,
+    baseline,
+    baselineRef,
+    maxRegressions,
+    maxScoreDrop,
+    minSignificance,
+    history,
+    issueOnFailure,
+  };
+}
+
+/** The longest trend a report shows. */
+export const MAX_HISTORY = 100;
+
+export function readEvalId(read: InputReader): string {
+  const evalId = read('eval-id').trim();
+  if (!evalId) throw new InputError('eval-id', 'required: the id of the eval to run (eval_…).');
+  if (/[\s/?#]/.test(evalId)) throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
+  return evalId;
+}
+
+/** The local engine's side of the client: no network, no credentials. */
+const LOCAL_ENDPOINT: EndpointSettings = {
+  baseURL: LOCAL_ENGINE_URL,
+  auth: { kind: 'key', apiKey: 'local-engine', header: 'authorization' },
+  organization: null,
+  project: null,
+  extraHeaders: {},
+  extraQuery: {},
+};
+
+/** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
+export function readEndpointSettings(source: InputSource): EndpointSettings {
+  const { read, env } = source;
+  // Secrets are masked as soon as they are read, before any check that could fail on them.
+  const apiKeyInput = read('api-key').trim();
+  if (apiKeyInput) source.mask(apiKeyInput);
+  const extraHeaders = parseHeaderLines('extra-headers', read('extra-headers'));
+  const extraQuery = parseQueryLines('extra-query', read('extra-query'));
+  for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
+    if (looksSecret(name) && value) source.mask(value);
+  }
+  const baseUrlInput = read('base-url').trim();
+  const baseURL = baseUrlInput
+    ? parseBaseUrl('base-url', baseUrlInput)
+    : parseBaseUrl('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
+  return {
+    baseURL,
+    auth: readEndpointAuth(source, apiKeyInput),
+    organization: read('organization').trim() || null,
+    project: read('project').trim() || null,
+    extraHeaders,
+    extraQuery,
+  };
+}
+
+function readEndpointAuth(source: InputSource, apiKeyInput: string): EndpointAuth {
+  const { read, env } = source;
+  const header = parseChoice('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key'] as const);
+  const clientId = read('azure-client-id').trim();
+  const tenantId = read('azure-tenant-id').trim();
+  if (clientId || tenantId) {
+    if (!clientId) throw new InputError('azure-client-id', 'required with "azure-tenant-id": the Application (client) ID of the Entra app that trusts this repository.');
+    if (!tenantId) throw new InputError('azure-tenant-id', 'required with "azure-client-id": the Directory (tenant) ID of the Entra app.');
+    if (apiKeyInput) throw new InputError('api-key', 'set either "api-key" or "azure-client-id" (Entra ID sign-in), not both.');
+    if (header !== 'authorization') throw new InputError('auth-header', 'Entra ID tokens are sent as "Authorization: Bearer": leave "auth-header" at "authorization".');
+    return {
+      kind: 'entra',
+      clientId: parseClientId('azure-client-id', clientId),
+      tenantId: parseTenantId('azure-tenant-id', tenantId),
+      scope: parseScope('azure-scope', read('azure-scope') || DEFAULT_AZURE_SCOPE),
+      authorityHost: parseAuthorityHost('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
+    };
+  }
+  const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
+  if (!apiKey) {
+    throw new InputError(
+      'api-key',
+      'no credentials for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable, or "azure-client-id" and "azure-tenant-id" for Entra ID sign-in.',
+    );
+  }
+  if (apiKey !== apiKeyInput) source.mask(apiKey);
+  return { kind: 'key', apiKey, header };
+}
