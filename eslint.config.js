@@ -1,22 +1,31 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Which layer may import what (cycles, owners of outside systems, pure layers) is checked by
+// dependency-cruiser (.dependency-cruiser.cjs), which `npm run lint` runs after ESLint.
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'openai', message: 'Only src/evals-api/ (the Evals API) and src/models/ (model endpoints) use the SDK.' }] },
-      ],
     },
   },
   {
-    files: ['src/evals-api/**/*.ts', 'src/models/**/*.ts', 'test/**/*.ts', 'scripts/**/*'],
-    rules: { 'no-restricted-imports': 'off' },
+    // Analysis and rendering are pure: the same data gives the same report, whatever the machine or the time.
+    files: ['src/analysis/**/*.ts', 'src/report/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', message: 'src/analysis and src/report are pure: take what you need as an argument.' },
+        { object: 'Date', property: 'now', message: 'src/analysis and src/report read no clock: take the time as an argument.' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'src/analysis and src/report read no clock: take the time as an argument.' },
+      ],
+    },
   },
 );

@@ -9158,7 +9158,7 @@ module.exports = class FixedQueue {
 const DispatcherBase = __nccwpck_require__(1841)
 const FixedQueue = __nccwpck_require__(4660)
 const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const PoolStats = __nccwpck_require__(865)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -9351,7 +9351,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 865:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
@@ -29211,13 +29211,29 @@ module.exports = {
 
 /***/ }),
 
+/***/ 4650:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ actionInputs)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3246);
+
+/** The runner's inputs and environment; every secret is masked through `mask` as soon as it is read. */
+function actionInputs(mask = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq) {
+    return { read: (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), env: process.env, mask };
+}
+
+
+/***/ }),
+
 /***/ 218:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3915);
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7718);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3246);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7812);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2386);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3175);
 
 
@@ -29238,7 +29254,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3915:
+/***/ 7812:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29247,10 +29263,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: evalLabel
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
+var core = __nccwpck_require__(3246);
+// EXTERNAL MODULE: ./src/gate/connect.ts + 9 modules
+var connect = __nccwpck_require__(4129);
 // EXTERNAL MODULE: ./src/evals-api/api-errors.ts
 var api_errors = __nccwpck_require__(4432);
 ;// CONCATENATED MODULE: ./src/evals-api/auth-hints.ts
@@ -29270,16 +29286,31 @@ function authHint(auth, status) {
         : 'Check "api-key" and "base-url": a key works only with its own endpoint. Azure OpenAI also takes the key as an "api-key" header ("auth-header: api-key").';
 }
 
-// EXTERNAL MODULE: ./src/github/context.ts
-var context = __nccwpck_require__(9556);
 // EXTERNAL MODULE: ./src/settings/input-error.ts
 var input_error = __nccwpck_require__(5794);
-// EXTERNAL MODULE: ./src/gate/connect.ts + 8 modules
-var connect = __nccwpck_require__(4829);
+;// CONCATENATED MODULE: ./src/gate/error-message.ts
+
+
+
+/**
+ * What to tell the user when the gate could not run: the error's own message, with what to check after
+ * a 401/403 for the way the action signed in. One builder for the action and the CLI, which only
+ * rename inputs to flags (`inputName`). The caller redacts it.
+ */
+function describeGateError(error, auth, inputName = (input) => `Input "${input}"`) {
+    if (error instanceof input_error/* InputError */.d)
+        return `${inputName(error.input)}: ${error.problem}`;
+    if (error instanceof api_errors/* EvalsApiError */.Kx)
+        return [error.message, auth ? authHint(auth, error.status) : ''].filter(Boolean).join(' ');
+    return error instanceof Error ? error.message : String(error);
+}
+
+// EXTERNAL MODULE: ./src/engine/jsonl-row.ts
+var jsonl_row = __nccwpck_require__(3218);
+// EXTERNAL MODULE: ./src/shared/run-metadata-keys.ts
+var run_metadata_keys = __nccwpck_require__(4301);
 // EXTERNAL MODULE: ./src/evals-api/records.ts
 var records = __nccwpck_require__(9020);
-// EXTERNAL MODULE: ./src/settings/run-metadata.ts
-var run_metadata = __nccwpck_require__(2220);
 ;// CONCATENATED MODULE: ./src/analysis/mcnemar.ts
 // The exact McNemar test for paired pass/fail outcomes: of the items whose outcome changed between two
 // runs, are regressions and fixes about as likely as a fair coin would make them? Items that kept their
@@ -29717,7 +29748,7 @@ function currentPoint(run, score, status, workflowRunUrl) {
 }
 /** A run's place on the trend's axis: its date (MM-DD) and commit, e.g. `11-22 1a2b3c4`; else its id. */
 function trendLabel(run) {
-    const sha = run.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.sha]?.slice(0, 7) ?? '';
+    const sha = run.metadata[run_metadata_keys/* RUN_METADATA_KEYS */.h.sha]?.slice(0, 7) ?? '';
     if (run.createdAt === null)
         return sha || run.id;
     const date = new Date(run.createdAt * 1000);
@@ -29908,7 +29939,7 @@ const RUNS_SEARCHED = 1000;
  */
 async function listGateRuns(client, request) {
     const { filter } = request;
-    const k = run_metadata/* RUN_METADATA_KEYS */.hf;
+    const k = run_metadata_keys/* RUN_METADATA_KEYS */.h;
     const found = [];
     let seen = 0;
     if (request.want <= 0)
@@ -29943,7 +29974,7 @@ async function listGateRuns(client, request) {
 async function readBaselineRun(client, request) {
     try {
         const raw = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, { signal: request.signal });
-        return { run: (0,records/* toRunSnapshot */.ty)(raw), dataset: raw.metadata?.[run_metadata/* RUN_METADATA_KEYS */.hf.dataset] ?? null };
+        return { run: (0,records/* toRunSnapshot */.ty)(raw), dataset: raw.metadata?.[run_metadata_keys/* RUN_METADATA_KEYS */.h.dataset] ?? null };
     }
     catch (error) {
         throw (0,api_errors/* describeApiError */.gg)(error, { doing: `reading baseline run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL });
@@ -29992,8 +30023,8 @@ async function lookUpBaseline(client, request) {
     const tally = new ItemTally();
     const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: found.run.id, baseURL: request.baseURL, expectedTotal: found.run.resultCounts.total, signal: request.signal, onRetry: request.onRetry }, (record) => tally.add(record));
     request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
-    const dataset = settings.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.dataset] ?? null;
-    const branch = found.run.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.branch] ?? null;
+    const dataset = settings.metadata[run_metadata_keys/* RUN_METADATA_KEYS */.h.dataset] ?? null;
+    const branch = found.run.metadata[run_metadata_keys/* RUN_METADATA_KEYS */.h.branch] ?? null;
     return { baseline: { run: found.run, branch, label, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
 }
 async function chooseBaseline(client, request, earlier, filterFor, context) {
@@ -30043,8 +30074,6 @@ function pointOf(run, threshold) {
 
 // EXTERNAL MODULE: ./src/evals-api/cancel-run.ts
 var cancel_run = __nccwpck_require__(3410);
-// EXTERNAL MODULE: ./src/settings/data-source.ts
-var data_source = __nccwpck_require__(1131);
 ;// CONCATENATED MODULE: ./src/evals-api/describe-eval.ts
 
 /** Reads the eval before starting a run: a wrong id or key fails here, clearly, and the report gets a name. */
@@ -30058,102 +30087,8 @@ async function describeEval(client, evalId, baseURL, signal) {
     }
 }
 
-// EXTERNAL MODULE: ./src/settings/input-parsers.ts
-var input_parsers = __nccwpck_require__(5300);
-;// CONCATENATED MODULE: ./src/evals-api/ensure-eval.ts
-
-
-
-
-/** The eval metadata key holding the fingerprint of the definition the eval was made from. */
-const EVAL_FINGERPRINT_KEY = 'evals_gate_definition';
-/** How many of the project's newest evals are searched for the fingerprint before making a new one. */
-const EVALS_SEARCHED = 1000;
-const CREATE_ATTEMPTS = 4;
-/**
- * Finds the newest eval made from this definition (its fingerprint in the eval's metadata), or makes
- * it. As for runs (start-run.ts), the SDK's retries are off for the create: it sends no idempotency key,
- * so a create whose answer was lost may have made the eval already. Before every try after a transient
- * failure the evals are searched again, and an eval found there is adopted instead of making another.
- */
-async function ensureEval(client, request) {
-    const file = request.evalFile ?? 'the eval file';
-    const metadata = creationMetadata(request.definition, request.fingerprint, file);
-    const found = await findEvalByFingerprint(client, request, file, request.log);
-    if (found)
-        return { ...found, created: false };
-    const { definition } = request;
-    const context = { doing: `creating the eval from ${file}`, evalId: JSON.stringify(definition.name), baseURL: request.baseURL };
-    for (let attempt = 1;; attempt++) {
-        try {
-            const made = await client.evals.create(
-            // The SDK's types narrow the config and criteria to the documented shapes; ours are validated by the server.
-            { name: definition.name, data_source_config: definition.data_source_config, testing_criteria: definition.testing_criteria, metadata }, { maxRetries: 0, signal: request.signal });
-            return { id: made.id, name: made.name || definition.name, created: true };
-        }
-        catch (error) {
-            if (!(0,api_errors/* isTransient */.dg)(error) || attempt >= CREATE_ATTEMPTS)
-                throw (0,api_errors/* describeApiError */.gg)(error, context);
-            const wait = (0,api_errors/* retryDelayMs */.qO)(error, attempt);
-            request.log?.(`Creating the eval failed (${(0,api_errors/* describeApiError */.gg)(error, context).message}); checking whether it was made, then trying again.`);
-            await (0,abortable_sleep/* sleep */.y)(wait, request.signal);
-            const made = await findEvalByFingerprint(client, request, file).catch(() => null);
-            if (made) {
-                request.log?.(`The eval was made (${made.id}) although its answer was lost; using it.`);
-                return { ...made, created: true };
-            }
-        }
-    }
-}
-/** The newest of the project's newest `EVALS_SEARCHED` evals whose metadata carries the fingerprint. */
-async function findEvalByFingerprint(client, request, file, log) {
-    let seen = 0;
-    try {
-        for await (const found of client.evals.list({ order: 'desc', limit: 100 }, { signal: request.signal })) {
-            if (found.metadata?.[EVAL_FINGERPRINT_KEY] === request.fingerprint)
-                return { id: found.id, name: found.name || request.definition.name };
-            if (++seen >= EVALS_SEARCHED) {
-                // A cap, not has_more, ends the search: a list whose cursor never advances must not hang the job.
-                log?.(`Stopped looking for the eval made from ${file} after the project's newest ${EVALS_SEARCHED} evals; making a new one.`);
-                break;
-            }
-        }
-    }
-    catch (error) {
-        throw (0,api_errors/* describeApiError */.gg)(error, {
-            doing: `looking for the eval made from ${file}`,
-            evalId: JSON.stringify(request.definition.name),
-            baseURL: request.baseURL,
-        });
-    }
-    return null;
-}
-/** The definition's metadata plus the fingerprint, within the API's limits: checked before anything is sent. */
-function creationMetadata(definition, fingerprint, file) {
-    const user = definition.metadata ?? {};
-    const where = `${file}: "metadata"`;
-    if (Object.hasOwn(user, EVAL_FINGERPRINT_KEY)) {
-        throw new input_error/* InputError */.d('eval-file', `${where} has the key "${EVAL_FINGERPRINT_KEY}", which the action keeps for the definition's fingerprint; remove it.`);
-    }
-    const keys = Object.keys(user);
-    if (keys.length >= input_parsers/* METADATA_MAX_KEYS */.Ae) {
-        throw new input_error/* InputError */.d('eval-file', `${where} has ${keys.length} keys; an eval takes at most ${input_parsers/* METADATA_MAX_KEYS */.Ae}, and the action needs one of them ("${EVAL_FINGERPRINT_KEY}") ` +
-            `to find this eval again. Remove at least ${keys.length - input_parsers/* METADATA_MAX_KEYS */.Ae + 1}.`);
-    }
-    for (const [key, value] of Object.entries(user)) {
-        if (key.length > input_parsers/* METADATA_MAX_KEY_CHARS */.x1) {
-            throw new input_error/* InputError */.d('eval-file', `${where}: key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${input_parsers/* METADATA_MAX_KEY_CHARS */.x1}.`);
-        }
-        if (typeof value !== 'string') {
-            throw new input_error/* InputError */.d('eval-file', `${where}: the value of "${key}" must be a string; got ${value === null ? 'null' : typeof value}.`);
-        }
-        if (value.length > input_parsers/* METADATA_MAX_VALUE_CHARS */.FY) {
-            throw new input_error/* InputError */.d('eval-file', `${where}: the value of "${key}" is ${value.length} characters; the API allows ${input_parsers/* METADATA_MAX_VALUE_CHARS */.FY}.`);
-        }
-    }
-    return { ...user, [EVAL_FINGERPRINT_KEY]: fingerprint };
-}
-
+// EXTERNAL MODULE: ./src/evals-api/ensure-eval.ts
+var ensure_eval = __nccwpck_require__(9193);
 ;// CONCATENATED MODULE: ./src/evals-api/expected-items.ts
 /** How many items the run will have, when the rows travel inline (for progress lines); else null. */
 function expectedItemCount(dataSource) {
@@ -30284,10 +30219,7 @@ function progressLine(run, elapsedMs, expectedTotal) {
     ].join(' · ');
 }
 
-// EXTERNAL MODULE: ./src/action/state.ts
-var state = __nccwpck_require__(3175);
 ;// CONCATENATED MODULE: ./src/gate/gate.ts
-
 
 
 
@@ -30334,7 +30266,20 @@ class Gate {
     get abandoned() {
         return this.controller.signal.aborted;
     }
+    /** Runs the gate to its outcome. Never throws: an error is an outcome, after the run was cancelled. */
     async run() {
+        try {
+            const result = await this.judge();
+            return { kind: 'result', result, evalId: this.settings.evalId, evalName: this.evalName ?? evalLabel(this.settings), announced: this.saidEvaluating };
+        }
+        catch (error) {
+            if (this.abandoned)
+                return { kind: 'abandoned' };
+            await this.cancelIfActive('the gate stopped on an error');
+            return { kind: 'error', error, evalId: this.settings.evalId, evalName: this.evalName ?? evalLabel(this.settings), announced: this.saidEvaluating };
+        }
+    }
+    async judge() {
         await this.resolveEval();
         const { settings, client } = this;
         const signal = this.controller.signal;
@@ -30346,7 +30291,7 @@ class Gate {
         const started = Date.now();
         // From here on a run may exist: the post step can find it by this token even if the answer never came.
         if (this.remote)
-            this.host.saveState(state/* STATE */.c.attemptToken, settings.attemptToken);
+            this.host.remember({ attemptToken: settings.attemptToken });
         const created = await this.startRunOrExplain(client, {
             evalId: settings.evalId,
             name: settings.runName,
@@ -30359,14 +30304,11 @@ class Gate {
         });
         this.runId = created.id;
         if (this.remote)
-            this.host.saveState(state/* STATE */.c.runId, created.id);
-        this.host.setOutput('run-id', created.id);
-        if (created.reportUrl)
-            this.host.setOutput('report-url', created.reportUrl);
+            this.host.remember({ runId: created.id });
         this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
         if (created.reportUrl)
             this.host.info(`Report: ${created.reportUrl}`);
-        this.saidEvaluating = await this.host.announce(created, evalInfo.name, settings);
+        this.saidEvaluating = await this.host.started(created, evalInfo.name);
         const expected = expectedItemCount(settings.dataSource);
         // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
         let warned = false;
@@ -30437,7 +30379,7 @@ class Gate {
             limits: settings,
             history: lookup.history,
         });
-        return { result, evalName: evalInfo.name };
+        return result;
     }
     /**
      * Starts the run. The local engine checks the rows and builds the graders when a run is created: what it
@@ -30456,7 +30398,7 @@ class Gate {
         const { settings } = this;
         const choice = settings.evalChoice;
         if (this.remote && choice.kind === 'file') {
-            const found = await ensureEval(this.client, {
+            const found = await (0,ensure_eval/* ensureEval */.dg)(this.client, {
                 definition: choice.definition,
                 fingerprint: choice.fingerprint,
                 evalFile: choice.path,
@@ -30479,7 +30421,7 @@ class Gate {
             }
         }
         if (this.remote)
-            this.host.saveState(state/* STATE */.c.evalId, this.settings.evalId);
+            this.host.remember({ evalId: this.settings.evalId });
     }
     /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
     async lookUpBaseline(run, explicit, onRetry) {
@@ -30528,7 +30470,7 @@ class Gate {
     markFinished() {
         this.finished = true;
         if (this.remote)
-            this.host.saveState(state/* STATE */.c.finished, 'true');
+            this.host.remember({ finished: true });
     }
 }
 /** The local engine's 400 about the rows or the graders, as an error of the input that holds them. */
@@ -30540,18 +30482,53 @@ function localInputError(error, settings) {
     if (refusal.error?.param === 'testing_criteria' && settings.evalChoice.kind === 'file')
         return new input_error/* InputError */.d('eval-file', `${settings.evalChoice.path}: ${message}`);
     if (refusal.error?.param === 'data_source') {
-        const fromFile = settings.dataSource.source?.type === data_source/* FILE_PATH_SOURCE */.jF;
+        const fromFile = settings.dataSource.source?.type === jsonl_row/* FILE_PATH_SOURCE */.jF;
         return new input_error/* InputError */.d(fromFile ? 'data-file' : 'data-source', message);
     }
     return null;
 }
+/** The eval's name for reports when it could not be read: its id, or its file. */
+function evalLabel(settings) {
+    return settings.evalId || (settings.evalChoice.kind === 'file' ? settings.evalChoice.path : '');
+}
 
-// EXTERNAL MODULE: ./src/settings/read-settings.ts + 2 modules
-var read_settings = __nccwpck_require__(9711);
-// EXTERNAL MODULE: ./src/shared/secrets.ts
-var shared_secrets = __nccwpck_require__(3260);
+// EXTERNAL MODULE: ./src/github/context.ts
+var context = __nccwpck_require__(9556);
+// EXTERNAL MODULE: ./src/settings/read-settings.ts + 3 modules
+var read_settings = __nccwpck_require__(4013);
 // EXTERNAL MODULE: ./src/shared/redact.ts
 var redact = __nccwpck_require__(8932);
+// EXTERNAL MODULE: ./src/shared/secrets.ts
+var shared_secrets = __nccwpck_require__(3260);
+;// CONCATENATED MODULE: ./src/shared/termination.ts
+/**
+ * Calls `handler` once on the first SIGINT or SIGTERM (the runner sends SIGINT when a workflow is
+ * cancelled, SIGTERM 7.5 s later, SIGKILL 2.5 s after that). Later signals are swallowed so the
+ * handler can finish its work, then the process exits with `exitCode`. Returns an uninstaller.
+ */
+function onTermination(handler, exitCode = 1) {
+    let handling = false;
+    const listener = (signal) => {
+        if (handling)
+            return;
+        handling = true;
+        handler(signal)
+            .catch(() => undefined)
+            .finally(() => process.exit(exitCode));
+    };
+    process.on('SIGINT', listener);
+    process.on('SIGTERM', listener);
+    return () => {
+        // Once a signal is being handled, stay installed: a SIGTERM must not kill the cancellation.
+        if (handling)
+            return;
+        process.off('SIGINT', listener);
+        process.off('SIGTERM', listener);
+    };
+}
+
+// EXTERNAL MODULE: ./src/action/action-inputs.ts
+var action_inputs = __nccwpck_require__(4650);
 ;// CONCATENATED MODULE: ./src/github/comment-marker.ts
 /**
  * The hidden first line that identifies one of the gate's own comments or issues, e.g.
@@ -35586,7 +35563,6 @@ function getOctokit(token, options, ...additionalPlugins) {
 //# sourceMappingURL=github.js.map
 ;// CONCATENATED MODULE: ./src/github/github-api.ts
 
-
 /** A GitHub API call that failed. `status` is the HTTP status, or null when no answer came. */
 class GitHubApiError extends Error {
     name = 'GitHubApiError';
@@ -35611,10 +35587,12 @@ class GitHubClient {
     // Kept only to scrub it from error messages that quote a request (e.g. an invalid header value).
     #token;
     #requestTimeoutMs;
+    log;
     #identity;
     constructor(options) {
         this.#token = options.token;
         this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+        this.log = options.log ?? { info: () => undefined };
         this.octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') });
         // A hung connection must not hold the job until the runner's timeout: every request gets a deadline.
         this.octokit.hook.before('request', (request) => {
@@ -35632,7 +35610,7 @@ class GitHubClient {
             return login;
         })
             .catch((error) => {
-            core/* debug */.Yz(`Could not tell whose token this is (${this.#scrub(messageOf(error))}); assuming ${FALLBACK_LOGIN}.`);
+            this.log.debug?.(`Could not tell whose token this is (${this.#scrub(messageOf(error))}); assuming ${FALLBACK_LOGIN}.`);
             return FALLBACK_LOGIN;
         });
         return this.#identity;
@@ -35717,7 +35695,6 @@ function isObject(value) {
 ;// CONCATENATED MODULE: ./src/github/pull-request-comments.ts
 
 
-
 class PullRequestComments {
     #github;
     #owner;
@@ -35770,7 +35747,7 @@ class PullRequestComments {
             .sort((a, b) => a.id - b.id);
         const [oldest] = own;
         if (own.length > 1) {
-            core/* info */.pq(`PR #${prNumber} has ${own.length} comments with this gate's marker; updating the oldest.`);
+            this.#github.log.info(`PR #${prNumber} has ${own.length} comments with this gate's marker; updating the oldest.`);
         }
         return oldest ?? null;
     }
@@ -35810,7 +35787,6 @@ function issueMarker(key) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/tracking-issue.ts
-
 
 
 
@@ -35915,13 +35891,13 @@ class TrackingIssues {
             return { listed: seen, more: false };
         });
         if (more && own.length === 0) {
-            core/* info */.pq(`Looked for this gate's tracking issue among the ${listed} most recently updated open ` +
+            this.#github.log.info(`Looked for this gate's tracking issue among the ${listed} most recently updated open ` +
                 'issues and pull requests only.');
         }
         own.sort((a, b) => a.number - b.number);
         const [oldest] = own;
         if (own.length > 1) {
-            core/* info */.pq(`${own.length} open issues carry this gate's marker; using the oldest, #${oldest?.number}.`);
+            this.#github.log.info(`${own.length} open issues carry this gate's marker; using the oldest, #${oldest?.number}.`);
         }
         return oldest ?? null;
     }
@@ -35963,8 +35939,6 @@ function fittedTitle(title) {
     return chars.length <= MAX_TITLE_CHARS ? chars.join('') : `${chars.slice(0, MAX_TITLE_CHARS - 1).join('')}…`;
 }
 
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/report/escape.ts
 // Escaping of untrusted text (model outputs, dataset items, API messages, names) for GitHub-flavoured
 // markdown. The goal is containment: such text may show any characters, but it can never open HTML,
@@ -36112,7 +36086,32 @@ function escapeBlock(text, maxChars) {
         return fenced(ELLIPSIS);
     return fenced(cutBeforeSurrogate(body, Math.min(room, body.length)) + ELLIPSIS);
 }
+/**
+ * An http(s) URL made safe as a markdown link destination, or null. The links come from the API and
+ * the environment, so anything else (`javascript:`, relative, malformed) is dropped.
+ */
+/** Links longer than this are dropped rather than cut (a cut URL points somewhere else). */
+const URL_CHARS = 2_000;
+function safeLinkUrl(url) {
+    if (!url)
+        return null;
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return null;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return null;
+    // The serialiser already encodes spaces, quotes and angle brackets; parentheses and backslashes
+    // could still end or escape the link destination.
+    const href = parsed.href.replace(/[()\\]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+    return href.length <= URL_CHARS ? href : null;
+}
 
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/report/trend-chart.ts
 // A score trend over runs (oldest → newest) for the job summary and the nightly report: a mermaid
 // line chart, which GitHub renders from a fenced block, and a compact table under it. Labels and titles
@@ -36273,7 +36272,6 @@ const TITLE_CHARS = 150;
 const ID_CHARS = 100;
 const NOTE_CHARS = 1_000;
 const GRADES_SHOWN = 20;
-const URL_CHARS = 2_000;
 /** Room for the lines about items not shown, whose counts change as blocks are added. */
 const ITEM_LINES_SLACK = 64;
 const FULL_DETAIL = { reasons: 20, reasonChars: 1_000, criteria: 100, usage: 20, nameChars: 120 };
@@ -36577,7 +36575,7 @@ function baselineDescription(result) {
     return parts.join(' · ');
 }
 function trendSection(trend, threshold, run) {
-    const branch = run.metadata[run_metadata/* RUN_METADATA_KEYS */.hf.branch];
+    const branch = run.metadata[run_metadata_keys/* RUN_METADATA_KEYS */.h.branch];
     const title = `Score${branch ? ` of ${branch}` : ''}, last ${trend.length} ${trend.length === 1 ? 'run' : 'runs'}`;
     return renderTrend(trend, { title, threshold });
 }
@@ -36681,27 +36679,6 @@ function usageTable(usage, detail) {
         sections.push(`… and ${plural(hidden, 'more model', 'more models')} (see the results file).`);
     return sections;
 }
-/**
- * An http(s) URL made safe as a markdown link destination, or null. The links come from the API and
- * the environment, so anything else (`javascript:`, relative, malformed) is dropped.
- */
-function safeLinkUrl(url) {
-    if (!url)
-        return null;
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return null;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return null;
-    // The serialiser already encodes spaces, quotes and angle brackets; parentheses and backslashes
-    // could still end or escape the link destination.
-    const href = parsed.href.replace(/[()\\]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-    return href.length <= URL_CHARS ? href : null;
-}
 function linksLine(result) {
     const links = [];
     const report = safeLinkUrl(result.links.report);
@@ -36762,25 +36739,7 @@ function renderItem(item, textChars, detail) {
     return parts.join('\n\n');
 }
 
-;// CONCATENATED MODULE: ./src/action/job-summary.ts
-
-/** Appends the report to the job summary. Outside a runner (no GITHUB_STEP_SUMMARY) it is skipped. */
-async function writeJobSummary(markdown) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    await core/* summary */.z.addRaw(markdown, true).write();
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/report/results-document.ts
-
-
-
 const RESULTS_FILE_VERSION = 1;
 /**
  * The machine-readable result: the run, counts, per-criterion rates, failing items, verdict and reasons.
@@ -36854,6 +36813,17 @@ function baselineDocument(result) {
         fixed_items: comparison.fixes.map(change),
     };
 }
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/action/results-file.ts
+
+
+
 /** Writes the document into the runner's temp folder (or the OS's) and returns its path. */
 async function writeResultsFile(json, runId, dir = process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)()) {
     const folder = (0,external_node_path_.join)(dir, 'evals-gate');
@@ -36872,187 +36842,212 @@ async function writeResultsFile(json, runId, dir = process.env.RUNNER_TEMP || (0
 
 
 
-
 /** Under GitHub's 65,536-character limit on issue bodies, with room for the marker. */
 const ISSUE_MAX_CHARS = 60_000;
-function commentTarget(settings, git) {
-    if (!settings.comment)
-        return { skipped: 'comment: false', warn: false };
-    if (!git.isPullRequest || git.prNumber === null) {
-        return { skipped: `No pull request in this ${git.eventName || 'run'} event: no comment written (the report is in the job summary).`, warn: false };
-    }
-    if (!git.owner || !git.repo || !settings.githubToken) {
-        return { skipped: 'No github-token or repository: the PR comment was skipped. The report is in the job summary.', warn: true };
-    }
-    const comments = new PullRequestComments({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
-    return { comments, prNumber: git.prNumber, marker: commentMarker(settings.commentKey) };
-}
 /**
- * While the run is in progress, the PR comment already says so. A failure here is only logged: the
- * result's comment is tried again at the end, and warns then. True when the comment was written.
+ * Everything the action publishes, one entry per moment of the gate: the run started, the result, or
+ * the error that stopped it. Outputs, the results file, the job summary, the PR comment and the
+ * tracking issue; a failure to write to GitHub is a warning, never a failure of the step.
  */
-async function publishPending(run, evalName, settings, git) {
-    const target = commentTarget(settings, git);
-    if ('skipped' in target)
-        return false;
-    const body = renderPendingComment({ marker: target.marker, title: `evals-gate · ${evalName}`, runId: run.id, runName: run.name, reportUrl: run.reportUrl, workflowRunUrl: git.workflowRunUrl });
-    try {
-        const written = await target.comments.upsert(target.prNumber, target.marker, body);
-        core/* info */.pq(`The PR comment says the run is in progress: ${written.url}`);
-        return true;
+class Publisher {
+    settings;
+    git;
+    runner;
+    /** The secrets known when a message is written (tokens obtained during the run included). */
+    secrets;
+    constructor(options) {
+        this.settings = options.settings;
+        this.git = options.git;
+        this.runner = options.runner;
+        this.secrets = options.secrets;
     }
-    catch (error) {
-        core/* info */.pq(`Could not write the in-progress PR comment (the result will be tried again): ${describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber })}`);
-        return false;
-    }
-}
-/** The result everywhere it goes: outputs, the results file, the job summary, the PR comment, the tracking issue. */
-async function publishResult(result, evalName, settings, git, secrets) {
-    const document = resultsDocument(result, { showItemContent: settings.showItemContent });
-    const resultsFile = await writeResultsFile(JSON.stringify(document, null, 2), result.run.id);
-    core/* setOutput */.uH('status', result.status);
-    core/* setOutput */.uH('score', String(result.score));
-    core/* setOutput */.uH('total', String(result.counts.total));
-    core/* setOutput */.uH('passed', String(result.counts.passed));
-    core/* setOutput */.uH('failed', String(result.counts.failed));
-    core/* setOutput */.uH('errored', String(result.counts.errored));
-    core/* setOutput */.uH('result', result.verdict.result);
-    core/* setOutput */.uH('results-file', resultsFile);
-    if (result.baseline) {
-        const { comparison } = result.baseline;
-        core/* setOutput */.uH('baseline-run-id', result.baseline.baseline.runId);
-        // 0.7 − 0.8 is −0.09999999999999998 in floating point: a workflow comparing with −0.1 must see −0.1.
-        core/* setOutput */.uH('score-delta', String(Number(comparison.scoreDelta.toFixed(10))));
-        core/* setOutput */.uH('regressions', String(comparison.mcnemar.regressions));
-        core/* setOutput */.uH('fixes', String(comparison.mcnemar.fixes));
-    }
-    if (result.countsNote)
-        core/* warning */.$e(result.countsNote);
-    const title = `evals-gate · ${evalName}`;
-    const summary = renderSummary(result, { title, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
-    await writeJobSummary(summary);
-    await publishComment(result, title, settings, git, secrets);
-    if (settings.issueOnFailure)
-        await publishTrackingIssue(result, title, settings, git, secrets);
-}
-async function publishComment(result, title, settings, git, secrets) {
-    const target = commentTarget(settings, git);
-    if ('skipped' in target) {
-        if (target.warn)
-            core/* warning */.$e(target.skipped);
-        else if (settings.comment)
-            core/* info */.pq(target.skipped);
-        return;
-    }
-    const body = renderComment(result, { marker: target.marker, title, maxItems: settings.reportItems, showItemContent: settings.showItemContent });
-    try {
-        const written = await target.comments.upsert(target.prNumber, target.marker, body);
-        core/* setOutput */.uH('comment-url', written.url);
-        core/* info */.pq(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
-    }
-    catch (error) {
-        core/* warning */.$e((0,redact/* redactSecrets */.f)(describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber }), secrets));
-    }
-}
-/**
- * The gate stopped on an error after it had said "evaluating…" in the PR comment: the comment says so
- * instead. (Errors before the run started write no comment: the check's log has them.)
- */
-async function publishErrorComment(message, evalName, settings, git, secrets) {
-    const target = commentTarget(settings, git);
-    if ('skipped' in target)
-        return;
-    const body = renderErrorComment({ marker: target.marker, title: `evals-gate · ${evalName}`, message, workflowRunUrl: git.workflowRunUrl });
-    try {
-        const written = await target.comments.upsert(target.prNumber, target.marker, body);
-        core/* setOutput */.uH('comment-url', written.url);
-    }
-    catch (error) {
-        core/* warning */.$e((0,redact/* redactSecrets */.f)(describeCommentFailure(error, { isFork: git.isFork, prNumber: target.prNumber }), secrets));
-    }
-}
-/**
- * A scheduled gate that could not run at all (an expired key, an endpoint gone) is a failure too: the
- * tracking issue says so, with the error.
- */
-async function publishErrorToTrackingIssue(message, evalName, settings, git, secrets) {
-    if (!settings.issueOnFailure || git.eventName !== 'schedule' || !git.owner || !git.repo || !settings.githubToken)
-        return;
-    const issues = new TrackingIssues({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
-    const where = git.branch ? ` on ${git.branch}` : '';
-    const runLink = git.workflowRunUrl ? `[this workflow run](${git.workflowRunUrl})` : 'this workflow run';
-    const body = `### ❌ evals-gate · ${escapeInline(evalName, 150)}: could not run\n\n${escapeInline(message, 4000)}\n\nReported by ${runLink}.\n`;
-    try {
-        const reported = await issues.reportFailure(settings.commentKey, `evals-gate: ${evalName} is failing${where}`, body);
-        core/* info */.pq(`${reported.action === 'created' ? 'Opened' : 'Commented on'} the tracking issue #${reported.number}: ${reported.url}`);
-    }
-    catch (error) {
-        core/* warning */.$e((0,redact/* redactSecrets */.f)(describeIssueFailure(error), secrets));
-    }
-}
-/**
- * Scheduled runs keep one tracking issue per gate: opened (or commented on) while the gate fails,
- * commented on and closed when it passes again. Other events leave it alone: a PR's failure is the PR's.
- */
-async function publishTrackingIssue(result, title, settings, git, secrets) {
-    if (git.eventName !== 'schedule') {
-        core/* info */.pq(`issue-on-failure acts on schedule runs only; this is a ${git.eventName || 'local'} run.`);
-        return;
-    }
-    if (!git.owner || !git.repo || !settings.githubToken) {
-        core/* warning */.$e('No github-token or repository: the tracking issue was not updated.');
-        return;
-    }
-    const issues = new TrackingIssues({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
-    const where = git.branch ? ` on ${git.branch}` : '';
-    const runLink = git.workflowRunUrl ? `[this workflow run](${git.workflowRunUrl})` : 'this workflow run';
-    try {
-        if (result.verdict.result === 'fail') {
-            const body = `${renderReport(result, { title, showItemContent: settings.showItemContent, maxItems: settings.reportItems, maxChars: ISSUE_MAX_CHARS, moreItemsWhere: 'the job summary and the results file' })}\nReported by ${runLink}.\n`;
-            const reported = await issues.reportFailure(settings.commentKey, `evals-gate: ${evalNameOf(title)} is failing${where}`, body);
-            core/* info */.pq(`${reported.action === 'created' ? 'Opened' : 'Commented on'} the tracking issue #${reported.number}: ${reported.url}`);
+    /**
+     * The run exists: its id in the outputs, and the PR comment says it is in progress. A failure of the
+     * comment is only logged: the result's comment is tried again at the end, and warns then. True when
+     * the comment was written.
+     */
+    async started(run, evalName) {
+        this.runner.setOutput('run-id', run.id);
+        if (run.reportUrl)
+            this.runner.setOutput('report-url', run.reportUrl);
+        const target = this.commentTarget();
+        if ('skipped' in target)
+            return false;
+        const body = renderPendingComment({ marker: target.marker, title: titleOf(evalName), runId: run.id, runName: run.name, reportUrl: run.reportUrl, workflowRunUrl: this.git.workflowRunUrl });
+        try {
+            const written = await target.comments.upsert(target.prNumber, target.marker, body);
+            this.runner.info(`The PR comment says the run is in progress: ${written.url}`);
+            return true;
         }
-        else {
-            const recovered = await issues.reportRecovery(settings.commentKey, `✅ The gate passes again${where} in ${runLink}: ${result.verdict.reasons.join(' ')}\n`);
-            if (recovered.action === 'closed')
-                core/* info */.pq(`Closed the tracking issue #${recovered.number}: ${recovered.url}`);
+        catch (error) {
+            this.runner.info(`Could not write the in-progress PR comment (the result will be tried again): ${this.commentFailure(error, target.prNumber)}`);
+            return false;
         }
     }
-    catch (error) {
-        core/* warning */.$e((0,redact/* redactSecrets */.f)(describeIssueFailure(error), secrets));
+    /** The result everywhere it goes: outputs, the results file, the job summary, the PR comment, the tracking issue. */
+    async result(result, evalName) {
+        const { settings, runner } = this;
+        const document = resultsDocument(result, { showItemContent: settings.showItemContent });
+        const resultsFile = await writeResultsFile(JSON.stringify(document, null, 2), result.run.id);
+        runner.setOutput('status', result.status);
+        runner.setOutput('score', String(result.score));
+        runner.setOutput('total', String(result.counts.total));
+        runner.setOutput('passed', String(result.counts.passed));
+        runner.setOutput('failed', String(result.counts.failed));
+        runner.setOutput('errored', String(result.counts.errored));
+        runner.setOutput('result', result.verdict.result);
+        runner.setOutput('results-file', resultsFile);
+        if (result.baseline) {
+            const { comparison } = result.baseline;
+            runner.setOutput('baseline-run-id', result.baseline.baseline.runId);
+            // 0.7 − 0.8 is −0.09999999999999998 in floating point: a workflow comparing with −0.1 must see −0.1.
+            runner.setOutput('score-delta', String(Number(comparison.scoreDelta.toFixed(10))));
+            runner.setOutput('regressions', String(comparison.mcnemar.regressions));
+            runner.setOutput('fixes', String(comparison.mcnemar.fixes));
+        }
+        if (result.countsNote)
+            runner.warning(result.countsNote);
+        const title = titleOf(evalName);
+        await runner.appendSummary(renderSummary(result, { title, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) }));
+        await this.resultComment(result, title);
+        if (settings.issueOnFailure)
+            await this.trackResult(result, evalName);
+    }
+    /**
+     * The gate stopped on an error. If it had said "evaluating…" in the PR comment (`announced`), the
+     * comment says what went wrong instead (errors before the run started write no comment: the check's
+     * log has them). A scheduled gate that could not run at all is a failure for the tracking issue too.
+     */
+    async error(message, evalName, announced) {
+        if (announced)
+            await this.errorComment(message, evalName);
+        if (this.settings.issueOnFailure)
+            await this.trackError(message, evalName);
+    }
+    async resultComment(result, title) {
+        const target = this.commentTarget();
+        if ('skipped' in target) {
+            if (target.warn)
+                this.runner.warning(target.skipped);
+            else if (this.settings.comment)
+                this.runner.info(target.skipped);
+            return;
+        }
+        const body = renderComment(result, { marker: target.marker, title, maxItems: this.settings.reportItems, showItemContent: this.settings.showItemContent });
+        try {
+            const written = await target.comments.upsert(target.prNumber, target.marker, body);
+            this.runner.setOutput('comment-url', written.url);
+            this.runner.info(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
+        }
+        catch (error) {
+            this.runner.warning(this.commentFailure(error, target.prNumber));
+        }
+    }
+    async errorComment(message, evalName) {
+        const target = this.commentTarget();
+        if ('skipped' in target)
+            return;
+        const body = renderErrorComment({ marker: target.marker, title: titleOf(evalName), message, workflowRunUrl: this.git.workflowRunUrl });
+        try {
+            const written = await target.comments.upsert(target.prNumber, target.marker, body);
+            this.runner.setOutput('comment-url', written.url);
+        }
+        catch (error) {
+            this.runner.warning(this.commentFailure(error, target.prNumber));
+        }
+    }
+    /**
+     * Scheduled runs keep one tracking issue per gate: opened (or commented on) while the gate fails,
+     * commented on and closed when it passes again. Other events leave it alone: a PR's failure is the PR's.
+     */
+    async trackResult(result, evalName) {
+        const { git, settings, runner } = this;
+        if (git.eventName !== 'schedule') {
+            runner.info(`issue-on-failure acts on schedule runs only; this is a ${git.eventName || 'local'} run.`);
+            return;
+        }
+        const issues = this.trackingIssues();
+        if (!issues) {
+            runner.warning('No github-token or repository: the tracking issue was not updated.');
+            return;
+        }
+        try {
+            if (result.verdict.result === 'fail') {
+                const report = renderReport(result, {
+                    title: titleOf(evalName),
+                    showItemContent: settings.showItemContent,
+                    maxItems: settings.reportItems,
+                    maxChars: ISSUE_MAX_CHARS,
+                    moreItemsWhere: 'the job summary and the results file',
+                });
+                const reported = await issues.reportFailure(settings.commentKey, this.issueTitle(evalName), `${report}\nReported by ${this.runLink()}.\n`);
+                runner.info(`${reported.action === 'created' ? 'Opened' : 'Commented on'} the tracking issue #${reported.number}: ${reported.url}`);
+            }
+            else {
+                const recovered = await issues.reportRecovery(settings.commentKey, `✅ The gate passes again${this.where()} in ${this.runLink()}: ${result.verdict.reasons.join(' ')}\n`);
+                if (recovered.action === 'closed')
+                    runner.info(`Closed the tracking issue #${recovered.number}: ${recovered.url}`);
+            }
+        }
+        catch (error) {
+            runner.warning((0,redact/* redactSecrets */.f)(describeIssueFailure(error), this.secrets()));
+        }
+    }
+    async trackError(message, evalName) {
+        if (this.git.eventName !== 'schedule')
+            return;
+        const issues = this.trackingIssues();
+        if (!issues)
+            return;
+        const body = `### ❌ evals-gate · ${escapeInline(evalName, 150)}: could not run\n\n${escapeInline(message, 4000)}\n\nReported by ${this.runLink()}.\n`;
+        try {
+            const reported = await issues.reportFailure(this.settings.commentKey, this.issueTitle(evalName), body);
+            this.runner.info(`${reported.action === 'created' ? 'Opened' : 'Commented on'} the tracking issue #${reported.number}: ${reported.url}`);
+        }
+        catch (error) {
+            this.runner.warning((0,redact/* redactSecrets */.f)(describeIssueFailure(error), this.secrets()));
+        }
+    }
+    commentTarget() {
+        const { settings, git } = this;
+        if (!settings.comment)
+            return { skipped: 'comment: false', warn: false };
+        if (!git.isPullRequest || git.prNumber === null) {
+            return { skipped: `No pull request in this ${git.eventName || 'run'} event: no comment written (the report is in the job summary).`, warn: false };
+        }
+        if (!git.owner || !git.repo || !settings.githubToken) {
+            return { skipped: 'No github-token or repository: the PR comment was skipped. The report is in the job summary.', warn: true };
+        }
+        const comments = new PullRequestComments({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo, log: this.runner });
+        return { comments, prNumber: git.prNumber, marker: commentMarker(settings.commentKey) };
+    }
+    trackingIssues() {
+        const { git, settings } = this;
+        if (!git.owner || !git.repo || !settings.githubToken)
+            return null;
+        return new TrackingIssues({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo, log: this.runner });
+    }
+    commentFailure(error, prNumber) {
+        return (0,redact/* redactSecrets */.f)(describeCommentFailure(error, { isFork: this.git.isFork, prNumber }), this.secrets());
+    }
+    issueTitle(evalName) {
+        return `evals-gate: ${evalName} is failing${this.where()}`;
+    }
+    where() {
+        return this.git.branch ? ` on ${this.git.branch}` : '';
+    }
+    runLink() {
+        return this.git.workflowRunUrl ? `[this workflow run](${this.git.workflowRunUrl})` : 'this workflow run';
     }
 }
-function evalNameOf(title) {
-    return title.replace(/^evals-gate · /, '');
+function titleOf(evalName) {
+    return `evals-gate · ${evalName}`;
 }
 
-;// CONCATENATED MODULE: ./src/shared/termination.ts
-/**
- * Calls `handler` once on the first SIGINT or SIGTERM (the runner sends SIGINT when a workflow is
- * cancelled, SIGTERM 7.5 s later, SIGKILL 2.5 s after that). Later signals are swallowed so the
- * handler can finish its work, then the process exits with `exitCode`. Returns an uninstaller.
- */
-function onTermination(handler, exitCode = 1) {
-    let handling = false;
-    const listener = (signal) => {
-        if (handling)
-            return;
-        handling = true;
-        handler(signal)
-            .catch(() => undefined)
-            .finally(() => process.exit(exitCode));
-    };
-    process.on('SIGINT', listener);
-    process.on('SIGTERM', listener);
-    return () => {
-        // Once a signal is being handled, stay installed: a SIGTERM must not kill the cancellation.
-        if (handling)
-            return;
-        process.off('SIGINT', listener);
-        process.off('SIGTERM', listener);
-    };
-}
-
+// EXTERNAL MODULE: ./src/action/runner.ts
+var action_runner = __nccwpck_require__(5242);
+// EXTERNAL MODULE: ./src/action/state.ts
+var state = __nccwpck_require__(3175);
 ;// CONCATENATED MODULE: ./src/action/main.ts
 
 
@@ -37066,63 +37061,66 @@ function onTermination(handler, exitCode = 1) {
 
 
 
-/** The action's main step: the one place that wires the modules together and decides the exit status. */
-async function run() {
-    const git = (0,context/* readGitContext */.e)();
+
+
+/** The action's main step: inputs → gate → publish → exit status. */
+async function run(runner = action_runner/* actionsRunner */.A, git = (0,context/* readGitContext */.e)()) {
     const secrets = new shared_secrets/* Secrets */.S(core/* setSecret */.Pq);
     let settings;
     try {
-        settings = (0,read_settings/* readSettings */.sb)(git, (0,read_settings/* actionInputs */.eh)((secret) => secrets.add(secret)));
+        settings = (0,read_settings/* readSettings */.sb)(git, (0,action_inputs/* actionInputs */.e)((secret) => secrets.add(secret)));
     }
     catch (error) {
-        core/* setFailed */.C1(error instanceof input_error/* InputError */.d ? error.message : `Could not read the inputs: ${String(error)}`);
+        runner.setFailed(error instanceof input_error/* InputError */.d ? error.message : `Could not read the inputs: ${describeGateError(error, null)}`);
         return;
     }
-    const connection = (0,connect/* connectEvals */.k)(settings, secrets, (line) => core/* warning */.$e(line));
+    const publisher = new Publisher({ settings, git, runner, secrets: () => secrets.list() });
+    const outcome = await runGate(settings, git, secrets, runner, publisher);
+    if (outcome.kind === 'result') {
+        // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
+        const result = (0,redact/* redactDeep */.K)(outcome.result, secrets.list());
+        await publisher.result(result, (0,redact/* redactSecrets */.f)(outcome.evalName, secrets.list()));
+        if (result.verdict.result === 'fail')
+            runner.setFailed(failureMessage(result));
+        else
+            runner.info(`Gate passed: ${result.verdict.reasons.join(' ')}`);
+    }
+    else if (outcome.kind === 'error') {
+        const message = (0,redact/* redactSecrets */.f)(describeGateError(outcome.error, settings.endpoint.auth), secrets.list());
+        runner.setFailed(message);
+        await publisher.error(message, (0,redact/* redactSecrets */.f)(outcome.evalName, secrets.list()), outcome.announced);
+    }
+    // 'abandoned': the termination handler cancelled the run and failed the step.
+}
+/** One gate on the settings' engine, reporting to the runner; the post step is told what to cancel. */
+async function runGate(settings, git, secrets, runner, publisher) {
+    const connection = (0,connect/* connectEvals */.k)(settings, secrets, runner);
     const host = {
-        info: (line) => core/* info */.pq(line),
-        warning: (line) => core/* warning */.$e(line),
-        fail: (message) => core/* setFailed */.C1(message),
-        saveState: (name, value) => core/* saveState */.LZ(name, value),
-        setOutput: (name, value) => core/* setOutput */.uH(name, value),
-        announce: (created, evalName, current) => publishPending(created, evalName, current, git),
+        info: (line) => runner.info(line),
+        warning: (line) => runner.warning(line),
+        fail: (message) => runner.setFailed(message),
+        remember: (saved) => rememberForPost(runner, saved),
+        started: (created, evalName) => publisher.started(created, evalName),
     };
     const gate = new Gate(connection.client, settings, git, host);
     const uninstall = onTermination((signal) => gate.abandon(signal));
     try {
-        // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
-        const { result, evalName } = (0,redact/* redactDeep */.K)(await gate.run(), secrets.list());
-        await publishResult(result, evalName, gate.settings, git, secrets.list());
-        if (result.verdict.result === 'fail')
-            core/* setFailed */.C1(failureMessage(result));
-        else
-            core/* info */.pq(`Gate passed: ${result.verdict.reasons.join(' ')}`);
-    }
-    catch (error) {
-        // On SIGINT/SIGTERM the termination handler cancels, reports and exits; nothing to add here.
-        if (gate.abandoned)
-            return;
-        await gate.cancelIfActive('the gate stopped on an error');
-        const message = error instanceof api_errors/* EvalsApiError */.Kx
-            ? [error.message, authHint(settings.endpoint.auth, error.status)].filter(Boolean).join(' ')
-            : error instanceof input_error/* InputError */.d
-                ? error.message
-                : String(error);
-        const shown = (0,redact/* redactSecrets */.f)(message, secrets.list());
-        core/* setFailed */.C1(shown);
-        const evalName = gate.evalName ?? evalLabel(gate.settings);
-        if (gate.saidEvaluating)
-            await publishErrorComment(shown, evalName, gate.settings, git, secrets.list());
-        await publishErrorToTrackingIssue(shown, evalName, gate.settings, git, secrets.list());
+        return await gate.run();
     }
     finally {
         uninstall();
         await connection.close();
     }
 }
-/** The eval's name for reports when it could not be read: its id, or its file. */
-function evalLabel(settings) {
-    return settings.evalId || (settings.evalChoice.kind === 'file' ? settings.evalChoice.path : '');
+function rememberForPost(runner, saved) {
+    if (saved.evalId !== undefined)
+        runner.saveState(state/* STATE */.c.evalId, saved.evalId);
+    if (saved.runId !== undefined)
+        runner.saveState(state/* STATE */.c.runId, saved.runId);
+    if (saved.attemptToken !== undefined)
+        runner.saveState(state/* STATE */.c.attemptToken, saved.attemptToken);
+    if (saved.finished)
+        runner.saveState(state/* STATE */.c.finished, 'true');
 }
 function failureMessage(result) {
     return `Gate failed: ${result.verdict.reasons.join(' ')}`;
@@ -37131,72 +37129,131 @@ function failureMessage(result) {
 
 /***/ }),
 
-/***/ 7718:
+/***/ 2386:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   a: () => (/* binding */ runPost)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _evals_api_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3410);
-/* harmony import */ var _gate_connect_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4829);
-/* harmony import */ var _evals_api_records_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9020);
-/* harmony import */ var _evals_api_start_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7934);
-/* harmony import */ var _settings_read_settings_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9711);
-/* harmony import */ var _shared_redact_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8932);
-/* harmony import */ var _shared_secrets_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3260);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3175);
 
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  a: () => (/* binding */ runPost)
+});
 
-
-
-
-
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
+var core = __nccwpck_require__(3246);
+// EXTERNAL MODULE: ./src/evals-api/cancel-run.ts
+var cancel_run = __nccwpck_require__(3410);
+// EXTERNAL MODULE: ./src/evals-api/records.ts
+var records = __nccwpck_require__(9020);
+// EXTERNAL MODULE: ./src/evals-api/start-run.ts
+var start_run = __nccwpck_require__(7934);
+;// CONCATENATED MODULE: ./src/gate/cancel-leftover.ts
 
 
 
 const POST_CANCEL_MS = 20_000;
 /**
+ * What the post step does: cancel the run the main step left active (it was killed, or could not
+ * cancel). The main step may have been stopped while its create request was in flight: then the run is
+ * found by the attempt token in its metadata.
+ */
+async function cancelLeftoverRun(client, request, log) {
+    const { evalId, baseURL } = request;
+    const runId = request.runId || (await (0,start_run/* findRunByToken */.T)(client, { evalId, attemptToken: request.attemptToken, baseURL }))?.id;
+    if (!runId) {
+        log.info('No run of this step was started: nothing to cancel.');
+        return;
+    }
+    const run = (0,records/* toRunSnapshot */.ty)(await client.evals.runs.retrieve(runId, { eval_id: evalId }, { timeout: POST_CANCEL_MS }));
+    if ((0,records/* isTerminalStatus */.TQ)(run.status)) {
+        log.info(`Run ${runId} is ${run.status}: nothing to cancel.`);
+        return;
+    }
+    const outcome = await (0,cancel_run/* cancelRun */.S)(client, { evalId, runId, baseURL, timeoutMs: POST_CANCEL_MS });
+    if (outcome === 'canceled')
+        log.warning(`Cancelled run ${runId}, which the main step left ${run.status}.`);
+    else
+        log.info(`Run ${runId} finished by itself.`);
+}
+
+// EXTERNAL MODULE: ./src/gate/connect.ts + 9 modules
+var connect = __nccwpck_require__(4129);
+// EXTERNAL MODULE: ./src/settings/eval-choice.ts + 1 modules
+var eval_choice = __nccwpck_require__(3181);
+// EXTERNAL MODULE: ./src/settings/read-settings.ts + 3 modules
+var read_settings = __nccwpck_require__(4013);
+// EXTERNAL MODULE: ./src/shared/redact.ts
+var redact = __nccwpck_require__(8932);
+// EXTERNAL MODULE: ./src/shared/secrets.ts
+var shared_secrets = __nccwpck_require__(3260);
+// EXTERNAL MODULE: ./src/action/action-inputs.ts
+var action_inputs = __nccwpck_require__(4650);
+// EXTERNAL MODULE: ./src/action/runner.ts
+var action_runner = __nccwpck_require__(5242);
+// EXTERNAL MODULE: ./src/action/state.ts
+var state = __nccwpck_require__(3175);
+;// CONCATENATED MODULE: ./src/action/post.ts
+
+
+
+
+
+
+
+
+
+
+/**
  * The post step: runs after the main step whatever became of it. If the main step was killed or could
  * not cancel, the run may still be active (and costing money): cancel it. Harmless when there is nothing
  * to do, and never fails the job: a post step's failure would hide the main step's real outcome.
  */
-async function runPost() {
-    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.finished) === 'true')
+async function runPost(runner = action_runner/* actionsRunner */.A) {
+    if (core/* getState */.Gu(state/* STATE */.c.finished) === 'true')
         return;
-    const savedRunId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.runId);
-    const attemptToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.attemptToken);
-    if (!savedRunId && !attemptToken)
+    const runId = core/* getState */.Gu(state/* STATE */.c.runId);
+    const attemptToken = core/* getState */.Gu(state/* STATE */.c.attemptToken);
+    if (!runId && !attemptToken)
         return;
-    const secrets = new _shared_secrets_js__WEBPACK_IMPORTED_MODULE_7__/* .Secrets */ .S(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq);
+    const secrets = new shared_secrets/* Secrets */.S(core/* setSecret */.Pq);
     try {
-        const inputs = (0,_settings_read_settings_js__WEBPACK_IMPORTED_MODULE_5__/* .actionInputs */ .eh)((secret) => secrets.add(secret));
+        const inputs = (0,action_inputs/* actionInputs */.e)((secret) => secrets.add(secret));
         // An eval-file's eval was found or created by the main step, which saved its id.
-        const evalId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE */ .c.evalId) || (0,_settings_read_settings_js__WEBPACK_IMPORTED_MODULE_5__/* .readEvalId */ .M4)(inputs.read);
-        const endpoint = (0,_settings_read_settings_js__WEBPACK_IMPORTED_MODULE_5__/* .readEndpointSettings */ .LT)(inputs);
-        const client = (0,_gate_connect_js__WEBPACK_IMPORTED_MODULE_2__/* .connectEvalsApi */ .K)(endpoint, secrets);
-        // The main step may have been stopped while its create request was in flight: find the run by token.
-        const runId = savedRunId || (await (0,_evals_api_start_run_js__WEBPACK_IMPORTED_MODULE_4__/* .findRunByToken */ .T)(client, { evalId, attemptToken, baseURL: endpoint.baseURL }))?.id;
-        if (!runId) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('No run of this step was started: nothing to cancel.');
-            return;
-        }
-        const run = (0,_evals_api_records_js__WEBPACK_IMPORTED_MODULE_3__/* .toRunSnapshot */ .ty)(await client.evals.runs.retrieve(runId, { eval_id: evalId }, { timeout: POST_CANCEL_MS }));
-        if ((0,_evals_api_records_js__WEBPACK_IMPORTED_MODULE_3__/* .isTerminalStatus */ .TQ)(run.status)) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} is ${run.status}: nothing to cancel.`);
-            return;
-        }
-        const outcome = await (0,_evals_api_cancel_run_js__WEBPACK_IMPORTED_MODULE_1__/* .cancelRun */ .S)(client, { evalId, runId, baseURL: endpoint.baseURL, timeoutMs: POST_CANCEL_MS });
-        if (outcome === 'canceled')
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Cancelled run ${runId}, which the main step left ${run.status}.`);
-        else
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Run ${runId} finished by itself.`);
+        const evalId = core/* getState */.Gu(state/* STATE */.c.evalId) || (0,eval_choice/* readEvalId */.M4)(inputs.read);
+        const endpoint = (0,read_settings/* readEndpointSettings */.LT)(inputs);
+        const client = (0,connect/* connectEvalsApi */.K)(endpoint, secrets, runner);
+        await cancelLeftoverRun(client, { evalId, runId, attemptToken, baseURL: endpoint.baseURL }, runner);
     }
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_shared_redact_js__WEBPACK_IMPORTED_MODULE_8__/* .redactSecrets */ .f)(`The post step could not make sure the run was cancelled: ${message}`, secrets.list()));
+        runner.warning((0,redact/* redactSecrets */.f)(`The post step could not make sure the run was cancelled: ${message}`, secrets.list()));
     }
 }
+
+
+/***/ }),
+
+/***/ 5242:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ actionsRunner)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3246);
+
+/** The real runner, through @actions/core (workflow commands and the files the runner names). */
+const actionsRunner = {
+    info: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(line),
+    debug: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line),
+    warning: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line),
+    setOutput: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value),
+    setFailed: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(message),
+    saveState: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(name, value),
+    appendSummary: async (markdown) => {
+        if (!process.env.GITHUB_STEP_SUMMARY)
+            return;
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(markdown, true).write();
+    },
+};
 
 
 /***/ }),
@@ -37223,8 +37280,9 @@ const STATE = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B: () => (/* binding */ EntraError),
-/* harmony export */   G: () => (/* binding */ describeEntraRefusal)
+/* harmony export */   BL: () => (/* binding */ EntraError),
+/* harmony export */   Gy: () => (/* binding */ describeEntraRefusal),
+/* harmony export */   HZ: () => (/* binding */ OidcTokenError)
 /* harmony export */ });
 /** A refused or failed Entra ID token request, described for a person: the AADSTS code, what it means, what to check. */
 class EntraError extends Error {
@@ -37270,6 +37328,13 @@ function describeEntraRefusal(status, body, tenantId) {
         cause ? `Likely cause: ${cause}` : '',
     ];
     return new EntraError(parts.filter(Boolean).join(' '), code, transient);
+}
+/** A problem getting the job's GitHub OIDC token (the assertion for Entra ID), with what to change in the workflow. */
+class OidcTokenError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'OidcTokenError';
+    }
 }
 
 
@@ -38966,6 +39031,50 @@ function criterionId(criterion, index) {
 
 /***/ }),
 
+/***/ 3218:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Qd: () => (/* binding */ isPlainObject),
+/* harmony export */   TM: () => (/* binding */ firstLine),
+/* harmony export */   jF: () => (/* binding */ FILE_PATH_SOURCE),
+/* harmony export */   oi: () => (/* binding */ parseJsonlRow)
+/* harmony export */ });
+// The rows of a JSONL dataset, as the Evals API reads `file_content` and the local engine reads a data file.
+/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
+const FILE_PATH_SOURCE = 'file_path';
+/** One JSONL line as a row, or what is wrong with it. */
+function parseJsonlRow(line) {
+    let value;
+    try {
+        value = JSON.parse(line);
+    }
+    catch (error) {
+        return `not valid JSON (${firstLine(error)})`;
+    }
+    if (!isPlainObject(value))
+        return 'each line must be a JSON object';
+    const keys = Object.keys(value);
+    const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
+    if (!wrapped)
+        return { item: value };
+    if (!isPlainObject(value.item))
+        return '"item" must be an object';
+    if (value.sample !== undefined && !isPlainObject(value.sample))
+        return '"sample" must be an object';
+    return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
+}
+function isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function firstLine(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return message.split('\n')[0] ?? message;
+}
+
+
+/***/ }),
+
 /***/ 2854:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -39348,9 +39457,7 @@ function renderContent(content, scope, where) {
 /* harmony export */ });
 /* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
 /* harmony import */ var _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(611);
-/* harmony import */ var _github_oidc_token_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9694);
-/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2111);
-
+/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2111);
 
 
 
@@ -39369,7 +39476,7 @@ function isTransient(error) {
         return false;
     const credentialError = credentialFailure(error);
     if (credentialError)
-        return credentialError instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EntraError */ .B && credentialError.transient;
+        return credentialError instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EntraError */ .BL && credentialError.transient;
     if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionError */ .Ay.APIConnectionError)
         return true;
     if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError) {
@@ -39404,7 +39511,7 @@ function retryAfterMs(error) {
  */
 function credentialFailure(error) {
     for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-        if (current instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EntraError */ .B || current instanceof _github_oidc_token_js__WEBPACK_IMPORTED_MODULE_2__/* .OidcTokenError */ .H)
+        if (current instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .EntraError */ .BL || current instanceof _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .OidcTokenError */ .HZ)
             return current;
     }
     return null;
@@ -39415,7 +39522,7 @@ function describeApiError(error, context) {
     const credentialError = credentialFailure(error);
     if (credentialError)
         return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
-    const where = context.baseURL === _client_js__WEBPACK_IMPORTED_MODULE_3__/* .LOCAL_ENGINE_URL */ .Hn ? 'the local engine' : `the Evals API at ${context.baseURL}`;
+    const where = context.baseURL === _client_js__WEBPACK_IMPORTED_MODULE_2__/* .LOCAL_ENGINE_URL */ .Hn ? 'the local engine' : `the Evals API at ${context.baseURL}`;
     const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
     if (error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionError */ .Ay.APIConnectionError) {
         const timedOut = error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIConnectionTimeoutError */ .Ay.APIConnectionTimeoutError;
@@ -39567,6 +39674,102 @@ function createEvalsClient(endpoint, getToken) {
         defaultQuery: Object.keys(endpoint.extraQuery).length > 0 ? endpoint.extraQuery : undefined,
     });
 }
+
+
+/***/ }),
+
+/***/ 9193:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   dg: () => (/* binding */ ensureEval),
+/* harmony export */   mQ: () => (/* binding */ EVAL_FINGERPRINT_KEY)
+/* harmony export */ });
+/* unused harmony export EVALS_SEARCHED */
+/* harmony import */ var _shared_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3597);
+/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4432);
+
+
+/** The eval metadata key holding the fingerprint of the definition the eval was made from. */
+const EVAL_FINGERPRINT_KEY = 'evals_gate_definition';
+/** How many of the project's newest evals are searched for the fingerprint before making a new one. */
+const EVALS_SEARCHED = 1000;
+const CREATE_ATTEMPTS = 4;
+/**
+ * Finds the newest eval made from this definition (its fingerprint in the eval's metadata), or makes
+ * it. As for runs (start-run.ts), the SDK's retries are off for the create: it sends no idempotency key,
+ * so a create whose answer was lost may have made the eval already. Before every try after a transient
+ * failure the evals are searched again, and an eval found there is adopted instead of making another.
+ */
+async function ensureEval(client, request) {
+    const file = request.evalFile ?? 'the eval file';
+    // The definition's own metadata was checked against the API's limits when the inputs were read (checkEvalMetadata).
+    const metadata = { ...request.definition.metadata, [EVAL_FINGERPRINT_KEY]: request.fingerprint };
+    const found = await findEvalByFingerprint(client, request, file, request.log);
+    if (found)
+        return { ...found, created: false };
+    const { definition } = request;
+    const context = { doing: `creating the eval from ${file}`, evalId: JSON.stringify(definition.name), baseURL: request.baseURL };
+    for (let attempt = 1;; attempt++) {
+        try {
+            const made = await client.evals.create(
+            // The SDK's types narrow the config and criteria to the documented shapes; ours are validated by the server.
+            { name: definition.name, data_source_config: definition.data_source_config, testing_criteria: definition.testing_criteria, metadata }, { maxRetries: 0, signal: request.signal });
+            return { id: made.id, name: made.name || definition.name, created: true };
+        }
+        catch (error) {
+            if (!(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg)(error) || attempt >= CREATE_ATTEMPTS)
+                throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context);
+            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelayMs */ .qO)(error, attempt);
+            request.log?.(`Creating the eval failed (${(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context).message}); checking whether it was made, then trying again.`);
+            await (0,_shared_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_1__/* .sleep */ .y)(wait, request.signal);
+            const made = await findEvalByFingerprint(client, request, file).catch(() => null);
+            if (made) {
+                request.log?.(`The eval was made (${made.id}) although its answer was lost; using it.`);
+                return { ...made, created: true };
+            }
+        }
+    }
+}
+/** The newest of the project's newest `EVALS_SEARCHED` evals whose metadata carries the fingerprint. */
+async function findEvalByFingerprint(client, request, file, log) {
+    let seen = 0;
+    try {
+        for await (const found of client.evals.list({ order: 'desc', limit: 100 }, { signal: request.signal })) {
+            if (found.metadata?.[EVAL_FINGERPRINT_KEY] === request.fingerprint)
+                return { id: found.id, name: found.name || request.definition.name };
+            if (++seen >= EVALS_SEARCHED) {
+                // A cap, not has_more, ends the search: a list whose cursor never advances must not hang the job.
+                log?.(`Stopped looking for the eval made from ${file} after the project's newest ${EVALS_SEARCHED} evals; making a new one.`);
+                break;
+            }
+        }
+    }
+    catch (error) {
+        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, {
+            doing: `looking for the eval made from ${file}`,
+            evalId: JSON.stringify(request.definition.name),
+            baseURL: request.baseURL,
+        });
+    }
+    return null;
+}
+
+
+/***/ }),
+
+/***/ 9570:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ae: () => (/* binding */ METADATA_MAX_KEYS),
+/* harmony export */   FY: () => (/* binding */ METADATA_MAX_VALUE_CHARS),
+/* harmony export */   x1: () => (/* binding */ METADATA_MAX_KEY_CHARS)
+/* harmony export */ });
+// The Evals API's limits on metadata, for evals and runs alike.
+const METADATA_MAX_KEYS = 16;
+const METADATA_MAX_KEY_CHARS = 64;
+const METADATA_MAX_VALUE_CHARS = 512;
 
 
 /***/ }),
@@ -39753,9 +39956,9 @@ function toStringRecord(value) {
 /* harmony export */   A: () => (/* binding */ startRun),
 /* harmony export */   T: () => (/* binding */ findRunByToken)
 /* harmony export */ });
+/* harmony import */ var _shared_run_metadata_keys_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4301);
 /* harmony import */ var _shared_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3597);
-/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4432);
-/* harmony import */ var _settings_run_metadata_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2220);
+/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4432);
 /* harmony import */ var _records_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9020);
 
 
@@ -39780,10 +39983,10 @@ async function startRun(client, request) {
             return (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(run);
         }
         catch (error) {
-            if (!(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg)(error) || attempt >= CREATE_ATTEMPTS)
-                throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context);
-            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelayMs */ .qO)(error, attempt);
-            request.log?.(`Starting the run failed (${(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context).message}); checking whether it was made, then trying again.`);
+            if (!(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error) || attempt >= CREATE_ATTEMPTS)
+                throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context);
+            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelayMs */ .qO)(error, attempt);
+            request.log?.(`Starting the run failed (${(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context).message}); checking whether it was made, then trying again.`);
             await (0,_shared_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_3__/* .sleep */ .y)(wait, request.signal);
             const made = await findRunByToken(client, request).catch(() => null);
             if (made) {
@@ -39798,14 +40001,14 @@ async function findRunByToken(client, request) {
     let seen = 0;
     try {
         for await (const run of client.evals.runs.list(request.evalId, { order: 'desc', limit: 100 }, { signal: request.signal })) {
-            if (run.metadata?.[_settings_run_metadata_js__WEBPACK_IMPORTED_MODULE_1__/* .RUN_TOKEN_KEY */ .OG] === request.attemptToken)
+            if (run.metadata?.[_shared_run_metadata_keys_js__WEBPACK_IMPORTED_MODULE_0__/* .RUN_TOKEN_KEY */ .O] === request.attemptToken)
                 return (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(run);
             if (++seen >= RECENT_RUNS_SEARCHED)
                 break;
         }
     }
     catch (error) {
-        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, {
+        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, {
             doing: `looking for this attempt's run of eval ${request.evalId}`,
             evalId: request.evalId,
             baseURL: request.baseURL,
@@ -39817,7 +40020,7 @@ async function findRunByToken(client, request) {
 
 /***/ }),
 
-/***/ 4829:
+/***/ 4129:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39827,8 +40030,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   K: () => (/* binding */ connectEvalsApi)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(6257);
 // EXTERNAL MODULE: ./src/shared/abortable-sleep.ts
 var abortable_sleep = __nccwpck_require__(3597);
 // EXTERNAL MODULE: ./src/azure/entra-errors.ts
@@ -39889,7 +40090,7 @@ class EntraCredential {
                 return token;
             }
             catch (error) {
-                const transient = error instanceof entra_errors/* EntraError */.B && error.transient;
+                const transient = error instanceof entra_errors/* EntraError */.BL && error.transient;
                 if (!transient || attempt >= ATTEMPTS)
                     throw error;
                 await (this.options.sleep ?? abortable_sleep/* sleep */.y)(Math.min(1000 * 2 ** (attempt - 1), 8000));
@@ -39919,7 +40120,7 @@ class EntraCredential {
         }
         catch (error) {
             const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-            throw new entra_errors/* EntraError */.B(`Could not reach Entra ID at ${authorityHost} for a token: ${reason}.`, null, true, { cause: error });
+            throw new entra_errors/* EntraError */.BL(`Could not reach Entra ID at ${authorityHost} for a token: ${reason}.`, null, true, { cause: error });
         }
         const text = await response.text();
         let body = null;
@@ -39930,12 +40131,12 @@ class EntraCredential {
             // Proxies answer HTML: described below by the status alone.
         }
         if (!response.ok)
-            throw (0,entra_errors/* describeEntraRefusal */.G)(response.status, body, tenantId);
+            throw (0,entra_errors/* describeEntraRefusal */.Gy)(response.status, body, tenantId);
         const fields = typeof body === 'object' && body !== null ? body : {};
         const value = typeof fields.access_token === 'string' ? fields.access_token : '';
         const lifetimeS = Number(fields.expires_in);
         if (!value || !Number.isFinite(lifetimeS) || lifetimeS <= 0) {
-            throw new entra_errors/* EntraError */.B(`Entra ID at ${authorityHost} answered HTTP ${response.status} without an access token and its lifetime.`, null, false);
+            throw new entra_errors/* EntraError */.BL(`Entra ID at ${authorityHost} answered HTTP ${response.status} without an access token and its lifetime.`, null, false);
         }
         const lifetimeMs = lifetimeS * 1000;
         const expiresAt = requested + lifetimeMs;
@@ -40066,10 +40267,10 @@ class OutputItemStore {
     }
 }
 
+// EXTERNAL MODULE: ./src/engine/jsonl-row.ts
+var jsonl_row = __nccwpck_require__(3218);
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-// EXTERNAL MODULE: ./src/settings/data-source.ts
-var data_source = __nccwpck_require__(1131);
 ;// CONCATENATED MODULE: ./src/engine/rows.ts
 
 
@@ -40082,15 +40283,15 @@ function toRowSource(raw) {
         if (!Array.isArray(source.content))
             throw new Error('data_source.source.content must be a list of rows.');
         const content = source.content.map((row, index) => {
-            const parsed = typeof row === 'object' && row !== null ? (0,data_source/* parseJsonlRow */.oi)(JSON.stringify(row)) : 'not an object';
+            const parsed = typeof row === 'object' && row !== null ? (0,jsonl_row/* parseJsonlRow */.oi)(JSON.stringify(row)) : 'not an object';
             if (typeof parsed === 'string')
                 throw new Error(`data_source.source.content[${index}]: ${parsed}.`);
             return parsed;
         });
         return { type: 'file_content', content };
     }
-    if (source.type === data_source/* FILE_PATH_SOURCE */.jF && typeof source.path === 'string') {
-        return { type: data_source/* FILE_PATH_SOURCE */.jF, path: source.path, label: typeof source.label === 'string' ? source.label : source.path };
+    if (source.type === jsonl_row/* FILE_PATH_SOURCE */.jF && typeof source.path === 'string') {
+        return { type: jsonl_row/* FILE_PATH_SOURCE */.jF, path: source.path, label: typeof source.label === 'string' ? source.label : source.path };
     }
     if (source.type === 'file_id') {
         throw new Error('data_source.source is a file_id: files stored on OpenAI/Azure are read by the remote engine only; the local engine takes a data-file or inline rows (file_content).');
@@ -40107,7 +40308,7 @@ async function checkJsonlFile(path, label) {
     let badLines = 0;
     const problems = [];
     for await (const { line, number } of lines(path)) {
-        const parsed = (0,data_source/* parseJsonlRow */.oi)(line);
+        const parsed = (0,jsonl_row/* parseJsonlRow */.oi)(line);
         if (typeof parsed !== 'string')
             rows++;
         else if (++badLines <= MAX_REPORTED_BAD_LINES)
@@ -40128,7 +40329,7 @@ async function* readRows(source) {
         return;
     }
     for await (const { line, number } of lines(source.path)) {
-        const parsed = (0,data_source/* parseJsonlRow */.oi)(line);
+        const parsed = (0,jsonl_row/* parseJsonlRow */.oi)(line);
         // The file was checked when the run was created; a line that went bad since is an error of the run.
         if (typeof parsed === 'string')
             throw new Error(`${source.label} line ${number}: ${parsed}.`);
@@ -40210,6 +40411,7 @@ function parseJson(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/run-execution.ts
+
 
 
 /**
@@ -40495,7 +40697,7 @@ class LocalEngine {
         let graders = [];
         try {
             const rows = toRowSource(dataSource.source);
-            if (rows.type === data_source/* FILE_PATH_SOURCE */.jF)
+            if (rows.type === jsonl_row/* FILE_PATH_SOURCE */.jF)
                 await checkJsonlFile(rows.path, rows.label);
             const sampler = dataSource.type === 'jsonl' ? null : (0,engine_sampler/* createSampler */.tB)(dataSource, this.options.models);
             graders = (0,create_graders/* createGraders */.h)(stored.definition, { models: this.options.models, pythonTimeoutMs: this.options.pythonTimeoutMs });
@@ -40744,8 +40946,39 @@ function reply(status, body) {
 
 // EXTERNAL MODULE: ./src/evals-api/client.ts
 var client = __nccwpck_require__(2111);
-// EXTERNAL MODULE: ./src/github/oidc-token.ts
-var oidc_token = __nccwpck_require__(9694);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(4942);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth = __nccwpck_require__(2145);
+;// CONCATENATED MODULE: ./src/github/oidc-token.ts
+
+
+
+/**
+ * The job's OIDC token for `audience`, from the runner's token service (what `core.getIDToken` asks,
+ * with the same client and retries, but reading the request URL and token from `env` as given: the
+ * caller decides which environment holds them). The runner offers it only with
+ * `permissions: id-token: write`, and never to pull requests from forks. The caller masks the token.
+ */
+async function requestOidcToken(audience, env = process.env) {
+    const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+    const token = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+    if (!url || !token) {
+        throw new entra_errors/* OidcTokenError */.HZ('Entra ID sign-in ("azure-client-id") needs the job\'s GitHub OIDC token, and this job has none: add `permissions: id-token: write` to the workflow or job. Pull requests from forks never get one; see the README on fork PRs.');
+    }
+    try {
+        const client = new lib/* HttpClient */.Qq('evals-gate', [new auth/* BearerCredentialHandler */.tZ(token)], { allowRetries: true, maxRetries: 10 });
+        const response = await client.getJson(`${url}&audience=${encodeURIComponent(audience)}`);
+        const value = response.result?.value;
+        if (typeof value !== 'string' || !value)
+            throw new Error('the answer carried no token ("value").');
+        return value;
+    }
+    catch (error) {
+        throw new entra_errors/* OidcTokenError */.HZ(`Could not get the job's GitHub OIDC token: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+}
+
 // EXTERNAL MODULE: ./src/models/model-client.ts + 1 modules
 var model_client = __nccwpck_require__(529);
 ;// CONCATENATED MODULE: ./src/gate/connect.ts
@@ -40755,12 +40988,11 @@ var model_client = __nccwpck_require__(529);
 
 
 
-
 /** The client for the settings' engine: the endpoint at `base-url`, or a local engine in this process. */
-function connectEvals(settings, secrets, log) {
+function connectEvals(settings, secrets, log, env = process.env) {
     const choice = settings.evalChoice;
     if (settings.engine === 'remote' || choice.kind !== 'file')
-        return { client: connectEvalsApi(settings.endpoint, secrets), close: async () => undefined };
+        return { client: connectEvalsApi(settings.endpoint, secrets, log, env), close: async () => undefined };
     const endpoint = settings.models;
     let models = null;
     const engine = new LocalEngine({
@@ -40769,15 +41001,18 @@ function connectEvals(settings, secrets, log) {
             // Settings require an endpoint whenever the eval calls a model, so this is a bug if it throws.
             if (!endpoint)
                 throw new Error('This eval calls a model, but no model endpoint was configured.');
-            models ??= new model_client/* ModelClient */.f(endpoint, { maxConcurrency: settings.concurrency, log });
+            models ??= new model_client/* ModelClient */.f(endpoint, { maxConcurrency: settings.concurrency, log: (line) => log.warning(line) });
             return models;
         },
     });
     engine.addEval(choice.definition, settings.evalId);
     return { client: (0,client/* createLocalEvalsClient */.cn)(engineFetch(engine)), close: () => engine.close() };
 }
-/** The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`. */
-function connectEvalsApi(endpoint, secrets) {
+/**
+ * The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`.
+ * `env` holds the runner's OIDC token service (Entra ID sign-in).
+ */
+function connectEvalsApi(endpoint, secrets, log, env = process.env) {
     const { auth } = endpoint;
     if (auth.kind === 'key')
         return (0,client/* createEvalsClient */.pB)(endpoint);
@@ -40787,15 +41022,15 @@ function connectEvalsApi(endpoint, secrets) {
         scope: auth.scope,
         authorityHost: auth.authorityHost,
         getAssertion: async () => {
-            const assertion = await (0,oidc_token/* requestOidcToken */.I)(FEDERATION_AUDIENCE);
+            const assertion = await requestOidcToken(FEDERATION_AUDIENCE, env);
             secrets.add(assertion);
             return assertion;
         },
         onToken: (token, expiresAt) => {
             secrets.add(token);
-            core/* info */.pq(`Signed in to Entra ID as app ${auth.clientId}; the token is valid until ${new Date(expiresAt).toISOString()}.`);
+            log.info(`Signed in to Entra ID as app ${auth.clientId}; the token is valid until ${new Date(expiresAt).toISOString()}.`);
         },
-        onRefreshFailed: (message) => core/* warning */.$e(message),
+        onRefreshFailed: (message) => log.warning(message),
     });
     return (0,client/* createEvalsClient */.pB)(endpoint, () => credential.getToken());
 }
@@ -40947,42 +41182,6 @@ function stringAt(parent, key) {
 }
 function stripTrailingSlashes(url) {
     return url.replace(/\/+$/, '');
-}
-
-
-/***/ }),
-
-/***/ 9694:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   H: () => (/* binding */ OidcTokenError),
-/* harmony export */   I: () => (/* binding */ requestOidcToken)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-
-/** A problem getting the job's GitHub OIDC token, with what to change in the workflow. */
-class OidcTokenError extends Error {
-    constructor(message, options) {
-        super(message, options);
-        this.name = 'OidcTokenError';
-    }
-}
-/**
- * The job's OIDC token for `audience`, from the runner's token service. The runner offers it only
- * with `permissions: id-token: write`, and never to pull requests from forks.
- */
-async function requestOidcToken(audience, env = process.env) {
-    if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
-        throw new OidcTokenError('Entra ID sign-in ("azure-client-id") needs the job\'s GitHub OIDC token, and this job has none: add `permissions: id-token: write` to the workflow or job. Pull requests from forks never get one; see the README on fork PRs.');
-    }
-    try {
-        // getIDToken masks the token itself.
-        return await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience);
-    }
-    catch (error) {
-        throw new OidcTokenError(`Could not get the job's GitHub OIDC token: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
 }
 
 
@@ -41426,178 +41625,144 @@ function cut(text, max) {
 
 /***/ }),
 
-/***/ 1131:
+/***/ 3181:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ol: () => (/* binding */ buildDataSource),
-/* harmony export */   jF: () => (/* binding */ FILE_PATH_SOURCE),
-/* harmony export */   oi: () => (/* binding */ parseJsonlRow)
-/* harmony export */ });
-/* unused harmony export readJsonlRows */
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8815);
-/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5794);
-/* harmony import */ var _workspace_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8334);
 
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ZP: () => (/* binding */ localEvalId),
+  kx: () => (/* binding */ readEvalChoice),
+  M4: () => (/* binding */ readEvalId)
+});
 
+// UNUSED EXPORTS: checkEvalMetadata
 
+// EXTERNAL MODULE: ./src/engine/definition.ts
+var engine_definition = __nccwpck_require__(1185);
+// EXTERNAL MODULE: ./src/shared/fingerprint.ts
+var fingerprint = __nccwpck_require__(5645);
+;// CONCATENATED MODULE: ./src/evals-api/eval-definition-fingerprint.ts
 
-/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
-const FILE_PATH_SOURCE = 'file_path';
-const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
-const SAMPLING_TYPES = ['completions', 'responses'];
 /**
- * Builds the run's data source from the inputs. Files referenced as `{"$file": "path"}` anywhere in the
- * data source are replaced by their text, so prompts can live in the repository and a pull request that
- * edits a prompt file is evaluated with the edited prompt.
+ * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's
+ * metadata). The same definition gives the same fingerprint whatever the order of its object keys; any
+ * change to what would be sent to `POST /evals` gives another, so a changed definition makes a new eval
+ * instead of silently reusing an old one.
+ *
+ * All four parts of the create request count:
+ * - `data_source_config` and `testing_criteria` decide how items are graded. The order of the criteria
+ *   counts too: it is the order of the run's per-criterion results and of the reports.
+ * - `name` is how a person tells evals apart in the dashboard and in the reports. Two eval files with
+ *   the same criteria but different names are two evals to their users; one eval shared between them
+ *   would show one name for both, and a rename would never reach the server.
+ * - `metadata` is sent with the create: the remote eval should say what the file says. A metadata-only
+ *   change making a new eval is visible (the action says it created one); a stale eval would not be.
+ * An empty `metadata` is the same as none. Fields outside the create format are left out.
+ *
+ * 16 hex digits (64 bits) are plenty: a new definition matches one of 10,000 others by accident with a
+ * chance near 1 in 10^15, and the file's author controls both sides of any deliberate match.
  */
-function buildDataSource(inputs) {
-    const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
-    const dataFile = inputs.dataFile.trim();
-    let rows = null;
-    if (dataFile && inputs.streamDataFile) {
-        const file = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .resolveWorkspaceFile */ .K)('data-file', inputs.workspace, dataFile);
-        rows = { type: FILE_PATH_SOURCE, path: file.path, label: dataFile };
-    }
-    else if (dataFile) {
-        rows = { type: 'file_content', content: readJsonlRows(dataFile, inputs.workspace) };
-    }
-    let source;
-    if (declared) {
-        source = declared;
-        if (rows)
-            source.source = rows;
-    }
-    else if (rows) {
-        source = { type: 'jsonl', source: rows };
-    }
-    else {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
-    }
-    if (!SOURCE_TYPES.includes(source.type)) {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `"type" must be one of ${SOURCE_TYPES.join(', ')}; got ${JSON.stringify(source.type)}.`);
-    }
-    if (source.source === undefined || source.source === null || typeof source.source !== 'object') {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', 'it has no "source" object (give one, or a "data-file" to use as its file_content).');
-    }
-    const model = inputs.model.trim();
-    if (model) {
-        if (!SAMPLING_TYPES.includes(source.type)) {
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('model', `a model is sampled only by completions/responses data sources; this one is "${source.type}".`);
-        }
-        source.model = model;
-    }
-    return source;
+function evalDefinitionFingerprint(definition) {
+    const metadata = definition.metadata && Object.keys(definition.metadata).length > 0 ? definition.metadata : undefined;
+    return (0,fingerprint/* fingerprint */.R)({
+        name: definition.name,
+        data_source_config: definition.data_source_config,
+        testing_criteria: definition.testing_criteria,
+        metadata,
+    });
 }
-function readDataSourceInput(value, workspace) {
-    const trimmed = value.trim();
-    const isPath = !trimmed.includes('\n') && /\.(json|ya?ml)$/i.test(trimmed) && !trimmed.startsWith('{');
-    let text = trimmed;
-    let baseDir = workspace;
-    let where = 'the inline value';
-    if (isPath) {
-        const file = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-source', workspace, trimmed);
-        text = file.text;
-        baseDir = (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(file.path);
-        where = trimmed;
+
+// EXTERNAL MODULE: ./src/evals-api/ensure-eval.ts
+var ensure_eval = __nccwpck_require__(9193);
+// EXTERNAL MODULE: ./src/evals-api/metadata-limits.ts
+var metadata_limits = __nccwpck_require__(9570);
+// EXTERNAL MODULE: ./src/settings/input-error.ts
+var input_error = __nccwpck_require__(5794);
+// EXTERNAL MODULE: ./src/settings/input-parsers.ts
+var input_parsers = __nccwpck_require__(5300);
+// EXTERNAL MODULE: ./src/settings/workspace-files.ts
+var workspace_files = __nccwpck_require__(8334);
+;// CONCATENATED MODULE: ./src/settings/eval-choice.ts
+
+
+
+
+
+
+
+/** `eval-id`, `eval-file` and `engine`, checked together. */
+function readEvalChoice(source, workspace) {
+    const { read } = source;
+    const evalId = read('eval-id').trim();
+    const evalFile = read('eval-file').trim();
+    if (evalId && evalFile) {
+        throw new input_error/* InputError */.d('eval-file', 'set either "eval-id" (an eval on the Evals API) or "eval-file" (an eval definition in the repository), not both.');
     }
-    let parsed;
+    if (!evalId && !evalFile) {
+        throw new input_error/* InputError */.d('eval-id', 'required: "eval-id" (an eval on the Evals API, eval_…) or "eval-file" (an eval definition in the repository).');
+    }
+    const engine = (0,input_parsers/* parseChoice */.HU)('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
+    if (evalId) {
+        readEvalId(read);
+        if (engine === 'local') {
+            throw new input_error/* InputError */.d('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
+        }
+        return { engine, eval: { kind: 'id', evalId } };
+    }
+    const file = (0,workspace_files/* readWorkspaceFile */.s)('eval-file', workspace, evalFile);
+    let definition;
     try {
-        parsed = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parse */ .qg)(text, { prettyErrors: true, uniqueKeys: true });
+        definition = (0,engine_definition/* parseEvalDefinition */.bW)(file.text, evalFile);
+        if (engine === 'local')
+            (0,engine_definition/* checkRunsLocally */.tf)(definition, evalFile);
+        else
+            checkEvalMetadata(definition, evalFile);
     }
     catch (error) {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${where} is not valid JSON/YAML: ${firstLine(error)}`);
+        throw (0,input_error/* asInputError */.X)('eval-file', error);
     }
-    if (!isPlainObject(parsed) || typeof parsed.type !== 'string') {
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${where} must be an object with a "type" (${SOURCE_TYPES.join(', ')}).`);
-    }
-    return resolveFileReferences(parsed, workspace, baseDir, '');
+    return { engine, eval: { kind: 'file', path: evalFile, definition, fingerprint: evalDefinitionFingerprint(definition) } };
 }
-/** Replaces every `{"$file": "path"}` by the file's text (one trailing newline dropped). */
-function resolveFileReferences(value, workspace, baseDir, at) {
-    if (Array.isArray(value))
-        return value.map((entry, index) => resolveFileReferences(entry, workspace, baseDir, `${at}[${index}]`));
-    if (!isPlainObject(value))
-        return value;
-    const keys = Object.keys(value);
-    if (keys.includes('$file')) {
-        const path = value.$file;
-        if (keys.length !== 1 || typeof path !== 'string' || !path.trim()) {
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-source', `${at || 'the root'}: a file reference is {"$file": "relative/path"} and nothing else.`);
-        }
-        return (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-source', workspace, path.trim(), baseDir).text.replace(/\r?\n$/, '');
-    }
-    const out = {};
-    for (const key of keys)
-        out[key] = resolveFileReferences(value[key], workspace, baseDir, at ? `${at}.${key}` : key);
-    return out;
+/** The id the local engine gives an eval: the same definition has the same id in every job. */
+function localEvalId(choice) {
+    return `eval_local_${choice.fingerprint}`;
 }
-const MAX_REPORTED_BAD_LINES = 5;
+/** `eval-id`, checked: required, and shaped like an id. */
+function readEvalId(read) {
+    const evalId = read('eval-id').trim();
+    if (!evalId)
+        throw new input_error/* InputError */.d('eval-id', 'required: the id of the eval to run (eval_…).');
+    if (/[\s/?#]/.test(evalId))
+        throw new input_error/* InputError */.d('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
+    return evalId;
+}
 /**
- * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
- * is found before anything is sent, and the first few are reported with their line numbers.
+ * An eval-file's metadata, checked against the API's limits with room for the fingerprint the action
+ * adds (ensure-eval.ts), before anything is sent.
  */
-function readJsonlRows(path, workspace) {
-    const { text } = (0,_workspace_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readWorkspaceFile */ .s)('data-file', workspace, path);
-    const rows = [];
-    const problems = [];
-    let badLines = 0;
-    const lines = text.split('\n');
-    for (let index = 0; index < lines.length; index++) {
-        const line = (lines[index] ?? '').trim();
-        if (!line)
-            continue;
-        const problem = parseRow(line, rows);
-        if (problem) {
-            badLines++;
-            if (problems.length < MAX_REPORTED_BAD_LINES)
-                problems.push(`line ${index + 1}: ${problem}`);
+function checkEvalMetadata(definition, file) {
+    const user = definition.metadata ?? {};
+    const where = `${file}: "metadata"`;
+    if (Object.hasOwn(user, ensure_eval/* EVAL_FINGERPRINT_KEY */.mQ)) {
+        throw new input_error/* InputError */.d('eval-file', `${where} has the key "${ensure_eval/* EVAL_FINGERPRINT_KEY */.mQ}", which the action keeps for the definition's fingerprint; remove it.`);
+    }
+    const keys = Object.keys(user);
+    if (keys.length >= metadata_limits/* METADATA_MAX_KEYS */.Ae) {
+        throw new input_error/* InputError */.d('eval-file', `${where} has ${keys.length} keys; an eval takes at most ${metadata_limits/* METADATA_MAX_KEYS */.Ae}, and the action needs one of them ("${ensure_eval/* EVAL_FINGERPRINT_KEY */.mQ}") ` +
+            `to find this eval again. Remove at least ${keys.length - metadata_limits/* METADATA_MAX_KEYS */.Ae + 1}.`);
+    }
+    for (const [key, value] of Object.entries(user)) {
+        if (key.length > metadata_limits/* METADATA_MAX_KEY_CHARS */.x1) {
+            throw new input_error/* InputError */.d('eval-file', `${where}: key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${metadata_limits/* METADATA_MAX_KEY_CHARS */.x1}.`);
+        }
+        if (typeof value !== 'string') {
+            throw new input_error/* InputError */.d('eval-file', `${where}: the value of "${key}" must be a string; got ${value === null ? 'null' : typeof value}.`);
+        }
+        if (value.length > metadata_limits/* METADATA_MAX_VALUE_CHARS */.FY) {
+            throw new input_error/* InputError */.d('eval-file', `${where}: the value of "${key}" is ${value.length} characters; the API allows ${metadata_limits/* METADATA_MAX_VALUE_CHARS */.FY}.`);
         }
     }
-    if (badLines > 0) {
-        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-file', `${path} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
-    }
-    if (rows.length === 0)
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .d('data-file', `${path} has no rows.`);
-    return rows;
-}
-function parseRow(line, rows) {
-    const parsed = parseJsonlRow(line);
-    if (typeof parsed === 'string')
-        return parsed;
-    rows.push(parsed);
-    return null;
-}
-/** One JSONL line as a row, or what is wrong with it. */
-function parseJsonlRow(line) {
-    let value;
-    try {
-        value = JSON.parse(line);
-    }
-    catch (error) {
-        return `not valid JSON (${firstLine(error)})`;
-    }
-    if (!isPlainObject(value))
-        return 'each line must be a JSON object';
-    const keys = Object.keys(value);
-    const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
-    if (!wrapped)
-        return { item: value };
-    if (!isPlainObject(value.item))
-        return '"item" must be an object';
-    if (value.sample !== undefined && !isPlainObject(value.sample))
-        return '"sample" must be an object';
-    return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
-}
-function isPlainObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function firstLine(error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return message.split('\n')[0] ?? message;
 }
 
 
@@ -41607,8 +41772,11 @@ function firstLine(error) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   X: () => (/* binding */ asInputError),
 /* harmony export */   d: () => (/* binding */ InputError)
 /* harmony export */ });
+/* harmony import */ var _engine_definition_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3806);
+
 /** A problem with one of the action's inputs, found before anything is sent. */
 class InputError extends Error {
     input;
@@ -41620,6 +41788,14 @@ class InputError extends Error {
         this.problem = problem;
     }
 }
+/** An error met while reading an input's content, as an error of that input. */
+function asInputError(input, error) {
+    if (error instanceof InputError)
+        return error;
+    if (error instanceof _engine_definition_error_js__WEBPACK_IMPORTED_MODULE_0__/* .EvalDefinitionError */ .c)
+        return new InputError(input, error.message);
+    return error instanceof Error ? error : new Error(String(error));
+}
 
 
 /***/ }),
@@ -41629,8 +41805,6 @@ class InputError extends Error {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $n: () => (/* binding */ parseTenantId),
-/* harmony export */   Ae: () => (/* binding */ METADATA_MAX_KEYS),
-/* harmony export */   FY: () => (/* binding */ METADATA_MAX_VALUE_CHARS),
 /* harmony export */   HU: () => (/* binding */ parseChoice),
 /* harmony export */   N: () => (/* binding */ parseCriteriaThresholds),
 /* harmony export */   Pi: () => (/* binding */ parseAuthorityHost),
@@ -41646,11 +41820,12 @@ class InputError extends Error {
 /* harmony export */   oR: () => (/* binding */ parseHeaderLines),
 /* harmony export */   rm: () => (/* binding */ parseQueryLines),
 /* harmony export */   uH: () => (/* binding */ parsePositiveNumber),
-/* harmony export */   x1: () => (/* binding */ METADATA_MAX_KEY_CHARS),
 /* harmony export */   yG: () => (/* binding */ parseBoolean),
 /* harmony export */   zq: () => (/* binding */ parseCount)
 /* harmony export */ });
+/* harmony import */ var _evals_api_metadata_limits_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9570);
 /* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5794);
+
 
 // Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
 /** A rate in [0, 1], written as `0.9` or `90%`. */
@@ -41718,9 +41893,6 @@ function parseCriteriaThresholds(input, raw) {
         }
     });
 }
-const METADATA_MAX_KEYS = 16;
-const METADATA_MAX_KEY_CHARS = 64;
-const METADATA_MAX_VALUE_CHARS = 512;
 /** `key=value` per line, within the API's limits on keys and values. */
 function parseMetadata(input, raw) {
     const metadata = {};
@@ -41730,11 +41902,11 @@ function parseMetadata(input, raw) {
         if (!key)
             throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `line ${number} should be "key=value", got ${JSON.stringify(text)}.`);
         const value = text.slice(equals + 1).trim();
-        if (key.length > METADATA_MAX_KEY_CHARS) {
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
+        if (key.length > _evals_api_metadata_limits_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEY_CHARS */ .x1) {
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${_evals_api_metadata_limits_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEY_CHARS */ .x1}.`);
         }
-        if (value.length > METADATA_MAX_VALUE_CHARS) {
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
+        if (value.length > _evals_api_metadata_limits_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_VALUE_CHARS */ .FY) {
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `the value of "${key}" is ${value.length} characters; the API allows ${_evals_api_metadata_limits_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_VALUE_CHARS */ .FY}.`);
         }
         if (Object.hasOwn(metadata, key))
             throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `key "${key}" is set twice.`);
@@ -41894,84 +42066,219 @@ function parseSignificance(input, raw) {
 
 /***/ }),
 
-/***/ 9711:
+/***/ 4013:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  eh: () => (/* binding */ actionInputs),
   LT: () => (/* binding */ readEndpointSettings),
-  M4: () => (/* binding */ readEvalId),
   sb: () => (/* binding */ readSettings)
 });
 
 // UNUSED EXPORTS: DEFAULT_AUTHORITY_HOST, DEFAULT_AZURE_SCOPE, DEFAULT_BASE_URL, MAX_HISTORY
 
+// EXTERNAL MODULE: ./src/settings/eval-choice.ts + 1 modules
+var eval_choice = __nccwpck_require__(3181);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: ./src/settings/data-source.ts
-var data_source = __nccwpck_require__(1131);
-// EXTERNAL MODULE: ./src/github/context.ts
-var context = __nccwpck_require__(9556);
+// EXTERNAL MODULE: ./src/engine/jsonl-row.ts
+var jsonl_row = __nccwpck_require__(3218);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
 // EXTERNAL MODULE: ./src/settings/input-error.ts
 var input_error = __nccwpck_require__(5794);
+// EXTERNAL MODULE: ./src/settings/workspace-files.ts
+var workspace_files = __nccwpck_require__(8334);
+;// CONCATENATED MODULE: ./src/settings/data-source.ts
+
+
+
+
+
+const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
+const SAMPLING_TYPES = ['completions', 'responses'];
+/**
+ * Builds the run's data source from the inputs. Files referenced as `{"$file": "path"}` anywhere in the
+ * data source are replaced by their text, so prompts can live in the repository and a pull request that
+ * edits a prompt file is evaluated with the edited prompt.
+ */
+function buildDataSource(inputs) {
+    const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
+    const dataFile = inputs.dataFile.trim();
+    let rows = null;
+    if (dataFile && inputs.streamDataFile) {
+        const file = (0,workspace_files/* resolveWorkspaceFile */.K)('data-file', inputs.workspace, dataFile);
+        rows = { type: jsonl_row/* FILE_PATH_SOURCE */.jF, path: file.path, label: dataFile };
+    }
+    else if (dataFile) {
+        rows = { type: 'file_content', content: readJsonlRows(dataFile, inputs.workspace) };
+    }
+    let source;
+    if (declared) {
+        source = declared;
+        if (rows)
+            source.source = rows;
+    }
+    else if (rows) {
+        source = { type: 'jsonl', source: rows };
+    }
+    else {
+        throw new input_error/* InputError */.d('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
+    }
+    if (!SOURCE_TYPES.includes(source.type)) {
+        throw new input_error/* InputError */.d('data-source', `"type" must be one of ${SOURCE_TYPES.join(', ')}; got ${JSON.stringify(source.type)}.`);
+    }
+    if (source.source === undefined || source.source === null || typeof source.source !== 'object') {
+        throw new input_error/* InputError */.d('data-source', 'it has no "source" object (give one, or a "data-file" to use as its file_content).');
+    }
+    const model = inputs.model.trim();
+    if (model) {
+        if (!SAMPLING_TYPES.includes(source.type)) {
+            throw new input_error/* InputError */.d('model', `a model is sampled only by completions/responses data sources; this one is "${source.type}".`);
+        }
+        source.model = model;
+    }
+    return source;
+}
+function readDataSourceInput(value, workspace) {
+    const trimmed = value.trim();
+    const isPath = !trimmed.includes('\n') && /\.(json|ya?ml)$/i.test(trimmed) && !trimmed.startsWith('{');
+    let text = trimmed;
+    let baseDir = workspace;
+    let where = 'the inline value';
+    if (isPath) {
+        const file = (0,workspace_files/* readWorkspaceFile */.s)('data-source', workspace, trimmed);
+        text = file.text;
+        baseDir = (0,external_node_path_.dirname)(file.path);
+        where = trimmed;
+    }
+    let parsed;
+    try {
+        parsed = (0,dist/* parse */.qg)(text, { prettyErrors: true, uniqueKeys: true });
+    }
+    catch (error) {
+        throw new input_error/* InputError */.d('data-source', `${where} is not valid JSON/YAML: ${(0,jsonl_row/* firstLine */.TM)(error)}`);
+    }
+    if (!(0,jsonl_row/* isPlainObject */.Qd)(parsed) || typeof parsed.type !== 'string') {
+        throw new input_error/* InputError */.d('data-source', `${where} must be an object with a "type" (${SOURCE_TYPES.join(', ')}).`);
+    }
+    return resolveFileReferences(parsed, workspace, baseDir, '');
+}
+/** Replaces every `{"$file": "path"}` by the file's text (one trailing newline dropped). */
+function resolveFileReferences(value, workspace, baseDir, at) {
+    if (Array.isArray(value))
+        return value.map((entry, index) => resolveFileReferences(entry, workspace, baseDir, `${at}[${index}]`));
+    if (!(0,jsonl_row/* isPlainObject */.Qd)(value))
+        return value;
+    const keys = Object.keys(value);
+    if (keys.includes('$file')) {
+        const path = value.$file;
+        if (keys.length !== 1 || typeof path !== 'string' || !path.trim()) {
+            throw new input_error/* InputError */.d('data-source', `${at || 'the root'}: a file reference is {"$file": "relative/path"} and nothing else.`);
+        }
+        return (0,workspace_files/* readWorkspaceFile */.s)('data-source', workspace, path.trim(), baseDir).text.replace(/\r?\n$/, '');
+    }
+    const out = {};
+    for (const key of keys)
+        out[key] = resolveFileReferences(value[key], workspace, baseDir, at ? `${at}.${key}` : key);
+    return out;
+}
+const MAX_REPORTED_BAD_LINES = 5;
+/**
+ * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
+ * is found before anything is sent, and the first few are reported with their line numbers.
+ */
+function readJsonlRows(path, workspace) {
+    const { text } = (0,workspace_files/* readWorkspaceFile */.s)('data-file', workspace, path);
+    const rows = [];
+    const problems = [];
+    let badLines = 0;
+    const lines = text.split('\n');
+    for (let index = 0; index < lines.length; index++) {
+        const line = (lines[index] ?? '').trim();
+        if (!line)
+            continue;
+        const problem = parseRow(line, rows);
+        if (problem) {
+            badLines++;
+            if (problems.length < MAX_REPORTED_BAD_LINES)
+                problems.push(`line ${index + 1}: ${problem}`);
+        }
+    }
+    if (badLines > 0) {
+        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
+        throw new input_error/* InputError */.d('data-file', `${path} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
+    }
+    if (rows.length === 0)
+        throw new input_error/* InputError */.d('data-file', `${path} has no rows.`);
+    return rows;
+}
+function parseRow(line, rows) {
+    const parsed = (0,jsonl_row/* parseJsonlRow */.oi)(line);
+    if (typeof parsed === 'string')
+        return parsed;
+    rows.push(parsed);
+    return null;
+}
+
+// EXTERNAL MODULE: ./src/github/context.ts
+var context = __nccwpck_require__(9556);
 // EXTERNAL MODULE: ./src/shared/fingerprint.ts
 var fingerprint = __nccwpck_require__(5645);
-// EXTERNAL MODULE: ./src/settings/run-metadata.ts
-var run_metadata = __nccwpck_require__(2220);
+// EXTERNAL MODULE: ./src/evals-api/metadata-limits.ts
+var metadata_limits = __nccwpck_require__(9570);
+// EXTERNAL MODULE: ./src/shared/run-metadata-keys.ts
+var run_metadata_keys = __nccwpck_require__(4301);
+;// CONCATENATED MODULE: ./src/settings/run-metadata.ts
+
+
+
+function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
+    const k = run_metadata_keys/* RUN_METADATA_KEYS */.h;
+    const ours = {
+        [k.source]: 'evals-gate',
+        [k.repository]: git.repository,
+        [k.branch]: git.branch,
+        [k.sha]: git.sha,
+        [k.pr]: git.prNumber === null ? null : String(git.prNumber),
+        [k.event]: git.eventName,
+        [k.workflowRun]: git.runId ? `${git.runId}/${git.runAttempt}` : null,
+        [k.commentKey]: commentKey,
+        [k.attemptToken]: attemptToken,
+        [k.dataset]: dataset,
+    };
+    const metadata = {};
+    for (const [key, value] of Object.entries(ours)) {
+        if (value)
+            metadata[key] = value.slice(0, metadata_limits/* METADATA_MAX_VALUE_CHARS */.FY);
+    }
+    for (const [key, value] of Object.entries(user)) {
+        if (Object.hasOwn(ours, key))
+            throw new input_error/* InputError */.d('metadata', `key "${key}" is written by the action itself; choose another name.`);
+        metadata[key] = value;
+    }
+    const count = Object.keys(metadata).length;
+    if (count > metadata_limits/* METADATA_MAX_KEYS */.Ae) {
+        const room = metadata_limits/* METADATA_MAX_KEYS */.Ae - (count - Object.keys(user).length);
+        throw new input_error/* InputError */.d('metadata', `${Object.keys(user).length} keys given, but a run takes ${metadata_limits/* METADATA_MAX_KEYS */.Ae} in all and the action writes ${count - Object.keys(user).length}: at most ${room} are left for yours.`);
+    }
+    return metadata;
+}
+
 // EXTERNAL MODULE: ./src/evals-api/client.ts
 var client = __nccwpck_require__(2111);
 // EXTERNAL MODULE: ./src/engine/definition.ts
-var engine_definition = __nccwpck_require__(1185);
-// EXTERNAL MODULE: ./src/engine/definition-error.ts
-var definition_error = __nccwpck_require__(3806);
+var definition = __nccwpck_require__(1185);
 // EXTERNAL MODULE: ./src/engine/graders/create-graders.ts + 17 modules
 var create_graders = __nccwpck_require__(7661);
-;// CONCATENATED MODULE: ./src/evals-api/eval-definition-fingerprint.ts
-
-/**
- * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's
- * metadata). The same definition gives the same fingerprint whatever the order of its object keys; any
- * change to what would be sent to `POST /evals` gives another, so a changed definition makes a new eval
- * instead of silently reusing an old one.
- *
- * All four parts of the create request count:
- * - `data_source_config` and `testing_criteria` decide how items are graded. The order of the criteria
- *   counts too: it is the order of the run's per-criterion results and of the reports.
- * - `name` is how a person tells evals apart in the dashboard and in the reports. Two eval files with
- *   the same criteria but different names are two evals to their users; one eval shared between them
- *   would show one name for both, and a rename would never reach the server.
- * - `metadata` is sent with the create: the remote eval should say what the file says. A metadata-only
- *   change making a new eval is visible (the action says it created one); a stale eval would not be.
- * An empty `metadata` is the same as none. Fields outside the create format are left out.
- *
- * 16 hex digits (64 bits) are plenty: a new definition matches one of 10,000 others by accident with a
- * chance near 1 in 10^15, and the file's author controls both sides of any deliberate match.
- */
-function evalDefinitionFingerprint(definition) {
-    const metadata = definition.metadata && Object.keys(definition.metadata).length > 0 ? definition.metadata : undefined;
-    return (0,fingerprint/* fingerprint */.R)({
-        name: definition.name,
-        data_source_config: definition.data_source_config,
-        testing_criteria: definition.testing_criteria,
-        metadata,
-    });
-}
-
-// EXTERNAL MODULE: ./src/settings/input-parsers.ts
-var input_parsers = __nccwpck_require__(5300);
 // EXTERNAL MODULE: ./src/models/model-client.ts + 1 modules
 var model_client = __nccwpck_require__(529);
-// EXTERNAL MODULE: ./src/settings/workspace-files.ts
-var workspace_files = __nccwpck_require__(8334);
+// EXTERNAL MODULE: ./src/settings/input-parsers.ts
+var input_parsers = __nccwpck_require__(5300);
 ;// CONCATENATED MODULE: ./src/settings/engine-settings.ts
-
-
-
-
 
 
 
@@ -41980,41 +42287,6 @@ var workspace_files = __nccwpck_require__(8334);
 const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_CONCURRENCY = 8;
 const MAX_CONCURRENCY = 256;
-/** `eval-id`, `eval-file` and `engine`, checked together. */
-function readEvalChoice(source, workspace) {
-    const { read } = source;
-    const evalId = read('eval-id').trim();
-    const evalFile = read('eval-file').trim();
-    if (evalId && evalFile) {
-        throw new input_error/* InputError */.d('eval-file', 'set either "eval-id" (an eval on the Evals API) or "eval-file" (an eval definition in the repository), not both.');
-    }
-    if (!evalId && !evalFile) {
-        throw new input_error/* InputError */.d('eval-id', 'required: "eval-id" (an eval on the Evals API, eval_…) or "eval-file" (an eval definition in the repository).');
-    }
-    const engine = (0,input_parsers/* parseChoice */.HU)('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
-    if (evalId) {
-        readEvalId(read);
-        if (engine === 'local') {
-            throw new input_error/* InputError */.d('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
-        }
-        return { engine, eval: { kind: 'id', evalId } };
-    }
-    const file = (0,workspace_files/* readWorkspaceFile */.s)('eval-file', workspace, evalFile);
-    let definition;
-    try {
-        definition = (0,engine_definition/* parseEvalDefinition */.bW)(file.text, evalFile);
-        if (engine === 'local')
-            (0,engine_definition/* checkRunsLocally */.tf)(definition, evalFile);
-    }
-    catch (error) {
-        throw asInputError('eval-file', error);
-    }
-    return { engine, eval: { kind: 'file', path: evalFile, definition, fingerprint: evalDefinitionFingerprint(definition) } };
-}
-/** The id the local engine gives an eval: the same definition has the same id in every job. */
-function localEvalId(choice) {
-    return `eval_local_${choice.fingerprint}`;
-}
 /**
  * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
  * only when the eval calls a model (a sampled data source, a judge grader, cosine similarity); every
@@ -42041,7 +42313,7 @@ function readLocalEngineSettings(source, definition, dataSource, where) {
         (0,create_graders/* createGraders */.h)(definition, { models: () => unused }, `${where}: testing_criteria`);
     }
     catch (error) {
-        throw asInputError('eval-file', error);
+        throw (0,input_error/* asInputError */.X)('eval-file', error);
     }
     if (uses.length === 0)
         return { models: null, concurrency };
@@ -42065,13 +42337,6 @@ function modelUses(definition, dataSource) {
     }
     return uses;
 }
-function asInputError(input, error) {
-    if (error instanceof input_error/* InputError */.d)
-        return error;
-    if (error instanceof definition_error/* EvalDefinitionError */.c)
-        return new input_error/* InputError */.d(input, error.message);
-    return error instanceof Error ? error : new Error(String(error));
-}
 
 ;// CONCATENATED MODULE: ./src/settings/read-settings.ts
 
@@ -42087,19 +42352,15 @@ function asInputError(input, error) {
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
 const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-/** The runner's inputs and environment; secrets masked through `core.setSecret`. */
-function actionInputs(mask = core/* setSecret */.Pq) {
-    return { read: (name) => core/* getInput */.V4(name), env: process.env, mask };
-}
 /** Reads and validates every input. Throws an InputError naming the first bad input. */
-function readSettings(git, source = actionInputs()) {
+function readSettings(git, source) {
     const { read, env } = source;
     const githubToken = read('github-token').trim();
     if (githubToken)
         source.mask(githubToken);
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const { engine, eval: evalChoice } = readEvalChoice(source, workspace);
-    const evalId = evalChoice.kind === 'id' ? evalChoice.evalId : engine === 'local' ? localEvalId(evalChoice) : '';
+    const { engine, eval: evalChoice } = (0,eval_choice/* readEvalChoice */.kx)(source, workspace);
+    const evalId = evalChoice.kind === 'id' ? evalChoice.evalId : engine === 'local' ? (0,eval_choice/* localEvalId */.ZP)(evalChoice) : '';
     // The local engine needs no endpoint and no key: it answers inside this process.
     const endpoint = engine === 'local' ? LOCAL_ENDPOINT : readEndpointSettings(source);
     // Cheap checks first, so a typo is reported before any file is read.
@@ -42124,7 +42385,7 @@ function readSettings(git, source = actionInputs()) {
     if (history > MAX_HISTORY)
         throw new input_error/* InputError */.d('history', `${history} runs is more than the ${MAX_HISTORY} a trend shows.`);
     const issueOnFailure = (0,input_parsers/* parseBoolean */.yG)('issue-on-failure', read('issue-on-failure') || 'false');
-    const dataSource = (0,data_source/* buildDataSource */.Ol)({
+    const dataSource = buildDataSource({
         dataSource: read('data-source'),
         dataFile: read('data-file'),
         model: read('model'),
@@ -42137,7 +42398,7 @@ function readSettings(git, source = actionInputs()) {
     // Unique to this step's process: matrix legs share job and step names, so nothing from the git
     // context tells them apart. Retries of the create happen inside this process and reuse it.
     const attemptToken = (0,external_node_crypto_.randomUUID)();
-    const metadata = (0,run_metadata/* buildRunMetadata */.Pp)(git, commentKey, attemptToken, userMetadata, (0,fingerprint/* datasetFingerprint */.L)(dataSource.source));
+    const metadata = buildRunMetadata(git, commentKey, attemptToken, userMetadata, (0,fingerprint/* datasetFingerprint */.L)(dataSource.source));
     return {
         evalId,
         engine,
@@ -42169,14 +42430,6 @@ function readSettings(git, source = actionInputs()) {
 }
 /** The longest trend a report shows. */
 const MAX_HISTORY = 100;
-function readEvalId(read) {
-    const evalId = read('eval-id').trim();
-    if (!evalId)
-        throw new input_error/* InputError */.d('eval-id', 'required: the id of the eval to run (eval_…).');
-    if (/[\s/?#]/.test(evalId))
-        throw new input_error/* InputError */.d('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
-    return evalId;
-}
 /** The local engine's side of the client: no network, no credentials. */
 const LOCAL_ENDPOINT = {
     baseURL: client/* LOCAL_ENGINE_URL */.Hn,
@@ -42241,69 +42494,6 @@ function readEndpointAuth(source, apiKeyInput) {
     if (apiKey !== apiKeyInput)
         source.mask(apiKey);
     return { kind: 'key', apiKey, header };
-}
-
-
-/***/ }),
-
-/***/ 2220:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   OG: () => (/* binding */ RUN_TOKEN_KEY),
-/* harmony export */   Pp: () => (/* binding */ buildRunMetadata),
-/* harmony export */   hf: () => (/* binding */ RUN_METADATA_KEYS)
-/* harmony export */ });
-/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5794);
-/* harmony import */ var _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5300);
-
-
-/** Metadata keys the action writes on every run; later features (baselines, history) read them back. */
-const RUN_METADATA_KEYS = {
-    source: 'created_by',
-    repository: 'repository',
-    branch: 'branch',
-    sha: 'sha',
-    pr: 'pr',
-    event: 'event',
-    workflowRun: 'workflow_run',
-    commentKey: 'gate_key',
-    attemptToken: 'gate_attempt',
-    /** A fingerprint of the data source's rows: runs with the same one pair their items by id. */
-    dataset: 'dataset',
-};
-/** The key whose value tells this workflow attempt's run apart from every other. */
-const RUN_TOKEN_KEY = RUN_METADATA_KEYS.attemptToken;
-function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
-    const k = RUN_METADATA_KEYS;
-    const ours = {
-        [k.source]: 'evals-gate',
-        [k.repository]: git.repository,
-        [k.branch]: git.branch,
-        [k.sha]: git.sha,
-        [k.pr]: git.prNumber === null ? null : String(git.prNumber),
-        [k.event]: git.eventName,
-        [k.workflowRun]: git.runId ? `${git.runId}/${git.runAttempt}` : null,
-        [k.commentKey]: commentKey,
-        [k.attemptToken]: attemptToken,
-        [k.dataset]: dataset,
-    };
-    const metadata = {};
-    for (const [key, value] of Object.entries(ours)) {
-        if (value)
-            metadata[key] = value.slice(0, _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_VALUE_CHARS */ .FY);
-    }
-    for (const [key, value] of Object.entries(user)) {
-        if (Object.hasOwn(ours, key))
-            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('metadata', `key "${key}" is written by the action itself; choose another name.`);
-        metadata[key] = value;
-    }
-    const count = Object.keys(metadata).length;
-    if (count > _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEYS */ .Ae) {
-        const room = _input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEYS */ .Ae - (count - Object.keys(user).length);
-        throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('metadata', `${Object.keys(user).length} keys given, but a run takes ${_input_parsers_js__WEBPACK_IMPORTED_MODULE_1__/* .METADATA_MAX_KEYS */ .Ae} in all and the action writes ${count - Object.keys(user).length}: at most ${room} are left for yours.`);
-    }
-    return metadata;
 }
 
 
@@ -42502,6 +42692,33 @@ function redactDeep(value, secrets) {
     }
     return value;
 }
+
+
+/***/ }),
+
+/***/ 4301:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ RUN_TOKEN_KEY),
+/* harmony export */   h: () => (/* binding */ RUN_METADATA_KEYS)
+/* harmony export */ });
+/** Metadata keys the action writes on every run; later features (baselines, history) read them back. */
+const RUN_METADATA_KEYS = {
+    source: 'created_by',
+    repository: 'repository',
+    branch: 'branch',
+    sha: 'sha',
+    pr: 'pr',
+    event: 'event',
+    workflowRun: 'workflow_run',
+    commentKey: 'gate_key',
+    attemptToken: 'gate_attempt',
+    /** A fingerprint of the data source's rows: runs with the same one pair their items by id. */
+    dataset: 'dataset',
+};
+/** The key whose value tells this workflow attempt's run apart from every other. */
+const RUN_TOKEN_KEY = RUN_METADATA_KEYS.attemptToken;
 
 
 /***/ }),
@@ -51392,26 +51609,25 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 6257:
+/***/ 3246:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ debug),
-  V9: () => (/* binding */ getIDToken),
+  Yz: () => (/* binding */ core_debug),
   V4: () => (/* binding */ getInput),
   Gu: () => (/* binding */ getState),
   pq: () => (/* binding */ info),
   LZ: () => (/* binding */ saveState),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
-  Pq: () => (/* binding */ setSecret),
+  Pq: () => (/* binding */ core_setSecret),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getMultilineInput, group, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, group, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -51584,109 +51800,11 @@ function file_command_prepareKeyValueMessage(key, value) {
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
 const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(4942);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth = __nccwpck_require__(2145);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -51699,785 +51817,13 @@ var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _argume
 
 
 
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class OidcClient {
+class oidc_utils_OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -52494,9 +51840,9 @@ class OidcClient {
         return runtimeUrl;
     }
     static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+        return __awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = OidcClient.createHttpClient();
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -52512,16 +51858,16 @@ class OidcClient {
         });
     }
     static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+        return __awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = OidcClient.getIDTokenUrl();
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield OidcClient.getCall(id_token_url);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -54119,7 +53465,7 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function setSecret(secret) {
+function core_setSecret(secret) {
     command_issueCommand('add-mask', {}, secret);
 }
 /**
@@ -54241,7 +53587,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function debug(message) {
+function core_debug(message) {
     command_issueCommand('debug', {}, message);
 }
 /**
@@ -54360,6 +53706,903 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 2145:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   tZ: () => (/* binding */ BearerCredentialHandler)
+/* harmony export */ });
+/* unused harmony exports BasicCredentialHandler, PersonalAccessTokenCredentialHandler */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+
+/***/ }),
+
+/***/ 4942:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Qq: () => (/* binding */ HttpClient)
+});
+
+// UNUSED EXPORTS: Headers, HttpClientError, HttpClientResponse, HttpCodes, MediaTypes, getProxyUrl, isHttps
+
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
 
 /***/ }),
 

@@ -282,7 +282,7 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 4371:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -896,7 +896,7 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 6424:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1464,7 +1464,7 @@ module.exports = upgrade
 
 
 
-module.exports.request = __nccwpck_require__(4043)
+module.exports.request = __nccwpck_require__(6424)
 module.exports.stream = __nccwpck_require__(3560)
 module.exports.pipeline = __nccwpck_require__(6862)
 module.exports.upgrade = __nccwpck_require__(1882)
@@ -28375,7 +28375,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(684);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6446);
 
 // The CLI's entry: the same gate as the action, reporting to the terminal.
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
@@ -28391,7 +28391,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 684:
+/***/ 6446:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28420,3136 +28420,6 @@ __nccwpck_require__.d(x509_transport_state_browser_namespaceObject, {
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!fs.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var lib_Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(lib_Headers || (lib_Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[lib_Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[lib_Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[lib_Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[lib_Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[lib_Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile: summary_writeFile } = external_fs_namespaceObject.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? summary_writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir: io_util_mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(os.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/shared/abortable-sleep.ts
-/** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
-function sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(abortError(signal));
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(abortError(signal));
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
-function abortError(signal) {
-    const error = new Error(signal?.reason instanceof Error ? signal.reason.message : 'Aborted');
-    error.name = 'AbortError';
-    return error;
-}
-
-;// CONCATENATED MODULE: ./src/azure/entra-errors.ts
-/** A refused or failed Entra ID token request, described for a person: the AADSTS code, what it means, what to check. */
-class EntraError extends Error {
-    /** The AADSTS code, e.g. 70021, when Entra gave one. */
-    code;
-    /** A 429, a 5xx or a lost connection: worth trying again. */
-    transient;
-    constructor(message, code, transient, options) {
-        super(message, options);
-        this.name = 'EntraError';
-        this.code = code;
-        this.transient = transient;
-    }
-}
-/** The likely cause of each refusal a CI setup runs into, by AADSTS code. */
-const LIKELY_CAUSES = {
-    90002: 'The tenant does not exist: check "azure-tenant-id" (the Directory (tenant) ID).',
-    700016: 'No app with this client id in the tenant: check "azure-client-id" (the Application (client) ID) and "azure-tenant-id".',
-    70021: 'No federated credential of the app matches this workflow. Add one (Entra ID → App registrations → the app → Certificates & secrets → Federated credentials) whose issuer is https://token.actions.githubusercontent.com and whose subject matches the one above, e.g. repo:OWNER/REPO:pull_request for pull requests or repo:OWNER/REPO:ref:refs/heads/main for pushes and schedules on main.',
-    700211: 'The federated credential expects another issuer: it must be https://token.actions.githubusercontent.com.',
-    700212: 'The federated credential expects another audience: it must be api://AzureADTokenExchange.',
-    700213: 'No federated credential matches the workflow\'s subject: add one for this repository and event (e.g. repo:OWNER/REPO:pull_request).',
-    700024: 'The GitHub OIDC token was no longer valid when Entra read it (clock skew or a slow runner). It is requested anew on each attempt.',
-    500011: 'The scope names a resource that is not in the tenant: check "azure-scope" (https://ai.azure.com/.default for Azure OpenAI and Foundry).',
-    70011: 'The scope is not valid: "azure-scope" must end in /.default.',
-    1002012: 'The scope is not valid: "azure-scope" must end in /.default.',
-    7000215: 'The app expects a client secret, not a federated credential: add a federated credential for GitHub Actions.',
-    50027: 'Entra rejected the GitHub OIDC token as malformed.',
-};
-/** Entra's error body: `{error, error_description: "AADSTS70021: …\r\nTrace ID: …", error_codes: [70021], …}`. */
-function describeEntraRefusal(status, body, tenantId) {
-    const fields = typeof body === 'object' && body !== null ? body : {};
-    const description = typeof fields.error_description === 'string' ? fields.error_description : '';
-    const codes = Array.isArray(fields.error_codes) ? fields.error_codes.filter((c) => typeof c === 'number') : [];
-    const fromText = /AADSTS(\d+)/.exec(description)?.[1];
-    const code = codes[0] ?? (fromText ? Number(fromText) : null);
-    // Entra's description goes on with trace and correlation ids on later lines: the first line is the message.
-    const said = description.split(/\r?\n/)[0]?.trim() || (typeof fields.error === 'string' ? fields.error : '');
-    const cause = code !== null ? LIKELY_CAUSES[code] : undefined;
-    const transient = status === 429 || status >= 500;
-    const parts = [
-        `Entra ID refused the token request for tenant ${tenantId} (HTTP ${status}${code !== null ? `, AADSTS${code}` : ''})${said ? `: ${said}` : '.'}`,
-        cause ? `Likely cause: ${cause}` : '',
-    ];
-    return new EntraError(parts.filter(Boolean).join(' '), code, transient);
-}
-
-;// CONCATENATED MODULE: ./src/azure/entra-credential.ts
-
-
-/** GitHub's OIDC tokens are exchanged for this audience by Entra's workload identity federation. */
-const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
-/** Renew this long before expiry (the Azure SDKs use 5 minutes), or after half the lifetime of short tokens. */
-const REFRESH_MARGIN_MS = 5 * 60_000;
-const REQUEST_TIMEOUT_MS = 30_000;
-const ATTEMPTS = 4;
-/**
- * Entra ID access tokens obtained with the job's GitHub OIDC token (the client-credentials grant with a
- * federated `client_assertion`). Tokens are renewed before they expire, so a run that outlasts the
- * 10-minute OIDC token and the ~60-minute access token keeps its access.
- */
-class EntraCredential {
-    options;
-    now;
-    current = null;
-    pending = null;
-    constructor(options) {
-        this.options = options;
-        this.now = options.now ?? Date.now;
-    }
-    /** A valid access token: the cached one, or a new one when it is due for renewal. */
-    async getToken() {
-        const now = this.now();
-        const current = this.current;
-        if (current && now < current.refreshAt)
-            return current.value;
-        try {
-            return (await this.renew()).value;
-        }
-        catch (error) {
-            // Still valid for a while: keep working with it and try again on the next request.
-            if (current && now < current.expiresAt - 10_000) {
-                this.options.onRefreshFailed?.(`Could not renew the Entra ID token; the current one is valid until ${new Date(current.expiresAt).toISOString()}: ${error instanceof Error ? error.message : String(error)}`);
-                return current.value;
-            }
-            throw error;
-        }
-    }
-    /** One exchange at a time: concurrent requests share it. */
-    renew() {
-        this.pending ??= this.exchangeWithRetries().finally(() => {
-            this.pending = null;
-        });
-        return this.pending;
-    }
-    async exchangeWithRetries() {
-        for (let attempt = 1;; attempt++) {
-            try {
-                const token = await this.exchange();
-                this.current = token;
-                return token;
-            }
-            catch (error) {
-                const transient = error instanceof EntraError && error.transient;
-                if (!transient || attempt >= ATTEMPTS)
-                    throw error;
-                await (this.options.sleep ?? sleep)(Math.min(1000 * 2 ** (attempt - 1), 8000));
-            }
-        }
-    }
-    async exchange() {
-        const { tenantId, clientId, scope, authorityHost } = this.options;
-        const assertion = await this.options.getAssertion();
-        const url = `${authorityHost}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
-        const form = new URLSearchParams({
-            client_id: clientId,
-            scope,
-            grant_type: 'client_credentials',
-            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-            client_assertion: assertion,
-        });
-        const requested = this.now();
-        let response;
-        try {
-            response = await fetch(url, {
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-                body: form,
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-            });
-        }
-        catch (error) {
-            const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-            throw new EntraError(`Could not reach Entra ID at ${authorityHost} for a token: ${reason}.`, null, true, { cause: error });
-        }
-        const text = await response.text();
-        let body = null;
-        try {
-            body = JSON.parse(text);
-        }
-        catch {
-            // Proxies answer HTML: described below by the status alone.
-        }
-        if (!response.ok)
-            throw describeEntraRefusal(response.status, body, tenantId);
-        const fields = typeof body === 'object' && body !== null ? body : {};
-        const value = typeof fields.access_token === 'string' ? fields.access_token : '';
-        const lifetimeS = Number(fields.expires_in);
-        if (!value || !Number.isFinite(lifetimeS) || lifetimeS <= 0) {
-            throw new EntraError(`Entra ID at ${authorityHost} answered HTTP ${response.status} without an access token and its lifetime.`, null, false);
-        }
-        const lifetimeMs = lifetimeS * 1000;
-        const expiresAt = requested + lifetimeMs;
-        this.options.onToken?.(value, expiresAt);
-        return { value, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) };
-    }
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/engine/definition-error.ts
@@ -31642,6 +28512,8 @@ function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/shared/fingerprint.ts
 
 /**
@@ -31698,2911 +28570,58 @@ function writeCanonical(value, write) {
     write('}');
 }
 
-;// CONCATENATED MODULE: ./src/engine/template.ts
-// The Evals API's templates: `{{item.question}}`, `{{ sample.output_text }}`, nested paths such as
-// `{{item.meta.lang}}` and array indexes (`{{item.choices.0}}`). Strings are inserted as they are,
-// anything else as JSON.
-/** A template that refers to something the scope does not have: the item is marked errored with this. */
-class TemplateError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'TemplateError';
-    }
-}
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-/** Renders every `{{path}}` in `template`. Throws a TemplateError naming a path that leads nowhere. */
-function renderTemplate(template, scope) {
-    return template.replace(PLACEHOLDER, (_whole, path) => {
-        const value = lookUp(path, scope);
-        return typeof value === 'string' ? value : JSON.stringify(value);
-    });
-}
-/** The value at `item.a.b` or `sample.x` in the scope. Throws a TemplateError when there is none. */
-function lookUp(path, scope) {
-    const parts = path.split('.');
-    const root = parts[0];
-    if (root !== 'item' && root !== 'sample') {
-        throw new TemplateError(`{{${path}}} must start with "item." or "sample."`);
-    }
-    if (root === 'sample' && !scope.sample)
-        throw new TemplateError(`{{${path}}} refers to the sample, but this item has none`);
-    let value = root === 'item' ? scope.item : scope.sample;
-    for (const part of parts.slice(1)) {
-        if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) {
-            throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
-        }
-        value = value[part];
-    }
-    if (value === undefined)
-        throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
-    return value;
-}
-/** Template paths in a text, e.g. for checking a definition before any item runs. */
-function templatePaths(template) {
-    return [...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? '');
-}
+;// CONCATENATED MODULE: ./src/evals-api/eval-definition-fingerprint.ts
+
 /**
- * Renders an `input_messages`/grader `input` template: a list of `{role, content}` or
- * `{type: "message", role, content}` where content is a string, an `{type: "input_text"|"output_text", text}`
- * part, or a list of such parts (joined by newlines).
- */
-function renderMessages(template, scope, where) {
-    if (!Array.isArray(template))
-        throw new TemplateError(`${where} must be a list of messages`);
-    return template.map((entry, index) => {
-        if (typeof entry !== 'object' || entry === null)
-            throw new TemplateError(`${where}[${index}] is not a message`);
-        const message = entry;
-        const role = typeof message.role === 'string' ? message.role : 'user';
-        return { role, content: renderContent(message.content, scope, `${where}[${index}].content`) };
-    });
-}
-function renderContent(content, scope, where) {
-    if (typeof content === 'string')
-        return renderTemplate(content, scope);
-    if (Array.isArray(content))
-        return content.map((part, index) => renderContent(part, scope, `${where}[${index}]`)).join('\n');
-    if (typeof content === 'object' && content !== null && typeof content.text === 'string') {
-        return renderTemplate(content.text, scope);
-    }
-    throw new TemplateError(`${where} must be text, an input_text part or a list of parts`);
-}
-
-;// CONCATENATED MODULE: ./src/engine/sampler.ts
-
-
-/** A model answer the sampler cannot read (no choices, a failed response). */
-class SamplingError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'SamplingError';
-    }
-}
-/**
- * Checks the data source and returns its sampler. `client` may be a function that makes it: it is called
- * only once the data source is known to be good.
- */
-function createSampler(dataSource, clientOrFactory, where = 'data_source') {
-    if (!sampler_isObject(dataSource))
-        throw new EvalDefinitionError(where, 'must be an object');
-    const type = dataSource.type;
-    if (type !== 'completions' && type !== 'responses') {
-        throw new EvalDefinitionError(`${where}.type`, `must be "completions" or "responses" to sample a model, not ${JSON.stringify(type)}`);
-    }
-    const model = dataSource.model;
-    if (typeof model !== 'string' || model.trim() === '') {
-        throw new EvalDefinitionError(`${where}.model`, `a ${type} data source needs the model to sample (set the model input or data_source.model)`);
-    }
-    const input = checkInputMessages(dataSource.input_messages, `${where}.input_messages`);
-    const params = checkSamplingParams(dataSource.sampling_params, type, `${where}.sampling_params`);
-    const client = typeof clientOrFactory === 'function' ? clientOrFactory() : clientOrFactory;
-    return {
-        type,
-        model,
-        async sample(item, signal) {
-            const messages = inputMessages(input, item, `${where}.input_messages`);
-            const sent = { temperature: params.temperature ?? null, top_p: params.top_p ?? null, max_completion_tokens: params.max_completion_tokens ?? params.max_tokens ?? null };
-            if (type === 'completions') {
-                const completion = await client.createChatCompletion(chatBody(model, messages, params), signal);
-                return { ...completionSample(completion, model), input: plain(messages), ...sent, seed: params.seed ?? null };
-            }
-            const response = await client.createResponse(responsesBody(model, messages, params), signal);
-            return { ...responseSample(response, model), input: plain(messages), ...sent, seed: null };
-        },
-    };
-}
-/**
- * Checks a list of message templates (a data source's or a grader's `input`): text content only, and
- * `{{…}}` paths under the namespaces allowed there. Throws EvalDefinitionError.
- */
-function checkMessagesTemplate(template, namespaces, where) {
-    if (!Array.isArray(template) || template.length === 0)
-        throw new EvalDefinitionError(where, 'must be a non-empty list of messages');
-    template.forEach((entry, index) => {
-        const at = `${where}[${index}]`;
-        if (!sampler_isObject(entry))
-            throw new EvalDefinitionError(at, 'must be a message object ({role, content})');
-        if (entry.role !== undefined && !['user', 'assistant', 'system', 'developer'].includes(entry.role)) {
-            throw new EvalDefinitionError(`${at}.role`, `must be user, assistant, system or developer, not ${JSON.stringify(entry.role)}`);
-        }
-        for (const text of contentTexts(entry.content, `${at}.content`)) {
-            for (const path of templatePaths(text)) {
-                const root = path.split('.')[0] ?? '';
-                if (!namespaces.includes(root)) {
-                    const allowed = namespaces.map((name) => `"${name}."`).join(' or ');
-                    throw new EvalDefinitionError(`${at}.content`, `{{${path}}} must start with ${allowed}`);
-                }
-            }
-        }
-    });
-    return template;
-}
-function contentTexts(content, where) {
-    if (typeof content === 'string')
-        return [content];
-    if (Array.isArray(content))
-        return content.flatMap((part, index) => contentTexts(part, `${where}[${index}]`));
-    if (sampler_isObject(content) && typeof content.text === 'string')
-        return [content.text];
-    const kind = sampler_isObject(content) && typeof content.type === 'string' ? ` (${content.type})` : '';
-    throw new EvalDefinitionError(where, `must be text, an input_text part or a list of them; the local engine reads no other content${kind}`);
-}
-function checkInputMessages(value, where) {
-    if (!sampler_isObject(value))
-        throw new EvalDefinitionError(where, 'is required: {type: "template", template: [...]} or {type: "item_reference", item_reference: "item.…"}');
-    if (value.type === 'template')
-        return { type: 'template', template: checkMessagesTemplate(value.template, ['item'], `${where}.template`) };
-    if (value.type === 'item_reference') {
-        const reference = value.item_reference;
-        if (typeof reference !== 'string' || !/^item\.[^.\s]+(\.[^.\s]+)*$/.test(reference)) {
-            throw new EvalDefinitionError(`${where}.item_reference`, `must be a path into the item such as "item.messages", not ${JSON.stringify(reference)}`);
-        }
-        return { type: 'item_reference', itemReference: reference };
-    }
-    throw new EvalDefinitionError(`${where}.type`, `must be "template" or "item_reference", not ${JSON.stringify(value.type)}`);
-}
-function checkSamplingParams(value, type, where) {
-    if (value === undefined || value === null)
-        return {};
-    if (!sampler_isObject(value))
-        throw new EvalDefinitionError(where, 'must be an object');
-    const params = {};
-    const number = (key) => {
-        const entry = value[key];
-        if (entry === undefined || entry === null)
-            return;
-        if (typeof entry !== 'number' || !Number.isFinite(entry))
-            throw new EvalDefinitionError(`${where}.${key}`, `must be a number, not ${JSON.stringify(entry)}`);
-        params[key] = entry;
-    };
-    const integer = (key, min) => {
-        const entry = value[key];
-        if (entry === undefined || entry === null)
-            return;
-        if (typeof entry !== 'number' || !Number.isInteger(entry) || entry < min) {
-            throw new EvalDefinitionError(`${where}.${key}`, `must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not ${JSON.stringify(entry)}`);
-        }
-        params[key] = entry;
-    };
-    number('temperature');
-    number('top_p');
-    integer('seed', Number.MIN_SAFE_INTEGER);
-    integer('max_completion_tokens', 1);
-    integer('max_tokens', 1);
-    if (value.reasoning_effort !== undefined && value.reasoning_effort !== null) {
-        if (typeof value.reasoning_effort !== 'string')
-            throw new EvalDefinitionError(`${where}.reasoning_effort`, 'must be a string such as "low"');
-        params.reasoning_effort = value.reasoning_effort;
-    }
-    if (value.tools !== undefined && value.tools !== null) {
-        if (!Array.isArray(value.tools))
-            throw new EvalDefinitionError(`${where}.tools`, 'must be a list of tools');
-        params.tools = value.tools;
-    }
-    if (value.response_format !== undefined && value.response_format !== null) {
-        if (type === 'responses')
-            throw new EvalDefinitionError(`${where}.response_format`, 'is for completions data sources; a responses data source sets sampling_params.text.format');
-        if (!sampler_isObject(value.response_format))
-            throw new EvalDefinitionError(`${where}.response_format`, 'must be an object such as {"type": "json_object"}');
-        params.response_format = value.response_format;
-    }
-    if (value.text !== undefined && value.text !== null) {
-        if (type === 'completions')
-            throw new EvalDefinitionError(`${where}.text`, 'is for responses data sources; a completions data source sets sampling_params.response_format');
-        if (!sampler_isObject(value.text))
-            throw new EvalDefinitionError(`${where}.text`, 'must be an object such as {"format": {"type": "text"}}');
-        params.text = value.text;
-    }
-    return params;
-}
-function inputMessages(input, item, where) {
-    if (input.type === 'template')
-        return renderMessages(input.template, { item }, `${where}.template`).map((message) => ({ ...message, extra: {} }));
-    const value = lookUp(input.itemReference, { item });
-    if (typeof value === 'string')
-        return [{ role: 'user', content: value, extra: {} }];
-    if (!Array.isArray(value) || value.length === 0)
-        throw new TemplateError(`${input.itemReference} must be a non-empty list of messages (or a text)`);
-    return value.map((entry, index) => {
-        if (!sampler_isObject(entry))
-            throw new TemplateError(`${input.itemReference}[${index}] is not a message`);
-        const extra = {};
-        for (const key of ['tool_calls', 'tool_call_id', 'name'])
-            if (entry[key] !== undefined)
-                extra[key] = entry[key];
-        return { role: typeof entry.role === 'string' ? entry.role : 'user', content: referencedText(entry.content, `${input.itemReference}[${index}]`), extra };
-    });
-}
-function referencedText(content, where) {
-    if (content === null || content === undefined)
-        return '';
-    if (typeof content === 'string')
-        return content;
-    if (Array.isArray(content))
-        return content.map((part, index) => referencedText(part, `${where}.content[${index}]`)).join('\n');
-    if (sampler_isObject(content) && typeof content.text === 'string')
-        return content.text;
-    throw new TemplateError(`${where}: the local engine reads text content only`);
-}
-function plain(messages) {
-    return messages.map(({ role, content }) => ({ role, content }));
-}
-function chatBody(model, messages, params) {
-    const body = { model, messages: messages.map(({ role, content, extra }) => ({ role, content, ...extra })) };
-    for (const key of ['temperature', 'top_p', 'seed', 'max_completion_tokens', 'max_tokens', 'reasoning_effort', 'response_format', 'tools']) {
-        if (params[key] !== undefined)
-            body[key] = params[key];
-    }
-    return body;
-}
-function responsesBody(model, messages, params) {
-    const body = { model, input: plain(messages), store: false };
-    if (params.temperature !== undefined)
-        body.temperature = params.temperature;
-    if (params.top_p !== undefined)
-        body.top_p = params.top_p;
-    const maxTokens = params.max_completion_tokens ?? params.max_tokens;
-    if (maxTokens !== undefined)
-        body.max_output_tokens = maxTokens;
-    if (params.reasoning_effort !== undefined)
-        body.reasoning = { effort: params.reasoning_effort };
-    if (params.tools !== undefined)
-        body.tools = params.tools;
-    if (params.text !== undefined)
-        body.text = params.text;
-    return body;
-}
-function completionSample(completion, model) {
-    const choice = completion.choices?.[0];
-    if (!choice)
-        throw new SamplingError(`chat completion with model "${model}" returned no choices`);
-    const text = choice.message.content ?? '';
-    const tools = choice.message.tool_calls ?? [];
-    const usage = completion.usage;
-    return {
-        ...outputOf(text, tools),
-        finish_reason: choice.finish_reason ?? 'stop',
-        model: completion.model ?? model,
-        usage: usageOf(usage?.prompt_tokens, usage?.completion_tokens, usage?.total_tokens, usage?.prompt_tokens_details?.cached_tokens),
-        error: null,
-    };
-}
-function responseSample(response, model) {
-    if (response.status === 'failed') {
-        const error = sampler_isObject(response.error) && typeof response.error.message === 'string' ? `: ${response.error.message}` : '';
-        throw new SamplingError(`response with model "${model}" failed${error}`);
-    }
-    const output = response.output ?? [];
-    const text = output
-        .filter((entry) => entry.type === 'message')
-        .flatMap((entry) => entry.content ?? [])
-        .filter((part) => part.type === 'output_text' && typeof part.text === 'string')
-        .map((part) => part.text)
-        .join('');
-    const tools = output
-        .filter((entry) => entry.type === 'function_call')
-        .map((entry) => ({ id: entry.call_id ?? '', type: 'function', function: { name: entry.name ?? '', arguments: entry.arguments ?? '' } }));
-    const usage = response.usage;
-    return {
-        ...outputOf(text, tools),
-        finish_reason: responseFinishReason(response, tools.length > 0),
-        model: response.model ?? model,
-        usage: usageOf(usage?.input_tokens, usage?.output_tokens, usage?.total_tokens, usage?.input_tokens_details?.cached_tokens),
-        error: null,
-    };
-}
-function responseFinishReason(response, calledTools) {
-    if (response.status === 'incomplete') {
-        const reason = response.incomplete_details?.reason;
-        return reason === 'max_output_tokens' ? 'length' : (reason ?? 'incomplete');
-    }
-    return calledTools ? 'tool_calls' : 'stop';
-}
-function outputOf(text, tools) {
-    const message = { role: 'assistant', content: text };
-    if (tools.length > 0)
-        message.tool_calls = tools;
-    return { output: [message], output_text: text, output_json: parseJson(text), output_tools: tools };
-}
-function parseJson(text) {
-    const trimmed = text.trim();
-    if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
-        return null;
-    try {
-        return JSON.parse(trimmed);
-    }
-    catch {
-        return null;
-    }
-}
-function usageOf(prompt, completion, total, cached) {
-    const promptTokens = prompt ?? 0;
-    const completionTokens = completion ?? 0;
-    return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: total ?? promptTokens + completionTokens, cached_tokens: cached ?? 0 };
-}
-function sampler_isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/grader.ts
-/** A grader that cannot grade this item: the message is recorded as the item's error. */
-class GraderError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'GraderError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/model-graders.ts
-
-
-
-
-function createLabelModelGrader(config, context) {
-    const spec = checkJudge(config, 'label_model', context);
-    const settings = config;
-    const labels = stringList(settings.labels, `${spec.where}.labels`);
-    const passing = stringList(settings.passing_labels, `${spec.where}.passing_labels`);
-    const strangers = passing.filter((label) => !labels.includes(label));
-    if (strangers.length > 0) {
-        throw new EvalDefinitionError(`${spec.where}.passing_labels`, `${JSON.stringify(strangers)} must be among labels ${JSON.stringify(labels)}`);
-    }
-    const schema = {
-        type: 'object',
-        properties: {
-            reason: { type: 'string', description: 'A short explanation of the label.' },
-            label: { type: 'string', enum: labels, description: `One of: ${labels.join(', ')}.` },
-        },
-        required: ['reason', 'label'],
-        additionalProperties: false,
-    };
-    return {
-        id: context.id,
-        name: spec.name,
-        type: 'label_model',
-        async grade(scope, signal) {
-            const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'label_result', schema }, {});
-            const label = verdict.value.label;
-            if (typeof label !== 'string' || !labels.includes(label)) {
-                throw new GraderError(`${describe(spec)}: the judge's label ${JSON.stringify(label)} is not one of ${JSON.stringify(labels)}`);
-            }
-            const passed = passing.includes(label);
-            return outcome({ score: passed ? 1 : 0, passed, label, reason: verdict.reason, sample: verdict.sample });
-        },
-    };
-}
-function createScoreModelGrader(config, context) {
-    const spec = checkJudge(config, 'score_model', context);
-    const settings = config;
-    const [min, max] = checkRange(settings.range, `${spec.where}.range`);
-    const threshold = settings.pass_threshold;
-    if (threshold === undefined || threshold === null) {
-        throw new EvalDefinitionError(`${spec.where}.pass_threshold`, `is required: the gate needs to know which scores pass (a number in [${min}, ${max}])`);
-    }
-    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < min || threshold > max) {
-        throw new EvalDefinitionError(`${spec.where}.pass_threshold`, `must be a number in the range [${min}, ${max}], not ${JSON.stringify(threshold)}`);
-    }
-    const sampling = judgeSamplingParams(settings.sampling_params, `${spec.where}.sampling_params`);
-    const schema = {
-        type: 'object',
-        properties: {
-            reason: { type: 'string', description: 'A short explanation of the score.' },
-            result: { type: 'number', description: `The score, from ${min} to ${max}.` },
-        },
-        required: ['reason', 'result'],
-        additionalProperties: false,
-    };
-    return {
-        id: context.id,
-        name: spec.name,
-        type: 'score_model',
-        async grade(scope, signal) {
-            const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'score_result', schema }, sampling);
-            const score = verdict.value.result;
-            if (typeof score !== 'number' || !Number.isFinite(score)) {
-                throw new GraderError(`${describe(spec)}: the judge's result ${JSON.stringify(score)} is not a number`);
-            }
-            if (score < min || score > max) {
-                throw new GraderError(`${describe(spec)}: the judge's score ${score} is outside the range [${min}, ${max}]`);
-            }
-            return outcome({ score, passed: score >= threshold, reason: verdict.reason, sample: verdict.sample });
-        },
-    };
-}
-function checkJudge(config, type, context) {
-    const base = context.where ?? 'testing_criteria';
-    if (typeof config !== 'object' || config === null || Array.isArray(config))
-        throw new EvalDefinitionError(base, `a ${type} grader must be an object`);
-    const settings = config;
-    const name = settings.name;
-    if (typeof name !== 'string' || name.trim() === '')
-        throw new EvalDefinitionError(`${base}.name`, `a ${type} grader needs a name`);
-    const where = context.where ?? `${base} ("${name}")`;
-    const model = settings.model;
-    if (typeof model !== 'string' || model.trim() === '')
-        throw new EvalDefinitionError(`${where}.model`, `a ${type} grader needs the judge model's name`);
-    const input = checkMessagesTemplate(settings.input, ['item', 'sample'], `${where}.input`);
-    return { name, model, input, where };
-}
-function stringList(value, where) {
-    if (!Array.isArray(value) || value.length === 0 || !value.every((entry) => typeof entry === 'string' && entry !== '')) {
-        throw new EvalDefinitionError(where, 'must be a non-empty list of labels (strings)');
-    }
-    return [...new Set(value)];
-}
-function checkRange(value, where) {
-    if (value === undefined || value === null)
-        return [0, 1];
-    const [min, max] = Array.isArray(value) ? value : [];
-    if (!Array.isArray(value) || value.length !== 2 || typeof min !== 'number' || typeof max !== 'number' || !Number.isFinite(min) || !Number.isFinite(max) || min >= max) {
-        throw new EvalDefinitionError(where, `must be [min, max] with min < max, not ${JSON.stringify(value)}`);
-    }
-    return [min, max];
-}
-function judgeSamplingParams(value, where) {
-    if (value === undefined || value === null)
-        return {};
-    if (typeof value !== 'object' || Array.isArray(value))
-        throw new EvalDefinitionError(where, 'must be an object');
-    const params = value;
-    const body = {};
-    for (const key of ['temperature', 'top_p', 'seed']) {
-        const entry = params[key];
-        if (entry === undefined || entry === null)
-            continue;
-        if (typeof entry !== 'number' || !Number.isFinite(entry))
-            throw new EvalDefinitionError(`${where}.${key}`, `must be a number, not ${JSON.stringify(entry)}`);
-        body[key] = entry;
-    }
-    const tokensKey = params.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_completions_tokens';
-    const maxTokens = params[tokensKey];
-    if (maxTokens !== undefined && maxTokens !== null) {
-        if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
-            throw new EvalDefinitionError(`${where}.${tokensKey}`, `must be a whole number of at least 1, not ${JSON.stringify(maxTokens)}`);
-        }
-        body.max_completion_tokens = maxTokens;
-    }
-    if (params.reasoning_effort !== undefined && params.reasoning_effort !== null) {
-        if (typeof params.reasoning_effort !== 'string')
-            throw new EvalDefinitionError(`${where}.reasoning_effort`, 'must be a string such as "low"');
-        body.reasoning_effort = params.reasoning_effort;
-    }
-    return body;
-}
-/** Asks the judge and reads its JSON reply; the judge's call is returned as the API shows it. */
-async function judge(spec, client, scope, signal, format, sampling) {
-    const messages = renderMessages(spec.input, scope, `${spec.where}.input`);
-    const completion = await client.createChatCompletion({
-        model: spec.model,
-        messages,
-        ...sampling,
-        response_format: { type: 'json_schema', json_schema: { name: format.name, strict: true, schema: format.schema } },
-    }, signal);
-    const choice = completion.choices?.[0];
-    const text = choice?.message.content ?? '';
-    const finishReason = choice?.finish_reason ?? 'stop';
-    const usage = completion.usage;
-    const promptTokens = usage?.prompt_tokens ?? 0;
-    const completionTokens = usage?.completion_tokens ?? 0;
-    const sample = {
-        input: messages,
-        output: [{ role: 'assistant', content: text }],
-        model: completion.model ?? spec.model,
-        usage: {
-            prompt_tokens: promptTokens,
-            completion_tokens: completionTokens,
-            total_tokens: usage?.total_tokens ?? promptTokens + completionTokens,
-            cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
-        },
-        finish_reason: finishReason,
-        error: null,
-    };
-    if (!choice)
-        throw new GraderError(`${describe(spec)}: the judge's answer has no choices`);
-    const refusal = choice.message.refusal;
-    if (typeof refusal === 'string' && refusal !== '')
-        throw new GraderError(`${describe(spec)}: the judge refused: ${cut(refusal)}`);
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch {
-        const why = finishReason === 'length' ? ' (it was cut off at its token limit)' : '';
-        throw new GraderError(`${describe(spec)}: the judge's reply is not JSON${why}: ${JSON.stringify(cut(text))}`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new GraderError(`${describe(spec)}: the judge's reply is not a JSON object: ${JSON.stringify(cut(text))}`);
-    }
-    const fields = value;
-    if (fields.reason !== undefined && typeof fields.reason !== 'string') {
-        throw new GraderError(`${describe(spec)}: the judge's reason is not a string: ${JSON.stringify(cut(text))}`);
-    }
-    return { value: fields, reason: fields.reason, sample };
-}
-function outcome(parts) {
-    const result = { score: parts.score, passed: parts.passed, sample: parts.sample };
-    if (parts.label !== undefined)
-        result.label = parts.label;
-    if (parts.reason !== undefined)
-        result.reason = parts.reason;
-    return result;
-}
-function describe(spec) {
-    return `grader "${spec.name}" (judge model "${spec.model}")`;
-}
-function cut(text, max = 200) {
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/engine/graders/python-grader.ts
-// The Evals API's `python` grader: `{type: "python", name, source, pass_threshold, image_tag?}`, where
-// `source` defines `grade(sample, item) -> float`. One long-lived python3 worker per grader loads the
-// source once and answers JSON-lines requests, because spawning python per item would cost ~30 ms each.
-
-
-
-const DEFAULT_TIMEOUT_MS = 30_000;
-const CLOSE_GRACE_MS = 1_000;
-const STDERR_KEPT = 4_096;
-const STDERR_SHOWN = 1_000;
-/** An answer line is a score or a short error: anything this long means the channel is broken. */
-const MAX_PROTOCOL_LINE = 1_000_000;
-/**
- * Validates the config now (an EvalDefinitionError names the grader) and returns a grader whose worker
- * starts on `start()`, or on the first `grade()` when nobody called `start()`.
- */
-function createPythonGrader(config, options) {
-    const { name, source, passThreshold, where } = readConfig(config, options.where);
-    return new PythonWorkerGrader(options.id, name, where, source, passThreshold, options);
-}
-function readConfig(config, givenWhere) {
-    const name = config.name;
-    if (typeof name !== 'string' || name.trim() === '') {
-        throw new EvalDefinitionError(givenWhere ?? 'python grader', 'name is missing: give the grader a non-empty name');
-    }
-    const where = givenWhere ?? `python grader "${name}"`;
-    const source = config.source;
-    if (source === undefined || source === null) {
-        throw new EvalDefinitionError(where, 'source is missing: give the Python code that defines grade(sample, item)');
-    }
-    if (typeof source !== 'string')
-        throw new EvalDefinitionError(where, `source must be a string of Python code, got ${describeValue(source)}`);
-    if (source.trim() === '')
-        throw new EvalDefinitionError(where, 'source is empty: give the Python code that defines grade(sample, item)');
-    const passThreshold = config.pass_threshold;
-    if (passThreshold === undefined || passThreshold === null) {
-        throw new EvalDefinitionError(where, 'pass_threshold is missing: the gate needs a pass rule (an item passes when grade() >= pass_threshold)');
-    }
-    if (typeof passThreshold !== 'number' || !Number.isFinite(passThreshold)) {
-        throw new EvalDefinitionError(where, `pass_threshold must be a number, got ${describeValue(passThreshold)}`);
-    }
-    // `image_tag` picks the hosted grader's container image; the local engine runs the python3 it finds,
-    // so there is no image to pick and the field is ignored.
-    return { name, where, source, passThreshold };
-}
-function describeValue(value) {
-    return typeof value === 'string' ? JSON.stringify(value) : `${JSON.stringify(value) ?? String(value)} (${typeof value})`;
-}
-class PythonWorkerGrader {
-    id;
-    name;
-    type = 'python';
-    #where;
-    #source;
-    #passThreshold;
-    #timeoutMs;
-    #python;
-    /** The worker that takes requests, once its source has loaded. */
-    #worker;
-    #starting;
-    /** A start failure that a new worker would only repeat: later items fail at once with it. */
-    #permanentFailure;
-    /** Every process not yet known to be gone (including retired ones being killed): close waits for them. */
-    #processes = new Set();
-    /** Jobs not yet sent to a worker. */
-    #waiting = [];
-    /** Jobs sent to #worker, in the order it answers them: the first is the one being graded. */
-    #running = [];
-    #nextId = 0;
-    #closing;
-    constructor(id, name, where, source, passThreshold, options) {
-        this.id = id;
-        this.name = name;
-        this.#where = where;
-        this.#source = source;
-        this.#passThreshold = passThreshold;
-        this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        this.#python = options.python ?? 'python3';
-    }
-    async start() {
-        if (this.#closing)
-            throw new EvalDefinitionError(this.#where, 'the grader was closed before it started');
-        try {
-            await this.#ensureWorker();
-        }
-        catch (error) {
-            throw error instanceof WorkerStartError ? new EvalDefinitionError(this.#where, error.message) : error;
-        }
-    }
-    grade(scope, signal) {
-        if (this.#closing)
-            return Promise.reject(new GraderError(`${this.#where} was closed`));
-        if (signal.aborted)
-            return Promise.reject(python_grader_abortError(signal));
-        let line;
-        const id = this.#nextId++;
-        try {
-            line = JSON.stringify({ id, sample: scope.sample, item: scope.item });
-        }
-        catch (error) {
-            return Promise.reject(new GraderError(`the item or sample cannot be sent to python as JSON: ${messageOf(error)}`));
-        }
-        return new Promise((resolve, reject) => {
-            const onAbort = () => {
-                // A job already sent stays in #running so that answers keep matching the worker's order.
-                this.#waiting = this.#waiting.filter((waiting) => waiting !== job);
-                job.fail(python_grader_abortError(signal));
-            };
-            const job = {
-                id,
-                line,
-                settled: false,
-                succeed(outcome) {
-                    if (job.settled)
-                        return;
-                    job.settled = true;
-                    signal.removeEventListener('abort', onAbort);
-                    resolve(outcome);
-                },
-                fail(error) {
-                    if (job.settled)
-                        return;
-                    job.settled = true;
-                    signal.removeEventListener('abort', onAbort);
-                    reject(error);
-                },
-            };
-            signal.addEventListener('abort', onAbort, { once: true });
-            this.#waiting.push(job);
-            this.#pump();
-        });
-    }
-    close() {
-        this.#closing ??= this.#shutDown();
-        return this.#closing;
-    }
-    async #shutDown() {
-        const closed = new GraderError(`${this.#where} was closed before this item was graded`);
-        for (const job of [...this.#waiting.splice(0), ...this.#running.splice(0)]) {
-            clearTimeout(job.timer);
-            job.fail(closed);
-        }
-        this.#worker = undefined;
-        await Promise.all([...this.#processes].map((process) => process.stop(CLOSE_GRACE_MS)));
-    }
-    #ensureWorker() {
-        if (this.#worker)
-            return Promise.resolve(this.#worker);
-        if (this.#permanentFailure)
-            return Promise.reject(this.#permanentFailure);
-        this.#starting ??= this.#launch()
-            .catch((error) => {
-            if (error instanceof WorkerStartError && error.permanent)
-                this.#permanentFailure = error;
-            throw error;
-        })
-            .finally(() => {
-            this.#starting = undefined;
-        });
-        return this.#starting;
-    }
-    async #launch() {
-        const worker = new PythonProcess(this.#python);
-        this.#processes.add(worker);
-        void worker.exited.then((how) => {
-            this.#processes.delete(worker);
-            this.#onGone(worker, how);
-        });
-        await worker.load(this.#source, this.#timeoutMs);
-        if (this.#closing) {
-            worker.kill();
-            throw new WorkerStartError(`${this.#where} was closed while it started`);
-        }
-        worker.onAnswer = (answer) => this.#onAnswer(worker, answer);
-        this.#worker = worker;
-        return worker;
-    }
-    /** Sends the waiting jobs to the worker, starting one first when there is none. */
-    #pump() {
-        if (this.#waiting.length === 0 || this.#closing)
-            return;
-        const worker = this.#worker;
-        if (!worker) {
-            this.#ensureWorker().then(() => this.#pump(), (error) => this.#failWaiting(error));
-            return;
-        }
-        for (const job of this.#waiting.splice(0)) {
-            this.#running.push(job);
-            worker.send(job.line);
-        }
-        this.#armHead();
-    }
-    #failWaiting(error) {
-        const failure = new GraderError(`${this.#where} could not start: ${messageOf(error)}`);
-        for (const job of this.#waiting.splice(0))
-            job.fail(failure);
-    }
-    /** Starts the timeout of the job the worker is grading now. */
-    #armHead() {
-        const head = this.#running[0];
-        if (!head || head.timer)
-            return;
-        head.timer = setTimeout(() => this.#onTimeout(head), this.#timeoutMs);
-    }
-    #takeRunning(answerId) {
-        if (this.#running[0]?.id === answerId)
-            return this.#running.shift();
-        const index = this.#running.findIndex((job) => job.id === answerId);
-        return index < 0 ? undefined : this.#running.splice(index, 1)[0];
-    }
-    #onAnswer(worker, answer) {
-        if (worker !== this.#worker)
-            return;
-        const job = this.#takeRunning(answer.id);
-        if (!job)
-            return;
-        clearTimeout(job.timer);
-        if (typeof answer.score === 'number') {
-            job.succeed({ score: answer.score, passed: answer.score >= this.#passThreshold });
-        }
-        else {
-            job.fail(new GraderError(typeof answer.error === 'string' ? answer.error : 'the python worker answered without a score or an error'));
-        }
-        this.#armHead();
-    }
-    #onTimeout(job) {
-        const worker = this.#worker;
-        if (!worker || this.#running[0] !== job)
-            return;
-        this.#running.shift();
-        job.fail(new GraderError(`grade() did not return within ${formatSeconds(this.#timeoutMs)}`));
-        // The worker is stuck in this job's grade(); the jobs queued behind it never reached grade(), so a
-        // fresh worker grades them.
-        this.#retire(worker);
-        worker.kill();
-        this.#pump();
-    }
-    /** A worker that ended on its own (a crash, `os._exit()` in user code, a broken protocol). */
-    #onGone(worker, how) {
-        if (worker !== this.#worker)
-            return;
-        const head = this.#running.shift();
-        if (head) {
-            clearTimeout(head.timer);
-            head.fail(new GraderError(`the python worker ${how} while grade() ran${worker.stderrNote()}`));
-        }
-        // As on a timeout: only the job being graded is to blame, the others go to the next worker.
-        this.#retire(worker);
-        this.#pump();
-    }
-    /** Stops sending to `worker` and puts the jobs it still held, unsettled, back in front of the queue. */
-    #retire(worker) {
-        if (this.#worker === worker)
-            this.#worker = undefined;
-        const unanswered = this.#running.splice(0).filter((job) => {
-            clearTimeout(job.timer);
-            job.timer = undefined;
-            return !job.settled;
-        });
-        this.#waiting.unshift(...unanswered);
-    }
-}
-/** A worker that could not load the source; `start()` turns it into an EvalDefinitionError. */
-class WorkerStartError extends Error {
-    /** The same source or interpreter fails the same way again (a syntax error, no python3). */
-    permanent;
-    constructor(message, permanent = false) {
-        super(message);
-        this.name = 'WorkerStartError';
-        this.permanent = permanent;
-    }
-}
-/** One python process running WORKER_SCRIPT: a JSON-lines channel over its stdin and stdout. */
-class PythonProcess {
-    /** Receives the answers that follow the handshake. */
-    onAnswer = () => { };
-    /** How the process ended ("exited with code 1"), once it has and its stdout is drained. */
-    exited;
-    #python;
-    #child;
-    #spawnError;
-    #partialLine = '';
-    #stderrTail = '';
-    #brokenProtocol;
-    #onFirstMessage;
-    constructor(python) {
-        this.#python = python;
-        this.#child = (0,external_node_child_process_namespaceObject.spawn)(python, ['-c', WORKER_SCRIPT], { env: workerEnvironment(), stdio: 'pipe', windowsHide: true });
-        const child = this.#child;
-        const ended = new Promise((resolve) => {
-            child.once('exit', (code, signal) => resolve(signal ? `was killed (${signal})` : `exited with code ${code}`));
-            child.on('error', (error) => {
-                // Only a failed spawn ends the process here; a failed kill() of a live one is not an ending.
-                if (child.pid !== undefined)
-                    return;
-                this.#spawnError = error;
-                resolve(`could not be started (${error.message})`);
-            });
-        });
-        const drained = new Promise((resolve) => child.stdout.once('close', resolve));
-        this.exited = Promise.all([ended, drained]).then(([how]) => (this.#brokenProtocol ? `broke the protocol (${this.#brokenProtocol})` : how));
-        // Writing to a worker that just died fails with EPIPE; its exit is reported through `exited`.
-        child.stdin.on('error', () => { });
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (chunk) => this.#onStdout(chunk));
-        child.stderr.setEncoding('utf8');
-        child.stderr.on('data', (chunk) => {
-            this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_KEPT);
-        });
-    }
-    /** Sends the source and waits for the worker to load it. Rejects with a WorkerStartError when it cannot. */
-    load(source, timeoutMs) {
-        return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => {
-                this.kill();
-                reject(new WorkerStartError(`loading the source did not finish within ${formatSeconds(timeoutMs)}${this.stderrNote()}`));
-            }, timeoutMs);
-            this.#onFirstMessage = (message) => {
-                clearTimeout(timer);
-                if (message.ready === true)
-                    return resolve();
-                const problem = typeof message.startError === 'string' ? message.startError : `unexpected first message ${JSON.stringify(message)}`;
-                reject(new WorkerStartError(problem, typeof message.startError === 'string'));
-            };
-            void this.exited.then((how) => {
-                clearTimeout(timer);
-                reject(new WorkerStartError(this.#startFailure(how), this.#spawnError !== undefined));
-            });
-            this.send(JSON.stringify({ source }));
-        });
-    }
-    send(line) {
-        if (this.#child.stdin.writable)
-            this.#child.stdin.write(`${line}\n`);
-    }
-    kill() {
-        if (this.#child.pid !== undefined && this.#child.exitCode === null && this.#child.signalCode === null)
-            this.#child.kill('SIGKILL');
-    }
-    /** Ends the worker's input (it then exits by itself) and kills it if it is still there after `graceMs`. */
-    async stop(graceMs) {
-        this.#child.stdin.end();
-        const timer = setTimeout(() => this.kill(), graceMs);
-        await this.exited;
-        clearTimeout(timer);
-    }
-    /** The end of what the worker wrote to stderr (user prints, tracebacks), for error messages. */
-    stderrNote() {
-        const tail = this.#stderrTail.trim();
-        if (tail === '')
-            return '';
-        return `; its stderr ends with: ${tail.length > STDERR_SHOWN ? `…${tail.slice(-STDERR_SHOWN)}` : tail}`;
-    }
-    #startFailure(how) {
-        if (this.#spawnError) {
-            const code = this.#spawnError.code ?? this.#spawnError.message;
-            const problem = code === 'ENOENT' ? 'was not found' : 'could not be run';
-            return `this grader needs python3 on PATH: "${this.#python}" ${problem} (${code})`;
-        }
-        return `python ${how} before the source was loaded${this.stderrNote()}`;
-    }
-    #onStdout(chunk) {
-        const lines = (this.#partialLine + chunk).split('\n');
-        this.#partialLine = lines.pop() ?? '';
-        if (this.#partialLine.length > MAX_PROTOCOL_LINE)
-            this.#breakProtocol('an answer line longer than 1 MB');
-        for (const line of lines) {
-            if (line.trim() !== '')
-                this.#onLine(line);
-        }
-    }
-    #onLine(line) {
-        let message;
-        try {
-            message = JSON.parse(line);
-        }
-        catch {
-            message = undefined;
-        }
-        if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-            this.#breakProtocol(`a line that is not a JSON object: ${line.slice(0, 200)}`);
-            return;
-        }
-        const first = this.#onFirstMessage;
-        if (first) {
-            this.#onFirstMessage = undefined;
-            first(message);
-        }
-        else {
-            this.onAnswer(message);
-        }
-    }
-    #breakProtocol(what) {
-        this.#brokenProtocol ??= `it wrote ${what}`;
-        this.kill();
-    }
-}
-/**
- * Only what finding and running python needs, so that user code never sees the job's secrets
- * (OPENAI_API_KEY, GITHUB_TOKEN, INPUT_*, ACTIONS_*): PATH, HOME, LANG; LD_LIBRARY_PATH, which
- * actions/setup-python sets for its interpreters' shared library; PYENV_ROOT and PYENV_VERSION for pyenv
- * shims; and SYSTEMROOT on Windows, without which python cannot start there.
- */
-function workerEnvironment(source = process.env) {
-    const kept = ['PATH', 'HOME', 'LANG', 'LD_LIBRARY_PATH', 'PYENV_ROOT', 'PYENV_VERSION'];
-    if (process.platform === 'win32')
-        kept.push('SYSTEMROOT');
-    const environment = {};
-    for (const name of kept) {
-        const value = source[name];
-        if (value !== undefined)
-            environment[name] = value;
-    }
-    environment.PYTHONIOENCODING = 'utf-8';
-    environment.PYTHONDONTWRITEBYTECODE = '1';
-    return environment;
-}
-function formatSeconds(ms) {
-    return `${ms / 1000} s`;
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-function python_grader_abortError(signal) {
-    const error = new Error(signal.reason instanceof Error ? signal.reason.message : 'Aborted');
-    error.name = 'AbortError';
-    return error;
-}
-/**
- * The worker, run with `python3 -c`. The first request line carries the source; the worker answers
- * `{"ready": true}` or `{"startError": "…"}`, then one `{"id", "score"}` or `{"id", "error"}` line per
- * `{"id", "sample", "item"}` request, in order. The protocol keeps private copies of fds 0 and 1 (not
- * inherited by subprocesses); user code gets /dev/null as stdin and stderr as stdout, so its print()
- * and input() cannot corrupt or steal protocol lines. A bool score counts as 1 or 0 (bool is an int in
- * Python, and `return output == expected` is the natural grade); None, strings, NaN and infinities are
- * errors. Lines split on "\n" only, so U+2028 inside a JSON string stays in its line.
- */
-const WORKER_SCRIPT = String.raw `
-import json, math, numbers, os, sys, traceback
-
-SOURCE_NAME = '<grader>'
-MAX_TEXT = 2000
-
-def protocol_channels():
-    requests = os.fdopen(os.dup(0), 'r', encoding='utf-8', newline='\n')
-    answers = os.fdopen(os.dup(1), 'w', encoding='utf-8', newline='\n')
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return requests, answers
-
-def shorten(text):
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + '...'
-
-def safe_repr(value):
-    try:
-        return shorten(repr(value))
-    except BaseException:
-        return 'an unprintable ' + type(value).__name__
-
-def source_line(error):
-    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == SOURCE_NAME]
-    return ' (line %d)' % lines[-1] if lines else ''
-
-def describe(error):
-    try:
-        text = str(error)
-    except BaseException:
-        text = ''
-    return shorten(type(error).__name__ + (': ' + text if text else '')) + source_line(error)
-
-def describe_syntax(error):
-    where = ' (line %d)' % error.lineno if error.lineno else ''
-    return shorten('%s: %s' % (type(error).__name__, error.msg)) + where
-
-def as_score(value):
-    if isinstance(value, numbers.Real):
-        try:
-            score = float(value)
-        except Exception:
-            score = math.nan
-        if math.isfinite(score):
-            return {'score': score}
-        return {'error': 'grade() returned %s, not a finite number' % safe_repr(value)}
-    return {'error': 'grade() returned %s (%s), not a number' % (safe_repr(value), type(value).__name__)}
-
-def load(source):
-    try:
-        code = compile(source, SOURCE_NAME, 'exec')
-    except SyntaxError as error:
-        return None, 'the source does not compile: ' + describe_syntax(error)
-    except ValueError as error:
-        return None, 'the source does not compile: ' + describe(error)
-    namespace = {'__name__': '__grader__'}
-    try:
-        exec(code, namespace)
-    except BaseException as error:
-        return None, 'loading the source raised ' + describe(error)
-    grade = namespace.get('grade')
-    if grade is None:
-        return None, 'the source defines no grade(sample, item) function'
-    if not callable(grade):
-        return None, 'grade is a %s, not a function' % type(grade).__name__
-    return grade, None
-
-def main():
-    requests, answers = protocol_channels()
-    def answer(message):
-        answers.write(json.dumps(message) + '\n')
-        answers.flush()
-    grade, problem = load(json.loads(requests.readline())['source'])
-    if problem:
-        answer({'startError': problem})
-        return
-    answer({'ready': True})
-    for line in requests:
-        request = json.loads(line)
-        try:
-            result = as_score(grade(request['sample'], request['item']))
-        except BaseException as error:
-            result = {'error': 'grade() raised ' + describe(error)}
-        result['id'] = request['id']
-        answer(result)
-
-main()
-`;
-
-;// CONCATENATED MODULE: ./src/engine/graders/string-check.ts
-
-
-const OPERATIONS = ['eq', 'ne', 'like', 'ilike'];
-/**
- * The `string_check` grader: `input` and `reference` are templates; `eq`/`ne` compare exactly, `like`
- * passes when the input contains the reference, `ilike` does so ignoring case. Score 1 or 0.
- */
-function createStringCheckGrader(config, id, where) {
-    const name = String(config.name);
-    for (const field of ['input', 'reference']) {
-        if (typeof config[field] !== 'string')
-            throw new EvalDefinitionError(where, `the string_check grader needs "${field}" (a template such as "{{sample.output_text}}").`);
-    }
-    const operation = config.operation;
-    if (!OPERATIONS.includes(operation)) {
-        throw new EvalDefinitionError(where, `"operation" must be one of ${OPERATIONS.join(', ')}; got ${JSON.stringify(config.operation)}.`);
-    }
-    const inputTemplate = config.input;
-    const referenceTemplate = config.reference;
-    return {
-        id,
-        name,
-        type: 'string_check',
-        async grade(scope) {
-            const passed = check(operation, renderTemplate(inputTemplate, scope), renderTemplate(referenceTemplate, scope));
-            return { score: passed ? 1 : 0, passed };
-        },
-    };
-}
-function check(operation, input, reference) {
-    switch (operation) {
-        case 'eq':
-            return input === reference;
-        case 'ne':
-            return input !== reference;
-        case 'like':
-            return input.includes(reference);
-        case 'ilike':
-            return input.toLowerCase().includes(reference.toLowerCase());
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/ngrams.ts
-// N-gram counting shared by BLEU, GLEU and ROUGE-N.
-// Joins the tokens of one n-gram into a map key. Neither tokenizer ever yields a control character,
-// so keys of different n-grams (of any orders) cannot collide.
-const SEPARATOR = '\u0000';
-/** How often each n-gram of order `n` occurs in `tokens` (none when there are fewer than n tokens). */
-function ngramCounts(tokens, n) {
-    const counts = new Map();
-    for (let start = 0; start + n <= tokens.length; start++) {
-        const key = tokens.slice(start, start + n).join(SEPARATOR);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    return counts;
-}
-/** The sum of a count map's values. */
-function total(counts) {
-    let sum = 0;
-    for (const count of counts.values())
-        sum += count;
-    return sum;
-}
-/** Σ min(a[g], b[g]): the clipped overlap of two n-gram count maps. */
-function overlap(a, b) {
-    let sum = 0;
-    for (const [gram, count] of a)
-        sum += Math.min(count, b.get(gram) ?? 0);
-    return sum;
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/tokenize.ts
-// The two tokenizations the metrics use. Both are stated exactly so that the Python reference
-// (scripts/reference-metrics.py) can use the very same tokens.
-/**
- * Words (runs of Unicode letters, marks and digits) and single punctuation or symbol characters;
- * everything else (spaces, control and format characters) only separates. Case is kept.
- * `Don't stop—3.14` → `Don ' t stop — 3 . 14`. The same pattern, compiled by Python's `regex`
- * module, gives the same tokens.
- */
-const WORD_OR_MARK = /[\p{L}\p{M}\p{N}]+|[\p{P}\p{S}]/gu;
-/** Tokens for BLEU, GLEU and METEOR (NLTK's metrics take tokens; this is the tokenizer we chose). */
-function wordTokens(text) {
-    return text.match(WORD_OR_MARK) ?? [];
-}
-/**
- * Tokens as Google's `rouge_score` makes them (`tokenize.tokenize` without a stemmer): lowercase,
- * every run of characters other than ASCII letters and digits becomes a space, split. So `café`
- * gives `caf`, and text without ASCII letters or digits has no tokens at all.
- */
-function rougeTokens(text) {
-    return text
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, ' ')
-        .split(' ')
-        .filter((token) => token !== '');
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/bleu.ts
-
-
-const MAX_ORDER = 4;
-const WEIGHT = 1 / MAX_ORDER;
-// Chen & Cherry's K for smoothing method 4 (NLTK's SmoothingFunction default, k=5).
-const SMOOTHING_K = 5;
-/**
- * Sentence BLEU (Papineni et al. 2002) of `input` against the one `reference`, as NLTK's
- * `sentence_bleu([reference], input, smoothing_function=SmoothingFunction().method4)` computes it:
- * modified n-gram precisions for n = 1..4 with uniform weights, times the brevity penalty.
+ * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's
+ * metadata). The same definition gives the same fingerprint whatever the order of its object keys; any
+ * change to what would be sent to `POST /evals` gives another, so a changed definition makes a new eval
+ * instead of silently reusing an old one.
  *
- * Without smoothing, one missing 4-gram match makes the score 0, which is useless on short answers.
- * Method 4 (Chen & Cherry 2014, the one Azure's BleuScoreEvaluator uses) replaces the k-th zero
- * precision by ln(len)/(K·2^k)/(n-gram count). Tokens: `wordTokens`, case-sensitive.
- * Like NLTK: 0 when no unigram matches, so 0 whenever either text has no tokens; and identical texts
- * of two or three tokens score well below 1 (≈0.22 and ≈0.58), having no 4-grams to match.
- */
-function bleu(input, reference) {
-    const hypothesis = wordTokens(input);
-    const references = wordTokens(reference);
-    const precisions = [];
-    for (let n = 1; n <= MAX_ORDER; n++) {
-        const counts = ngramCounts(hypothesis, n);
-        // NLTK keeps the denominator at least 1 (n-grams longer than the hypothesis).
-        precisions.push({ matches: overlap(counts, ngramCounts(references, n)), count: Math.max(1, total(counts)) });
-    }
-    if (precisions[0]?.matches === 0)
-        return 0;
-    const length = hypothesis.length;
-    let zeroes = 0;
-    let logSum = 0;
-    for (const { matches, count } of precisions) {
-        let precision = matches / count;
-        if (matches === 0 && length > 1) {
-            zeroes += 1;
-            precision = 1 / ((2 ** zeroes * SMOOTHING_K) / Math.log(length)) / count;
-        }
-        // NLTK leaves out precisions that are still 0 (a one-token hypothesis), rather than scoring 0.
-        if (precision > 0)
-            logSum += WEIGHT * Math.log(precision);
-    }
-    return brevityPenalty(references.length, length) * Math.exp(logSum);
-}
-/** BLEU's brevity penalty: 1 for a hypothesis longer than the reference, else e^(1 − r/c). */
-function brevityPenalty(referenceLength, hypothesisLength) {
-    if (hypothesisLength > referenceLength)
-        return 1;
-    if (hypothesisLength === 0)
-        return 0;
-    return Math.exp(1 - referenceLength / hypothesisLength);
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/lcs.ts
-// Length of the longest common subsequence, bit-parallel (Hyyrö 2004, "Bit-parallel LCS-length
-// computation revisited", after Allison & Dix 1986): O(n·⌈m/32⌉) word operations instead of the
-// O(n·m) table, which is what rapidfuzz does too. Used for fuzzy matching (on characters) and for
-// ROUGE-L (on tokens).
-/** The LCS length of two sequences of symbols (code points, token ids: any integers). */
-function lcsLength(a, b) {
-    const [pattern, text] = a.length <= b.length ? [a, b] : [b, a];
-    const m = pattern.length;
-    if (m === 0)
-        return 0;
-    const words = Math.ceil(m / 32);
-    // For each symbol, a bit mask of the pattern positions that hold it.
-    const positions = new Map();
-    for (let i = 0; i < m; i++) {
-        const symbol = pattern[i];
-        let mask = positions.get(symbol);
-        if (mask === undefined) {
-            mask = new Uint32Array(words);
-            positions.set(symbol, mask);
-        }
-        mask[i >>> 5] = mask[i >>> 5] | (1 << (i & 31));
-    }
-    // V starts all ones; each text symbol updates V = (V + U) | (V − U) with U = V & mask. Since U ⊆ V,
-    // V − U is V & ~U, so only the addition carries from word to word.
-    const v = new Uint32Array(words).fill(0xffffffff);
-    for (let j = 0; j < text.length; j++) {
-        const mask = positions.get(text[j]);
-        if (mask === undefined)
-            continue;
-        let carry = 0;
-        for (let w = 0; w < words; w++) {
-            const vw = v[w];
-            const u = (vw & mask[w]) >>> 0;
-            const sum = vw + u + carry;
-            carry = sum > 0xffffffff ? 1 : 0;
-            v[w] = (sum >>> 0) | (vw & ~u);
-        }
-    }
-    // The LCS length is the number of zero bits among the pattern's m positions.
-    let ones = 0;
-    for (let w = 0; w < words; w++) {
-        const used = w === words - 1 && m % 32 !== 0 ? (1 << m % 32) - 1 : 0xffffffff;
-        ones += popCount(v[w] & used);
-    }
-    return m - ones;
-}
-function popCount(x) {
-    let n = x >>> 0;
-    n -= (n >>> 1) & 0x55555555;
-    n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
-    n = (n + (n >>> 4)) & 0x0f0f0f0f;
-    return Math.imul(n, 0x01010101) >>> 24;
-}
-/** Gives equal tokens equal integer ids, for `lcsLength` on token sequences. */
-function tokenIds(first, second) {
-    const ids = new Map();
-    const idOf = (token) => {
-        let id = ids.get(token);
-        if (id === undefined) {
-            id = ids.size;
-            ids.set(token, id);
-        }
-        return id;
-    };
-    return [first.map(idOf), second.map(idOf)];
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/fuzzy-match.ts
-
-/**
- * Normalized Indel similarity, what rapidfuzz's `fuzz.ratio(input, reference) / 100` computes:
- * 1 − (insertions + deletions turning one string into the other) / (total length), i.e.
- * 2·LCS / (|a| + |b|). On Unicode code points (as Python strings count), case-sensitive, no
- * preprocessing. Two empty strings score 1, as in rapidfuzz.
- */
-function fuzzyMatch(input, reference) {
-    const a = codePoints(input);
-    const b = codePoints(reference);
-    const lengthSum = a.length + b.length;
-    if (lengthSum === 0)
-        return 1;
-    const indelDistance = lengthSum - 2 * lcsLength(a, b);
-    return 1 - indelDistance / lengthSum;
-}
-function codePoints(text) {
-    const points = [];
-    for (const character of text)
-        points.push(character.codePointAt(0));
-    return points;
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/gleu.ts
-
-
-const MIN_ORDER = 1;
-const gleu_MAX_ORDER = 4;
-/**
- * Sentence GLEU (Wu et al. 2016, "Google's Neural Machine Translation System"), as NLTK's
- * `sentence_gleu([reference], input)` (min_len 1, max_len 4) computes it: over all 1- to 4-grams,
- * matches / max(hypothesis n-grams, reference n-grams), i.e. min(precision, recall). Symmetric.
- * Tokens: `wordTokens`, case-sensitive. 0 when both texts have no tokens, as in NLTK.
- */
-function gleu(input, reference) {
-    const hypothesis = everygramCounts(wordTokens(input));
-    const references = everygramCounts(wordTokens(reference));
-    const all = Math.max(total(hypothesis), total(references));
-    return all === 0 ? 0 : overlap(hypothesis, references) / all;
-}
-function everygramCounts(tokens) {
-    const counts = new Map();
-    for (let n = MIN_ORDER; n <= gleu_MAX_ORDER; n++) {
-        for (const [gram, count] of ngramCounts(tokens, n))
-            counts.set(gram, count);
-    }
-    return counts;
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/porter-stemmer.ts
-// The Porter stemmer (Porter 1980, "An algorithm for suffix stripping") exactly as NLTK's
-// `PorterStemmer()` runs it in its default NLTK_EXTENSIONS mode: Martin Porter's later changes plus
-// NLTK's own (irregular forms, 'ies'/'ied' on four-letter words, the 'alli' and 'logi' rules, …).
-// METEOR's stem matching needs it. The step functions follow nltk/stem/porter.py one for one.
-// NLTK's table of irregular forms, looked up before any step.
-const IRREGULAR_FORMS = new Map([
-    ['sky', 'sky'],
-    ['skies', 'sky'],
-    ['dying', 'die'],
-    ['lying', 'lie'],
-    ['tying', 'tie'],
-    ['news', 'news'],
-    ['innings', 'inning'],
-    ['inning', 'inning'],
-    ['outings', 'outing'],
-    ['outing', 'outing'],
-    ['cannings', 'canning'],
-    ['canning', 'canning'],
-    ['howe', 'howe'],
-    ['proceed', 'proceed'],
-    ['exceed', 'exceed'],
-    ['succeed', 'succeed'],
-]);
-const VOWELS = new Set(['a', 'e', 'i', 'o', 'u']);
-const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
-/** The stem of one word, lowercased, as NLTK's `PorterStemmer().stem(word)` gives it. */
-function porterStem(word) {
-    const lower = word.toLowerCase();
-    const irregular = IRREGULAR_FORMS.get(lower);
-    if (irregular !== undefined)
-        return irregular;
-    // NLTK leaves words of one or two characters (Python counts code points) alone.
-    if (Array.from(word).length <= 2)
-        return lower;
-    return ASTRAL.test(lower) ? withBmpStandIns(lower, stemSteps) : stemSteps(lower);
-}
-function stemSteps(word) {
-    let stem = step1a(word);
-    stem = step1b(stem);
-    stem = step1c(stem);
-    stem = step2(stem);
-    stem = step3(stem);
-    stem = step4(stem);
-    stem = step5a(stem);
-    return step5b(stem);
-}
-/**
- * Python indexes strings by code point, JavaScript by UTF-16 unit. The steps look at positions and
- * lengths, so a character outside the BMP stands in as an unused private-use BMP character (all are
- * consonants to Porter, as the original is) and is put back afterwards. The steps only touch ASCII.
- */
-function withBmpStandIns(word, stemWord) {
-    const standIns = new Map();
-    const originals = new Map();
-    let next = 0xe000;
-    const mapped = Array.from(word, (character) => {
-        if (character.length === 1)
-            return character;
-        let standIn = standIns.get(character);
-        if (standIn === undefined) {
-            while (word.includes(String.fromCharCode(next)))
-                next++;
-            standIn = String.fromCharCode(next++);
-            standIns.set(character, standIn);
-            originals.set(standIn, character);
-        }
-        return standIn;
-    }).join('');
-    return Array.from(stemWord(mapped), (character) => originals.get(character) ?? character).join('');
-}
-/** For each letter, whether it is a consonant: not a vowel, and a 'y' only after a vowel or first. */
-function consonantFlags(word) {
-    const flags = [];
-    for (let i = 0; i < word.length; i++) {
-        const letter = word[i];
-        if (VOWELS.has(letter))
-            flags.push(false);
-        else if (letter === 'y')
-            flags.push(i === 0 ? true : !flags[i - 1]);
-        else
-            flags.push(true);
-    }
-    return flags;
-}
-function isConsonant(word, i) {
-    return consonantFlags(word.slice(0, i + 1))[i];
-}
-/** Porter's m: the number of vowel-run → consonant-run transitions in [C](VC){m}[V]. */
-function measure(stem) {
-    const flags = consonantFlags(stem);
-    let m = 0;
-    for (let i = 0; i + 1 < flags.length; i++)
-        if (!flags[i] && flags[i + 1])
-            m++;
-    return m;
-}
-const hasPositiveMeasure = (stem) => measure(stem) > 0;
-const measureAboveOne = (stem) => measure(stem) > 1;
-function containsVowel(stem) {
-    return consonantFlags(stem).some((consonant) => !consonant);
-}
-/** Condition *d: ends with a double consonant. */
-function endsDoubleConsonant(word) {
-    const n = word.length;
-    return n >= 2 && word[n - 1] === word[n - 2] && isConsonant(word, n - 1);
-}
-/** Condition *o: ends consonant-vowel-consonant, the last not w, x or y (NLTK: also a 2-letter vc). */
-function endsCvc(word) {
-    const n = word.length;
-    return ((n >= 3 &&
-        isConsonant(word, n - 3) &&
-        !isConsonant(word, n - 2) &&
-        isConsonant(word, n - 1) &&
-        !['w', 'x', 'y'].includes(word[n - 1])) ||
-        (n === 2 && !isConsonant(word, 0) && isConsonant(word, 1)));
-}
-function withoutSuffix(word, suffix) {
-    return word.slice(0, word.length - suffix.length);
-}
-/** Applies the first rule whose suffix the word has; if its condition fails, no later rule is tried. */
-function applyRuleList(word, rules) {
-    for (const [suffix, replacement, condition] of rules) {
-        if (suffix === '*d' && endsDoubleConsonant(word)) {
-            const stem = word.slice(0, -2);
-            return condition === null || condition(stem) ? stem + replacement : word;
-        }
-        if (word.endsWith(suffix)) {
-            const stem = withoutSuffix(word, suffix);
-            return condition === null || condition(stem) ? stem + replacement : word;
-        }
-    }
-    return word;
-}
-function step1a(word) {
-    if (word.endsWith('ies') && word.length === 4)
-        return withoutSuffix(word, 'ies') + 'ie';
-    return applyRuleList(word, [
-        ['sses', 'ss', null],
-        ['ies', 'i', null],
-        ['ss', 'ss', null],
-        ['s', '', null],
-    ]);
-}
-function step1b(word) {
-    if (word.endsWith('ied'))
-        return withoutSuffix(word, 'ied') + (word.length === 4 ? 'ie' : 'i');
-    if (word.endsWith('eed')) {
-        const stem = withoutSuffix(word, 'eed');
-        return measure(stem) > 0 ? stem + 'ee' : word;
-    }
-    let intermediate;
-    for (const suffix of ['ed', 'ing']) {
-        if (word.endsWith(suffix) && containsVowel(withoutSuffix(word, suffix))) {
-            intermediate = withoutSuffix(word, suffix);
-            break;
-        }
-    }
-    if (intermediate === undefined)
-        return word;
-    const last = intermediate[intermediate.length - 1];
-    return applyRuleList(intermediate, [
-        ['at', 'ate', null],
-        ['bl', 'ble', null],
-        ['iz', 'ize', null],
-        ['*d', last, () => !['l', 's', 'z'].includes(last)],
-        ['', 'e', (stem) => measure(stem) === 1 && endsCvc(stem)],
-    ]);
-}
-function step1c(word) {
-    // NLTK: y → i only after a consonant that is not the whole stem ('happy' → 'happi', 'enjoy' stays).
-    return applyRuleList(word, [['y', 'i', (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]]);
-}
-function step2(word) {
-    // NLTK applies 'alli' → 'al' first and then step 2 again.
-    if (word.endsWith('alli') && hasPositiveMeasure(withoutSuffix(word, 'alli'))) {
-        return step2(withoutSuffix(word, 'alli') + 'al');
-    }
-    return applyRuleList(word, [
-        ['ational', 'ate', hasPositiveMeasure],
-        ['tional', 'tion', hasPositiveMeasure],
-        ['enci', 'ence', hasPositiveMeasure],
-        ['anci', 'ance', hasPositiveMeasure],
-        ['izer', 'ize', hasPositiveMeasure],
-        ['bli', 'ble', hasPositiveMeasure],
-        ['alli', 'al', hasPositiveMeasure],
-        ['entli', 'ent', hasPositiveMeasure],
-        ['eli', 'e', hasPositiveMeasure],
-        ['ousli', 'ous', hasPositiveMeasure],
-        ['ization', 'ize', hasPositiveMeasure],
-        ['ation', 'ate', hasPositiveMeasure],
-        ['ator', 'ate', hasPositiveMeasure],
-        ['alism', 'al', hasPositiveMeasure],
-        ['iveness', 'ive', hasPositiveMeasure],
-        ['fulness', 'ful', hasPositiveMeasure],
-        ['ousness', 'ous', hasPositiveMeasure],
-        ['aliti', 'al', hasPositiveMeasure],
-        ['iviti', 'ive', hasPositiveMeasure],
-        ['biliti', 'ble', hasPositiveMeasure],
-        ['fulli', 'ful', hasPositiveMeasure],
-        // The 'l' of 'logi' stays with the stem for the measure, so 'geo', 'theo' work like 'archaeo'.
-        ['logi', 'log', () => hasPositiveMeasure(word.slice(0, -3))],
-    ]);
-}
-function step3(word) {
-    return applyRuleList(word, [
-        ['icate', 'ic', hasPositiveMeasure],
-        ['ative', '', hasPositiveMeasure],
-        ['alize', 'al', hasPositiveMeasure],
-        ['iciti', 'ic', hasPositiveMeasure],
-        ['ical', 'ic', hasPositiveMeasure],
-        ['ful', '', hasPositiveMeasure],
-        ['ness', '', hasPositiveMeasure],
-    ]);
-}
-function step4(word) {
-    return applyRuleList(word, [
-        ['al', '', measureAboveOne],
-        ['ance', '', measureAboveOne],
-        ['ence', '', measureAboveOne],
-        ['er', '', measureAboveOne],
-        ['ic', '', measureAboveOne],
-        ['able', '', measureAboveOne],
-        ['ible', '', measureAboveOne],
-        ['ant', '', measureAboveOne],
-        ['ement', '', measureAboveOne],
-        ['ment', '', measureAboveOne],
-        ['ent', '', measureAboveOne],
-        ['ion', '', (stem) => measure(stem) > 1 && ['s', 't'].includes(stem[stem.length - 1])],
-        ['ou', '', measureAboveOne],
-        ['ism', '', measureAboveOne],
-        ['ate', '', measureAboveOne],
-        ['iti', '', measureAboveOne],
-        ['ous', '', measureAboveOne],
-        ['ive', '', measureAboveOne],
-        ['ize', '', measureAboveOne],
-    ]);
-}
-function step5a(word) {
-    // Both rules for a final 'e' are tried (m > 1, then m = 1 and not *o), unlike a rule list.
-    if (!word.endsWith('e'))
-        return word;
-    const stem = word.slice(0, -1);
-    if (measure(stem) > 1)
-        return stem;
-    if (measure(stem) === 1 && !endsCvc(stem))
-        return stem;
-    return word;
-}
-function step5b(word) {
-    return applyRuleList(word, [['ll', 'l', () => measure(word.slice(0, -1)) > 1]]);
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/meteor.ts
-
-
-const ALPHA = 0.9;
-const BETA = 3;
-const GAMMA = 0.5;
-/**
- * METEOR (Lavie & Agarwal 2007) as NLTK's `meteor_score([reference], input)` computes it (alpha 0.9,
- * beta 3, gamma 0.5): tokens lowercased, aligned by exact match and then by Porter stem, then
- * Fmean = P·R / (α·P + (1−α)·R), less a fragmentation penalty γ·(chunks/matches)^β.
+ * All four parts of the create request count:
+ * - `data_source_config` and `testing_criteria` decide how items are graded. The order of the criteria
+ *   counts too: it is the order of the run's per-criterion results and of the reports.
+ * - `name` is how a person tells evals apart in the dashboard and in the reports. Two eval files with
+ *   the same criteria but different names are two evals to their users; one eval shared between them
+ *   would show one name for both, and a rename would never reach the server.
+ * - `metadata` is sent with the create: the remote eval should say what the file says. A metadata-only
+ *   change making a new eval is visible (the action says it created one); a stale eval would not be.
+ * An empty `metadata` is the same as none. Fields outside the create format are left out.
  *
- * NLTK's third stage, WordNet synonyms, is left out: WordNet's data cannot be shipped or fetched here.
- * The reference values come from NLTK with a WordNet that knows no synsets, which is this.
- * Not symmetric (recall weighs more); identical texts of n tokens score 1 − 0.5/n³, not 1;
- * 0 when either text has no tokens. Tokens: `wordTokens`.
+ * 16 hex digits (64 bits) are plenty: a new definition matches one of 10,000 others by accident with a
+ * chance near 1 in 10^15, and the file's author controls both sides of any deliberate match.
  */
-function meteor(input, reference) {
-    const hypothesis = wordTokens(input).map((token, position) => ({ position, form: token.toLowerCase() }));
-    const references = wordTokens(reference).map((token, position) => ({ position, form: token.toLowerCase() }));
-    const exact = matchForms(hypothesis, references);
-    const stem = (words) => words.map(({ position, form }) => ({ position, form: porterStem(form) }));
-    const stemmed = matchForms(stem(exact.hypothesisLeft), stem(exact.referenceLeft));
-    const matches = [...exact.matches, ...stemmed.matches].sort((x, y) => x[0] - y[0]);
-    const matched = matches.length;
-    if (matched === 0)
-        return 0;
-    const precision = matched / hypothesis.length;
-    const recall = matched / references.length;
-    const fMean = (precision * recall) / (ALPHA * precision + (1 - ALPHA) * recall);
-    const penalty = GAMMA * (countChunks(matches) / matched) ** BETA;
-    return (1 - penalty) * fMean;
-}
-/**
- * NLTK's `_match_enums`: from the last hypothesis word back, each word takes the last still-unused
- * reference word of the same form. Returns the [hypothesis, reference] position pairs and the rest.
- */
-function matchForms(hypothesis, references) {
-    const positionsByForm = new Map();
-    references.forEach(({ form }, index) => {
-        const indexes = positionsByForm.get(form);
-        if (indexes === undefined)
-            positionsByForm.set(form, [index]);
-        else
-            indexes.push(index);
-    });
-    const matches = [];
-    const usedHypothesis = new Set();
-    const usedReference = new Set();
-    for (let i = hypothesis.length - 1; i >= 0; i--) {
-        const word = hypothesis[i];
-        const j = positionsByForm.get(word.form)?.pop();
-        if (j === undefined)
-            continue;
-        usedHypothesis.add(i);
-        usedReference.add(j);
-        matches.push([word.position, references[j].position]);
-    }
-    return {
-        matches,
-        hypothesisLeft: hypothesis.filter((_, i) => !usedHypothesis.has(i)),
-        referenceLeft: references.filter((_, j) => !usedReference.has(j)),
-    };
-}
-/** The fewest runs of matches adjacent in both texts (matches sorted by hypothesis position). */
-function countChunks(matches) {
-    let chunks = 1;
-    for (let i = 0; i + 1 < matches.length; i++) {
-        const [h, r] = matches[i];
-        const [nextH, nextR] = matches[i + 1];
-        if (nextH !== h + 1 || nextR !== r + 1)
-            chunks++;
-    }
-    return chunks;
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/rouge.ts
-
-
-
-// ROUGE (Lin 2004) F-measures as Google's `rouge_score` package computes them with
-// `RougeScorer(['rougeN', 'rougeL'], use_stemmer=False).score(reference, input)`: its tokenizer
-// (`rougeTokens`), clipped n-gram overlap, and sentence-level LCS for rouge-L (not summary-level Lsum).
-// F1 is symmetric in precision and recall, so these are symmetric in input and reference.
-/** ROUGE-N F1 for n-grams of order `n` (a positive integer; the grader uses 1 to 5). */
-function rougeN(input, reference, n) {
-    if (!Number.isInteger(n) || n < 1)
-        throw new RangeError(`rougeN needs a positive integer n; got ${n}.`);
-    const prediction = ngramCounts(rougeTokens(input), n);
-    const target = ngramCounts(rougeTokens(reference), n);
-    const matches = overlap(target, prediction);
-    return fMeasure(matches / Math.max(total(prediction), 1), matches / Math.max(total(target), 1));
-}
-/** ROUGE-L F1: from the length of the longest common subsequence of tokens. */
-function rougeL(input, reference) {
-    const prediction = rougeTokens(input);
-    const target = rougeTokens(reference);
-    if (prediction.length === 0 || target.length === 0)
-        return 0;
-    const [predictionIds, targetIds] = tokenIds(prediction, target);
-    const common = lcsLength(predictionIds, targetIds);
-    return fMeasure(common / prediction.length, common / target.length);
-}
-function fMeasure(precision, recall) {
-    return precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/metrics/cosine.ts
-/**
- * Cosine similarity of two embedding vectors, a·b / (|a|·|b|), clamped to [0, 1] so that it reads as
- * a score like the other metrics (embeddings of texts rarely point apart; when they do, 0).
- * A zero vector has no direction: it scores 0 against anything, itself included.
- * Throws for vectors of different lengths, empty vectors and non-finite components: each means
- * the embeddings came back wrong, not that the texts differ.
- */
-function cosineSimilarity(a, b) {
-    if (a.length !== b.length) {
-        throw new Error(`cosine similarity needs vectors of the same length; got ${a.length} and ${b.length}.`);
-    }
-    if (a.length === 0)
-        throw new Error('cosine similarity needs non-empty vectors; got two empty ones.');
-    let dot = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let i = 0; i < a.length; i++) {
-        const x = a[i];
-        const y = b[i];
-        if (!Number.isFinite(x) || !Number.isFinite(y)) {
-            throw new Error(`cosine similarity needs finite numbers; component ${i} is ${x} and ${y}.`);
-        }
-        dot += x * y;
-        aa += x * x;
-        bb += y * y;
-    }
-    if (aa === 0 || bb === 0)
-        return 0;
-    return Math.min(1, Math.max(0, dot / (Math.sqrt(aa) * Math.sqrt(bb))));
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/text-similarity-metrics.ts
-// The metrics of the `text_similarity` grader. OpenAI does not publish its implementation; each
-// metric here matches the reference library named on it (rapidfuzz, NLTK, Google's rouge_score),
-// checked against values that scripts/reference-metrics.py computes with those libraries.
-//
-// Every metric gives a score in [0, 1]. Empty texts score as the libraries make them: two empty
-// strings are a perfect fuzzy match (1) and score 0 on every token metric (no tokens, no matches).
-
-
-
-
-
-
-
-
-
-
-
-/** The grader's `evaluation_metric` values. */
-const TEXT_SIMILARITY_METRICS = [
-    'fuzzy_match',
-    'bleu',
-    'gleu',
-    'meteor',
-    'rouge_1',
-    'rouge_2',
-    'rouge_3',
-    'rouge_4',
-    'rouge_5',
-    'rouge_l',
-    'cosine',
-];
-const TEXT_ONLY_METRICS = TEXT_SIMILARITY_METRICS.filter((metric) => metric !== 'cosine');
-function isTextSimilarityMetric(name) {
-    return TEXT_SIMILARITY_METRICS.includes(name);
-}
-/** The score in [0, 1] of `input` (the model's output) against `reference` under `metric`. */
-function textSimilarity(metric, input, reference) {
-    switch (metric) {
-        case 'fuzzy_match':
-            return fuzzyMatch(input, reference);
-        case 'bleu':
-            return bleu(input, reference);
-        case 'gleu':
-            return gleu(input, reference);
-        case 'meteor':
-            return meteor(input, reference);
-        case 'rouge_1':
-            return rougeN(input, reference, 1);
-        case 'rouge_2':
-            return rougeN(input, reference, 2);
-        case 'rouge_3':
-            return rougeN(input, reference, 3);
-        case 'rouge_4':
-            return rougeN(input, reference, 4);
-        case 'rouge_5':
-            return rougeN(input, reference, 5);
-        case 'rouge_l':
-            return rougeL(input, reference);
-        default:
-            throw new Error(`"${String(metric)}" is not computed from texts alone (cosine needs embeddings); expected one of ${TEXT_ONLY_METRICS.join(', ')}.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/text-similarity.ts
-
-
-
-/** The embeddings model behind `cosine`: the Evals API does not let a grader choose one. */
-const COSINE_EMBEDDING_MODEL = 'text-embedding-3-large';
-/** The `text_similarity` grader: the score of one metric, passing at `pass_threshold` or above. */
-function createTextSimilarityGrader(config, id, where, models) {
-    const name = String(config.name);
-    for (const field of ['input', 'reference']) {
-        if (typeof config[field] !== 'string')
-            throw new EvalDefinitionError(where, `the text_similarity grader needs "${field}" (a template).`);
-    }
-    const metric = config.evaluation_metric;
-    if (!TEXT_SIMILARITY_METRICS.includes(metric)) {
-        throw new EvalDefinitionError(where, `"evaluation_metric" must be one of ${TEXT_SIMILARITY_METRICS.join(', ')}; got ${JSON.stringify(config.evaluation_metric)}.`);
-    }
-    const threshold = config.pass_threshold;
-    if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
-        throw new EvalDefinitionError(where, `"pass_threshold" must be a number (the lowest passing score, e.g. 0.8); got ${JSON.stringify(threshold)}.`);
-    }
-    const inputTemplate = config.input;
-    const referenceTemplate = config.reference;
-    // Only cosine needs a model; the client is made on first use so that text metrics never need a key.
-    const client = metric === 'cosine' ? models() : null;
-    return {
-        id,
-        name,
-        type: 'text_similarity',
-        async grade(scope, signal) {
-            const input = renderTemplate(inputTemplate, scope);
-            const reference = renderTemplate(referenceTemplate, scope);
-            let score;
-            if (client) {
-                const [a, b] = await client.createEmbeddings({ model: COSINE_EMBEDDING_MODEL, input: [input, reference] }, signal);
-                score = cosineSimilarity(a ?? [], b ?? []);
-            }
-            else {
-                score = textSimilarity(metric, input, reference);
-            }
-            return { score, passed: score >= threshold };
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/engine/graders/create-graders.ts
-
-
-
-
-
-
-
-/**
- * Builds every testing criterion of an eval. Every type is checked before any grader is built, so an
- * unsupported one is reported before anything else happens; each grader then checks its own fields.
- */
-function createGraders(definition, dependencies, where = 'testing_criteria') {
-    checkGraderTypes(definition, where);
-    return definition.testing_criteria.map((criterion, index) => {
-        const at = `${where}[${index}] ("${criterion.name}")`;
-        const id = criterionId(criterion, index);
-        switch (criterion.type) {
-            case 'string_check':
-                return createStringCheckGrader(criterion, id, at);
-            case 'text_similarity':
-                return createTextSimilarityGrader(criterion, id, at, dependencies.models);
-            case 'label_model':
-                return createLabelModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
-            case 'score_model':
-                return createScoreModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
-            default:
-                return createPythonGrader(criterion, { id, timeoutMs: dependencies.pythonTimeoutMs, where: at });
-        }
-    });
-}
-/**
- * `"<name>-<uuid>"` as the API names criteria, with a uuid derived from the criterion itself: the same
- * definition gives the same ids run after run, so thresholds and baselines keep matching.
- */
-function criterionId(criterion, index) {
-    const hex = (0,external_node_crypto_.createHash)('sha256').update(`${index}\n${fingerprint(criterion)}`).digest('hex');
-    const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-    return `${String(criterion.name)}-${uuid}`;
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/engine/output-store.ts
-
-
-
-/**
- * A run's output items, spooled to a temporary file as JSON lines: memory holds 17 bytes an item (where it
- * is in the file, and whether it passed), whatever the size of the items, and pages are read back on demand.
- */
-class OutputItemStore {
-    directory;
-    fd;
-    prefix;
-    offsets = new Float64Array(1024);
-    lengths = new Float64Array(1024);
-    passes = new Uint8Array(1024);
-    size = 0;
-    end = 0;
-    closed = false;
-    constructor(runId, directory = process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)()) {
-        this.directory = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)(directory, 'evals-gate-'));
-        this.fd = (0,external_node_fs_namespaceObject.openSync)((0,external_node_path_namespaceObject.join)(this.directory, 'output-items.jsonl'), 'w+');
-        this.prefix = `outputitem_${runId.replace(/^evalrun_/, '')}_`;
-    }
-    get count() {
-        return this.size;
-    }
-    /** The id the next item appended gets. */
-    nextId() {
-        return `${this.prefix}${this.size}`;
-    }
-    append(item) {
-        if (this.closed)
-            return;
-        const bytes = Buffer.from(`${JSON.stringify(item)}\n`, 'utf8');
-        (0,external_node_fs_namespaceObject.writeSync)(this.fd, bytes, 0, bytes.length, this.end);
-        if (this.size === this.offsets.length)
-            this.grow();
-        this.offsets[this.size] = this.end;
-        this.lengths[this.size] = bytes.length - 1;
-        this.passes[this.size] = item.status === 'pass' ? 1 : 0;
-        this.end += bytes.length;
-        this.size++;
-    }
-    get(id) {
-        const index = this.indexOf(id);
-        return index === null ? null : this.read(index);
-    }
-    /** A cursor page as the API's list endpoints give it. An unknown `after` is an Error (a 400). */
-    page(query) {
-        let index;
-        const step = query.order === 'asc' ? 1 : -1;
-        if (query.after) {
-            const after = this.indexOf(query.after);
-            if (after === null)
-                throw new Error(`after: no output item ${JSON.stringify(query.after)} in this run.`);
-            index = after + step;
-        }
-        else {
-            index = query.order === 'asc' ? 0 : this.size - 1;
-        }
-        const data = [];
-        let hasMore = false;
-        for (; index >= 0 && index < this.size; index += step) {
-            if (query.status && (this.passes[index] === 1) !== (query.status === 'pass'))
-                continue;
-            if (data.length === query.limit) {
-                hasMore = true;
-                break;
-            }
-            data.push(this.read(index));
-        }
-        return { data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: hasMore };
-    }
-    /** Deletes the spool file. Idempotent. */
-    close() {
-        if (this.closed)
-            return;
-        this.closed = true;
-        (0,external_node_fs_namespaceObject.closeSync)(this.fd);
-        (0,external_node_fs_namespaceObject.rmSync)(this.directory, { recursive: true, force: true });
-    }
-    indexOf(id) {
-        const digits = id.startsWith(this.prefix) ? id.slice(this.prefix.length) : '';
-        // Only the ids this store gave: `_01` or `_1.0` would name item 1 under another id.
-        if (!/^(0|[1-9]\d*)$/.test(digits))
-            return null;
-        const index = Number(digits);
-        return Number.isInteger(index) && index >= 0 && index < this.size ? index : null;
-    }
-    read(index) {
-        const length = this.lengths[index] ?? 0;
-        const buffer = Buffer.alloc(length);
-        (0,external_node_fs_namespaceObject.readSync)(this.fd, buffer, 0, length, this.offsets[index] ?? 0);
-        return JSON.parse(buffer.toString('utf8'));
-    }
-    grow() {
-        const offsets = new Float64Array(this.offsets.length * 2);
-        offsets.set(this.offsets);
-        this.offsets = offsets;
-        const lengths = new Float64Array(this.lengths.length * 2);
-        lengths.set(this.lengths);
-        this.lengths = lengths;
-        const passes = new Uint8Array(this.passes.length * 2);
-        passes.set(this.passes);
-        this.passes = passes;
-    }
-}
-
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/settings/input-error.ts
-/** A problem with one of the action's inputs, found before anything is sent. */
-class InputError extends Error {
-    input;
-    problem;
-    constructor(input, problem) {
-        super(`Input "${input}": ${problem}`);
-        this.name = 'InputError';
-        this.input = input;
-        this.problem = problem;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/settings/workspace-files.ts
-
-
-
-/**
- * Resolves a path from an input against the workspace and reads it as text. Paths that leave the
- * workspace are refused: a pull request controls these inputs' files, and must not be able to make the
- * action send, say, a runner credential file to the Evals API.
- */
-function readWorkspaceFile(input, workspace, path, from = workspace) {
-    const { path: full, size, rel } = resolveWorkspaceFile(input, workspace, path, from);
-    if (size > MAX_FILE_BYTES) {
-        throw new InputError(input, `${rel} is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted.`);
-    }
-    return { path: full, text: (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8') };
-}
-/** The checked absolute path of a workspace file (the rules of readWorkspaceFile), without reading it. */
-function resolveWorkspaceFile(input, workspace, path, from = workspace) {
-    const full = (0,external_node_path_namespaceObject.resolve)(from, path);
-    const rel = (0,external_node_path_namespaceObject.relative)((0,external_node_path_namespaceObject.resolve)(workspace), full);
-    if (isOutside(rel))
-        throw new InputError(input, `${path} is outside the workspace (${workspace}).`);
-    // .git/config holds the checkout's token (persist-credentials): never send it anywhere.
-    if (rel.split(/[\\/]/).includes('.git'))
-        throw new InputError(input, `${path} is inside .git/, which is never read.`);
-    let size;
-    try {
-        // A committed symlink could point anywhere: the file it leads to must be in the workspace too.
-        const real = (0,external_node_path_namespaceObject.relative)((0,external_node_fs_namespaceObject.realpathSync)(workspace), (0,external_node_fs_namespaceObject.realpathSync)(full));
-        if (isOutside(real) || real.split(/[\\/]/).includes('.git')) {
-            throw new InputError(input, `${rel} leads outside the workspace (${workspace}) or into .git/ through a symbolic link.`);
-        }
-        const stat = (0,external_node_fs_namespaceObject.statSync)(full);
-        if (!stat.isFile())
-            throw new InputError(input, `${rel} is not a file.`);
-        size = stat.size;
-    }
-    catch (error) {
-        if (error instanceof InputError)
-            throw error;
-        throw new InputError(input, `cannot read ${rel}: ${error.code ?? String(error)}.`);
-    }
-    return { path: full, size, rel };
-}
-function isOutside(rel) {
-    return rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel);
-}
-// Inline file_content travels in one request body; far larger files belong in the API's file store.
-const MAX_FILE_BYTES = 256 * 1024 * 1024;
-
-;// CONCATENATED MODULE: ./src/settings/data-source.ts
-
-
-
-
-/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
-const FILE_PATH_SOURCE = 'file_path';
-const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
-const SAMPLING_TYPES = ['completions', 'responses'];
-/**
- * Builds the run's data source from the inputs. Files referenced as `{"$file": "path"}` anywhere in the
- * data source are replaced by their text, so prompts can live in the repository and a pull request that
- * edits a prompt file is evaluated with the edited prompt.
- */
-function buildDataSource(inputs) {
-    const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
-    const dataFile = inputs.dataFile.trim();
-    let rows = null;
-    if (dataFile && inputs.streamDataFile) {
-        const file = resolveWorkspaceFile('data-file', inputs.workspace, dataFile);
-        rows = { type: FILE_PATH_SOURCE, path: file.path, label: dataFile };
-    }
-    else if (dataFile) {
-        rows = { type: 'file_content', content: readJsonlRows(dataFile, inputs.workspace) };
-    }
-    let source;
-    if (declared) {
-        source = declared;
-        if (rows)
-            source.source = rows;
-    }
-    else if (rows) {
-        source = { type: 'jsonl', source: rows };
-    }
-    else {
-        throw new InputError('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
-    }
-    if (!SOURCE_TYPES.includes(source.type)) {
-        throw new InputError('data-source', `"type" must be one of ${SOURCE_TYPES.join(', ')}; got ${JSON.stringify(source.type)}.`);
-    }
-    if (source.source === undefined || source.source === null || typeof source.source !== 'object') {
-        throw new InputError('data-source', 'it has no "source" object (give one, or a "data-file" to use as its file_content).');
-    }
-    const model = inputs.model.trim();
-    if (model) {
-        if (!SAMPLING_TYPES.includes(source.type)) {
-            throw new InputError('model', `a model is sampled only by completions/responses data sources; this one is "${source.type}".`);
-        }
-        source.model = model;
-    }
-    return source;
-}
-function readDataSourceInput(value, workspace) {
-    const trimmed = value.trim();
-    const isPath = !trimmed.includes('\n') && /\.(json|ya?ml)$/i.test(trimmed) && !trimmed.startsWith('{');
-    let text = trimmed;
-    let baseDir = workspace;
-    let where = 'the inline value';
-    if (isPath) {
-        const file = readWorkspaceFile('data-source', workspace, trimmed);
-        text = file.text;
-        baseDir = (0,external_node_path_namespaceObject.dirname)(file.path);
-        where = trimmed;
-    }
-    let parsed;
-    try {
-        parsed = (0,dist/* parse */.qg)(text, { prettyErrors: true, uniqueKeys: true });
-    }
-    catch (error) {
-        throw new InputError('data-source', `${where} is not valid JSON/YAML: ${firstLine(error)}`);
-    }
-    if (!isPlainObject(parsed) || typeof parsed.type !== 'string') {
-        throw new InputError('data-source', `${where} must be an object with a "type" (${SOURCE_TYPES.join(', ')}).`);
-    }
-    return resolveFileReferences(parsed, workspace, baseDir, '');
-}
-/** Replaces every `{"$file": "path"}` by the file's text (one trailing newline dropped). */
-function resolveFileReferences(value, workspace, baseDir, at) {
-    if (Array.isArray(value))
-        return value.map((entry, index) => resolveFileReferences(entry, workspace, baseDir, `${at}[${index}]`));
-    if (!isPlainObject(value))
-        return value;
-    const keys = Object.keys(value);
-    if (keys.includes('$file')) {
-        const path = value.$file;
-        if (keys.length !== 1 || typeof path !== 'string' || !path.trim()) {
-            throw new InputError('data-source', `${at || 'the root'}: a file reference is {"$file": "relative/path"} and nothing else.`);
-        }
-        return readWorkspaceFile('data-source', workspace, path.trim(), baseDir).text.replace(/\r?\n$/, '');
-    }
-    const out = {};
-    for (const key of keys)
-        out[key] = resolveFileReferences(value[key], workspace, baseDir, at ? `${at}.${key}` : key);
-    return out;
-}
-const MAX_REPORTED_BAD_LINES = 5;
-/**
- * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
- * is found before anything is sent, and the first few are reported with their line numbers.
- */
-function readJsonlRows(path, workspace) {
-    const { text } = readWorkspaceFile('data-file', workspace, path);
-    const rows = [];
-    const problems = [];
-    let badLines = 0;
-    const lines = text.split('\n');
-    for (let index = 0; index < lines.length; index++) {
-        const line = (lines[index] ?? '').trim();
-        if (!line)
-            continue;
-        const problem = parseRow(line, rows);
-        if (problem) {
-            badLines++;
-            if (problems.length < MAX_REPORTED_BAD_LINES)
-                problems.push(`line ${index + 1}: ${problem}`);
-        }
-    }
-    if (badLines > 0) {
-        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
-        throw new InputError('data-file', `${path} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
-    }
-    if (rows.length === 0)
-        throw new InputError('data-file', `${path} has no rows.`);
-    return rows;
-}
-function parseRow(line, rows) {
-    const parsed = parseJsonlRow(line);
-    if (typeof parsed === 'string')
-        return parsed;
-    rows.push(parsed);
-    return null;
-}
-/** One JSONL line as a row, or what is wrong with it. */
-function parseJsonlRow(line) {
-    let value;
-    try {
-        value = JSON.parse(line);
-    }
-    catch (error) {
-        return `not valid JSON (${firstLine(error)})`;
-    }
-    if (!isPlainObject(value))
-        return 'each line must be a JSON object';
-    const keys = Object.keys(value);
-    const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
-    if (!wrapped)
-        return { item: value };
-    if (!isPlainObject(value.item))
-        return '"item" must be an object';
-    if (value.sample !== undefined && !isPlainObject(value.sample))
-        return '"sample" must be an object';
-    return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
-}
-function isPlainObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function firstLine(error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return message.split('\n')[0] ?? message;
-}
-
-;// CONCATENATED MODULE: ./src/engine/rows.ts
-
-
-
-
-/** Reads a `source` object from a run's data source; throws an Error the API answers 400 with. */
-function toRowSource(raw) {
-    const source = (typeof raw === 'object' && raw !== null ? raw : {});
-    if (source.type === 'file_content') {
-        if (!Array.isArray(source.content))
-            throw new Error('data_source.source.content must be a list of rows.');
-        const content = source.content.map((row, index) => {
-            const parsed = typeof row === 'object' && row !== null ? parseJsonlRow(JSON.stringify(row)) : 'not an object';
-            if (typeof parsed === 'string')
-                throw new Error(`data_source.source.content[${index}]: ${parsed}.`);
-            return parsed;
-        });
-        return { type: 'file_content', content };
-    }
-    if (source.type === FILE_PATH_SOURCE && typeof source.path === 'string') {
-        return { type: FILE_PATH_SOURCE, path: source.path, label: typeof source.label === 'string' ? source.label : source.path };
-    }
-    if (source.type === 'file_id') {
-        throw new Error('data_source.source is a file_id: files stored on OpenAI/Azure are read by the remote engine only; the local engine takes a data-file or inline rows (file_content).');
-    }
-    throw new Error(`data_source.source.type ${JSON.stringify(source.type)} is not one the local engine reads (file_content, or a data-file).`);
-}
-const rows_MAX_REPORTED_BAD_LINES = 5;
-/**
- * Reads a JSONL file once without keeping it, to find malformed lines before any item runs (and costs a
- * model call). Returns the number of rows.
- */
-async function checkJsonlFile(path, label) {
-    let rows = 0;
-    let badLines = 0;
-    const problems = [];
-    for await (const { line, number } of lines(path)) {
-        const parsed = parseJsonlRow(line);
-        if (typeof parsed !== 'string')
-            rows++;
-        else if (++badLines <= rows_MAX_REPORTED_BAD_LINES)
-            problems.push(`line ${number}: ${parsed}`);
-    }
-    if (badLines > 0) {
-        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
-        throw new Error(`${label} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
-    }
-    if (rows === 0)
-        throw new Error(`${label} has no rows.`);
-    return rows;
-}
-/** The rows of a source, in order. */
-async function* readRows(source) {
-    if (source.type === 'file_content') {
-        yield* source.content;
-        return;
-    }
-    for await (const { line, number } of lines(source.path)) {
-        const parsed = parseJsonlRow(line);
-        // The file was checked when the run was created; a line that went bad since is an error of the run.
-        if (typeof parsed === 'string')
-            throw new Error(`${source.label} line ${number}: ${parsed}.`);
-        yield parsed;
-    }
-}
-async function* lines(path) {
-    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-    let number = 0;
-    try {
-        for await (const raw of reader) {
-            number++;
-            const line = raw.trim();
-            if (line)
-                yield { line, number };
-        }
-    }
-    finally {
-        reader.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/sample-fields.ts
-/**
- * The sample as grader templates see it. Besides the sample's own fields, templates may use
- * `sample.output_text` (the answer's text), `sample.output_json` (that text parsed, when it is JSON) and
- * `sample.output_tools` (tool calls): pre-generated samples often carry only `output_text` or only
- * `output` messages, so the missing ones are derived.
- */
-function withDerivedFields(sample) {
-    const derived = { ...sample };
-    if (typeof derived.output_text !== 'string') {
-        const text = lastAssistantText(sample.output);
-        if (text !== null)
-            derived.output_text = text;
-    }
-    if (derived.output_json === undefined && typeof derived.output_text === 'string') {
-        const parsed = sample_fields_parseJson(derived.output_text);
-        if (parsed !== undefined)
-            derived.output_json = parsed;
-    }
-    if (derived.output_tools === undefined)
-        derived.output_tools = toolCalls(sample.output);
-    return derived;
-}
-function lastAssistantText(output) {
-    if (!Array.isArray(output))
-        return null;
-    for (let index = output.length - 1; index >= 0; index--) {
-        const message = output[index];
-        if (!message || (message.role !== undefined && message.role !== 'assistant'))
-            continue;
-        if (typeof message.content === 'string')
-            return message.content;
-        if (Array.isArray(message.content)) {
-            return message.content.map((part) => (typeof part === 'string' ? part : String(part?.text ?? ''))).join('');
-        }
-    }
-    return null;
-}
-function toolCalls(output) {
-    if (!Array.isArray(output))
-        return [];
-    return output.flatMap((message) => {
-        const calls = message?.tool_calls;
-        return Array.isArray(calls) ? calls : [];
-    });
-}
-function sample_fields_parseJson(text) {
-    const trimmed = text.trim();
-    if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
-        return undefined;
-    try {
-        return JSON.parse(trimmed);
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/run-execution.ts
-
-
-/**
- * How far ahead of the oldest unfinished item new items may start, in multiples of the concurrency:
- * items are stored in dataset order, so finished ones wait for a slow one, and this bounds that wait.
- */
-const REORDER_WINDOW = 64;
-/**
- * One run of the local engine: streams the rows, evaluates `concurrency` items at a time, and stores
- * each output item in dataset order while the counts grow, as a hosted run does. An item whose sampling
- * or grading fails is marked errored with the error recorded; only a failure to read the rows fails the run.
- */
-class RunExecution {
-    status = 'queued';
-    error = null;
-    counts = { total: 0, passed: 0, failed: 0, errored: 0 };
-    perCriterion = new Map();
-    usage = new Map();
-    controller = new AbortController();
-    plan;
-    /** Settles when the run is terminal and its graders are closed. */
-    done;
-    constructor(plan) {
-        this.plan = plan;
-        for (const grader of plan.graders)
-            this.perCriterion.set(grader.id, { passed: 0, failed: 0 });
-        this.done = this.execute();
-    }
-    get terminal() {
-        return this.status === 'completed' || this.status === 'failed' || this.status === 'canceled';
-    }
-    /** Stops the run: no more items start, calls in flight are aborted, and the items stored so far stay. */
-    cancel() {
-        if (this.terminal)
-            return;
-        this.status = 'canceled';
-        this.controller.abort(new Error('the run was canceled'));
-    }
-    /** `per_model_usage` as the API gives it. */
-    modelUsage() {
-        return [...this.usage.values()];
-    }
-    async execute() {
-        // Started on the next turn, so the create request answers with the run still queued.
-        await Promise.resolve();
-        const { plan } = this;
-        const signal = this.controller.signal;
-        const inFlight = new Set();
-        const finished = new Map();
-        let nextToStore = 0;
-        const store = (index, item) => {
-            finished.set(index, item);
-            for (let ready = finished.get(nextToStore); ready; ready = finished.get(nextToStore)) {
-                finished.delete(nextToStore);
-                this.record(ready);
-                nextToStore++;
-            }
-        };
-        try {
-            if (this.status === 'canceled')
-                return;
-            this.status = 'in_progress';
-            let index = 0;
-            for await (const row of readRows(plan.rows)) {
-                if (signal.aborted)
-                    break;
-                while (!signal.aborted && inFlight.size > 0 && (inFlight.size >= plan.concurrency || index - nextToStore >= plan.concurrency * REORDER_WINDOW)) {
-                    await Promise.race(inFlight);
-                }
-                if (signal.aborted)
-                    break;
-                const position = index++;
-                const task = this.evaluate(row, position).then((item) => {
-                    if (!signal.aborted)
-                        store(position, item);
-                });
-                inFlight.add(task);
-                const forget = () => inFlight.delete(task);
-                task.then(forget, forget);
-            }
-            await Promise.all(inFlight);
-            if (!signal.aborted)
-                this.status = 'completed';
-        }
-        catch (error) {
-            if (!signal.aborted) {
-                this.status = 'failed';
-                this.error = { code: 'run_error', message: error instanceof Error ? error.message : String(error) };
-                this.controller.abort(error);
-            }
-        }
-        finally {
-            await Promise.allSettled([...inFlight]);
-            await Promise.allSettled(plan.graders.map((grader) => grader.close?.()));
-        }
-    }
-    /** One item, sampled if need be and graded by every criterion. Never throws but on abort. */
-    async evaluate(row, index) {
-        const { plan } = this;
-        const signal = this.controller.signal;
-        let sample = row.sample ?? null;
-        let results = [];
-        let error = null;
-        try {
-            if (plan.sampler) {
-                sample = await plan.sampler.sample(row.item, signal);
-                this.addUsage(sample);
-            }
-            const scope = { item: row.item, sample: withDerivedFields(sample ?? {}) };
-            results = await Promise.all(plan.graders.map((grader) => this.grade(grader, scope, signal)));
-        }
-        catch (failure) {
-            error = { code: errorCode(failure), message: failure instanceof Error ? failure.message : String(failure) };
-            results = [];
-        }
-        const passed = error === null && results.every((result) => result.passed === true);
-        return {
-            object: 'eval.run.output_item',
-            id: '',
-            run_id: plan.runId,
-            eval_id: plan.evalId,
-            created_at: Math.floor(plan.now() / 1000),
-            status: passed ? 'pass' : 'fail',
-            datasource_item_id: index,
-            datasource_item: row.item,
-            results,
-            sample: { ...(sample ?? {}), error },
-        };
-    }
-    async grade(grader, scope, signal) {
-        let outcome;
-        try {
-            outcome = await grader.grade(scope, signal);
-        }
-        catch (failure) {
-            if (signal.aborted)
-                throw failure;
-            const message = failure instanceof Error ? failure.message : String(failure);
-            throw Object.assign(new Error(`grader "${grader.name}": ${message}`), { code: errorCode(failure) });
-        }
-        if (outcome.sample)
-            this.addUsage(outcome.sample);
-        const result = { name: grader.id, type: grader.type, score: outcome.score, passed: outcome.passed, sample: outcome.sample ?? null };
-        if (outcome.label !== undefined)
-            result.label = outcome.label;
-        if (outcome.reason !== undefined)
-            result.reason = outcome.reason;
-        return result;
-    }
-    record(item) {
-        const { store } = this.plan;
-        item.id = store.nextId();
-        store.append(item);
-        this.counts.total++;
-        const sample = item.sample;
-        if (sample.error) {
-            this.counts.errored++;
-            return;
-        }
-        if (item.status === 'pass')
-            this.counts.passed++;
-        else
-            this.counts.failed++;
-        for (const result of item.results) {
-            const criterion = this.perCriterion.get(result.name);
-            if (!criterion)
-                continue;
-            if (result.passed)
-                criterion.passed++;
-            else
-                criterion.failed++;
-        }
-    }
-    addUsage(sample) {
-        const usage = sample.usage;
-        const model = typeof sample.model === 'string' && sample.model ? sample.model : null;
-        if (!model || !usage)
-            return;
-        const totals = this.usage.get(model) ?? { model_name: model, invocation_count: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 };
-        totals.invocation_count++;
-        totals.prompt_tokens += numberOr0(usage.prompt_tokens);
-        totals.completion_tokens += numberOr0(usage.completion_tokens);
-        totals.total_tokens += numberOr0(usage.total_tokens);
-        totals.cached_tokens += numberOr0(usage.cached_tokens);
-        this.usage.set(model, totals);
-    }
-}
-function errorCode(error) {
-    const code = error?.code;
-    if (typeof code === 'string' && code)
-        return code;
-    const name = error instanceof Error ? error.name : '';
-    if (name === 'TemplateError')
-        return 'template_error';
-    if (name === 'GraderError')
-        return 'grader_error';
-    if (name === 'ModelCallError' || name === 'SamplingError')
-        return 'model_error';
-    return 'item_error';
-}
-function numberOr0(value) {
-    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
-
-;// CONCATENATED MODULE: ./src/engine/local-engine.ts
-
-
-
-
-
-
-
-
-/** An error the API answers with: a status and OpenAI's error envelope. */
-class ApiRefusal extends Error {
-    status;
-    param;
-    constructor(status, message, param = null) {
-        super(message);
-        this.name = 'ApiRefusal';
-        this.status = status;
-        this.param = param;
-    }
-}
-/**
- * The Evals API, answered inside the job: evals made from definitions, runs evaluated by this process
- * (sampling and judges through an OpenAI-compatible endpoint), output items in cursor pages. The action
- * talks to it through the same SDK calls as to a hosted endpoint, so starting, waiting and collecting are
- * one code path for both engines.
- */
-class LocalEngine {
-    options;
-    evals = new Map();
-    runs = new Map();
-    now;
-    closed = false;
-    /** Deleted runs still stopping: close() waits for them too. */
-    stopping = new Set();
-    constructor(options) {
-        this.options = options;
-        this.now = options.now ?? Date.now;
-    }
-    /** Adds an eval from a checked definition. `id` makes it stable across jobs (e.g. from a fingerprint). */
-    addEval(definition, id = `eval_${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`) {
-        checkRunsLocally(definition, definition.name);
-        const stored = { id, definition, createdAt: this.now() };
-        this.evals.set(id, stored);
-        return evalObject(stored);
-    }
-    createEval(body) {
-        let definition;
-        try {
-            definition = parseEvalDefinition(JSON.stringify(body ?? null), 'the eval');
-            checkRunsLocally(definition, 'the eval');
-        }
-        catch (error) {
-            throw new ApiRefusal(400, error instanceof Error ? error.message : String(error));
-        }
-        return this.addEval(definition);
-    }
-    getEval(evalId) {
-        return evalObject(this.findEval(evalId));
-    }
-    listEvals(query) {
-        return page([...this.evals.values()].map(evalObject), query);
-    }
-    /** Checks the data source and builds the graders (a python grader compiles here), then starts the run. */
-    async createRun(evalId, body) {
-        // Not a 5xx: nothing would come of trying again.
-        if (this.closed)
-            throw new ApiRefusal(400, 'The local engine has shut down.');
-        const stored = this.findEval(evalId);
-        const request = (typeof body === 'object' && body !== null ? body : {});
-        const dataSource = request.data_source;
-        if (!dataSource || typeof dataSource.type !== 'string')
-            throw new ApiRefusal(400, 'data_source is required.', 'data_source');
-        if (!['jsonl', 'completions', 'responses'].includes(dataSource.type)) {
-            throw new ApiRefusal(400, `data_source.type ${JSON.stringify(dataSource.type)} is not one of jsonl, completions, responses.`, 'data_source.type');
-        }
-        const metadata = toMetadata(request.metadata);
-        let graders = [];
-        try {
-            const rows = toRowSource(dataSource.source);
-            if (rows.type === FILE_PATH_SOURCE)
-                await checkJsonlFile(rows.path, rows.label);
-            const sampler = dataSource.type === 'jsonl' ? null : createSampler(dataSource, this.options.models);
-            graders = createGraders(stored.definition, { models: this.options.models, pythonTimeoutMs: this.options.pythonTimeoutMs });
-            for (const grader of graders)
-                await grader.start?.();
-            const id = `evalrun_${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`;
-            const store = new OutputItemStore(id);
-            const execution = new RunExecution({ runId: id, evalId, rows, graders, sampler, concurrency: this.options.concurrency, store, now: this.now });
-            const run = {
-                id,
-                evalId,
-                name: typeof request.name === 'string' && request.name ? request.name : `${typeof dataSource.model === 'string' ? dataSource.model : 'jsonl'}-${Math.floor(this.now() / 1000)}`,
-                dataSource,
-                metadata,
-                createdAt: this.now(),
-                execution,
-                store,
-            };
-            this.runs.set(id, run);
-            return this.runObject(run);
-        }
-        catch (error) {
-            await Promise.allSettled(graders.map((grader) => grader.close?.()));
-            if (error instanceof ApiRefusal)
-                throw error;
-            const message = error instanceof Error ? error.message : String(error);
-            throw new ApiRefusal(400, message, error instanceof EvalDefinitionError ? 'testing_criteria' : 'data_source');
-        }
-    }
-    getRun(evalId, runId) {
-        return this.runObject(this.findRun(evalId, runId));
-    }
-    listRuns(evalId, query) {
-        this.findEval(evalId);
-        const runs = [...this.runs.values()].filter((run) => run.evalId === evalId).map((run) => this.runObject(run));
-        return page(query.status ? runs.filter((run) => run.status === query.status) : runs, query);
-    }
-    cancelRun(evalId, runId) {
-        const run = this.findRun(evalId, runId);
-        run.execution.cancel();
-        return this.runObject(run);
-    }
-    deleteRun(evalId, runId) {
-        const run = this.findRun(evalId, runId);
-        run.execution.cancel();
-        this.runs.delete(runId);
-        const stopping = run.execution.done.then(() => run.store.close());
-        this.stopping.add(stopping);
-        void stopping.then(() => this.stopping.delete(stopping));
-        return { object: 'eval.run.deleted', deleted: true, run_id: runId };
-    }
-    listOutputItems(evalId, runId, query) {
-        const run = this.findRun(evalId, runId);
-        if (query.status !== undefined && query.status !== 'pass' && query.status !== 'fail') {
-            throw new ApiRefusal(400, `status must be pass or fail; got ${JSON.stringify(query.status)}.`, 'status');
-        }
-        try {
-            return { object: 'list', ...run.store.page({ after: query.after, limit: query.limit, order: query.order, status: query.status }) };
-        }
-        catch (error) {
-            throw new ApiRefusal(400, error instanceof Error ? error.message : String(error), 'after');
-        }
-    }
-    getOutputItem(evalId, runId, itemId) {
-        const item = this.findRun(evalId, runId).store.get(itemId);
-        if (!item)
-            throw new ApiRefusal(404, `No output item found with id '${itemId}'.`);
-        return item;
-    }
-    /** Cancels what still runs, waits for it to stop, and deletes the spooled items. */
-    async close() {
-        this.closed = true;
-        const runs = [...this.runs.values()];
-        for (const run of runs)
-            run.execution.cancel();
-        await Promise.allSettled([...runs.map((run) => run.execution.done), ...this.stopping]);
-        for (const run of runs)
-            run.store.close();
-    }
-    findEval(evalId) {
-        const found = this.evals.get(evalId);
-        if (!found)
-            throw new ApiRefusal(404, `No eval found with id '${evalId}'.`);
-        return found;
-    }
-    findRun(evalId, runId) {
-        this.findEval(evalId);
-        const run = this.runs.get(runId);
-        if (!run || run.evalId !== evalId)
-            throw new ApiRefusal(404, `No run found with id '${runId}'.`);
-        return run;
-    }
-    runObject(run) {
-        const { execution } = run;
-        const done = execution.status === 'completed';
-        return {
-            object: 'eval.run',
-            id: run.id,
-            eval_id: run.evalId,
-            name: run.name,
-            status: execution.status,
-            model: typeof run.dataSource.model === 'string' ? run.dataSource.model : null,
-            data_source: run.dataSource,
-            metadata: run.metadata,
-            created_at: Math.floor(run.createdAt / 1000),
-            report_url: null,
-            result_counts: { ...execution.counts },
-            per_model_usage: done ? execution.modelUsage() : null,
-            per_testing_criteria_results: done
-                ? [...execution.perCriterion.entries()].map(([id, counts]) => ({ testing_criteria: id, passed: counts.passed, failed: counts.failed }))
-                : null,
-            error: execution.error,
-        };
-    }
-}
-function evalObject(stored) {
-    const { definition } = stored;
-    return {
-        object: 'eval',
-        id: stored.id,
+function evalDefinitionFingerprint(definition) {
+    const metadata = definition.metadata && Object.keys(definition.metadata).length > 0 ? definition.metadata : undefined;
+    return fingerprint({
         name: definition.name,
         data_source_config: definition.data_source_config,
-        testing_criteria: definition.testing_criteria.map((criterion, index) => ({ ...criterion, id: criterionId(criterion, index) })),
-        metadata: definition.metadata,
-        created_at: Math.floor(stored.createdAt / 1000),
-    };
-}
-function page(all, query) {
-    const ordered = query.order === 'desc' ? [...all].reverse() : all;
-    let start = 0;
-    if (query.after) {
-        const index = ordered.findIndex((entry) => entry.id === query.after);
-        if (index < 0)
-            throw new ApiRefusal(400, `after: no object ${JSON.stringify(query.after)} in this list.`, 'after');
-        start = index + 1;
-    }
-    const data = ordered.slice(start, start + query.limit);
-    return {
-        object: 'list',
-        data,
-        first_id: data[0]?.id ?? null,
-        last_id: data[data.length - 1]?.id ?? null,
-        has_more: start + data.length < ordered.length,
-    };
-}
-/** The API's metadata rules: at most 16 string values, keys ≤ 64 and values ≤ 512 characters. */
-function toMetadata(raw) {
-    if (raw === undefined || raw === null)
-        return {};
-    if (typeof raw !== 'object' || Array.isArray(raw))
-        throw new ApiRefusal(400, 'metadata must be an object.', 'metadata');
-    const entries = Object.entries(raw);
-    if (entries.length > 16)
-        throw new ApiRefusal(400, `metadata has ${entries.length} keys; at most 16 are allowed.`, 'metadata');
-    for (const [key, value] of entries) {
-        if (typeof value !== 'string')
-            throw new ApiRefusal(400, `metadata.${key} must be a string.`, 'metadata');
-        if (key.length > 64 || value.length > 512)
-            throw new ApiRefusal(400, `metadata.${key} is too long (keys ≤ 64, values ≤ 512 characters).`, 'metadata');
-    }
-    return Object.fromEntries(entries);
+        testing_criteria: definition.testing_criteria,
+        metadata,
+    });
 }
 
-;// CONCATENATED MODULE: ./src/engine/engine-fetch.ts
-
-/**
- * The local engine as a `fetch` for the `openai` SDK: the SDK builds the same requests as for a hosted
- * endpoint, and this answers them in-process, with the API's paths, list pages and error envelope.
- */
-function engineFetch(engine) {
-    return async (input, init) => {
-        const request = input instanceof Request ? input : new Request(input, init);
-        const url = new URL(request.url);
-        const text = request.method === 'GET' || request.method === 'DELETE' ? '' : await request.text();
-        let body = undefined;
-        try {
-            body = text ? JSON.parse(text) : undefined;
-        }
-        catch {
-            return reply(400, errorBody(new ApiRefusal(400, 'The request body is not valid JSON.')));
-        }
-        try {
-            return reply(200, await route(engine, request.method, url, body));
-        }
-        catch (error) {
-            const refusal = error instanceof ApiRefusal ? error : new ApiRefusal(500, `The local engine failed: ${error instanceof Error ? error.message : String(error)}`);
-            return reply(refusal.status, errorBody(refusal));
-        }
-    };
+;// CONCATENATED MODULE: ./src/shared/abortable-sleep.ts
+/** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
+function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted)
+            return reject(abortError(signal));
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, ms);
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(abortError(signal));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
 }
-async function route(engine, method, url, body) {
-    const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const at = segments.indexOf('evals');
-    const [, evalId, runs, runId, action, itemId] = at < 0 ? [] : segments.slice(at);
-    const query = listQuery(url.searchParams);
-    if (at >= 0 && evalId === undefined) {
-        if (method === 'GET')
-            return engine.listEvals(query);
-        if (method === 'POST')
-            return engine.createEval(body);
-    }
-    else if (evalId !== undefined && runs === undefined) {
-        if (method === 'GET')
-            return engine.getEval(evalId);
-    }
-    else if (evalId !== undefined && runs === 'runs') {
-        if (runId === undefined) {
-            if (method === 'GET')
-                return engine.listRuns(evalId, query);
-            if (method === 'POST')
-                return engine.createRun(evalId, body);
-        }
-        else if (action === undefined) {
-            if (method === 'GET')
-                return engine.getRun(evalId, runId);
-            // Older servers cancel with a POST to the run itself.
-            if (method === 'POST')
-                return engine.cancelRun(evalId, runId);
-            if (method === 'DELETE')
-                return engine.deleteRun(evalId, runId);
-        }
-        else if (action === 'cancel' && itemId === undefined && method === 'POST') {
-            return engine.cancelRun(evalId, runId);
-        }
-        else if (action === 'output_items' && method === 'GET') {
-            return itemId === undefined ? engine.listOutputItems(evalId, runId, query) : engine.getOutputItem(evalId, runId, itemId);
-        }
-    }
-    throw new ApiRefusal(404, `The local engine has no ${method} ${url.pathname}.`);
-}
-function listQuery(params) {
-    const limit = Number(params.get('limit') ?? '20');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-        throw new ApiRefusal(400, 'limit must be an integer from 1 to 100.', 'limit');
-    const order = params.get('order') ?? 'asc';
-    if (order !== 'asc' && order !== 'desc')
-        throw new ApiRefusal(400, 'order must be asc or desc.', 'order');
-    return { after: params.get('after') ?? undefined, limit, order, status: params.get('status') ?? undefined };
-}
-function errorBody(refusal) {
-    return { error: { message: refusal.message, type: 'invalid_request_error', param: refusal.param, code: null } };
-}
-function reply(status, body) {
-    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+function abortError(signal) {
+    const error = new Error(signal?.reason instanceof Error ? signal.reason.message : 'Aborted');
+    error.name = 'AbortError';
+    return error;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/openai/internal/tslib.mjs
@@ -39726,7 +33745,7 @@ const createPathTagFunction = (pathEncoder = encodeURIPath) => function path(sta
  *
  * Values inside query strings and fragments are encoded as URI components.
  */
-const path_path = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
+const path = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
 //# sourceMappingURL=path.mjs.map
 ;// CONCATENATED MODULE: ./node_modules/openai/resources/chat/completions/messages.mjs
 // File generated from our OpenAPI spec by Castiron. See CONTRIBUTING.md for details.
@@ -39800,7 +33819,7 @@ class Messages extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/chat/completions/${completionID}/messages`, (CursorPage), resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/chat/completions/${completionID}/messages`, (CursorPage), resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { bearerAuth: true },
@@ -44470,7 +38489,7 @@ class Completions extends APIResource {
      * ```
      */
     retrieve(completionID, options) {
-        return this._client.get(path_path `/chat/completions/${completionID}`, completions_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/chat/completions/${completionID}`, completions_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Modify a stored chat completion. Only Chat Completions that have been created
@@ -44486,7 +38505,7 @@ class Completions extends APIResource {
      * ```
      */
     update(completionID, body, options) {
-        return this._client.post(path_path `/chat/completions/${completionID}`, completions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/chat/completions/${completionID}`, completions_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -44516,7 +38535,7 @@ class Completions extends APIResource {
      * ```
      */
     delete(completionID, options) {
-        return this._client.delete(path_path `/chat/completions/${completionID}`, completions_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/chat/completions/${completionID}`, completions_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     parse(body, options) {
         validateInputTools(body.tools);
@@ -44661,7 +38680,7 @@ class AdminAPIKeys extends APIResource {
      * ```
      */
     retrieve(keyID, options) {
-        return this._client.get(path_path `/organization/admin_api_keys/${keyID}`, admin_api_keys_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/admin_api_keys/${keyID}`, admin_api_keys_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -44691,7 +38710,7 @@ class AdminAPIKeys extends APIResource {
      * ```
      */
     delete(keyID, options) {
-        return this._client.delete(path_path `/organization/admin_api_keys/${keyID}`, admin_api_keys_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/admin_api_keys/${keyID}`, admin_api_keys_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -44878,7 +38897,7 @@ class Certificates extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.get(path_path `/organization/certificates/${certificateID}`, certificates_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/certificates/${certificateID}`, certificates_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -44896,7 +38915,7 @@ class Certificates extends APIResource {
      * ```
      */
     update(certificateID, body, options) {
-        return this._client.post(path_path `/organization/certificates/${certificateID}`, certificates_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/certificates/${certificateID}`, certificates_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -44929,7 +38948,7 @@ class Certificates extends APIResource {
      * ```
      */
     delete(certificateID, options) {
-        return this._client.delete(path_path `/organization/certificates/${certificateID}`, certificates_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/certificates/${certificateID}`, certificates_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45120,7 +39139,7 @@ class ExternalKeys extends APIResource {
      * ```
      */
     retrieve(externalKeyID, options) {
-        return this._client.get(path_path `/organization/external_keys/${externalKeyID}`, external_keys_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/external_keys/${externalKeyID}`, external_keys_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45150,7 +39169,7 @@ class ExternalKeys extends APIResource {
      * ```
      */
     delete(externalKeyID, options) {
-        return this._client.delete(path_path `/organization/external_keys/${externalKeyID}`, external_keys_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/external_keys/${externalKeyID}`, external_keys_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45167,7 +39186,7 @@ class ExternalKeys extends APIResource {
      * ```
      */
     validate(externalKeyID, options) {
-        return this._client.post(path_path `/organization/external_keys/${externalKeyID}/validate`, external_keys_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/external_keys/${externalKeyID}/validate`, external_keys_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45271,7 +39290,7 @@ class ExternalStorage extends APIResource {
      * ```
      */
     retrieve(externalStorageID, options) {
-        return this._client.get(path_path `/organization/external_storage/${externalStorageID}`, external_storage_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/external_storage/${externalStorageID}`, external_storage_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45304,7 +39323,7 @@ class ExternalStorage extends APIResource {
      * ```
      */
     delete(externalStorageID, options) {
-        return this._client.delete(path_path `/organization/external_storage/${externalStorageID}`, external_storage_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/external_storage/${externalStorageID}`, external_storage_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45321,7 +39340,7 @@ class ExternalStorage extends APIResource {
      * ```
      */
     validate(externalStorageID, options) {
-        return this._client.post(path_path `/organization/external_storage/${externalStorageID}/validate`, external_storage_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/external_storage/${externalStorageID}/validate`, external_storage_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45422,7 +39441,7 @@ class Invites extends APIResource {
      * ```
      */
     retrieve(inviteID, options) {
-        return this._client.get(path_path `/organization/invites/${inviteID}`, invites_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/invites/${inviteID}`, invites_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45452,7 +39471,7 @@ class Invites extends APIResource {
      * ```
      */
     delete(inviteID, options) {
-        return this._client.delete(path_path `/organization/invites/${inviteID}`, invites_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/invites/${inviteID}`, invites_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45550,7 +39569,7 @@ class Roles extends APIResource {
      * ```
      */
     retrieve(roleID, options) {
-        return this._client.get(path_path `/organization/roles/${roleID}`, roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/roles/${roleID}`, roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45566,7 +39585,7 @@ class Roles extends APIResource {
      * ```
      */
     update(roleID, body, options) {
-        return this._client.post(path_path `/organization/roles/${roleID}`, roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/roles/${roleID}`, roles_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -45596,7 +39615,7 @@ class Roles extends APIResource {
      * ```
      */
     delete(roleID, options) {
-        return this._client.delete(path_path `/organization/roles/${roleID}`, roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/roles/${roleID}`, roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45701,7 +39720,7 @@ class SpendAlerts extends APIResource {
      * ```
      */
     retrieve(alertID, options) {
-        return this._client.get(path_path `/organization/spend_alerts/${alertID}`, spend_alerts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/spend_alerts/${alertID}`, spend_alerts_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -45727,7 +39746,7 @@ class SpendAlerts extends APIResource {
      * ```
      */
     update(alertID, body, options) {
-        return this._client.post(path_path `/organization/spend_alerts/${alertID}`, spend_alerts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/spend_alerts/${alertID}`, spend_alerts_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -45758,7 +39777,7 @@ class SpendAlerts extends APIResource {
      * ```
      */
     delete(alertID, options) {
-        return this._client.delete(path_path `/organization/spend_alerts/${alertID}`, spend_alerts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/spend_alerts/${alertID}`, spend_alerts_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46124,7 +40143,7 @@ class roles_Roles extends APIResource {
      * ```
      */
     create(groupID, body, options) {
-        return this._client.post(path_path `/organization/groups/${groupID}/roles`, groups_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/groups/${groupID}/roles`, groups_roles_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46144,7 +40163,7 @@ class roles_Roles extends APIResource {
      */
     retrieve(roleID, params, options) {
         const { group_id } = params;
-        return this._client.get(path_path `/organization/groups/${group_id}/roles/${roleID}`, groups_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/groups/${group_id}/roles/${roleID}`, groups_roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46156,7 +40175,7 @@ class roles_Roles extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/groups/${groupID}/roles`, (NextCursorPage), groups_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/groups/${groupID}/roles`, (NextCursorPage), groups_roles_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46176,7 +40195,7 @@ class roles_Roles extends APIResource {
      */
     delete(roleID, params, options) {
         const { group_id } = params;
-        return this._client.delete(path_path `/organization/groups/${group_id}/roles/${roleID}`, groups_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/groups/${group_id}/roles/${roleID}`, groups_roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46258,7 +40277,7 @@ class Users extends APIResource {
      * ```
      */
     create(groupID, body, options) {
-        return this._client.post(path_path `/organization/groups/${groupID}/users`, users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/groups/${groupID}/users`, users_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46278,7 +40297,7 @@ class Users extends APIResource {
      */
     retrieve(userID, params, options) {
         const { group_id } = params;
-        return this._client.get(path_path `/organization/groups/${group_id}/users/${userID}`, users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/groups/${group_id}/users/${userID}`, users_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46290,7 +40309,7 @@ class Users extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/groups/${groupID}/users`, (NextCursorPage), users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/groups/${groupID}/users`, (NextCursorPage), users_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46310,7 +40329,7 @@ class Users extends APIResource {
      */
     delete(userID, params, options) {
         const { group_id } = params;
-        return this._client.delete(path_path `/organization/groups/${group_id}/users/${userID}`, users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/groups/${group_id}/users/${userID}`, users_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46417,7 +40436,7 @@ class Groups extends APIResource {
      * ```
      */
     retrieve(groupID, options) {
-        return this._client.get(path_path `/organization/groups/${groupID}`, groups_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/groups/${groupID}`, groups_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46434,7 +40453,7 @@ class Groups extends APIResource {
      * ```
      */
     update(groupID, body, options) {
-        return this._client.post(path_path `/organization/groups/${groupID}`, groups_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/groups/${groupID}`, groups_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46464,7 +40483,7 @@ class Groups extends APIResource {
      * ```
      */
     delete(groupID, options) {
-        return this._client.delete(path_path `/organization/groups/${groupID}`, groups_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/groups/${groupID}`, groups_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46549,7 +40568,7 @@ class APIKeys extends APIResource {
      */
     retrieve(apiKeyID, params, options) {
         const { project_id } = params;
-        return this._client.get(path_path `/organization/projects/${project_id}/api_keys/${apiKeyID}`, api_keys_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${project_id}/api_keys/${apiKeyID}`, api_keys_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46589,7 +40608,7 @@ class APIKeys extends APIResource {
      */
     update(apiKeyID, params, options) {
         const { project_id, ...body } = params;
-        return this._client.post(path_path `/organization/projects/${project_id}/api_keys/${apiKeyID}`, api_keys_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${project_id}/api_keys/${apiKeyID}`, api_keys_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46602,7 +40621,7 @@ class APIKeys extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/projects/${projectID}/api_keys`, (ConversationCursorPage), api_keys_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/projects/${projectID}/api_keys`, (ConversationCursorPage), api_keys_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46627,7 +40646,7 @@ class APIKeys extends APIResource {
      */
     delete(apiKeyID, params, options) {
         const { project_id } = params;
-        return this._client.delete(path_path `/organization/projects/${project_id}/api_keys/${apiKeyID}`, api_keys_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/projects/${project_id}/api_keys/${apiKeyID}`, api_keys_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46703,7 +40722,7 @@ class certificates_Certificates extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/projects/${projectID}/certificates`, (ConversationCursorPage), projects_certificates_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/projects/${projectID}/certificates`, (ConversationCursorPage), projects_certificates_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46726,7 +40745,7 @@ class certificates_Certificates extends APIResource {
      * ```
      */
     activate(projectID, body, options) {
-        return this._client.getAPIList(path_path `/organization/projects/${projectID}/certificates/activate`, (Page), projects_certificates_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/projects/${projectID}/certificates/activate`, (Page), projects_certificates_resolveResourceRequestOptions(options, (options) => ({
             body,
             method: 'post',
             ...options,
@@ -46749,7 +40768,7 @@ class certificates_Certificates extends APIResource {
      * ```
      */
     deactivate(projectID, body, options) {
-        return this._client.getAPIList(path_path `/organization/projects/${projectID}/certificates/deactivate`, (Page), projects_certificates_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/projects/${projectID}/certificates/deactivate`, (Page), projects_certificates_resolveResourceRequestOptions(options, (options) => ({
             body,
             method: 'post',
             ...options,
@@ -46778,7 +40797,7 @@ class data_retention_DataRetention extends APIResource {
      * ```
      */
     retrieve(projectID, options) {
-        return this._client.get(path_path `/organization/projects/${projectID}/data_retention`, projects_data_retention_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${projectID}/data_retention`, projects_data_retention_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46796,7 +40815,7 @@ class data_retention_DataRetention extends APIResource {
      * ```
      */
     update(projectID, body, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}/data_retention`, projects_data_retention_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}/data_retention`, projects_data_retention_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46824,7 +40843,7 @@ class HostedToolPermissions extends APIResource {
      * ```
      */
     retrieve(projectID, options) {
-        return this._client.get(path_path `/organization/projects/${projectID}/hosted_tool_permissions`, hosted_tool_permissions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${projectID}/hosted_tool_permissions`, hosted_tool_permissions_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46841,7 +40860,7 @@ class HostedToolPermissions extends APIResource {
      * ```
      */
     update(projectID, body, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}/hosted_tool_permissions`, hosted_tool_permissions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}/hosted_tool_permissions`, hosted_tool_permissions_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46869,7 +40888,7 @@ class ModelPermissions extends APIResource {
      * ```
      */
     retrieve(projectID, options) {
-        return this._client.get(path_path `/organization/projects/${projectID}/model_permissions`, model_permissions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${projectID}/model_permissions`, model_permissions_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46887,7 +40906,7 @@ class ModelPermissions extends APIResource {
      * ```
      */
     update(projectID, body, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}/model_permissions`, model_permissions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}/model_permissions`, model_permissions_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -46905,7 +40924,7 @@ class ModelPermissions extends APIResource {
      * ```
      */
     delete(projectID, options) {
-        return this._client.delete(path_path `/organization/projects/${projectID}/model_permissions`, model_permissions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/projects/${projectID}/model_permissions`, model_permissions_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -46981,7 +41000,7 @@ class RateLimits extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/projects/${projectID}/rate_limits`, (ConversationCursorPage), rate_limits_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/projects/${projectID}/rate_limits`, (ConversationCursorPage), rate_limits_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47001,7 +41020,7 @@ class RateLimits extends APIResource {
      */
     updateRateLimit(rateLimitID, params, options) {
         const { project_id, ...body } = params;
-        return this._client.post(path_path `/organization/projects/${project_id}/rate_limits/${rateLimitID}`, rate_limits_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${project_id}/rate_limits/${rateLimitID}`, rate_limits_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47084,7 +41103,7 @@ class projects_roles_Roles extends APIResource {
      * ```
      */
     create(projectID, body, options) {
-        return this._client.post(path_path `/projects/${projectID}/roles`, projects_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/projects/${projectID}/roles`, projects_roles_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47104,7 +41123,7 @@ class projects_roles_Roles extends APIResource {
      */
     retrieve(roleID, params, options) {
         const { project_id } = params;
-        return this._client.get(path_path `/projects/${project_id}/roles/${roleID}`, projects_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/projects/${project_id}/roles/${roleID}`, projects_roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47123,7 +41142,7 @@ class projects_roles_Roles extends APIResource {
      */
     update(roleID, params, options) {
         const { project_id, ...body } = params;
-        return this._client.post(path_path `/projects/${project_id}/roles/${roleID}`, projects_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/projects/${project_id}/roles/${roleID}`, projects_roles_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47136,7 +41155,7 @@ class projects_roles_Roles extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/projects/${projectID}/roles`, (NextCursorPage), projects_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/projects/${projectID}/roles`, (NextCursorPage), projects_roles_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47156,7 +41175,7 @@ class projects_roles_Roles extends APIResource {
      */
     delete(roleID, params, options) {
         const { project_id } = params;
-        return this._client.delete(path_path `/projects/${project_id}/roles/${roleID}`, projects_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/projects/${project_id}/roles/${roleID}`, projects_roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47183,7 +41202,7 @@ class ServiceTierSettings extends APIResource {
      * ```
      */
     retrieve(projectID, options) {
-        return this._client.get(path_path `/organization/projects/${projectID}/service_tier_settings`, service_tier_settings_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${projectID}/service_tier_settings`, service_tier_settings_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47202,7 +41221,7 @@ class ServiceTierSettings extends APIResource {
      * ```
      */
     update(projectID, body, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}/service_tier_settings`, service_tier_settings_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}/service_tier_settings`, service_tier_settings_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47293,7 +41312,7 @@ class spend_alerts_SpendAlerts extends APIResource {
      * ```
      */
     create(projectID, body, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}/spend_alerts`, projects_spend_alerts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}/spend_alerts`, projects_spend_alerts_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47313,7 +41332,7 @@ class spend_alerts_SpendAlerts extends APIResource {
      */
     retrieve(alertID, params, options) {
         const { project_id } = params;
-        return this._client.get(path_path `/organization/projects/${project_id}/spend_alerts/${alertID}`, projects_spend_alerts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${project_id}/spend_alerts/${alertID}`, projects_spend_alerts_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47341,7 +41360,7 @@ class spend_alerts_SpendAlerts extends APIResource {
      */
     update(alertID, params, options) {
         const { project_id, ...body } = params;
-        return this._client.post(path_path `/organization/projects/${project_id}/spend_alerts/${alertID}`, projects_spend_alerts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${project_id}/spend_alerts/${alertID}`, projects_spend_alerts_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47354,7 +41373,7 @@ class spend_alerts_SpendAlerts extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/projects/${projectID}/spend_alerts`, (ConversationCursorPage), projects_spend_alerts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/projects/${projectID}/spend_alerts`, (ConversationCursorPage), projects_spend_alerts_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47374,7 +41393,7 @@ class spend_alerts_SpendAlerts extends APIResource {
      */
     delete(alertID, params, options) {
         const { project_id } = params;
-        return this._client.delete(path_path `/organization/projects/${project_id}/spend_alerts/${alertID}`, projects_spend_alerts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/projects/${project_id}/spend_alerts/${alertID}`, projects_spend_alerts_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47401,7 +41420,7 @@ class spend_limit_SpendLimit extends APIResource {
      * ```
      */
     retrieve(projectID, options) {
-        return this._client.get(path_path `/organization/projects/${projectID}/spend_limit`, projects_spend_limit_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${projectID}/spend_limit`, projects_spend_limit_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47423,7 +41442,7 @@ class spend_limit_SpendLimit extends APIResource {
      * ```
      */
     update(projectID, body, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}/spend_limit`, projects_spend_limit_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}/spend_limit`, projects_spend_limit_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47441,7 +41460,7 @@ class spend_limit_SpendLimit extends APIResource {
      * ```
      */
     delete(projectID, options) {
-        return this._client.delete(path_path `/organization/projects/${projectID}/spend_limit`, projects_spend_limit_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/projects/${projectID}/spend_limit`, projects_spend_limit_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47471,7 +41490,7 @@ class groups_roles_Roles extends APIResource {
      */
     create(groupID, params, options) {
         const { project_id, ...body } = params;
-        return this._client.post(path_path `/projects/${project_id}/groups/${groupID}/roles`, projects_groups_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/projects/${project_id}/groups/${groupID}/roles`, projects_groups_roles_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47491,7 +41510,7 @@ class groups_roles_Roles extends APIResource {
      */
     retrieve(roleID, params, options) {
         const { project_id, group_id } = params;
-        return this._client.get(path_path `/projects/${project_id}/groups/${group_id}/roles/${roleID}`, projects_groups_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/projects/${project_id}/groups/${group_id}/roles/${roleID}`, projects_groups_roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47512,7 +41531,7 @@ class groups_roles_Roles extends APIResource {
      */
     list(groupID, params, options) {
         const { project_id, ...query } = params;
-        return this._client.getAPIList(path_path `/projects/${project_id}/groups/${groupID}/roles`, (NextCursorPage), projects_groups_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/projects/${project_id}/groups/${groupID}/roles`, (NextCursorPage), projects_groups_roles_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47532,7 +41551,7 @@ class groups_roles_Roles extends APIResource {
      */
     delete(roleID, params, options) {
         const { project_id, group_id } = params;
-        return this._client.delete(path_path `/projects/${project_id}/groups/${group_id}/roles/${roleID}`, projects_groups_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/projects/${project_id}/groups/${group_id}/roles/${roleID}`, projects_groups_roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47620,7 +41639,7 @@ class groups_Groups extends APIResource {
      * ```
      */
     create(projectID, body, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}/groups`, groups_groups_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}/groups`, groups_groups_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47640,7 +41659,7 @@ class groups_Groups extends APIResource {
      */
     retrieve(groupID, params, options) {
         const { project_id, ...query } = params;
-        return this._client.get(path_path `/organization/projects/${project_id}/groups/${groupID}`, groups_groups_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${project_id}/groups/${groupID}`, groups_groups_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47653,7 +41672,7 @@ class groups_Groups extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/projects/${projectID}/groups`, (NextCursorPage), groups_groups_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/projects/${projectID}/groups`, (NextCursorPage), groups_groups_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47673,7 +41692,7 @@ class groups_Groups extends APIResource {
      */
     delete(groupID, params, options) {
         const { project_id } = params;
-        return this._client.delete(path_path `/organization/projects/${project_id}/groups/${groupID}`, groups_groups_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/projects/${project_id}/groups/${groupID}`, groups_groups_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47703,7 +41722,7 @@ class api_keys_APIKeys extends APIResource {
      */
     create(serviceAccountID, params, options) {
         const { project_id, ...body } = params;
-        return this._client.post(path_path `/organization/projects/${project_id}/service_accounts/${serviceAccountID}/api_keys`, service_accounts_api_keys_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${project_id}/service_accounts/${serviceAccountID}/api_keys`, service_accounts_api_keys_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47793,7 +41812,7 @@ class ServiceAccounts extends APIResource {
      * ```
      */
     create(projectID, body, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}/service_accounts`, service_accounts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}/service_accounts`, service_accounts_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47813,7 +41832,7 @@ class ServiceAccounts extends APIResource {
      */
     retrieve(serviceAccountID, params, options) {
         const { project_id } = params;
-        return this._client.get(path_path `/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, service_accounts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, service_accounts_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47832,7 +41851,7 @@ class ServiceAccounts extends APIResource {
      */
     update(serviceAccountID, params, options) {
         const { project_id, ...body } = params;
-        return this._client.post(path_path `/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, service_accounts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, service_accounts_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47845,7 +41864,7 @@ class ServiceAccounts extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/projects/${projectID}/service_accounts`, (ConversationCursorPage), service_accounts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/projects/${projectID}/service_accounts`, (ConversationCursorPage), service_accounts_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47868,7 +41887,7 @@ class ServiceAccounts extends APIResource {
      */
     delete(serviceAccountID, params, options) {
         const { project_id } = params;
-        return this._client.delete(path_path `/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, service_accounts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, service_accounts_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47899,7 +41918,7 @@ class users_roles_Roles extends APIResource {
      */
     create(userID, params, options) {
         const { project_id, ...body } = params;
-        return this._client.post(path_path `/projects/${project_id}/users/${userID}/roles`, users_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/projects/${project_id}/users/${userID}/roles`, users_roles_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47919,7 +41938,7 @@ class users_roles_Roles extends APIResource {
      */
     retrieve(roleID, params, options) {
         const { project_id, user_id } = params;
-        return this._client.get(path_path `/projects/${project_id}/users/${user_id}/roles/${roleID}`, users_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/projects/${project_id}/users/${user_id}/roles/${roleID}`, users_roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -47940,7 +41959,7 @@ class users_roles_Roles extends APIResource {
      */
     list(userID, params, options) {
         const { project_id, ...query } = params;
-        return this._client.getAPIList(path_path `/projects/${project_id}/users/${userID}/roles`, (NextCursorPage), users_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/projects/${project_id}/users/${userID}/roles`, (NextCursorPage), users_roles_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -47960,7 +41979,7 @@ class users_roles_Roles extends APIResource {
      */
     delete(roleID, params, options) {
         const { project_id, user_id } = params;
-        return this._client.delete(path_path `/projects/${project_id}/users/${user_id}/roles/${roleID}`, users_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/projects/${project_id}/users/${user_id}/roles/${roleID}`, users_roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48049,7 +42068,7 @@ class users_Users extends APIResource {
      * ```
      */
     create(projectID, body, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}/users`, users_users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}/users`, users_users_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48069,7 +42088,7 @@ class users_Users extends APIResource {
      */
     retrieve(userID, params, options) {
         const { project_id } = params;
-        return this._client.get(path_path `/organization/projects/${project_id}/users/${userID}`, users_users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${project_id}/users/${userID}`, users_users_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48088,7 +42107,7 @@ class users_Users extends APIResource {
      */
     update(userID, params, options) {
         const { project_id, ...body } = params;
-        return this._client.post(path_path `/organization/projects/${project_id}/users/${userID}`, users_users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${project_id}/users/${userID}`, users_users_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48101,7 +42120,7 @@ class users_Users extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/projects/${projectID}/users`, (ConversationCursorPage), users_users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/projects/${projectID}/users`, (ConversationCursorPage), users_users_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48124,7 +42143,7 @@ class users_Users extends APIResource {
      */
     delete(userID, params, options) {
         const { project_id } = params;
-        return this._client.delete(path_path `/organization/projects/${project_id}/users/${userID}`, users_users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/projects/${project_id}/users/${userID}`, users_users_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48267,7 +42286,7 @@ class Projects extends APIResource {
      * ```
      */
     retrieve(projectID, options) {
-        return this._client.get(path_path `/organization/projects/${projectID}`, projects_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/projects/${projectID}`, projects_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48284,7 +42303,7 @@ class Projects extends APIResource {
      * ```
      */
     update(projectID, body, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}`, projects_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}`, projects_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48316,7 +42335,7 @@ class Projects extends APIResource {
      * ```
      */
     archive(projectID, options) {
-        return this._client.post(path_path `/organization/projects/${projectID}/archive`, projects_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/projects/${projectID}/archive`, projects_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48411,7 +42430,7 @@ class organization_users_roles_Roles extends APIResource {
      * ```
      */
     create(userID, body, options) {
-        return this._client.post(path_path `/organization/users/${userID}/roles`, organization_users_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/users/${userID}/roles`, organization_users_roles_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48431,7 +42450,7 @@ class organization_users_roles_Roles extends APIResource {
      */
     retrieve(roleID, params, options) {
         const { user_id } = params;
-        return this._client.get(path_path `/organization/users/${user_id}/roles/${roleID}`, organization_users_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/users/${user_id}/roles/${roleID}`, organization_users_roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48443,7 +42462,7 @@ class organization_users_roles_Roles extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/users/${userID}/roles`, (NextCursorPage), organization_users_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/users/${userID}/roles`, (NextCursorPage), organization_users_roles_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48463,7 +42482,7 @@ class organization_users_roles_Roles extends APIResource {
      */
     delete(roleID, params, options) {
         const { user_id } = params;
-        return this._client.delete(path_path `/organization/users/${user_id}/roles/${roleID}`, organization_users_roles_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/users/${user_id}/roles/${roleID}`, organization_users_roles_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48548,7 +42567,7 @@ class users_users_Users extends APIResource {
      * ```
      */
     retrieve(userID, options) {
-        return this._client.get(path_path `/organization/users/${userID}`, organization_users_users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/users/${userID}`, organization_users_users_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48563,7 +42582,7 @@ class users_users_Users extends APIResource {
      * ```
      */
     update(userID, body, options) {
-        return this._client.post(path_path `/organization/users/${userID}`, organization_users_users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/users/${userID}`, organization_users_users_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48593,7 +42612,7 @@ class users_users_Users extends APIResource {
      * ```
      */
     delete(userID, options) {
-        return this._client.delete(path_path `/organization/users/${userID}`, organization_users_users_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/users/${userID}`, organization_users_users_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48680,7 +42699,7 @@ class FederationRules extends APIResource {
      * ```
      */
     create(workloadIdentityProviderID, body, options) {
-        return this._client.post(path_path `/organization/workload_identity_providers/${workloadIdentityProviderID}/federation_rules`, federation_rules_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/workload_identity_providers/${workloadIdentityProviderID}/federation_rules`, federation_rules_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48700,7 +42719,7 @@ class FederationRules extends APIResource {
      */
     retrieve(workloadIdentityFederationRuleID, params, options) {
         const { workload_identity_provider_id } = params;
-        return this._client.get(path_path `/organization/workload_identity_providers/${workload_identity_provider_id}/federation_rules/${workloadIdentityFederationRuleID}`, federation_rules_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/workload_identity_providers/${workload_identity_provider_id}/federation_rules/${workloadIdentityFederationRuleID}`, federation_rules_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48719,7 +42738,7 @@ class FederationRules extends APIResource {
      */
     update(workloadIdentityFederationRuleID, params, options) {
         const { workload_identity_provider_id, ...body } = params;
-        return this._client.post(path_path `/organization/workload_identity_providers/${workload_identity_provider_id}/federation_rules/${workloadIdentityFederationRuleID}`, federation_rules_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/workload_identity_providers/${workload_identity_provider_id}/federation_rules/${workloadIdentityFederationRuleID}`, federation_rules_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48732,7 +42751,7 @@ class FederationRules extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/organization/workload_identity_providers/${workloadIdentityProviderID}/federation_rules`, (CursorPage), federation_rules_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/organization/workload_identity_providers/${workloadIdentityProviderID}/federation_rules`, (CursorPage), federation_rules_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48752,7 +42771,7 @@ class FederationRules extends APIResource {
      */
     delete(workloadIdentityFederationRuleID, params, options) {
         const { workload_identity_provider_id } = params;
-        return this._client.delete(path_path `/organization/workload_identity_providers/${workload_identity_provider_id}/federation_rules/${workloadIdentityFederationRuleID}`, federation_rules_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/workload_identity_providers/${workload_identity_provider_id}/federation_rules/${workloadIdentityFederationRuleID}`, federation_rules_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48862,7 +42881,7 @@ class WorkloadIdentityProviders extends APIResource {
      * ```
      */
     retrieve(workloadIdentityProviderID, options) {
-        return this._client.get(path_path `/organization/workload_identity_providers/${workloadIdentityProviderID}`, workload_identity_providers_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/organization/workload_identity_providers/${workloadIdentityProviderID}`, workload_identity_providers_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -48879,7 +42898,7 @@ class WorkloadIdentityProviders extends APIResource {
      * ```
      */
     update(workloadIdentityProviderID, body = {}, options) {
-        return this._client.post(path_path `/organization/workload_identity_providers/${workloadIdentityProviderID}`, workload_identity_providers_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/organization/workload_identity_providers/${workloadIdentityProviderID}`, workload_identity_providers_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -48910,7 +42929,7 @@ class WorkloadIdentityProviders extends APIResource {
      * ```
      */
     delete(workloadIdentityProviderID, options) {
-        return this._client.delete(path_path `/organization/workload_identity_providers/${workloadIdentityProviderID}`, workload_identity_providers_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/organization/workload_identity_providers/${workloadIdentityProviderID}`, workload_identity_providers_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -49183,7 +43202,7 @@ class VoiceConsents extends APIResource {
      * ```
      */
     retrieve(consentID, options) {
-        return this._client.get(path_path `/audio/voice_consents/${consentID}`, voice_consents_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/audio/voice_consents/${consentID}`, voice_consents_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Updates a voice consent recording (metadata only).
@@ -49198,7 +43217,7 @@ class VoiceConsents extends APIResource {
      * ```
      */
     update(consentID, body, options) {
-        return this._client.post(path_path `/audio/voice_consents/${consentID}`, voice_consents_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/audio/voice_consents/${consentID}`, voice_consents_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -49227,7 +43246,7 @@ class VoiceConsents extends APIResource {
      * ```
      */
     delete(consentID, options) {
-        return this._client.delete(path_path `/audio/voice_consents/${consentID}`, voice_consents_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/audio/voice_consents/${consentID}`, voice_consents_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 //# sourceMappingURL=voice-consents.mjs.map
@@ -49286,7 +43305,7 @@ class Voices extends APIResource {
      * ```
      */
     delete(voiceID, options) {
-        return this._client.delete(path_path `/audio/voices/${voiceID}`, voices_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/audio/voices/${voiceID}`, voices_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 //# sourceMappingURL=voices.mjs.map
@@ -49398,7 +43417,7 @@ class Batches extends APIResource {
      * Retrieves a batch.
      */
     retrieve(batchID, options) {
-        return this._client.get(path_path `/batches/${batchID}`, batches_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/batches/${batchID}`, batches_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     list(query = {}, options) {
         const normalizeRequestOptionsForQueryOptions = batches_normalizeRequestOptionsForQuery(query, ['after', 'limit'], options);
@@ -49419,7 +43438,7 @@ class Batches extends APIResource {
      * (if any) available in the output file.
      */
     cancel(batchID, options) {
-        return this._client.post(path_path `/batches/${batchID}/cancel`, batches_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.post(path `/batches/${batchID}/cancel`, batches_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 //# sourceMappingURL=batches.mjs.map
@@ -49508,7 +43527,7 @@ class Assistants extends APIResource {
      * @deprecated
      */
     retrieve(assistantID, options) {
-        return this._client.get(path_path `/assistants/${assistantID}`, assistants_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/assistants/${assistantID}`, assistants_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -49520,7 +43539,7 @@ class Assistants extends APIResource {
      * @deprecated
      */
     update(assistantID, body, options) {
-        return this._client.post(path_path `/assistants/${assistantID}`, assistants_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/assistants/${assistantID}`, assistants_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -49547,7 +43566,7 @@ class Assistants extends APIResource {
      * @deprecated
      */
     delete(assistantID, options) {
-        return this._client.delete(path_path `/assistants/${assistantID}`, assistants_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/assistants/${assistantID}`, assistants_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -49630,7 +43649,7 @@ class Invocations extends APIResource {
      * ```
      */
     create(automationID, options) {
-        return this._client.post(path_path `/agents/automations/${automationID}/invocations`, invocations_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/agents/automations/${automationID}/invocations`, invocations_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -49650,7 +43669,7 @@ class Invocations extends APIResource {
      */
     retrieve(invocationID, params, options) {
         const { automation_id } = params;
-        return this._client.get(path_path `/agents/automations/${automation_id}/invocations/${invocationID}`, invocations_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/automations/${automation_id}/invocations/${invocationID}`, invocations_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -49663,7 +43682,7 @@ class Invocations extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/agents/automations/${automationID}/invocations`, (CursorPage), invocations_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/automations/${automationID}/invocations`, (CursorPage), invocations_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -49785,7 +43804,7 @@ class Automations extends APIResource {
      * ```
      */
     retrieve(automationID, options) {
-        return this._client.get(path_path `/agents/automations/${automationID}`, automations_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/automations/${automationID}`, automations_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -49803,7 +43822,7 @@ class Automations extends APIResource {
      * ```
      */
     update(automationID, body, options) {
-        return this._client.post(path_path `/agents/automations/${automationID}`, automations_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/agents/automations/${automationID}`, automations_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -49837,7 +43856,7 @@ class Automations extends APIResource {
      * ```
      */
     delete(automationID, options) {
-        return this._client.delete(path_path `/agents/automations/${automationID}`, automations_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/agents/automations/${automationID}`, automations_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -49855,7 +43874,7 @@ class Automations extends APIResource {
      * ```
      */
     pause(automationID, options) {
-        return this._client.post(path_path `/agents/automations/${automationID}/pause`, automations_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/agents/automations/${automationID}/pause`, automations_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -49874,7 +43893,7 @@ class Automations extends APIResource {
      * ```
      */
     resume(automationID, options) {
-        return this._client.post(path_path `/agents/automations/${automationID}/resume`, automations_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/agents/automations/${automationID}/resume`, automations_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -50009,7 +44028,7 @@ class Files extends APIResource {
      * ```
      */
     create(environmentID, body, options) {
-        return this._client.post(path_path `/agents/environments/${environmentID}/files`, files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/agents/environments/${environmentID}/files`, files_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -50032,7 +44051,7 @@ class Files extends APIResource {
      * ```
      */
     list(environmentID, query = {}, options) {
-        return this._client.getAPIList(path_path `/agents/environments/${environmentID}/files`, (TokenPage), files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/environments/${environmentID}/files`, (TokenPage), files_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -50145,7 +44164,7 @@ class Templates extends APIResource {
      * ```
      */
     retrieve(environmentTemplateID, options) {
-        return this._client.get(path_path `/agents/environments/templates/${environmentTemplateID}`, templates_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/environments/templates/${environmentTemplateID}`, templates_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -50165,7 +44184,7 @@ class Templates extends APIResource {
      * ```
      */
     update(environmentTemplateID, body = {}, options) {
-        return this._client.post(path_path `/agents/environments/templates/${environmentTemplateID}`, templates_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/agents/environments/templates/${environmentTemplateID}`, templates_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -50200,7 +44219,7 @@ class Templates extends APIResource {
      * ```
      */
     delete(environmentTemplateID, options) {
-        return this._client.delete(path_path `/agents/environments/templates/${environmentTemplateID}`, templates_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/agents/environments/templates/${environmentTemplateID}`, templates_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -50321,7 +44340,7 @@ class Environments extends APIResource {
      * ```
      */
     retrieve(environmentID, options) {
-        return this._client.get(path_path `/agents/environments/${environmentID}`, environments_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/environments/${environmentID}`, environments_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -50526,7 +44545,7 @@ class Artifacts extends APIResource {
      */
     retrieve(artifactID, params, options) {
         const { session_id } = params;
-        return this._client.get(path_path `/agents/sessions/${session_id}/artifacts/${artifactID}`, artifacts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/sessions/${session_id}/artifacts/${artifactID}`, artifacts_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -50539,7 +44558,7 @@ class Artifacts extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/agents/sessions/${sessionID}/artifacts`, (CursorPage), artifacts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/sessions/${sessionID}/artifacts`, (CursorPage), artifacts_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -50562,7 +44581,7 @@ class Artifacts extends APIResource {
      */
     delete(artifactID, params, options) {
         const { session_id } = params;
-        return this._client.delete(path_path `/agents/sessions/${session_id}/artifacts/${artifactID}`, artifacts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/agents/sessions/${session_id}/artifacts/${artifactID}`, artifacts_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -50587,7 +44606,7 @@ class Artifacts extends APIResource {
      */
     content(artifactID, params, options) {
         const { session_id } = params;
-        return this._client.get(path_path `/agents/sessions/${session_id}/artifacts/${artifactID}/content`, artifacts_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/sessions/${session_id}/artifacts/${artifactID}/content`, artifacts_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([
                 { 'OpenAI-Beta': 'agents=v1', Accept: 'application/octet-stream' },
@@ -50643,7 +44662,7 @@ class Events extends APIResource {
      */
     create(sessionID, params, options) {
         const { 'Idempotency-Key': idempotencyKey, ...body } = params;
-        return this._client.post(path_path `/agents/sessions/${sessionID}/events`, events_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/agents/sessions/${sessionID}/events`, events_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([
@@ -50663,7 +44682,7 @@ class Events extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.get(path_path `/agents/sessions/${sessionID}/events`, events_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/sessions/${sessionID}/events`, events_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([
@@ -50747,7 +44766,7 @@ class Items extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/agents/sessions/${sessionID}/items`, (CursorPage), items_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/sessions/${sessionID}/items`, (CursorPage), items_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -50826,7 +44845,7 @@ class Traces extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/agents/sessions/${sessionID}/traces`, (CursorPage), traces_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/sessions/${sessionID}/traces`, (CursorPage), traces_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -50862,7 +44881,7 @@ class items_Items extends APIResource {
      */
     list(subagentID, params, options) {
         const { session_id, ...query } = params;
-        return this._client.getAPIList(path_path `/agents/sessions/${session_id}/subagents/${subagentID}/items`, (CursorPage), subagents_items_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/sessions/${session_id}/subagents/${subagentID}/items`, (CursorPage), subagents_items_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -50898,7 +44917,7 @@ class turns_items_Items extends APIResource {
      */
     list(turnID, params, options) {
         const { session_id, subagent_id, ...query } = params;
-        return this._client.getAPIList(path_path `/agents/sessions/${session_id}/subagents/${subagent_id}/turns/${turnID}/items`, (CursorPage), turns_items_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/sessions/${session_id}/subagents/${subagent_id}/turns/${turnID}/items`, (CursorPage), turns_items_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -50941,7 +44960,7 @@ class Turns extends APIResource {
      */
     retrieve(turnID, params, options) {
         const { session_id, subagent_id } = params;
-        return this._client.get(path_path `/agents/sessions/${session_id}/subagents/${subagent_id}/turns/${turnID}`, turns_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/sessions/${session_id}/subagents/${subagent_id}/turns/${turnID}`, turns_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -50964,7 +44983,7 @@ class Turns extends APIResource {
      */
     list(subagentID, params, options) {
         const { session_id, ...query } = params;
-        return this._client.getAPIList(path_path `/agents/sessions/${session_id}/subagents/${subagentID}/turns`, (CursorPage), turns_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/sessions/${session_id}/subagents/${subagentID}/turns`, (CursorPage), turns_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -51061,7 +45080,7 @@ class Subagents extends APIResource {
      */
     retrieve(subagentID, params, options) {
         const { session_id } = params;
-        return this._client.get(path_path `/agents/sessions/${session_id}/subagents/${subagentID}`, subagents_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/sessions/${session_id}/subagents/${subagentID}`, subagents_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -51074,7 +45093,7 @@ class Subagents extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/agents/sessions/${sessionID}/subagents`, (CursorPage), subagents_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/sessions/${sessionID}/subagents`, (CursorPage), subagents_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -51113,7 +45132,7 @@ class sessions_turns_items_Items extends APIResource {
      */
     list(turnID, params, options) {
         const { session_id, ...query } = params;
-        return this._client.getAPIList(path_path `/agents/sessions/${session_id}/turns/${turnID}/items`, (ConversationCursorPage), sessions_turns_items_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/sessions/${session_id}/turns/${turnID}/items`, (ConversationCursorPage), sessions_turns_items_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -51207,7 +45226,7 @@ class turns_Turns extends APIResource {
      */
     retrieve(turnID, params, options) {
         const { session_id } = params;
-        return this._client.get(path_path `/agents/sessions/${session_id}/turns/${turnID}`, turns_turns_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/sessions/${session_id}/turns/${turnID}`, turns_turns_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -51220,7 +45239,7 @@ class turns_Turns extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/agents/sessions/${sessionID}/turns`, (CursorPage), turns_turns_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/agents/sessions/${sessionID}/turns`, (CursorPage), turns_turns_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -52277,7 +46296,7 @@ class Sessions extends APIResource {
      * ```
      */
     retrieve(sessionID, options) {
-        return this._client.get(path_path `/agents/sessions/${sessionID}`, sessions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/sessions/${sessionID}`, sessions_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -52296,7 +46315,7 @@ class Sessions extends APIResource {
      * ```
      */
     update(sessionID, body = {}, options) {
-        return this._client.post(path_path `/agents/sessions/${sessionID}`, sessions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/agents/sessions/${sessionID}`, sessions_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -52331,7 +46350,7 @@ class Sessions extends APIResource {
      * ```
      */
     delete(sessionID, options) {
-        return this._client.delete(path_path `/agents/sessions/${sessionID}`, sessions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/agents/sessions/${sessionID}`, sessions_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -52434,7 +46453,7 @@ class Credentials extends APIResource {
      * ```
      */
     create(vaultID, body, options) {
-        return this._client.post(path_path `/vaults/${vaultID}/credentials`, credentials_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/vaults/${vaultID}/credentials`, credentials_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -52456,7 +46475,7 @@ class Credentials extends APIResource {
      */
     retrieve(credentialID, params, options) {
         const { vault_id } = params;
-        return this._client.get(path_path `/vaults/${vault_id}/credentials/${credentialID}`, credentials_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/vaults/${vault_id}/credentials/${credentialID}`, credentials_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -52477,7 +46496,7 @@ class Credentials extends APIResource {
      */
     update(credentialID, params, options) {
         const { vault_id, ...body } = params;
-        return this._client.post(path_path `/vaults/${vault_id}/credentials/${credentialID}`, credentials_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/vaults/${vault_id}/credentials/${credentialID}`, credentials_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -52491,7 +46510,7 @@ class Credentials extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/vaults/${vaultID}/credentials`, (CursorPage), credentials_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/vaults/${vaultID}/credentials`, (CursorPage), credentials_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -52513,7 +46532,7 @@ class Credentials extends APIResource {
      */
     delete(credentialID, params, options) {
         const { vault_id } = params;
-        return this._client.delete(path_path `/vaults/${vault_id}/credentials/${credentialID}`, credentials_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/vaults/${vault_id}/credentials/${credentialID}`, credentials_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -52619,7 +46638,7 @@ class Vaults extends APIResource {
      * ```
      */
     retrieve(vaultID, options) {
-        return this._client.get(path_path `/vaults/${vaultID}`, vaults_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/vaults/${vaultID}`, vaults_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -52639,7 +46658,7 @@ class Vaults extends APIResource {
      * ```
      */
     update(vaultID, body, options) {
-        return this._client.post(path_path `/vaults/${vaultID}`, vaults_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/vaults/${vaultID}`, vaults_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -52672,7 +46691,7 @@ class Vaults extends APIResource {
      * ```
      */
     delete(vaultID, options) {
-        return this._client.delete(path_path `/vaults/${vaultID}`, vaults_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/vaults/${vaultID}`, vaults_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -52788,7 +46807,7 @@ class Agents extends APIResource {
      * ```
      */
     retrieve(agentID, options) {
-        return this._client.get(path_path `/agents/${agentID}`, agents_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/agents/${agentID}`, agents_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -52804,7 +46823,7 @@ class Agents extends APIResource {
      * ```
      */
     update(agentID, body = {}, options) {
-        return this._client.post(path_path `/agents/${agentID}`, agents_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/agents/${agentID}`, agents_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
@@ -52837,7 +46856,7 @@ class Agents extends APIResource {
      * ```
      */
     delete(agentID, options) {
-        return this._client.delete(path_path `/agents/${agentID}`, agents_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/agents/${agentID}`, agents_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'agents=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -52890,7 +46909,7 @@ class sessions_Sessions extends APIResource {
      * ```
      */
     cancel(sessionID, options) {
-        return this._client.post(path_path `/chatkit/sessions/${sessionID}/cancel`, chatkit_sessions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/chatkit/sessions/${sessionID}/cancel`, chatkit_sessions_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'chatkit_beta=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -52971,7 +46990,7 @@ class Threads extends APIResource {
      * ```
      */
     retrieve(threadID, options) {
-        return this._client.get(path_path `/chatkit/threads/${threadID}`, threads_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/chatkit/threads/${threadID}`, threads_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'chatkit_beta=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -53002,7 +47021,7 @@ class Threads extends APIResource {
      * ```
      */
     delete(threadID, options) {
-        return this._client.delete(path_path `/chatkit/threads/${threadID}`, threads_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/chatkit/threads/${threadID}`, threads_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'chatkit_beta=v1' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -53015,7 +47034,7 @@ class Threads extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/chatkit/threads/${threadID}/items`, (ConversationCursorPage), threads_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/chatkit/threads/${threadID}/items`, (ConversationCursorPage), threads_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'chatkit_beta=v1' }, options?.headers]),
@@ -53115,7 +47134,7 @@ class InputItems extends APIResource {
         }
         params = params;
         const { betas, ...query } = params ?? {};
-        return this._client.getAPIList(path_path `/responses/${responseID}/input_items?beta=true`, (CursorPage), input_items_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/responses/${responseID}/input_items?beta=true`, (CursorPage), input_items_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([
@@ -53262,7 +47281,7 @@ class Responses extends APIResource {
         }
         params = params;
         const { betas, ...query } = params ?? {};
-        return this._client.get(path_path `/responses/${responseID}?beta=true`, responses_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/responses/${responseID}?beta=true`, responses_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([
@@ -53285,7 +47304,7 @@ class Responses extends APIResource {
      */
     delete(responseID, params = {}, options) {
         const { betas } = params ?? {};
-        return this._client.delete(path_path `/responses/${responseID}?beta=true`, responses_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/responses/${responseID}?beta=true`, responses_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([
                 {
@@ -53311,7 +47330,7 @@ class Responses extends APIResource {
      */
     cancel(responseID, params = {}, options) {
         const { betas } = params ?? {};
-        return this._client.post(path_path `/responses/${responseID}/cancel?beta=true`, responses_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/responses/${responseID}/cancel?beta=true`, responses_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([
                 { ...(betas?.toString() != null ? { 'openai-beta': betas?.toString() } : undefined) },
@@ -53426,7 +47445,7 @@ class messages_Messages extends APIResource {
      * @deprecated The Assistants API is deprecated in favor of the Responses API
      */
     create(threadID, body, options) {
-        return this._client.post(path_path `/threads/${threadID}/messages`, messages_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/threads/${threadID}/messages`, messages_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -53440,7 +47459,7 @@ class messages_Messages extends APIResource {
      */
     retrieve(messageID, params, options) {
         const { thread_id } = params;
-        return this._client.get(path_path `/threads/${thread_id}/messages/${messageID}`, messages_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/threads/${thread_id}/messages/${messageID}`, messages_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -53453,7 +47472,7 @@ class messages_Messages extends APIResource {
      */
     update(messageID, params, options) {
         const { thread_id, ...body } = params;
-        return this._client.post(path_path `/threads/${thread_id}/messages/${messageID}`, messages_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/threads/${thread_id}/messages/${messageID}`, messages_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -53467,7 +47486,7 @@ class messages_Messages extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/threads/${threadID}/messages`, (CursorPage), messages_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/threads/${threadID}/messages`, (CursorPage), messages_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -53481,7 +47500,7 @@ class messages_Messages extends APIResource {
      */
     delete(messageID, params, options) {
         const { thread_id } = params;
-        return this._client.delete(path_path `/threads/${thread_id}/messages/${messageID}`, messages_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/threads/${thread_id}/messages/${messageID}`, messages_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -53511,7 +47530,7 @@ class Steps extends APIResource {
      */
     retrieve(stepID, params, options) {
         const { thread_id, run_id, ...query } = params;
-        return this._client.get(path_path `/threads/${thread_id}/runs/${run_id}/steps/${stepID}`, steps_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/threads/${thread_id}/runs/${run_id}/steps/${stepID}`, steps_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -53525,7 +47544,7 @@ class Steps extends APIResource {
      */
     list(runID, params, options) {
         const { thread_id, ...query } = params;
-        return this._client.getAPIList(path_path `/threads/${thread_id}/runs/${runID}/steps`, (CursorPage), steps_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/threads/${thread_id}/runs/${runID}/steps`, (CursorPage), steps_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -54879,7 +48898,7 @@ class Runs extends APIResource {
     }
     create(threadID, params, options) {
         const { include, ...body } = params;
-        return this._client.post(path_path `/threads/${threadID}/runs`, runs_resolveResourceRequestOptions(options, (options) => runs_withBodyFinalization({
+        return this._client.post(path `/threads/${threadID}/runs`, runs_resolveResourceRequestOptions(options, (options) => runs_withBodyFinalization({
             query: { include },
             body,
             ...options,
@@ -54911,7 +48930,7 @@ class Runs extends APIResource {
      */
     retrieve(runID, params, options) {
         const { thread_id } = params;
-        return this._client.get(path_path `/threads/${thread_id}/runs/${runID}`, runs_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/threads/${thread_id}/runs/${runID}`, runs_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -54924,7 +48943,7 @@ class Runs extends APIResource {
      */
     update(runID, params, options) {
         const { thread_id, ...body } = params;
-        return this._client.post(path_path `/threads/${thread_id}/runs/${runID}`, runs_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/threads/${thread_id}/runs/${runID}`, runs_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -54938,7 +48957,7 @@ class Runs extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/threads/${threadID}/runs`, (CursorPage), runs_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/threads/${threadID}/runs`, (CursorPage), runs_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -54952,7 +48971,7 @@ class Runs extends APIResource {
      */
     cancel(runID, params, options) {
         const { thread_id } = params;
-        return this._client.post(path_path `/threads/${thread_id}/runs/${runID}/cancel`, runs_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/threads/${thread_id}/runs/${runID}/cancel`, runs_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -54974,7 +48993,7 @@ class Runs extends APIResource {
     }
     submitToolOutputs(runID, params, options) {
         const { thread_id, ...body } = params;
-        return this._client.post(path_path `/threads/${thread_id}/runs/${runID}/submit_tool_outputs`, runs_resolveResourceRequestOptions(options, (options) => runs_withBodyFinalization({
+        return this._client.post(path `/threads/${thread_id}/runs/${runID}/submit_tool_outputs`, runs_resolveResourceRequestOptions(options, (options) => runs_withBodyFinalization({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -55047,7 +49066,7 @@ class threads_Threads extends APIResource {
      * @deprecated The Assistants API is deprecated in favor of the Responses API
      */
     retrieve(threadID, options) {
-        return this._client.get(path_path `/threads/${threadID}`, threads_threads_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/threads/${threadID}`, threads_threads_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -55059,7 +49078,7 @@ class threads_Threads extends APIResource {
      * @deprecated The Assistants API is deprecated in favor of the Responses API
      */
     update(threadID, body, options) {
-        return this._client.post(path_path `/threads/${threadID}`, threads_threads_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/threads/${threadID}`, threads_threads_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -55072,7 +49091,7 @@ class threads_Threads extends APIResource {
      * @deprecated The Assistants API is deprecated in favor of the Responses API
      */
     delete(threadID, options) {
-        return this._client.delete(path_path `/threads/${threadID}`, threads_threads_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/threads/${threadID}`, threads_threads_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -55250,7 +49269,7 @@ class Content extends APIResource {
      */
     retrieve(fileID, params, options) {
         const { container_id } = params;
-        return this._client.get(path_path `/containers/${container_id}/files/${fileID}/content`, content_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/containers/${container_id}/files/${fileID}/content`, content_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ Accept: 'application/binary' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -55339,14 +49358,14 @@ class files_Files extends APIResource {
      * a JSON request with a file ID.
      */
     create(containerID, body, options) {
-        return this._client.post(path_path `/containers/${containerID}/files`, files_files_resolveResourceRequestOptions(options, (options) => maybeMultipartFormRequestOptions(files_withBodyFinalization({ body, ...options, __security: { bearerAuth: true } }, { finalizeMultipart: true }), this._client)));
+        return this._client.post(path `/containers/${containerID}/files`, files_files_resolveResourceRequestOptions(options, (options) => maybeMultipartFormRequestOptions(files_withBodyFinalization({ body, ...options, __security: { bearerAuth: true } }, { finalizeMultipart: true }), this._client)));
     }
     /**
      * Retrieve Container File
      */
     retrieve(fileID, params, options) {
         const { container_id } = params;
-        return this._client.get(path_path `/containers/${container_id}/files/${fileID}`, files_files_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/containers/${container_id}/files/${fileID}`, files_files_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     list(containerID, query = {}, options) {
         const normalizeRequestOptionsForQueryOptions = files_normalizeRequestOptionsForQuery(query, ['after', 'limit', 'order'], options);
@@ -55355,7 +49374,7 @@ class files_Files extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/containers/${containerID}/files`, (CursorPage), files_files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/containers/${containerID}/files`, (CursorPage), files_files_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { bearerAuth: true },
@@ -55366,7 +49385,7 @@ class files_Files extends APIResource {
      */
     delete(fileID, params, options) {
         const { container_id } = params;
-        return this._client.delete(path_path `/containers/${container_id}/files/${fileID}`, files_files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/containers/${container_id}/files/${fileID}`, files_files_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -55458,7 +49477,7 @@ class Containers extends APIResource {
      * Retrieve Container
      */
     retrieve(containerID, options) {
-        return this._client.get(path_path `/containers/${containerID}`, containers_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/containers/${containerID}`, containers_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     list(query = {}, options) {
         const normalizeRequestOptionsForQueryOptions = containers_normalizeRequestOptionsForQuery(query, ['after', 'limit', 'name', 'order'], options);
@@ -55477,7 +49496,7 @@ class Containers extends APIResource {
      * Delete Container
      */
     delete(containerID, options) {
-        return this._client.delete(path_path `/containers/${containerID}`, containers_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/containers/${containerID}`, containers_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -55580,7 +49599,7 @@ class conversations_items_Items extends APIResource {
      */
     create(conversationID, params, options) {
         const { include, ...body } = params;
-        return this._client.post(path_path `/conversations/${conversationID}/items`, conversations_items_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/conversations/${conversationID}/items`, conversations_items_resolveResourceRequestOptions(options, (options) => ({
             query: { include },
             body,
             ...options,
@@ -55592,7 +49611,7 @@ class conversations_items_Items extends APIResource {
      */
     retrieve(itemID, params, options) {
         const { conversation_id, ...query } = params;
-        return this._client.get(path_path `/conversations/${conversation_id}/items/${itemID}`, conversations_items_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/conversations/${conversation_id}/items/${itemID}`, conversations_items_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { bearerAuth: true },
@@ -55605,7 +49624,7 @@ class conversations_items_Items extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/conversations/${conversationID}/items`, (ConversationCursorPage), conversations_items_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/conversations/${conversationID}/items`, (ConversationCursorPage), conversations_items_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { bearerAuth: true },
@@ -55616,7 +49635,7 @@ class conversations_items_Items extends APIResource {
      */
     delete(itemID, params, options) {
         const { conversation_id } = params;
-        return this._client.delete(path_path `/conversations/${conversation_id}/items/${itemID}`, conversations_items_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/conversations/${conversation_id}/items/${itemID}`, conversations_items_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 //# sourceMappingURL=items.mjs.map
@@ -55651,13 +49670,13 @@ class Conversations extends APIResource {
      * Get a conversation
      */
     retrieve(conversationID, options) {
-        return this._client.get(path_path `/conversations/${conversationID}`, conversations_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/conversations/${conversationID}`, conversations_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Update a conversation
      */
     update(conversationID, body, options) {
-        return this._client.post(path_path `/conversations/${conversationID}`, conversations_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/conversations/${conversationID}`, conversations_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -55667,7 +49686,7 @@ class Conversations extends APIResource {
      * Delete a conversation. Items in the conversation will not be deleted.
      */
     delete(conversationID, options) {
-        return this._client.delete(path_path `/conversations/${conversationID}`, conversations_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/conversations/${conversationID}`, conversations_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 Conversations.Items = conversations_items_Items;
@@ -55778,14 +49797,14 @@ class OutputItems extends APIResource {
      */
     retrieve(outputItemID, params, options) {
         const { eval_id, run_id } = params;
-        return this._client.get(path_path `/evals/${eval_id}/runs/${run_id}/output_items/${outputItemID}`, output_items_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/evals/${eval_id}/runs/${run_id}/output_items/${outputItemID}`, output_items_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Get a list of output items for an evaluation run.
      */
     list(runID, params, options) {
         const { eval_id, ...query } = params;
-        return this._client.getAPIList(path_path `/evals/${eval_id}/runs/${runID}/output_items`, (CursorPage), output_items_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/evals/${eval_id}/runs/${runID}/output_items`, (CursorPage), output_items_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { bearerAuth: true },
@@ -55870,7 +49889,7 @@ class runs_Runs extends APIResource {
      * schema specified in the config of the evaluation.
      */
     create(evalID, body, options) {
-        return this._client.post(path_path `/evals/${evalID}/runs`, runs_runs_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/evals/${evalID}/runs`, runs_runs_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -55881,7 +49900,7 @@ class runs_Runs extends APIResource {
      */
     retrieve(runID, params, options) {
         const { eval_id } = params;
-        return this._client.get(path_path `/evals/${eval_id}/runs/${runID}`, runs_runs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/evals/${eval_id}/runs/${runID}`, runs_runs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     list(evalID, query = {}, options) {
         const normalizeRequestOptionsForQueryOptions = runs_runs_normalizeRequestOptionsForQuery(query, ['after', 'limit', 'order', 'status'], options);
@@ -55890,7 +49909,7 @@ class runs_Runs extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/evals/${evalID}/runs`, (CursorPage), runs_runs_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/evals/${evalID}/runs`, (CursorPage), runs_runs_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { bearerAuth: true },
@@ -55901,14 +49920,14 @@ class runs_Runs extends APIResource {
      */
     delete(runID, params, options) {
         const { eval_id } = params;
-        return this._client.delete(path_path `/evals/${eval_id}/runs/${runID}`, runs_runs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/evals/${eval_id}/runs/${runID}`, runs_runs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Cancel an ongoing evaluation run.
      */
     cancel(runID, params, options) {
         const { eval_id } = params;
-        return this._client.post(path_path `/evals/${eval_id}/runs/${runID}/cancel`, runs_runs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.post(path `/evals/${eval_id}/runs/${runID}/cancel`, runs_runs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 runs_Runs.OutputItems = OutputItems;
@@ -56003,13 +50022,13 @@ class Evals extends APIResource {
      * Get an evaluation by ID.
      */
     retrieve(evalID, options) {
-        return this._client.get(path_path `/evals/${evalID}`, evals_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/evals/${evalID}`, evals_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Update certain properties of an evaluation.
      */
     update(evalID, body, options) {
-        return this._client.post(path_path `/evals/${evalID}`, evals_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/evals/${evalID}`, evals_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -56032,7 +50051,7 @@ class Evals extends APIResource {
      * Delete an evaluation.
      */
     delete(evalID, options) {
-        return this._client.delete(path_path `/evals/${evalID}`, evals_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/evals/${evalID}`, evals_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 Evals.Runs = runs_Runs;
@@ -56170,7 +50189,7 @@ class resources_files_Files extends APIResource {
      * Returns information about a specific file.
      */
     retrieve(fileID, options) {
-        return this._client.get(path_path `/files/${fileID}`, resources_files_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/files/${fileID}`, resources_files_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     list(query = {}, options) {
         const normalizeRequestOptionsForQueryOptions = resources_files_normalizeRequestOptionsForQuery(query, ['after', 'limit', 'order', 'purpose'], options);
@@ -56189,13 +50208,13 @@ class resources_files_Files extends APIResource {
      * Delete a file and remove it from all vector stores.
      */
     delete(fileID, options) {
-        return this._client.delete(path_path `/files/${fileID}`, resources_files_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/files/${fileID}`, resources_files_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Returns a response containing the contents of the specified file.
      */
     content(fileID, options) {
-        return this._client.get(path_path `/files/${fileID}/content`, resources_files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/files/${fileID}/content`, resources_files_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ Accept: 'application/binary' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -56373,7 +50392,7 @@ class Permissions extends APIResource {
      * ```
      */
     create(fineTunedModelCheckpoint, body, options) {
-        return this._client.getAPIList(path_path `/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, (Page), permissions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, (Page), permissions_resolveResourceRequestOptions(options, (options) => ({
             body,
             method: 'post',
             ...options,
@@ -56387,7 +50406,7 @@ class Permissions extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.get(path_path `/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, permissions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, permissions_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -56400,7 +50419,7 @@ class Permissions extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, (ConversationCursorPage), permissions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, (ConversationCursorPage), permissions_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { adminAPIKeyAuth: true },
@@ -56427,7 +50446,7 @@ class Permissions extends APIResource {
      */
     delete(permissionID, params, options) {
         const { fine_tuned_model_checkpoint } = params;
-        return this._client.delete(path_path `/fine_tuning/checkpoints/${fine_tuned_model_checkpoint}/permissions/${permissionID}`, permissions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/fine_tuning/checkpoints/${fine_tuned_model_checkpoint}/permissions/${permissionID}`, permissions_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             __security: { adminAPIKeyAuth: true },
         })));
@@ -56519,7 +50538,7 @@ class checkpoints_Checkpoints extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/fine_tuning/jobs/${fineTuningJobID}/checkpoints`, (CursorPage), checkpoints_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/fine_tuning/jobs/${fineTuningJobID}/checkpoints`, (CursorPage), checkpoints_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { bearerAuth: true },
@@ -56635,7 +50654,7 @@ class Jobs extends APIResource {
      * ```
      */
     retrieve(fineTuningJobID, options) {
-        return this._client.get(path_path `/fine_tuning/jobs/${fineTuningJobID}`, jobs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/fine_tuning/jobs/${fineTuningJobID}`, jobs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     list(query = {}, options) {
         const normalizeRequestOptionsForQueryOptions = jobs_normalizeRequestOptionsForQuery(query, ['after', 'limit', 'metadata'], options);
@@ -56661,7 +50680,7 @@ class Jobs extends APIResource {
      * ```
      */
     cancel(fineTuningJobID, options) {
-        return this._client.post(path_path `/fine_tuning/jobs/${fineTuningJobID}/cancel`, jobs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.post(path `/fine_tuning/jobs/${fineTuningJobID}/cancel`, jobs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     listEvents(fineTuningJobID, query = {}, options) {
         const normalizeRequestOptionsForQueryOptions = jobs_normalizeRequestOptionsForQuery(query, ['after', 'limit'], options);
@@ -56670,7 +50689,7 @@ class Jobs extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/fine_tuning/jobs/${fineTuningJobID}/events`, (CursorPage), jobs_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/fine_tuning/jobs/${fineTuningJobID}/events`, (CursorPage), jobs_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { bearerAuth: true },
@@ -56687,7 +50706,7 @@ class Jobs extends APIResource {
      * ```
      */
     pause(fineTuningJobID, options) {
-        return this._client.post(path_path `/fine_tuning/jobs/${fineTuningJobID}/pause`, jobs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.post(path `/fine_tuning/jobs/${fineTuningJobID}/pause`, jobs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Resume a fine-tune job.
@@ -56700,7 +50719,7 @@ class Jobs extends APIResource {
      * ```
      */
     resume(fineTuningJobID, options) {
-        return this._client.post(path_path `/fine_tuning/jobs/${fineTuningJobID}/resume`, jobs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.post(path `/fine_tuning/jobs/${fineTuningJobID}/resume`, jobs_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 Jobs.Checkpoints = checkpoints_Checkpoints;
@@ -56834,7 +50853,7 @@ class live_sessions_Sessions extends APIResource {
      * ```
      */
     accept(sessionID, body, options) {
-        return this._client.post(path_path `/live/sessions/${sessionID}/accept`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/live/sessions/${sessionID}/accept`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
@@ -56854,7 +50873,7 @@ class live_sessions_Sessions extends APIResource {
      * ```
      */
     downloadRecording(sessionID, options) {
-        return this._client.get(path_path `/live/sessions/${sessionID}/content`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/live/sessions/${sessionID}/content`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ Accept: 'application/binary' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -56873,7 +50892,7 @@ class live_sessions_Sessions extends APIResource {
      * ```
      */
     fork(sessionID, body, options) {
-        return this._client.post(path_path `/live/sessions/${sessionID}/fork`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/live/sessions/${sessionID}/fork`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -56888,7 +50907,7 @@ class live_sessions_Sessions extends APIResource {
      * ```
      */
     hangup(sessionID, options) {
-        return this._client.post(path_path `/live/sessions/${sessionID}/hangup`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/live/sessions/${sessionID}/hangup`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -56906,7 +50925,7 @@ class live_sessions_Sessions extends APIResource {
      * ```
      */
     refer(sessionID, body, options) {
-        return this._client.post(path_path `/live/sessions/${sessionID}/refer`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/live/sessions/${sessionID}/refer`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
@@ -56925,7 +50944,7 @@ class live_sessions_Sessions extends APIResource {
      * ```
      */
     reject(sessionID, body, options) {
-        return this._client.post(path_path `/live/sessions/${sessionID}/reject`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/live/sessions/${sessionID}/reject`, live_sessions_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
@@ -57006,7 +51025,7 @@ class Models extends APIResource {
      * the owner and permissioning.
      */
     retrieve(model, options) {
-        return this._client.get(path_path `/models/${model}`, models_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/models/${model}`, models_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Lists the currently available models, and provides basic information about each
@@ -57020,7 +51039,7 @@ class Models extends APIResource {
      * delete a model.
      */
     delete(model, options) {
-        return this._client.delete(path_path `/models/${model}`, models_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/models/${model}`, models_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 //# sourceMappingURL=models.mjs.map
@@ -57142,7 +51161,7 @@ class Calls extends APIResource {
      * ```
      */
     accept(callID, body, options) {
-        return this._client.post(path_path `/realtime/calls/${callID}/accept`, calls_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/realtime/calls/${callID}/accept`, calls_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
@@ -57158,7 +51177,7 @@ class Calls extends APIResource {
      * ```
      */
     hangup(callID, options) {
-        return this._client.post(path_path `/realtime/calls/${callID}/hangup`, calls_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/realtime/calls/${callID}/hangup`, calls_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -57175,7 +51194,7 @@ class Calls extends APIResource {
      * ```
      */
     refer(callID, body, options) {
-        return this._client.post(path_path `/realtime/calls/${callID}/refer`, calls_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/realtime/calls/${callID}/refer`, calls_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
@@ -57191,7 +51210,7 @@ class Calls extends APIResource {
      * ```
      */
     reject(callID, body = {}, options) {
-        return this._client.post(path_path `/realtime/calls/${callID}/reject`, calls_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/realtime/calls/${callID}/reject`, calls_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
@@ -57381,7 +51400,7 @@ class input_items_InputItems extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/responses/${responseID}/input_items`, (CursorPage), responses_input_items_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/responses/${responseID}/input_items`, (CursorPage), responses_input_items_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { bearerAuth: true },
@@ -59570,7 +53589,7 @@ class responses_Responses extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.get(path_path `/responses/${responseID}`, responses_responses_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/responses/${responseID}`, responses_responses_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             stream: query?.stream ?? false,
@@ -59593,7 +53612,7 @@ class responses_Responses extends APIResource {
      * ```
      */
     delete(responseID, options) {
-        return this._client.delete(path_path `/responses/${responseID}`, responses_responses_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/responses/${responseID}`, responses_responses_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ Accept: '*/*' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -59612,7 +53631,7 @@ class responses_Responses extends APIResource {
      * ```
      */
     cancel(responseID, options) {
-        return this._client.post(path_path `/responses/${responseID}/cancel`, responses_responses_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.post(path `/responses/${responseID}/cancel`, responses_responses_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Compact a conversation. Returns a compacted response object.
@@ -59663,7 +53682,7 @@ class Alerts extends APIResource {
      * Get a safety alert belonging to the authenticated API project.
      */
     retrieve(id, options) {
-        return this._client.get(path_path `/safety/alerts/${id}`, alerts_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/safety/alerts/${id}`, alerts_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 //# sourceMappingURL=alerts.mjs.map
@@ -59679,7 +53698,7 @@ class Cases extends APIResource {
      * Get a safety case by ID.
      */
     retrieve(id, options) {
-        return this._client.get(path_path `/safety/cases/${id}`, cases_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/safety/cases/${id}`, cases_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 //# sourceMappingURL=cases.mjs.map
@@ -59713,7 +53732,7 @@ class content_Content extends APIResource {
      * Download a skill zip bundle by its ID.
      */
     retrieve(skillID, options) {
-        return this._client.get(path_path `/skills/${skillID}/content`, skills_content_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/skills/${skillID}/content`, skills_content_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ Accept: 'application/binary' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -59736,7 +53755,7 @@ class versions_content_Content extends APIResource {
      */
     retrieve(version, params, options) {
         const { skill_id } = params;
-        return this._client.get(path_path `/skills/${skill_id}/versions/${version}/content`, versions_content_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/skills/${skill_id}/versions/${version}/content`, versions_content_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ Accept: 'application/binary' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -59821,14 +53840,14 @@ class Versions extends APIResource {
      * Create a new immutable skill version.
      */
     create(skillID, body = {}, options) {
-        return this._client.post(path_path `/skills/${skillID}/versions`, maybeMultipartFormRequestOptions(versions_withBodyFinalization({ body, ...options, __security: { bearerAuth: true } }, { finalizeMultipart: true }), this._client, { stripFilenames: false }));
+        return this._client.post(path `/skills/${skillID}/versions`, maybeMultipartFormRequestOptions(versions_withBodyFinalization({ body, ...options, __security: { bearerAuth: true } }, { finalizeMultipart: true }), this._client, { stripFilenames: false }));
     }
     /**
      * Get a specific skill version.
      */
     retrieve(version, params, options) {
         const { skill_id } = params;
-        return this._client.get(path_path `/skills/${skill_id}/versions/${version}`, versions_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/skills/${skill_id}/versions/${version}`, versions_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     list(skillID, query = {}, options) {
         const normalizeRequestOptionsForQueryOptions = versions_normalizeRequestOptionsForQuery(query, ['after', 'limit', 'order'], options);
@@ -59837,7 +53856,7 @@ class Versions extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/skills/${skillID}/versions`, (CursorPage), versions_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/skills/${skillID}/versions`, (CursorPage), versions_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             __security: { bearerAuth: true },
@@ -59848,7 +53867,7 @@ class Versions extends APIResource {
      */
     delete(version, params, options) {
         const { skill_id } = params;
-        return this._client.delete(path_path `/skills/${skill_id}/versions/${version}`, versions_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/skills/${skill_id}/versions/${version}`, versions_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 Versions.Content = versions_content_Content;
@@ -59938,13 +53957,13 @@ class Skills extends APIResource {
      * Get a skill by its ID.
      */
     retrieve(skillID, options) {
-        return this._client.get(path_path `/skills/${skillID}`, skills_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/skills/${skillID}`, skills_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Update the default version pointer for a skill.
      */
     update(skillID, body, options) {
-        return this._client.post(path_path `/skills/${skillID}`, skills_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/skills/${skillID}`, skills_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -59967,7 +53986,7 @@ class Skills extends APIResource {
      * Delete a skill by its ID.
      */
     delete(skillID, options) {
-        return this._client.delete(path_path `/skills/${skillID}`, skills_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/skills/${skillID}`, skills_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
 }
 Skills.Content = content_Content;
@@ -60000,7 +54019,7 @@ class Parts extends APIResource {
      * [complete the Upload](https://developers.openai.com/api/reference/resources/uploads/methods/complete).
      */
     create(uploadID, body, options) {
-        return this._client.post(path_path `/uploads/${uploadID}/parts`, parts_resolveResourceRequestOptions(options, (options) => multipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client)));
+        return this._client.post(path `/uploads/${uploadID}/parts`, parts_resolveResourceRequestOptions(options, (options) => multipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client)));
     }
 }
 //# sourceMappingURL=parts.mjs.map
@@ -60057,7 +54076,7 @@ class Uploads extends APIResource {
      * Returns the Upload object with status `cancelled`.
      */
     cancel(uploadID, options) {
-        return this._client.post(path_path `/uploads/${uploadID}/cancel`, uploads_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.post(path `/uploads/${uploadID}/cancel`, uploads_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Completes the
@@ -60077,7 +54096,7 @@ class Uploads extends APIResource {
      * object.
      */
     complete(uploadID, body, options) {
-        return this._client.post(path_path `/uploads/${uploadID}/complete`, uploads_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/uploads/${uploadID}/complete`, uploads_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -60188,7 +54207,7 @@ class FileBatches extends APIResource {
      * Create a vector store file batch.
      */
     create(vectorStoreID, body, options) {
-        return this._client.post(path_path `/vector_stores/${vectorStoreID}/file_batches`, file_batches_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/vector_stores/${vectorStoreID}/file_batches`, file_batches_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -60200,7 +54219,7 @@ class FileBatches extends APIResource {
      */
     retrieve(batchID, params, options) {
         const { vector_store_id } = params;
-        return this._client.get(path_path `/vector_stores/${vector_store_id}/file_batches/${batchID}`, file_batches_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/vector_stores/${vector_store_id}/file_batches/${batchID}`, file_batches_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -60212,7 +54231,7 @@ class FileBatches extends APIResource {
      */
     cancel(batchID, params, options) {
         const { vector_store_id } = params;
-        return this._client.post(path_path `/vector_stores/${vector_store_id}/file_batches/${batchID}/cancel`, file_batches_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/vector_stores/${vector_store_id}/file_batches/${batchID}/cancel`, file_batches_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -60230,7 +54249,7 @@ class FileBatches extends APIResource {
      */
     listFiles(batchID, params, options) {
         const { vector_store_id, ...query } = params;
-        return this._client.getAPIList(path_path `/vector_stores/${vector_store_id}/file_batches/${batchID}/files`, (CursorPage), file_batches_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/vector_stores/${vector_store_id}/file_batches/${batchID}/files`, (CursorPage), file_batches_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -60326,7 +54345,7 @@ class vector_stores_files_Files extends APIResource {
      * [vector store](https://developers.openai.com/api/reference/resources/vector_stores).
      */
     create(vectorStoreID, body, options) {
-        return this._client.post(path_path `/vector_stores/${vectorStoreID}/files`, vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/vector_stores/${vectorStoreID}/files`, vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -60338,7 +54357,7 @@ class vector_stores_files_Files extends APIResource {
      */
     retrieve(fileID, params, options) {
         const { vector_store_id } = params;
-        return this._client.get(path_path `/vector_stores/${vector_store_id}/files/${fileID}`, vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/vector_stores/${vector_store_id}/files/${fileID}`, vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -60349,7 +54368,7 @@ class vector_stores_files_Files extends APIResource {
      */
     update(fileID, params, options) {
         const { vector_store_id, ...body } = params;
-        return this._client.post(path_path `/vector_stores/${vector_store_id}/files/${fileID}`, vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/vector_stores/${vector_store_id}/files/${fileID}`, vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -60363,7 +54382,7 @@ class vector_stores_files_Files extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.getAPIList(path_path `/vector_stores/${vectorStoreID}/files`, (CursorPage), vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/vector_stores/${vectorStoreID}/files`, (CursorPage), vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -60378,7 +54397,7 @@ class vector_stores_files_Files extends APIResource {
      */
     delete(fileID, params, options) {
         const { vector_store_id } = params;
-        return this._client.delete(path_path `/vector_stores/${vector_store_id}/files/${fileID}`, vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/vector_stores/${vector_store_id}/files/${fileID}`, vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -60422,7 +54441,7 @@ class vector_stores_files_Files extends APIResource {
      */
     content(fileID, params, options) {
         const { vector_store_id } = params;
-        return this._client.getAPIList(path_path `/vector_stores/${vector_store_id}/files/${fileID}/content`, (Page), vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/vector_stores/${vector_store_id}/files/${fileID}/content`, (Page), vector_stores_files_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -60517,7 +54536,7 @@ class VectorStores extends APIResource {
      * Retrieves a vector store.
      */
     retrieve(vectorStoreID, options) {
-        return this._client.get(path_path `/vector_stores/${vectorStoreID}`, vector_stores_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/vector_stores/${vectorStoreID}`, vector_stores_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -60527,7 +54546,7 @@ class VectorStores extends APIResource {
      * Modifies a vector store.
      */
     update(vectorStoreID, body, options) {
-        return this._client.post(path_path `/vector_stores/${vectorStoreID}`, vector_stores_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/vector_stores/${vectorStoreID}`, vector_stores_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
@@ -60552,7 +54571,7 @@ class VectorStores extends APIResource {
      * Delete a vector store.
      */
     delete(vectorStoreID, options) {
-        return this._client.delete(path_path `/vector_stores/${vectorStoreID}`, vector_stores_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.delete(path `/vector_stores/${vectorStoreID}`, vector_stores_resolveResourceRequestOptions(options, (options) => ({
             ...options,
             headers: headers_buildHeaders([{ 'OpenAI-Beta': 'assistants=v2' }, options?.headers]),
             __security: { bearerAuth: true },
@@ -60563,7 +54582,7 @@ class VectorStores extends APIResource {
      * filter.
      */
     search(vectorStoreID, body, options) {
-        return this._client.getAPIList(path_path `/vector_stores/${vectorStoreID}/search`, (Page), vector_stores_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.getAPIList(path `/vector_stores/${vectorStoreID}/search`, (Page), vector_stores_resolveResourceRequestOptions(options, (options) => ({
             body,
             method: 'post',
             ...options,
@@ -60659,7 +54678,7 @@ class Videos extends APIResource {
      * @deprecated The Sora API is scheduled to permanently shut down on September 24, 2026.
      */
     retrieve(videoID, options) {
-        return this._client.get(path_path `/videos/${videoID}`, videos_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/videos/${videoID}`, videos_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     list(query = {}, options) {
         const normalizeRequestOptionsForQueryOptions = videos_normalizeRequestOptionsForQuery(query, ['after', 'limit', 'order'], options);
@@ -60680,7 +54699,7 @@ class Videos extends APIResource {
      * @deprecated The Sora API is scheduled to permanently shut down on September 24, 2026.
      */
     delete(videoID, options) {
-        return this._client.delete(path_path `/videos/${videoID}`, videos_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/videos/${videoID}`, videos_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Create a character from an uploaded video.
@@ -60697,7 +54716,7 @@ class Videos extends APIResource {
             query = {};
         }
         query = query;
-        return this._client.get(path_path `/videos/${videoID}/content`, videos_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.get(path `/videos/${videoID}/content`, videos_resolveResourceRequestOptions(options, (options) => ({
             query,
             ...options,
             headers: headers_buildHeaders([{ Accept: 'application/binary' }, options?.headers]),
@@ -60728,7 +54747,7 @@ class Videos extends APIResource {
      * @deprecated The Sora API is scheduled to permanently shut down on September 24, 2026.
      */
     getCharacter(characterID, options) {
-        return this._client.get(path_path `/videos/characters/${characterID}`, videos_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/videos/characters/${characterID}`, videos_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Create a remix of a completed video using a refreshed prompt.
@@ -60736,7 +54755,7 @@ class Videos extends APIResource {
      * @deprecated The Sora API is scheduled to permanently shut down on September 24, 2026.
      */
     remix(videoID, body, options) {
-        return this._client.post(path_path `/videos/${videoID}/remix`, videos_resolveResourceRequestOptions(options, (options) => maybeMultipartFormRequestOptions(videos_withBodyFinalization({ body, ...options, __security: { bearerAuth: true } }, { finalizeMultipart: true }), this._client)));
+        return this._client.post(path `/videos/${videoID}/remix`, videos_resolveResourceRequestOptions(options, (options) => maybeMultipartFormRequestOptions(videos_withBodyFinalization({ body, ...options, __security: { bearerAuth: true } }, { finalizeMultipart: true }), this._client)));
     }
 }
 //# sourceMappingURL=videos.mjs.map
@@ -60987,7 +55006,7 @@ class Webhooks extends APIResource {
      * ```
      */
     retrieve(webhookEndpointID, options) {
-        return this._client.get(path_path `/webhook_endpoints/${webhookEndpointID}`, webhooks_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.get(path `/webhook_endpoints/${webhookEndpointID}`, webhooks_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Updates a webhook endpoint for the authenticated project.
@@ -60998,7 +55017,7 @@ class Webhooks extends APIResource {
      * ```
      */
     update(webhookEndpointID, body = {}, options) {
-        return this._client.post(path_path `/webhook_endpoints/${webhookEndpointID}`, webhooks_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/webhook_endpoints/${webhookEndpointID}`, webhooks_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -61028,7 +55047,7 @@ class Webhooks extends APIResource {
      * ```
      */
     delete(webhookEndpointID, options) {
-        return this._client.delete(path_path `/webhook_endpoints/${webhookEndpointID}`, webhooks_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
+        return this._client.delete(path `/webhook_endpoints/${webhookEndpointID}`, webhooks_resolveResourceRequestOptions(options, (options) => ({ ...options, __security: { bearerAuth: true } })));
     }
     /**
      * Rotates the signing secret for a webhook endpoint in the authenticated project.
@@ -61040,7 +55059,7 @@ class Webhooks extends APIResource {
      * ```
      */
     rotateSecret(webhookEndpointID, body = {}, options) {
-        return this._client.post(path_path `/webhook_endpoints/${webhookEndpointID}/rotate_secret`, webhooks_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/webhook_endpoints/${webhookEndpointID}/rotate_secret`, webhooks_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -61058,7 +55077,7 @@ class Webhooks extends APIResource {
      * ```
      */
     test(webhookEndpointID, body, options) {
-        return this._client.post(path_path `/webhook_endpoints/${webhookEndpointID}/test`, webhooks_resolveResourceRequestOptions(options, (options) => ({
+        return this._client.post(path `/webhook_endpoints/${webhookEndpointID}/test`, webhooks_resolveResourceRequestOptions(options, (options) => ({
             body,
             ...options,
             __security: { bearerAuth: true },
@@ -65386,7 +59405,7 @@ class AzureOpenAI extends OpenAI {
             }
             const model = this.deploymentName || options.body['model'] || options.__metadata?.['model'];
             if (model !== undefined && !hasDeploymentPathSegment(this.baseURL)) {
-                options.path = path_path `/deployments/${model}` + options.path;
+                options.path = path `/deployments/${model}` + options.path;
             }
         }
         const built = await super.buildRequest(options, props);
@@ -65618,10 +59637,64 @@ bedrock_a = brand_privateBedrockClient;
 
 
 //# sourceMappingURL=index.mjs.map
+;// CONCATENATED MODULE: ./src/azure/entra-errors.ts
+/** A refused or failed Entra ID token request, described for a person: the AADSTS code, what it means, what to check. */
+class EntraError extends Error {
+    /** The AADSTS code, e.g. 70021, when Entra gave one. */
+    code;
+    /** A 429, a 5xx or a lost connection: worth trying again. */
+    transient;
+    constructor(message, code, transient, options) {
+        super(message, options);
+        this.name = 'EntraError';
+        this.code = code;
+        this.transient = transient;
+    }
+}
+/** The likely cause of each refusal a CI setup runs into, by AADSTS code. */
+const LIKELY_CAUSES = {
+    90002: 'The tenant does not exist: check "azure-tenant-id" (the Directory (tenant) ID).',
+    700016: 'No app with this client id in the tenant: check "azure-client-id" (the Application (client) ID) and "azure-tenant-id".',
+    70021: 'No federated credential of the app matches this workflow. Add one (Entra ID → App registrations → the app → Certificates & secrets → Federated credentials) whose issuer is https://token.actions.githubusercontent.com and whose subject matches the one above, e.g. repo:OWNER/REPO:pull_request for pull requests or repo:OWNER/REPO:ref:refs/heads/main for pushes and schedules on main.',
+    700211: 'The federated credential expects another issuer: it must be https://token.actions.githubusercontent.com.',
+    700212: 'The federated credential expects another audience: it must be api://AzureADTokenExchange.',
+    700213: 'No federated credential matches the workflow\'s subject: add one for this repository and event (e.g. repo:OWNER/REPO:pull_request).',
+    700024: 'The GitHub OIDC token was no longer valid when Entra read it (clock skew or a slow runner). It is requested anew on each attempt.',
+    500011: 'The scope names a resource that is not in the tenant: check "azure-scope" (https://ai.azure.com/.default for Azure OpenAI and Foundry).',
+    70011: 'The scope is not valid: "azure-scope" must end in /.default.',
+    1002012: 'The scope is not valid: "azure-scope" must end in /.default.',
+    7000215: 'The app expects a client secret, not a federated credential: add a federated credential for GitHub Actions.',
+    50027: 'Entra rejected the GitHub OIDC token as malformed.',
+};
+/** Entra's error body: `{error, error_description: "AADSTS70021: …\r\nTrace ID: …", error_codes: [70021], …}`. */
+function describeEntraRefusal(status, body, tenantId) {
+    const fields = typeof body === 'object' && body !== null ? body : {};
+    const description = typeof fields.error_description === 'string' ? fields.error_description : '';
+    const codes = Array.isArray(fields.error_codes) ? fields.error_codes.filter((c) => typeof c === 'number') : [];
+    const fromText = /AADSTS(\d+)/.exec(description)?.[1];
+    const code = codes[0] ?? (fromText ? Number(fromText) : null);
+    // Entra's description goes on with trace and correlation ids on later lines: the first line is the message.
+    const said = description.split(/\r?\n/)[0]?.trim() || (typeof fields.error === 'string' ? fields.error : '');
+    const cause = code !== null ? LIKELY_CAUSES[code] : undefined;
+    const transient = status === 429 || status >= 500;
+    const parts = [
+        `Entra ID refused the token request for tenant ${tenantId} (HTTP ${status}${code !== null ? `, AADSTS${code}` : ''})${said ? `: ${said}` : '.'}`,
+        cause ? `Likely cause: ${cause}` : '',
+    ];
+    return new EntraError(parts.filter(Boolean).join(' '), code, transient);
+}
+/** A problem getting the job's GitHub OIDC token (the assertion for Entra ID), with what to change in the workflow. */
+class OidcTokenError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'OidcTokenError';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/evals-api/client.ts
 
 /** A per-request ceiling: a poll or a page that hangs longer is retried, not waited on forever. */
-const client_REQUEST_TIMEOUT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 60_000;
 /** The base URL the local engine answers at: requests to it never leave the process. */
 const LOCAL_ENGINE_URL = 'http://local-engine.invalid/v1';
 /**
@@ -65629,7 +59702,7 @@ const LOCAL_ENGINE_URL = 'http://local-engine.invalid/v1';
  * `fetch`. No retries: nothing is lost on the way.
  */
 function createLocalEvalsClient(fetch) {
-    return new OpenAI({ apiKey: 'local-engine', baseURL: LOCAL_ENGINE_URL, fetch, maxRetries: 0, timeout: client_REQUEST_TIMEOUT_MS });
+    return new OpenAI({ apiKey: 'local-engine', baseURL: LOCAL_ENGINE_URL, fetch, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
 }
 /**
  * The one place that builds the SDK client, for whichever server answers at `baseURL`. Entra ID
@@ -65656,32 +59729,4312 @@ function createEvalsClient(endpoint, getToken) {
         organization: endpoint.organization,
         project: endpoint.project,
         maxRetries: 2,
-        timeout: client_REQUEST_TIMEOUT_MS,
+        timeout: REQUEST_TIMEOUT_MS,
         defaultHeaders: { ...endpoint.extraHeaders, ...authHeaders, 'User-Agent': 'evals-gate' },
         defaultQuery: Object.keys(endpoint.extraQuery).length > 0 ? endpoint.extraQuery : undefined,
     });
 }
 
-;// CONCATENATED MODULE: ./src/github/oidc-token.ts
+;// CONCATENATED MODULE: ./src/evals-api/api-errors.ts
 
-/** A problem getting the job's GitHub OIDC token, with what to change in the workflow. */
-class OidcTokenError extends Error {
-    constructor(message, options) {
+
+
+/** An Evals API failure, described for a person: what was being done, the status, the server's message. */
+class EvalsApiError extends Error {
+    status;
+    constructor(message, status, options) {
         super(message, options);
-        this.name = 'OidcTokenError';
+        this.name = 'EvalsApiError';
+        this.status = status;
+    }
+}
+/** 408/409/429/5xx and lost connections: worth trying again after a pause. */
+function isTransient(error) {
+    if (error instanceof OpenAI.APIUserAbortError)
+        return false;
+    const credentialError = credentialFailure(error);
+    if (credentialError)
+        return credentialError instanceof EntraError && credentialError.transient;
+    if (error instanceof OpenAI.APIConnectionError)
+        return true;
+    if (error instanceof OpenAI.APIError) {
+        const status = error.status ?? 0;
+        return status === 408 || status === 409 || status === 429 || status >= 500;
+    }
+    return false;
+}
+/** How long to wait before try number `attempt + 1`: what the server asked for, else 1 s, 2 s, 4 s…, capped. */
+function retryDelayMs(error, attempt, capMs = 30_000) {
+    return Math.min(retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1), capMs);
+}
+/** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
+function retryAfterMs(error) {
+    if (!(error instanceof OpenAI.APIError) || !error.headers)
+        return null;
+    const ms = Number(error.headers.get('retry-after-ms'));
+    if (Number.isFinite(ms) && ms > 0)
+        return ms;
+    const header = error.headers.get('retry-after');
+    if (!header)
+        return null;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return Math.max(0, seconds * 1000);
+    const date = Date.parse(header);
+    return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
+}
+/**
+ * The SDK wraps a failure of the token provider ("Failed to get token from 'apiKey' function"): the
+ * Entra or OIDC error inside says what went wrong.
+ */
+function credentialFailure(error) {
+    for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+        if (current instanceof EntraError || current instanceof OidcTokenError)
+            return current;
+    }
+    return null;
+}
+function describeApiError(error, context) {
+    if (error instanceof EvalsApiError)
+        return error;
+    const credentialError = credentialFailure(error);
+    if (credentialError)
+        return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
+    const where = context.baseURL === LOCAL_ENGINE_URL ? 'the local engine' : `the Evals API at ${context.baseURL}`;
+    const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
+    if (error instanceof OpenAI.APIConnectionError) {
+        const timedOut = error instanceof OpenAI.APIConnectionTimeoutError;
+        const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+        return new EvalsApiError(`${timedOut ? 'Timed out' : 'Could not connect'} while ${context.doing}: ${where} did not answer${timedOut ? ' in time' : cause}.`, null, { cause: error });
+    }
+    if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
+        const status = error.status;
+        const said = serverMessage(error);
+        const explanation = explain(status, subject, where);
+        return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}`, status, { cause: error });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new EvalsApiError(`Failed while ${context.doing}: ${message}`, null, { cause: error });
+}
+function explain(status, subject, where) {
+    switch (status) {
+        case 401:
+            return `${capitalize(where)} refused the credentials`;
+        case 403:
+            return `The credentials may not access ${subject} at ${where}`;
+        case 404:
+            return `${capitalize(subject)} was not found at ${where}`;
+        case 429:
+            return `${capitalize(where)} answered "too many requests"`;
+        default:
+            if (status >= 500)
+                return `${capitalize(where)} failed with a server error`;
+            return `${capitalize(where)} rejected the request about ${subject}`;
+    }
+}
+function serverMessage(error) {
+    const body = error.error;
+    const message = typeof body?.message === 'string' ? body.message : '';
+    const param = typeof body?.param === 'string' && body.param ? ` (param: ${body.param})` : '';
+    const code = typeof body?.code === 'string' && body.code ? ` [${body.code}]` : '';
+    return `${message}${param}${code}`.trim();
+}
+function capitalize(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/ensure-eval.ts
+
+
+/** The eval metadata key holding the fingerprint of the definition the eval was made from. */
+const EVAL_FINGERPRINT_KEY = 'evals_gate_definition';
+/** How many of the project's newest evals are searched for the fingerprint before making a new one. */
+const EVALS_SEARCHED = 1000;
+const CREATE_ATTEMPTS = 4;
+/**
+ * Finds the newest eval made from this definition (its fingerprint in the eval's metadata), or makes
+ * it. As for runs (start-run.ts), the SDK's retries are off for the create: it sends no idempotency key,
+ * so a create whose answer was lost may have made the eval already. Before every try after a transient
+ * failure the evals are searched again, and an eval found there is adopted instead of making another.
+ */
+async function ensureEval(client, request) {
+    const file = request.evalFile ?? 'the eval file';
+    // The definition's own metadata was checked against the API's limits when the inputs were read (checkEvalMetadata).
+    const metadata = { ...request.definition.metadata, [EVAL_FINGERPRINT_KEY]: request.fingerprint };
+    const found = await findEvalByFingerprint(client, request, file, request.log);
+    if (found)
+        return { ...found, created: false };
+    const { definition } = request;
+    const context = { doing: `creating the eval from ${file}`, evalId: JSON.stringify(definition.name), baseURL: request.baseURL };
+    for (let attempt = 1;; attempt++) {
+        try {
+            const made = await client.evals.create(
+            // The SDK's types narrow the config and criteria to the documented shapes; ours are validated by the server.
+            { name: definition.name, data_source_config: definition.data_source_config, testing_criteria: definition.testing_criteria, metadata }, { maxRetries: 0, signal: request.signal });
+            return { id: made.id, name: made.name || definition.name, created: true };
+        }
+        catch (error) {
+            if (!isTransient(error) || attempt >= CREATE_ATTEMPTS)
+                throw describeApiError(error, context);
+            const wait = retryDelayMs(error, attempt);
+            request.log?.(`Creating the eval failed (${describeApiError(error, context).message}); checking whether it was made, then trying again.`);
+            await sleep(wait, request.signal);
+            const made = await findEvalByFingerprint(client, request, file).catch(() => null);
+            if (made) {
+                request.log?.(`The eval was made (${made.id}) although its answer was lost; using it.`);
+                return { ...made, created: true };
+            }
+        }
+    }
+}
+/** The newest of the project's newest `EVALS_SEARCHED` evals whose metadata carries the fingerprint. */
+async function findEvalByFingerprint(client, request, file, log) {
+    let seen = 0;
+    try {
+        for await (const found of client.evals.list({ order: 'desc', limit: 100 }, { signal: request.signal })) {
+            if (found.metadata?.[EVAL_FINGERPRINT_KEY] === request.fingerprint)
+                return { id: found.id, name: found.name || request.definition.name };
+            if (++seen >= EVALS_SEARCHED) {
+                // A cap, not has_more, ends the search: a list whose cursor never advances must not hang the job.
+                log?.(`Stopped looking for the eval made from ${file} after the project's newest ${EVALS_SEARCHED} evals; making a new one.`);
+                break;
+            }
+        }
+    }
+    catch (error) {
+        throw describeApiError(error, {
+            doing: `looking for the eval made from ${file}`,
+            evalId: JSON.stringify(request.definition.name),
+            baseURL: request.baseURL,
+        });
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/metadata-limits.ts
+// The Evals API's limits on metadata, for evals and runs alike.
+const METADATA_MAX_KEYS = 16;
+const METADATA_MAX_KEY_CHARS = 64;
+const METADATA_MAX_VALUE_CHARS = 512;
+
+;// CONCATENATED MODULE: ./src/settings/input-error.ts
+
+/** A problem with one of the action's inputs, found before anything is sent. */
+class InputError extends Error {
+    input;
+    problem;
+    constructor(input, problem) {
+        super(`Input "${input}": ${problem}`);
+        this.name = 'InputError';
+        this.input = input;
+        this.problem = problem;
+    }
+}
+/** An error met while reading an input's content, as an error of that input. */
+function asInputError(input, error) {
+    if (error instanceof InputError)
+        return error;
+    if (error instanceof EvalDefinitionError)
+        return new InputError(input, error.message);
+    return error instanceof Error ? error : new Error(String(error));
+}
+
+;// CONCATENATED MODULE: ./src/settings/input-parsers.ts
+
+
+// Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
+/** A rate in [0, 1], written as `0.9` or `90%`. */
+function parseRate(input, raw) {
+    const text = raw.trim();
+    const percent = text.endsWith('%');
+    const digits = percent ? text.slice(0, -1).trim() : text;
+    // `99.9%` must be exactly 0.999: shifting the exponent avoids 99.9 / 100 = 0.9990000000000001.
+    const rate = digits ? Number(percent ? `${digits}e-2` : digits) : NaN;
+    if (!Number.isFinite(rate)) {
+        throw new InputError(input, `expected a number from 0 to 1 or a percentage such as 90%, got ${JSON.stringify(text)}.`);
+    }
+    if (rate < 0 || rate > 1) {
+        throw new InputError(input, `${JSON.stringify(text)} is outside 0–1 (0%–100%).`);
+    }
+    return rate;
+}
+function parsePositiveNumber(input, raw, unit, max) {
+    const text = raw.trim();
+    const number = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(number) || number <= 0) {
+        throw new InputError(input, `expected a positive number of ${unit}, got ${JSON.stringify(text)}.`);
+    }
+    if (number > max)
+        throw new InputError(input, `${text} ${unit} is more than the ${max} allowed.`);
+    return number;
+}
+function parseCount(input, raw) {
+    const text = raw.trim();
+    if (!/^\d+$/.test(text))
+        throw new InputError(input, `expected a whole number ≥ 0, got ${JSON.stringify(raw)}.`);
+    return Number(text);
+}
+function parseBoolean(input, raw) {
+    const text = raw.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(text))
+        return true;
+    if (['false', 'no', 'off', '0'].includes(text))
+        return false;
+    throw new InputError(input, `expected true or false, got ${JSON.stringify(raw)}.`);
+}
+/** Non-empty lines that are not `#` comments, trimmed. */
+function meaningfulLines(raw) {
+    return raw
+        .split(/\r?\n/)
+        .map((text, index) => ({ text: text.trim(), number: index + 1 }))
+        .filter((line) => line.text && !line.text.startsWith('#'));
+}
+/** `NAME: RATE` per line. The name may itself contain colons: the rate is after the last one. */
+function parseCriteriaThresholds(input, raw) {
+    const seen = new Set();
+    return meaningfulLines(raw).map(({ text, number }) => {
+        const colon = text.lastIndexOf(':');
+        const name = colon > 0 ? text.slice(0, colon).trim() : '';
+        if (!name)
+            throw new InputError(input, `line ${number} should be "NAME: RATE", got ${JSON.stringify(text)}.`);
+        if (seen.has(name))
+            throw new InputError(input, `criterion "${name}" is listed twice.`);
+        seen.add(name);
+        try {
+            return { name, min: parseRate(input, text.slice(colon + 1)) };
+        }
+        catch (error) {
+            throw error instanceof InputError ? new InputError(input, `line ${number} ("${name}"): ${error.problem}`) : error;
+        }
+    });
+}
+/** `key=value` per line, within the API's limits on keys and values. */
+function parseMetadata(input, raw) {
+    const metadata = {};
+    for (const { text, number } of meaningfulLines(raw)) {
+        const equals = text.indexOf('=');
+        const key = equals > 0 ? text.slice(0, equals).trim() : '';
+        if (!key)
+            throw new InputError(input, `line ${number} should be "key=value", got ${JSON.stringify(text)}.`);
+        const value = text.slice(equals + 1).trim();
+        if (key.length > METADATA_MAX_KEY_CHARS) {
+            throw new InputError(input, `key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
+        }
+        if (value.length > METADATA_MAX_VALUE_CHARS) {
+            throw new InputError(input, `the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
+        }
+        if (Object.hasOwn(metadata, key))
+            throw new InputError(input, `key "${key}" is set twice.`);
+        metadata[key] = value;
+    }
+    return metadata;
+}
+function parseBaseUrl(input, raw) {
+    let url;
+    try {
+        url = new URL(raw.trim());
+    }
+    catch {
+        throw new InputError(input, `${JSON.stringify(raw)} is not a URL.`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new InputError(input, `expected an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
+    }
+    if (url.username || url.password)
+        throw new InputError(input, 'credentials do not belong in the URL: use "api-key".');
+    return url.toString().replace(/\/+$/, '');
+}
+/** HTTP header names are RFC 9110 tokens. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * Headers the action sets itself: authentication has its own inputs (a key here would be logged
+ * unmasked in the workflow file), and the rest belong to the HTTP client.
+ */
+const RESERVED_HEADERS = {
+    authorization: 'authentication has its own inputs: use "api-key" (with "auth-header") or "azure-client-id".',
+    'api-key': 'use "api-key" with "auth-header: api-key".',
+    host: 'the host comes from "base-url".',
+    'content-type': 'the client sets it.',
+    'content-length': 'the client sets it.',
+    'transfer-encoding': 'the client sets it.',
+    connection: 'the client sets it.',
+};
+/** `Name: value` per line: extra headers for every request. Names are checked, values kept as written. */
+function parseHeaderLines(input, raw) {
+    const headers = {};
+    const seen = new Set();
+    for (const { text, number } of meaningfulLines(raw)) {
+        const colon = text.indexOf(':');
+        const name = colon > 0 ? text.slice(0, colon).trim() : '';
+        // The line is not quoted back: it may hold a credential.
+        if (!name)
+            throw new InputError(input, `line ${number} should be "Name: value" (no header name before a colon).`);
+        if (!HEADER_NAME.test(name))
+            throw new InputError(input, `line ${number}: ${JSON.stringify(name)} is not a valid header name.`);
+        const reserved = RESERVED_HEADERS[name.toLowerCase()];
+        if (reserved)
+            throw new InputError(input, `line ${number}: the ${name} header cannot be set here; ${reserved}`);
+        if (seen.has(name.toLowerCase()))
+            throw new InputError(input, `header "${name}" is set twice.`);
+        seen.add(name.toLowerCase());
+        const value = text.slice(colon + 1).trim();
+        if (/[\0\r\n]/.test(value))
+            throw new InputError(input, `line ${number}: the value of "${name}" has a control character.`);
+        headers[name] = value;
+    }
+    return headers;
+}
+/** `name: value` (or `name=value`) per line: extra query parameters for every request, e.g. `api-version`. */
+function parseQueryLines(input, raw) {
+    const query = {};
+    for (const { text, number } of meaningfulLines(raw)) {
+        const at = text.search(/[:=]/);
+        const name = at > 0 ? text.slice(0, at).trim() : '';
+        if (!name)
+            throw new InputError(input, `line ${number} should be "name: value" (no parameter name before a colon).`);
+        if (/[\s&#?]/.test(name))
+            throw new InputError(input, `line ${number}: ${JSON.stringify(name)} is not a query parameter name.`);
+        if (Object.hasOwn(query, name))
+            throw new InputError(input, `parameter "${name}" is set twice.`);
+        query[name] = text.slice(at + 1).trim();
+    }
+    return query;
+}
+/** Header and parameter names whose values are credentials, so they are masked and redacted like keys. */
+function looksSecret(name) {
+    return /key|token|secret|auth|password|passwd|signature|^sig$|credential|cookie/i.test(name);
+}
+/** One of `choices`, compared case-insensitively. */
+function parseChoice(input, raw, choices) {
+    const text = raw.trim().toLowerCase();
+    const match = choices.find((choice) => choice === text);
+    if (!match)
+        throw new InputError(input, `expected ${choices.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(raw)}.`);
+    return match;
+}
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An Entra application (client) id: a GUID. */
+function parseClientId(input, raw) {
+    const text = raw.trim();
+    if (!GUID.test(text))
+        throw new InputError(input, `expected the app registration's Application (client) ID, a GUID, got ${JSON.stringify(text)}.`);
+    return text;
+}
+/** An Entra tenant: its GUID or one of its domain names (`contoso.onmicrosoft.com`). */
+function parseTenantId(input, raw) {
+    const text = raw.trim();
+    const domain = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+    if (!GUID.test(text) && !domain.test(text)) {
+        throw new InputError(input, `expected the Directory (tenant) ID, a GUID (or a domain such as contoso.onmicrosoft.com), got ${JSON.stringify(text)}.`);
+    }
+    return text;
+}
+/** An OAuth scope for the client-credentials grant: a resource URI ending in `/.default`. */
+function parseScope(input, raw) {
+    const text = raw.trim();
+    if (!/^\S+\/\.default$/.test(text)) {
+        throw new InputError(input, `expected a resource scope ending in "/.default", such as https://ai.azure.com/.default, got ${JSON.stringify(text)}.`);
+    }
+    return text;
+}
+/** The Entra authority host (AZURE_AUTHORITY_HOST): https, or http only on the loopback address. */
+function parseAuthorityHost(input, raw) {
+    const url = parseBaseUrl(input, raw);
+    const { protocol, hostname } = new URL(url);
+    if (protocol === 'http:' && hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '[::1]') {
+        throw new InputError(input, `tokens must not travel over plain http: use https (got ${JSON.stringify(raw)}).`);
+    }
+    return url;
+}
+/** `auto`, `none`, or the id of a run to compare with. */
+function parseBaselineChoice(input, raw) {
+    const text = raw.trim();
+    const lower = text.toLowerCase();
+    if (lower === 'auto')
+        return { kind: 'auto' };
+    if (lower === 'none')
+        return { kind: 'none' };
+    if (!text || /[\s/?#]/.test(text))
+        throw new InputError(input, `expected "auto", "none" or a run id (evalrun_…), got ${JSON.stringify(raw)}.`);
+    return { kind: 'run', runId: text };
+}
+function parseScoreDrop(input, raw) {
+    const text = raw.trim();
+    const percent = text.endsWith('%');
+    const digits = (percent ? text.slice(0, -1) : text.replace(/\s*(pts?|points?)$/i, '')).trim();
+    const number = /^\d*\.?\d+$/.test(digits) ? Number(digits) : NaN;
+    if (!Number.isFinite(number)) {
+        throw new InputError(input, `expected points such as 2 (a drop from 90% to 88%) or a percentage of the baseline's score such as 2%, got ${JSON.stringify(raw)}.`);
+    }
+    if (number > 100)
+        throw new InputError(input, `${JSON.stringify(text)} is more than 100.`);
+    return { unit: percent ? 'percent' : 'points', value: Number(`${digits}e-2`) };
+}
+/** A significance level in (0, 1), such as 0.05 (or 5%). */
+function parseSignificance(input, raw) {
+    const level = parseRate(input, raw);
+    if (level <= 0 || level >= 1)
+        throw new InputError(input, `expected a level between 0 and 1 such as 0.05, got ${JSON.stringify(raw.trim())}.`);
+    return level;
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/settings/workspace-files.ts
+
+
+
+/**
+ * Resolves a path from an input against the workspace and reads it as text. Paths that leave the
+ * workspace are refused: a pull request controls these inputs' files, and must not be able to make the
+ * action send, say, a runner credential file to the Evals API.
+ */
+function readWorkspaceFile(input, workspace, path, from = workspace) {
+    const { path: full, size, rel } = resolveWorkspaceFile(input, workspace, path, from);
+    if (size > MAX_FILE_BYTES) {
+        throw new InputError(input, `${rel} is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted.`);
+    }
+    return { path: full, text: (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8') };
+}
+/** The checked absolute path of a workspace file (the rules of readWorkspaceFile), without reading it. */
+function resolveWorkspaceFile(input, workspace, path, from = workspace) {
+    const full = (0,external_node_path_namespaceObject.resolve)(from, path);
+    const rel = (0,external_node_path_namespaceObject.relative)((0,external_node_path_namespaceObject.resolve)(workspace), full);
+    if (isOutside(rel))
+        throw new InputError(input, `${path} is outside the workspace (${workspace}).`);
+    // .git/config holds the checkout's token (persist-credentials): never send it anywhere.
+    if (rel.split(/[\\/]/).includes('.git'))
+        throw new InputError(input, `${path} is inside .git/, which is never read.`);
+    let size;
+    try {
+        // A committed symlink could point anywhere: the file it leads to must be in the workspace too.
+        const real = (0,external_node_path_namespaceObject.relative)((0,external_node_fs_namespaceObject.realpathSync)(workspace), (0,external_node_fs_namespaceObject.realpathSync)(full));
+        if (isOutside(real) || real.split(/[\\/]/).includes('.git')) {
+            throw new InputError(input, `${rel} leads outside the workspace (${workspace}) or into .git/ through a symbolic link.`);
+        }
+        const stat = (0,external_node_fs_namespaceObject.statSync)(full);
+        if (!stat.isFile())
+            throw new InputError(input, `${rel} is not a file.`);
+        size = stat.size;
+    }
+    catch (error) {
+        if (error instanceof InputError)
+            throw error;
+        throw new InputError(input, `cannot read ${rel}: ${error.code ?? String(error)}.`);
+    }
+    return { path: full, size, rel };
+}
+function isOutside(rel) {
+    return rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel);
+}
+// Inline file_content travels in one request body; far larger files belong in the API's file store.
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+;// CONCATENATED MODULE: ./src/settings/eval-choice.ts
+
+
+
+
+
+
+
+/** `eval-id`, `eval-file` and `engine`, checked together. */
+function readEvalChoice(source, workspace) {
+    const { read } = source;
+    const evalId = read('eval-id').trim();
+    const evalFile = read('eval-file').trim();
+    if (evalId && evalFile) {
+        throw new InputError('eval-file', 'set either "eval-id" (an eval on the Evals API) or "eval-file" (an eval definition in the repository), not both.');
+    }
+    if (!evalId && !evalFile) {
+        throw new InputError('eval-id', 'required: "eval-id" (an eval on the Evals API, eval_…) or "eval-file" (an eval definition in the repository).');
+    }
+    const engine = parseChoice('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
+    if (evalId) {
+        readEvalId(read);
+        if (engine === 'local') {
+            throw new InputError('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
+        }
+        return { engine, eval: { kind: 'id', evalId } };
+    }
+    const file = readWorkspaceFile('eval-file', workspace, evalFile);
+    let definition;
+    try {
+        definition = parseEvalDefinition(file.text, evalFile);
+        if (engine === 'local')
+            checkRunsLocally(definition, evalFile);
+        else
+            checkEvalMetadata(definition, evalFile);
+    }
+    catch (error) {
+        throw asInputError('eval-file', error);
+    }
+    return { engine, eval: { kind: 'file', path: evalFile, definition, fingerprint: evalDefinitionFingerprint(definition) } };
+}
+/** The id the local engine gives an eval: the same definition has the same id in every job. */
+function localEvalId(choice) {
+    return `eval_local_${choice.fingerprint}`;
+}
+/** `eval-id`, checked: required, and shaped like an id. */
+function readEvalId(read) {
+    const evalId = read('eval-id').trim();
+    if (!evalId)
+        throw new InputError('eval-id', 'required: the id of the eval to run (eval_…).');
+    if (/[\s/?#]/.test(evalId))
+        throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
+    return evalId;
+}
+/**
+ * An eval-file's metadata, checked against the API's limits with room for the fingerprint the action
+ * adds (ensure-eval.ts), before anything is sent.
+ */
+function checkEvalMetadata(definition, file) {
+    const user = definition.metadata ?? {};
+    const where = `${file}: "metadata"`;
+    if (Object.hasOwn(user, EVAL_FINGERPRINT_KEY)) {
+        throw new InputError('eval-file', `${where} has the key "${EVAL_FINGERPRINT_KEY}", which the action keeps for the definition's fingerprint; remove it.`);
+    }
+    const keys = Object.keys(user);
+    if (keys.length >= METADATA_MAX_KEYS) {
+        throw new InputError('eval-file', `${where} has ${keys.length} keys; an eval takes at most ${METADATA_MAX_KEYS}, and the action needs one of them ("${EVAL_FINGERPRINT_KEY}") ` +
+            `to find this eval again. Remove at least ${keys.length - METADATA_MAX_KEYS + 1}.`);
+    }
+    for (const [key, value] of Object.entries(user)) {
+        if (key.length > METADATA_MAX_KEY_CHARS) {
+            throw new InputError('eval-file', `${where}: key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
+        }
+        if (typeof value !== 'string') {
+            throw new InputError('eval-file', `${where}: the value of "${key}" must be a string; got ${value === null ? 'null' : typeof value}.`);
+        }
+        if (value.length > METADATA_MAX_VALUE_CHARS) {
+            throw new InputError('eval-file', `${where}: the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/azure/entra-credential.ts
+
+
+/** GitHub's OIDC tokens are exchanged for this audience by Entra's workload identity federation. */
+const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
+/** Renew this long before expiry (the Azure SDKs use 5 minutes), or after half the lifetime of short tokens. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+const entra_credential_REQUEST_TIMEOUT_MS = 30_000;
+const ATTEMPTS = 4;
+/**
+ * Entra ID access tokens obtained with the job's GitHub OIDC token (the client-credentials grant with a
+ * federated `client_assertion`). Tokens are renewed before they expire, so a run that outlasts the
+ * 10-minute OIDC token and the ~60-minute access token keeps its access.
+ */
+class EntraCredential {
+    options;
+    now;
+    current = null;
+    pending = null;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+    }
+    /** A valid access token: the cached one, or a new one when it is due for renewal. */
+    async getToken() {
+        const now = this.now();
+        const current = this.current;
+        if (current && now < current.refreshAt)
+            return current.value;
+        try {
+            return (await this.renew()).value;
+        }
+        catch (error) {
+            // Still valid for a while: keep working with it and try again on the next request.
+            if (current && now < current.expiresAt - 10_000) {
+                this.options.onRefreshFailed?.(`Could not renew the Entra ID token; the current one is valid until ${new Date(current.expiresAt).toISOString()}: ${error instanceof Error ? error.message : String(error)}`);
+                return current.value;
+            }
+            throw error;
+        }
+    }
+    /** One exchange at a time: concurrent requests share it. */
+    renew() {
+        this.pending ??= this.exchangeWithRetries().finally(() => {
+            this.pending = null;
+        });
+        return this.pending;
+    }
+    async exchangeWithRetries() {
+        for (let attempt = 1;; attempt++) {
+            try {
+                const token = await this.exchange();
+                this.current = token;
+                return token;
+            }
+            catch (error) {
+                const transient = error instanceof EntraError && error.transient;
+                if (!transient || attempt >= ATTEMPTS)
+                    throw error;
+                await (this.options.sleep ?? sleep)(Math.min(1000 * 2 ** (attempt - 1), 8000));
+            }
+        }
+    }
+    async exchange() {
+        const { tenantId, clientId, scope, authorityHost } = this.options;
+        const assertion = await this.options.getAssertion();
+        const url = `${authorityHost}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+        const form = new URLSearchParams({
+            client_id: clientId,
+            scope,
+            grant_type: 'client_credentials',
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: assertion,
+        });
+        const requested = this.now();
+        let response;
+        try {
+            response = await fetch(url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+                body: form,
+                signal: AbortSignal.timeout(entra_credential_REQUEST_TIMEOUT_MS),
+            });
+        }
+        catch (error) {
+            const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+            throw new EntraError(`Could not reach Entra ID at ${authorityHost} for a token: ${reason}.`, null, true, { cause: error });
+        }
+        const text = await response.text();
+        let body = null;
+        try {
+            body = JSON.parse(text);
+        }
+        catch {
+            // Proxies answer HTML: described below by the status alone.
+        }
+        if (!response.ok)
+            throw describeEntraRefusal(response.status, body, tenantId);
+        const fields = typeof body === 'object' && body !== null ? body : {};
+        const value = typeof fields.access_token === 'string' ? fields.access_token : '';
+        const lifetimeS = Number(fields.expires_in);
+        if (!value || !Number.isFinite(lifetimeS) || lifetimeS <= 0) {
+            throw new EntraError(`Entra ID at ${authorityHost} answered HTTP ${response.status} without an access token and its lifetime.`, null, false);
+        }
+        const lifetimeMs = lifetimeS * 1000;
+        const expiresAt = requested + lifetimeMs;
+        this.options.onToken?.(value, expiresAt);
+        return { value, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/template.ts
+// The Evals API's templates: `{{item.question}}`, `{{ sample.output_text }}`, nested paths such as
+// `{{item.meta.lang}}` and array indexes (`{{item.choices.0}}`). Strings are inserted as they are,
+// anything else as JSON.
+/** A template that refers to something the scope does not have: the item is marked errored with this. */
+class TemplateError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'TemplateError';
+    }
+}
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/** Renders every `{{path}}` in `template`. Throws a TemplateError naming a path that leads nowhere. */
+function renderTemplate(template, scope) {
+    return template.replace(PLACEHOLDER, (_whole, path) => {
+        const value = lookUp(path, scope);
+        return typeof value === 'string' ? value : JSON.stringify(value);
+    });
+}
+/** The value at `item.a.b` or `sample.x` in the scope. Throws a TemplateError when there is none. */
+function lookUp(path, scope) {
+    const parts = path.split('.');
+    const root = parts[0];
+    if (root !== 'item' && root !== 'sample') {
+        throw new TemplateError(`{{${path}}} must start with "item." or "sample."`);
+    }
+    if (root === 'sample' && !scope.sample)
+        throw new TemplateError(`{{${path}}} refers to the sample, but this item has none`);
+    let value = root === 'item' ? scope.item : scope.sample;
+    for (const part of parts.slice(1)) {
+        if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) {
+            throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
+        }
+        value = value[part];
+    }
+    if (value === undefined)
+        throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
+    return value;
+}
+/** Template paths in a text, e.g. for checking a definition before any item runs. */
+function templatePaths(template) {
+    return [...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? '');
+}
+/**
+ * Renders an `input_messages`/grader `input` template: a list of `{role, content}` or
+ * `{type: "message", role, content}` where content is a string, an `{type: "input_text"|"output_text", text}`
+ * part, or a list of such parts (joined by newlines).
+ */
+function renderMessages(template, scope, where) {
+    if (!Array.isArray(template))
+        throw new TemplateError(`${where} must be a list of messages`);
+    return template.map((entry, index) => {
+        if (typeof entry !== 'object' || entry === null)
+            throw new TemplateError(`${where}[${index}] is not a message`);
+        const message = entry;
+        const role = typeof message.role === 'string' ? message.role : 'user';
+        return { role, content: renderContent(message.content, scope, `${where}[${index}].content`) };
+    });
+}
+function renderContent(content, scope, where) {
+    if (typeof content === 'string')
+        return renderTemplate(content, scope);
+    if (Array.isArray(content))
+        return content.map((part, index) => renderContent(part, scope, `${where}[${index}]`)).join('\n');
+    if (typeof content === 'object' && content !== null && typeof content.text === 'string') {
+        return renderTemplate(content.text, scope);
+    }
+    throw new TemplateError(`${where} must be text, an input_text part or a list of parts`);
+}
+
+;// CONCATENATED MODULE: ./src/engine/sampler.ts
+
+
+/** A model answer the sampler cannot read (no choices, a failed response). */
+class SamplingError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'SamplingError';
     }
 }
 /**
- * The job's OIDC token for `audience`, from the runner's token service. The runner offers it only
- * with `permissions: id-token: write`, and never to pull requests from forks.
+ * Checks the data source and returns its sampler. `client` may be a function that makes it: it is called
+ * only once the data source is known to be good.
+ */
+function createSampler(dataSource, clientOrFactory, where = 'data_source') {
+    if (!sampler_isObject(dataSource))
+        throw new EvalDefinitionError(where, 'must be an object');
+    const type = dataSource.type;
+    if (type !== 'completions' && type !== 'responses') {
+        throw new EvalDefinitionError(`${where}.type`, `must be "completions" or "responses" to sample a model, not ${JSON.stringify(type)}`);
+    }
+    const model = dataSource.model;
+    if (typeof model !== 'string' || model.trim() === '') {
+        throw new EvalDefinitionError(`${where}.model`, `a ${type} data source needs the model to sample (set the model input or data_source.model)`);
+    }
+    const input = checkInputMessages(dataSource.input_messages, `${where}.input_messages`);
+    const params = checkSamplingParams(dataSource.sampling_params, type, `${where}.sampling_params`);
+    const client = typeof clientOrFactory === 'function' ? clientOrFactory() : clientOrFactory;
+    return {
+        type,
+        model,
+        async sample(item, signal) {
+            const messages = inputMessages(input, item, `${where}.input_messages`);
+            const sent = { temperature: params.temperature ?? null, top_p: params.top_p ?? null, max_completion_tokens: params.max_completion_tokens ?? params.max_tokens ?? null };
+            if (type === 'completions') {
+                const completion = await client.createChatCompletion(chatBody(model, messages, params), signal);
+                return { ...completionSample(completion, model), input: plain(messages), ...sent, seed: params.seed ?? null };
+            }
+            const response = await client.createResponse(responsesBody(model, messages, params), signal);
+            return { ...responseSample(response, model), input: plain(messages), ...sent, seed: null };
+        },
+    };
+}
+/**
+ * Checks a list of message templates (a data source's or a grader's `input`): text content only, and
+ * `{{…}}` paths under the namespaces allowed there. Throws EvalDefinitionError.
+ */
+function checkMessagesTemplate(template, namespaces, where) {
+    if (!Array.isArray(template) || template.length === 0)
+        throw new EvalDefinitionError(where, 'must be a non-empty list of messages');
+    template.forEach((entry, index) => {
+        const at = `${where}[${index}]`;
+        if (!sampler_isObject(entry))
+            throw new EvalDefinitionError(at, 'must be a message object ({role, content})');
+        if (entry.role !== undefined && !['user', 'assistant', 'system', 'developer'].includes(entry.role)) {
+            throw new EvalDefinitionError(`${at}.role`, `must be user, assistant, system or developer, not ${JSON.stringify(entry.role)}`);
+        }
+        for (const text of contentTexts(entry.content, `${at}.content`)) {
+            for (const path of templatePaths(text)) {
+                const root = path.split('.')[0] ?? '';
+                if (!namespaces.includes(root)) {
+                    const allowed = namespaces.map((name) => `"${name}."`).join(' or ');
+                    throw new EvalDefinitionError(`${at}.content`, `{{${path}}} must start with ${allowed}`);
+                }
+            }
+        }
+    });
+    return template;
+}
+function contentTexts(content, where) {
+    if (typeof content === 'string')
+        return [content];
+    if (Array.isArray(content))
+        return content.flatMap((part, index) => contentTexts(part, `${where}[${index}]`));
+    if (sampler_isObject(content) && typeof content.text === 'string')
+        return [content.text];
+    const kind = sampler_isObject(content) && typeof content.type === 'string' ? ` (${content.type})` : '';
+    throw new EvalDefinitionError(where, `must be text, an input_text part or a list of them; the local engine reads no other content${kind}`);
+}
+function checkInputMessages(value, where) {
+    if (!sampler_isObject(value))
+        throw new EvalDefinitionError(where, 'is required: {type: "template", template: [...]} or {type: "item_reference", item_reference: "item.…"}');
+    if (value.type === 'template')
+        return { type: 'template', template: checkMessagesTemplate(value.template, ['item'], `${where}.template`) };
+    if (value.type === 'item_reference') {
+        const reference = value.item_reference;
+        if (typeof reference !== 'string' || !/^item\.[^.\s]+(\.[^.\s]+)*$/.test(reference)) {
+            throw new EvalDefinitionError(`${where}.item_reference`, `must be a path into the item such as "item.messages", not ${JSON.stringify(reference)}`);
+        }
+        return { type: 'item_reference', itemReference: reference };
+    }
+    throw new EvalDefinitionError(`${where}.type`, `must be "template" or "item_reference", not ${JSON.stringify(value.type)}`);
+}
+function checkSamplingParams(value, type, where) {
+    if (value === undefined || value === null)
+        return {};
+    if (!sampler_isObject(value))
+        throw new EvalDefinitionError(where, 'must be an object');
+    const params = {};
+    const number = (key) => {
+        const entry = value[key];
+        if (entry === undefined || entry === null)
+            return;
+        if (typeof entry !== 'number' || !Number.isFinite(entry))
+            throw new EvalDefinitionError(`${where}.${key}`, `must be a number, not ${JSON.stringify(entry)}`);
+        params[key] = entry;
+    };
+    const integer = (key, min) => {
+        const entry = value[key];
+        if (entry === undefined || entry === null)
+            return;
+        if (typeof entry !== 'number' || !Number.isInteger(entry) || entry < min) {
+            throw new EvalDefinitionError(`${where}.${key}`, `must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not ${JSON.stringify(entry)}`);
+        }
+        params[key] = entry;
+    };
+    number('temperature');
+    number('top_p');
+    integer('seed', Number.MIN_SAFE_INTEGER);
+    integer('max_completion_tokens', 1);
+    integer('max_tokens', 1);
+    if (value.reasoning_effort !== undefined && value.reasoning_effort !== null) {
+        if (typeof value.reasoning_effort !== 'string')
+            throw new EvalDefinitionError(`${where}.reasoning_effort`, 'must be a string such as "low"');
+        params.reasoning_effort = value.reasoning_effort;
+    }
+    if (value.tools !== undefined && value.tools !== null) {
+        if (!Array.isArray(value.tools))
+            throw new EvalDefinitionError(`${where}.tools`, 'must be a list of tools');
+        params.tools = value.tools;
+    }
+    if (value.response_format !== undefined && value.response_format !== null) {
+        if (type === 'responses')
+            throw new EvalDefinitionError(`${where}.response_format`, 'is for completions data sources; a responses data source sets sampling_params.text.format');
+        if (!sampler_isObject(value.response_format))
+            throw new EvalDefinitionError(`${where}.response_format`, 'must be an object such as {"type": "json_object"}');
+        params.response_format = value.response_format;
+    }
+    if (value.text !== undefined && value.text !== null) {
+        if (type === 'completions')
+            throw new EvalDefinitionError(`${where}.text`, 'is for responses data sources; a completions data source sets sampling_params.response_format');
+        if (!sampler_isObject(value.text))
+            throw new EvalDefinitionError(`${where}.text`, 'must be an object such as {"format": {"type": "text"}}');
+        params.text = value.text;
+    }
+    return params;
+}
+function inputMessages(input, item, where) {
+    if (input.type === 'template')
+        return renderMessages(input.template, { item }, `${where}.template`).map((message) => ({ ...message, extra: {} }));
+    const value = lookUp(input.itemReference, { item });
+    if (typeof value === 'string')
+        return [{ role: 'user', content: value, extra: {} }];
+    if (!Array.isArray(value) || value.length === 0)
+        throw new TemplateError(`${input.itemReference} must be a non-empty list of messages (or a text)`);
+    return value.map((entry, index) => {
+        if (!sampler_isObject(entry))
+            throw new TemplateError(`${input.itemReference}[${index}] is not a message`);
+        const extra = {};
+        for (const key of ['tool_calls', 'tool_call_id', 'name'])
+            if (entry[key] !== undefined)
+                extra[key] = entry[key];
+        return { role: typeof entry.role === 'string' ? entry.role : 'user', content: referencedText(entry.content, `${input.itemReference}[${index}]`), extra };
+    });
+}
+function referencedText(content, where) {
+    if (content === null || content === undefined)
+        return '';
+    if (typeof content === 'string')
+        return content;
+    if (Array.isArray(content))
+        return content.map((part, index) => referencedText(part, `${where}.content[${index}]`)).join('\n');
+    if (sampler_isObject(content) && typeof content.text === 'string')
+        return content.text;
+    throw new TemplateError(`${where}: the local engine reads text content only`);
+}
+function plain(messages) {
+    return messages.map(({ role, content }) => ({ role, content }));
+}
+function chatBody(model, messages, params) {
+    const body = { model, messages: messages.map(({ role, content, extra }) => ({ role, content, ...extra })) };
+    for (const key of ['temperature', 'top_p', 'seed', 'max_completion_tokens', 'max_tokens', 'reasoning_effort', 'response_format', 'tools']) {
+        if (params[key] !== undefined)
+            body[key] = params[key];
+    }
+    return body;
+}
+function responsesBody(model, messages, params) {
+    const body = { model, input: plain(messages), store: false };
+    if (params.temperature !== undefined)
+        body.temperature = params.temperature;
+    if (params.top_p !== undefined)
+        body.top_p = params.top_p;
+    const maxTokens = params.max_completion_tokens ?? params.max_tokens;
+    if (maxTokens !== undefined)
+        body.max_output_tokens = maxTokens;
+    if (params.reasoning_effort !== undefined)
+        body.reasoning = { effort: params.reasoning_effort };
+    if (params.tools !== undefined)
+        body.tools = params.tools;
+    if (params.text !== undefined)
+        body.text = params.text;
+    return body;
+}
+function completionSample(completion, model) {
+    const choice = completion.choices?.[0];
+    if (!choice)
+        throw new SamplingError(`chat completion with model "${model}" returned no choices`);
+    const text = choice.message.content ?? '';
+    const tools = choice.message.tool_calls ?? [];
+    const usage = completion.usage;
+    return {
+        ...outputOf(text, tools),
+        finish_reason: choice.finish_reason ?? 'stop',
+        model: completion.model ?? model,
+        usage: usageOf(usage?.prompt_tokens, usage?.completion_tokens, usage?.total_tokens, usage?.prompt_tokens_details?.cached_tokens),
+        error: null,
+    };
+}
+function responseSample(response, model) {
+    if (response.status === 'failed') {
+        const error = sampler_isObject(response.error) && typeof response.error.message === 'string' ? `: ${response.error.message}` : '';
+        throw new SamplingError(`response with model "${model}" failed${error}`);
+    }
+    const output = response.output ?? [];
+    const text = output
+        .filter((entry) => entry.type === 'message')
+        .flatMap((entry) => entry.content ?? [])
+        .filter((part) => part.type === 'output_text' && typeof part.text === 'string')
+        .map((part) => part.text)
+        .join('');
+    const tools = output
+        .filter((entry) => entry.type === 'function_call')
+        .map((entry) => ({ id: entry.call_id ?? '', type: 'function', function: { name: entry.name ?? '', arguments: entry.arguments ?? '' } }));
+    const usage = response.usage;
+    return {
+        ...outputOf(text, tools),
+        finish_reason: responseFinishReason(response, tools.length > 0),
+        model: response.model ?? model,
+        usage: usageOf(usage?.input_tokens, usage?.output_tokens, usage?.total_tokens, usage?.input_tokens_details?.cached_tokens),
+        error: null,
+    };
+}
+function responseFinishReason(response, calledTools) {
+    if (response.status === 'incomplete') {
+        const reason = response.incomplete_details?.reason;
+        return reason === 'max_output_tokens' ? 'length' : (reason ?? 'incomplete');
+    }
+    return calledTools ? 'tool_calls' : 'stop';
+}
+function outputOf(text, tools) {
+    const message = { role: 'assistant', content: text };
+    if (tools.length > 0)
+        message.tool_calls = tools;
+    return { output: [message], output_text: text, output_json: parseJson(text), output_tools: tools };
+}
+function parseJson(text) {
+    const trimmed = text.trim();
+    if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
+        return null;
+    try {
+        return JSON.parse(trimmed);
+    }
+    catch {
+        return null;
+    }
+}
+function usageOf(prompt, completion, total, cached) {
+    const promptTokens = prompt ?? 0;
+    const completionTokens = completion ?? 0;
+    return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: total ?? promptTokens + completionTokens, cached_tokens: cached ?? 0 };
+}
+function sampler_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/grader.ts
+/** A grader that cannot grade this item: the message is recorded as the item's error. */
+class GraderError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'GraderError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/model-graders.ts
+
+
+
+
+function createLabelModelGrader(config, context) {
+    const spec = checkJudge(config, 'label_model', context);
+    const settings = config;
+    const labels = stringList(settings.labels, `${spec.where}.labels`);
+    const passing = stringList(settings.passing_labels, `${spec.where}.passing_labels`);
+    const strangers = passing.filter((label) => !labels.includes(label));
+    if (strangers.length > 0) {
+        throw new EvalDefinitionError(`${spec.where}.passing_labels`, `${JSON.stringify(strangers)} must be among labels ${JSON.stringify(labels)}`);
+    }
+    const schema = {
+        type: 'object',
+        properties: {
+            reason: { type: 'string', description: 'A short explanation of the label.' },
+            label: { type: 'string', enum: labels, description: `One of: ${labels.join(', ')}.` },
+        },
+        required: ['reason', 'label'],
+        additionalProperties: false,
+    };
+    return {
+        id: context.id,
+        name: spec.name,
+        type: 'label_model',
+        async grade(scope, signal) {
+            const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'label_result', schema }, {});
+            const label = verdict.value.label;
+            if (typeof label !== 'string' || !labels.includes(label)) {
+                throw new GraderError(`${describe(spec)}: the judge's label ${JSON.stringify(label)} is not one of ${JSON.stringify(labels)}`);
+            }
+            const passed = passing.includes(label);
+            return outcome({ score: passed ? 1 : 0, passed, label, reason: verdict.reason, sample: verdict.sample });
+        },
+    };
+}
+function createScoreModelGrader(config, context) {
+    const spec = checkJudge(config, 'score_model', context);
+    const settings = config;
+    const [min, max] = checkRange(settings.range, `${spec.where}.range`);
+    const threshold = settings.pass_threshold;
+    if (threshold === undefined || threshold === null) {
+        throw new EvalDefinitionError(`${spec.where}.pass_threshold`, `is required: the gate needs to know which scores pass (a number in [${min}, ${max}])`);
+    }
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < min || threshold > max) {
+        throw new EvalDefinitionError(`${spec.where}.pass_threshold`, `must be a number in the range [${min}, ${max}], not ${JSON.stringify(threshold)}`);
+    }
+    const sampling = judgeSamplingParams(settings.sampling_params, `${spec.where}.sampling_params`);
+    const schema = {
+        type: 'object',
+        properties: {
+            reason: { type: 'string', description: 'A short explanation of the score.' },
+            result: { type: 'number', description: `The score, from ${min} to ${max}.` },
+        },
+        required: ['reason', 'result'],
+        additionalProperties: false,
+    };
+    return {
+        id: context.id,
+        name: spec.name,
+        type: 'score_model',
+        async grade(scope, signal) {
+            const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'score_result', schema }, sampling);
+            const score = verdict.value.result;
+            if (typeof score !== 'number' || !Number.isFinite(score)) {
+                throw new GraderError(`${describe(spec)}: the judge's result ${JSON.stringify(score)} is not a number`);
+            }
+            if (score < min || score > max) {
+                throw new GraderError(`${describe(spec)}: the judge's score ${score} is outside the range [${min}, ${max}]`);
+            }
+            return outcome({ score, passed: score >= threshold, reason: verdict.reason, sample: verdict.sample });
+        },
+    };
+}
+function checkJudge(config, type, context) {
+    const base = context.where ?? 'testing_criteria';
+    if (typeof config !== 'object' || config === null || Array.isArray(config))
+        throw new EvalDefinitionError(base, `a ${type} grader must be an object`);
+    const settings = config;
+    const name = settings.name;
+    if (typeof name !== 'string' || name.trim() === '')
+        throw new EvalDefinitionError(`${base}.name`, `a ${type} grader needs a name`);
+    const where = context.where ?? `${base} ("${name}")`;
+    const model = settings.model;
+    if (typeof model !== 'string' || model.trim() === '')
+        throw new EvalDefinitionError(`${where}.model`, `a ${type} grader needs the judge model's name`);
+    const input = checkMessagesTemplate(settings.input, ['item', 'sample'], `${where}.input`);
+    return { name, model, input, where };
+}
+function stringList(value, where) {
+    if (!Array.isArray(value) || value.length === 0 || !value.every((entry) => typeof entry === 'string' && entry !== '')) {
+        throw new EvalDefinitionError(where, 'must be a non-empty list of labels (strings)');
+    }
+    return [...new Set(value)];
+}
+function checkRange(value, where) {
+    if (value === undefined || value === null)
+        return [0, 1];
+    const [min, max] = Array.isArray(value) ? value : [];
+    if (!Array.isArray(value) || value.length !== 2 || typeof min !== 'number' || typeof max !== 'number' || !Number.isFinite(min) || !Number.isFinite(max) || min >= max) {
+        throw new EvalDefinitionError(where, `must be [min, max] with min < max, not ${JSON.stringify(value)}`);
+    }
+    return [min, max];
+}
+function judgeSamplingParams(value, where) {
+    if (value === undefined || value === null)
+        return {};
+    if (typeof value !== 'object' || Array.isArray(value))
+        throw new EvalDefinitionError(where, 'must be an object');
+    const params = value;
+    const body = {};
+    for (const key of ['temperature', 'top_p', 'seed']) {
+        const entry = params[key];
+        if (entry === undefined || entry === null)
+            continue;
+        if (typeof entry !== 'number' || !Number.isFinite(entry))
+            throw new EvalDefinitionError(`${where}.${key}`, `must be a number, not ${JSON.stringify(entry)}`);
+        body[key] = entry;
+    }
+    const tokensKey = params.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_completions_tokens';
+    const maxTokens = params[tokensKey];
+    if (maxTokens !== undefined && maxTokens !== null) {
+        if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+            throw new EvalDefinitionError(`${where}.${tokensKey}`, `must be a whole number of at least 1, not ${JSON.stringify(maxTokens)}`);
+        }
+        body.max_completion_tokens = maxTokens;
+    }
+    if (params.reasoning_effort !== undefined && params.reasoning_effort !== null) {
+        if (typeof params.reasoning_effort !== 'string')
+            throw new EvalDefinitionError(`${where}.reasoning_effort`, 'must be a string such as "low"');
+        body.reasoning_effort = params.reasoning_effort;
+    }
+    return body;
+}
+/** Asks the judge and reads its JSON reply; the judge's call is returned as the API shows it. */
+async function judge(spec, client, scope, signal, format, sampling) {
+    const messages = renderMessages(spec.input, scope, `${spec.where}.input`);
+    const completion = await client.createChatCompletion({
+        model: spec.model,
+        messages,
+        ...sampling,
+        response_format: { type: 'json_schema', json_schema: { name: format.name, strict: true, schema: format.schema } },
+    }, signal);
+    const choice = completion.choices?.[0];
+    const text = choice?.message.content ?? '';
+    const finishReason = choice?.finish_reason ?? 'stop';
+    const usage = completion.usage;
+    const promptTokens = usage?.prompt_tokens ?? 0;
+    const completionTokens = usage?.completion_tokens ?? 0;
+    const sample = {
+        input: messages,
+        output: [{ role: 'assistant', content: text }],
+        model: completion.model ?? spec.model,
+        usage: {
+            prompt_tokens: promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: usage?.total_tokens ?? promptTokens + completionTokens,
+            cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+        },
+        finish_reason: finishReason,
+        error: null,
+    };
+    if (!choice)
+        throw new GraderError(`${describe(spec)}: the judge's answer has no choices`);
+    const refusal = choice.message.refusal;
+    if (typeof refusal === 'string' && refusal !== '')
+        throw new GraderError(`${describe(spec)}: the judge refused: ${cut(refusal)}`);
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        const why = finishReason === 'length' ? ' (it was cut off at its token limit)' : '';
+        throw new GraderError(`${describe(spec)}: the judge's reply is not JSON${why}: ${JSON.stringify(cut(text))}`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new GraderError(`${describe(spec)}: the judge's reply is not a JSON object: ${JSON.stringify(cut(text))}`);
+    }
+    const fields = value;
+    if (fields.reason !== undefined && typeof fields.reason !== 'string') {
+        throw new GraderError(`${describe(spec)}: the judge's reason is not a string: ${JSON.stringify(cut(text))}`);
+    }
+    return { value: fields, reason: fields.reason, sample };
+}
+function outcome(parts) {
+    const result = { score: parts.score, passed: parts.passed, sample: parts.sample };
+    if (parts.label !== undefined)
+        result.label = parts.label;
+    if (parts.reason !== undefined)
+        result.reason = parts.reason;
+    return result;
+}
+function describe(spec) {
+    return `grader "${spec.name}" (judge model "${spec.model}")`;
+}
+function cut(text, max = 200) {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/engine/graders/python-grader.ts
+// The Evals API's `python` grader: `{type: "python", name, source, pass_threshold, image_tag?}`, where
+// `source` defines `grade(sample, item) -> float`. One long-lived python3 worker per grader loads the
+// source once and answers JSON-lines requests, because spawning python per item would cost ~30 ms each.
+
+
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const CLOSE_GRACE_MS = 1_000;
+const STDERR_KEPT = 4_096;
+const STDERR_SHOWN = 1_000;
+/** An answer line is a score or a short error: anything this long means the channel is broken. */
+const MAX_PROTOCOL_LINE = 1_000_000;
+/**
+ * Validates the config now (an EvalDefinitionError names the grader) and returns a grader whose worker
+ * starts on `start()`, or on the first `grade()` when nobody called `start()`.
+ */
+function createPythonGrader(config, options) {
+    const { name, source, passThreshold, where } = readConfig(config, options.where);
+    return new PythonWorkerGrader(options.id, name, where, source, passThreshold, options);
+}
+function readConfig(config, givenWhere) {
+    const name = config.name;
+    if (typeof name !== 'string' || name.trim() === '') {
+        throw new EvalDefinitionError(givenWhere ?? 'python grader', 'name is missing: give the grader a non-empty name');
+    }
+    const where = givenWhere ?? `python grader "${name}"`;
+    const source = config.source;
+    if (source === undefined || source === null) {
+        throw new EvalDefinitionError(where, 'source is missing: give the Python code that defines grade(sample, item)');
+    }
+    if (typeof source !== 'string')
+        throw new EvalDefinitionError(where, `source must be a string of Python code, got ${describeValue(source)}`);
+    if (source.trim() === '')
+        throw new EvalDefinitionError(where, 'source is empty: give the Python code that defines grade(sample, item)');
+    const passThreshold = config.pass_threshold;
+    if (passThreshold === undefined || passThreshold === null) {
+        throw new EvalDefinitionError(where, 'pass_threshold is missing: the gate needs a pass rule (an item passes when grade() >= pass_threshold)');
+    }
+    if (typeof passThreshold !== 'number' || !Number.isFinite(passThreshold)) {
+        throw new EvalDefinitionError(where, `pass_threshold must be a number, got ${describeValue(passThreshold)}`);
+    }
+    // `image_tag` picks the hosted grader's container image; the local engine runs the python3 it finds,
+    // so there is no image to pick and the field is ignored.
+    return { name, where, source, passThreshold };
+}
+function describeValue(value) {
+    return typeof value === 'string' ? JSON.stringify(value) : `${JSON.stringify(value) ?? String(value)} (${typeof value})`;
+}
+class PythonWorkerGrader {
+    id;
+    name;
+    type = 'python';
+    #where;
+    #source;
+    #passThreshold;
+    #timeoutMs;
+    #python;
+    /** The worker that takes requests, once its source has loaded. */
+    #worker;
+    #starting;
+    /** A start failure that a new worker would only repeat: later items fail at once with it. */
+    #permanentFailure;
+    /** Every process not yet known to be gone (including retired ones being killed): close waits for them. */
+    #processes = new Set();
+    /** Jobs not yet sent to a worker. */
+    #waiting = [];
+    /** Jobs sent to #worker, in the order it answers them: the first is the one being graded. */
+    #running = [];
+    #nextId = 0;
+    #closing;
+    constructor(id, name, where, source, passThreshold, options) {
+        this.id = id;
+        this.name = name;
+        this.#where = where;
+        this.#source = source;
+        this.#passThreshold = passThreshold;
+        this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        this.#python = options.python ?? 'python3';
+    }
+    async start() {
+        if (this.#closing)
+            throw new EvalDefinitionError(this.#where, 'the grader was closed before it started');
+        try {
+            await this.#ensureWorker();
+        }
+        catch (error) {
+            throw error instanceof WorkerStartError ? new EvalDefinitionError(this.#where, error.message) : error;
+        }
+    }
+    grade(scope, signal) {
+        if (this.#closing)
+            return Promise.reject(new GraderError(`${this.#where} was closed`));
+        if (signal.aborted)
+            return Promise.reject(python_grader_abortError(signal));
+        let line;
+        const id = this.#nextId++;
+        try {
+            line = JSON.stringify({ id, sample: scope.sample, item: scope.item });
+        }
+        catch (error) {
+            return Promise.reject(new GraderError(`the item or sample cannot be sent to python as JSON: ${messageOf(error)}`));
+        }
+        return new Promise((resolve, reject) => {
+            const onAbort = () => {
+                // A job already sent stays in #running so that answers keep matching the worker's order.
+                this.#waiting = this.#waiting.filter((waiting) => waiting !== job);
+                job.fail(python_grader_abortError(signal));
+            };
+            const job = {
+                id,
+                line,
+                settled: false,
+                succeed(outcome) {
+                    if (job.settled)
+                        return;
+                    job.settled = true;
+                    signal.removeEventListener('abort', onAbort);
+                    resolve(outcome);
+                },
+                fail(error) {
+                    if (job.settled)
+                        return;
+                    job.settled = true;
+                    signal.removeEventListener('abort', onAbort);
+                    reject(error);
+                },
+            };
+            signal.addEventListener('abort', onAbort, { once: true });
+            this.#waiting.push(job);
+            this.#pump();
+        });
+    }
+    close() {
+        this.#closing ??= this.#shutDown();
+        return this.#closing;
+    }
+    async #shutDown() {
+        const closed = new GraderError(`${this.#where} was closed before this item was graded`);
+        for (const job of [...this.#waiting.splice(0), ...this.#running.splice(0)]) {
+            clearTimeout(job.timer);
+            job.fail(closed);
+        }
+        this.#worker = undefined;
+        await Promise.all([...this.#processes].map((process) => process.stop(CLOSE_GRACE_MS)));
+    }
+    #ensureWorker() {
+        if (this.#worker)
+            return Promise.resolve(this.#worker);
+        if (this.#permanentFailure)
+            return Promise.reject(this.#permanentFailure);
+        this.#starting ??= this.#launch()
+            .catch((error) => {
+            if (error instanceof WorkerStartError && error.permanent)
+                this.#permanentFailure = error;
+            throw error;
+        })
+            .finally(() => {
+            this.#starting = undefined;
+        });
+        return this.#starting;
+    }
+    async #launch() {
+        const worker = new PythonProcess(this.#python);
+        this.#processes.add(worker);
+        void worker.exited.then((how) => {
+            this.#processes.delete(worker);
+            this.#onGone(worker, how);
+        });
+        await worker.load(this.#source, this.#timeoutMs);
+        if (this.#closing) {
+            worker.kill();
+            throw new WorkerStartError(`${this.#where} was closed while it started`);
+        }
+        worker.onAnswer = (answer) => this.#onAnswer(worker, answer);
+        this.#worker = worker;
+        return worker;
+    }
+    /** Sends the waiting jobs to the worker, starting one first when there is none. */
+    #pump() {
+        if (this.#waiting.length === 0 || this.#closing)
+            return;
+        const worker = this.#worker;
+        if (!worker) {
+            this.#ensureWorker().then(() => this.#pump(), (error) => this.#failWaiting(error));
+            return;
+        }
+        for (const job of this.#waiting.splice(0)) {
+            this.#running.push(job);
+            worker.send(job.line);
+        }
+        this.#armHead();
+    }
+    #failWaiting(error) {
+        const failure = new GraderError(`${this.#where} could not start: ${messageOf(error)}`);
+        for (const job of this.#waiting.splice(0))
+            job.fail(failure);
+    }
+    /** Starts the timeout of the job the worker is grading now. */
+    #armHead() {
+        const head = this.#running[0];
+        if (!head || head.timer)
+            return;
+        head.timer = setTimeout(() => this.#onTimeout(head), this.#timeoutMs);
+    }
+    #takeRunning(answerId) {
+        if (this.#running[0]?.id === answerId)
+            return this.#running.shift();
+        const index = this.#running.findIndex((job) => job.id === answerId);
+        return index < 0 ? undefined : this.#running.splice(index, 1)[0];
+    }
+    #onAnswer(worker, answer) {
+        if (worker !== this.#worker)
+            return;
+        const job = this.#takeRunning(answer.id);
+        if (!job)
+            return;
+        clearTimeout(job.timer);
+        if (typeof answer.score === 'number') {
+            job.succeed({ score: answer.score, passed: answer.score >= this.#passThreshold });
+        }
+        else {
+            job.fail(new GraderError(typeof answer.error === 'string' ? answer.error : 'the python worker answered without a score or an error'));
+        }
+        this.#armHead();
+    }
+    #onTimeout(job) {
+        const worker = this.#worker;
+        if (!worker || this.#running[0] !== job)
+            return;
+        this.#running.shift();
+        job.fail(new GraderError(`grade() did not return within ${formatSeconds(this.#timeoutMs)}`));
+        // The worker is stuck in this job's grade(); the jobs queued behind it never reached grade(), so a
+        // fresh worker grades them.
+        this.#retire(worker);
+        worker.kill();
+        this.#pump();
+    }
+    /** A worker that ended on its own (a crash, `os._exit()` in user code, a broken protocol). */
+    #onGone(worker, how) {
+        if (worker !== this.#worker)
+            return;
+        const head = this.#running.shift();
+        if (head) {
+            clearTimeout(head.timer);
+            head.fail(new GraderError(`the python worker ${how} while grade() ran${worker.stderrNote()}`));
+        }
+        // As on a timeout: only the job being graded is to blame, the others go to the next worker.
+        this.#retire(worker);
+        this.#pump();
+    }
+    /** Stops sending to `worker` and puts the jobs it still held, unsettled, back in front of the queue. */
+    #retire(worker) {
+        if (this.#worker === worker)
+            this.#worker = undefined;
+        const unanswered = this.#running.splice(0).filter((job) => {
+            clearTimeout(job.timer);
+            job.timer = undefined;
+            return !job.settled;
+        });
+        this.#waiting.unshift(...unanswered);
+    }
+}
+/** A worker that could not load the source; `start()` turns it into an EvalDefinitionError. */
+class WorkerStartError extends Error {
+    /** The same source or interpreter fails the same way again (a syntax error, no python3). */
+    permanent;
+    constructor(message, permanent = false) {
+        super(message);
+        this.name = 'WorkerStartError';
+        this.permanent = permanent;
+    }
+}
+/** One python process running WORKER_SCRIPT: a JSON-lines channel over its stdin and stdout. */
+class PythonProcess {
+    /** Receives the answers that follow the handshake. */
+    onAnswer = () => { };
+    /** How the process ended ("exited with code 1"), once it has and its stdout is drained. */
+    exited;
+    #python;
+    #child;
+    #spawnError;
+    #partialLine = '';
+    #stderrTail = '';
+    #brokenProtocol;
+    #onFirstMessage;
+    constructor(python) {
+        this.#python = python;
+        this.#child = (0,external_node_child_process_namespaceObject.spawn)(python, ['-c', WORKER_SCRIPT], { env: workerEnvironment(), stdio: 'pipe', windowsHide: true });
+        const child = this.#child;
+        const ended = new Promise((resolve) => {
+            child.once('exit', (code, signal) => resolve(signal ? `was killed (${signal})` : `exited with code ${code}`));
+            child.on('error', (error) => {
+                // Only a failed spawn ends the process here; a failed kill() of a live one is not an ending.
+                if (child.pid !== undefined)
+                    return;
+                this.#spawnError = error;
+                resolve(`could not be started (${error.message})`);
+            });
+        });
+        const drained = new Promise((resolve) => child.stdout.once('close', resolve));
+        this.exited = Promise.all([ended, drained]).then(([how]) => (this.#brokenProtocol ? `broke the protocol (${this.#brokenProtocol})` : how));
+        // Writing to a worker that just died fails with EPIPE; its exit is reported through `exited`.
+        child.stdin.on('error', () => { });
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (chunk) => this.#onStdout(chunk));
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (chunk) => {
+            this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_KEPT);
+        });
+    }
+    /** Sends the source and waits for the worker to load it. Rejects with a WorkerStartError when it cannot. */
+    load(source, timeoutMs) {
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.kill();
+                reject(new WorkerStartError(`loading the source did not finish within ${formatSeconds(timeoutMs)}${this.stderrNote()}`));
+            }, timeoutMs);
+            this.#onFirstMessage = (message) => {
+                clearTimeout(timer);
+                if (message.ready === true)
+                    return resolve();
+                const problem = typeof message.startError === 'string' ? message.startError : `unexpected first message ${JSON.stringify(message)}`;
+                reject(new WorkerStartError(problem, typeof message.startError === 'string'));
+            };
+            void this.exited.then((how) => {
+                clearTimeout(timer);
+                reject(new WorkerStartError(this.#startFailure(how), this.#spawnError !== undefined));
+            });
+            this.send(JSON.stringify({ source }));
+        });
+    }
+    send(line) {
+        if (this.#child.stdin.writable)
+            this.#child.stdin.write(`${line}\n`);
+    }
+    kill() {
+        if (this.#child.pid !== undefined && this.#child.exitCode === null && this.#child.signalCode === null)
+            this.#child.kill('SIGKILL');
+    }
+    /** Ends the worker's input (it then exits by itself) and kills it if it is still there after `graceMs`. */
+    async stop(graceMs) {
+        this.#child.stdin.end();
+        const timer = setTimeout(() => this.kill(), graceMs);
+        await this.exited;
+        clearTimeout(timer);
+    }
+    /** The end of what the worker wrote to stderr (user prints, tracebacks), for error messages. */
+    stderrNote() {
+        const tail = this.#stderrTail.trim();
+        if (tail === '')
+            return '';
+        return `; its stderr ends with: ${tail.length > STDERR_SHOWN ? `…${tail.slice(-STDERR_SHOWN)}` : tail}`;
+    }
+    #startFailure(how) {
+        if (this.#spawnError) {
+            const code = this.#spawnError.code ?? this.#spawnError.message;
+            const problem = code === 'ENOENT' ? 'was not found' : 'could not be run';
+            return `this grader needs python3 on PATH: "${this.#python}" ${problem} (${code})`;
+        }
+        return `python ${how} before the source was loaded${this.stderrNote()}`;
+    }
+    #onStdout(chunk) {
+        const lines = (this.#partialLine + chunk).split('\n');
+        this.#partialLine = lines.pop() ?? '';
+        if (this.#partialLine.length > MAX_PROTOCOL_LINE)
+            this.#breakProtocol('an answer line longer than 1 MB');
+        for (const line of lines) {
+            if (line.trim() !== '')
+                this.#onLine(line);
+        }
+    }
+    #onLine(line) {
+        let message;
+        try {
+            message = JSON.parse(line);
+        }
+        catch {
+            message = undefined;
+        }
+        if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+            this.#breakProtocol(`a line that is not a JSON object: ${line.slice(0, 200)}`);
+            return;
+        }
+        const first = this.#onFirstMessage;
+        if (first) {
+            this.#onFirstMessage = undefined;
+            first(message);
+        }
+        else {
+            this.onAnswer(message);
+        }
+    }
+    #breakProtocol(what) {
+        this.#brokenProtocol ??= `it wrote ${what}`;
+        this.kill();
+    }
+}
+/**
+ * Only what finding and running python needs, so that user code never sees the job's secrets
+ * (OPENAI_API_KEY, GITHUB_TOKEN, INPUT_*, ACTIONS_*): PATH, HOME, LANG; LD_LIBRARY_PATH, which
+ * actions/setup-python sets for its interpreters' shared library; PYENV_ROOT and PYENV_VERSION for pyenv
+ * shims; and SYSTEMROOT on Windows, without which python cannot start there.
+ */
+function workerEnvironment(source = process.env) {
+    const kept = ['PATH', 'HOME', 'LANG', 'LD_LIBRARY_PATH', 'PYENV_ROOT', 'PYENV_VERSION'];
+    if (process.platform === 'win32')
+        kept.push('SYSTEMROOT');
+    const environment = {};
+    for (const name of kept) {
+        const value = source[name];
+        if (value !== undefined)
+            environment[name] = value;
+    }
+    environment.PYTHONIOENCODING = 'utf-8';
+    environment.PYTHONDONTWRITEBYTECODE = '1';
+    return environment;
+}
+function formatSeconds(ms) {
+    return `${ms / 1000} s`;
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+function python_grader_abortError(signal) {
+    const error = new Error(signal.reason instanceof Error ? signal.reason.message : 'Aborted');
+    error.name = 'AbortError';
+    return error;
+}
+/**
+ * The worker, run with `python3 -c`. The first request line carries the source; the worker answers
+ * `{"ready": true}` or `{"startError": "…"}`, then one `{"id", "score"}` or `{"id", "error"}` line per
+ * `{"id", "sample", "item"}` request, in order. The protocol keeps private copies of fds 0 and 1 (not
+ * inherited by subprocesses); user code gets /dev/null as stdin and stderr as stdout, so its print()
+ * and input() cannot corrupt or steal protocol lines. A bool score counts as 1 or 0 (bool is an int in
+ * Python, and `return output == expected` is the natural grade); None, strings, NaN and infinities are
+ * errors. Lines split on "\n" only, so U+2028 inside a JSON string stays in its line.
+ */
+const WORKER_SCRIPT = String.raw `
+import json, math, numbers, os, sys, traceback
+
+SOURCE_NAME = '<grader>'
+MAX_TEXT = 2000
+
+def protocol_channels():
+    requests = os.fdopen(os.dup(0), 'r', encoding='utf-8', newline='\n')
+    answers = os.fdopen(os.dup(1), 'w', encoding='utf-8', newline='\n')
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return requests, answers
+
+def shorten(text):
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + '...'
+
+def safe_repr(value):
+    try:
+        return shorten(repr(value))
+    except BaseException:
+        return 'an unprintable ' + type(value).__name__
+
+def source_line(error):
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == SOURCE_NAME]
+    return ' (line %d)' % lines[-1] if lines else ''
+
+def describe(error):
+    try:
+        text = str(error)
+    except BaseException:
+        text = ''
+    return shorten(type(error).__name__ + (': ' + text if text else '')) + source_line(error)
+
+def describe_syntax(error):
+    where = ' (line %d)' % error.lineno if error.lineno else ''
+    return shorten('%s: %s' % (type(error).__name__, error.msg)) + where
+
+def as_score(value):
+    if isinstance(value, numbers.Real):
+        try:
+            score = float(value)
+        except Exception:
+            score = math.nan
+        if math.isfinite(score):
+            return {'score': score}
+        return {'error': 'grade() returned %s, not a finite number' % safe_repr(value)}
+    return {'error': 'grade() returned %s (%s), not a number' % (safe_repr(value), type(value).__name__)}
+
+def load(source):
+    try:
+        code = compile(source, SOURCE_NAME, 'exec')
+    except SyntaxError as error:
+        return None, 'the source does not compile: ' + describe_syntax(error)
+    except ValueError as error:
+        return None, 'the source does not compile: ' + describe(error)
+    namespace = {'__name__': '__grader__'}
+    try:
+        exec(code, namespace)
+    except BaseException as error:
+        return None, 'loading the source raised ' + describe(error)
+    grade = namespace.get('grade')
+    if grade is None:
+        return None, 'the source defines no grade(sample, item) function'
+    if not callable(grade):
+        return None, 'grade is a %s, not a function' % type(grade).__name__
+    return grade, None
+
+def main():
+    requests, answers = protocol_channels()
+    def answer(message):
+        answers.write(json.dumps(message) + '\n')
+        answers.flush()
+    grade, problem = load(json.loads(requests.readline())['source'])
+    if problem:
+        answer({'startError': problem})
+        return
+    answer({'ready': True})
+    for line in requests:
+        request = json.loads(line)
+        try:
+            result = as_score(grade(request['sample'], request['item']))
+        except BaseException as error:
+            result = {'error': 'grade() raised ' + describe(error)}
+        result['id'] = request['id']
+        answer(result)
+
+main()
+`;
+
+;// CONCATENATED MODULE: ./src/engine/graders/string-check.ts
+
+
+const OPERATIONS = ['eq', 'ne', 'like', 'ilike'];
+/**
+ * The `string_check` grader: `input` and `reference` are templates; `eq`/`ne` compare exactly, `like`
+ * passes when the input contains the reference, `ilike` does so ignoring case. Score 1 or 0.
+ */
+function createStringCheckGrader(config, id, where) {
+    const name = String(config.name);
+    for (const field of ['input', 'reference']) {
+        if (typeof config[field] !== 'string')
+            throw new EvalDefinitionError(where, `the string_check grader needs "${field}" (a template such as "{{sample.output_text}}").`);
+    }
+    const operation = config.operation;
+    if (!OPERATIONS.includes(operation)) {
+        throw new EvalDefinitionError(where, `"operation" must be one of ${OPERATIONS.join(', ')}; got ${JSON.stringify(config.operation)}.`);
+    }
+    const inputTemplate = config.input;
+    const referenceTemplate = config.reference;
+    return {
+        id,
+        name,
+        type: 'string_check',
+        async grade(scope) {
+            const passed = check(operation, renderTemplate(inputTemplate, scope), renderTemplate(referenceTemplate, scope));
+            return { score: passed ? 1 : 0, passed };
+        },
+    };
+}
+function check(operation, input, reference) {
+    switch (operation) {
+        case 'eq':
+            return input === reference;
+        case 'ne':
+            return input !== reference;
+        case 'like':
+            return input.includes(reference);
+        case 'ilike':
+            return input.toLowerCase().includes(reference.toLowerCase());
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/ngrams.ts
+// N-gram counting shared by BLEU, GLEU and ROUGE-N.
+// Joins the tokens of one n-gram into a map key. Neither tokenizer ever yields a control character,
+// so keys of different n-grams (of any orders) cannot collide.
+const SEPARATOR = '\u0000';
+/** How often each n-gram of order `n` occurs in `tokens` (none when there are fewer than n tokens). */
+function ngramCounts(tokens, n) {
+    const counts = new Map();
+    for (let start = 0; start + n <= tokens.length; start++) {
+        const key = tokens.slice(start, start + n).join(SEPARATOR);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+}
+/** The sum of a count map's values. */
+function total(counts) {
+    let sum = 0;
+    for (const count of counts.values())
+        sum += count;
+    return sum;
+}
+/** Σ min(a[g], b[g]): the clipped overlap of two n-gram count maps. */
+function overlap(a, b) {
+    let sum = 0;
+    for (const [gram, count] of a)
+        sum += Math.min(count, b.get(gram) ?? 0);
+    return sum;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/tokenize.ts
+// The two tokenizations the metrics use. Both are stated exactly so that the Python reference
+// (scripts/reference-metrics.py) can use the very same tokens.
+/**
+ * Words (runs of Unicode letters, marks and digits) and single punctuation or symbol characters;
+ * everything else (spaces, control and format characters) only separates. Case is kept.
+ * `Don't stop—3.14` → `Don ' t stop — 3 . 14`. The same pattern, compiled by Python's `regex`
+ * module, gives the same tokens.
+ */
+const WORD_OR_MARK = /[\p{L}\p{M}\p{N}]+|[\p{P}\p{S}]/gu;
+/** Tokens for BLEU, GLEU and METEOR (NLTK's metrics take tokens; this is the tokenizer we chose). */
+function wordTokens(text) {
+    return text.match(WORD_OR_MARK) ?? [];
+}
+/**
+ * Tokens as Google's `rouge_score` makes them (`tokenize.tokenize` without a stemmer): lowercase,
+ * every run of characters other than ASCII letters and digits becomes a space, split. So `café`
+ * gives `caf`, and text without ASCII letters or digits has no tokens at all.
+ */
+function rougeTokens(text) {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, ' ')
+        .split(' ')
+        .filter((token) => token !== '');
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/bleu.ts
+
+
+const MAX_ORDER = 4;
+const WEIGHT = 1 / MAX_ORDER;
+// Chen & Cherry's K for smoothing method 4 (NLTK's SmoothingFunction default, k=5).
+const SMOOTHING_K = 5;
+/**
+ * Sentence BLEU (Papineni et al. 2002) of `input` against the one `reference`, as NLTK's
+ * `sentence_bleu([reference], input, smoothing_function=SmoothingFunction().method4)` computes it:
+ * modified n-gram precisions for n = 1..4 with uniform weights, times the brevity penalty.
+ *
+ * Without smoothing, one missing 4-gram match makes the score 0, which is useless on short answers.
+ * Method 4 (Chen & Cherry 2014, the one Azure's BleuScoreEvaluator uses) replaces the k-th zero
+ * precision by ln(len)/(K·2^k)/(n-gram count). Tokens: `wordTokens`, case-sensitive.
+ * Like NLTK: 0 when no unigram matches, so 0 whenever either text has no tokens; and identical texts
+ * of two or three tokens score well below 1 (≈0.22 and ≈0.58), having no 4-grams to match.
+ */
+function bleu(input, reference) {
+    const hypothesis = wordTokens(input);
+    const references = wordTokens(reference);
+    const precisions = [];
+    for (let n = 1; n <= MAX_ORDER; n++) {
+        const counts = ngramCounts(hypothesis, n);
+        // NLTK keeps the denominator at least 1 (n-grams longer than the hypothesis).
+        precisions.push({ matches: overlap(counts, ngramCounts(references, n)), count: Math.max(1, total(counts)) });
+    }
+    if (precisions[0]?.matches === 0)
+        return 0;
+    const length = hypothesis.length;
+    let zeroes = 0;
+    let logSum = 0;
+    for (const { matches, count } of precisions) {
+        let precision = matches / count;
+        if (matches === 0 && length > 1) {
+            zeroes += 1;
+            precision = 1 / ((2 ** zeroes * SMOOTHING_K) / Math.log(length)) / count;
+        }
+        // NLTK leaves out precisions that are still 0 (a one-token hypothesis), rather than scoring 0.
+        if (precision > 0)
+            logSum += WEIGHT * Math.log(precision);
+    }
+    return brevityPenalty(references.length, length) * Math.exp(logSum);
+}
+/** BLEU's brevity penalty: 1 for a hypothesis longer than the reference, else e^(1 − r/c). */
+function brevityPenalty(referenceLength, hypothesisLength) {
+    if (hypothesisLength > referenceLength)
+        return 1;
+    if (hypothesisLength === 0)
+        return 0;
+    return Math.exp(1 - referenceLength / hypothesisLength);
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/lcs.ts
+// Length of the longest common subsequence, bit-parallel (Hyyrö 2004, "Bit-parallel LCS-length
+// computation revisited", after Allison & Dix 1986): O(n·⌈m/32⌉) word operations instead of the
+// O(n·m) table, which is what rapidfuzz does too. Used for fuzzy matching (on characters) and for
+// ROUGE-L (on tokens).
+/** The LCS length of two sequences of symbols (code points, token ids: any integers). */
+function lcsLength(a, b) {
+    const [pattern, text] = a.length <= b.length ? [a, b] : [b, a];
+    const m = pattern.length;
+    if (m === 0)
+        return 0;
+    const words = Math.ceil(m / 32);
+    // For each symbol, a bit mask of the pattern positions that hold it.
+    const positions = new Map();
+    for (let i = 0; i < m; i++) {
+        const symbol = pattern[i];
+        let mask = positions.get(symbol);
+        if (mask === undefined) {
+            mask = new Uint32Array(words);
+            positions.set(symbol, mask);
+        }
+        mask[i >>> 5] = mask[i >>> 5] | (1 << (i & 31));
+    }
+    // V starts all ones; each text symbol updates V = (V + U) | (V − U) with U = V & mask. Since U ⊆ V,
+    // V − U is V & ~U, so only the addition carries from word to word.
+    const v = new Uint32Array(words).fill(0xffffffff);
+    for (let j = 0; j < text.length; j++) {
+        const mask = positions.get(text[j]);
+        if (mask === undefined)
+            continue;
+        let carry = 0;
+        for (let w = 0; w < words; w++) {
+            const vw = v[w];
+            const u = (vw & mask[w]) >>> 0;
+            const sum = vw + u + carry;
+            carry = sum > 0xffffffff ? 1 : 0;
+            v[w] = (sum >>> 0) | (vw & ~u);
+        }
+    }
+    // The LCS length is the number of zero bits among the pattern's m positions.
+    let ones = 0;
+    for (let w = 0; w < words; w++) {
+        const used = w === words - 1 && m % 32 !== 0 ? (1 << m % 32) - 1 : 0xffffffff;
+        ones += popCount(v[w] & used);
+    }
+    return m - ones;
+}
+function popCount(x) {
+    let n = x >>> 0;
+    n -= (n >>> 1) & 0x55555555;
+    n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
+    n = (n + (n >>> 4)) & 0x0f0f0f0f;
+    return Math.imul(n, 0x01010101) >>> 24;
+}
+/** Gives equal tokens equal integer ids, for `lcsLength` on token sequences. */
+function tokenIds(first, second) {
+    const ids = new Map();
+    const idOf = (token) => {
+        let id = ids.get(token);
+        if (id === undefined) {
+            id = ids.size;
+            ids.set(token, id);
+        }
+        return id;
+    };
+    return [first.map(idOf), second.map(idOf)];
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/fuzzy-match.ts
+
+/**
+ * Normalized Indel similarity, what rapidfuzz's `fuzz.ratio(input, reference) / 100` computes:
+ * 1 − (insertions + deletions turning one string into the other) / (total length), i.e.
+ * 2·LCS / (|a| + |b|). On Unicode code points (as Python strings count), case-sensitive, no
+ * preprocessing. Two empty strings score 1, as in rapidfuzz.
+ */
+function fuzzyMatch(input, reference) {
+    const a = codePoints(input);
+    const b = codePoints(reference);
+    const lengthSum = a.length + b.length;
+    if (lengthSum === 0)
+        return 1;
+    const indelDistance = lengthSum - 2 * lcsLength(a, b);
+    return 1 - indelDistance / lengthSum;
+}
+function codePoints(text) {
+    const points = [];
+    for (const character of text)
+        points.push(character.codePointAt(0));
+    return points;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/gleu.ts
+
+
+const MIN_ORDER = 1;
+const gleu_MAX_ORDER = 4;
+/**
+ * Sentence GLEU (Wu et al. 2016, "Google's Neural Machine Translation System"), as NLTK's
+ * `sentence_gleu([reference], input)` (min_len 1, max_len 4) computes it: over all 1- to 4-grams,
+ * matches / max(hypothesis n-grams, reference n-grams), i.e. min(precision, recall). Symmetric.
+ * Tokens: `wordTokens`, case-sensitive. 0 when both texts have no tokens, as in NLTK.
+ */
+function gleu(input, reference) {
+    const hypothesis = everygramCounts(wordTokens(input));
+    const references = everygramCounts(wordTokens(reference));
+    const all = Math.max(total(hypothesis), total(references));
+    return all === 0 ? 0 : overlap(hypothesis, references) / all;
+}
+function everygramCounts(tokens) {
+    const counts = new Map();
+    for (let n = MIN_ORDER; n <= gleu_MAX_ORDER; n++) {
+        for (const [gram, count] of ngramCounts(tokens, n))
+            counts.set(gram, count);
+    }
+    return counts;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/porter-stemmer.ts
+// The Porter stemmer (Porter 1980, "An algorithm for suffix stripping") exactly as NLTK's
+// `PorterStemmer()` runs it in its default NLTK_EXTENSIONS mode: Martin Porter's later changes plus
+// NLTK's own (irregular forms, 'ies'/'ied' on four-letter words, the 'alli' and 'logi' rules, …).
+// METEOR's stem matching needs it. The step functions follow nltk/stem/porter.py one for one.
+// NLTK's table of irregular forms, looked up before any step.
+const IRREGULAR_FORMS = new Map([
+    ['sky', 'sky'],
+    ['skies', 'sky'],
+    ['dying', 'die'],
+    ['lying', 'lie'],
+    ['tying', 'tie'],
+    ['news', 'news'],
+    ['innings', 'inning'],
+    ['inning', 'inning'],
+    ['outings', 'outing'],
+    ['outing', 'outing'],
+    ['cannings', 'canning'],
+    ['canning', 'canning'],
+    ['howe', 'howe'],
+    ['proceed', 'proceed'],
+    ['exceed', 'exceed'],
+    ['succeed', 'succeed'],
+]);
+const VOWELS = new Set(['a', 'e', 'i', 'o', 'u']);
+const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
+/** The stem of one word, lowercased, as NLTK's `PorterStemmer().stem(word)` gives it. */
+function porterStem(word) {
+    const lower = word.toLowerCase();
+    const irregular = IRREGULAR_FORMS.get(lower);
+    if (irregular !== undefined)
+        return irregular;
+    // NLTK leaves words of one or two characters (Python counts code points) alone.
+    if (Array.from(word).length <= 2)
+        return lower;
+    return ASTRAL.test(lower) ? withBmpStandIns(lower, stemSteps) : stemSteps(lower);
+}
+function stemSteps(word) {
+    let stem = step1a(word);
+    stem = step1b(stem);
+    stem = step1c(stem);
+    stem = step2(stem);
+    stem = step3(stem);
+    stem = step4(stem);
+    stem = step5a(stem);
+    return step5b(stem);
+}
+/**
+ * Python indexes strings by code point, JavaScript by UTF-16 unit. The steps look at positions and
+ * lengths, so a character outside the BMP stands in as an unused private-use BMP character (all are
+ * consonants to Porter, as the original is) and is put back afterwards. The steps only touch ASCII.
+ */
+function withBmpStandIns(word, stemWord) {
+    const standIns = new Map();
+    const originals = new Map();
+    let next = 0xe000;
+    const mapped = Array.from(word, (character) => {
+        if (character.length === 1)
+            return character;
+        let standIn = standIns.get(character);
+        if (standIn === undefined) {
+            while (word.includes(String.fromCharCode(next)))
+                next++;
+            standIn = String.fromCharCode(next++);
+            standIns.set(character, standIn);
+            originals.set(standIn, character);
+        }
+        return standIn;
+    }).join('');
+    return Array.from(stemWord(mapped), (character) => originals.get(character) ?? character).join('');
+}
+/** For each letter, whether it is a consonant: not a vowel, and a 'y' only after a vowel or first. */
+function consonantFlags(word) {
+    const flags = [];
+    for (let i = 0; i < word.length; i++) {
+        const letter = word[i];
+        if (VOWELS.has(letter))
+            flags.push(false);
+        else if (letter === 'y')
+            flags.push(i === 0 ? true : !flags[i - 1]);
+        else
+            flags.push(true);
+    }
+    return flags;
+}
+function isConsonant(word, i) {
+    return consonantFlags(word.slice(0, i + 1))[i];
+}
+/** Porter's m: the number of vowel-run → consonant-run transitions in [C](VC){m}[V]. */
+function measure(stem) {
+    const flags = consonantFlags(stem);
+    let m = 0;
+    for (let i = 0; i + 1 < flags.length; i++)
+        if (!flags[i] && flags[i + 1])
+            m++;
+    return m;
+}
+const hasPositiveMeasure = (stem) => measure(stem) > 0;
+const measureAboveOne = (stem) => measure(stem) > 1;
+function containsVowel(stem) {
+    return consonantFlags(stem).some((consonant) => !consonant);
+}
+/** Condition *d: ends with a double consonant. */
+function endsDoubleConsonant(word) {
+    const n = word.length;
+    return n >= 2 && word[n - 1] === word[n - 2] && isConsonant(word, n - 1);
+}
+/** Condition *o: ends consonant-vowel-consonant, the last not w, x or y (NLTK: also a 2-letter vc). */
+function endsCvc(word) {
+    const n = word.length;
+    return ((n >= 3 &&
+        isConsonant(word, n - 3) &&
+        !isConsonant(word, n - 2) &&
+        isConsonant(word, n - 1) &&
+        !['w', 'x', 'y'].includes(word[n - 1])) ||
+        (n === 2 && !isConsonant(word, 0) && isConsonant(word, 1)));
+}
+function withoutSuffix(word, suffix) {
+    return word.slice(0, word.length - suffix.length);
+}
+/** Applies the first rule whose suffix the word has; if its condition fails, no later rule is tried. */
+function applyRuleList(word, rules) {
+    for (const [suffix, replacement, condition] of rules) {
+        if (suffix === '*d' && endsDoubleConsonant(word)) {
+            const stem = word.slice(0, -2);
+            return condition === null || condition(stem) ? stem + replacement : word;
+        }
+        if (word.endsWith(suffix)) {
+            const stem = withoutSuffix(word, suffix);
+            return condition === null || condition(stem) ? stem + replacement : word;
+        }
+    }
+    return word;
+}
+function step1a(word) {
+    if (word.endsWith('ies') && word.length === 4)
+        return withoutSuffix(word, 'ies') + 'ie';
+    return applyRuleList(word, [
+        ['sses', 'ss', null],
+        ['ies', 'i', null],
+        ['ss', 'ss', null],
+        ['s', '', null],
+    ]);
+}
+function step1b(word) {
+    if (word.endsWith('ied'))
+        return withoutSuffix(word, 'ied') + (word.length === 4 ? 'ie' : 'i');
+    if (word.endsWith('eed')) {
+        const stem = withoutSuffix(word, 'eed');
+        return measure(stem) > 0 ? stem + 'ee' : word;
+    }
+    let intermediate;
+    for (const suffix of ['ed', 'ing']) {
+        if (word.endsWith(suffix) && containsVowel(withoutSuffix(word, suffix))) {
+            intermediate = withoutSuffix(word, suffix);
+            break;
+        }
+    }
+    if (intermediate === undefined)
+        return word;
+    const last = intermediate[intermediate.length - 1];
+    return applyRuleList(intermediate, [
+        ['at', 'ate', null],
+        ['bl', 'ble', null],
+        ['iz', 'ize', null],
+        ['*d', last, () => !['l', 's', 'z'].includes(last)],
+        ['', 'e', (stem) => measure(stem) === 1 && endsCvc(stem)],
+    ]);
+}
+function step1c(word) {
+    // NLTK: y → i only after a consonant that is not the whole stem ('happy' → 'happi', 'enjoy' stays).
+    return applyRuleList(word, [['y', 'i', (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]]);
+}
+function step2(word) {
+    // NLTK applies 'alli' → 'al' first and then step 2 again.
+    if (word.endsWith('alli') && hasPositiveMeasure(withoutSuffix(word, 'alli'))) {
+        return step2(withoutSuffix(word, 'alli') + 'al');
+    }
+    return applyRuleList(word, [
+        ['ational', 'ate', hasPositiveMeasure],
+        ['tional', 'tion', hasPositiveMeasure],
+        ['enci', 'ence', hasPositiveMeasure],
+        ['anci', 'ance', hasPositiveMeasure],
+        ['izer', 'ize', hasPositiveMeasure],
+        ['bli', 'ble', hasPositiveMeasure],
+        ['alli', 'al', hasPositiveMeasure],
+        ['entli', 'ent', hasPositiveMeasure],
+        ['eli', 'e', hasPositiveMeasure],
+        ['ousli', 'ous', hasPositiveMeasure],
+        ['ization', 'ize', hasPositiveMeasure],
+        ['ation', 'ate', hasPositiveMeasure],
+        ['ator', 'ate', hasPositiveMeasure],
+        ['alism', 'al', hasPositiveMeasure],
+        ['iveness', 'ive', hasPositiveMeasure],
+        ['fulness', 'ful', hasPositiveMeasure],
+        ['ousness', 'ous', hasPositiveMeasure],
+        ['aliti', 'al', hasPositiveMeasure],
+        ['iviti', 'ive', hasPositiveMeasure],
+        ['biliti', 'ble', hasPositiveMeasure],
+        ['fulli', 'ful', hasPositiveMeasure],
+        // The 'l' of 'logi' stays with the stem for the measure, so 'geo', 'theo' work like 'archaeo'.
+        ['logi', 'log', () => hasPositiveMeasure(word.slice(0, -3))],
+    ]);
+}
+function step3(word) {
+    return applyRuleList(word, [
+        ['icate', 'ic', hasPositiveMeasure],
+        ['ative', '', hasPositiveMeasure],
+        ['alize', 'al', hasPositiveMeasure],
+        ['iciti', 'ic', hasPositiveMeasure],
+        ['ical', 'ic', hasPositiveMeasure],
+        ['ful', '', hasPositiveMeasure],
+        ['ness', '', hasPositiveMeasure],
+    ]);
+}
+function step4(word) {
+    return applyRuleList(word, [
+        ['al', '', measureAboveOne],
+        ['ance', '', measureAboveOne],
+        ['ence', '', measureAboveOne],
+        ['er', '', measureAboveOne],
+        ['ic', '', measureAboveOne],
+        ['able', '', measureAboveOne],
+        ['ible', '', measureAboveOne],
+        ['ant', '', measureAboveOne],
+        ['ement', '', measureAboveOne],
+        ['ment', '', measureAboveOne],
+        ['ent', '', measureAboveOne],
+        ['ion', '', (stem) => measure(stem) > 1 && ['s', 't'].includes(stem[stem.length - 1])],
+        ['ou', '', measureAboveOne],
+        ['ism', '', measureAboveOne],
+        ['ate', '', measureAboveOne],
+        ['iti', '', measureAboveOne],
+        ['ous', '', measureAboveOne],
+        ['ive', '', measureAboveOne],
+        ['ize', '', measureAboveOne],
+    ]);
+}
+function step5a(word) {
+    // Both rules for a final 'e' are tried (m > 1, then m = 1 and not *o), unlike a rule list.
+    if (!word.endsWith('e'))
+        return word;
+    const stem = word.slice(0, -1);
+    if (measure(stem) > 1)
+        return stem;
+    if (measure(stem) === 1 && !endsCvc(stem))
+        return stem;
+    return word;
+}
+function step5b(word) {
+    return applyRuleList(word, [['ll', 'l', () => measure(word.slice(0, -1)) > 1]]);
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/meteor.ts
+
+
+const ALPHA = 0.9;
+const BETA = 3;
+const GAMMA = 0.5;
+/**
+ * METEOR (Lavie & Agarwal 2007) as NLTK's `meteor_score([reference], input)` computes it (alpha 0.9,
+ * beta 3, gamma 0.5): tokens lowercased, aligned by exact match and then by Porter stem, then
+ * Fmean = P·R / (α·P + (1−α)·R), less a fragmentation penalty γ·(chunks/matches)^β.
+ *
+ * NLTK's third stage, WordNet synonyms, is left out: WordNet's data cannot be shipped or fetched here.
+ * The reference values come from NLTK with a WordNet that knows no synsets, which is this.
+ * Not symmetric (recall weighs more); identical texts of n tokens score 1 − 0.5/n³, not 1;
+ * 0 when either text has no tokens. Tokens: `wordTokens`.
+ */
+function meteor(input, reference) {
+    const hypothesis = wordTokens(input).map((token, position) => ({ position, form: token.toLowerCase() }));
+    const references = wordTokens(reference).map((token, position) => ({ position, form: token.toLowerCase() }));
+    const exact = matchForms(hypothesis, references);
+    const stem = (words) => words.map(({ position, form }) => ({ position, form: porterStem(form) }));
+    const stemmed = matchForms(stem(exact.hypothesisLeft), stem(exact.referenceLeft));
+    const matches = [...exact.matches, ...stemmed.matches].sort((x, y) => x[0] - y[0]);
+    const matched = matches.length;
+    if (matched === 0)
+        return 0;
+    const precision = matched / hypothesis.length;
+    const recall = matched / references.length;
+    const fMean = (precision * recall) / (ALPHA * precision + (1 - ALPHA) * recall);
+    const penalty = GAMMA * (countChunks(matches) / matched) ** BETA;
+    return (1 - penalty) * fMean;
+}
+/**
+ * NLTK's `_match_enums`: from the last hypothesis word back, each word takes the last still-unused
+ * reference word of the same form. Returns the [hypothesis, reference] position pairs and the rest.
+ */
+function matchForms(hypothesis, references) {
+    const positionsByForm = new Map();
+    references.forEach(({ form }, index) => {
+        const indexes = positionsByForm.get(form);
+        if (indexes === undefined)
+            positionsByForm.set(form, [index]);
+        else
+            indexes.push(index);
+    });
+    const matches = [];
+    const usedHypothesis = new Set();
+    const usedReference = new Set();
+    for (let i = hypothesis.length - 1; i >= 0; i--) {
+        const word = hypothesis[i];
+        const j = positionsByForm.get(word.form)?.pop();
+        if (j === undefined)
+            continue;
+        usedHypothesis.add(i);
+        usedReference.add(j);
+        matches.push([word.position, references[j].position]);
+    }
+    return {
+        matches,
+        hypothesisLeft: hypothesis.filter((_, i) => !usedHypothesis.has(i)),
+        referenceLeft: references.filter((_, j) => !usedReference.has(j)),
+    };
+}
+/** The fewest runs of matches adjacent in both texts (matches sorted by hypothesis position). */
+function countChunks(matches) {
+    let chunks = 1;
+    for (let i = 0; i + 1 < matches.length; i++) {
+        const [h, r] = matches[i];
+        const [nextH, nextR] = matches[i + 1];
+        if (nextH !== h + 1 || nextR !== r + 1)
+            chunks++;
+    }
+    return chunks;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/rouge.ts
+
+
+
+// ROUGE (Lin 2004) F-measures as Google's `rouge_score` package computes them with
+// `RougeScorer(['rougeN', 'rougeL'], use_stemmer=False).score(reference, input)`: its tokenizer
+// (`rougeTokens`), clipped n-gram overlap, and sentence-level LCS for rouge-L (not summary-level Lsum).
+// F1 is symmetric in precision and recall, so these are symmetric in input and reference.
+/** ROUGE-N F1 for n-grams of order `n` (a positive integer; the grader uses 1 to 5). */
+function rougeN(input, reference, n) {
+    if (!Number.isInteger(n) || n < 1)
+        throw new RangeError(`rougeN needs a positive integer n; got ${n}.`);
+    const prediction = ngramCounts(rougeTokens(input), n);
+    const target = ngramCounts(rougeTokens(reference), n);
+    const matches = overlap(target, prediction);
+    return fMeasure(matches / Math.max(total(prediction), 1), matches / Math.max(total(target), 1));
+}
+/** ROUGE-L F1: from the length of the longest common subsequence of tokens. */
+function rougeL(input, reference) {
+    const prediction = rougeTokens(input);
+    const target = rougeTokens(reference);
+    if (prediction.length === 0 || target.length === 0)
+        return 0;
+    const [predictionIds, targetIds] = tokenIds(prediction, target);
+    const common = lcsLength(predictionIds, targetIds);
+    return fMeasure(common / prediction.length, common / target.length);
+}
+function fMeasure(precision, recall) {
+    return precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/metrics/cosine.ts
+/**
+ * Cosine similarity of two embedding vectors, a·b / (|a|·|b|), clamped to [0, 1] so that it reads as
+ * a score like the other metrics (embeddings of texts rarely point apart; when they do, 0).
+ * A zero vector has no direction: it scores 0 against anything, itself included.
+ * Throws for vectors of different lengths, empty vectors and non-finite components: each means
+ * the embeddings came back wrong, not that the texts differ.
+ */
+function cosineSimilarity(a, b) {
+    if (a.length !== b.length) {
+        throw new Error(`cosine similarity needs vectors of the same length; got ${a.length} and ${b.length}.`);
+    }
+    if (a.length === 0)
+        throw new Error('cosine similarity needs non-empty vectors; got two empty ones.');
+    let dot = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        const y = b[i];
+        if (!Number.isFinite(x) || !Number.isFinite(y)) {
+            throw new Error(`cosine similarity needs finite numbers; component ${i} is ${x} and ${y}.`);
+        }
+        dot += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    if (aa === 0 || bb === 0)
+        return 0;
+    return Math.min(1, Math.max(0, dot / (Math.sqrt(aa) * Math.sqrt(bb))));
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/text-similarity-metrics.ts
+// The metrics of the `text_similarity` grader. OpenAI does not publish its implementation; each
+// metric here matches the reference library named on it (rapidfuzz, NLTK, Google's rouge_score),
+// checked against values that scripts/reference-metrics.py computes with those libraries.
+//
+// Every metric gives a score in [0, 1]. Empty texts score as the libraries make them: two empty
+// strings are a perfect fuzzy match (1) and score 0 on every token metric (no tokens, no matches).
+
+
+
+
+
+
+
+
+
+
+
+/** The grader's `evaluation_metric` values. */
+const TEXT_SIMILARITY_METRICS = [
+    'fuzzy_match',
+    'bleu',
+    'gleu',
+    'meteor',
+    'rouge_1',
+    'rouge_2',
+    'rouge_3',
+    'rouge_4',
+    'rouge_5',
+    'rouge_l',
+    'cosine',
+];
+const TEXT_ONLY_METRICS = TEXT_SIMILARITY_METRICS.filter((metric) => metric !== 'cosine');
+function isTextSimilarityMetric(name) {
+    return TEXT_SIMILARITY_METRICS.includes(name);
+}
+/** The score in [0, 1] of `input` (the model's output) against `reference` under `metric`. */
+function textSimilarity(metric, input, reference) {
+    switch (metric) {
+        case 'fuzzy_match':
+            return fuzzyMatch(input, reference);
+        case 'bleu':
+            return bleu(input, reference);
+        case 'gleu':
+            return gleu(input, reference);
+        case 'meteor':
+            return meteor(input, reference);
+        case 'rouge_1':
+            return rougeN(input, reference, 1);
+        case 'rouge_2':
+            return rougeN(input, reference, 2);
+        case 'rouge_3':
+            return rougeN(input, reference, 3);
+        case 'rouge_4':
+            return rougeN(input, reference, 4);
+        case 'rouge_5':
+            return rougeN(input, reference, 5);
+        case 'rouge_l':
+            return rougeL(input, reference);
+        default:
+            throw new Error(`"${String(metric)}" is not computed from texts alone (cosine needs embeddings); expected one of ${TEXT_ONLY_METRICS.join(', ')}.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/text-similarity.ts
+
+
+
+/** The embeddings model behind `cosine`: the Evals API does not let a grader choose one. */
+const COSINE_EMBEDDING_MODEL = 'text-embedding-3-large';
+/** The `text_similarity` grader: the score of one metric, passing at `pass_threshold` or above. */
+function createTextSimilarityGrader(config, id, where, models) {
+    const name = String(config.name);
+    for (const field of ['input', 'reference']) {
+        if (typeof config[field] !== 'string')
+            throw new EvalDefinitionError(where, `the text_similarity grader needs "${field}" (a template).`);
+    }
+    const metric = config.evaluation_metric;
+    if (!TEXT_SIMILARITY_METRICS.includes(metric)) {
+        throw new EvalDefinitionError(where, `"evaluation_metric" must be one of ${TEXT_SIMILARITY_METRICS.join(', ')}; got ${JSON.stringify(config.evaluation_metric)}.`);
+    }
+    const threshold = config.pass_threshold;
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
+        throw new EvalDefinitionError(where, `"pass_threshold" must be a number (the lowest passing score, e.g. 0.8); got ${JSON.stringify(threshold)}.`);
+    }
+    const inputTemplate = config.input;
+    const referenceTemplate = config.reference;
+    // Only cosine needs a model; the client is made on first use so that text metrics never need a key.
+    const client = metric === 'cosine' ? models() : null;
+    return {
+        id,
+        name,
+        type: 'text_similarity',
+        async grade(scope, signal) {
+            const input = renderTemplate(inputTemplate, scope);
+            const reference = renderTemplate(referenceTemplate, scope);
+            let score;
+            if (client) {
+                const [a, b] = await client.createEmbeddings({ model: COSINE_EMBEDDING_MODEL, input: [input, reference] }, signal);
+                score = cosineSimilarity(a ?? [], b ?? []);
+            }
+            else {
+                score = textSimilarity(metric, input, reference);
+            }
+            return { score, passed: score >= threshold };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/graders/create-graders.ts
+
+
+
+
+
+
+
+/**
+ * Builds every testing criterion of an eval. Every type is checked before any grader is built, so an
+ * unsupported one is reported before anything else happens; each grader then checks its own fields.
+ */
+function createGraders(definition, dependencies, where = 'testing_criteria') {
+    checkGraderTypes(definition, where);
+    return definition.testing_criteria.map((criterion, index) => {
+        const at = `${where}[${index}] ("${criterion.name}")`;
+        const id = criterionId(criterion, index);
+        switch (criterion.type) {
+            case 'string_check':
+                return createStringCheckGrader(criterion, id, at);
+            case 'text_similarity':
+                return createTextSimilarityGrader(criterion, id, at, dependencies.models);
+            case 'label_model':
+                return createLabelModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
+            case 'score_model':
+                return createScoreModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
+            default:
+                return createPythonGrader(criterion, { id, timeoutMs: dependencies.pythonTimeoutMs, where: at });
+        }
+    });
+}
+/**
+ * `"<name>-<uuid>"` as the API names criteria, with a uuid derived from the criterion itself: the same
+ * definition gives the same ids run after run, so thresholds and baselines keep matching.
+ */
+function criterionId(criterion, index) {
+    const hex = (0,external_node_crypto_.createHash)('sha256').update(`${index}\n${fingerprint(criterion)}`).digest('hex');
+    const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.charAt(16), 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    return `${String(criterion.name)}-${uuid}`;
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/engine/output-store.ts
+
+
+
+/**
+ * A run's output items, spooled to a temporary file as JSON lines: memory holds 17 bytes an item (where it
+ * is in the file, and whether it passed), whatever the size of the items, and pages are read back on demand.
+ */
+class OutputItemStore {
+    directory;
+    fd;
+    prefix;
+    offsets = new Float64Array(1024);
+    lengths = new Float64Array(1024);
+    passes = new Uint8Array(1024);
+    size = 0;
+    end = 0;
+    closed = false;
+    constructor(runId, directory = process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)()) {
+        this.directory = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)(directory, 'evals-gate-'));
+        this.fd = (0,external_node_fs_namespaceObject.openSync)((0,external_node_path_namespaceObject.join)(this.directory, 'output-items.jsonl'), 'w+');
+        this.prefix = `outputitem_${runId.replace(/^evalrun_/, '')}_`;
+    }
+    get count() {
+        return this.size;
+    }
+    /** The id the next item appended gets. */
+    nextId() {
+        return `${this.prefix}${this.size}`;
+    }
+    append(item) {
+        if (this.closed)
+            return;
+        const bytes = Buffer.from(`${JSON.stringify(item)}\n`, 'utf8');
+        (0,external_node_fs_namespaceObject.writeSync)(this.fd, bytes, 0, bytes.length, this.end);
+        if (this.size === this.offsets.length)
+            this.grow();
+        this.offsets[this.size] = this.end;
+        this.lengths[this.size] = bytes.length - 1;
+        this.passes[this.size] = item.status === 'pass' ? 1 : 0;
+        this.end += bytes.length;
+        this.size++;
+    }
+    get(id) {
+        const index = this.indexOf(id);
+        return index === null ? null : this.read(index);
+    }
+    /** A cursor page as the API's list endpoints give it. An unknown `after` is an Error (a 400). */
+    page(query) {
+        let index;
+        const step = query.order === 'asc' ? 1 : -1;
+        if (query.after) {
+            const after = this.indexOf(query.after);
+            if (after === null)
+                throw new Error(`after: no output item ${JSON.stringify(query.after)} in this run.`);
+            index = after + step;
+        }
+        else {
+            index = query.order === 'asc' ? 0 : this.size - 1;
+        }
+        const data = [];
+        let hasMore = false;
+        for (; index >= 0 && index < this.size; index += step) {
+            if (query.status && (this.passes[index] === 1) !== (query.status === 'pass'))
+                continue;
+            if (data.length === query.limit) {
+                hasMore = true;
+                break;
+            }
+            data.push(this.read(index));
+        }
+        return { data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: hasMore };
+    }
+    /** Deletes the spool file. Idempotent. */
+    close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        (0,external_node_fs_namespaceObject.closeSync)(this.fd);
+        (0,external_node_fs_namespaceObject.rmSync)(this.directory, { recursive: true, force: true });
+    }
+    indexOf(id) {
+        const digits = id.startsWith(this.prefix) ? id.slice(this.prefix.length) : '';
+        // Only the ids this store gave: `_01` or `_1.0` would name item 1 under another id.
+        if (!/^(0|[1-9]\d*)$/.test(digits))
+            return null;
+        const index = Number(digits);
+        return Number.isInteger(index) && index >= 0 && index < this.size ? index : null;
+    }
+    read(index) {
+        const length = this.lengths[index] ?? 0;
+        const buffer = Buffer.alloc(length);
+        (0,external_node_fs_namespaceObject.readSync)(this.fd, buffer, 0, length, this.offsets[index] ?? 0);
+        return JSON.parse(buffer.toString('utf8'));
+    }
+    grow() {
+        const offsets = new Float64Array(this.offsets.length * 2);
+        offsets.set(this.offsets);
+        this.offsets = offsets;
+        const lengths = new Float64Array(this.lengths.length * 2);
+        lengths.set(this.lengths);
+        this.lengths = lengths;
+        const passes = new Uint8Array(this.passes.length * 2);
+        passes.set(this.passes);
+        this.passes = passes;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/jsonl-row.ts
+// The rows of a JSONL dataset, as the Evals API reads `file_content` and the local engine reads a data file.
+/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
+const FILE_PATH_SOURCE = 'file_path';
+/** One JSONL line as a row, or what is wrong with it. */
+function parseJsonlRow(line) {
+    let value;
+    try {
+        value = JSON.parse(line);
+    }
+    catch (error) {
+        return `not valid JSON (${firstLine(error)})`;
+    }
+    if (!isPlainObject(value))
+        return 'each line must be a JSON object';
+    const keys = Object.keys(value);
+    const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
+    if (!wrapped)
+        return { item: value };
+    if (!isPlainObject(value.item))
+        return '"item" must be an object';
+    if (value.sample !== undefined && !isPlainObject(value.sample))
+        return '"sample" must be an object';
+    return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
+}
+function isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function firstLine(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return message.split('\n')[0] ?? message;
+}
+
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/engine/rows.ts
+
+
+
+
+/** Reads a `source` object from a run's data source; throws an Error the API answers 400 with. */
+function toRowSource(raw) {
+    const source = (typeof raw === 'object' && raw !== null ? raw : {});
+    if (source.type === 'file_content') {
+        if (!Array.isArray(source.content))
+            throw new Error('data_source.source.content must be a list of rows.');
+        const content = source.content.map((row, index) => {
+            const parsed = typeof row === 'object' && row !== null ? parseJsonlRow(JSON.stringify(row)) : 'not an object';
+            if (typeof parsed === 'string')
+                throw new Error(`data_source.source.content[${index}]: ${parsed}.`);
+            return parsed;
+        });
+        return { type: 'file_content', content };
+    }
+    if (source.type === FILE_PATH_SOURCE && typeof source.path === 'string') {
+        return { type: FILE_PATH_SOURCE, path: source.path, label: typeof source.label === 'string' ? source.label : source.path };
+    }
+    if (source.type === 'file_id') {
+        throw new Error('data_source.source is a file_id: files stored on OpenAI/Azure are read by the remote engine only; the local engine takes a data-file or inline rows (file_content).');
+    }
+    throw new Error(`data_source.source.type ${JSON.stringify(source.type)} is not one the local engine reads (file_content, or a data-file).`);
+}
+const MAX_REPORTED_BAD_LINES = 5;
+/**
+ * Reads a JSONL file once without keeping it, to find malformed lines before any item runs (and costs a
+ * model call). Returns the number of rows.
+ */
+async function checkJsonlFile(path, label) {
+    let rows = 0;
+    let badLines = 0;
+    const problems = [];
+    for await (const { line, number } of lines(path)) {
+        const parsed = parseJsonlRow(line);
+        if (typeof parsed !== 'string')
+            rows++;
+        else if (++badLines <= MAX_REPORTED_BAD_LINES)
+            problems.push(`line ${number}: ${parsed}`);
+    }
+    if (badLines > 0) {
+        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
+        throw new Error(`${label} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
+    }
+    if (rows === 0)
+        throw new Error(`${label} has no rows.`);
+    return rows;
+}
+/** The rows of a source, in order. */
+async function* readRows(source) {
+    if (source.type === 'file_content') {
+        yield* source.content;
+        return;
+    }
+    for await (const { line, number } of lines(source.path)) {
+        const parsed = parseJsonlRow(line);
+        // The file was checked when the run was created; a line that went bad since is an error of the run.
+        if (typeof parsed === 'string')
+            throw new Error(`${source.label} line ${number}: ${parsed}.`);
+        yield parsed;
+    }
+}
+async function* lines(path) {
+    const reader = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+    let number = 0;
+    try {
+        for await (const raw of reader) {
+            number++;
+            const line = raw.trim();
+            if (line)
+                yield { line, number };
+        }
+    }
+    finally {
+        reader.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/sample-fields.ts
+/**
+ * The sample as grader templates see it. Besides the sample's own fields, templates may use
+ * `sample.output_text` (the answer's text), `sample.output_json` (that text parsed, when it is JSON) and
+ * `sample.output_tools` (tool calls): pre-generated samples often carry only `output_text` or only
+ * `output` messages, so the missing ones are derived.
+ */
+function withDerivedFields(sample) {
+    const derived = { ...sample };
+    if (typeof derived.output_text !== 'string') {
+        const text = lastAssistantText(sample.output);
+        if (text !== null)
+            derived.output_text = text;
+    }
+    if (derived.output_json === undefined && typeof derived.output_text === 'string') {
+        const parsed = sample_fields_parseJson(derived.output_text);
+        if (parsed !== undefined)
+            derived.output_json = parsed;
+    }
+    if (derived.output_tools === undefined)
+        derived.output_tools = toolCalls(sample.output);
+    return derived;
+}
+function lastAssistantText(output) {
+    if (!Array.isArray(output))
+        return null;
+    for (let index = output.length - 1; index >= 0; index--) {
+        const message = output[index];
+        if (!message || (message.role !== undefined && message.role !== 'assistant'))
+            continue;
+        if (typeof message.content === 'string')
+            return message.content;
+        if (Array.isArray(message.content)) {
+            return message.content.map((part) => (typeof part === 'string' ? part : String(part?.text ?? ''))).join('');
+        }
+    }
+    return null;
+}
+function toolCalls(output) {
+    if (!Array.isArray(output))
+        return [];
+    return output.flatMap((message) => {
+        const calls = message?.tool_calls;
+        return Array.isArray(calls) ? calls : [];
+    });
+}
+function sample_fields_parseJson(text) {
+    const trimmed = text.trim();
+    if (!trimmed.startsWith('{') && !trimmed.startsWith('['))
+        return undefined;
+    try {
+        return JSON.parse(trimmed);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/run-execution.ts
+
+
+
+/**
+ * How far ahead of the oldest unfinished item new items may start, in multiples of the concurrency:
+ * items are stored in dataset order, so finished ones wait for a slow one, and this bounds that wait.
+ */
+const REORDER_WINDOW = 64;
+/**
+ * One run of the local engine: streams the rows, evaluates `concurrency` items at a time, and stores
+ * each output item in dataset order while the counts grow, as a hosted run does. An item whose sampling
+ * or grading fails is marked errored with the error recorded; only a failure to read the rows fails the run.
+ */
+class RunExecution {
+    status = 'queued';
+    error = null;
+    counts = { total: 0, passed: 0, failed: 0, errored: 0 };
+    perCriterion = new Map();
+    usage = new Map();
+    controller = new AbortController();
+    plan;
+    /** Settles when the run is terminal and its graders are closed. */
+    done;
+    constructor(plan) {
+        this.plan = plan;
+        for (const grader of plan.graders)
+            this.perCriterion.set(grader.id, { passed: 0, failed: 0 });
+        this.done = this.execute();
+    }
+    get terminal() {
+        return this.status === 'completed' || this.status === 'failed' || this.status === 'canceled';
+    }
+    /** Stops the run: no more items start, calls in flight are aborted, and the items stored so far stay. */
+    cancel() {
+        if (this.terminal)
+            return;
+        this.status = 'canceled';
+        this.controller.abort(new Error('the run was canceled'));
+    }
+    /** `per_model_usage` as the API gives it. */
+    modelUsage() {
+        return [...this.usage.values()];
+    }
+    async execute() {
+        // Started on the next turn, so the create request answers with the run still queued.
+        await Promise.resolve();
+        const { plan } = this;
+        const signal = this.controller.signal;
+        const inFlight = new Set();
+        const finished = new Map();
+        let nextToStore = 0;
+        const store = (index, item) => {
+            finished.set(index, item);
+            for (let ready = finished.get(nextToStore); ready; ready = finished.get(nextToStore)) {
+                finished.delete(nextToStore);
+                this.record(ready);
+                nextToStore++;
+            }
+        };
+        try {
+            if (this.status === 'canceled')
+                return;
+            this.status = 'in_progress';
+            let index = 0;
+            for await (const row of readRows(plan.rows)) {
+                if (signal.aborted)
+                    break;
+                while (!signal.aborted && inFlight.size > 0 && (inFlight.size >= plan.concurrency || index - nextToStore >= plan.concurrency * REORDER_WINDOW)) {
+                    await Promise.race(inFlight);
+                }
+                if (signal.aborted)
+                    break;
+                const position = index++;
+                const task = this.evaluate(row, position).then((item) => {
+                    if (!signal.aborted)
+                        store(position, item);
+                });
+                inFlight.add(task);
+                const forget = () => inFlight.delete(task);
+                task.then(forget, forget);
+            }
+            await Promise.all(inFlight);
+            if (!signal.aborted)
+                this.status = 'completed';
+        }
+        catch (error) {
+            if (!signal.aborted) {
+                this.status = 'failed';
+                this.error = { code: 'run_error', message: error instanceof Error ? error.message : String(error) };
+                this.controller.abort(error);
+            }
+        }
+        finally {
+            await Promise.allSettled([...inFlight]);
+            await Promise.allSettled(plan.graders.map((grader) => grader.close?.()));
+        }
+    }
+    /** One item, sampled if need be and graded by every criterion. Never throws but on abort. */
+    async evaluate(row, index) {
+        const { plan } = this;
+        const signal = this.controller.signal;
+        let sample = row.sample ?? null;
+        let results = [];
+        let error = null;
+        try {
+            if (plan.sampler) {
+                sample = await plan.sampler.sample(row.item, signal);
+                this.addUsage(sample);
+            }
+            const scope = { item: row.item, sample: withDerivedFields(sample ?? {}) };
+            results = await Promise.all(plan.graders.map((grader) => this.grade(grader, scope, signal)));
+        }
+        catch (failure) {
+            error = { code: errorCode(failure), message: failure instanceof Error ? failure.message : String(failure) };
+            results = [];
+        }
+        const passed = error === null && results.every((result) => result.passed === true);
+        return {
+            object: 'eval.run.output_item',
+            id: '',
+            run_id: plan.runId,
+            eval_id: plan.evalId,
+            created_at: Math.floor(plan.now() / 1000),
+            status: passed ? 'pass' : 'fail',
+            datasource_item_id: index,
+            datasource_item: row.item,
+            results,
+            sample: { ...(sample ?? {}), error },
+        };
+    }
+    async grade(grader, scope, signal) {
+        let outcome;
+        try {
+            outcome = await grader.grade(scope, signal);
+        }
+        catch (failure) {
+            if (signal.aborted)
+                throw failure;
+            const message = failure instanceof Error ? failure.message : String(failure);
+            throw Object.assign(new Error(`grader "${grader.name}": ${message}`), { code: errorCode(failure) });
+        }
+        if (outcome.sample)
+            this.addUsage(outcome.sample);
+        const result = { name: grader.id, type: grader.type, score: outcome.score, passed: outcome.passed, sample: outcome.sample ?? null };
+        if (outcome.label !== undefined)
+            result.label = outcome.label;
+        if (outcome.reason !== undefined)
+            result.reason = outcome.reason;
+        return result;
+    }
+    record(item) {
+        const { store } = this.plan;
+        item.id = store.nextId();
+        store.append(item);
+        this.counts.total++;
+        const sample = item.sample;
+        if (sample.error) {
+            this.counts.errored++;
+            return;
+        }
+        if (item.status === 'pass')
+            this.counts.passed++;
+        else
+            this.counts.failed++;
+        for (const result of item.results) {
+            const criterion = this.perCriterion.get(result.name);
+            if (!criterion)
+                continue;
+            if (result.passed)
+                criterion.passed++;
+            else
+                criterion.failed++;
+        }
+    }
+    addUsage(sample) {
+        const usage = sample.usage;
+        const model = typeof sample.model === 'string' && sample.model ? sample.model : null;
+        if (!model || !usage)
+            return;
+        const totals = this.usage.get(model) ?? { model_name: model, invocation_count: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 };
+        totals.invocation_count++;
+        totals.prompt_tokens += numberOr0(usage.prompt_tokens);
+        totals.completion_tokens += numberOr0(usage.completion_tokens);
+        totals.total_tokens += numberOr0(usage.total_tokens);
+        totals.cached_tokens += numberOr0(usage.cached_tokens);
+        this.usage.set(model, totals);
+    }
+}
+function errorCode(error) {
+    const code = error?.code;
+    if (typeof code === 'string' && code)
+        return code;
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'TemplateError')
+        return 'template_error';
+    if (name === 'GraderError')
+        return 'grader_error';
+    if (name === 'ModelCallError' || name === 'SamplingError')
+        return 'model_error';
+    return 'item_error';
+}
+function numberOr0(value) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+;// CONCATENATED MODULE: ./src/engine/local-engine.ts
+
+
+
+
+
+
+
+
+/** An error the API answers with: a status and OpenAI's error envelope. */
+class ApiRefusal extends Error {
+    status;
+    param;
+    constructor(status, message, param = null) {
+        super(message);
+        this.name = 'ApiRefusal';
+        this.status = status;
+        this.param = param;
+    }
+}
+/**
+ * The Evals API, answered inside the job: evals made from definitions, runs evaluated by this process
+ * (sampling and judges through an OpenAI-compatible endpoint), output items in cursor pages. The action
+ * talks to it through the same SDK calls as to a hosted endpoint, so starting, waiting and collecting are
+ * one code path for both engines.
+ */
+class LocalEngine {
+    options;
+    evals = new Map();
+    runs = new Map();
+    now;
+    closed = false;
+    /** Deleted runs still stopping: close() waits for them too. */
+    stopping = new Set();
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+    }
+    /** Adds an eval from a checked definition. `id` makes it stable across jobs (e.g. from a fingerprint). */
+    addEval(definition, id = `eval_${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`) {
+        checkRunsLocally(definition, definition.name);
+        const stored = { id, definition, createdAt: this.now() };
+        this.evals.set(id, stored);
+        return evalObject(stored);
+    }
+    createEval(body) {
+        let definition;
+        try {
+            definition = parseEvalDefinition(JSON.stringify(body ?? null), 'the eval');
+            checkRunsLocally(definition, 'the eval');
+        }
+        catch (error) {
+            throw new ApiRefusal(400, error instanceof Error ? error.message : String(error));
+        }
+        return this.addEval(definition);
+    }
+    getEval(evalId) {
+        return evalObject(this.findEval(evalId));
+    }
+    listEvals(query) {
+        return page([...this.evals.values()].map(evalObject), query);
+    }
+    /** Checks the data source and builds the graders (a python grader compiles here), then starts the run. */
+    async createRun(evalId, body) {
+        // Not a 5xx: nothing would come of trying again.
+        if (this.closed)
+            throw new ApiRefusal(400, 'The local engine has shut down.');
+        const stored = this.findEval(evalId);
+        const request = (typeof body === 'object' && body !== null ? body : {});
+        const dataSource = request.data_source;
+        if (!dataSource || typeof dataSource.type !== 'string')
+            throw new ApiRefusal(400, 'data_source is required.', 'data_source');
+        if (!['jsonl', 'completions', 'responses'].includes(dataSource.type)) {
+            throw new ApiRefusal(400, `data_source.type ${JSON.stringify(dataSource.type)} is not one of jsonl, completions, responses.`, 'data_source.type');
+        }
+        const metadata = toMetadata(request.metadata);
+        let graders = [];
+        try {
+            const rows = toRowSource(dataSource.source);
+            if (rows.type === FILE_PATH_SOURCE)
+                await checkJsonlFile(rows.path, rows.label);
+            const sampler = dataSource.type === 'jsonl' ? null : createSampler(dataSource, this.options.models);
+            graders = createGraders(stored.definition, { models: this.options.models, pythonTimeoutMs: this.options.pythonTimeoutMs });
+            for (const grader of graders)
+                await grader.start?.();
+            const id = `evalrun_${(0,external_node_crypto_.randomBytes)(12).toString('hex')}`;
+            const store = new OutputItemStore(id);
+            const execution = new RunExecution({ runId: id, evalId, rows, graders, sampler, concurrency: this.options.concurrency, store, now: this.now });
+            const run = {
+                id,
+                evalId,
+                name: typeof request.name === 'string' && request.name ? request.name : `${typeof dataSource.model === 'string' ? dataSource.model : 'jsonl'}-${Math.floor(this.now() / 1000)}`,
+                dataSource,
+                metadata,
+                createdAt: this.now(),
+                execution,
+                store,
+            };
+            this.runs.set(id, run);
+            return this.runObject(run);
+        }
+        catch (error) {
+            await Promise.allSettled(graders.map((grader) => grader.close?.()));
+            if (error instanceof ApiRefusal)
+                throw error;
+            const message = error instanceof Error ? error.message : String(error);
+            throw new ApiRefusal(400, message, error instanceof EvalDefinitionError ? 'testing_criteria' : 'data_source');
+        }
+    }
+    getRun(evalId, runId) {
+        return this.runObject(this.findRun(evalId, runId));
+    }
+    listRuns(evalId, query) {
+        this.findEval(evalId);
+        const runs = [...this.runs.values()].filter((run) => run.evalId === evalId).map((run) => this.runObject(run));
+        return page(query.status ? runs.filter((run) => run.status === query.status) : runs, query);
+    }
+    cancelRun(evalId, runId) {
+        const run = this.findRun(evalId, runId);
+        run.execution.cancel();
+        return this.runObject(run);
+    }
+    deleteRun(evalId, runId) {
+        const run = this.findRun(evalId, runId);
+        run.execution.cancel();
+        this.runs.delete(runId);
+        const stopping = run.execution.done.then(() => run.store.close());
+        this.stopping.add(stopping);
+        void stopping.then(() => this.stopping.delete(stopping));
+        return { object: 'eval.run.deleted', deleted: true, run_id: runId };
+    }
+    listOutputItems(evalId, runId, query) {
+        const run = this.findRun(evalId, runId);
+        if (query.status !== undefined && query.status !== 'pass' && query.status !== 'fail') {
+            throw new ApiRefusal(400, `status must be pass or fail; got ${JSON.stringify(query.status)}.`, 'status');
+        }
+        try {
+            return { object: 'list', ...run.store.page({ after: query.after, limit: query.limit, order: query.order, status: query.status }) };
+        }
+        catch (error) {
+            throw new ApiRefusal(400, error instanceof Error ? error.message : String(error), 'after');
+        }
+    }
+    getOutputItem(evalId, runId, itemId) {
+        const item = this.findRun(evalId, runId).store.get(itemId);
+        if (!item)
+            throw new ApiRefusal(404, `No output item found with id '${itemId}'.`);
+        return item;
+    }
+    /** Cancels what still runs, waits for it to stop, and deletes the spooled items. */
+    async close() {
+        this.closed = true;
+        const runs = [...this.runs.values()];
+        for (const run of runs)
+            run.execution.cancel();
+        await Promise.allSettled([...runs.map((run) => run.execution.done), ...this.stopping]);
+        for (const run of runs)
+            run.store.close();
+    }
+    findEval(evalId) {
+        const found = this.evals.get(evalId);
+        if (!found)
+            throw new ApiRefusal(404, `No eval found with id '${evalId}'.`);
+        return found;
+    }
+    findRun(evalId, runId) {
+        this.findEval(evalId);
+        const run = this.runs.get(runId);
+        if (!run || run.evalId !== evalId)
+            throw new ApiRefusal(404, `No run found with id '${runId}'.`);
+        return run;
+    }
+    runObject(run) {
+        const { execution } = run;
+        const done = execution.status === 'completed';
+        return {
+            object: 'eval.run',
+            id: run.id,
+            eval_id: run.evalId,
+            name: run.name,
+            status: execution.status,
+            model: typeof run.dataSource.model === 'string' ? run.dataSource.model : null,
+            data_source: run.dataSource,
+            metadata: run.metadata,
+            created_at: Math.floor(run.createdAt / 1000),
+            report_url: null,
+            result_counts: { ...execution.counts },
+            per_model_usage: done ? execution.modelUsage() : null,
+            per_testing_criteria_results: done
+                ? [...execution.perCriterion.entries()].map(([id, counts]) => ({ testing_criteria: id, passed: counts.passed, failed: counts.failed }))
+                : null,
+            error: execution.error,
+        };
+    }
+}
+function evalObject(stored) {
+    const { definition } = stored;
+    return {
+        object: 'eval',
+        id: stored.id,
+        name: definition.name,
+        data_source_config: definition.data_source_config,
+        testing_criteria: definition.testing_criteria.map((criterion, index) => ({ ...criterion, id: criterionId(criterion, index) })),
+        metadata: definition.metadata,
+        created_at: Math.floor(stored.createdAt / 1000),
+    };
+}
+function page(all, query) {
+    const ordered = query.order === 'desc' ? [...all].reverse() : all;
+    let start = 0;
+    if (query.after) {
+        const index = ordered.findIndex((entry) => entry.id === query.after);
+        if (index < 0)
+            throw new ApiRefusal(400, `after: no object ${JSON.stringify(query.after)} in this list.`, 'after');
+        start = index + 1;
+    }
+    const data = ordered.slice(start, start + query.limit);
+    return {
+        object: 'list',
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data[data.length - 1]?.id ?? null,
+        has_more: start + data.length < ordered.length,
+    };
+}
+/** The API's metadata rules: at most 16 string values, keys ≤ 64 and values ≤ 512 characters. */
+function toMetadata(raw) {
+    if (raw === undefined || raw === null)
+        return {};
+    if (typeof raw !== 'object' || Array.isArray(raw))
+        throw new ApiRefusal(400, 'metadata must be an object.', 'metadata');
+    const entries = Object.entries(raw);
+    if (entries.length > 16)
+        throw new ApiRefusal(400, `metadata has ${entries.length} keys; at most 16 are allowed.`, 'metadata');
+    for (const [key, value] of entries) {
+        if (typeof value !== 'string')
+            throw new ApiRefusal(400, `metadata.${key} must be a string.`, 'metadata');
+        if (key.length > 64 || value.length > 512)
+            throw new ApiRefusal(400, `metadata.${key} is too long (keys ≤ 64, values ≤ 512 characters).`, 'metadata');
+    }
+    return Object.fromEntries(entries);
+}
+
+;// CONCATENATED MODULE: ./src/engine/engine-fetch.ts
+
+/**
+ * The local engine as a `fetch` for the `openai` SDK: the SDK builds the same requests as for a hosted
+ * endpoint, and this answers them in-process, with the API's paths, list pages and error envelope.
+ */
+function engineFetch(engine) {
+    return async (input, init) => {
+        const request = input instanceof Request ? input : new Request(input, init);
+        const url = new URL(request.url);
+        const text = request.method === 'GET' || request.method === 'DELETE' ? '' : await request.text();
+        let body = undefined;
+        try {
+            body = text ? JSON.parse(text) : undefined;
+        }
+        catch {
+            return reply(400, errorBody(new ApiRefusal(400, 'The request body is not valid JSON.')));
+        }
+        try {
+            return reply(200, await route(engine, request.method, url, body));
+        }
+        catch (error) {
+            const refusal = error instanceof ApiRefusal ? error : new ApiRefusal(500, `The local engine failed: ${error instanceof Error ? error.message : String(error)}`);
+            return reply(refusal.status, errorBody(refusal));
+        }
+    };
+}
+async function route(engine, method, url, body) {
+    const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const at = segments.indexOf('evals');
+    const [, evalId, runs, runId, action, itemId] = at < 0 ? [] : segments.slice(at);
+    const query = listQuery(url.searchParams);
+    if (at >= 0 && evalId === undefined) {
+        if (method === 'GET')
+            return engine.listEvals(query);
+        if (method === 'POST')
+            return engine.createEval(body);
+    }
+    else if (evalId !== undefined && runs === undefined) {
+        if (method === 'GET')
+            return engine.getEval(evalId);
+    }
+    else if (evalId !== undefined && runs === 'runs') {
+        if (runId === undefined) {
+            if (method === 'GET')
+                return engine.listRuns(evalId, query);
+            if (method === 'POST')
+                return engine.createRun(evalId, body);
+        }
+        else if (action === undefined) {
+            if (method === 'GET')
+                return engine.getRun(evalId, runId);
+            // Older servers cancel with a POST to the run itself.
+            if (method === 'POST')
+                return engine.cancelRun(evalId, runId);
+            if (method === 'DELETE')
+                return engine.deleteRun(evalId, runId);
+        }
+        else if (action === 'cancel' && itemId === undefined && method === 'POST') {
+            return engine.cancelRun(evalId, runId);
+        }
+        else if (action === 'output_items' && method === 'GET') {
+            return itemId === undefined ? engine.listOutputItems(evalId, runId, query) : engine.getOutputItem(evalId, runId, itemId);
+        }
+    }
+    throw new ApiRefusal(404, `The local engine has no ${method} ${url.pathname}.`);
+}
+function listQuery(params) {
+    const limit = Number(params.get('limit') ?? '20');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        throw new ApiRefusal(400, 'limit must be an integer from 1 to 100.', 'limit');
+    const order = params.get('order') ?? 'asc';
+    if (order !== 'asc' && order !== 'desc')
+        throw new ApiRefusal(400, 'order must be asc or desc.', 'order');
+    return { after: params.get('after') ?? undefined, limit, order, status: params.get('status') ?? undefined };
+}
+function errorBody(refusal) {
+    return { error: { message: refusal.message, type: 'invalid_request_error', param: refusal.param, code: null } };
+}
+function reply(status, body) {
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(4371);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var lib_Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(lib_Headers || (lib_Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[lib_Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[lib_Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[lib_Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[lib_Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[lib_Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./src/github/oidc-token.ts
+
+
+
+/**
+ * The job's OIDC token for `audience`, from the runner's token service (what `core.getIDToken` asks,
+ * with the same client and retries, but reading the request URL and token from `env` as given: the
+ * caller decides which environment holds them). The runner offers it only with
+ * `permissions: id-token: write`, and never to pull requests from forks. The caller masks the token.
  */
 async function requestOidcToken(audience, env = process.env) {
-    if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+    const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+    const token = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+    if (!url || !token) {
         throw new OidcTokenError('Entra ID sign-in ("azure-client-id") needs the job\'s GitHub OIDC token, and this job has none: add `permissions: id-token: write` to the workflow or job. Pull requests from forks never get one; see the README on fork PRs.');
     }
     try {
-        // getIDToken masks the token itself.
-        return await getIDToken(audience);
+        const client = new HttpClient('evals-gate', [new BearerCredentialHandler(token)], { allowRetries: true, maxRetries: 10 });
+        const response = await client.getJson(`${url}&audience=${encodeURIComponent(audience)}`);
+        const value = response.result?.value;
+        if (typeof value !== 'string' || !value)
+            throw new Error('the answer carried no token ("value").');
+        return value;
     }
     catch (error) {
         throw new OidcTokenError(`Could not get the job's GitHub OIDC token: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -65911,7 +64264,7 @@ class RequestGovernor {
  * The wait a 429 (or 503) asks for, in milliseconds: `retry-after-ms`, else `retry-after` in seconds or
  * as an HTTP date (compared with `nowMs`, wall-clock time). Null when the headers say nothing usable.
  */
-function retryAfterMs(headers, nowMs = Date.now()) {
+function request_governor_retryAfterMs(headers, nowMs = Date.now()) {
     if (!headers)
         return null;
     const ms = Number(headers.get('retry-after-ms') ?? Number.NaN);
@@ -66044,7 +64397,7 @@ class ModelClient {
             if (rateLimited) {
                 this.#stats.rateLimited++;
                 const before = this.#governor.state();
-                const asked = retryAfterMs(headersOf(error));
+                const asked = request_governor_retryAfterMs(headersOf(error));
                 permit.rateLimited(asked);
                 const after = this.#governor.state();
                 // Once per slowdown, not once per refused request: a storm would flood the log.
@@ -66073,7 +64426,7 @@ class ModelClient {
         }
     }
     #retryDelay(error, attempt) {
-        const asked = retryAfterMs(headersOf(error));
+        const asked = request_governor_retryAfterMs(headersOf(error));
         return Math.min(asked ?? this.#retryDelayMs * 2 ** (attempt - 1), this.#maxRetryDelayMs);
     }
     #describe(what, error, status, attempts) {
@@ -66087,7 +64440,7 @@ class ModelClient {
             cause = `could not connect to ${this.baseURL}${detail}`;
         }
         else if (status !== null) {
-            cause = `${status} ${serverMessage(error) || 'with no error message'}`;
+            cause = `${status} ${model_client_serverMessage(error) || 'with no error message'}`;
         }
         else {
             cause = error instanceof Error ? error.message : String(error);
@@ -66109,7 +64462,7 @@ function quotaExhausted(error) {
 function headersOf(error) {
     return error instanceof OpenAI.APIError && error.headers instanceof Headers ? error.headers : null;
 }
-function serverMessage(error) {
+function model_client_serverMessage(error) {
     if (!(error instanceof OpenAI.APIError))
         return '';
     const body = error.error;
@@ -66139,12 +64492,11 @@ function model_client_cut(text, max) {
 
 
 
-
 /** The client for the settings' engine: the endpoint at `base-url`, or a local engine in this process. */
-function connectEvals(settings, secrets, log) {
+function connectEvals(settings, secrets, log, env = process.env) {
     const choice = settings.evalChoice;
     if (settings.engine === 'remote' || choice.kind !== 'file')
-        return { client: connectEvalsApi(settings.endpoint, secrets), close: async () => undefined };
+        return { client: connectEvalsApi(settings.endpoint, secrets, log, env), close: async () => undefined };
     const endpoint = settings.models;
     let models = null;
     const engine = new LocalEngine({
@@ -66153,15 +64505,18 @@ function connectEvals(settings, secrets, log) {
             // Settings require an endpoint whenever the eval calls a model, so this is a bug if it throws.
             if (!endpoint)
                 throw new Error('This eval calls a model, but no model endpoint was configured.');
-            models ??= new ModelClient(endpoint, { maxConcurrency: settings.concurrency, log });
+            models ??= new ModelClient(endpoint, { maxConcurrency: settings.concurrency, log: (line) => log.warning(line) });
             return models;
         },
     });
     engine.addEval(choice.definition, settings.evalId);
     return { client: createLocalEvalsClient(engineFetch(engine)), close: () => engine.close() };
 }
-/** The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`. */
-function connectEvalsApi(endpoint, secrets) {
+/**
+ * The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`.
+ * `env` holds the runner's OIDC token service (Entra ID sign-in).
+ */
+function connectEvalsApi(endpoint, secrets, log, env = process.env) {
     const { auth } = endpoint;
     if (auth.kind === 'key')
         return createEvalsClient(endpoint);
@@ -66171,126 +64526,17 @@ function connectEvalsApi(endpoint, secrets) {
         scope: auth.scope,
         authorityHost: auth.authorityHost,
         getAssertion: async () => {
-            const assertion = await requestOidcToken(FEDERATION_AUDIENCE);
+            const assertion = await requestOidcToken(FEDERATION_AUDIENCE, env);
             secrets.add(assertion);
             return assertion;
         },
         onToken: (token, expiresAt) => {
             secrets.add(token);
-            info(`Signed in to Entra ID as app ${auth.clientId}; the token is valid until ${new Date(expiresAt).toISOString()}.`);
+            log.info(`Signed in to Entra ID as app ${auth.clientId}; the token is valid until ${new Date(expiresAt).toISOString()}.`);
         },
-        onRefreshFailed: (message) => warning(message),
+        onRefreshFailed: (message) => log.warning(message),
     });
     return createEvalsClient(endpoint, () => credential.getToken());
-}
-
-;// CONCATENATED MODULE: ./src/evals-api/api-errors.ts
-
-
-
-
-/** An Evals API failure, described for a person: what was being done, the status, the server's message. */
-class EvalsApiError extends Error {
-    status;
-    constructor(message, status, options) {
-        super(message, options);
-        this.name = 'EvalsApiError';
-        this.status = status;
-    }
-}
-/** 408/409/429/5xx and lost connections: worth trying again after a pause. */
-function isTransient(error) {
-    if (error instanceof OpenAI.APIUserAbortError)
-        return false;
-    const credentialError = credentialFailure(error);
-    if (credentialError)
-        return credentialError instanceof EntraError && credentialError.transient;
-    if (error instanceof OpenAI.APIConnectionError)
-        return true;
-    if (error instanceof OpenAI.APIError) {
-        const status = error.status ?? 0;
-        return status === 408 || status === 409 || status === 429 || status >= 500;
-    }
-    return false;
-}
-/** How long to wait before try number `attempt + 1`: what the server asked for, else 1 s, 2 s, 4 s…, capped. */
-function retryDelayMs(error, attempt, capMs = 30_000) {
-    return Math.min(api_errors_retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1), capMs);
-}
-/** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
-function api_errors_retryAfterMs(error) {
-    if (!(error instanceof OpenAI.APIError) || !error.headers)
-        return null;
-    const ms = Number(error.headers.get('retry-after-ms'));
-    if (Number.isFinite(ms) && ms > 0)
-        return ms;
-    const header = error.headers.get('retry-after');
-    if (!header)
-        return null;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return Math.max(0, seconds * 1000);
-    const date = Date.parse(header);
-    return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
-}
-/**
- * The SDK wraps a failure of the token provider ("Failed to get token from 'apiKey' function"): the
- * Entra or OIDC error inside says what went wrong.
- */
-function credentialFailure(error) {
-    for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-        if (current instanceof EntraError || current instanceof OidcTokenError)
-            return current;
-    }
-    return null;
-}
-function describeApiError(error, context) {
-    if (error instanceof EvalsApiError)
-        return error;
-    const credentialError = credentialFailure(error);
-    if (credentialError)
-        return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
-    const where = context.baseURL === LOCAL_ENGINE_URL ? 'the local engine' : `the Evals API at ${context.baseURL}`;
-    const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
-    if (error instanceof OpenAI.APIConnectionError) {
-        const timedOut = error instanceof OpenAI.APIConnectionTimeoutError;
-        const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-        return new EvalsApiError(`${timedOut ? 'Timed out' : 'Could not connect'} while ${context.doing}: ${where} did not answer${timedOut ? ' in time' : cause}.`, null, { cause: error });
-    }
-    if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
-        const status = error.status;
-        const said = api_errors_serverMessage(error);
-        const explanation = explain(status, subject, where);
-        return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}`, status, { cause: error });
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return new EvalsApiError(`Failed while ${context.doing}: ${message}`, null, { cause: error });
-}
-function explain(status, subject, where) {
-    switch (status) {
-        case 401:
-            return `${capitalize(where)} refused the credentials`;
-        case 403:
-            return `The credentials may not access ${subject} at ${where}`;
-        case 404:
-            return `${capitalize(subject)} was not found at ${where}`;
-        case 429:
-            return `${capitalize(where)} answered "too many requests"`;
-        default:
-            if (status >= 500)
-                return `${capitalize(where)} failed with a server error`;
-            return `${capitalize(where)} rejected the request about ${subject}`;
-    }
-}
-function api_errors_serverMessage(error) {
-    const body = error.error;
-    const message = typeof body?.message === 'string' ? body.message : '';
-    const param = typeof body?.param === 'string' && body.param ? ` (param: ${body.param})` : '';
-    const code = typeof body?.code === 'string' && body.code ? ` [${body.code}]` : '';
-    return `${message}${param}${code}`.trim();
-}
-function capitalize(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 ;// CONCATENATED MODULE: ./src/evals-api/auth-hints.ts
@@ -66310,345 +64556,27 @@ function authHint(auth, status) {
         : 'Check "api-key" and "base-url": a key works only with its own endpoint. Azure OpenAI also takes the key as an "api-key" header ("auth-header: api-key").';
 }
 
+;// CONCATENATED MODULE: ./src/gate/error-message.ts
+
+
+
+/**
+ * What to tell the user when the gate could not run: the error's own message, with what to check after
+ * a 401/403 for the way the action signed in. One builder for the action and the CLI, which only
+ * rename inputs to flags (`inputName`). The caller redacts it.
+ */
+function describeGateError(error, auth, inputName = (input) => `Input "${input}"`) {
+    if (error instanceof InputError)
+        return `${inputName(error.input)}: ${error.problem}`;
+    if (error instanceof EvalsApiError)
+        return [error.message, auth ? authHint(auth, error.status) : ''].filter(Boolean).join(' ');
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/settings/input-parsers.ts
-
-// Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
-/** A rate in [0, 1], written as `0.9` or `90%`. */
-function parseRate(input, raw) {
-    const text = raw.trim();
-    const percent = text.endsWith('%');
-    const digits = percent ? text.slice(0, -1).trim() : text;
-    // `99.9%` must be exactly 0.999: shifting the exponent avoids 99.9 / 100 = 0.9990000000000001.
-    const rate = digits ? Number(percent ? `${digits}e-2` : digits) : NaN;
-    if (!Number.isFinite(rate)) {
-        throw new InputError(input, `expected a number from 0 to 1 or a percentage such as 90%, got ${JSON.stringify(text)}.`);
-    }
-    if (rate < 0 || rate > 1) {
-        throw new InputError(input, `${JSON.stringify(text)} is outside 0–1 (0%–100%).`);
-    }
-    return rate;
-}
-function parsePositiveNumber(input, raw, unit, max) {
-    const text = raw.trim();
-    const number = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isFinite(number) || number <= 0) {
-        throw new InputError(input, `expected a positive number of ${unit}, got ${JSON.stringify(text)}.`);
-    }
-    if (number > max)
-        throw new InputError(input, `${text} ${unit} is more than the ${max} allowed.`);
-    return number;
-}
-function parseCount(input, raw) {
-    const text = raw.trim();
-    if (!/^\d+$/.test(text))
-        throw new InputError(input, `expected a whole number ≥ 0, got ${JSON.stringify(raw)}.`);
-    return Number(text);
-}
-function parseBoolean(input, raw) {
-    const text = raw.trim().toLowerCase();
-    if (['true', 'yes', 'on', '1'].includes(text))
-        return true;
-    if (['false', 'no', 'off', '0'].includes(text))
-        return false;
-    throw new InputError(input, `expected true or false, got ${JSON.stringify(raw)}.`);
-}
-/** Non-empty lines that are not `#` comments, trimmed. */
-function meaningfulLines(raw) {
-    return raw
-        .split(/\r?\n/)
-        .map((text, index) => ({ text: text.trim(), number: index + 1 }))
-        .filter((line) => line.text && !line.text.startsWith('#'));
-}
-/** `NAME: RATE` per line. The name may itself contain colons: the rate is after the last one. */
-function parseCriteriaThresholds(input, raw) {
-    const seen = new Set();
-    return meaningfulLines(raw).map(({ text, number }) => {
-        const colon = text.lastIndexOf(':');
-        const name = colon > 0 ? text.slice(0, colon).trim() : '';
-        if (!name)
-            throw new InputError(input, `line ${number} should be "NAME: RATE", got ${JSON.stringify(text)}.`);
-        if (seen.has(name))
-            throw new InputError(input, `criterion "${name}" is listed twice.`);
-        seen.add(name);
-        try {
-            return { name, min: parseRate(input, text.slice(colon + 1)) };
-        }
-        catch (error) {
-            throw error instanceof InputError ? new InputError(input, `line ${number} ("${name}"): ${error.problem}`) : error;
-        }
-    });
-}
-const METADATA_MAX_KEYS = 16;
-const METADATA_MAX_KEY_CHARS = 64;
-const METADATA_MAX_VALUE_CHARS = 512;
-/** `key=value` per line, within the API's limits on keys and values. */
-function parseMetadata(input, raw) {
-    const metadata = {};
-    for (const { text, number } of meaningfulLines(raw)) {
-        const equals = text.indexOf('=');
-        const key = equals > 0 ? text.slice(0, equals).trim() : '';
-        if (!key)
-            throw new InputError(input, `line ${number} should be "key=value", got ${JSON.stringify(text)}.`);
-        const value = text.slice(equals + 1).trim();
-        if (key.length > METADATA_MAX_KEY_CHARS) {
-            throw new InputError(input, `key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
-        }
-        if (value.length > METADATA_MAX_VALUE_CHARS) {
-            throw new InputError(input, `the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
-        }
-        if (Object.hasOwn(metadata, key))
-            throw new InputError(input, `key "${key}" is set twice.`);
-        metadata[key] = value;
-    }
-    return metadata;
-}
-function parseBaseUrl(input, raw) {
-    let url;
-    try {
-        url = new URL(raw.trim());
-    }
-    catch {
-        throw new InputError(input, `${JSON.stringify(raw)} is not a URL.`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new InputError(input, `expected an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
-    }
-    if (url.username || url.password)
-        throw new InputError(input, 'credentials do not belong in the URL: use "api-key".');
-    return url.toString().replace(/\/+$/, '');
-}
-/** HTTP header names are RFC 9110 tokens. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/**
- * Headers the action sets itself: authentication has its own inputs (a key here would be logged
- * unmasked in the workflow file), and the rest belong to the HTTP client.
- */
-const RESERVED_HEADERS = {
-    authorization: 'authentication has its own inputs: use "api-key" (with "auth-header") or "azure-client-id".',
-    'api-key': 'use "api-key" with "auth-header: api-key".',
-    host: 'the host comes from "base-url".',
-    'content-type': 'the client sets it.',
-    'content-length': 'the client sets it.',
-    'transfer-encoding': 'the client sets it.',
-    connection: 'the client sets it.',
-};
-/** `Name: value` per line: extra headers for every request. Names are checked, values kept as written. */
-function parseHeaderLines(input, raw) {
-    const headers = {};
-    const seen = new Set();
-    for (const { text, number } of meaningfulLines(raw)) {
-        const colon = text.indexOf(':');
-        const name = colon > 0 ? text.slice(0, colon).trim() : '';
-        // The line is not quoted back: it may hold a credential.
-        if (!name)
-            throw new InputError(input, `line ${number} should be "Name: value" (no header name before a colon).`);
-        if (!HEADER_NAME.test(name))
-            throw new InputError(input, `line ${number}: ${JSON.stringify(name)} is not a valid header name.`);
-        const reserved = RESERVED_HEADERS[name.toLowerCase()];
-        if (reserved)
-            throw new InputError(input, `line ${number}: the ${name} header cannot be set here; ${reserved}`);
-        if (seen.has(name.toLowerCase()))
-            throw new InputError(input, `header "${name}" is set twice.`);
-        seen.add(name.toLowerCase());
-        const value = text.slice(colon + 1).trim();
-        if (/[\0\r\n]/.test(value))
-            throw new InputError(input, `line ${number}: the value of "${name}" has a control character.`);
-        headers[name] = value;
-    }
-    return headers;
-}
-/** `name: value` (or `name=value`) per line: extra query parameters for every request, e.g. `api-version`. */
-function parseQueryLines(input, raw) {
-    const query = {};
-    for (const { text, number } of meaningfulLines(raw)) {
-        const at = text.search(/[:=]/);
-        const name = at > 0 ? text.slice(0, at).trim() : '';
-        if (!name)
-            throw new InputError(input, `line ${number} should be "name: value" (no parameter name before a colon).`);
-        if (/[\s&#?]/.test(name))
-            throw new InputError(input, `line ${number}: ${JSON.stringify(name)} is not a query parameter name.`);
-        if (Object.hasOwn(query, name))
-            throw new InputError(input, `parameter "${name}" is set twice.`);
-        query[name] = text.slice(at + 1).trim();
-    }
-    return query;
-}
-/** Header and parameter names whose values are credentials, so they are masked and redacted like keys. */
-function looksSecret(name) {
-    return /key|token|secret|auth|password|passwd|signature|^sig$|credential|cookie/i.test(name);
-}
-/** One of `choices`, compared case-insensitively. */
-function parseChoice(input, raw, choices) {
-    const text = raw.trim().toLowerCase();
-    const match = choices.find((choice) => choice === text);
-    if (!match)
-        throw new InputError(input, `expected ${choices.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(raw)}.`);
-    return match;
-}
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** An Entra application (client) id: a GUID. */
-function parseClientId(input, raw) {
-    const text = raw.trim();
-    if (!GUID.test(text))
-        throw new InputError(input, `expected the app registration's Application (client) ID, a GUID, got ${JSON.stringify(text)}.`);
-    return text;
-}
-/** An Entra tenant: its GUID or one of its domain names (`contoso.onmicrosoft.com`). */
-function parseTenantId(input, raw) {
-    const text = raw.trim();
-    const domain = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
-    if (!GUID.test(text) && !domain.test(text)) {
-        throw new InputError(input, `expected the Directory (tenant) ID, a GUID (or a domain such as contoso.onmicrosoft.com), got ${JSON.stringify(text)}.`);
-    }
-    return text;
-}
-/** An OAuth scope for the client-credentials grant: a resource URI ending in `/.default`. */
-function parseScope(input, raw) {
-    const text = raw.trim();
-    if (!/^\S+\/\.default$/.test(text)) {
-        throw new InputError(input, `expected a resource scope ending in "/.default", such as https://ai.azure.com/.default, got ${JSON.stringify(text)}.`);
-    }
-    return text;
-}
-/** The Entra authority host (AZURE_AUTHORITY_HOST): https, or http only on the loopback address. */
-function parseAuthorityHost(input, raw) {
-    const url = parseBaseUrl(input, raw);
-    const { protocol, hostname } = new URL(url);
-    if (protocol === 'http:' && hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '[::1]') {
-        throw new InputError(input, `tokens must not travel over plain http: use https (got ${JSON.stringify(raw)}).`);
-    }
-    return url;
-}
-/** `auto`, `none`, or the id of a run to compare with. */
-function parseBaselineChoice(input, raw) {
-    const text = raw.trim();
-    const lower = text.toLowerCase();
-    if (lower === 'auto')
-        return { kind: 'auto' };
-    if (lower === 'none')
-        return { kind: 'none' };
-    if (!text || /[\s/?#]/.test(text))
-        throw new InputError(input, `expected "auto", "none" or a run id (evalrun_…), got ${JSON.stringify(raw)}.`);
-    return { kind: 'run', runId: text };
-}
-function parseScoreDrop(input, raw) {
-    const text = raw.trim();
-    const percent = text.endsWith('%');
-    const digits = (percent ? text.slice(0, -1) : text.replace(/\s*(pts?|points?)$/i, '')).trim();
-    const number = /^\d*\.?\d+$/.test(digits) ? Number(digits) : NaN;
-    if (!Number.isFinite(number)) {
-        throw new InputError(input, `expected points such as 2 (a drop from 90% to 88%) or a percentage of the baseline's score such as 2%, got ${JSON.stringify(raw)}.`);
-    }
-    if (number > 100)
-        throw new InputError(input, `${JSON.stringify(text)} is more than 100.`);
-    return { unit: percent ? 'percent' : 'points', value: Number(`${digits}e-2`) };
-}
-/** A significance level in (0, 1), such as 0.05 (or 5%). */
-function parseSignificance(input, raw) {
-    const level = parseRate(input, raw);
-    if (level <= 0 || level >= 1)
-        throw new InputError(input, `expected a level between 0 and 1 such as 0.05, got ${JSON.stringify(raw.trim())}.`);
-    return level;
-}
-
-;// CONCATENATED MODULE: ./src/evals-api/ensure-eval.ts
-
-
-
-
-/** The eval metadata key holding the fingerprint of the definition the eval was made from. */
-const EVAL_FINGERPRINT_KEY = 'evals_gate_definition';
-/** How many of the project's newest evals are searched for the fingerprint before making a new one. */
-const EVALS_SEARCHED = 1000;
-const CREATE_ATTEMPTS = 4;
-/**
- * Finds the newest eval made from this definition (its fingerprint in the eval's metadata), or makes
- * it. As for runs (start-run.ts), the SDK's retries are off for the create: it sends no idempotency key,
- * so a create whose answer was lost may have made the eval already. Before every try after a transient
- * failure the evals are searched again, and an eval found there is adopted instead of making another.
- */
-async function ensureEval(client, request) {
-    const file = request.evalFile ?? 'the eval file';
-    const metadata = creationMetadata(request.definition, request.fingerprint, file);
-    const found = await findEvalByFingerprint(client, request, file, request.log);
-    if (found)
-        return { ...found, created: false };
-    const { definition } = request;
-    const context = { doing: `creating the eval from ${file}`, evalId: JSON.stringify(definition.name), baseURL: request.baseURL };
-    for (let attempt = 1;; attempt++) {
-        try {
-            const made = await client.evals.create(
-            // The SDK's types narrow the config and criteria to the documented shapes; ours are validated by the server.
-            { name: definition.name, data_source_config: definition.data_source_config, testing_criteria: definition.testing_criteria, metadata }, { maxRetries: 0, signal: request.signal });
-            return { id: made.id, name: made.name || definition.name, created: true };
-        }
-        catch (error) {
-            if (!isTransient(error) || attempt >= CREATE_ATTEMPTS)
-                throw describeApiError(error, context);
-            const wait = retryDelayMs(error, attempt);
-            request.log?.(`Creating the eval failed (${describeApiError(error, context).message}); checking whether it was made, then trying again.`);
-            await sleep(wait, request.signal);
-            const made = await findEvalByFingerprint(client, request, file).catch(() => null);
-            if (made) {
-                request.log?.(`The eval was made (${made.id}) although its answer was lost; using it.`);
-                return { ...made, created: true };
-            }
-        }
-    }
-}
-/** The newest of the project's newest `EVALS_SEARCHED` evals whose metadata carries the fingerprint. */
-async function findEvalByFingerprint(client, request, file, log) {
-    let seen = 0;
-    try {
-        for await (const found of client.evals.list({ order: 'desc', limit: 100 }, { signal: request.signal })) {
-            if (found.metadata?.[EVAL_FINGERPRINT_KEY] === request.fingerprint)
-                return { id: found.id, name: found.name || request.definition.name };
-            if (++seen >= EVALS_SEARCHED) {
-                // A cap, not has_more, ends the search: a list whose cursor never advances must not hang the job.
-                log?.(`Stopped looking for the eval made from ${file} after the project's newest ${EVALS_SEARCHED} evals; making a new one.`);
-                break;
-            }
-        }
-    }
-    catch (error) {
-        throw describeApiError(error, {
-            doing: `looking for the eval made from ${file}`,
-            evalId: JSON.stringify(request.definition.name),
-            baseURL: request.baseURL,
-        });
-    }
-    return null;
-}
-/** The definition's metadata plus the fingerprint, within the API's limits: checked before anything is sent. */
-function creationMetadata(definition, fingerprint, file) {
-    const user = definition.metadata ?? {};
-    const where = `${file}: "metadata"`;
-    if (Object.hasOwn(user, EVAL_FINGERPRINT_KEY)) {
-        throw new InputError('eval-file', `${where} has the key "${EVAL_FINGERPRINT_KEY}", which the action keeps for the definition's fingerprint; remove it.`);
-    }
-    const keys = Object.keys(user);
-    if (keys.length >= METADATA_MAX_KEYS) {
-        throw new InputError('eval-file', `${where} has ${keys.length} keys; an eval takes at most ${METADATA_MAX_KEYS}, and the action needs one of them ("${EVAL_FINGERPRINT_KEY}") ` +
-            `to find this eval again. Remove at least ${keys.length - METADATA_MAX_KEYS + 1}.`);
-    }
-    for (const [key, value] of Object.entries(user)) {
-        if (key.length > METADATA_MAX_KEY_CHARS) {
-            throw new InputError('eval-file', `${where}: key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
-        }
-        if (typeof value !== 'string') {
-            throw new InputError('eval-file', `${where}: the value of "${key}" must be a string; got ${value === null ? 'null' : typeof value}.`);
-        }
-        if (value.length > METADATA_MAX_VALUE_CHARS) {
-            throw new InputError('eval-file', `${where}: the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
-        }
-    }
-    return { ...user, [EVAL_FINGERPRINT_KEY]: fingerprint };
-}
-
 ;// CONCATENATED MODULE: ./src/evals-api/export-eval.ts
 
 
@@ -66972,6 +64900,138 @@ function export_eval_isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+;// CONCATENATED MODULE: ./src/settings/data-source.ts
+
+
+
+
+
+const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
+const SAMPLING_TYPES = ['completions', 'responses'];
+/**
+ * Builds the run's data source from the inputs. Files referenced as `{"$file": "path"}` anywhere in the
+ * data source are replaced by their text, so prompts can live in the repository and a pull request that
+ * edits a prompt file is evaluated with the edited prompt.
+ */
+function buildDataSource(inputs) {
+    const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
+    const dataFile = inputs.dataFile.trim();
+    let rows = null;
+    if (dataFile && inputs.streamDataFile) {
+        const file = resolveWorkspaceFile('data-file', inputs.workspace, dataFile);
+        rows = { type: FILE_PATH_SOURCE, path: file.path, label: dataFile };
+    }
+    else if (dataFile) {
+        rows = { type: 'file_content', content: readJsonlRows(dataFile, inputs.workspace) };
+    }
+    let source;
+    if (declared) {
+        source = declared;
+        if (rows)
+            source.source = rows;
+    }
+    else if (rows) {
+        source = { type: 'jsonl', source: rows };
+    }
+    else {
+        throw new InputError('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
+    }
+    if (!SOURCE_TYPES.includes(source.type)) {
+        throw new InputError('data-source', `"type" must be one of ${SOURCE_TYPES.join(', ')}; got ${JSON.stringify(source.type)}.`);
+    }
+    if (source.source === undefined || source.source === null || typeof source.source !== 'object') {
+        throw new InputError('data-source', 'it has no "source" object (give one, or a "data-file" to use as its file_content).');
+    }
+    const model = inputs.model.trim();
+    if (model) {
+        if (!SAMPLING_TYPES.includes(source.type)) {
+            throw new InputError('model', `a model is sampled only by completions/responses data sources; this one is "${source.type}".`);
+        }
+        source.model = model;
+    }
+    return source;
+}
+function readDataSourceInput(value, workspace) {
+    const trimmed = value.trim();
+    const isPath = !trimmed.includes('\n') && /\.(json|ya?ml)$/i.test(trimmed) && !trimmed.startsWith('{');
+    let text = trimmed;
+    let baseDir = workspace;
+    let where = 'the inline value';
+    if (isPath) {
+        const file = readWorkspaceFile('data-source', workspace, trimmed);
+        text = file.text;
+        baseDir = (0,external_node_path_namespaceObject.dirname)(file.path);
+        where = trimmed;
+    }
+    let parsed;
+    try {
+        parsed = (0,dist/* parse */.qg)(text, { prettyErrors: true, uniqueKeys: true });
+    }
+    catch (error) {
+        throw new InputError('data-source', `${where} is not valid JSON/YAML: ${firstLine(error)}`);
+    }
+    if (!isPlainObject(parsed) || typeof parsed.type !== 'string') {
+        throw new InputError('data-source', `${where} must be an object with a "type" (${SOURCE_TYPES.join(', ')}).`);
+    }
+    return resolveFileReferences(parsed, workspace, baseDir, '');
+}
+/** Replaces every `{"$file": "path"}` by the file's text (one trailing newline dropped). */
+function resolveFileReferences(value, workspace, baseDir, at) {
+    if (Array.isArray(value))
+        return value.map((entry, index) => resolveFileReferences(entry, workspace, baseDir, `${at}[${index}]`));
+    if (!isPlainObject(value))
+        return value;
+    const keys = Object.keys(value);
+    if (keys.includes('$file')) {
+        const path = value.$file;
+        if (keys.length !== 1 || typeof path !== 'string' || !path.trim()) {
+            throw new InputError('data-source', `${at || 'the root'}: a file reference is {"$file": "relative/path"} and nothing else.`);
+        }
+        return readWorkspaceFile('data-source', workspace, path.trim(), baseDir).text.replace(/\r?\n$/, '');
+    }
+    const out = {};
+    for (const key of keys)
+        out[key] = resolveFileReferences(value[key], workspace, baseDir, at ? `${at}.${key}` : key);
+    return out;
+}
+const data_source_MAX_REPORTED_BAD_LINES = 5;
+/**
+ * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
+ * is found before anything is sent, and the first few are reported with their line numbers.
+ */
+function readJsonlRows(path, workspace) {
+    const { text } = readWorkspaceFile('data-file', workspace, path);
+    const rows = [];
+    const problems = [];
+    let badLines = 0;
+    const lines = text.split('\n');
+    for (let index = 0; index < lines.length; index++) {
+        const line = (lines[index] ?? '').trim();
+        if (!line)
+            continue;
+        const problem = parseRow(line, rows);
+        if (problem) {
+            badLines++;
+            if (problems.length < data_source_MAX_REPORTED_BAD_LINES)
+                problems.push(`line ${index + 1}: ${problem}`);
+        }
+    }
+    if (badLines > 0) {
+        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
+        throw new InputError('data-file', `${path} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
+    }
+    if (rows.length === 0)
+        throw new InputError('data-file', `${path} has no rows.`);
+    return rows;
+}
+function parseRow(line, rows) {
+    const parsed = parseJsonlRow(line);
+    if (typeof parsed === 'string')
+        return parsed;
+    rows.push(parsed);
+    return null;
+}
+
 ;// CONCATENATED MODULE: ./src/github/context.ts
 
 /** Events whose payload carries the pull request under test and whose token acts on it. */
@@ -67110,9 +65170,7 @@ function stripTrailingSlashes(url) {
     return url.replace(/\/+$/, '');
 }
 
-;// CONCATENATED MODULE: ./src/settings/run-metadata.ts
-
-
+;// CONCATENATED MODULE: ./src/shared/run-metadata-keys.ts
 /** Metadata keys the action writes on every run; later features (baselines, history) read them back. */
 const RUN_METADATA_KEYS = {
     source: 'created_by',
@@ -67129,6 +65187,11 @@ const RUN_METADATA_KEYS = {
 };
 /** The key whose value tells this workflow attempt's run apart from every other. */
 const RUN_TOKEN_KEY = RUN_METADATA_KEYS.attemptToken;
+
+;// CONCATENATED MODULE: ./src/settings/run-metadata.ts
+
+
+
 function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
     const k = RUN_METADATA_KEYS;
     const ours = {
@@ -67161,42 +65224,7 @@ function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
     return metadata;
 }
 
-;// CONCATENATED MODULE: ./src/evals-api/eval-definition-fingerprint.ts
-
-/**
- * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's
- * metadata). The same definition gives the same fingerprint whatever the order of its object keys; any
- * change to what would be sent to `POST /evals` gives another, so a changed definition makes a new eval
- * instead of silently reusing an old one.
- *
- * All four parts of the create request count:
- * - `data_source_config` and `testing_criteria` decide how items are graded. The order of the criteria
- *   counts too: it is the order of the run's per-criterion results and of the reports.
- * - `name` is how a person tells evals apart in the dashboard and in the reports. Two eval files with
- *   the same criteria but different names are two evals to their users; one eval shared between them
- *   would show one name for both, and a rename would never reach the server.
- * - `metadata` is sent with the create: the remote eval should say what the file says. A metadata-only
- *   change making a new eval is visible (the action says it created one); a stale eval would not be.
- * An empty `metadata` is the same as none. Fields outside the create format are left out.
- *
- * 16 hex digits (64 bits) are plenty: a new definition matches one of 10,000 others by accident with a
- * chance near 1 in 10^15, and the file's author controls both sides of any deliberate match.
- */
-function evalDefinitionFingerprint(definition) {
-    const metadata = definition.metadata && Object.keys(definition.metadata).length > 0 ? definition.metadata : undefined;
-    return fingerprint({
-        name: definition.name,
-        data_source_config: definition.data_source_config,
-        testing_criteria: definition.testing_criteria,
-        metadata,
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/settings/engine-settings.ts
-
-
-
-
 
 
 
@@ -67205,41 +65233,6 @@ function evalDefinitionFingerprint(definition) {
 const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_CONCURRENCY = 8;
 const MAX_CONCURRENCY = 256;
-/** `eval-id`, `eval-file` and `engine`, checked together. */
-function readEvalChoice(source, workspace) {
-    const { read } = source;
-    const evalId = read('eval-id').trim();
-    const evalFile = read('eval-file').trim();
-    if (evalId && evalFile) {
-        throw new InputError('eval-file', 'set either "eval-id" (an eval on the Evals API) or "eval-file" (an eval definition in the repository), not both.');
-    }
-    if (!evalId && !evalFile) {
-        throw new InputError('eval-id', 'required: "eval-id" (an eval on the Evals API, eval_…) or "eval-file" (an eval definition in the repository).');
-    }
-    const engine = parseChoice('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
-    if (evalId) {
-        readEvalId(read);
-        if (engine === 'local') {
-            throw new InputError('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
-        }
-        return { engine, eval: { kind: 'id', evalId } };
-    }
-    const file = readWorkspaceFile('eval-file', workspace, evalFile);
-    let definition;
-    try {
-        definition = parseEvalDefinition(file.text, evalFile);
-        if (engine === 'local')
-            checkRunsLocally(definition, evalFile);
-    }
-    catch (error) {
-        throw asInputError('eval-file', error);
-    }
-    return { engine, eval: { kind: 'file', path: evalFile, definition, fingerprint: evalDefinitionFingerprint(definition) } };
-}
-/** The id the local engine gives an eval: the same definition has the same id in every job. */
-function localEvalId(choice) {
-    return `eval_local_${choice.fingerprint}`;
-}
 /**
  * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
  * only when the eval calls a model (a sampled data source, a judge grader, cosine similarity); every
@@ -67290,13 +65283,6 @@ function modelUses(definition, dataSource) {
     }
     return uses;
 }
-function asInputError(input, error) {
-    if (error instanceof InputError)
-        return error;
-    if (error instanceof EvalDefinitionError)
-        return new InputError(input, error.message);
-    return error instanceof Error ? error : new Error(String(error));
-}
 
 ;// CONCATENATED MODULE: ./src/settings/read-settings.ts
 
@@ -67312,12 +65298,8 @@ function asInputError(input, error) {
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
 const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-/** The runner's inputs and environment; secrets masked through `core.setSecret`. */
-function actionInputs(mask = setSecret) {
-    return { read: (name) => getInput(name), env: process.env, mask };
-}
 /** Reads and validates every input. Throws an InputError naming the first bad input. */
-function readSettings(git, source = actionInputs()) {
+function readSettings(git, source) {
     const { read, env } = source;
     const githubToken = read('github-token').trim();
     if (githubToken)
@@ -67394,14 +65376,6 @@ function readSettings(git, source = actionInputs()) {
 }
 /** The longest trend a report shows. */
 const MAX_HISTORY = 100;
-function readEvalId(read) {
-    const evalId = read('eval-id').trim();
-    if (!evalId)
-        throw new InputError('eval-id', 'required: the id of the eval to run (eval_…).');
-    if (/[\s/?#]/.test(evalId))
-        throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
-    return evalId;
-}
 /** The local engine's side of the client: no network, no credentials. */
 const LOCAL_ENDPOINT = {
     baseURL: LOCAL_ENGINE_URL,
@@ -68617,7 +66591,7 @@ async function waitForTerminalRun(client, options) {
         try {
             const raw = await client.evals.runs.retrieve(options.runId, { eval_id: options.evalId }, 
             // This loop retries transient failures itself, within the deadline; the SDK's retries would overrun it.
-            { signal: options.signal, timeout: Math.max(1000, Math.min(client_REQUEST_TIMEOUT_MS, remaining)), maxRetries: 0 });
+            { signal: options.signal, timeout: Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, remaining)), maxRetries: 0 });
             last = toRunSnapshot(raw);
             options.onProgress?.(last, now() - started);
             if (isTerminalStatus(last.status))
@@ -68627,7 +66601,7 @@ async function waitForTerminalRun(client, options) {
             if (options.signal?.aborted || !isTransient(error))
                 throw describeApiError(error, context);
             options.onRetry?.(`${describeApiError(error, context).message} Still waiting.`);
-            pause = Math.max(pause, api_errors_retryAfterMs(error) ?? 0);
+            pause = Math.max(pause, retryAfterMs(error) ?? 0);
         }
         const left = deadline - now();
         if (left <= 0)
@@ -68706,18 +66680,7 @@ function progressLine(run, elapsedMs, expectedTotal) {
     ].join(' · ');
 }
 
-;// CONCATENATED MODULE: ./src/action/state.ts
-/** Names of the state the main step saves for the post step (`STATE_<name>` there). */
-const STATE = {
-    isPost: 'isPost',
-    evalId: 'eval-id',
-    runId: 'run-id',
-    attemptToken: 'attempt-token',
-    finished: 'run-finished',
-};
-
 ;// CONCATENATED MODULE: ./src/gate/gate.ts
-
 
 
 
@@ -68764,7 +66727,20 @@ class Gate {
     get abandoned() {
         return this.controller.signal.aborted;
     }
+    /** Runs the gate to its outcome. Never throws: an error is an outcome, after the run was cancelled. */
     async run() {
+        try {
+            const result = await this.judge();
+            return { kind: 'result', result, evalId: this.settings.evalId, evalName: this.evalName ?? evalLabel(this.settings), announced: this.saidEvaluating };
+        }
+        catch (error) {
+            if (this.abandoned)
+                return { kind: 'abandoned' };
+            await this.cancelIfActive('the gate stopped on an error');
+            return { kind: 'error', error, evalId: this.settings.evalId, evalName: this.evalName ?? evalLabel(this.settings), announced: this.saidEvaluating };
+        }
+    }
+    async judge() {
         await this.resolveEval();
         const { settings, client } = this;
         const signal = this.controller.signal;
@@ -68776,7 +66752,7 @@ class Gate {
         const started = Date.now();
         // From here on a run may exist: the post step can find it by this token even if the answer never came.
         if (this.remote)
-            this.host.saveState(STATE.attemptToken, settings.attemptToken);
+            this.host.remember({ attemptToken: settings.attemptToken });
         const created = await this.startRunOrExplain(client, {
             evalId: settings.evalId,
             name: settings.runName,
@@ -68789,14 +66765,11 @@ class Gate {
         });
         this.runId = created.id;
         if (this.remote)
-            this.host.saveState(STATE.runId, created.id);
-        this.host.setOutput('run-id', created.id);
-        if (created.reportUrl)
-            this.host.setOutput('report-url', created.reportUrl);
+            this.host.remember({ runId: created.id });
         this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
         if (created.reportUrl)
             this.host.info(`Report: ${created.reportUrl}`);
-        this.saidEvaluating = await this.host.announce(created, evalInfo.name, settings);
+        this.saidEvaluating = await this.host.started(created, evalInfo.name);
         const expected = expectedItemCount(settings.dataSource);
         // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
         let warned = false;
@@ -68867,7 +66840,7 @@ class Gate {
             limits: settings,
             history: lookup.history,
         });
-        return { result, evalName: evalInfo.name };
+        return result;
     }
     /**
      * Starts the run. The local engine checks the rows and builds the graders when a run is created: what it
@@ -68909,7 +66882,7 @@ class Gate {
             }
         }
         if (this.remote)
-            this.host.saveState(STATE.evalId, this.settings.evalId);
+            this.host.remember({ evalId: this.settings.evalId });
     }
     /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
     async lookUpBaseline(run, explicit, onRetry) {
@@ -68958,7 +66931,7 @@ class Gate {
     markFinished() {
         this.finished = true;
         if (this.remote)
-            this.host.saveState(STATE.finished, 'true');
+            this.host.remember({ finished: true });
     }
 }
 /** The local engine's 400 about the rows or the graders, as an error of the input that holds them. */
@@ -68974,6 +66947,10 @@ function localInputError(error, settings) {
         return new InputError(fromFile ? 'data-file' : 'data-source', message);
     }
     return null;
+}
+/** The eval's name for reports when it could not be read: its id, or its file. */
+function evalLabel(settings) {
+    return settings.evalId || (settings.evalChoice.kind === 'file' ? settings.evalChoice.path : '');
 }
 
 // EXTERNAL MODULE: external "node:buffer"
@@ -69125,6 +67102,29 @@ function escapeBlock(text, maxChars) {
         return fenced(ELLIPSIS);
     return fenced(cutBeforeSurrogate(body, Math.min(room, body.length)) + ELLIPSIS);
 }
+/**
+ * An http(s) URL made safe as a markdown link destination, or null. The links come from the API and
+ * the environment, so anything else (`javascript:`, relative, malformed) is dropped.
+ */
+/** Links longer than this are dropped rather than cut (a cut URL points somewhere else). */
+const URL_CHARS = 2_000;
+function escape_safeLinkUrl(url) {
+    if (!url)
+        return null;
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return null;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return null;
+    // The serialiser already encodes spaces, quotes and angle brackets; parentheses and backslashes
+    // could still end or escape the link destination.
+    const href = parsed.href.replace(/[()\\]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+    return href.length <= URL_CHARS ? href : null;
+}
 
 ;// CONCATENATED MODULE: ./src/report/trend-chart.ts
 // A score trend over runs (oldest → newest) for the job summary and the nightly report: a mermaid
@@ -69218,7 +67218,7 @@ function tableRows(points, from) {
         const point = points[index];
         const previous = index > 0 ? points[index - 1] : undefined;
         const label = escape_escapeInline(point.label, TABLE_LABEL_CHARS) || escape_escapeInline(point.runId, TABLE_LABEL_CHARS) || '—';
-        const url = safeLinkUrl(point.url);
+        const url = escape_safeLinkUrl(point.url);
         const run = url ? `[${label}](${url})` : label;
         const delta = previous ? describeScoreDelta(point.score - previous.score) : '—';
         const verdict = point.status ? STATUS_ICON[point.status] : '—';
@@ -69286,7 +67286,6 @@ const TITLE_CHARS = 150;
 const ID_CHARS = 100;
 const NOTE_CHARS = 1_000;
 const GRADES_SHOWN = 20;
-const URL_CHARS = 2_000;
 /** Room for the lines about items not shown, whose counts change as blocks are added. */
 const ITEM_LINES_SLACK = 64;
 const FULL_DETAIL = { reasons: 20, reasonChars: 1_000, criteria: 100, usage: 20, nameChars: 120 };
@@ -69577,7 +67576,7 @@ function baselineDescription(result) {
     if (!compared)
         return result.baselineNote ? `*${escape_escapeInline(result.baselineNote, NOTE_CHARS)}*` : null;
     const { baseline, comparison } = compared;
-    const link = safeLinkUrl(baseline.reportUrl);
+    const link = escape_safeLinkUrl(baseline.reportUrl);
     const runText = escape_escapeInline(baseline.name || baseline.runId, ID_CHARS);
     const run = link ? `[${runText}](${link})` : runText;
     const onBranch = baseline.branch && !baseline.name.includes(baseline.branch) ? ` on ${escape_escapeInline(baseline.branch, ID_CHARS)}` : '';
@@ -69694,33 +67693,12 @@ function usageTable(usage, detail) {
         sections.push(`… and ${plural(hidden, 'more model', 'more models')} (see the results file).`);
     return sections;
 }
-/**
- * An http(s) URL made safe as a markdown link destination, or null. The links come from the API and
- * the environment, so anything else (`javascript:`, relative, malformed) is dropped.
- */
-function safeLinkUrl(url) {
-    if (!url)
-        return null;
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return null;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return null;
-    // The serialiser already encodes spaces, quotes and angle brackets; parentheses and backslashes
-    // could still end or escape the link destination.
-    const href = parsed.href.replace(/[()\\]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-    return href.length <= URL_CHARS ? href : null;
-}
 function linksLine(result) {
     const links = [];
-    const report = safeLinkUrl(result.links.report);
+    const report = escape_safeLinkUrl(result.links.report);
     if (report)
         links.push(`[Eval run report](${report})`);
-    const workflowRun = safeLinkUrl(result.links.workflowRun);
+    const workflowRun = escape_safeLinkUrl(result.links.workflowRun);
     if (workflowRun)
         links.push(`[Workflow run](${workflowRun})`);
     return links.length > 0 ? links.join(' · ') : null;
@@ -69851,9 +67829,6 @@ function painter(enabled) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/results-document.ts
-
-
-
 const RESULTS_FILE_VERSION = 1;
 /**
  * The machine-readable result: the run, counts, per-criterion rates, failing items, verdict and reasons.
@@ -69926,14 +67901,6 @@ function baselineDocument(result) {
         regressed_items: comparison.regressions.map(change),
         fixed_items: comparison.fixes.map(change),
     };
-}
-/** Writes the document into the runner's temp folder (or the OS's) and returns its path. */
-async function writeResultsFile(json, runId, dir = process.env.RUNNER_TEMP || tmpdir()) {
-    const folder = join(dir, 'evals-gate');
-    await mkdir(folder, { recursive: true });
-    const path = join(folder, `${runId.replace(/[^\w.-]/g, '_') || 'run'}.json`);
-    await writeFile(path, json, 'utf8');
-    return path;
 }
 
 ;// CONCATENATED MODULE: ./src/shared/termination.ts
@@ -70058,8 +68025,6 @@ function describeFlags(flags) {
 
 
 
-
-
 /** Exit codes: the verdict, or that the gate could not run. */
 const EXIT = { pass: 0, fail: 1, error: 2 };
 /** The action's inputs the CLI sets itself: it reports to the terminal, never to GitHub. */
@@ -70081,62 +68046,60 @@ async function runCommand(argv, io) {
         settings = readSettings(git, source);
     }
     catch (error) {
-        io.stderr(`${error instanceof InputError ? error.message.replace(/^Input "([^"]+)"/, 'Flag --$1') : String(error)}\n`);
+        io.stderr(`${describeGateError(error, null, asFlag)}\n`);
         return EXIT.error;
     }
     const say = (line) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
-    const connection = connectEvals(settings, secrets, (line) => say(`warning: ${line}`));
+    const log = { info: say, warning: (line) => say(`warning: ${line}`) };
+    const connection = connectEvals(settings, secrets, log, io.env);
     const host = {
-        info: say,
-        warning: (line) => say(`warning: ${line}`),
+        ...log,
         fail: (message) => say(`error: ${message}`),
-        saveState: () => undefined,
-        setOutput: () => undefined,
-        announce: async () => false,
+        remember: () => undefined,
+        started: async () => false,
     };
     const gate = new Gate(connection.client, settings, git, host);
     const uninstall = onTermination((signal) => gate.abandon(signal), 130);
+    let outcome;
     try {
-        const { result, evalName } = redactDeep(await gate.run(), secrets.list());
-        const current = gate.settings;
-        const document = resultsDocument(result, { showItemContent: current.showItemContent });
-        const resultsFile = values.get('results-file');
-        if (resultsFile)
-            await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.resolve)(io.cwd, resultsFile), `${JSON.stringify(document, null, 2)}\n`);
-        const markdownFile = values.get('markdown-file');
-        if (markdownFile) {
-            const markdown = renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: current.showItemContent, maxItems: Math.max(200, current.reportItems) });
-            await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.resolve)(io.cwd, markdownFile), markdown);
-        }
-        if (values.has('json')) {
-            io.stdout(`${JSON.stringify(document, null, 2)}\n`);
-        }
-        else {
-            const color = io.isTTY && !values.has('no-color') && !io.env.NO_COLOR;
-            io.stdout(renderTerminalReport(result, { title: evalName, maxItems: current.reportItems, showItemContent: current.showItemContent, color }));
-        }
-        return result.verdict.result === 'pass' ? EXIT.pass : EXIT.fail;
-    }
-    catch (error) {
-        if (gate.abandoned)
-            return EXIT.error;
-        await gate.cancelIfActive('the gate stopped on an error');
-        const message = error instanceof EvalsApiError
-            ? [error.message, authHint(settings.endpoint.auth, error.status)].filter(Boolean).join(' ')
-            : error instanceof Error
-                ? error.message
-                : String(error);
-        say(`error: ${message}`);
-        return EXIT.error;
+        outcome = await gate.run();
     }
     finally {
         uninstall();
         await connection.close();
     }
+    if (outcome.kind === 'abandoned')
+        return EXIT.error;
+    if (outcome.kind === 'error') {
+        say(`error: ${describeGateError(outcome.error, settings.endpoint.auth, asFlag)}`);
+        return EXIT.error;
+    }
+    const result = redactDeep(outcome.result, secrets.list());
+    const evalName = redactSecrets(outcome.evalName, secrets.list());
+    const document = resultsDocument(result, { showItemContent: settings.showItemContent });
+    const resultsFile = values.get('results-file');
+    if (resultsFile)
+        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.resolve)(io.cwd, resultsFile), `${JSON.stringify(document, null, 2)}\n`);
+    const markdownFile = values.get('markdown-file');
+    if (markdownFile) {
+        const markdown = renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
+        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.resolve)(io.cwd, markdownFile), markdown);
+    }
+    if (values.has('json')) {
+        io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+    }
+    else {
+        const color = io.isTTY && !values.has('no-color') && !io.env.NO_COLOR;
+        io.stdout(renderTerminalReport(result, { title: evalName, maxItems: settings.reportItems, showItemContent: settings.showItemContent, color }));
+    }
+    return result.verdict.result === 'pass' ? EXIT.pass : EXIT.fail;
+}
+/** The CLI's name for an input: its flag. */
+function asFlag(input) {
+    return `Flag --${input}`;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/export-command.ts
-
 
 
 
@@ -70164,13 +68127,13 @@ async function exportCommand(values, io) {
         endpoint = readEndpointSettings(source);
     }
     catch (error) {
-        say(error instanceof InputError ? error.message.replace(/^Input "([^"]+)"/, 'Flag --$1') : String(error));
+        say(describeGateError(error, null, asFlag));
         return EXIT.error;
     }
     // Relative paths: the files' headers and the printed command name them as typed, not as /home/….
     const outDir = (0,external_node_path_namespaceObject.relative)(process.cwd(), (0,external_node_path_namespaceObject.resolve)(io.cwd, source.read('out') || 'evals')) || '.';
     try {
-        const client = connectEvalsApi(endpoint, secrets);
+        const client = connectEvalsApi(endpoint, secrets, { info: say, warning: (line) => say(`warning: ${line}`) }, io.env);
         const written = await exportEval(client, { evalId, outDir, baseURL: endpoint.baseURL, overwrite: values.has('force'), log: say });
         for (const warning of written.warnings)
             say(`warning: ${warning}`);
@@ -70187,8 +68150,7 @@ async function exportCommand(values, io) {
         return EXIT.pass;
     }
     catch (error) {
-        const message = error instanceof EvalsApiError ? [error.message, authHint(endpoint.auth, error.status)].filter(Boolean).join(' ') : error instanceof Error ? error.message : String(error);
-        say(`error: ${message}`);
+        say(`error: ${describeGateError(error, endpoint.auth)}`);
         return EXIT.error;
     }
 }
@@ -72296,7 +70258,7 @@ var Alias = __nccwpck_require__(4065);
 var Collection = __nccwpck_require__(101);
 var identity = __nccwpck_require__(1127);
 var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 var Schema = __nccwpck_require__(5840);
 var stringifyDocument = __nccwpck_require__(6829);
 var anchors = __nccwpck_require__(1596);
@@ -73222,7 +71184,7 @@ var anchors = __nccwpck_require__(1596);
 var visit = __nccwpck_require__(204);
 var identity = __nccwpck_require__(1127);
 var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -73505,7 +71467,7 @@ exports.isEmptyPath = isEmptyPath;
 
 var applyReviver = __nccwpck_require__(3661);
 var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 class NodeBase {
     constructor(type) {
@@ -73598,7 +71560,7 @@ exports.createPair = createPair;
 
 var identity = __nccwpck_require__(1127);
 var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -73789,7 +71751,7 @@ var stringifyCollection = __nccwpck_require__(1212);
 var Collection = __nccwpck_require__(101);
 var identity = __nccwpck_require__(1127);
 var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -73910,7 +71872,7 @@ var log = __nccwpck_require__(7249);
 var merge = __nccwpck_require__(452);
 var stringify = __nccwpck_require__(2148);
 var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -74033,7 +71995,7 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 6424:
+/***/ 4043:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -76877,7 +74839,7 @@ var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
 var schema$2 = __nccwpck_require__(5913);
 var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(4371);
+var timestamp = __nccwpck_require__(6752);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -77300,7 +75262,7 @@ exports.merge = merge;
 
 
 var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 var YAMLMap = __nccwpck_require__(4454);
 var YAMLSeq = __nccwpck_require__(2223);
 var pairs = __nccwpck_require__(8385);
@@ -77484,7 +75446,7 @@ var merge = __nccwpck_require__(452);
 var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
 var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(4371);
+var timestamp = __nccwpck_require__(6752);
 
 const schema = [
     map.map,
@@ -77618,7 +75580,7 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 4371:
+/***/ 6752:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 

@@ -1,69 +1,72 @@
 import * as core from '@actions/core';
 import type { GateResult } from '../analysis/gate-result.js';
-import { EvalsApiError } from '../evals-api/api-errors.js';
-import { authHint } from '../evals-api/auth-hints.js';
-import { readGitContext } from '../github/context.js';
-import { InputError } from '../settings/input-error.js';
 import { connectEvals } from '../gate/connect.js';
-import { Gate, type GateHost } from '../gate/gate.js';
-import { actionInputs, readSettings, type Settings } from '../settings/read-settings.js';
-import { Secrets } from '../shared/secrets.js';
+import { describeGateError } from '../gate/error-message.js';
+import { Gate, type GateHost, type GateOutcome, type SavedRun } from '../gate/gate.js';
+import { type GitContext, readGitContext } from '../github/context.js';
+import { InputError } from '../settings/input-error.js';
+import { readSettings } from '../settings/read-settings.js';
+import type { Settings } from '../settings/settings.js';
 import { redactDeep, redactSecrets } from '../shared/redact.js';
-import { publishErrorComment, publishErrorToTrackingIssue, publishPending, publishResult } from './publish.js';
+import { Secrets } from '../shared/secrets.js';
 import { onTermination } from '../shared/termination.js';
+import { actionInputs } from './action-inputs.js';
+import { Publisher } from './publish.js';
+import { actionsRunner, type Runner } from './runner.js';
+import { STATE } from './state.js';
 
-/** The action's main step: the one place that wires the modules together and decides the exit status. */
-export async function run(): Promise<void> {
-  const git = readGitContext();
+/** The action's main step: inputs → gate → publish → exit status. */
+export async function run(runner: Runner = actionsRunner, git: GitContext = readGitContext()): Promise<void> {
   const secrets = new Secrets(core.setSecret);
   let settings: Settings;
   try {
     settings = readSettings(git, actionInputs((secret) => secrets.add(secret)));
   } catch (error) {
-    core.setFailed(error instanceof InputError ? error.message : `Could not read the inputs: ${String(error)}`);
+    runner.setFailed(error instanceof InputError ? error.message : `Could not read the inputs: ${describeGateError(error, null)}`);
     return;
   }
-  const connection = connectEvals(settings, secrets, (line) => core.warning(line));
+  const publisher = new Publisher({ settings, git, runner, secrets: () => secrets.list() });
+  const outcome = await runGate(settings, git, secrets, runner, publisher);
+
+  if (outcome.kind === 'result') {
+    // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
+    const result = redactDeep(outcome.result, secrets.list());
+    await publisher.result(result, redactSecrets(outcome.evalName, secrets.list()));
+    if (result.verdict.result === 'fail') runner.setFailed(failureMessage(result));
+    else runner.info(`Gate passed: ${result.verdict.reasons.join(' ')}`);
+  } else if (outcome.kind === 'error') {
+    const message = redactSecrets(describeGateError(outcome.error, settings.endpoint.auth), secrets.list());
+    runner.setFailed(message);
+    await publisher.error(message, redactSecrets(outcome.evalName, secrets.list()), outcome.announced);
+  }
+  // 'abandoned': the termination handler cancelled the run and failed the step.
+}
+
+/** One gate on the settings' engine, reporting to the runner; the post step is told what to cancel. */
+async function runGate(settings: Settings, git: GitContext, secrets: Secrets, runner: Runner, publisher: Publisher): Promise<GateOutcome> {
+  const connection = connectEvals(settings, secrets, runner);
   const host: GateHost = {
-    info: (line) => core.info(line),
-    warning: (line) => core.warning(line),
-    fail: (message) => core.setFailed(message),
-    saveState: (name, value) => core.saveState(name, value),
-    setOutput: (name, value) => core.setOutput(name, value),
-    announce: (created, evalName, current) => publishPending(created, evalName, current, git),
+    info: (line) => runner.info(line),
+    warning: (line) => runner.warning(line),
+    fail: (message) => runner.setFailed(message),
+    remember: (saved) => rememberForPost(runner, saved),
+    started: (created, evalName) => publisher.started(created, evalName),
   };
   const gate = new Gate(connection.client, settings, git, host);
   const uninstall = onTermination((signal) => gate.abandon(signal));
   try {
-    // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
-    const { result, evalName } = redactDeep(await gate.run(), secrets.list());
-    await publishResult(result, evalName, gate.settings, git, secrets.list());
-    if (result.verdict.result === 'fail') core.setFailed(failureMessage(result));
-    else core.info(`Gate passed: ${result.verdict.reasons.join(' ')}`);
-  } catch (error) {
-    // On SIGINT/SIGTERM the termination handler cancels, reports and exits; nothing to add here.
-    if (gate.abandoned) return;
-    await gate.cancelIfActive('the gate stopped on an error');
-    const message =
-      error instanceof EvalsApiError
-        ? [error.message, authHint(settings.endpoint.auth, error.status)].filter(Boolean).join(' ')
-        : error instanceof InputError
-          ? error.message
-          : String(error);
-    const shown = redactSecrets(message, secrets.list());
-    core.setFailed(shown);
-    const evalName = gate.evalName ?? evalLabel(gate.settings);
-    if (gate.saidEvaluating) await publishErrorComment(shown, evalName, gate.settings, git, secrets.list());
-    await publishErrorToTrackingIssue(shown, evalName, gate.settings, git, secrets.list());
+    return await gate.run();
   } finally {
     uninstall();
     await connection.close();
   }
 }
 
-/** The eval's name for reports when it could not be read: its id, or its file. */
-export function evalLabel(settings: Settings): string {
-  return settings.evalId || (settings.evalChoice.kind === 'file' ? settings.evalChoice.path : '');
+function rememberForPost(runner: Runner, saved: SavedRun): void {
+  if (saved.evalId !== undefined) runner.saveState(STATE.evalId, saved.evalId);
+  if (saved.runId !== undefined) runner.saveState(STATE.runId, saved.runId);
+  if (saved.attemptToken !== undefined) runner.saveState(STATE.attemptToken, saved.attemptToken);
+  if (saved.finished) runner.saveState(STATE.finished, 'true');
 }
 
 function failureMessage(result: GateResult): string {

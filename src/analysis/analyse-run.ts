@@ -1,6 +1,6 @@
-import type { CriterionThreshold } from '../settings/input-parsers.js';
+import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
+import type { CriterionThreshold } from '../settings/settings.js';
 import { criterionName } from '../evals-api/records.js';
-import { RUN_METADATA_KEYS } from '../settings/run-metadata.js';
 import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals-api/run-types.js';
 import { compareRuns } from './compare-runs.js';
 import type { BaselineComparison, CriterionRate, GateResult, GateStatus, ScorePoint } from './gate-result.js';

@@ -1,4 +1,4 @@
-import type { ScoreDrop } from '../settings/input-parsers.js';
+import type { ScoreDrop } from '../settings/settings.js';
 import { formatPValue } from './compare-runs.js';
 import { percent } from './rates.js';
 

@@ -47,3 +47,11 @@ export function describeEntraRefusal(status: number, body: unknown, tenantId: st
   ];
   return new EntraError(parts.filter(Boolean).join(' '), code, transient);
 }
+
+/** A problem getting the job's GitHub OIDC token (the assertion for Entra ID), with what to change in the workflow. */
+export class OidcTokenError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OidcTokenError';
+  }
+}

@@ -1,15 +1,15 @@
+import { readEvalId } from '../settings/eval-choice.js';
+import type { InputSource } from '../settings/settings.js';
 import { relative, resolve } from 'node:path';
 import { connectEvalsApi } from '../gate/connect.js';
-import { EvalsApiError } from '../evals-api/api-errors.js';
-import { authHint } from '../evals-api/auth-hints.js';
+import { describeGateError } from '../gate/error-message.js';
 import { exportEval } from '../evals-api/export-eval.js';
-import { InputError } from '../settings/input-error.js';
-import { type InputSource, readEndpointSettings, readEvalId } from '../settings/read-settings.js';
+import { readEndpointSettings } from '../settings/read-settings.js';
 import { redactSecrets } from '../shared/redact.js';
 import { Secrets } from '../shared/secrets.js';
 import type { CliIO } from './cli-io.js';
 import { EXPORT_FLAGS } from './flags.js';
-import { EXIT } from './run-command.js';
+import { asFlag, EXIT } from './run-command.js';
 
 /** `evals-gate export`: a remote eval and its latest dataset, written as files for the local engine. */
 export async function exportCommand(values: Map<string, string>, io: CliIO): Promise<number> {
@@ -27,13 +27,13 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     evalId = readEvalId(source.read);
     endpoint = readEndpointSettings(source);
   } catch (error) {
-    say(error instanceof InputError ? error.message.replace(/^Input "([^"]+)"/, 'Flag --$1') : String(error));
+    say(describeGateError(error, null, asFlag));
     return EXIT.error;
   }
   // Relative paths: the files' headers and the printed command name them as typed, not as /home/….
   const outDir = relative(process.cwd(), resolve(io.cwd, source.read('out') || 'evals')) || '.';
   try {
-    const client = connectEvalsApi(endpoint, secrets);
+    const client = connectEvalsApi(endpoint, secrets, { info: say, warning: (line) => say(`warning: ${line}`) }, io.env);
     const written = await exportEval(client, { evalId, outDir, baseURL: endpoint.baseURL, overwrite: values.has('force'), log: say });
     for (const warning of written.warnings) say(`warning: ${warning}`);
     const files = [written.evalFile, written.dataFile, written.dataSourceFile].filter((file): file is string => file !== null);
@@ -46,8 +46,7 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     io.stdout(`\nRun it locally with:\n  ${run.join(' ')}\n`);
     return EXIT.pass;
   } catch (error) {
-    const message = error instanceof EvalsApiError ? [error.message, authHint(endpoint.auth, error.status)].filter(Boolean).join(' ') : error instanceof Error ? error.message : String(error);
-    say(`error: ${message}`);
+    say(`error: ${describeGateError(error, endpoint.auth)}`);
     return EXIT.error;
   }
 }

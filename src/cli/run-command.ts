@@ -1,12 +1,11 @@
+import type { InputSource, Settings } from '../settings/settings.js';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { connectEvals } from '../gate/connect.js';
-import { EvalsApiError } from '../evals-api/api-errors.js';
-import { authHint } from '../evals-api/auth-hints.js';
-import { Gate, type GateHost } from '../gate/gate.js';
+import { describeGateError } from '../gate/error-message.js';
+import { Gate, type GateHost, type GateOutcome } from '../gate/gate.js';
 import { readGitContext } from '../github/context.js';
-import { InputError } from '../settings/input-error.js';
-import { type InputSource, readSettings, type Settings } from '../settings/read-settings.js';
+import { readSettings } from '../settings/read-settings.js';
 import { redactDeep, redactSecrets } from '../shared/redact.js';
 import { renderSummary } from '../report/markdown.js';
 import { renderTerminalReport } from '../report/terminal-report.js';
@@ -39,53 +38,53 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   try {
     settings = readSettings(git, source);
   } catch (error) {
-    io.stderr(`${error instanceof InputError ? error.message.replace(/^Input "([^"]+)"/, 'Flag --$1') : String(error)}\n`);
+    io.stderr(`${describeGateError(error, null, asFlag)}\n`);
     return EXIT.error;
   }
 
   const say = (line: string) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
-  const connection = connectEvals(settings, secrets, (line) => say(`warning: ${line}`));
+  const log = { info: say, warning: (line: string) => say(`warning: ${line}`) };
+  const connection = connectEvals(settings, secrets, log, io.env);
   const host: GateHost = {
-    info: say,
-    warning: (line) => say(`warning: ${line}`),
+    ...log,
     fail: (message) => say(`error: ${message}`),
-    saveState: () => undefined,
-    setOutput: () => undefined,
-    announce: async () => false,
+    remember: () => undefined,
+    started: async () => false,
   };
   const gate = new Gate(connection.client, settings, git, host);
   const uninstall = onTermination((signal) => gate.abandon(signal), 130);
+  let outcome: GateOutcome;
   try {
-    const { result, evalName } = redactDeep(await gate.run(), secrets.list());
-    const current = gate.settings;
-    const document = resultsDocument(result, { showItemContent: current.showItemContent });
-    const resultsFile = values.get('results-file');
-    if (resultsFile) await writeFile(resolve(io.cwd, resultsFile), `${JSON.stringify(document, null, 2)}\n`);
-    const markdownFile = values.get('markdown-file');
-    if (markdownFile) {
-      const markdown = renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: current.showItemContent, maxItems: Math.max(200, current.reportItems) });
-      await writeFile(resolve(io.cwd, markdownFile), markdown);
-    }
-    if (values.has('json')) {
-      io.stdout(`${JSON.stringify(document, null, 2)}\n`);
-    } else {
-      const color = io.isTTY && !values.has('no-color') && !io.env.NO_COLOR;
-      io.stdout(renderTerminalReport(result, { title: evalName, maxItems: current.reportItems, showItemContent: current.showItemContent, color }));
-    }
-    return result.verdict.result === 'pass' ? EXIT.pass : EXIT.fail;
-  } catch (error) {
-    if (gate.abandoned) return EXIT.error;
-    await gate.cancelIfActive('the gate stopped on an error');
-    const message =
-      error instanceof EvalsApiError
-        ? [error.message, authHint(settings.endpoint.auth, error.status)].filter(Boolean).join(' ')
-        : error instanceof Error
-          ? error.message
-          : String(error);
-    say(`error: ${message}`);
-    return EXIT.error;
+    outcome = await gate.run();
   } finally {
     uninstall();
     await connection.close();
   }
+  if (outcome.kind === 'abandoned') return EXIT.error;
+  if (outcome.kind === 'error') {
+    say(`error: ${describeGateError(outcome.error, settings.endpoint.auth, asFlag)}`);
+    return EXIT.error;
+  }
+  const result = redactDeep(outcome.result, secrets.list());
+  const evalName = redactSecrets(outcome.evalName, secrets.list());
+  const document = resultsDocument(result, { showItemContent: settings.showItemContent });
+  const resultsFile = values.get('results-file');
+  if (resultsFile) await writeFile(resolve(io.cwd, resultsFile), `${JSON.stringify(document, null, 2)}\n`);
+  const markdownFile = values.get('markdown-file');
+  if (markdownFile) {
+    const markdown = renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
+    await writeFile(resolve(io.cwd, markdownFile), markdown);
+  }
+  if (values.has('json')) {
+    io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+  } else {
+    const color = io.isTTY && !values.has('no-color') && !io.env.NO_COLOR;
+    io.stdout(renderTerminalReport(result, { title: evalName, maxItems: settings.reportItems, showItemContent: settings.showItemContent, color }));
+  }
+  return result.verdict.result === 'pass' ? EXIT.pass : EXIT.fail;
+}
+
+/** The CLI's name for an input: its flag. */
+export function asFlag(input: string): string {
+  return `Flag --${input}`;
 }

@@ -1,4 +1,4 @@
-import type { JsonlRow } from '../settings/data-source.js';
+import { type JsonlRow } from './jsonl-row.js';
 import type { Grader, GraderOutcome } from './graders/grader.js';
 import type { OutputItem, OutputItemStore } from './output-store.js';
 import { type RowSource, readRows } from './rows.js';

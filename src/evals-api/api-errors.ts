@@ -1,6 +1,5 @@
 import OpenAI from 'openai';
-import { EntraError } from '../azure/entra-errors.js';
-import { OidcTokenError } from '../github/oidc-token.js';
+import { EntraError, OidcTokenError } from '../azure/entra-errors.js';
 import { LOCAL_ENGINE_URL } from './client.js';
 
 /** An Evals API failure, described for a person: what was being done, the status, the server's message. */

@@ -1,4 +1,4 @@
-import type { EndpointAuth } from '../settings/read-settings.js';
+import type { EndpointAuth } from '../settings/settings.js';
 
 /** What to check after a 401 or 403, for the way the action authenticated. Empty for other statuses. */
 export function authHint(auth: EndpointAuth, status: number | null): string {

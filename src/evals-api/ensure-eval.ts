@@ -1,6 +1,4 @@
 import { sleep } from '../shared/abortable-sleep.js';
-import { InputError } from '../settings/input-error.js';
-import { METADATA_MAX_KEY_CHARS, METADATA_MAX_KEYS, METADATA_MAX_VALUE_CHARS } from '../settings/input-parsers.js';
 import { describeApiError, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
 
@@ -46,7 +44,8 @@ const CREATE_ATTEMPTS = 4;
  */
 export async function ensureEval(client: EvalsClient, request: EnsureEvalRequest): Promise<EnsuredEval> {
   const file = request.evalFile ?? 'the eval file';
-  const metadata = creationMetadata(request.definition, request.fingerprint, file);
+  // The definition's own metadata was checked against the API's limits when the inputs were read (checkEvalMetadata).
+  const metadata = { ...request.definition.metadata, [EVAL_FINGERPRINT_KEY]: request.fingerprint };
   const found = await findEvalByFingerprint(client, request, file, request.log);
   if (found) return { ...found, created: false };
 
@@ -101,31 +100,3 @@ async function findEvalByFingerprint(
   return null;
 }
 
-/** The definition's metadata plus the fingerprint, within the API's limits: checked before anything is sent. */
-function creationMetadata(definition: RemoteEvalDefinition, fingerprint: string, file: string): Record<string, string> {
-  const user = definition.metadata ?? {};
-  const where = `${file}: "metadata"`;
-  if (Object.hasOwn(user, EVAL_FINGERPRINT_KEY)) {
-    throw new InputError('eval-file', `${where} has the key "${EVAL_FINGERPRINT_KEY}", which the action keeps for the definition's fingerprint; remove it.`);
-  }
-  const keys = Object.keys(user);
-  if (keys.length >= METADATA_MAX_KEYS) {
-    throw new InputError(
-      'eval-file',
-      `${where} has ${keys.length} keys; an eval takes at most ${METADATA_MAX_KEYS}, and the action needs one of them ("${EVAL_FINGERPRINT_KEY}") ` +
-        `to find this eval again. Remove at least ${keys.length - METADATA_MAX_KEYS + 1}.`,
-    );
-  }
-  for (const [key, value] of Object.entries(user)) {
-    if (key.length > METADATA_MAX_KEY_CHARS) {
-      throw new InputError('eval-file', `${where}: key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
-    }
-    if (typeof value !== 'string') {
-      throw new InputError('eval-file', `${where}: the value of "${key}" must be a string; got ${value === null ? 'null' : typeof value}.`);
-    }
-    if (value.length > METADATA_MAX_VALUE_CHARS) {
-      throw new InputError('eval-file', `${where}: the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
-    }
-  }
-  return { ...user, [EVAL_FINGERPRINT_KEY]: fingerprint };
-}

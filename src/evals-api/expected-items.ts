@@ -1,4 +1,4 @@
-import type { DataSource } from '../settings/data-source.js';
+import type { DataSource } from '../settings/settings.js';
 
 /** How many items the run will have, when the rows travel inline (for progress lines); else null. */
 export function expectedItemCount(dataSource: DataSource): number | null {

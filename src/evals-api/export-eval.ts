@@ -1,3 +1,4 @@
+import { type JsonlRow, parseJsonlRow } from '../engine/jsonl-row.js';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
@@ -7,7 +8,6 @@ import { Document } from 'yaml';
 import { LOCAL_GRADER_TYPES, parseEvalDefinition } from '../engine/definition.js';
 import { describeApiError, type ErrorContext } from './api-errors.js';
 import type { EvalsClient } from './client.js';
-import { type JsonlRow, parseJsonlRow } from '../settings/data-source.js';
 import { EVAL_FINGERPRINT_KEY } from './ensure-eval.js';
 
 export interface ExportEvalOptions {

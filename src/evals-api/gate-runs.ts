@@ -1,7 +1,7 @@
+import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
 import { describeApiError } from './api-errors.js';
 import type { EvalsClient } from './client.js';
 import { toRunSnapshot } from './records.js';
-import { RUN_METADATA_KEYS } from '../settings/run-metadata.js';
 import type { RunSnapshot } from './run-types.js';
 
 /** Which earlier runs count as this gate's: same repository, branch, gate key and kind of data source. */

@@ -1,8 +1,8 @@
+import { RUN_TOKEN_KEY } from '../shared/run-metadata-keys.js';
+import type { DataSource } from '../settings/settings.js';
 import { sleep } from '../shared/abortable-sleep.js';
 import { describeApiError, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
-import type { DataSource } from '../settings/data-source.js';
-import { RUN_TOKEN_KEY } from '../settings/run-metadata.js';
 import { toRunSnapshot } from './records.js';
 import type { RunSnapshot } from './run-types.js';
 

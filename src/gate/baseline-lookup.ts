@@ -1,3 +1,5 @@
+import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
+import type { Settings } from '../settings/settings.js';
 import type { BaselineInput } from '../analysis/analyse-run.js';
 import { trendLabel } from '../analysis/analyse-run.js';
 import type { ScorePoint } from '../analysis/gate-result.js';
@@ -7,11 +9,9 @@ import { EvalsApiError } from '../evals-api/api-errors.js';
 import type { EvalsClient } from '../evals-api/client.js';
 import { collectOutputItems } from '../evals-api/collect-items.js';
 import { type GateRun, listGateRuns, readBaselineRun, RUNS_SEARCHED } from '../evals-api/gate-runs.js';
-import { RUN_METADATA_KEYS } from '../settings/run-metadata.js';
 import type { RunSnapshot } from '../evals-api/run-types.js';
 import type { GitContext } from '../github/context.js';
 import { InputError } from '../settings/input-error.js';
-import type { Settings } from '../settings/read-settings.js';
 
 export interface BaselineLookup {
   baseline: BaselineInput | null;

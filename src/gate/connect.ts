@@ -1,11 +1,11 @@
-import * as core from '@actions/core';
+import type { EndpointSettings, Settings } from '../settings/settings.js';
 import { EntraCredential, FEDERATION_AUDIENCE } from '../azure/entra-credential.js';
 import { engineFetch } from '../engine/engine-fetch.js';
 import { LocalEngine } from '../engine/local-engine.js';
 import { createEvalsClient, createLocalEvalsClient, type EvalsClient } from '../evals-api/client.js';
 import { requestOidcToken } from '../github/oidc-token.js';
-import type { EndpointSettings, Settings } from '../settings/read-settings.js';
 import { ModelClient } from '../models/model-client.js';
+import type { Log } from '../shared/log.js';
 import type { Secrets } from '../shared/secrets.js';
 
 /** A client of whichever engine answers, and how to let go of it. */
@@ -16,9 +16,9 @@ export interface EvalsConnection {
 }
 
 /** The client for the settings' engine: the endpoint at `base-url`, or a local engine in this process. */
-export function connectEvals(settings: Settings, secrets: Secrets, log: (line: string) => void): EvalsConnection {
+export function connectEvals(settings: Settings, secrets: Secrets, log: Log, env: NodeJS.ProcessEnv = process.env): EvalsConnection {
   const choice = settings.evalChoice;
-  if (settings.engine === 'remote' || choice.kind !== 'file') return { client: connectEvalsApi(settings.endpoint, secrets), close: async () => undefined };
+  if (settings.engine === 'remote' || choice.kind !== 'file') return { client: connectEvalsApi(settings.endpoint, secrets, log, env), close: async () => undefined };
   const endpoint = settings.models;
   let models: ModelClient | null = null;
   const engine = new LocalEngine({
@@ -26,7 +26,7 @@ export function connectEvals(settings: Settings, secrets: Secrets, log: (line: s
     models: () => {
       // Settings require an endpoint whenever the eval calls a model, so this is a bug if it throws.
       if (!endpoint) throw new Error('This eval calls a model, but no model endpoint was configured.');
-      models ??= new ModelClient(endpoint, { maxConcurrency: settings.concurrency, log });
+      models ??= new ModelClient(endpoint, { maxConcurrency: settings.concurrency, log: (line) => log.warning(line) });
       return models;
     },
   });
@@ -34,8 +34,11 @@ export function connectEvals(settings: Settings, secrets: Secrets, log: (line: s
   return { client: createLocalEvalsClient(engineFetch(engine)), close: () => engine.close() };
 }
 
-/** The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`. */
-export function connectEvalsApi(endpoint: EndpointSettings, secrets: Secrets): EvalsClient {
+/**
+ * The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`.
+ * `env` holds the runner's OIDC token service (Entra ID sign-in).
+ */
+export function connectEvalsApi(endpoint: EndpointSettings, secrets: Secrets, log: Log, env: NodeJS.ProcessEnv = process.env): EvalsClient {
   const { auth } = endpoint;
   if (auth.kind === 'key') return createEvalsClient(endpoint);
   const credential = new EntraCredential({
@@ -44,15 +47,15 @@ export function connectEvalsApi(endpoint: EndpointSettings, secrets: Secrets): E
     scope: auth.scope,
     authorityHost: auth.authorityHost,
     getAssertion: async () => {
-      const assertion = await requestOidcToken(FEDERATION_AUDIENCE);
+      const assertion = await requestOidcToken(FEDERATION_AUDIENCE, env);
       secrets.add(assertion);
       return assertion;
     },
     onToken: (token, expiresAt) => {
       secrets.add(token);
-      core.info(`Signed in to Entra ID as app ${auth.clientId}; the token is valid until ${new Date(expiresAt).toISOString()}.`);
+      log.info(`Signed in to Entra ID as app ${auth.clientId}; the token is valid until ${new Date(expiresAt).toISOString()}.`);
     },
-    onRefreshFailed: (message) => core.warning(message),
+    onRefreshFailed: (message) => log.warning(message),
   });
   return createEvalsClient(endpoint, () => credential.getToken());
 }

@@ -1,3 +1,5 @@
+import { FILE_PATH_SOURCE } from '../engine/jsonl-row.js';
+import type { Settings } from '../settings/settings.js';
 import type { GateResult, GateStatus } from '../analysis/gate-result.js';
 import { analyseRun } from '../analysis/analyse-run.js';
 import { ItemTally } from '../analysis/item-tally.js';
@@ -5,7 +7,6 @@ import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baselin
 import { cancelRun } from '../evals-api/cancel-run.js';
 import type { EvalsClient } from '../evals-api/client.js';
 import { collectOutputItems } from '../evals-api/collect-items.js';
-import { FILE_PATH_SOURCE } from '../settings/data-source.js';
 import { describeEval } from '../evals-api/describe-eval.js';
 import { ensureEval } from '../evals-api/ensure-eval.js';
 import { expectedItemCount } from '../evals-api/expected-items.js';
@@ -15,9 +16,8 @@ import { startRun } from '../evals-api/start-run.js';
 import { waitForTerminalRun } from '../evals-api/wait-for-run.js';
 import type { GitContext } from '../github/context.js';
 import { InputError } from '../settings/input-error.js';
-import type { Settings } from '../settings/read-settings.js';
 import { progressLine } from '../report/progress-line.js';
-import { STATE } from '../action/state.js';
+import type { Log } from '../shared/log.js';
 
 /** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
 const CANCEL_ON_SIGNAL_MS = 5000;
@@ -26,32 +26,47 @@ const PROGRESS_EVERY_MS = 60_000;
 /** The local engine's longest pause between polls. */
 const LOCAL_POLL_MS = 250;
 
-/** Where a gate reports as it goes: the runner (log, outputs, state, PR comment) or a terminal. */
-export interface GateHost {
-  info(line: string): void;
-  warning(line: string): void;
+/** What the post step needs to cancel a run the main step could not: saved as soon as it is known. */
+export interface SavedRun {
+  evalId?: string;
+  runId?: string;
+  /** Finds the run by its metadata if the create's answer never came. */
+  attemptToken?: string;
+  /** The run reached a terminal status (or was cancelled): nothing is left to cancel. */
+  finished?: true;
+}
+
+/** Where a gate reports as it goes: the runner (log, state, outputs, PR comment) or a terminal. */
+export interface GateHost extends Log {
   /** Marks the step failed with this message (the run was cancelled by a signal). */
   fail(message: string): void;
-  /** Saved for the post step, which cancels a run the main step could not. */
-  saveState(name: string, value: string): void;
-  setOutput(name: string, value: string): void;
-  /** Says "evaluating…" where the result will appear (the PR comment). True when it did. */
-  announce(run: RunSnapshot, evalName: string, settings: Settings): Promise<boolean>;
+  /** Kept for the post step, which cancels a run the main step could not (remote engine only). */
+  remember(saved: SavedRun): void;
+  /** The run exists: say so where the result will appear. True when the PR comment now says "evaluating…". */
+  started(run: RunSnapshot, evalName: string): Promise<boolean>;
 }
+
+/** What a gate's run came to, with all the publishers need; the gate is not read again after it. */
+export type GateOutcome =
+  | { kind: 'result'; result: GateResult; evalId: string; evalName: string; announced: boolean }
+  /** The gate could not run (bad input found late, an API error, a run without items…); a run it started was cancelled. */
+  | { kind: 'error'; error: unknown; evalId: string; evalName: string; announced: boolean }
+  /** A signal stopped it: the termination handler has cancelled the run and reported. */
+  | { kind: 'abandoned' };
 
 /** One gate's run on the Evals API, from start to result, remembering enough to cancel it at any point. */
 export class Gate {
   private readonly client: EvalsClient;
   /** The settings, with the eval's id once it is known (an eval-file's eval is found or created first). */
-  settings: Settings;
+  private settings: Settings;
   private readonly git: GitContext;
   private readonly host: GateHost;
   private readonly controller = new AbortController();
   private runId: string | null = null;
   /** The eval's name, once read. */
-  evalName: string | null = null;
+  private evalName: string | null = null;
   /** The PR comment says "evaluating…": an error must replace it. */
-  saidEvaluating = false;
+  private saidEvaluating = false;
   private finished = false;
 
   constructor(client: EvalsClient, settings: Settings, git: GitContext, host: GateHost) {
@@ -70,7 +85,19 @@ export class Gate {
     return this.controller.signal.aborted;
   }
 
-  async run(): Promise<{ result: GateResult; evalName: string }> {
+  /** Runs the gate to its outcome. Never throws: an error is an outcome, after the run was cancelled. */
+  async run(): Promise<GateOutcome> {
+    try {
+      const result = await this.judge();
+      return { kind: 'result', result, evalId: this.settings.evalId, evalName: this.evalName ?? evalLabel(this.settings), announced: this.saidEvaluating };
+    } catch (error) {
+      if (this.abandoned) return { kind: 'abandoned' };
+      await this.cancelIfActive('the gate stopped on an error');
+      return { kind: 'error', error, evalId: this.settings.evalId, evalName: this.evalName ?? evalLabel(this.settings), announced: this.saidEvaluating };
+    }
+  }
+
+  private async judge(): Promise<GateResult> {
     await this.resolveEval();
     const { settings, client } = this;
     const signal = this.controller.signal;
@@ -82,7 +109,7 @@ export class Gate {
       settings.baseline.kind === 'run' ? await checkBaselineRun(client, { evalId: settings.evalId, runId: settings.baseline.runId, baseURL, signal }) : null;
     const started = Date.now();
     // From here on a run may exist: the post step can find it by this token even if the answer never came.
-    if (this.remote) this.host.saveState(STATE.attemptToken, settings.attemptToken);
+    if (this.remote) this.host.remember({ attemptToken: settings.attemptToken });
     const created = await this.startRunOrExplain(client, {
       evalId: settings.evalId,
       name: settings.runName,
@@ -94,12 +121,10 @@ export class Gate {
       log: (line) => this.host.warning(line),
     });
     this.runId = created.id;
-    if (this.remote) this.host.saveState(STATE.runId, created.id);
-    this.host.setOutput('run-id', created.id);
-    if (created.reportUrl) this.host.setOutput('report-url', created.reportUrl);
+    if (this.remote) this.host.remember({ runId: created.id });
     this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
     if (created.reportUrl) this.host.info(`Report: ${created.reportUrl}`);
-    this.saidEvaluating = await this.host.announce(created, evalInfo.name, settings);
+    this.saidEvaluating = await this.host.started(created, evalInfo.name);
 
     const expected = expectedItemCount(settings.dataSource);
     // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
@@ -174,7 +199,7 @@ export class Gate {
       limits: settings,
       history: lookup.history,
     });
-    return { result, evalName: evalInfo.name };
+    return result;
   }
 
   /**
@@ -217,7 +242,7 @@ export class Gate {
         this.host.warning(`${limits.join(', ')} compare with an earlier run, and the local engine keeps none between jobs: the gate judges this run alone.`);
       }
     }
-    if (this.remote) this.host.saveState(STATE.evalId, this.settings.evalId);
+    if (this.remote) this.host.remember({ evalId: this.settings.evalId });
   }
 
   /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
@@ -242,7 +267,7 @@ export class Gate {
   }
 
   /** Cancels the run if it may still be running. Never throws: it is called on the way out. */
-  async cancelIfActive(why: string, timeoutMs = CANCEL_ON_SIGNAL_MS): Promise<void> {
+  private async cancelIfActive(why: string, timeoutMs = CANCEL_ON_SIGNAL_MS): Promise<void> {
     if (!this.runId || this.finished) return;
     const runId = this.runId;
     try {
@@ -265,7 +290,7 @@ export class Gate {
 
   private markFinished(): void {
     this.finished = true;
-    if (this.remote) this.host.saveState(STATE.finished, 'true');
+    if (this.remote) this.host.remember({ finished: true });
   }
 }
 
@@ -281,4 +306,9 @@ function localInputError(error: unknown, settings: Settings): InputError | null 
     return new InputError(fromFile ? 'data-file' : 'data-source', message);
   }
   return null;
+}
+
+/** The eval's name for reports when it could not be read: its id, or its file. */
+export function evalLabel(settings: Settings): string {
+  return settings.evalId || (settings.evalChoice.kind === 'file' ? settings.evalChoice.path : '');
 }

@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 
 export interface GitHubClientOptions {
@@ -7,6 +6,13 @@ export interface GitHubClientOptions {
   apiUrl: string;
   /** Longest wait for one API answer; Octokit itself never gives up. */
   requestTimeoutMs?: number;
+  /** Where notes go (the runner's log); `debug` only where the log has a debug level. Default: nowhere. */
+  log?: GitHubLog;
+}
+
+export interface GitHubLog {
+  info(line: string): void;
+  debug?(line: string): void;
 }
 
 /** A GitHub API call that failed. `status` is the HTTP status, or null when no answer came. */
@@ -38,11 +44,13 @@ export class GitHubClient {
   // Kept only to scrub it from error messages that quote a request (e.g. an invalid header value).
   readonly #token: string;
   readonly #requestTimeoutMs: number;
+  readonly log: GitHubLog;
   #identity: Promise<string> | undefined;
 
   constructor(options: GitHubClientOptions) {
     this.#token = options.token;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.log = options.log ?? { info: () => undefined };
     this.octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') });
     // A hung connection must not hold the job until the runner's timeout: every request gets a deadline.
     this.octokit.hook.before('request', (request) => {
@@ -60,7 +68,7 @@ export class GitHubClient {
         return login;
       })
       .catch((error: unknown) => {
-        core.debug(
+        this.log.debug?.(
           `Could not tell whose token this is (${this.#scrub(messageOf(error))}); assuming ${FALLBACK_LOGIN}.`,
         );
         return FALLBACK_LOGIN;

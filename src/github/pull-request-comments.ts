@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import { hasMarker } from './comment-marker.js';
 import { describeApiFailure, GitHubClient, sameLogin } from './github-api.js';
 import type { GitHubClientOptions } from './github-api.js';
@@ -84,7 +83,7 @@ export class PullRequestComments {
       .sort((a, b) => a.id - b.id);
     const [oldest] = own;
     if (own.length > 1) {
-      core.info(`PR #${prNumber} has ${own.length} comments with this gate's marker; updating the oldest.`);
+      this.#github.log.info(`PR #${prNumber} has ${own.length} comments with this gate's marker; updating the oldest.`);
     }
     return oldest ?? null;
   }

@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import { hasMarker } from './comment-marker.js';
 import { describeApiFailure, GitHubClient, sameLogin } from './github-api.js';
 import type { GitHubClientOptions } from './github-api.js';
@@ -150,7 +149,7 @@ export class TrackingIssues {
     });
 
     if (more && own.length === 0) {
-      core.info(
+      this.#github.log.info(
         `Looked for this gate's tracking issue among the ${listed} most recently updated open ` +
           'issues and pull requests only.',
       );
@@ -158,7 +157,7 @@ export class TrackingIssues {
     own.sort((a, b) => a.number - b.number);
     const [oldest] = own;
     if (own.length > 1) {
-      core.info(`${own.length} open issues carry this gate's marker; using the oldest, #${oldest?.number}.`);
+      this.#github.log.info(`${own.length} open issues carry this gate's marker; using the oldest, #${oldest?.number}.`);
     }
     return oldest ?? null;
   }

@@ -147,3 +147,25 @@ export function escapeBlock(text: string, maxChars: number): string {
   if (room <= 0) return fenced(ELLIPSIS);
   return fenced(cutBeforeSurrogate(body, Math.min(room, body.length)) + ELLIPSIS);
 }
+
+/**
+ * An http(s) URL made safe as a markdown link destination, or null. The links come from the API and
+ * the environment, so anything else (`javascript:`, relative, malformed) is dropped.
+ */
+/** Links longer than this are dropped rather than cut (a cut URL points somewhere else). */
+const URL_CHARS = 2_000;
+
+export function safeLinkUrl(url: string | null): string | null {
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null;
+  // The serialiser already encodes spaces, quotes and angle brackets; parentheses and backslashes
+  // could still end or escape the link destination.
+  const href = parsed.href.replace(/[()\\]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  return href.length <= URL_CHARS ? href : null;
+}

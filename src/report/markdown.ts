@@ -2,13 +2,13 @@
 // a string out. Every untrusted text goes through escape.ts, and the document is assembled from whole
 // sections, so fitting it into GitHub's size limits never cuts through a tag, a table or a code fence.
 
+import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
 import { Buffer } from 'node:buffer';
 import { describeScoreDelta, formatPValue } from '../analysis/compare-runs.js';
 import type { CriterionRate, GateResult, GateStatus, ScorePoint } from '../analysis/gate-result.js';
 import { criterionKey } from '../analysis/item-tally.js';
-import { RUN_METADATA_KEYS } from '../settings/run-metadata.js';
 import type { GradeRecord, ItemOutcome, ItemRecord, ModelUsage, RunSnapshot } from '../evals-api/run-types.js';
-import { escapeBlock, escapeInline } from './escape.js';
+import { escapeBlock, escapeInline, safeLinkUrl } from './escape.js';
 import { criterionLabels, formatCount, formatDuration, formatPercent, formatPercentPair, formatScore, markdownTable } from './format.js';
 import { renderTrend } from './trend-chart.js';
 
@@ -48,7 +48,6 @@ const TITLE_CHARS = 150;
 const ID_CHARS = 100;
 const NOTE_CHARS = 1_000;
 const GRADES_SHOWN = 20;
-const URL_CHARS = 2_000;
 /** Room for the lines about items not shown, whose counts change as blocks are added. */
 const ITEM_LINES_SLACK = 64;
 
@@ -489,24 +488,6 @@ function usageTable(usage: readonly ModelUsage[], detail: Detail): string[] {
   return sections;
 }
 
-/**
- * An http(s) URL made safe as a markdown link destination, or null. The links come from the API and
- * the environment, so anything else (`javascript:`, relative, malformed) is dropped.
- */
-export function safeLinkUrl(url: string | null): string | null {
-  if (!url) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null;
-  // The serialiser already encodes spaces, quotes and angle brackets; parentheses and backslashes
-  // could still end or escape the link destination.
-  const href = parsed.href.replace(/[()\\]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-  return href.length <= URL_CHARS ? href : null;
-}
 
 function linksLine(result: GateResult): string | null {
   const links: string[] = [];

@@ -1,6 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ItemChange } from '../analysis/compare-runs.js';
 import type { GateResult } from '../analysis/gate-result.js';
 
@@ -77,13 +74,4 @@ function baselineDocument(result: GateResult): unknown {
     regressed_items: comparison.regressions.map(change),
     fixed_items: comparison.fixes.map(change),
   };
-}
-
-/** Writes the document into the runner's temp folder (or the OS's) and returns its path. */
-export async function writeResultsFile(json: string, runId: string, dir = process.env.RUNNER_TEMP || tmpdir()): Promise<string> {
-  const folder = join(dir, 'evals-gate');
-  await mkdir(folder, { recursive: true });
-  const path = join(folder, `${runId.replace(/[^\w.-]/g, '_') || 'run'}.json`);
-  await writeFile(path, json, 'utf8');
-  return path;
 }

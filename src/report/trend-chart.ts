@@ -3,10 +3,10 @@
 // come from branch and run names, so they are untrusted in both: the chart keeps only characters that
 // mean nothing to mermaid, the table escapes its cells.
 
+import { safeLinkUrl } from './escape.js';
 import { describeScoreDelta } from '../analysis/compare-runs.js';
 import { escapeInline } from './escape.js';
 import { formatPercent, markdownTable } from './format.js';
-import { safeLinkUrl } from './markdown.js';
 
 export interface TrendPoint {
   runId: string;

@@ -1,10 +1,10 @@
+import { FILE_PATH_SOURCE, firstLine, isPlainObject, type JsonlRow, parseJsonlRow } from '../engine/jsonl-row.js';
+import type { DataSource } from './settings.js';
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from './input-error.js';
 import { readWorkspaceFile, resolveWorkspaceFile } from './workspace-files.js';
 
-/** A run's `data_source` as the API takes it. Kept loose: the server validates it against the eval. */
-export type DataSource = Record<string, unknown> & { type: string };
 
 export interface DataSourceInputs {
   /** `data-source`: a path to a .json/.yaml/.yml file in the workspace, or inline JSON/YAML. */
@@ -21,13 +21,7 @@ export interface DataSourceInputs {
   streamDataFile?: boolean;
 }
 
-/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
-export const FILE_PATH_SOURCE = 'file_path';
 
-export interface JsonlRow {
-  item: Record<string, unknown>;
-  sample?: Record<string, unknown>;
-}
 
 const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
 const SAMPLING_TYPES = ['completions', 'responses'];
@@ -151,28 +145,5 @@ function parseRow(line: string, rows: JsonlRow[]): string | null {
   return null;
 }
 
-/** One JSONL line as a row, or what is wrong with it. */
-export function parseJsonlRow(line: string): JsonlRow | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (error) {
-    return `not valid JSON (${firstLine(error)})`;
-  }
-  if (!isPlainObject(value)) return 'each line must be a JSON object';
-  const keys = Object.keys(value);
-  const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
-  if (!wrapped) return { item: value };
-  if (!isPlainObject(value.item)) return '"item" must be an object';
-  if (value.sample !== undefined && !isPlainObject(value.sample)) return '"sample" must be an object';
-  return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
-}
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
-}

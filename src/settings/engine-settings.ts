@@ -1,68 +1,19 @@
-import { type EvalDefinition, parseEvalDefinition, checkRunsLocally } from '../engine/definition.js';
-import { EvalDefinitionError } from '../engine/definition-error.js';
+import { type EvalDefinition } from '../engine/definition.js';
 import { createGraders } from '../engine/graders/create-graders.js';
-import type { DataSource } from './data-source.js';
-import { evalDefinitionFingerprint } from '../evals-api/eval-definition-fingerprint.js';
-import { InputError } from './input-error.js';
-import { parseBaseUrl, parseChoice, parseCount } from './input-parsers.js';
-import { type InputSource, readEvalId } from './read-settings.js';
 import { ModelClient } from '../models/model-client.js';
-import { readWorkspaceFile } from './workspace-files.js';
+import { asInputError, InputError } from './input-error.js';
+import { parseBaseUrl, parseCount } from './input-parsers.js';
+import type { DataSource, InputSource, ModelEndpointSettings } from './settings.js';
 
-/** The eval to run: one on the server, or a definition in the repository. */
-export type EvalChoice =
-  | { kind: 'id'; evalId: string }
-  | { kind: 'file'; path: string; definition: EvalDefinition; fingerprint: string };
 
-export type EngineKind = 'remote' | 'local';
 
-/** The OpenAI-compatible endpoint the local engine samples and judges with. */
-export interface ModelEndpointSettings {
-  baseURL: string;
-  apiKey: string;
-}
+
 
 export const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_CONCURRENCY = 8;
 const MAX_CONCURRENCY = 256;
 
-/** `eval-id`, `eval-file` and `engine`, checked together. */
-export function readEvalChoice(source: InputSource, workspace: string): { engine: EngineKind; eval: EvalChoice } {
-  const { read } = source;
-  const evalId = read('eval-id').trim();
-  const evalFile = read('eval-file').trim();
-  if (evalId && evalFile) {
-    throw new InputError('eval-file', 'set either "eval-id" (an eval on the Evals API) or "eval-file" (an eval definition in the repository), not both.');
-  }
-  if (!evalId && !evalFile) {
-    throw new InputError('eval-id', 'required: "eval-id" (an eval on the Evals API, eval_…) or "eval-file" (an eval definition in the repository).');
-  }
-  const engine = parseChoice('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local'] as const);
-  if (evalId) {
-    readEvalId(read);
-    if (engine === 'local') {
-      throw new InputError(
-        'engine',
-        `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`,
-      );
-    }
-    return { engine, eval: { kind: 'id', evalId } };
-  }
-  const file = readWorkspaceFile('eval-file', workspace, evalFile);
-  let definition: EvalDefinition;
-  try {
-    definition = parseEvalDefinition(file.text, evalFile);
-    if (engine === 'local') checkRunsLocally(definition, evalFile);
-  } catch (error) {
-    throw asInputError('eval-file', error);
-  }
-  return { engine, eval: { kind: 'file', path: evalFile, definition, fingerprint: evalDefinitionFingerprint(definition) } };
-}
 
-/** The id the local engine gives an eval: the same definition has the same id in every job. */
-export function localEvalId(choice: Extract<EvalChoice, { kind: 'file' }>): string {
-  return `eval_local_${choice.fingerprint}`;
-}
 
 /**
  * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
@@ -114,8 +65,3 @@ export function modelUses(definition: EvalDefinition, dataSource: DataSource): s
   return uses;
 }
 
-function asInputError(input: string, error: unknown): Error {
-  if (error instanceof InputError) return error;
-  if (error instanceof EvalDefinitionError) return new InputError(input, error.message);
-  return error instanceof Error ? error : new Error(String(error));
-}

@@ -1,3 +1,5 @@
+import type { CriterionThreshold, ScoreDrop } from './settings.js';
+import { METADATA_MAX_KEY_CHARS, METADATA_MAX_VALUE_CHARS } from '../evals-api/metadata-limits.js';
 import { InputError } from './input-error.js';
 
 // Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
@@ -49,12 +51,6 @@ function meaningfulLines(raw: string): { text: string; number: number }[] {
     .filter((line) => line.text && !line.text.startsWith('#'));
 }
 
-export interface CriterionThreshold {
-  /** A criterion name, or a full grader id (`name-uuid`). */
-  name: string;
-  min: number;
-}
-
 /** `NAME: RATE` per line. The name may itself contain colons: the rate is after the last one. */
 export function parseCriteriaThresholds(input: string, raw: string): CriterionThreshold[] {
   const seen = new Set<string>();
@@ -71,10 +67,6 @@ export function parseCriteriaThresholds(input: string, raw: string): CriterionTh
     }
   });
 }
-
-export const METADATA_MAX_KEYS = 16;
-export const METADATA_MAX_KEY_CHARS = 64;
-export const METADATA_MAX_VALUE_CHARS = 512;
 
 /** `key=value` per line, within the API's limits on keys and values. */
 export function parseMetadata(input: string, raw: string): Record<string, string> {
@@ -221,13 +213,6 @@ export function parseBaselineChoice(input: string, raw: string): { kind: 'auto' 
   if (lower === 'none') return { kind: 'none' };
   if (!text || /[\s/?#]/.test(text)) throw new InputError(input, `expected "auto", "none" or a run id (evalrun_…), got ${JSON.stringify(raw)}.`);
   return { kind: 'run', runId: text };
-}
-
-/** An allowed score drop: `2` is 2 points (0.02 of the score), `2%` is 2% of the baseline's score. */
-export interface ScoreDrop {
-  unit: 'points' | 'percent';
-  /** Points as a fraction of the score (2 points → 0.02), or a fraction of the baseline score (2% → 0.02). */
-  value: number;
 }
 
 export function parseScoreDrop(input: string, raw: string): ScoreDrop {

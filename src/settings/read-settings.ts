@@ -1,117 +1,29 @@
+import { localEvalId, readEvalChoice } from './eval-choice.js';
+import type { EndpointAuth, EndpointSettings, InputSource, Settings } from './settings.js';
 import { randomUUID } from 'node:crypto';
-import * as core from '@actions/core';
-import { buildDataSource, type DataSource } from './data-source.js';
+import { buildDataSource } from './data-source.js';
 import type { GitContext } from '../github/context.js';
 import { defaultRunName } from '../github/context.js';
 import { InputError } from './input-error.js';
 import { datasetFingerprint } from '../shared/fingerprint.js';
 import { buildRunMetadata } from './run-metadata.js';
 import { LOCAL_ENGINE_URL } from '../evals-api/client.js';
-import { type EngineKind, type EvalChoice, type ModelEndpointSettings, localEvalId, readEvalChoice, readLocalEngineSettings } from './engine-settings.js';
-import {
-  type CriterionThreshold,
-  type ScoreDrop,
-  looksSecret,
-  parseBaselineChoice,
-  parseScoreDrop,
-  parseSignificance,
-  parseAuthorityHost,
-  parseBaseUrl,
-  parseBoolean,
-  parseChoice,
-  parseClientId,
-  parseCount,
-  parseCriteriaThresholds,
-  parseHeaderLines,
-  parseMetadata,
-  parsePositiveNumber,
-  parseQueryLines,
-  parseRate,
-  parseScope,
-  parseTenantId,
-} from './input-parsers.js';
+import { readLocalEngineSettings } from './engine-settings.js';
+import { looksSecret, parseBaselineChoice, parseScoreDrop, parseSignificance, parseAuthorityHost, parseBaseUrl, parseBoolean, parseChoice, parseClientId, parseCount, parseCriteriaThresholds, parseHeaderLines, parseMetadata, parsePositiveNumber, parseQueryLines, parseRate, parseScope, parseTenantId } from './input-parsers.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 
-/** How requests to the Evals API authenticate. */
-export type EndpointAuth =
-  /** A key, sent as `Authorization: Bearer KEY` or as `api-key: KEY` (Azure). */
-  | { kind: 'key'; apiKey: string; header: 'authorization' | 'api-key' }
-  /** Entra ID tokens obtained with the job's GitHub OIDC token (workload identity federation). */
-  | { kind: 'entra'; tenantId: string; clientId: string; scope: string; authorityHost: string };
 
-export interface EndpointSettings {
-  baseURL: string;
-  auth: EndpointAuth;
-  organization: string | null;
-  project: string | null;
-  /** Sent with every request (`extra-headers`). */
-  extraHeaders: Record<string, string>;
-  /** Added to every request's query (`extra-query`). */
-  extraQuery: Record<string, string>;
-}
 
-/** Every input, parsed and validated in one place. */
-export interface Settings {
-  /** The eval's id; empty until found or created when an eval-file goes to the remote engine. */
-  evalId: string;
-  /** Who answers the Evals API: the endpoint at `base-url`, or the engine inside this job. */
-  engine: EngineKind;
-  /** The eval as the inputs name it: an id, or a definition in the repository. */
-  evalChoice: EvalChoice;
-  /** The local engine's model endpoint, when the eval calls a model. */
-  models: ModelEndpointSettings | null;
-  /** Items the local engine evaluates at once. */
-  concurrency: number;
-  endpoint: EndpointSettings;
-  dataSource: DataSource;
-  runName: string;
-  /** The run's metadata: the git context keys, the user's keys and the attempt token. */
-  metadata: Record<string, string>;
-  /** Identifies this workflow attempt's run, so a retried create never makes a second one. */
-  attemptToken: string;
-  threshold: number;
-  criteriaThresholds: CriterionThreshold[];
-  timeoutMs: number;
-  pollIntervalMs: number;
-  comment: boolean;
-  commentKey: string;
-  githubToken: string;
-  reportItems: number;
-  showItemContent: boolean;
-  /** What the run is compared with: found among the eval's runs, a given run, or nothing. */
-  baseline: BaselineChoice;
-  /** The branch whose runs are baselines; null when there is none to compare with (a tag, say). */
-  baselineRef: string | null;
-  maxRegressions: number | null;
-  maxScoreDrop: ScoreDrop | null;
-  minSignificance: number | null;
-  /** Runs of the branch shown in the trend of push and schedule runs. */
-  history: number;
-  issueOnFailure: boolean;
-}
 
-export type BaselineChoice = { kind: 'auto' } | { kind: 'none' } | { kind: 'run'; runId: string };
 
-export type InputReader = (name: string) => string;
 
-/** Where inputs come from, and what to do with a secret as soon as it is read. */
-export interface InputSource {
-  read: InputReader;
-  env: NodeJS.ProcessEnv;
-  /** Called with every secret value before anything else happens to it (the action masks it in the log). */
-  mask: (secret: string) => void;
-}
 
-/** The runner's inputs and environment; secrets masked through `core.setSecret`. */
-export function actionInputs(mask: (secret: string) => void = core.setSecret): InputSource {
-  return { read: (name) => core.getInput(name), env: process.env, mask };
-}
 
 /** Reads and validates every input. Throws an InputError naming the first bad input. */
-export function readSettings(git: GitContext, source: InputSource = actionInputs()): Settings {
+export function readSettings(git: GitContext, source: InputSource): Settings {
   const { read, env } = source;
   const githubToken = read('github-token').trim();
   if (githubToken) source.mask(githubToken);
@@ -192,12 +104,6 @@ export function readSettings(git: GitContext, source: InputSource = actionInputs
 /** The longest trend a report shows. */
 export const MAX_HISTORY = 100;
 
-export function readEvalId(read: InputReader): string {
-  const evalId = read('eval-id').trim();
-  if (!evalId) throw new InputError('eval-id', 'required: the id of the eval to run (eval_…).');
-  if (/[\s/?#]/.test(evalId)) throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
-  return evalId;
-}
 
 /** The local engine's side of the client: no network, no credentials. */
 const LOCAL_ENDPOINT: EndpointSettings = {

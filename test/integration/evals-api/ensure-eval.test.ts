@@ -6,6 +6,7 @@ import { createEvalsClient, type EvalsClient } from '../../../src/evals-api/clie
 import { ensureEval, EVAL_FINGERPRINT_KEY, EVALS_SEARCHED, type EnsureEvalRequest, type RemoteEvalDefinition } from '../../../src/evals-api/ensure-eval.ts';
 import { evalDefinitionFingerprint } from '../../../src/evals-api/eval-definition-fingerprint.ts';
 import { InputError } from '../../../src/settings/input-error.ts';
+import { checkEvalMetadata } from '../../../src/settings/eval-choice.ts';
 import type { FakeEvalsApi } from '../../fakes/evals-api.ts';
 import { evalsEndpoint, exactCriterion, useEvalsFake } from '../../support/evals-fake-setup.ts';
 import { expectRejection } from '../../support/rejection.ts';
@@ -160,11 +161,11 @@ describe('ensureEval', () => {
     expect(ensured.created).toBe(true);
   });
 
-  it('refuses metadata that leaves no room for the fingerprint, naming the eval file, before sending anything', async () => {
+  it('refuses metadata that leaves no room for the fingerprint, naming the eval file, when the inputs are read', async () => {
     const f = await start();
     const full = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`key_${i}`, 'v']));
 
-    const error = await expectRejection(ensureEval(clientFor(f), request(f, { ...definition, metadata: full })), InputError);
+    const error = await expectRejection(Promise.resolve().then(() => checkEvalMetadata({ ...definition, metadata: full }, EVAL_FILE)), InputError);
 
     expect(error.input).toBe('eval-file');
     expect(error.message).toContain(`${EVAL_FILE}: "metadata" has 16 keys`);
@@ -178,7 +179,6 @@ describe('ensureEval', () => {
 
   it('refuses metadata that sets the fingerprint key itself, or breaks the limits on keys and values', async () => {
     const f = await start();
-    const client = clientFor(f);
     const cases: Array<[Record<string, string>, string]> = [
       [{ [EVAL_FINGERPRINT_KEY]: 'mine' }, `has the key "${EVAL_FINGERPRINT_KEY}"`],
       [{ ['k'.repeat(65)]: 'v' }, 'is 65 characters; the API allows 64'],
@@ -186,7 +186,7 @@ describe('ensureEval', () => {
       [{ count: 3 as unknown as string }, 'the value of "count" must be a string; got number'],
     ];
     for (const [metadata, problem] of cases) {
-      const error = await expectRejection(ensureEval(client, request(f, { ...definition, metadata })), InputError);
+      const error = await expectRejection(Promise.resolve().then(() => checkEvalMetadata({ ...definition, metadata }, EVAL_FILE)), InputError);
       expect(error.message).toContain(`${EVAL_FILE}: "metadata"`);
       expect(error.message).toContain(problem);
     }

@@ -1,12 +1,12 @@
 // One run of the local engine with hand-written graders (no models, no python): counts, dataset order
 // whatever order items finish in, the concurrency bound, errored items, cancel, failed rows, usage, and
 // graders closed exactly once whatever the ending.
+import { type JsonlRow } from '../../../src/engine/jsonl-row.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JsonlRow } from '../../../src/settings/data-source.ts';
 import { type Grader, GraderError, type GraderOutcome } from '../../../src/engine/graders/grader.ts';
 import { createStringCheckGrader } from '../../../src/engine/graders/string-check.ts';
 import { type OutputItem, OutputItemStore } from '../../../src/engine/output-store.ts';

@@ -1,3 +1,4 @@
+import type { InputReader } from '../../../src/settings/settings.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { parseDocument } from 'yaml';
 import type { GitContext } from '../../../src/github/context.ts';
 import { defaultRunName } from '../../../src/github/context.ts';
 import { InputError } from '../../../src/settings/input-error.ts';
-import { DEFAULT_BASE_URL, type InputReader, readSettings } from '../../../src/settings/read-settings.ts';
+import { DEFAULT_BASE_URL, readSettings } from '../../../src/settings/read-settings.ts';
 import { HEAD_SHA, LOCAL_GIT, PR_GIT, PUSH_GIT } from '../../support/git-context.ts';
 import { expectInputError } from '../../support/input-error.ts';
 
