@@ -1,4 +1,4 @@
-import { sleep } from '../shared/abortable-sleep.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeEntraRefusal, EntraError } from './entra-errors.js';
 
 /** GitHub's OIDC tokens are exchanged for this audience by Entra's workload identity federation. */

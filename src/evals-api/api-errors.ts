@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { EntraError, OidcTokenError } from '../azure/entra-errors.js';
+import { retryAfterMs } from '../shared/retry-after.js';
 import { LOCAL_ENGINE_URL } from './client.js';
 
 /** An Evals API failure, described for a person: what was being done, the status, the server's message. */
@@ -36,21 +37,10 @@ export function isTransient(error: unknown): boolean {
 
 /** How long to wait before try number `attempt + 1`: what the server asked for, else 1 s, 2 s, 4 s…, capped. */
 export function retryDelayMs(error: unknown, attempt: number, capMs = 30_000): number {
-  return Math.min(retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1), capMs);
+  const asked = error instanceof OpenAI.APIError ? retryAfterMs(error.headers) : null;
+  return Math.min(asked ?? 1000 * 2 ** (attempt - 1), capMs);
 }
 
-/** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
-export function retryAfterMs(error: unknown): number | null {
-  if (!(error instanceof OpenAI.APIError) || !error.headers) return null;
-  const ms = Number(error.headers.get('retry-after-ms'));
-  if (Number.isFinite(ms) && ms > 0) return ms;
-  const header = error.headers.get('retry-after');
-  if (!header) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
-}
 
 /**
  * The SDK wraps a failure of the token provider ("Failed to get token from 'apiKey' function"): the

@@ -1,4 +1,4 @@
-import { sleep } from '../shared/abortable-sleep.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeApiError, EvalsApiError, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
 import { toItemRecord } from './records.js';
@@ -87,7 +87,7 @@ async function withTransientRetry<T>(
       if (options.signal?.aborted || !isTransient(error) || attempt >= PAGE_ATTEMPTS) throw describeApiError(error, context);
       const wait = retryDelayMs(error, attempt);
       options.onRetry?.(`${describeApiError(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
-      await sleep(wait, options.signal);
+      await sleep(wait, undefined, { signal: options.signal });
     }
   }
 }

@@ -1,4 +1,4 @@
-import { sleep } from '../shared/abortable-sleep.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeApiError, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
 
@@ -63,7 +63,7 @@ export async function ensureEval(client: EvalsClient, request: EnsureEvalRequest
       if (!isTransient(error) || attempt >= CREATE_ATTEMPTS) throw describeApiError(error, context);
       const wait = retryDelayMs(error, attempt);
       request.log?.(`Creating the eval failed (${describeApiError(error, context).message}); checking whether it was made, then trying again.`);
-      await sleep(wait, request.signal);
+      await sleep(wait, undefined, { signal: request.signal });
       const made = await findEvalByFingerprint(client, request, file).catch(() => null);
       if (made) {
         request.log?.(`The eval was made (${made.id}) although its answer was lost; using it.`);

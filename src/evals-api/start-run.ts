@@ -1,6 +1,6 @@
 import { RUN_TOKEN_KEY } from '../shared/run-metadata-keys.js';
 import type { DataSource } from '../settings/settings.js';
-import { sleep } from '../shared/abortable-sleep.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeApiError, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
 import { toRunSnapshot } from './records.js';
@@ -43,7 +43,7 @@ export async function startRun(client: EvalsClient, request: StartRunRequest): P
       if (!isTransient(error) || attempt >= CREATE_ATTEMPTS) throw describeApiError(error, context);
       const wait = retryDelayMs(error, attempt);
       request.log?.(`Starting the run failed (${describeApiError(error, context).message}); checking whether it was made, then trying again.`);
-      await sleep(wait, request.signal);
+      await sleep(wait, undefined, { signal: request.signal });
       const made = await findRunByToken(client, request).catch(() => null);
       if (made) {
         request.log?.(`The run was made (${made.id}) although its answer was lost; following it.`);

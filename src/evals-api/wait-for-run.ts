@@ -1,5 +1,7 @@
-import { sleep } from '../shared/abortable-sleep.js';
-import { describeApiError, isTransient, retryAfterMs } from './api-errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import OpenAI from 'openai';
+import { retryAfterMs } from '../shared/retry-after.js';
+import { describeApiError, isTransient } from './api-errors.js';
 import { type EvalsClient, REQUEST_TIMEOUT_MS } from './client.js';
 import { isTerminalStatus, toRunSnapshot } from './records.js';
 import type { RunSnapshot } from './run-types.js';
@@ -32,7 +34,7 @@ const BACKOFF = 1.5;
  */
 export async function waitForTerminalRun(client: EvalsClient, options: WaitOptions): Promise<WaitOutcome> {
   const now = options.now ?? Date.now;
-  const pauseFor = options.sleep ?? sleep;
+  const pauseFor = options.sleep ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }));
   const started = now();
   const deadline = started + options.timeoutMs;
   let pause = Math.min(FIRST_POLL_MS, options.pollIntervalMs);
@@ -59,7 +61,7 @@ export async function waitForTerminalRun(client: EvalsClient, options: WaitOptio
     } catch (error) {
       if (options.signal?.aborted || !isTransient(error)) throw describeApiError(error, context);
       options.onRetry?.(`${describeApiError(error, context).message} Still waiting.`);
-      pause = Math.max(pause, retryAfterMs(error) ?? 0);
+      pause = Math.max(pause, (error instanceof OpenAI.APIError ? retryAfterMs(error.headers) : null) ?? 0);
     }
     const left = deadline - now();
     if (left <= 0) return { timedOut: true, run: last };

@@ -3,9 +3,10 @@
 // slows every request of the run down, not just the one that got it. Request bodies and results are
 // loose plain types here so that src/engine/ never needs the SDK's types.
 import OpenAI from 'openai';
-import { sleep as abortableSleep } from '../shared/abortable-sleep.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { redactSecrets } from '../shared/redact.js';
-import { RequestGovernor, abortError, retryAfterMs, type Sleep } from './request-governor.js';
+import { retryAfterMs } from '../shared/retry-after.js';
+import { RequestGovernor, abortError, type Sleep } from './request-governor.js';
 
 export interface ModelEndpoint {
   baseURL: string;
@@ -137,7 +138,7 @@ export class ModelClient {
     this.#timeoutMs = options.timeoutMs ?? 120_000;
     this.#retryDelayMs = options.retryDelayMs ?? 1000;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
-    this.#sleep = options.sleep ?? abortableSleep;
+    this.#sleep = options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal }));
     this.#openai = new OpenAI({
       baseURL: endpoint.baseURL,
       // The SDK insists on a key; with none, a placeholder that the null header below keeps off the wire.

@@ -16,7 +16,7 @@
 // Each success then shortens the gap by 1%, to find out whether the endpoint takes more again (as TCP
 // probes for bandwidth); the next cut measures anew. In a simulation of 100 requests against 20 a
 // minute, this took 5 minutes (4 at best) with 11 refusals; without spacing, calls failed for good.
-import { sleep as abortableSleep } from '../shared/abortable-sleep.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
@@ -99,7 +99,7 @@ export class RequestGovernor {
     this.maxConcurrency = maxConcurrency;
     this.#limit = maxConcurrency;
     this.#now = options.now ?? Date.now;
-    this.#sleep = options.sleep ?? abortableSleep;
+    this.#sleep = options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal }));
     this.#random = options.random ?? Math.random;
     this.#initialBackoffMs = options.initialBackoffMs ?? 1000;
     this.maxPauseMs = options.maxPauseMs ?? 60_000;
@@ -237,21 +237,6 @@ export class RequestGovernor {
   }
 }
 
-/**
- * The wait a 429 (or 503) asks for, in milliseconds: `retry-after-ms`, else `retry-after` in seconds or
- * as an HTTP date (compared with `nowMs`, wall-clock time). Null when the headers say nothing usable.
- */
-export function retryAfterMs(headers: { get(name: string): string | null } | null | undefined, nowMs = Date.now()): number | null {
-  if (!headers) return null;
-  const ms = Number(headers.get('retry-after-ms') ?? Number.NaN);
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const header = headers.get('retry-after')?.trim();
-  if (!header) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isFinite(date) ? Math.max(0, date - nowMs) : null;
-}
 
 /** The error an aborted wait rejects with, named like the platform's. */
 export function abortError(signal?: AbortSignal): Error {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestGovernor, retryAfterMs, type Permit } from '../../../src/models/request-governor.ts';
+import { RequestGovernor, type Permit } from '../../../src/models/request-governor.ts';
 
 /** A clock that moves only when the test says so; `sleep` resolves as the clock passes its time. */
 function virtualClock() {
@@ -277,24 +277,5 @@ describe('RequestGovernor', () => {
   it('refuses a maxConcurrency that is not a whole number of at least 1', () => {
     expect(() => new RequestGovernor({ maxConcurrency: 0 })).toThrow(/maxConcurrency/);
     expect(() => new RequestGovernor({ maxConcurrency: 2.5 })).toThrow(/maxConcurrency/);
-  });
-});
-
-describe('retryAfterMs', () => {
-  const headers = (entries: Record<string, string>) => new Headers(entries);
-
-  it('reads retry-after-ms first, then retry-after in seconds or as an HTTP date', () => {
-    expect(retryAfterMs(headers({ 'retry-after-ms': '1500', 'retry-after': '9' }))).toBe(1500);
-    expect(retryAfterMs(headers({ 'retry-after': '20' }))).toBe(20_000);
-    expect(retryAfterMs(headers({ 'retry-after': '0.5' }))).toBe(500);
-    const now = Date.parse('2026-05-01T10:00:00Z');
-    expect(retryAfterMs(headers({ 'retry-after': 'Fri, 01 May 2026 10:00:30 GMT' }), now)).toBe(30_000);
-    expect(retryAfterMs(headers({ 'retry-after': 'Fri, 01 May 2026 09:00:00 GMT' }), now)).toBe(0);
-  });
-
-  it('is null when there is nothing usable', () => {
-    expect(retryAfterMs(null)).toBeNull();
-    expect(retryAfterMs(headers({}))).toBeNull();
-    expect(retryAfterMs(headers({ 'retry-after': 'soon' }))).toBeNull();
   });
 });
