@@ -1,12 +1,12 @@
-import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
-import type { CriterionThreshold } from '../settings/settings.js';
 import { criterionName } from '../evals-api/records.js';
 import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals-api/run-types.js';
+import type { CriterionThreshold } from '../settings/settings.js';
+import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
 import { compareRuns } from './compare-runs.js';
 import type { BaselineComparison, CriterionRate, GateResult, GateStatus, ScorePoint } from './gate-result.js';
-import { judgeRegressions, type RegressionLimits } from './regression-verdict.js';
 import type { ItemTally } from './item-tally.js';
 import { rate } from './rates.js';
+import { judgeRegressions, type RegressionLimits } from './regression-verdict.js';
 import { decideVerdict } from './verdict.js';
 
 export interface AnalysisInput {

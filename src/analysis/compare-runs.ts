@@ -1,7 +1,6 @@
 // A PR's eval run against a baseline run (e.g. the latest run on main), item by item: which items
 // started failing, which started passing, whether that difference is more than chance, and how the
 // score and each criterion moved.
-
 import type { ItemOutcome } from '../evals-api/run-types.js';
 import { mcnemarExactPValue } from './mcnemar.js';
 

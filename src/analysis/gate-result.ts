@@ -47,9 +47,12 @@ export interface BaselineComparison {
 /** One run of a branch in the score trend, oldest first. */
 export interface ScorePoint {
   runId: string;
+  /** e.g. '11-21' or a short sha */
   label: string;
+  /** [0,1] */
   score: number;
   url: string | null;
+  /** Whether the run met the gate's threshold; null when unknown. */
   status: 'pass' | 'fail' | null;
 }
 

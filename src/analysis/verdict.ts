@@ -1,7 +1,7 @@
 import type { ResultCounts } from '../evals-api/run-types.js';
 import type { CriterionRate, GateStatus, Verdict } from './gate-result.js';
-import type { RegressionJudgement } from './regression-verdict.js';
 import { distinctPercents, percent } from './rates.js';
+import type { RegressionJudgement } from './regression-verdict.js';
 
 export interface VerdictInput {
   status: GateStatus;

@@ -1,10 +1,10 @@
-import { readEvalId } from '../settings/eval-choice.js';
-import type { InputSource } from '../settings/settings.js';
 import { relative, resolve } from 'node:path';
+import { exportEval } from '../evals-api/export-eval.js';
 import { connectEvalsApi } from '../gate/connect.js';
 import { describeGateError } from '../gate/error-message.js';
-import { exportEval } from '../evals-api/export-eval.js';
+import { readEvalId } from '../settings/eval-choice.js';
 import { readEndpointSettings } from '../settings/read-settings.js';
+import type { InputSource } from '../settings/settings.js';
 import { redactSecrets } from '../shared/redact.js';
 import { Secrets } from '../shared/secrets.js';
 import type { CliIO } from './cli-io.js';

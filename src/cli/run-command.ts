@@ -1,20 +1,20 @@
-import type { InputSource, Settings } from '../settings/settings.js';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { connectEvals } from '../gate/connect.js';
 import { describeGateError } from '../gate/error-message.js';
 import { Gate, type GateHost, type GateOutcome } from '../gate/gate.js';
 import { readGitContext } from '../github/context.js';
-import { readSettings } from '../settings/read-settings.js';
-import { redactDeep, redactSecrets } from '../shared/redact.js';
 import { renderSummary } from '../report/markdown.js';
-import { renderTerminalReport } from '../report/terminal-report.js';
 import { resultsDocument } from '../report/results-document.js';
+import { renderTerminalReport } from '../report/terminal-report.js';
+import { readSettings } from '../settings/read-settings.js';
+import type { InputSource, Settings } from '../settings/settings.js';
+import { redactDeep, redactSecrets } from '../shared/redact.js';
 import { Secrets } from '../shared/secrets.js';
 import { onTermination } from '../shared/termination.js';
+import type { CliIO } from './cli-io.js';
 import { INPUT_FLAGS, RUN_ONLY_FLAGS } from './flags.js';
 import { parseArgs } from './parse-args.js';
-import type { CliIO } from './cli-io.js';
 
 /** Exit codes: the verdict, or that the gate could not run. */
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;

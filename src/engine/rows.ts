@@ -1,6 +1,6 @@
-import { FILE_PATH_SOURCE, type JsonlRow, parseJsonlRow } from './jsonl-row.js';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { FILE_PATH_SOURCE, type JsonlRow, parseJsonlRow } from './jsonl-row.js';
 
 export { FILE_PATH_SOURCE };
 

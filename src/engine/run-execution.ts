@@ -1,9 +1,9 @@
-import { type JsonlRow } from './jsonl-row.js';
 import type { Grader, GraderOutcome } from './graders/grader.js';
+import type { JsonlRow } from './jsonl-row.js';
 import type { OutputItem, OutputItemStore } from './output-store.js';
-import { type RowSource, readRows } from './rows.js';
-import type { Sampler } from './sampler.js';
+import { readRows, type RowSource } from './rows.js';
 import { withDerivedFields } from './sample-fields.js';
+import type { Sampler } from './sampler.js';
 
 export type RunStatus = 'queued' | 'in_progress' | 'completed' | 'failed' | 'canceled';
 

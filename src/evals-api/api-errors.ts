@@ -41,7 +41,6 @@ export function retryDelayMs(error: unknown, attempt: number, capMs = 30_000): n
   return Math.min(asked ?? 1000 * 2 ** (attempt - 1), capMs);
 }
 
-
 /**
  * The SDK wraps a failure of the token provider ("Failed to get token from 'apiKey' function"): the
  * Entra or OIDC error inside says what went wrong.

@@ -1,5 +1,5 @@
-import type { EndpointSettings } from '../settings/settings.js';
 import OpenAI from 'openai';
+import type { EndpointSettings } from '../settings/settings.js';
 
 export type EvalsClient = OpenAI;
 

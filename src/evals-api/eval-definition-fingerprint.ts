@@ -1,5 +1,5 @@
-import type { RemoteEvalDefinition } from './ensure-eval.js';
 import { fingerprint } from '../shared/fingerprint.js';
+import type { RemoteEvalDefinition } from './ensure-eval.js';
 
 /**
  * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's

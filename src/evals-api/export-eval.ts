@@ -1,4 +1,3 @@
-import { type JsonlRow, parseJsonlRow } from '../engine/jsonl-row.js';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Document } from 'yaml';
 import { LOCAL_GRADER_TYPES, parseEvalDefinition } from '../engine/definition.js';
+import { type JsonlRow, parseJsonlRow } from '../engine/jsonl-row.js';
 import { describeApiError, type ErrorContext } from './api-errors.js';
 import type { EvalsClient } from './client.js';
 import { EVAL_FINGERPRINT_KEY } from './ensure-eval.js';

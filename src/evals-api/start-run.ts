@@ -1,6 +1,6 @@
-import { RUN_TOKEN_KEY } from '../shared/run-metadata-keys.js';
-import type { DataSource } from '../settings/settings.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DataSource } from '../settings/settings.js';
+import { RUN_TOKEN_KEY } from '../shared/run-metadata-keys.js';
 import { describeApiError, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
 import { toRunSnapshot } from './records.js';

@@ -1,17 +1,14 @@
-import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
-import type { Settings } from '../settings/settings.js';
-import type { BaselineInput } from '../analysis/analyse-run.js';
-import { trendLabel } from '../analysis/analyse-run.js';
+import { type BaselineInput, scoreOf, trendLabel } from '../analysis/analyse-run.js';
 import type { ScorePoint } from '../analysis/gate-result.js';
-import { ItemTally } from '../analysis/item-tally.js';
-import { scoreOf } from '../analysis/analyse-run.js';
 import { EvalsApiError } from '../evals-api/api-errors.js';
 import type { EvalsClient } from '../evals-api/client.js';
-import { collectOutputItems } from '../evals-api/collect-items.js';
 import { type GateRun, listGateRuns, readBaselineRun, RUNS_SEARCHED } from '../evals-api/gate-runs.js';
 import type { RunSnapshot } from '../evals-api/run-types.js';
 import type { GitContext } from '../github/context.js';
 import { InputError } from '../settings/input-error.js';
+import type { Settings } from '../settings/settings.js';
+import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
+import { tallyRun } from './tally-run.js';
 
 export interface BaselineLookup {
   baseline: BaselineInput | null;
@@ -66,12 +63,14 @@ export async function lookUpBaseline(client: EvalsClient, request: LookupRequest
       : branchRun && settings.baselineRef === git.branch
         ? 'vs the previous run'
         : `vs ${settings.baselineRef}`;
-  const tally = new ItemTally();
-  const stats = await collectOutputItems(
-    client,
-    { evalId: settings.evalId, runId: found.run.id, baseURL: request.baseURL, expectedTotal: found.run.resultCounts.total, signal: request.signal, onRetry: request.onRetry },
-    (record) => tally.add(record),
-  );
+  const { tally, stats } = await tallyRun(client, {
+    evalId: settings.evalId,
+    runId: found.run.id,
+    baseURL: request.baseURL,
+    expectedTotal: found.run.resultCounts.total,
+    signal: request.signal,
+    onRetry: request.onRetry,
+  });
   request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
   const dataset = settings.metadata[RUN_METADATA_KEYS.dataset] ?? null;
   const branch = found.run.metadata[RUN_METADATA_KEYS.branch] ?? null;

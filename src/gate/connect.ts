@@ -1,10 +1,10 @@
-import type { EndpointSettings, Settings } from '../settings/settings.js';
 import { EntraCredential, FEDERATION_AUDIENCE } from '../azure/entra-credential.js';
 import { engineFetch } from '../engine/engine-fetch.js';
 import { LocalEngine } from '../engine/local-engine.js';
 import { createEvalsClient, createLocalEvalsClient, type EvalsClient } from '../evals-api/client.js';
 import { requestOidcToken } from '../github/oidc-token.js';
 import { ModelClient } from '../models/model-client.js';
+import type { EndpointSettings, Settings } from '../settings/settings.js';
 import type { Log } from '../shared/log.js';
 import type { Secrets } from '../shared/secrets.js';
 

@@ -1,12 +1,9 @@
-import { FILE_PATH_SOURCE } from '../engine/jsonl-row.js';
-import type { Settings } from '../settings/settings.js';
-import type { GateResult, GateStatus } from '../analysis/gate-result.js';
 import { analyseRun } from '../analysis/analyse-run.js';
+import type { GateResult, GateStatus } from '../analysis/gate-result.js';
 import { ItemTally } from '../analysis/item-tally.js';
-import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baseline-lookup.js';
+import { FILE_PATH_SOURCE } from '../engine/jsonl-row.js';
 import { cancelRun } from '../evals-api/cancel-run.js';
 import type { EvalsClient } from '../evals-api/client.js';
-import { collectOutputItems } from '../evals-api/collect-items.js';
 import { describeEval } from '../evals-api/describe-eval.js';
 import { ensureEval } from '../evals-api/ensure-eval.js';
 import { expectedItemCount } from '../evals-api/expected-items.js';
@@ -15,9 +12,12 @@ import type { RunSnapshot } from '../evals-api/run-types.js';
 import { startRun } from '../evals-api/start-run.js';
 import { waitForTerminalRun } from '../evals-api/wait-for-run.js';
 import type { GitContext } from '../github/context.js';
-import { InputError } from '../settings/input-error.js';
 import { progressLine } from '../report/progress-line.js';
+import { InputError } from '../settings/input-error.js';
+import type { Settings } from '../settings/settings.js';
 import type { Log } from '../shared/log.js';
+import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baseline-lookup.js';
+import { tallyRun } from './tally-run.js';
 
 /** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
 const CANCEL_ON_SIGNAL_MS = 5000;
@@ -174,13 +174,9 @@ export class Gate {
 
     let tally: ItemTally | null = null;
     if (status === 'completed') {
-      tally = new ItemTally();
-      const items = tally;
-      const stats = await collectOutputItems(
-        client,
-        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst },
-        (record) => items.add(record),
-      );
+      const read = await tallyRun(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst });
+      tally = read.tally;
+      const { stats } = read;
       this.host.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
     }
     const lookup = status === 'completed' ? await this.lookUpBaseline(final, explicitBaseline, warnFirst) : { baseline: null, note: null, history: null };
@@ -293,7 +289,6 @@ export class Gate {
     if (this.remote) this.host.remember({ finished: true });
   }
 }
-
 
 /** The local engine's 400 about the rows or the graders, as an error of the input that holds them. */
 function localInputError(error: unknown, settings: Settings): InputError | null {

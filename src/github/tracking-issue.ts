@@ -1,6 +1,5 @@
 import { hasMarker } from './comment-marker.js';
-import { describeApiFailure, GitHubClient, sameLogin } from './github-api.js';
-import type { GitHubClientOptions } from './github-api.js';
+import { describeApiFailure, GitHubClient, type GitHubClientOptions, sameLogin } from './github-api.js';
 import { issueMarker } from './issue-marker.js';
 
 export { issueMarker } from './issue-marker.js';

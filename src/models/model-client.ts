@@ -2,11 +2,11 @@
 // through the run's RequestGovernor; retries are ours, not the SDK's (`maxRetries: 0`), so that a 429
 // slows every request of the run down, not just the one that got it. Request bodies and results are
 // loose plain types here so that src/engine/ never needs the SDK's types.
-import OpenAI from 'openai';
 import { setTimeout as sleep } from 'node:timers/promises';
+import OpenAI from 'openai';
 import { redactSecrets } from '../shared/redact.js';
 import { retryAfterMs } from '../shared/retry-after.js';
-import { RequestGovernor, abortError, type Sleep } from './request-governor.js';
+import { abortError, RequestGovernor, type Sleep } from './request-governor.js';
 
 export interface ModelEndpoint {
   baseURL: string;

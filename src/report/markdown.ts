@@ -1,13 +1,12 @@
 // The gate's reports as markdown: the job summary and the sticky PR comment. Pure: a GateResult in,
 // a string out. Every untrusted text goes through escape.ts, and the document is assembled from whole
 // sections, so fitting it into GitHub's size limits never cuts through a tag, a table or a code fence.
-
-import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
 import { Buffer } from 'node:buffer';
 import { describeScoreDelta, formatPValue } from '../analysis/compare-runs.js';
 import type { CriterionRate, GateResult, GateStatus, ScorePoint } from '../analysis/gate-result.js';
 import { criterionKey } from '../analysis/item-tally.js';
 import type { GradeRecord, ItemOutcome, ItemRecord, ModelUsage, RunSnapshot } from '../evals-api/run-types.js';
+import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
 import { escapeBlock, escapeInline, safeLinkUrl } from './escape.js';
 import { criterionLabels, formatCount, formatDuration, formatPercent, formatPercentPair, formatScore, markdownTable } from './format.js';
 import { renderTrend } from './trend-chart.js';
@@ -487,7 +486,6 @@ function usageTable(usage: readonly ModelUsage[], detail: Detail): string[] {
   if (hidden > 0) sections.push(`… and ${plural(hidden, 'more model', 'more models')} (see the results file).`);
   return sections;
 }
-
 
 function linksLine(result: GateResult): string | null {
   const links: string[] = [];

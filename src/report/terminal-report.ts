@@ -1,5 +1,5 @@
-import type { GateResult } from '../analysis/gate-result.js';
 import { describeScoreDelta } from '../analysis/compare-runs.js';
+import type { GateResult } from '../analysis/gate-result.js';
 import type { ItemRecord } from '../evals-api/run-types.js';
 import { criterionLabels, formatCount, formatDuration, formatPercent } from './format.js';
 

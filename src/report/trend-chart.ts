@@ -2,21 +2,10 @@
 // line chart, which GitHub renders from a fenced block, and a compact table under it. Labels and titles
 // come from branch and run names, so they are untrusted in both: the chart keeps only characters that
 // mean nothing to mermaid, the table escapes its cells.
-
-import { safeLinkUrl } from './escape.js';
 import { describeScoreDelta } from '../analysis/compare-runs.js';
-import { escapeInline } from './escape.js';
+import type { ScorePoint } from '../analysis/gate-result.js';
+import { escapeInline, safeLinkUrl } from './escape.js';
 import { formatPercent, markdownTable } from './format.js';
-
-export interface TrendPoint {
-  runId: string;
-  /** e.g. '11-21' or a short sha */
-  label: string;
-  /** [0,1] */
-  score: number;
-  url: string | null;
-  status: 'pass' | 'fail' | null;
-}
 
 export interface TrendOptions {
   title: string;
@@ -73,7 +62,7 @@ function chartPercent(score: number): number {
  * The x-axis labels. Mermaid places points by label, so two runs labelled alike (two nightly runs on
  * one day) would land on one spot: repeats get ` (2)`, ` (3)`… An empty label becomes `run N`.
  */
-function axisLabels(points: readonly TrendPoint[]): string[] {
+function axisLabels(points: readonly ScorePoint[]): string[] {
   const used = new Set<string>();
   return points.map((point, index) => {
     const base = mermaidText(point.label, CHART_LABEL_CHARS) || mermaidText(point.runId, CHART_LABEL_CHARS) || `run ${index + 1}`;
@@ -84,7 +73,7 @@ function axisLabels(points: readonly TrendPoint[]): string[] {
   });
 }
 
-function chartBlock(points: readonly TrendPoint[], title: string, threshold: number | null): string {
+function chartBlock(points: readonly ScorePoint[], title: string, threshold: number | null): string {
   const scores = points.map((point) => chartPercent(point.score));
   const thresholdPercent = threshold === null ? null : chartPercent(threshold);
   // Room below the lowest value (the threshold line included) so the line does not sit on the axis.
@@ -107,7 +96,7 @@ function chartBlock(points: readonly TrendPoint[], title: string, threshold: num
   return lines.join('\n');
 }
 
-function tableRows(points: readonly TrendPoint[], from: number): string[][] {
+function tableRows(points: readonly ScorePoint[], from: number): string[][] {
   const rows: string[][] = [];
   for (let index = from; index < points.length; index++) {
     const point = points[index]!;
@@ -122,7 +111,7 @@ function tableRows(points: readonly TrendPoint[], from: number): string[][] {
   return rows;
 }
 
-function tableOf(points: readonly TrendPoint[], shown: number): string {
+function tableOf(points: readonly ScorePoint[], shown: number): string {
   const table = markdownTable(['run', 'score', 'Δ vs previous', 'verdict'], ['---', '---:', '---:', ':---:'], tableRows(points, points.length - shown));
   const note = shown < points.length ? [`The table shows the last ${shown} of ${points.length} runs.`, ''] : [];
   return [...note, table].join('\n');
@@ -134,7 +123,7 @@ function tableOf(points: readonly TrendPoint[], shown: number): string {
  * score, change against the point before, verdict and a link to the run. One point: the table alone;
  * none: a one-line note.
  */
-export function renderTrend(points: readonly TrendPoint[], options: TrendOptions): string {
+export function renderTrend(points: readonly ScorePoint[], options: TrendOptions): string {
   const maxChars = options.maxChars ?? TREND_MAX_CHARS;
   const title = options.title.trim() === '' ? DEFAULT_TITLE : options.title;
   if (points.length === 0) return `${escapeInline(title, TABLE_TITLE_CHARS)} — no runs to show yet.\n`;

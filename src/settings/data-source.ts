@@ -1,10 +1,9 @@
-import { FILE_PATH_SOURCE, firstLine, isPlainObject, type JsonlRow, parseJsonlRow } from '../engine/jsonl-row.js';
-import type { DataSource } from './settings.js';
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { FILE_PATH_SOURCE, firstLine, isPlainObject, type JsonlRow, parseJsonlRow } from '../engine/jsonl-row.js';
 import { InputError } from './input-error.js';
+import type { DataSource } from './settings.js';
 import { readWorkspaceFile, resolveWorkspaceFile } from './workspace-files.js';
-
 
 export interface DataSourceInputs {
   /** `data-source`: a path to a .json/.yaml/.yml file in the workspace, or inline JSON/YAML. */
@@ -20,8 +19,6 @@ export interface DataSourceInputs {
    */
   streamDataFile?: boolean;
 }
-
-
 
 const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
 const SAMPLING_TYPES = ['completions', 'responses'];
@@ -144,6 +141,4 @@ function parseRow(line: string, rows: JsonlRow[]): string | null {
   rows.push(parsed);
   return null;
 }
-
-
 

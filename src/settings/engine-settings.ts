@@ -1,19 +1,12 @@
-import { type EvalDefinition } from '../engine/definition.js';
+import type { EvalDefinition } from '../engine/definition.js';
 import { createGraders } from '../engine/graders/create-graders.js';
 import { ModelClient } from '../models/model-client.js';
 import { asInputError, InputError } from './input-error.js';
-import { parseBaseUrl, parseCount } from './input-parsers.js';
+import { OPENAI_BASE_URL, parseCount, readOpenAiEndpoint } from './input-parsers.js';
 import type { DataSource, InputSource, ModelEndpointSettings } from './settings.js';
 
-
-
-
-
-export const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_CONCURRENCY = 8;
 const MAX_CONCURRENCY = 256;
-
-
 
 /**
  * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
@@ -26,17 +19,12 @@ export function readLocalEngineSettings(
   dataSource: DataSource,
   where: string,
 ): { models: ModelEndpointSettings | null; concurrency: number } {
-  const { read, env } = source;
+  const { read } = source;
   const concurrency = parseCount('concurrency', read('concurrency') || String(DEFAULT_CONCURRENCY));
   if (concurrency < 1 || concurrency > MAX_CONCURRENCY) throw new InputError('concurrency', `must be from 1 to ${MAX_CONCURRENCY}; got ${concurrency}.`);
-  const apiKeyInput = read('model-api-key').trim();
-  if (apiKeyInput) source.mask(apiKeyInput);
-  const baseUrlInput = read('model-base-url').trim();
-  const baseURL = baseUrlInput
-    ? parseBaseUrl('model-base-url', baseUrlInput)
-    : parseBaseUrl('model-base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_MODEL_BASE_URL);
-  const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
-  if (apiKey && apiKey !== apiKeyInput) source.mask(apiKey);
+  const endpoint = readOpenAiEndpoint(source, { url: 'model-base-url', key: 'model-api-key' });
+  const { baseURL } = endpoint;
+  const apiKey = endpoint.key();
 
   const uses = modelUses(definition, dataSource);
   try {
@@ -47,7 +35,7 @@ export function readLocalEngineSettings(
   }
   if (uses.length === 0) return { models: null, concurrency };
   // Self-hosted endpoints (Ollama, vLLM) often take no key; OpenAI's always does.
-  if (!apiKey && baseURL === DEFAULT_MODEL_BASE_URL) {
+  if (!apiKey && baseURL === OPENAI_BASE_URL) {
     throw new InputError('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
   }
   // An empty key sends no Authorization header at all.

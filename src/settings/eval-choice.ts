@@ -1,6 +1,6 @@
 import { checkRunsLocally, type EvalDefinition, parseEvalDefinition } from '../engine/definition.js';
-import { evalDefinitionFingerprint } from '../evals-api/eval-definition-fingerprint.js';
 import { EVAL_FINGERPRINT_KEY, type RemoteEvalDefinition } from '../evals-api/ensure-eval.js';
+import { evalDefinitionFingerprint } from '../evals-api/eval-definition-fingerprint.js';
 import { METADATA_MAX_KEY_CHARS, METADATA_MAX_KEYS, METADATA_MAX_VALUE_CHARS } from '../evals-api/metadata-limits.js';
 import { asInputError, InputError } from './input-error.js';
 import { parseChoice } from './input-parsers.js';

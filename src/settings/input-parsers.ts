@@ -1,6 +1,6 @@
-import type { CriterionThreshold, ScoreDrop } from './settings.js';
 import { METADATA_MAX_KEY_CHARS, METADATA_MAX_VALUE_CHARS } from '../evals-api/metadata-limits.js';
 import { InputError } from './input-error.js';
+import type { CriterionThreshold, InputSource, ScoreDrop } from './settings.js';
 
 // Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
 
@@ -232,4 +232,26 @@ export function parseSignificance(input: string, raw: string): number {
   const level = parseRate(input, raw);
   if (level <= 0 || level >= 1) throw new InputError(input, `expected a level between 0 and 1 such as 0.05, got ${JSON.stringify(raw.trim())}.`);
   return level;
+}
+
+/** OpenAI's API, where the OpenAI environment variables and both endpoints' inputs default to. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * An OpenAI-style endpoint's URL and key, as the SDKs read them: the input, else `OPENAI_BASE_URL` /
+ * `OPENAI_API_KEY`, else OpenAI's URL and no key. The key input is masked as soon as it is read;
+ * `OPENAI_API_KEY` only when `key()` is asked for it (an Entra sign-in never uses it).
+ */
+export function readOpenAiEndpoint(source: InputSource, inputs: { url: string; key: string }): { baseURL: string; keyInput: string; key: () => string } {
+  const { read, env } = source;
+  const keyInput = read(inputs.key).trim();
+  if (keyInput) source.mask(keyInput);
+  const urlInput = read(inputs.url).trim();
+  const baseURL = urlInput ? parseBaseUrl(inputs.url, urlInput) : parseBaseUrl(`${inputs.url} (from OPENAI_BASE_URL)`, env.OPENAI_BASE_URL?.trim() || OPENAI_BASE_URL);
+  const key = () => {
+    const fromEnv = keyInput ? '' : env.OPENAI_API_KEY?.trim() || '';
+    if (fromEnv) source.mask(fromEnv);
+    return keyInput || fromEnv;
+  };
+  return { baseURL, keyInput, key };
 }

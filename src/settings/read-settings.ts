@@ -1,26 +1,36 @@
-import { localEvalId, readEvalChoice } from './eval-choice.js';
-import type { EndpointAuth, EndpointSettings, InputSource, Settings } from './settings.js';
 import { randomUUID } from 'node:crypto';
-import { buildDataSource } from './data-source.js';
-import type { GitContext } from '../github/context.js';
-import { defaultRunName } from '../github/context.js';
-import { InputError } from './input-error.js';
-import { datasetFingerprint } from '../shared/fingerprint.js';
-import { buildRunMetadata } from './run-metadata.js';
 import { LOCAL_ENGINE_URL } from '../evals-api/client.js';
+import { defaultRunName, type GitContext } from '../github/context.js';
+import { datasetFingerprint } from '../shared/fingerprint.js';
+import { buildDataSource } from './data-source.js';
 import { readLocalEngineSettings } from './engine-settings.js';
-import { looksSecret, parseBaselineChoice, parseScoreDrop, parseSignificance, parseAuthorityHost, parseBaseUrl, parseBoolean, parseChoice, parseClientId, parseCount, parseCriteriaThresholds, parseHeaderLines, parseMetadata, parsePositiveNumber, parseQueryLines, parseRate, parseScope, parseTenantId } from './input-parsers.js';
+import { localEvalId, readEvalChoice } from './eval-choice.js';
+import { InputError } from './input-error.js';
+import {
+  looksSecret,
+  parseAuthorityHost,
+  parseBaselineChoice,
+  parseBoolean,
+  parseChoice,
+  parseClientId,
+  parseCount,
+  parseCriteriaThresholds,
+  parseHeaderLines,
+  parseMetadata,
+  parsePositiveNumber,
+  parseQueryLines,
+  parseRate,
+  parseScope,
+  parseScoreDrop,
+  parseSignificance,
+  parseTenantId,
+  readOpenAiEndpoint,
+} from './input-parsers.js';
+import { buildRunMetadata } from './run-metadata.js';
+import type { EndpointAuth, EndpointSettings, InputSource, Settings } from './settings.js';
 
-export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-
-
-
-
-
-
-
 
 /** Reads and validates every input. Throws an InputError naming the first bad input. */
 export function readSettings(git: GitContext, source: InputSource): Settings {
@@ -104,7 +114,6 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
 /** The longest trend a report shows. */
 export const MAX_HISTORY = 100;
 
-
 /** The local engine's side of the client: no network, no credentials. */
 const LOCAL_ENDPOINT: EndpointSettings = {
   baseURL: LOCAL_ENGINE_URL,
@@ -117,22 +126,17 @@ const LOCAL_ENDPOINT: EndpointSettings = {
 
 /** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
 export function readEndpointSettings(source: InputSource): EndpointSettings {
-  const { read, env } = source;
+  const { read } = source;
   // Secrets are masked as soon as they are read, before any check that could fail on them.
-  const apiKeyInput = read('api-key').trim();
-  if (apiKeyInput) source.mask(apiKeyInput);
+  const { baseURL, keyInput, key } = readOpenAiEndpoint(source, { url: 'base-url', key: 'api-key' });
   const extraHeaders = parseHeaderLines('extra-headers', read('extra-headers'));
   const extraQuery = parseQueryLines('extra-query', read('extra-query'));
   for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
     if (looksSecret(name) && value) source.mask(value);
   }
-  const baseUrlInput = read('base-url').trim();
-  const baseURL = baseUrlInput
-    ? parseBaseUrl('base-url', baseUrlInput)
-    : parseBaseUrl('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
   return {
     baseURL,
-    auth: readEndpointAuth(source, apiKeyInput),
+    auth: readEndpointAuth(source, keyInput, key),
     organization: read('organization').trim() || null,
     project: read('project').trim() || null,
     extraHeaders,
@@ -140,7 +144,7 @@ export function readEndpointSettings(source: InputSource): EndpointSettings {
   };
 }
 
-function readEndpointAuth(source: InputSource, apiKeyInput: string): EndpointAuth {
+function readEndpointAuth(source: InputSource, apiKeyInput: string, fallbackKey: () => string): EndpointAuth {
   const { read, env } = source;
   const header = parseChoice('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key'] as const);
   const clientId = read('azure-client-id').trim();
@@ -158,13 +162,12 @@ function readEndpointAuth(source: InputSource, apiKeyInput: string): EndpointAut
       authorityHost: parseAuthorityHost('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
     };
   }
-  const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
+  const apiKey = fallbackKey();
   if (!apiKey) {
     throw new InputError(
       'api-key',
       'no credentials for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable, or "azure-client-id" and "azure-tenant-id" for Entra ID sign-in.',
     );
   }
-  if (apiKey !== apiKeyInput) source.mask(apiKey);
   return { kind: 'key', apiKey, header };
 }

@@ -3,7 +3,6 @@ import type { GitContext } from '../github/context.js';
 import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
 import { InputError } from './input-error.js';
 
-
 export function buildRunMetadata(
   git: GitContext,
   commentKey: string,

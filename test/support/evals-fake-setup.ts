@@ -1,8 +1,15 @@
 // The Evals API fake as the integration tests use it (test/integration/evals-*.test.ts, azure-*.test.ts):
 // started per test and closed after it, with the clients that talk to it.
-import type { EndpointAuth, EndpointSettings } from '../../src/settings/settings.ts';
 import OpenAI from 'openai';
-import { startEvalsApi, type FakeEvalsApi, type FakeEvalsOptions, type JsonlRow, type ProgressOptions, type StringCheckCriterion } from '../fakes/evals-api.ts';
+import type { EndpointAuth, EndpointSettings } from '../../src/settings/settings.ts';
+import {
+  type FakeEvalsApi,
+  type FakeEvalsOptions,
+  type JsonlRow,
+  type ProgressOptions,
+  startEvalsApi,
+  type StringCheckCriterion,
+} from '../fakes/evals-api.ts';
 import { useClosers } from './closers.ts';
 
 export type RunDataSource = OpenAI.Evals.RunCreateParams['data_source'];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { fingerprint } from '../../shared/fingerprint.js';
 import type { ModelClient } from '../../models/model-client.js';
+import { fingerprint } from '../../shared/fingerprint.js';
 import { checkGraderTypes, type EvalDefinition } from '../definition.js';
 import type { Grader } from './grader.js';
 import { createLabelModelGrader, createScoreModelGrader } from './model-graders.js';

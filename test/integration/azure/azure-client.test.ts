@@ -9,7 +9,7 @@ import { collectOutputItems } from '../../../src/evals-api/collect-items.ts';
 import { toRunSnapshot } from '../../../src/evals-api/records.ts';
 import type { ItemRecord } from '../../../src/evals-api/run-types.ts';
 import { waitForTerminalRun } from '../../../src/evals-api/wait-for-run.ts';
-import { startFakeIdentity, type FakeIdentity } from '../../fakes/azure-identity.ts';
+import { type FakeIdentity, startFakeIdentity } from '../../fakes/azure-identity.ts';
 import type { FakeEvalsApi } from '../../fakes/evals-api.ts';
 import { useClosers } from '../../support/closers.ts';
 import { evalsEndpoint, useEvalsFake } from '../../support/evals-fake-setup.ts';

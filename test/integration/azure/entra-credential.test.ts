@@ -1,12 +1,11 @@
 // EntraCredential against the loopback identity fake (GitHub's OIDC token service and Entra's token
 // endpoint), with real fetch, and a virtual clock shared by both sides for renewals.
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EntraCredential, FEDERATION_AUDIENCE, type EntraCredentialOptions } from '../../../src/azure/entra-credential.ts';
-import { EntraError } from '../../../src/azure/entra-errors.ts';
-import { OidcTokenError } from '../../../src/azure/entra-errors.ts';
+import { EntraCredential, type EntraCredentialOptions, FEDERATION_AUDIENCE } from '../../../src/azure/entra-credential.ts';
+import { EntraError, OidcTokenError } from '../../../src/azure/entra-errors.ts';
 import { requestOidcToken } from '../../../src/github/oidc-token.ts';
-import { startFakeIdentity, type FakeIdentity, type FakeIdentityOptions } from '../../fakes/azure-identity.ts';
+import { type FakeIdentity, type FakeIdentityOptions, startFakeIdentity } from '../../fakes/azure-identity.ts';
 import { useClosers } from '../../support/closers.ts';
 
 const track = useClosers();

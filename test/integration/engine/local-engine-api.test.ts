@@ -3,8 +3,6 @@
 // the same scenarios as the remote path's evals-client.test.ts where they apply, plus what only the
 // engine does (streamed JSONL files, its 400s, spooled items deleted on close). Slow or stuck items come
 // from a real python grader that waits for a "gate" file the test creates.
-import { RUN_TOKEN_KEY } from '../../../src/shared/run-metadata-keys.ts';
-import type { DataSource } from '../../../src/settings/settings.ts';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +20,8 @@ import { describeEval } from '../../../src/evals-api/describe-eval.ts';
 import type { ItemOutcome, ItemRecord, RunSnapshot } from '../../../src/evals-api/run-types.ts';
 import { findRunByToken, startRun, type StartRunRequest } from '../../../src/evals-api/start-run.ts';
 import { waitForTerminalRun, type WaitOptions } from '../../../src/evals-api/wait-for-run.ts';
+import type { DataSource } from '../../../src/settings/settings.ts';
+import { RUN_TOKEN_KEY } from '../../../src/shared/run-metadata-keys.ts';
 import { expectRejection, rejection } from '../../support/rejection.ts';
 
 const QA_EVAL = `

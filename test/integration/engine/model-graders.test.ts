@@ -4,7 +4,7 @@ import { GraderError } from '../../../src/engine/graders/grader.ts';
 import { createLabelModelGrader, createScoreModelGrader } from '../../../src/engine/graders/model-graders.ts';
 import { TemplateError } from '../../../src/engine/template.ts';
 import { ModelCallError, ModelClient } from '../../../src/models/model-client.ts';
-import { startModelApi, type ModelApi, type ModelApiOptions, type ReplyScript } from '../../fakes/model-api.ts';
+import { type ModelApi, type ModelApiOptions, type ReplyScript, startModelApi } from '../../fakes/model-api.ts';
 import { useClosers } from '../../support/closers.ts';
 import { expectRejection } from '../../support/rejection.ts';
 

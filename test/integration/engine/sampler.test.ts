@@ -3,7 +3,7 @@ import { EvalDefinitionError } from '../../../src/engine/definition-error.ts';
 import { createSampler } from '../../../src/engine/sampler.ts';
 import { TemplateError } from '../../../src/engine/template.ts';
 import { ModelCallError, ModelClient } from '../../../src/models/model-client.ts';
-import { startModelApi, type ModelApi, type ModelApiOptions } from '../../fakes/model-api.ts';
+import { type ModelApi, type ModelApiOptions, startModelApi } from '../../fakes/model-api.ts';
 import { useClosers } from '../../support/closers.ts';
 import { expectRejection } from '../../support/rejection.ts';
 

@@ -3,10 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { EvalsApiError } from '../../../src/evals-api/api-errors.ts';
 import { createEvalsClient, type EvalsClient } from '../../../src/evals-api/client.ts';
-import { ensureEval, EVAL_FINGERPRINT_KEY, EVALS_SEARCHED, type EnsureEvalRequest, type RemoteEvalDefinition } from '../../../src/evals-api/ensure-eval.ts';
+import {
+  ensureEval,
+  type EnsureEvalRequest,
+  EVAL_FINGERPRINT_KEY,
+  EVALS_SEARCHED,
+  type RemoteEvalDefinition,
+} from '../../../src/evals-api/ensure-eval.ts';
 import { evalDefinitionFingerprint } from '../../../src/evals-api/eval-definition-fingerprint.ts';
-import { InputError } from '../../../src/settings/input-error.ts';
 import { checkEvalMetadata } from '../../../src/settings/eval-choice.ts';
+import { InputError } from '../../../src/settings/input-error.ts';
 import type { FakeEvalsApi } from '../../fakes/evals-api.ts';
 import { evalsEndpoint, exactCriterion, useEvalsFake } from '../../support/evals-fake-setup.ts';
 import { expectRejection } from '../../support/rejection.ts';

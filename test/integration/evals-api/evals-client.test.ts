@@ -1,8 +1,6 @@
 // The Evals API side of the action (src/evals/) with the real `openai` SDK, built by createEvalsClient,
 // talking over HTTP to the loopback fake: starting a run at most once, waiting for it through faults,
 // cancelling it on either cancel path, and reading its output items page by page.
-import { RUN_TOKEN_KEY } from '../../../src/shared/run-metadata-keys.ts';
-import type { DataSource } from '../../../src/settings/settings.ts';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { EvalsApiError } from '../../../src/evals-api/api-errors.ts';
@@ -13,6 +11,8 @@ import { describeEval } from '../../../src/evals-api/describe-eval.ts';
 import type { ItemOutcome, ItemRecord, RunSnapshot } from '../../../src/evals-api/run-types.ts';
 import { startRun, type StartRunRequest } from '../../../src/evals-api/start-run.ts';
 import { waitForTerminalRun, type WaitOptions } from '../../../src/evals-api/wait-for-run.ts';
+import type { DataSource } from '../../../src/settings/settings.ts';
+import { RUN_TOKEN_KEY } from '../../../src/shared/run-metadata-keys.ts';
 import type { FakeEvalsApi, ProgressOptions, ScriptedPlan } from '../../fakes/evals-api.ts';
 import { evalsEndpoint, exactCriterion, instant, useEvalsFake } from '../../support/evals-fake-setup.ts';
 import { expectRejection, rejection } from '../../support/rejection.ts';

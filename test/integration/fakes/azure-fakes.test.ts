@@ -4,8 +4,8 @@
 import * as core from '@actions/core';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JWT_BEARER, startFakeIdentity, type FakeIdentity, type FakeIdentityOptions } from '../../fakes/azure-identity.ts';
-import { startEvalsApi, type FakeEvalsApi, type JsonlRow } from '../../fakes/evals-api.ts';
+import { type FakeIdentity, type FakeIdentityOptions, JWT_BEARER, startFakeIdentity } from '../../fakes/azure-identity.ts';
+import { type FakeEvalsApi, type JsonlRow, startEvalsApi } from '../../fakes/evals-api.ts';
 import { useClosers } from '../../support/closers.ts';
 import { exactCriterion, instant, jsonl, useEvalsFake } from '../../support/evals-fake-setup.ts';
 import { expectRejection } from '../../support/rejection.ts';

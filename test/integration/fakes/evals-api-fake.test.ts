@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { JsonlRow } from '../../fakes/evals-api.ts';
-import { exactCriterion, instant, jsonl, sdk, useEvalsFake, type RunDataSource } from '../../support/evals-fake-setup.ts';
+import { exactCriterion, instant, jsonl, type RunDataSource, sdk, useEvalsFake } from '../../support/evals-fake-setup.ts';
 import { expectRejection } from '../../support/rejection.ts';
 
 const start = useEvalsFake();

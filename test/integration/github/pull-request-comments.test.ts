@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { commentMarker, hasMarker } from '../../../src/github/comment-marker.ts';
 import { GitHubApiError } from '../../../src/github/github-api.ts';
-import { PullRequestComments, describeCommentFailure } from '../../../src/github/pull-request-comments.ts';
-import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN } from '../../fakes/github-api.ts';
-import type { FakeGitHub } from '../../fakes/github-api.ts';
+import { describeCommentFailure, PullRequestComments } from '../../../src/github/pull-request-comments.ts';
+import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN, type FakeGitHub } from '../../fakes/github-api.ts';
 import { OWNER, PAT, REPO, repoClientOptions, useGitHubFake } from '../../support/github-fake-setup.ts';
 import { expectRejection } from '../../support/rejection.ts';
 

@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { commentMarker } from '../../../src/github/comment-marker.ts';
 import { GitHubApiError } from '../../../src/github/github-api.ts';
 import { PullRequestComments } from '../../../src/github/pull-request-comments.ts';
-import { TrackingIssues, describeIssueFailure, issueMarker } from '../../../src/github/tracking-issue.ts';
-import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN } from '../../fakes/github-api.ts';
-import type { FakeGitHub, SeedIssue } from '../../fakes/github-api.ts';
+import { describeIssueFailure, issueMarker, TrackingIssues } from '../../../src/github/tracking-issue.ts';
+import { FAKE_GITHUB_IDENTITY, FAKE_GITHUB_TOKEN, type FakeGitHub, type SeedIssue } from '../../fakes/github-api.ts';
 import { OWNER, PAT, REPO, repoClientOptions, useGitHubFake } from '../../support/github-fake-setup.ts';
 import { expectRejection } from '../../support/rejection.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelCallError, ModelClient, type ModelClientOptions } from '../../../src/models/model-client.ts';
 import { RequestGovernor } from '../../../src/models/request-governor.ts';
-import { startModelApi, type ModelApi, type ModelApiOptions } from '../../fakes/model-api.ts';
+import { type ModelApi, type ModelApiOptions, startModelApi } from '../../fakes/model-api.ts';
 import { useClosers } from '../../support/closers.ts';
 import { expectRejection } from '../../support/rejection.ts';
 

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compareRuns,
-  describeScoreDelta,
-  formatPValue,
-  type CompareRunsInput,
-  type ItemOutcomeKey,
-} from '../../../src/analysis/compare-runs.ts';
+import { compareRuns, type CompareRunsInput, describeScoreDelta, formatPValue, type ItemOutcomeKey } from '../../../src/analysis/compare-runs.ts';
 import { mcnemarExactPValue } from '../../../src/analysis/mcnemar.ts';
 import type { ItemOutcome } from '../../../src/evals-api/run-types.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatPValue } from '../../../src/analysis/compare-runs.ts';
 import { mcnemarExactPValue } from '../../../src/analysis/mcnemar.ts';
-import { judgeRegressions, type ComparedScores, type RegressionLimits } from '../../../src/analysis/regression-verdict.ts';
+import { type ComparedScores, judgeRegressions, type RegressionLimits } from '../../../src/analysis/regression-verdict.ts';
 import { parseScoreDrop } from '../../../src/settings/input-parsers.ts';
 
 const LABEL = 'vs main';

@@ -1,6 +1,6 @@
 // The CLI's flags against the action's inputs (action.yml), and how the command line is parsed.
 import { describe, expect, it } from 'vitest';
-import { EXPORT_FLAGS, INPUT_FLAGS, RUN_ONLY_FLAGS, type FlagSpec } from '../../../src/cli/flags.ts';
+import { EXPORT_FLAGS, type FlagSpec, INPUT_FLAGS, RUN_ONLY_FLAGS } from '../../../src/cli/flags.ts';
 import { describeFlags, parseArgs, UsageError } from '../../../src/cli/parse-args.ts';
 import { readActionYml } from '../../harness/runner.ts';
 

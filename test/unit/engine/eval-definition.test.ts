@@ -2,8 +2,8 @@
 // before anything runs (with where it is), what only the remote engine can run, and the graders built
 // from a definition with stable `<name>-<uuid>` ids.
 import { describe, expect, it } from 'vitest';
-import { checkRunsLocally, type EvalDefinition, LOCAL_GRADER_TYPES, parseEvalDefinition } from '../../../src/engine/definition.ts';
 import { EvalDefinitionError } from '../../../src/engine/definition-error.ts';
+import { checkRunsLocally, type EvalDefinition, LOCAL_GRADER_TYPES, parseEvalDefinition } from '../../../src/engine/definition.ts';
 import { createGraders, criterionId } from '../../../src/engine/graders/create-graders.ts';
 import { criterionName } from '../../../src/evals-api/records.ts';
 import type { ModelClient } from '../../../src/models/model-client.ts';

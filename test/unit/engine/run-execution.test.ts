@@ -1,7 +1,6 @@
 // One run of the local engine with hand-written graders (no models, no python): counts, dataset order
 // whatever order items finish in, the concurrency bound, errored items, cancel, failed rows, usage, and
 // graders closed exactly once whatever the ending.
-import { type JsonlRow } from '../../../src/engine/jsonl-row.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +8,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Grader, GraderError, type GraderOutcome } from '../../../src/engine/graders/grader.ts';
 import { createStringCheckGrader } from '../../../src/engine/graders/string-check.ts';
+import type { JsonlRow } from '../../../src/engine/jsonl-row.ts';
 import { type OutputItem, OutputItemStore } from '../../../src/engine/output-store.ts';
 import { FILE_PATH_SOURCE, type RowSource } from '../../../src/engine/rows.ts';
-import { type RunPlan, RunExecution } from '../../../src/engine/run-execution.ts';
+import { RunExecution, type RunPlan } from '../../../src/engine/run-execution.ts';
 import type { Sample, Sampler } from '../../../src/engine/sampler.ts';
 
 const NOW = 1_700_000_000_000;

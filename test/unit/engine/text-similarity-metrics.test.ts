@@ -12,8 +12,8 @@ import {
   rougeL,
   rougeN,
   TEXT_SIMILARITY_METRICS,
-  textSimilarity,
   type TextOnlyMetric,
+  textSimilarity,
 } from '../../../src/engine/graders/text-similarity-metrics.ts';
 
 type ReferencePair = { input: string; reference: string; scores: Record<TextOnlyMetric, number> };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestGovernor, type Permit } from '../../../src/models/request-governor.ts';
+import { type Permit, RequestGovernor } from '../../../src/models/request-governor.ts';
 
 /** A clock that moves only when the test says so; `sleep` resolves as the clock passes its time. */
 function virtualClock() {

@@ -1,16 +1,16 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { mcnemarExactPValue } from '../../../src/analysis/mcnemar.ts';
 import type { BaselineComparison, GateResult } from '../../../src/analysis/gate-result.ts';
+import { mcnemarExactPValue } from '../../../src/analysis/mcnemar.ts';
 import type { ItemRecord, RunSnapshot } from '../../../src/evals-api/run-types.ts';
 import { renderComment, renderPendingComment, renderSummary } from '../../../src/report/markdown.ts';
 import {
-  makeResult as baseResult,
-  makeRun as baseRun,
   expectWellFormed,
   HOSTILE,
   linesOutsideFences,
   makeItem,
+  makeResult as baseResult,
+  makeRun as baseRun,
   MARKER,
 } from '../../support/report-fixtures.ts';
 

@@ -1,7 +1,7 @@
-import { safeLinkUrl } from '../../../src/report/escape.ts';
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import type { GateResult } from '../../../src/analysis/gate-result.ts';
+import { safeLinkUrl } from '../../../src/report/escape.ts';
 import { COMMENT_MAX_CHARS, renderComment, renderReport, renderSummary, SUMMARY_MAX_BYTES } from '../../../src/report/markdown.ts';
 import { expectWellFormed, HOSTILE, makeItem, makeResult, makeRun, MARKER } from '../../support/report-fixtures.ts';
 

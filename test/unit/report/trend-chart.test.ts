@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mermaidText, renderTrend, TREND_MAX_CHARS, type TrendPoint } from '../../../src/report/trend-chart.ts';
+import type { ScorePoint } from '../../../src/analysis/gate-result.ts';
+import { mermaidText, renderTrend, TREND_MAX_CHARS } from '../../../src/report/trend-chart.ts';
 
-function point(index: number, overrides: Partial<TrendPoint> = {}): TrendPoint {
+function point(index: number, overrides: Partial<ScorePoint> = {}): ScorePoint {
   return {
     runId: `evalrun_${index}`,
     label: `11-${String(index).padStart(2, '0')}`,
@@ -32,7 +33,7 @@ function tableRows(markdown: string): string[] {
 
 describe('renderTrend', () => {
   it('renders a chart with the threshold and a table for three points', () => {
-    const points: TrendPoint[] = [
+    const points: ScorePoint[] = [
       point(19, { score: 0.82, status: 'fail' }),
       point(20, { score: 0.875, status: 'pass' }),
       point(21, { score: 0.86, status: 'pass', url: null }),

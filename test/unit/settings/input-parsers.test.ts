@@ -1,6 +1,14 @@
-import { METADATA_MAX_KEY_CHARS, METADATA_MAX_VALUE_CHARS } from '../../../src/evals-api/metadata-limits.ts';
 import { describe, expect, it } from 'vitest';
-import { parseBaseUrl, parseBoolean, parseCount, parseCriteriaThresholds, parseMetadata, parsePositiveNumber, parseRate } from '../../../src/settings/input-parsers.ts';
+import { METADATA_MAX_KEY_CHARS, METADATA_MAX_VALUE_CHARS } from '../../../src/evals-api/metadata-limits.ts';
+import {
+  parseBaseUrl,
+  parseBoolean,
+  parseCount,
+  parseCriteriaThresholds,
+  parseMetadata,
+  parsePositiveNumber,
+  parseRate,
+} from '../../../src/settings/input-parsers.ts';
 import { expectInputError as inputError } from '../../support/input-error.ts';
 
 describe('parseRate', () => {

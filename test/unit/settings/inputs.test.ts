@@ -1,13 +1,13 @@
-import type { InputReader } from '../../../src/settings/settings.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import type { GitContext } from '../../../src/github/context.ts';
-import { defaultRunName } from '../../../src/github/context.ts';
+import { defaultRunName, type GitContext } from '../../../src/github/context.ts';
 import { InputError } from '../../../src/settings/input-error.ts';
-import { DEFAULT_BASE_URL, readSettings } from '../../../src/settings/read-settings.ts';
+import { OPENAI_BASE_URL as DEFAULT_BASE_URL } from '../../../src/settings/input-parsers.ts';
+import { readSettings } from '../../../src/settings/read-settings.ts';
+import type { InputReader } from '../../../src/settings/settings.ts';
 import { HEAD_SHA, LOCAL_GIT, PR_GIT, PUSH_GIT } from '../../support/git-context.ts';
 import { expectInputError } from '../../support/input-error.ts';
 

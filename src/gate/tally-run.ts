@@ -1,0 +1,10 @@
+import { ItemTally } from '../analysis/item-tally.js';
+import type { EvalsClient } from '../evals-api/client.js';
+import { type CollectOptions, type CollectStats, collectOutputItems } from '../evals-api/collect-items.js';
+
+/** A completed run's output items, read page by page into a tally (the run's and a baseline's alike). */
+export async function tallyRun(client: EvalsClient, options: CollectOptions): Promise<{ tally: ItemTally; stats: CollectStats }> {
+  const tally = new ItemTally();
+  const stats = await collectOutputItems(client, options, (record) => tally.add(record));
+  return { tally, stats };
+}
