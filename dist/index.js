@@ -29232,7 +29232,7 @@ function actionInputs(mask = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSe
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3246);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7812);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5077);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2386);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3175);
 
@@ -29254,7 +29254,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7812:
+/***/ 5077:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29305,12 +29305,10 @@ function describeGateError(error, auth, inputName = (input) => `Input "${input}"
     return error instanceof Error ? error.message : String(error);
 }
 
-// EXTERNAL MODULE: ./src/engine/jsonl-row.ts
-var jsonl_row = __nccwpck_require__(3218);
-// EXTERNAL MODULE: ./src/shared/run-metadata-keys.ts
-var run_metadata_keys = __nccwpck_require__(4301);
 // EXTERNAL MODULE: ./src/evals-api/records.ts
 var records = __nccwpck_require__(9020);
+// EXTERNAL MODULE: ./src/shared/run-metadata-keys.ts
+var run_metadata_keys = __nccwpck_require__(4301);
 ;// CONCATENATED MODULE: ./src/analysis/mcnemar.ts
 // The exact McNemar test for paired pass/fail outcomes: of the items whose outcome changed between two
 // runs, are regressions and fixes about as likely as a fair coin would make them? Items that kept their
@@ -29380,9 +29378,6 @@ function isSignificant(pValue, level) {
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/compare-runs.ts
-// A PR's eval run against a baseline run (e.g. the latest run on main), item by item: which items
-// started failing, which started passing, whether that difference is more than chance, and how the
-// score and each criterion moved.
 
 /** Changes of each kind kept with their ids; beyond this they are only counted (memory stays bounded). */
 const CHANGES_KEPT = 5000;
@@ -29795,283 +29790,8 @@ function compareCounts(reported, read) {
     return `The run's result_counts say ${show(reported)}, but its output items show ${show(read)}. The score is computed from the output items.`;
 }
 
-;// CONCATENATED MODULE: ./src/analysis/item-tally.ts
-/** Failing items kept with their texts; beyond this they are only counted (memory stays bounded). */
-const FAILING_ITEMS_KEPT = 5000;
-/** How a grader's result is named in the per-criterion table: `grader`, or `grader/metric`. */
-function criterionKey(grade) {
-    return grade.metric ? `${grade.name}/${grade.metric}` : grade.name;
-}
-/**
- * Counts items as they stream in. Passing items leave only a count behind; failing and errored ones
- * are kept (up to a cap) for the reports.
- */
-class ItemTally {
-    counts = { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
-    /** Per grader (and metric), in the order first seen. */
-    criteria = new Map();
-    failing = [];
-    /** Where each kept failing record is among all the items (its index in `keys`). */
-    failingIndexes = [];
-    /** Every item's keys and outcome, for the comparison with a baseline (about 100 bytes an item). */
-    keys = [];
-    failingOmitted = 0;
-    keep;
-    constructor(keep = FAILING_ITEMS_KEPT) {
-        this.keep = keep;
-    }
-    /** True when some grader reported several metrics: per-criterion rates then come from the items. */
-    get hasMetrics() {
-        for (const tally of this.criteria.values())
-            if (tally.metric !== null)
-                return true;
-        return false;
-    }
-    add(record) {
-        this.counts.total++;
-        this.keys.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome });
-        if (record.outcome === 'pass')
-            this.counts.passed++;
-        else if (record.outcome === 'error')
-            this.counts.errored++;
-        else if (record.outcome === 'skipped')
-            this.counts.skipped++;
-        else
-            this.counts.failed++;
-        for (const grade of record.grades) {
-            // No verdict (Azure's null on errored and skipped items) counts in neither column, as the
-            // servers' own per-criterion counts do; the score already counts errored items as not passed.
-            if (grade.passed === null)
-                continue;
-            const key = criterionKey(grade);
-            let tally = this.criteria.get(key);
-            if (!tally)
-                this.criteria.set(key, (tally = { grader: grade.name, metric: grade.metric, passed: 0, failed: 0 }));
-            if (grade.passed)
-                tally.passed++;
-            else
-                tally.failed++;
-        }
-        if (record.outcome === 'pass' || record.outcome === 'skipped')
-            return;
-        if (this.failing.length < this.keep) {
-            this.failing.push(record);
-            this.failingIndexes.push(this.keys.length - 1);
-        }
-        else {
-            this.failingOmitted++;
-        }
-    }
-}
-
-// EXTERNAL MODULE: ./src/shared/abortable-sleep.ts
-var abortable_sleep = __nccwpck_require__(3597);
-;// CONCATENATED MODULE: ./src/evals-api/collect-items.ts
-
-
-
-/** The API's largest page: the fewest round trips. */
-const PAGE_SIZE = 100;
-const PAGE_ATTEMPTS = 5;
-/**
- * Reads every output item of a run, page by page, handing each to `onItem` as a compact record and
- * keeping nothing else, so memory does not grow with the run. A list whose cursor does not advance, or
- * that goes on far past the run's item count, ends with an error instead of a hang.
- */
-async function collectOutputItems(client, options, onItem) {
-    const pageSize = options.pageSize ?? PAGE_SIZE;
-    const maxPages = 2 * Math.ceil(Math.max(options.expectedTotal, 1) / pageSize) + 10;
-    const context = {
-        doing: `reading the output items of run ${options.runId}`,
-        evalId: options.evalId,
-        runId: options.runId,
-        baseURL: options.baseURL,
-    };
-    const fetchPage = (load) => withTransientRetry(load, context, options);
-    let page = await fetchPage(() => client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc' }, 
-    // Retries are this module's (below); the SDK's on top would multiply them. Later pages inherit this.
-    { signal: options.signal, maxRetries: 0 }));
-    const cursors = new Set();
-    const stats = { pages: 0, items: 0 };
-    for (;;) {
-        stats.pages++;
-        for (const raw of page.data)
-            onItem((0,records/* toItemRecord */.Ys)(raw));
-        stats.items += page.data.length;
-        if (!page.hasNextPage())
-            return stats;
-        const cursor = page.data[page.data.length - 1]?.id ?? '';
-        if (cursors.has(cursor)) {
-            throw new api_errors/* EvalsApiError */.Kx(`The output items of run ${options.runId} did not advance: page ${stats.pages} ended at item ${cursor} again, and the server still said has_more. Stopped after ${stats.items} items.`, null);
-        }
-        if (stats.pages >= maxPages) {
-            throw new api_errors/* EvalsApiError */.Kx(`The output items of run ${options.runId} went on for ${stats.pages} pages (${stats.items} items) although the run counts ${options.expectedTotal}; stopped reading.`, null);
-        }
-        cursors.add(cursor);
-        const current = page;
-        page = await fetchPage(() => current.getNextPage());
-    }
-}
-async function withTransientRetry(load, context, options) {
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await load();
-        }
-        catch (error) {
-            if (options.signal?.aborted || !(0,api_errors/* isTransient */.dg)(error) || attempt >= PAGE_ATTEMPTS)
-                throw (0,api_errors/* describeApiError */.gg)(error, context);
-            const wait = (0,api_errors/* retryDelayMs */.qO)(error, attempt);
-            options.onRetry?.(`${(0,api_errors/* describeApiError */.gg)(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
-            await (0,abortable_sleep/* sleep */.y)(wait, options.signal);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/evals-api/gate-runs.ts
-
-
-
-/** Runs read at most when searching: 10 pages of 100. Older runs than that are not looked at. */
-const RUNS_SEARCHED = 1000;
-/**
- * The eval's completed runs made by this gate on `filter.branch`, newest first, up to `want` of them.
- * Pull request runs never count (a fork's branch may be called main too): only runs with no `pr` key.
- */
-async function listGateRuns(client, request) {
-    const { filter } = request;
-    const k = run_metadata_keys/* RUN_METADATA_KEYS */.h;
-    const found = [];
-    let seen = 0;
-    if (request.want <= 0)
-        return found;
-    try {
-        const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
-        const limit = request.searched ?? RUNS_SEARCHED;
-        for await (const raw of runs) {
-            seen++;
-            const metadata = raw.metadata ?? {};
-            const matches = raw.id !== filter.excludeRunId &&
-                raw.status === 'completed' &&
-                metadata[k.source] === 'evals-gate' &&
-                (filter.repository === null || metadata[k.repository] === filter.repository) &&
-                metadata[k.branch] === filter.branch &&
-                !metadata[k.pr] &&
-                metadata[k.commentKey] === filter.gateKey &&
-                raw.data_source?.type === filter.dataSourceType;
-            if (matches)
-                found.push({ run: (0,records/* toRunSnapshot */.ty)(raw), dataset: metadata[k.dataset] ?? null });
-            // Stop on the last run of the bound, not on the first one past it: no page is fetched in vain.
-            if (found.length >= request.want || seen >= limit)
-                break;
-        }
-    }
-    catch (error) {
-        throw (0,api_errors/* describeApiError */.gg)(error, { doing: `listing the runs of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL });
-    }
-    return found;
-}
-/** A run named by the `baseline` input: it must be a completed run of the same eval. */
-async function readBaselineRun(client, request) {
-    try {
-        const raw = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, { signal: request.signal });
-        return { run: (0,records/* toRunSnapshot */.ty)(raw), dataset: raw.metadata?.[run_metadata_keys/* RUN_METADATA_KEYS */.h.dataset] ?? null };
-    }
-    catch (error) {
-        throw (0,api_errors/* describeApiError */.gg)(error, { doing: `reading baseline run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/gate/baseline-lookup.ts
-
-
-
-
-
-
-
-
-/**
- * Finds what the run is compared with and reads its items; on push and schedule runs also the
- * branch's recent runs for the trend. A baseline that cannot be found or read is not an error: the
- * report says why, and the gate judges the run alone.
- */
-async function lookUpBaseline(client, request) {
-    const { settings, git, run } = request;
-    const branchRun = !git.isPullRequest && git.branch !== null;
-    const filterFor = (branch) => ({
-        repository: git.repository || null,
-        branch,
-        gateKey: settings.commentKey,
-        dataSourceType: settings.dataSource.type,
-        excludeRunId: run.id,
-    });
-    const context = { evalId: settings.evalId, baseURL: request.baseURL, signal: request.signal };
-    // The branch's own earlier runs: the trend, and on push/schedule the previous run is the baseline.
-    let earlier = [];
-    if (branchRun && git.branch !== null && (settings.history > 1 || settings.baselineRef === git.branch)) {
-        earlier = await listGateRuns(client, { ...context, filter: filterFor(git.branch), want: Math.max(1, settings.history - 1) });
-    }
-    const history = branchRun && settings.history > 0 ? earlier.slice(0, settings.history - 1).reverse().map((entry) => pointOf(entry.run, settings.threshold)) : null;
-    const found = await chooseBaseline(client, request, earlier, filterFor, context);
-    if ('note' in found)
-        return { baseline: null, note: found.note, history };
-    const label = settings.baseline.kind === 'run'
-        ? `vs ${found.run.name || found.run.id}`
-        : branchRun && settings.baselineRef === git.branch
-            ? 'vs the previous run'
-            : `vs ${settings.baselineRef}`;
-    const tally = new ItemTally();
-    const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: found.run.id, baseURL: request.baseURL, expectedTotal: found.run.resultCounts.total, signal: request.signal, onRetry: request.onRetry }, (record) => tally.add(record));
-    request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
-    const dataset = settings.metadata[run_metadata_keys/* RUN_METADATA_KEYS */.h.dataset] ?? null;
-    const branch = found.run.metadata[run_metadata_keys/* RUN_METADATA_KEYS */.h.branch] ?? null;
-    return { baseline: { run: found.run, branch, label, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
-}
-async function chooseBaseline(client, request, earlier, filterFor, context) {
-    const { settings, git } = request;
-    const choice = settings.baseline;
-    if (choice.kind === 'none')
-        return { note: 'Not compared with a baseline (baseline: none).' };
-    if (choice.kind === 'run')
-        return request.explicit ?? (await checkBaselineRun(client, { ...context, runId: choice.runId }));
-    const ref = settings.baselineRef;
-    if (!ref)
-        return { note: 'No baseline: this run is not on a branch and baseline-ref is empty. The gate judged the run alone.' };
-    const candidates = !git.isPullRequest && ref === git.branch ? earlier : await listGateRuns(client, { ...context, filter: filterFor(ref), want: 1 });
-    const newest = candidates[0];
-    if (newest)
-        return newest;
-    return {
-        note: `No baseline: no completed run of this gate (comment key "${settings.commentKey}", ${settings.dataSource.type} data) on ${ref} among the eval's most recent runs (up to ${RUNS_SEARCHED.toLocaleString('en-US')} are searched). The gate judged the run alone.`,
-    };
-}
-/**
- * The run named by `baseline: <id>`. It is the user's explicit choice, so a run that does not exist or
- * has not completed fails the gate, before its own run is started, rather than silently turning off
- * max-regressions and max-score-drop.
- */
-async function checkBaselineRun(client, request) {
-    let given;
-    try {
-        given = await readBaselineRun(client, request);
-    }
-    catch (error) {
-        if (error instanceof api_errors/* EvalsApiError */.Kx && error.status === 404) {
-            throw new input_error/* InputError */.d('baseline', `run ${request.runId} was not found in eval ${request.evalId} at ${request.baseURL}.`);
-        }
-        throw error;
-    }
-    if (given.run.status !== 'completed') {
-        throw new input_error/* InputError */.d('baseline', `run ${request.runId} is ${given.run.status}: a baseline must be a completed run.`);
-    }
-    return given;
-}
-/** A run of the trend; ✅/❌ say whether it meets today's threshold (past verdicts are not stored). */
-function pointOf(run, threshold) {
-    const score = scoreOf(run.resultCounts);
-    return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl, status: score >= threshold ? 'pass' : 'fail' };
-}
-
+// EXTERNAL MODULE: ./src/engine/jsonl-row.ts
+var jsonl_row = __nccwpck_require__(3218);
 // EXTERNAL MODULE: ./src/evals-api/cancel-run.ts
 var cancel_run = __nccwpck_require__(3410);
 ;// CONCATENATED MODULE: ./src/evals-api/describe-eval.ts
@@ -30098,9 +29818,17 @@ function expectedItemCount(dataSource) {
 
 // EXTERNAL MODULE: ./src/evals-api/start-run.ts
 var start_run = __nccwpck_require__(7934);
+// EXTERNAL MODULE: external "node:timers/promises"
+var promises_ = __nccwpck_require__(8500);
+// EXTERNAL MODULE: ./node_modules/openai/index.mjs + 232 modules
+var openai = __nccwpck_require__(8193);
+// EXTERNAL MODULE: ./src/shared/retry-after.ts
+var retry_after = __nccwpck_require__(1424);
 // EXTERNAL MODULE: ./src/evals-api/client.ts
 var evals_api_client = __nccwpck_require__(2111);
 ;// CONCATENATED MODULE: ./src/evals-api/wait-for-run.ts
+
+
 
 
 
@@ -30114,7 +29842,7 @@ const BACKOFF = 1.5;
  */
 async function waitForTerminalRun(client, options) {
     const now = options.now ?? Date.now;
-    const pauseFor = options.sleep ?? abortable_sleep/* sleep */.y;
+    const pauseFor = options.sleep ?? ((ms, signal) => (0,promises_.setTimeout)(ms, undefined, { signal }));
     const started = now();
     const deadline = started + options.timeoutMs;
     let pause = Math.min(FIRST_POLL_MS, options.pollIntervalMs);
@@ -30140,7 +29868,7 @@ async function waitForTerminalRun(client, options) {
             if (options.signal?.aborted || !(0,api_errors/* isTransient */.dg)(error))
                 throw (0,api_errors/* describeApiError */.gg)(error, context);
             options.onRetry?.(`${(0,api_errors/* describeApiError */.gg)(error, context).message} Still waiting.`);
-            pause = Math.max(pause, (0,api_errors/* retryAfterMs */.Vs)(error) ?? 0);
+            pause = Math.max(pause, (error instanceof openai/* default.APIError */.Ay.APIError ? (0,retry_after/* retryAfterMs */.V)(error.headers) : null) ?? 0);
         }
         const left = deadline - now();
         if (left <= 0)
@@ -30217,6 +29945,295 @@ function progressLine(run, elapsedMs, expectedTotal) {
         ...(counts.skipped > 0 ? [`${counts.skipped} skipped`] : []),
         formatDuration(elapsedMs),
     ].join(' · ');
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/gate-runs.ts
+
+
+
+/** Runs read at most when searching: 10 pages of 100. Older runs than that are not looked at. */
+const RUNS_SEARCHED = 1000;
+/**
+ * The eval's completed runs made by this gate on `filter.branch`, newest first, up to `want` of them.
+ * Pull request runs never count (a fork's branch may be called main too): only runs with no `pr` key.
+ */
+async function listGateRuns(client, request) {
+    const { filter } = request;
+    const k = run_metadata_keys/* RUN_METADATA_KEYS */.h;
+    const found = [];
+    let seen = 0;
+    if (request.want <= 0)
+        return found;
+    try {
+        const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
+        const limit = request.searched ?? RUNS_SEARCHED;
+        for await (const raw of runs) {
+            seen++;
+            const metadata = raw.metadata ?? {};
+            const matches = raw.id !== filter.excludeRunId &&
+                raw.status === 'completed' &&
+                metadata[k.source] === 'evals-gate' &&
+                (filter.repository === null || metadata[k.repository] === filter.repository) &&
+                metadata[k.branch] === filter.branch &&
+                !metadata[k.pr] &&
+                metadata[k.commentKey] === filter.gateKey &&
+                raw.data_source?.type === filter.dataSourceType;
+            if (matches)
+                found.push({ run: (0,records/* toRunSnapshot */.ty)(raw), dataset: metadata[k.dataset] ?? null });
+            // Stop on the last run of the bound, not on the first one past it: no page is fetched in vain.
+            if (found.length >= request.want || seen >= limit)
+                break;
+        }
+    }
+    catch (error) {
+        throw (0,api_errors/* describeApiError */.gg)(error, { doing: `listing the runs of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL });
+    }
+    return found;
+}
+/** A run named by the `baseline` input: it must be a completed run of the same eval. */
+async function readBaselineRun(client, request) {
+    try {
+        const raw = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, { signal: request.signal });
+        return { run: (0,records/* toRunSnapshot */.ty)(raw), dataset: raw.metadata?.[run_metadata_keys/* RUN_METADATA_KEYS */.h.dataset] ?? null };
+    }
+    catch (error) {
+        throw (0,api_errors/* describeApiError */.gg)(error, { doing: `reading baseline run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/analysis/item-tally.ts
+/** Failing items kept with their texts; beyond this they are only counted (memory stays bounded). */
+const FAILING_ITEMS_KEPT = 5000;
+/** How a grader's result is named in the per-criterion table: `grader`, or `grader/metric`. */
+function criterionKey(grade) {
+    return grade.metric ? `${grade.name}/${grade.metric}` : grade.name;
+}
+/**
+ * Counts items as they stream in. Passing items leave only a count behind; failing and errored ones
+ * are kept (up to a cap) for the reports.
+ */
+class ItemTally {
+    counts = { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
+    /** Per grader (and metric), in the order first seen. */
+    criteria = new Map();
+    failing = [];
+    /** Where each kept failing record is among all the items (its index in `keys`). */
+    failingIndexes = [];
+    /** Every item's keys and outcome, for the comparison with a baseline (about 100 bytes an item). */
+    keys = [];
+    failingOmitted = 0;
+    keep;
+    constructor(keep = FAILING_ITEMS_KEPT) {
+        this.keep = keep;
+    }
+    /** True when some grader reported several metrics: per-criterion rates then come from the items. */
+    get hasMetrics() {
+        for (const tally of this.criteria.values())
+            if (tally.metric !== null)
+                return true;
+        return false;
+    }
+    add(record) {
+        this.counts.total++;
+        this.keys.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome });
+        if (record.outcome === 'pass')
+            this.counts.passed++;
+        else if (record.outcome === 'error')
+            this.counts.errored++;
+        else if (record.outcome === 'skipped')
+            this.counts.skipped++;
+        else
+            this.counts.failed++;
+        for (const grade of record.grades) {
+            // No verdict (Azure's null on errored and skipped items) counts in neither column, as the
+            // servers' own per-criterion counts do; the score already counts errored items as not passed.
+            if (grade.passed === null)
+                continue;
+            const key = criterionKey(grade);
+            let tally = this.criteria.get(key);
+            if (!tally)
+                this.criteria.set(key, (tally = { grader: grade.name, metric: grade.metric, passed: 0, failed: 0 }));
+            if (grade.passed)
+                tally.passed++;
+            else
+                tally.failed++;
+        }
+        if (record.outcome === 'pass' || record.outcome === 'skipped')
+            return;
+        if (this.failing.length < this.keep) {
+            this.failing.push(record);
+            this.failingIndexes.push(this.keys.length - 1);
+        }
+        else {
+            this.failingOmitted++;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/collect-items.ts
+
+
+
+/** The API's largest page: the fewest round trips. */
+const PAGE_SIZE = 100;
+const PAGE_ATTEMPTS = 5;
+/**
+ * Reads every output item of a run, page by page, handing each to `onItem` as a compact record and
+ * keeping nothing else, so memory does not grow with the run. A list whose cursor does not advance, or
+ * that goes on far past the run's item count, ends with an error instead of a hang.
+ */
+async function collectOutputItems(client, options, onItem) {
+    const pageSize = options.pageSize ?? PAGE_SIZE;
+    const maxPages = 2 * Math.ceil(Math.max(options.expectedTotal, 1) / pageSize) + 10;
+    const context = {
+        doing: `reading the output items of run ${options.runId}`,
+        evalId: options.evalId,
+        runId: options.runId,
+        baseURL: options.baseURL,
+    };
+    const fetchPage = (load) => withTransientRetry(load, context, options);
+    let page = await fetchPage(() => client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc' }, 
+    // Retries are this module's (below); the SDK's on top would multiply them. Later pages inherit this.
+    { signal: options.signal, maxRetries: 0 }));
+    const cursors = new Set();
+    const stats = { pages: 0, items: 0 };
+    for (;;) {
+        stats.pages++;
+        for (const raw of page.data)
+            onItem((0,records/* toItemRecord */.Ys)(raw));
+        stats.items += page.data.length;
+        if (!page.hasNextPage())
+            return stats;
+        const cursor = page.data[page.data.length - 1]?.id ?? '';
+        if (cursors.has(cursor)) {
+            throw new api_errors/* EvalsApiError */.Kx(`The output items of run ${options.runId} did not advance: page ${stats.pages} ended at item ${cursor} again, and the server still said has_more. Stopped after ${stats.items} items.`, null);
+        }
+        if (stats.pages >= maxPages) {
+            throw new api_errors/* EvalsApiError */.Kx(`The output items of run ${options.runId} went on for ${stats.pages} pages (${stats.items} items) although the run counts ${options.expectedTotal}; stopped reading.`, null);
+        }
+        cursors.add(cursor);
+        const current = page;
+        page = await fetchPage(() => current.getNextPage());
+    }
+}
+async function withTransientRetry(load, context, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await load();
+        }
+        catch (error) {
+            if (options.signal?.aborted || !(0,api_errors/* isTransient */.dg)(error) || attempt >= PAGE_ATTEMPTS)
+                throw (0,api_errors/* describeApiError */.gg)(error, context);
+            const wait = (0,api_errors/* retryDelayMs */.qO)(error, attempt);
+            options.onRetry?.(`${(0,api_errors/* describeApiError */.gg)(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
+            await (0,promises_.setTimeout)(wait, undefined, { signal: options.signal });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gate/tally-run.ts
+
+
+/** A completed run's output items, read page by page into a tally (the run's and a baseline's alike). */
+async function tallyRun(client, options) {
+    const tally = new ItemTally();
+    const stats = await collectOutputItems(client, options, (record) => tally.add(record));
+    return { tally, stats };
+}
+
+;// CONCATENATED MODULE: ./src/gate/baseline-lookup.ts
+
+
+
+
+
+
+/**
+ * Finds what the run is compared with and reads its items; on push and schedule runs also the
+ * branch's recent runs for the trend. A baseline that cannot be found or read is not an error: the
+ * report says why, and the gate judges the run alone.
+ */
+async function lookUpBaseline(client, request) {
+    const { settings, git, run } = request;
+    const branchRun = !git.isPullRequest && git.branch !== null;
+    const filterFor = (branch) => ({
+        repository: git.repository || null,
+        branch,
+        gateKey: settings.commentKey,
+        dataSourceType: settings.dataSource.type,
+        excludeRunId: run.id,
+    });
+    const context = { evalId: settings.evalId, baseURL: request.baseURL, signal: request.signal };
+    // The branch's own earlier runs: the trend, and on push/schedule the previous run is the baseline.
+    let earlier = [];
+    if (branchRun && git.branch !== null && (settings.history > 1 || settings.baselineRef === git.branch)) {
+        earlier = await listGateRuns(client, { ...context, filter: filterFor(git.branch), want: Math.max(1, settings.history - 1) });
+    }
+    const history = branchRun && settings.history > 0 ? earlier.slice(0, settings.history - 1).reverse().map((entry) => pointOf(entry.run, settings.threshold)) : null;
+    const found = await chooseBaseline(client, request, earlier, filterFor, context);
+    if ('note' in found)
+        return { baseline: null, note: found.note, history };
+    const label = settings.baseline.kind === 'run'
+        ? `vs ${found.run.name || found.run.id}`
+        : branchRun && settings.baselineRef === git.branch
+            ? 'vs the previous run'
+            : `vs ${settings.baselineRef}`;
+    const { tally, stats } = await tallyRun(client, {
+        evalId: settings.evalId,
+        runId: found.run.id,
+        baseURL: request.baseURL,
+        expectedTotal: found.run.resultCounts.total,
+        signal: request.signal,
+        onRetry: request.onRetry,
+    });
+    request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
+    const dataset = settings.metadata[run_metadata_keys/* RUN_METADATA_KEYS */.h.dataset] ?? null;
+    const branch = found.run.metadata[run_metadata_keys/* RUN_METADATA_KEYS */.h.branch] ?? null;
+    return { baseline: { run: found.run, branch, label, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
+}
+async function chooseBaseline(client, request, earlier, filterFor, context) {
+    const { settings, git } = request;
+    const choice = settings.baseline;
+    if (choice.kind === 'none')
+        return { note: 'Not compared with a baseline (baseline: none).' };
+    if (choice.kind === 'run')
+        return request.explicit ?? (await checkBaselineRun(client, { ...context, runId: choice.runId }));
+    const ref = settings.baselineRef;
+    if (!ref)
+        return { note: 'No baseline: this run is not on a branch and baseline-ref is empty. The gate judged the run alone.' };
+    const candidates = !git.isPullRequest && ref === git.branch ? earlier : await listGateRuns(client, { ...context, filter: filterFor(ref), want: 1 });
+    const newest = candidates[0];
+    if (newest)
+        return newest;
+    return {
+        note: `No baseline: no completed run of this gate (comment key "${settings.commentKey}", ${settings.dataSource.type} data) on ${ref} among the eval's most recent runs (up to ${RUNS_SEARCHED.toLocaleString('en-US')} are searched). The gate judged the run alone.`,
+    };
+}
+/**
+ * The run named by `baseline: <id>`. It is the user's explicit choice, so a run that does not exist or
+ * has not completed fails the gate, before its own run is started, rather than silently turning off
+ * max-regressions and max-score-drop.
+ */
+async function checkBaselineRun(client, request) {
+    let given;
+    try {
+        given = await readBaselineRun(client, request);
+    }
+    catch (error) {
+        if (error instanceof api_errors/* EvalsApiError */.Kx && error.status === 404) {
+            throw new input_error/* InputError */.d('baseline', `run ${request.runId} was not found in eval ${request.evalId} at ${request.baseURL}.`);
+        }
+        throw error;
+    }
+    if (given.run.status !== 'completed') {
+        throw new input_error/* InputError */.d('baseline', `run ${request.runId} is ${given.run.status}: a baseline must be a completed run.`);
+    }
+    return given;
+}
+/** A run of the trend; ✅/❌ say whether it meets today's threshold (past verdicts are not stored). */
+function pointOf(run, threshold) {
+    const score = scoreOf(run.resultCounts);
+    return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl, status: score >= threshold ? 'pass' : 'fail' };
 }
 
 ;// CONCATENATED MODULE: ./src/gate/gate.ts
@@ -30358,9 +30375,9 @@ class Gate {
         }
         let tally = null;
         if (status === 'completed') {
-            tally = new ItemTally();
-            const items = tally;
-            const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst }, (record) => items.add(record));
+            const read = await tallyRun(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst });
+            tally = read.tally;
+            const { stats } = read;
             this.host.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
         }
         const lookup = status === 'completed' ? await this.lookUpBaseline(final, explicitBaseline, warnFirst) : { baseline: null, note: null, history: null };
@@ -36120,7 +36137,6 @@ var external_node_buffer_ = __nccwpck_require__(4573);
 
 
 
-
 const TREND_MAX_CHARS = 5_000;
 /** Points drawn at most (the newest); more would not be readable as x-axis labels anyway. */
 const CHART_POINTS = 100;
@@ -36815,7 +36831,7 @@ function baselineDocument(result) {
 }
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+const external_node_fs_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
@@ -36827,9 +36843,9 @@ var external_node_path_ = __nccwpck_require__(6760);
 /** Writes the document into the runner's temp folder (or the OS's) and returns its path. */
 async function writeResultsFile(json, runId, dir = process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)()) {
     const folder = (0,external_node_path_.join)(dir, 'evals-gate');
-    await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
+    await (0,external_node_fs_promises_namespaceObject.mkdir)(folder, { recursive: true });
     const path = (0,external_node_path_.join)(folder, `${runId.replace(/[^\w.-]/g, '_') || 'run'}.json`);
-    await (0,promises_namespaceObject.writeFile)(path, json, 'utf8');
+    await (0,external_node_fs_promises_namespaceObject.writeFile)(path, json, 'utf8');
     return path;
 }
 
@@ -39450,14 +39466,15 @@ function renderContent(content, scope, where) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Kx: () => (/* binding */ EvalsApiError),
-/* harmony export */   Vs: () => (/* binding */ retryAfterMs),
 /* harmony export */   dg: () => (/* binding */ isTransient),
 /* harmony export */   gg: () => (/* binding */ describeApiError),
 /* harmony export */   qO: () => (/* binding */ retryDelayMs)
 /* harmony export */ });
 /* harmony import */ var openai__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8193);
 /* harmony import */ var _azure_entra_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(611);
+/* harmony import */ var _shared_retry_after_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1424);
 /* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2111);
+
 
 
 
@@ -39487,23 +39504,8 @@ function isTransient(error) {
 }
 /** How long to wait before try number `attempt + 1`: what the server asked for, else 1 s, 2 s, 4 s…, capped. */
 function retryDelayMs(error, attempt, capMs = 30_000) {
-    return Math.min(retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1), capMs);
-}
-/** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
-function retryAfterMs(error) {
-    if (!(error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError) || !error.headers)
-        return null;
-    const ms = Number(error.headers.get('retry-after-ms'));
-    if (Number.isFinite(ms) && ms > 0)
-        return ms;
-    const header = error.headers.get('retry-after');
-    if (!header)
-        return null;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return Math.max(0, seconds * 1000);
-    const date = Date.parse(header);
-    return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
+    const asked = error instanceof openai__WEBPACK_IMPORTED_MODULE_0__/* ["default"].APIError */ .Ay.APIError ? (0,_shared_retry_after_js__WEBPACK_IMPORTED_MODULE_3__/* .retryAfterMs */ .V)(error.headers) : null;
+    return Math.min(asked ?? 1000 * 2 ** (attempt - 1), capMs);
 }
 /**
  * The SDK wraps a failure of the token provider ("Failed to get token from 'apiKey' function"): the
@@ -39686,8 +39688,9 @@ function createEvalsClient(endpoint, getToken) {
 /* harmony export */   mQ: () => (/* binding */ EVAL_FINGERPRINT_KEY)
 /* harmony export */ });
 /* unused harmony export EVALS_SEARCHED */
-/* harmony import */ var _shared_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3597);
-/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4432);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8500);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4432);
 
 
 /** The eval metadata key holding the fingerprint of the definition the eval was made from. */
@@ -39718,11 +39721,11 @@ async function ensureEval(client, request) {
             return { id: made.id, name: made.name || definition.name, created: true };
         }
         catch (error) {
-            if (!(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg)(error) || attempt >= CREATE_ATTEMPTS)
-                throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context);
-            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .retryDelayMs */ .qO)(error, attempt);
-            request.log?.(`Creating the eval failed (${(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, context).message}); checking whether it was made, then trying again.`);
-            await (0,_shared_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_1__/* .sleep */ .y)(wait, request.signal);
+            if (!(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error) || attempt >= CREATE_ATTEMPTS)
+                throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context);
+            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelayMs */ .qO)(error, attempt);
+            request.log?.(`Creating the eval failed (${(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context).message}); checking whether it was made, then trying again.`);
+            await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_0__.setTimeout)(wait, undefined, { signal: request.signal });
             const made = await findEvalByFingerprint(client, request, file).catch(() => null);
             if (made) {
                 request.log?.(`The eval was made (${made.id}) although its answer was lost; using it.`);
@@ -39746,7 +39749,7 @@ async function findEvalByFingerprint(client, request, file, log) {
         }
     }
     catch (error) {
-        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, {
+        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, {
             doing: `looking for the eval made from ${file}`,
             evalId: JSON.stringify(request.definition.name),
             baseURL: request.baseURL,
@@ -39956,10 +39959,11 @@ function toStringRecord(value) {
 /* harmony export */   A: () => (/* binding */ startRun),
 /* harmony export */   T: () => (/* binding */ findRunByToken)
 /* harmony export */ });
-/* harmony import */ var _shared_run_metadata_keys_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4301);
-/* harmony import */ var _shared_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3597);
-/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4432);
-/* harmony import */ var _records_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9020);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8500);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _shared_run_metadata_keys_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4301);
+/* harmony import */ var _api_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4432);
+/* harmony import */ var _records_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9020);
 
 
 
@@ -39980,14 +39984,14 @@ async function startRun(client, request) {
             const run = await client.evals.runs.create(request.evalId, 
             // The SDK's types narrow data_source to the three documented shapes; ours is validated by the server.
             { name: request.name, metadata: request.metadata, data_source: request.dataSource }, { maxRetries: 0, signal: request.signal });
-            return (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(run);
+            return (0,_records_js__WEBPACK_IMPORTED_MODULE_3__/* .toRunSnapshot */ .ty)(run);
         }
         catch (error) {
-            if (!(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error) || attempt >= CREATE_ATTEMPTS)
-                throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context);
-            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelayMs */ .qO)(error, attempt);
-            request.log?.(`Starting the run failed (${(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, context).message}); checking whether it was made, then trying again.`);
-            await (0,_shared_abortable_sleep_js__WEBPACK_IMPORTED_MODULE_3__/* .sleep */ .y)(wait, request.signal);
+            if (!(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransient */ .dg)(error) || attempt >= CREATE_ATTEMPTS)
+                throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeApiError */ .gg)(error, context);
+            const wait = (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .retryDelayMs */ .qO)(error, attempt);
+            request.log?.(`Starting the run failed (${(0,_api_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeApiError */ .gg)(error, context).message}); checking whether it was made, then trying again.`);
+            await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_0__.setTimeout)(wait, undefined, { signal: request.signal });
             const made = await findRunByToken(client, request).catch(() => null);
             if (made) {
                 request.log?.(`The run was made (${made.id}) although its answer was lost; following it.`);
@@ -40001,14 +40005,14 @@ async function findRunByToken(client, request) {
     let seen = 0;
     try {
         for await (const run of client.evals.runs.list(request.evalId, { order: 'desc', limit: 100 }, { signal: request.signal })) {
-            if (run.metadata?.[_shared_run_metadata_keys_js__WEBPACK_IMPORTED_MODULE_0__/* .RUN_TOKEN_KEY */ .O] === request.attemptToken)
-                return (0,_records_js__WEBPACK_IMPORTED_MODULE_2__/* .toRunSnapshot */ .ty)(run);
+            if (run.metadata?.[_shared_run_metadata_keys_js__WEBPACK_IMPORTED_MODULE_1__/* .RUN_TOKEN_KEY */ .O] === request.attemptToken)
+                return (0,_records_js__WEBPACK_IMPORTED_MODULE_3__/* .toRunSnapshot */ .ty)(run);
             if (++seen >= RECENT_RUNS_SEARCHED)
                 break;
         }
     }
     catch (error) {
-        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, {
+        throw (0,_api_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeApiError */ .gg)(error, {
             doing: `looking for this attempt's run of eval ${request.evalId}`,
             evalId: request.evalId,
             baseURL: request.baseURL,
@@ -40030,8 +40034,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   K: () => (/* binding */ connectEvalsApi)
 });
 
-// EXTERNAL MODULE: ./src/shared/abortable-sleep.ts
-var abortable_sleep = __nccwpck_require__(3597);
+// EXTERNAL MODULE: external "node:timers/promises"
+var promises_ = __nccwpck_require__(8500);
 // EXTERNAL MODULE: ./src/azure/entra-errors.ts
 var entra_errors = __nccwpck_require__(611);
 ;// CONCATENATED MODULE: ./src/azure/entra-credential.ts
@@ -40093,7 +40097,7 @@ class EntraCredential {
                 const transient = error instanceof entra_errors/* EntraError */.BL && error.transient;
                 if (!transient || attempt >= ATTEMPTS)
                     throw error;
-                await (this.options.sleep ?? abortable_sleep/* sleep */.y)(Math.min(1000 * 2 ** (attempt - 1), 8000));
+                await (this.options.sleep ?? promises_.setTimeout)(Math.min(1000 * 2 ** (attempt - 1), 8000));
             }
         }
     }
@@ -40267,10 +40271,10 @@ class OutputItemStore {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine/jsonl-row.ts
-var jsonl_row = __nccwpck_require__(3218);
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+// EXTERNAL MODULE: ./src/engine/jsonl-row.ts
+var jsonl_row = __nccwpck_require__(3218);
 ;// CONCATENATED MODULE: ./src/engine/rows.ts
 
 
@@ -40411,7 +40415,6 @@ function parseJson(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/run-execution.ts
-
 
 
 /**
@@ -41198,12 +41201,14 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: ModelCallError
 
+// EXTERNAL MODULE: external "node:timers/promises"
+var promises_ = __nccwpck_require__(8500);
 // EXTERNAL MODULE: ./node_modules/openai/index.mjs + 232 modules
 var openai = __nccwpck_require__(8193);
-// EXTERNAL MODULE: ./src/shared/abortable-sleep.ts
-var abortable_sleep = __nccwpck_require__(3597);
 // EXTERNAL MODULE: ./src/shared/redact.ts
 var redact = __nccwpck_require__(8932);
+// EXTERNAL MODULE: ./src/shared/retry-after.ts
+var retry_after = __nccwpck_require__(1424);
 ;// CONCATENATED MODULE: ./src/models/request-governor.ts
 // One adaptive limiter for every model request of a run, so that a rate-limited endpoint is used close
 // to its limit without storms of refused requests. It works like TCP's congestion control (AIMD):
@@ -41258,7 +41263,7 @@ class RequestGovernor {
         this.maxConcurrency = maxConcurrency;
         this.#limit = maxConcurrency;
         this.#now = options.now ?? Date.now;
-        this.#sleep = options.sleep ?? abortable_sleep/* sleep */.y;
+        this.#sleep = options.sleep ?? ((ms, signal) => (0,promises_.setTimeout)(ms, undefined, { signal }));
         this.#random = options.random ?? Math.random;
         this.#initialBackoffMs = options.initialBackoffMs ?? 1000;
         this.maxPauseMs = options.maxPauseMs ?? 60_000;
@@ -41397,25 +41402,6 @@ class RequestGovernor {
         return Math.min(this.maxPauseMs, base * (1 + this.#random() / 2));
     }
 }
-/**
- * The wait a 429 (or 503) asks for, in milliseconds: `retry-after-ms`, else `retry-after` in seconds or
- * as an HTTP date (compared with `nowMs`, wall-clock time). Null when the headers say nothing usable.
- */
-function retryAfterMs(headers, nowMs = Date.now()) {
-    if (!headers)
-        return null;
-    const ms = Number(headers.get('retry-after-ms') ?? Number.NaN);
-    if (Number.isFinite(ms) && ms >= 0)
-        return ms;
-    const header = headers.get('retry-after')?.trim();
-    if (!header)
-        return null;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return Math.max(0, seconds * 1000);
-    const date = Date.parse(header);
-    return Number.isFinite(date) ? Math.max(0, date - nowMs) : null;
-}
 /** The error an aborted wait rejects with, named like the platform's. */
 function abortError(signal) {
     const reason = signal?.reason;
@@ -41429,6 +41415,7 @@ function abortError(signal) {
 // through the run's RequestGovernor; retries are ours, not the SDK's (`maxRetries: 0`), so that a 429
 // slows every request of the run down, not just the one that got it. Request bodies and results are
 // loose plain types here so that src/engine/ never needs the SDK's types.
+
 
 
 
@@ -41467,7 +41454,7 @@ class ModelClient {
         this.#timeoutMs = options.timeoutMs ?? 120_000;
         this.#retryDelayMs = options.retryDelayMs ?? 1000;
         this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
-        this.#sleep = options.sleep ?? abortable_sleep/* sleep */.y;
+        this.#sleep = options.sleep ?? ((ms, signal) => (0,promises_.setTimeout)(ms, undefined, { signal }));
         this.#openai = new openai/* default */.Ay({
             baseURL: endpoint.baseURL,
             // The SDK insists on a key; with none, a placeholder that the null header below keeps off the wire.
@@ -41534,7 +41521,7 @@ class ModelClient {
             if (rateLimited) {
                 this.#stats.rateLimited++;
                 const before = this.#governor.state();
-                const asked = retryAfterMs(headersOf(error));
+                const asked = (0,retry_after/* retryAfterMs */.V)(headersOf(error));
                 permit.rateLimited(asked);
                 const after = this.#governor.state();
                 // Once per slowdown, not once per refused request: a storm would flood the log.
@@ -41563,7 +41550,7 @@ class ModelClient {
         }
     }
     #retryDelay(error, attempt) {
-        const asked = retryAfterMs(headersOf(error));
+        const asked = (0,retry_after/* retryAfterMs */.V)(headersOf(error));
         return Math.min(asked ?? this.#retryDelayMs * 2 ** (attempt - 1), this.#maxRetryDelayMs);
     }
     #describe(what, error, status, attempts) {
@@ -41640,6 +41627,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./src/engine/definition.ts
 var engine_definition = __nccwpck_require__(1185);
+// EXTERNAL MODULE: ./src/evals-api/ensure-eval.ts
+var ensure_eval = __nccwpck_require__(9193);
 // EXTERNAL MODULE: ./src/shared/fingerprint.ts
 var fingerprint = __nccwpck_require__(5645);
 ;// CONCATENATED MODULE: ./src/evals-api/eval-definition-fingerprint.ts
@@ -41673,8 +41662,6 @@ function evalDefinitionFingerprint(definition) {
     });
 }
 
-// EXTERNAL MODULE: ./src/evals-api/ensure-eval.ts
-var ensure_eval = __nccwpck_require__(9193);
 // EXTERNAL MODULE: ./src/evals-api/metadata-limits.ts
 var metadata_limits = __nccwpck_require__(9570);
 // EXTERNAL MODULE: ./src/settings/input-error.ts
@@ -41805,16 +41792,17 @@ function asInputError(input, error) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $n: () => (/* binding */ parseTenantId),
+/* harmony export */   EM: () => (/* binding */ readOpenAiEndpoint),
 /* harmony export */   HU: () => (/* binding */ parseChoice),
 /* harmony export */   N: () => (/* binding */ parseCriteriaThresholds),
 /* harmony export */   Pi: () => (/* binding */ parseAuthorityHost),
 /* harmony export */   Q0: () => (/* binding */ parseClientId),
-/* harmony export */   Q2: () => (/* binding */ parseBaseUrl),
 /* harmony export */   RM: () => (/* binding */ parseSignificance),
 /* harmony export */   Sk: () => (/* binding */ parseScope),
 /* harmony export */   WN: () => (/* binding */ parseRate),
 /* harmony export */   Xy: () => (/* binding */ parseScoreDrop),
 /* harmony export */   gN: () => (/* binding */ parseBaselineChoice),
+/* harmony export */   jG: () => (/* binding */ OPENAI_BASE_URL),
 /* harmony export */   jR: () => (/* binding */ parseMetadata),
 /* harmony export */   n0: () => (/* binding */ looksSecret),
 /* harmony export */   oR: () => (/* binding */ parseHeaderLines),
@@ -41823,6 +41811,7 @@ function asInputError(input, error) {
 /* harmony export */   yG: () => (/* binding */ parseBoolean),
 /* harmony export */   zq: () => (/* binding */ parseCount)
 /* harmony export */ });
+/* unused harmony export parseBaseUrl */
 /* harmony import */ var _evals_api_metadata_limits_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9570);
 /* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5794);
 
@@ -42062,6 +42051,28 @@ function parseSignificance(input, raw) {
         throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, `expected a level between 0 and 1 such as 0.05, got ${JSON.stringify(raw.trim())}.`);
     return level;
 }
+/** OpenAI's API, where the OpenAI environment variables and both endpoints' inputs default to. */
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+/**
+ * An OpenAI-style endpoint's URL and key, as the SDKs read them: the input, else `OPENAI_BASE_URL` /
+ * `OPENAI_API_KEY`, else OpenAI's URL and no key. The key input is masked as soon as it is read;
+ * `OPENAI_API_KEY` only when `key()` is asked for it (an Entra sign-in never uses it).
+ */
+function readOpenAiEndpoint(source, inputs) {
+    const { read, env } = source;
+    const keyInput = read(inputs.key).trim();
+    if (keyInput)
+        source.mask(keyInput);
+    const urlInput = read(inputs.url).trim();
+    const baseURL = urlInput ? parseBaseUrl(inputs.url, urlInput) : parseBaseUrl(`${inputs.url} (from OPENAI_BASE_URL)`, env.OPENAI_BASE_URL?.trim() || OPENAI_BASE_URL);
+    const key = () => {
+        const fromEnv = keyInput ? '' : env.OPENAI_API_KEY?.trim() || '';
+        if (fromEnv)
+            source.mask(fromEnv);
+        return keyInput || fromEnv;
+    };
+    return { baseURL, keyInput, key };
+}
 
 
 /***/ }),
@@ -42076,18 +42087,22 @@ __nccwpck_require__.d(__webpack_exports__, {
   sb: () => (/* binding */ readSettings)
 });
 
-// UNUSED EXPORTS: DEFAULT_AUTHORITY_HOST, DEFAULT_AZURE_SCOPE, DEFAULT_BASE_URL, MAX_HISTORY
+// UNUSED EXPORTS: DEFAULT_AUTHORITY_HOST, DEFAULT_AZURE_SCOPE, MAX_HISTORY
 
-// EXTERNAL MODULE: ./src/settings/eval-choice.ts + 1 modules
-var eval_choice = __nccwpck_require__(3181);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/engine/jsonl-row.ts
-var jsonl_row = __nccwpck_require__(3218);
+// EXTERNAL MODULE: ./src/evals-api/client.ts
+var client = __nccwpck_require__(2111);
+// EXTERNAL MODULE: ./src/github/context.ts
+var context = __nccwpck_require__(9556);
+// EXTERNAL MODULE: ./src/shared/fingerprint.ts
+var fingerprint = __nccwpck_require__(5645);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ./src/engine/jsonl-row.ts
+var jsonl_row = __nccwpck_require__(3218);
 // EXTERNAL MODULE: ./src/settings/input-error.ts
 var input_error = __nccwpck_require__(5794);
 // EXTERNAL MODULE: ./src/settings/workspace-files.ts
@@ -42224,10 +42239,65 @@ function parseRow(line, rows) {
     return null;
 }
 
-// EXTERNAL MODULE: ./src/github/context.ts
-var context = __nccwpck_require__(9556);
-// EXTERNAL MODULE: ./src/shared/fingerprint.ts
-var fingerprint = __nccwpck_require__(5645);
+// EXTERNAL MODULE: ./src/engine/graders/create-graders.ts + 17 modules
+var create_graders = __nccwpck_require__(7661);
+// EXTERNAL MODULE: ./src/models/model-client.ts + 1 modules
+var model_client = __nccwpck_require__(529);
+// EXTERNAL MODULE: ./src/settings/input-parsers.ts
+var input_parsers = __nccwpck_require__(5300);
+;// CONCATENATED MODULE: ./src/settings/engine-settings.ts
+
+
+
+
+const DEFAULT_CONCURRENCY = 8;
+const MAX_CONCURRENCY = 256;
+/**
+ * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
+ * only when the eval calls a model (a sampled data source, a judge grader, cosine similarity); every
+ * grader is built once here so that a bad field is reported as an input error before anything runs.
+ */
+function readLocalEngineSettings(source, definition, dataSource, where) {
+    const { read } = source;
+    const concurrency = (0,input_parsers/* parseCount */.zq)('concurrency', read('concurrency') || String(DEFAULT_CONCURRENCY));
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY)
+        throw new input_error/* InputError */.d('concurrency', `must be from 1 to ${MAX_CONCURRENCY}; got ${concurrency}.`);
+    const endpoint = (0,input_parsers/* readOpenAiEndpoint */.EM)(source, { url: 'model-base-url', key: 'model-api-key' });
+    const { baseURL } = endpoint;
+    const apiKey = endpoint.key();
+    const uses = modelUses(definition, dataSource);
+    try {
+        const unused = new model_client/* ModelClient */.f({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
+        (0,create_graders/* createGraders */.h)(definition, { models: () => unused }, `${where}: testing_criteria`);
+    }
+    catch (error) {
+        throw (0,input_error/* asInputError */.X)('eval-file', error);
+    }
+    if (uses.length === 0)
+        return { models: null, concurrency };
+    // Self-hosted endpoints (Ollama, vLLM) often take no key; OpenAI's always does.
+    if (!apiKey && baseURL === input_parsers/* OPENAI_BASE_URL */.jG) {
+        throw new input_error/* InputError */.d('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
+    }
+    // An empty key sends no Authorization header at all.
+    return { models: { baseURL, apiKey }, concurrency };
+}
+/** What in the eval calls a model, for error messages; empty when nothing does. */
+function modelUses(definition, dataSource) {
+    const uses = [];
+    if (dataSource.type !== 'jsonl')
+        uses.push(`a ${dataSource.type} data source`);
+    for (const criterion of definition.testing_criteria) {
+        if (criterion.type === 'label_model' || criterion.type === 'score_model')
+            uses.push(`the ${criterion.type} grader "${criterion.name}"`);
+        if (criterion.type === 'text_similarity' && criterion.evaluation_metric === 'cosine')
+            uses.push(`the cosine text_similarity grader "${criterion.name}"`);
+    }
+    return uses;
+}
+
+// EXTERNAL MODULE: ./src/settings/eval-choice.ts + 1 modules
+var eval_choice = __nccwpck_require__(3181);
 // EXTERNAL MODULE: ./src/evals-api/metadata-limits.ts
 var metadata_limits = __nccwpck_require__(9570);
 // EXTERNAL MODULE: ./src/shared/run-metadata-keys.ts
@@ -42268,76 +42338,6 @@ function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
     return metadata;
 }
 
-// EXTERNAL MODULE: ./src/evals-api/client.ts
-var client = __nccwpck_require__(2111);
-// EXTERNAL MODULE: ./src/engine/definition.ts
-var definition = __nccwpck_require__(1185);
-// EXTERNAL MODULE: ./src/engine/graders/create-graders.ts + 17 modules
-var create_graders = __nccwpck_require__(7661);
-// EXTERNAL MODULE: ./src/models/model-client.ts + 1 modules
-var model_client = __nccwpck_require__(529);
-// EXTERNAL MODULE: ./src/settings/input-parsers.ts
-var input_parsers = __nccwpck_require__(5300);
-;// CONCATENATED MODULE: ./src/settings/engine-settings.ts
-
-
-
-
-
-const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
-const DEFAULT_CONCURRENCY = 8;
-const MAX_CONCURRENCY = 256;
-/**
- * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
- * only when the eval calls a model (a sampled data source, a judge grader, cosine similarity); every
- * grader is built once here so that a bad field is reported as an input error before anything runs.
- */
-function readLocalEngineSettings(source, definition, dataSource, where) {
-    const { read, env } = source;
-    const concurrency = (0,input_parsers/* parseCount */.zq)('concurrency', read('concurrency') || String(DEFAULT_CONCURRENCY));
-    if (concurrency < 1 || concurrency > MAX_CONCURRENCY)
-        throw new input_error/* InputError */.d('concurrency', `must be from 1 to ${MAX_CONCURRENCY}; got ${concurrency}.`);
-    const apiKeyInput = read('model-api-key').trim();
-    if (apiKeyInput)
-        source.mask(apiKeyInput);
-    const baseUrlInput = read('model-base-url').trim();
-    const baseURL = baseUrlInput
-        ? (0,input_parsers/* parseBaseUrl */.Q2)('model-base-url', baseUrlInput)
-        : (0,input_parsers/* parseBaseUrl */.Q2)('model-base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_MODEL_BASE_URL);
-    const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
-    if (apiKey && apiKey !== apiKeyInput)
-        source.mask(apiKey);
-    const uses = modelUses(definition, dataSource);
-    try {
-        const unused = new model_client/* ModelClient */.f({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
-        (0,create_graders/* createGraders */.h)(definition, { models: () => unused }, `${where}: testing_criteria`);
-    }
-    catch (error) {
-        throw (0,input_error/* asInputError */.X)('eval-file', error);
-    }
-    if (uses.length === 0)
-        return { models: null, concurrency };
-    // Self-hosted endpoints (Ollama, vLLM) often take no key; OpenAI's always does.
-    if (!apiKey && baseURL === DEFAULT_MODEL_BASE_URL) {
-        throw new input_error/* InputError */.d('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
-    }
-    // An empty key sends no Authorization header at all.
-    return { models: { baseURL, apiKey }, concurrency };
-}
-/** What in the eval calls a model, for error messages; empty when nothing does. */
-function modelUses(definition, dataSource) {
-    const uses = [];
-    if (dataSource.type !== 'jsonl')
-        uses.push(`a ${dataSource.type} data source`);
-    for (const criterion of definition.testing_criteria) {
-        if (criterion.type === 'label_model' || criterion.type === 'score_model')
-            uses.push(`the ${criterion.type} grader "${criterion.name}"`);
-        if (criterion.type === 'text_similarity' && criterion.evaluation_metric === 'cosine')
-            uses.push(`the cosine text_similarity grader "${criterion.name}"`);
-    }
-    return uses;
-}
-
 ;// CONCATENATED MODULE: ./src/settings/read-settings.ts
 
 
@@ -42349,7 +42349,6 @@ function modelUses(definition, dataSource) {
 
 
 
-const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
 const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 /** Reads and validates every input. Throws an InputError naming the first bad input. */
@@ -42441,31 +42440,25 @@ const LOCAL_ENDPOINT = {
 };
 /** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
 function readEndpointSettings(source) {
-    const { read, env } = source;
+    const { read } = source;
     // Secrets are masked as soon as they are read, before any check that could fail on them.
-    const apiKeyInput = read('api-key').trim();
-    if (apiKeyInput)
-        source.mask(apiKeyInput);
+    const { baseURL, keyInput, key } = (0,input_parsers/* readOpenAiEndpoint */.EM)(source, { url: 'base-url', key: 'api-key' });
     const extraHeaders = (0,input_parsers/* parseHeaderLines */.oR)('extra-headers', read('extra-headers'));
     const extraQuery = (0,input_parsers/* parseQueryLines */.rm)('extra-query', read('extra-query'));
     for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
         if ((0,input_parsers/* looksSecret */.n0)(name) && value)
             source.mask(value);
     }
-    const baseUrlInput = read('base-url').trim();
-    const baseURL = baseUrlInput
-        ? (0,input_parsers/* parseBaseUrl */.Q2)('base-url', baseUrlInput)
-        : (0,input_parsers/* parseBaseUrl */.Q2)('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
     return {
         baseURL,
-        auth: readEndpointAuth(source, apiKeyInput),
+        auth: readEndpointAuth(source, keyInput, key),
         organization: read('organization').trim() || null,
         project: read('project').trim() || null,
         extraHeaders,
         extraQuery,
     };
 }
-function readEndpointAuth(source, apiKeyInput) {
+function readEndpointAuth(source, apiKeyInput, fallbackKey) {
     const { read, env } = source;
     const header = (0,input_parsers/* parseChoice */.HU)('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key']);
     const clientId = read('azure-client-id').trim();
@@ -42487,12 +42480,10 @@ function readEndpointAuth(source, apiKeyInput) {
             authorityHost: (0,input_parsers/* parseAuthorityHost */.Pi)('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
         };
     }
-    const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
+    const apiKey = fallbackKey();
     if (!apiKey) {
         throw new input_error/* InputError */.d('api-key', 'no credentials for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable, or "azure-client-id" and "azure-tenant-id" for Entra ID sign-in.');
     }
-    if (apiKey !== apiKeyInput)
-        source.mask(apiKey);
     return { kind: 'key', apiKey, header };
 }
 
@@ -42559,37 +42550,6 @@ function isOutside(rel) {
 }
 // Inline file_content travels in one request body; far larger files belong in the API's file store.
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
-
-
-/***/ }),
-
-/***/ 3597:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   y: () => (/* binding */ sleep)
-/* harmony export */ });
-/** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
-function sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(abortError(signal));
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(abortError(signal));
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
-function abortError(signal) {
-    const error = new Error(signal?.reason instanceof Error ? signal.reason.message : 'Aborted');
-    error.name = 'AbortError';
-    return error;
-}
 
 
 /***/ }),
@@ -42691,6 +42651,37 @@ function redactDeep(value, secrets) {
         return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, redactDeep(entry, secrets)]));
     }
     return value;
+}
+
+
+/***/ }),
+
+/***/ 1424:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   V: () => (/* binding */ retryAfterMs)
+/* harmony export */ });
+/**
+ * The wait a 429 (or 503) asks for, in milliseconds: `retry-after-ms` (OpenAI's and Azure's), else
+ * `retry-after` in seconds or as an HTTP date (compared with `nowMs`, wall-clock time). Null when the
+ * headers say nothing usable. One reading for the Evals API, the model endpoints and GitHub.
+ */
+function retryAfterMs(headers, nowMs = Date.now()) {
+    if (!headers)
+        return null;
+    const msHeader = headers.get('retry-after-ms')?.trim();
+    const ms = msHeader ? Number(msHeader) : Number.NaN;
+    if (Number.isFinite(ms) && ms >= 0)
+        return ms;
+    const header = headers.get('retry-after')?.trim();
+    if (!header)
+        return null;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return Math.max(0, seconds * 1000);
+    const date = Date.parse(header);
+    return Number.isFinite(date) ? Math.max(0, date - nowMs) : null;
 }
 
 
@@ -42919,6 +42910,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:queryst
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 8500:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 
 /***/ }),
 

@@ -28375,7 +28375,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6446);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5989);
 
 // The CLI's entry: the same gate as the action, reporting to the terminal.
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
@@ -28391,7 +28391,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6446:
+/***/ 5989:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28420,6 +28420,14 @@ __nccwpck_require__.d(x509_transport_state_browser_namespaceObject, {
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/engine/definition-error.ts
@@ -28512,116 +28520,37 @@ function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/shared/fingerprint.ts
-
-/**
- * A short, stable hash of a JSON value: the same data gives the same fingerprint whatever the order of
- * its object keys. It tells whether two runs evaluated the same dataset, and pairs items by content
- * when they did not.
- */
-function fingerprint(value) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    writeCanonical(value, (text) => hash.update(text));
-    return hash.digest('hex').slice(0, 16);
-}
-/**
- * The fingerprint of a data source's rows. For inline rows only the items count: pre-generated samples
- * are the outputs under test, so a change of them is the same dataset answered differently.
- */
-function datasetFingerprint(source) {
-    if (typeof source === 'object' && source !== null && !Array.isArray(source)) {
-        const { type, content } = source;
-        if (type === 'file_content' && Array.isArray(content)) {
-            return fingerprint(content.map((row) => (typeof row === 'object' && row !== null && 'item' in row ? row.item : row)));
-        }
+;// CONCATENATED MODULE: ./src/engine/jsonl-row.ts
+// The rows of a JSONL dataset, as the Evals API reads `file_content` and the local engine reads a data file.
+/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
+const FILE_PATH_SOURCE = 'file_path';
+/** One JSONL line as a row, or what is wrong with it. */
+function parseJsonlRow(line) {
+    let value;
+    try {
+        value = JSON.parse(line);
     }
-    return fingerprint(source);
-}
-/** JSON with object keys sorted, streamed to `write` so that a 100,000-row dataset is never one string. */
-function writeCanonical(value, write) {
-    if (value === null || typeof value !== 'object') {
-        // undefined and functions are not JSON: as JSON.stringify does inside arrays, they become null.
-        write(JSON.stringify(value) ?? 'null');
-        return;
+    catch (error) {
+        return `not valid JSON (${firstLine(error)})`;
     }
-    if (Array.isArray(value)) {
-        write('[');
-        value.forEach((entry, index) => {
-            if (index > 0)
-                write(',');
-            writeCanonical(entry, write);
-        });
-        write(']');
-        return;
-    }
-    write('{');
-    const keys = Object.keys(value)
-        .filter((key) => value[key] !== undefined)
-        .sort();
-    keys.forEach((key, index) => {
-        if (index > 0)
-            write(',');
-        write(JSON.stringify(key));
-        write(':');
-        writeCanonical(value[key], write);
-    });
-    write('}');
+    if (!isPlainObject(value))
+        return 'each line must be a JSON object';
+    const keys = Object.keys(value);
+    const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
+    if (!wrapped)
+        return { item: value };
+    if (!isPlainObject(value.item))
+        return '"item" must be an object';
+    if (value.sample !== undefined && !isPlainObject(value.sample))
+        return '"sample" must be an object';
+    return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
 }
-
-;// CONCATENATED MODULE: ./src/evals-api/eval-definition-fingerprint.ts
-
-/**
- * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's
- * metadata). The same definition gives the same fingerprint whatever the order of its object keys; any
- * change to what would be sent to `POST /evals` gives another, so a changed definition makes a new eval
- * instead of silently reusing an old one.
- *
- * All four parts of the create request count:
- * - `data_source_config` and `testing_criteria` decide how items are graded. The order of the criteria
- *   counts too: it is the order of the run's per-criterion results and of the reports.
- * - `name` is how a person tells evals apart in the dashboard and in the reports. Two eval files with
- *   the same criteria but different names are two evals to their users; one eval shared between them
- *   would show one name for both, and a rename would never reach the server.
- * - `metadata` is sent with the create: the remote eval should say what the file says. A metadata-only
- *   change making a new eval is visible (the action says it created one); a stale eval would not be.
- * An empty `metadata` is the same as none. Fields outside the create format are left out.
- *
- * 16 hex digits (64 bits) are plenty: a new definition matches one of 10,000 others by accident with a
- * chance near 1 in 10^15, and the file's author controls both sides of any deliberate match.
- */
-function evalDefinitionFingerprint(definition) {
-    const metadata = definition.metadata && Object.keys(definition.metadata).length > 0 ? definition.metadata : undefined;
-    return fingerprint({
-        name: definition.name,
-        data_source_config: definition.data_source_config,
-        testing_criteria: definition.testing_criteria,
-        metadata,
-    });
+function isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-;// CONCATENATED MODULE: ./src/shared/abortable-sleep.ts
-/** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
-function sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(abortError(signal));
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(abortError(signal));
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
-function abortError(signal) {
-    const error = new Error(signal?.reason instanceof Error ? signal.reason.message : 'Aborted');
-    error.name = 'AbortError';
-    return error;
+function firstLine(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return message.split('\n')[0] ?? message;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/openai/internal/tslib.mjs
@@ -28944,7 +28873,7 @@ const safeJSON = (text) => {
 };
 //# sourceMappingURL=values.mjs.map
 ;// CONCATENATED MODULE: ./node_modules/openai/internal/utils/sleep.mjs
-const sleep_sleep = (ms, ...signals) => new Promise((resolve, reject) => {
+const sleep = (ms, ...signals) => new Promise((resolve, reject) => {
     const activeSignals = [...new Set(signals.filter((signal) => signal != null))];
     let timeout;
     let settled = false;
@@ -47674,7 +47603,7 @@ async function pollWithResponse(retrieve, intermediateStatuses, terminalStatuses
             }
             const signal = options && Object.prototype.propertyIsEnumerable.call(options, 'signal') ? options.signal : undefined;
             // oxlint-disable-next-line no-await-in-loop -- Each poll waits or aborts before the next request.
-            await (signal ? sleepUntilAborted(sleepInterval, signal) : sleep_sleep(sleepInterval));
+            await (signal ? sleepUntilAborted(sleepInterval, signal) : sleep(sleepInterval));
         }
         else if (terminalStatuses.includes(status)) {
             return data;
@@ -50073,7 +50002,7 @@ async function waitForFileProcessing(resource, id, pollInterval, maxWait) {
     let file = await resource.retrieve(id);
     while (!file.status || !terminalStates.has(file.status)) {
         // oxlint-disable-next-line no-await-in-loop -- Wait before issuing the next processing-status request.
-        await sleep_sleep(pollInterval);
+        await sleep(pollInterval);
         // oxlint-disable-next-line no-await-in-loop -- The timeout and next iteration depend on this response.
         file = await resource.retrieve(id);
         if (performance.now() - start > maxWait) {
@@ -57348,7 +57277,7 @@ class OpenAI {
         else {
             const retrySignals = requestSignal === options.signal ? [requestSignal] : [requestSignal, options.signal];
             try {
-                await sleep_sleep(timeoutMillis, ...retrySignals);
+                await sleep(timeoutMillis, ...retrySignals);
             }
             catch (error) {
                 const abortedSignal = retrySignals.find((signal) => signal?.aborted);
@@ -59691,6 +59620,29 @@ class OidcTokenError extends Error {
     }
 }
 
+;// CONCATENATED MODULE: ./src/shared/retry-after.ts
+/**
+ * The wait a 429 (or 503) asks for, in milliseconds: `retry-after-ms` (OpenAI's and Azure's), else
+ * `retry-after` in seconds or as an HTTP date (compared with `nowMs`, wall-clock time). Null when the
+ * headers say nothing usable. One reading for the Evals API, the model endpoints and GitHub.
+ */
+function retryAfterMs(headers, nowMs = Date.now()) {
+    if (!headers)
+        return null;
+    const msHeader = headers.get('retry-after-ms')?.trim();
+    const ms = msHeader ? Number(msHeader) : Number.NaN;
+    if (Number.isFinite(ms) && ms >= 0)
+        return ms;
+    const header = headers.get('retry-after')?.trim();
+    if (!header)
+        return null;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return Math.max(0, seconds * 1000);
+    const date = Date.parse(header);
+    return Number.isFinite(date) ? Math.max(0, date - nowMs) : null;
+}
+
 ;// CONCATENATED MODULE: ./src/evals-api/client.ts
 
 /** A per-request ceiling: a poll or a page that hangs longer is retried, not waited on forever. */
@@ -59739,6 +59691,7 @@ function createEvalsClient(endpoint, getToken) {
 
 
 
+
 /** An Evals API failure, described for a person: what was being done, the status, the server's message. */
 class EvalsApiError extends Error {
     status;
@@ -59765,23 +59718,8 @@ function isTransient(error) {
 }
 /** How long to wait before try number `attempt + 1`: what the server asked for, else 1 s, 2 s, 4 s…, capped. */
 function retryDelayMs(error, attempt, capMs = 30_000) {
-    return Math.min(retryAfterMs(error) ?? 1000 * 2 ** (attempt - 1), capMs);
-}
-/** Milliseconds the server asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
-function retryAfterMs(error) {
-    if (!(error instanceof OpenAI.APIError) || !error.headers)
-        return null;
-    const ms = Number(error.headers.get('retry-after-ms'));
-    if (Number.isFinite(ms) && ms > 0)
-        return ms;
-    const header = error.headers.get('retry-after');
-    if (!header)
-        return null;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return Math.max(0, seconds * 1000);
-    const date = Date.parse(header);
-    return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
+    const asked = error instanceof OpenAI.APIError ? retryAfterMs(error.headers) : null;
+    return Math.min(asked ?? 1000 * 2 ** (attempt - 1), capMs);
 }
 /**
  * The SDK wraps a failure of the token provider ("Failed to get token from 'apiKey' function"): the
@@ -59843,6 +59781,8 @@ function capitalize(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/evals-api/ensure-eval.ts
 
 
@@ -59878,7 +59818,7 @@ async function ensureEval(client, request) {
                 throw describeApiError(error, context);
             const wait = retryDelayMs(error, attempt);
             request.log?.(`Creating the eval failed (${describeApiError(error, context).message}); checking whether it was made, then trying again.`);
-            await sleep(wait, request.signal);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, { signal: request.signal });
             const made = await findEvalByFingerprint(client, request, file).catch(() => null);
             if (made) {
                 request.log?.(`The eval was made (${made.id}) although its answer was lost; using it.`);
@@ -59911,405 +59851,327 @@ async function findEvalByFingerprint(client, request, file, log) {
     return null;
 }
 
-;// CONCATENATED MODULE: ./src/evals-api/metadata-limits.ts
-// The Evals API's limits on metadata, for evals and runs alike.
-const METADATA_MAX_KEYS = 16;
-const METADATA_MAX_KEY_CHARS = 64;
-const METADATA_MAX_VALUE_CHARS = 512;
-
-;// CONCATENATED MODULE: ./src/settings/input-error.ts
-
-/** A problem with one of the action's inputs, found before anything is sent. */
-class InputError extends Error {
-    input;
-    problem;
-    constructor(input, problem) {
-        super(`Input "${input}": ${problem}`);
-        this.name = 'InputError';
-        this.input = input;
-        this.problem = problem;
-    }
-}
-/** An error met while reading an input's content, as an error of that input. */
-function asInputError(input, error) {
-    if (error instanceof InputError)
-        return error;
-    if (error instanceof EvalDefinitionError)
-        return new InputError(input, error.message);
-    return error instanceof Error ? error : new Error(String(error));
-}
-
-;// CONCATENATED MODULE: ./src/settings/input-parsers.ts
+;// CONCATENATED MODULE: ./src/evals-api/export-eval.ts
 
 
-// Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
-/** A rate in [0, 1], written as `0.9` or `90%`. */
-function parseRate(input, raw) {
-    const text = raw.trim();
-    const percent = text.endsWith('%');
-    const digits = percent ? text.slice(0, -1).trim() : text;
-    // `99.9%` must be exactly 0.999: shifting the exponent avoids 99.9 / 100 = 0.9990000000000001.
-    const rate = digits ? Number(percent ? `${digits}e-2` : digits) : NaN;
-    if (!Number.isFinite(rate)) {
-        throw new InputError(input, `expected a number from 0 to 1 or a percentage such as 90%, got ${JSON.stringify(text)}.`);
+
+
+
+
+
+
+
+
+/** Something the export refuses or cannot do that is not an API failure: a file in the way, a bad dataset line. */
+class ExportError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ExportError';
     }
-    if (rate < 0 || rate > 1) {
-        throw new InputError(input, `${JSON.stringify(text)} is outside 0–1 (0%–100%).`);
-    }
-    return rate;
 }
-function parsePositiveNumber(input, raw, unit, max) {
-    const text = raw.trim();
-    const number = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isFinite(number) || number <= 0) {
-        throw new InputError(input, `expected a positive number of ${unit}, got ${JSON.stringify(text)}.`);
-    }
-    if (number > max)
-        throw new InputError(input, `${text} ${unit} is more than the ${max} allowed.`);
-    return number;
-}
-function parseCount(input, raw) {
-    const text = raw.trim();
-    if (!/^\d+$/.test(text))
-        throw new InputError(input, `expected a whole number ≥ 0, got ${JSON.stringify(raw)}.`);
-    return Number(text);
-}
-function parseBoolean(input, raw) {
-    const text = raw.trim().toLowerCase();
-    if (['true', 'yes', 'on', '1'].includes(text))
-        return true;
-    if (['false', 'no', 'off', '0'].includes(text))
-        return false;
-    throw new InputError(input, `expected true or false, got ${JSON.stringify(raw)}.`);
-}
-/** Non-empty lines that are not `#` comments, trimmed. */
-function meaningfulLines(raw) {
-    return raw
-        .split(/\r?\n/)
-        .map((text, index) => ({ text: text.trim(), number: index + 1 }))
-        .filter((line) => line.text && !line.text.startsWith('#'));
-}
-/** `NAME: RATE` per line. The name may itself contain colons: the rate is after the last one. */
-function parseCriteriaThresholds(input, raw) {
-    const seen = new Set();
-    return meaningfulLines(raw).map(({ text, number }) => {
-        const colon = text.lastIndexOf(':');
-        const name = colon > 0 ? text.slice(0, colon).trim() : '';
-        if (!name)
-            throw new InputError(input, `line ${number} should be "NAME: RATE", got ${JSON.stringify(text)}.`);
-        if (seen.has(name))
-            throw new InputError(input, `criterion "${name}" is listed twice.`);
-        seen.add(name);
-        try {
-            return { name, min: parseRate(input, text.slice(colon + 1)) };
-        }
-        catch (error) {
-            throw error instanceof InputError ? new InputError(input, `line ${number} ("${name}"): ${error.problem}`) : error;
-        }
-    });
-}
-/** `key=value` per line, within the API's limits on keys and values. */
-function parseMetadata(input, raw) {
-    const metadata = {};
-    for (const { text, number } of meaningfulLines(raw)) {
-        const equals = text.indexOf('=');
-        const key = equals > 0 ? text.slice(0, equals).trim() : '';
-        if (!key)
-            throw new InputError(input, `line ${number} should be "key=value", got ${JSON.stringify(text)}.`);
-        const value = text.slice(equals + 1).trim();
-        if (key.length > METADATA_MAX_KEY_CHARS) {
-            throw new InputError(input, `key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
-        }
-        if (value.length > METADATA_MAX_VALUE_CHARS) {
-            throw new InputError(input, `the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
-        }
-        if (Object.hasOwn(metadata, key))
-            throw new InputError(input, `key "${key}" is set twice.`);
-        metadata[key] = value;
-    }
-    return metadata;
-}
-function parseBaseUrl(input, raw) {
-    let url;
+/** How many of the eval's newest runs are searched for one whose dataset can be taken. */
+const RUNS_SEARCHED = 20;
+const MAX_REPORTED_BAD_LINES = 5;
+/**
+ * Writes a remote eval into the repository, ready for the local engine: the eval as an `eval-file` (the
+ * create format), the dataset of its newest run that has one as JSONL, and for a run that sampled a model
+ * the rest of its data source. Files are written to temporary names and renamed at the end, so a failure
+ * leaves no half-written file and an overwritten one is replaced whole.
+ */
+async function exportEval(client, options) {
+    const { evalId, baseURL, signal } = options;
+    const context = (doing, runId) => ({ doing, evalId, runId, baseURL });
+    const warnings = [];
+    let remote;
     try {
-        url = new URL(raw.trim());
+        remote = (await client.evals.retrieve(evalId, { signal }));
+    }
+    catch (error) {
+        throw describeApiError(error, context(`exporting eval ${evalId}`));
+    }
+    const name = typeof remote.name === 'string' && remote.name.trim() ? remote.name.trim() : evalId;
+    const definition = toCreateFormat(remote, name, warnings);
+    const criteria = definition.testing_criteria.length;
+    options.log(`Read eval ${evalId} ("${name}"): ${criteria} testing ${criteria === 1 ? 'criterion' : 'criteria'}.`);
+    const found = await findDatasetRun(client, options, warnings);
+    const slug = fileSlug(name, evalId);
+    const evalFile = (0,external_node_path_namespaceObject.join)(options.outDir, `${slug}.eval.yaml`);
+    const dataFile = found ? (0,external_node_path_namespaceObject.join)(options.outDir, `${slug}.jsonl`) : null;
+    const sampled = found !== null && found.dataSource.type !== 'jsonl';
+    const dataSourceFile = sampled ? (0,external_node_path_namespaceObject.join)(options.outDir, `${slug}.data-source.yaml`) : null;
+    const targets = [evalFile, dataFile, dataSourceFile].filter((path) => path !== null);
+    if (!options.overwrite)
+        await refuseExisting(targets);
+    try {
+        await (0,promises_namespaceObject.mkdir)(options.outDir, { recursive: true });
+    }
+    catch (error) {
+        throw new ExportError(`Cannot make the folder ${options.outDir}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const written = new Map();
+    const temporary = (path) => {
+        const temp = `${path}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.partial`;
+        written.set(path, temp);
+        return temp;
+    };
+    try {
+        const provenance = provenanceLines(options, remote, found?.runId ?? null);
+        if (found && dataFile) {
+            const rows = await writeDataset(client, found, temporary(dataFile), options, context);
+            options.log(`Wrote ${rows} row${rows === 1 ? '' : 's'} of run ${found.runId} to ${dataFile}.`);
+            if (rows === 0)
+                warnings.push(`The dataset of run ${found.runId} has no rows; ${dataFile} is empty and the local engine needs at least one row.`);
+        }
+        if (found && dataSourceFile) {
+            const header = [...provenance, `Pass it as the "data-source" input, with "data-file: ${dataFile}": the data file replaces its "source".`];
+            await (0,promises_namespaceObject.writeFile)(temporary(dataSourceFile), yamlText(samplingPart(found.dataSource), header));
+        }
+        const usage = [`eval-file: ${evalFile}`, ...(dataFile ? [`data-file: ${dataFile}`] : []), ...(dataSourceFile ? [`data-source: ${dataSourceFile}`] : [])];
+        const text = yamlText(definition, [...provenance, `Run it with engine: local and ${usage.join(', ')}.`]);
+        checkParses(text, evalFile, warnings);
+        await (0,promises_namespaceObject.writeFile)(temporary(evalFile), text);
+        for (const [path, temp] of written)
+            await (0,promises_namespaceObject.rename)(temp, path);
+        written.clear();
+    }
+    finally {
+        await Promise.allSettled([...written.values()].map((temp) => (0,promises_namespaceObject.unlink)(temp)));
+    }
+    options.log(`Wrote ${evalFile}.`);
+    return { evalFile, dataFile, dataSourceFile, warnings };
+}
+/**
+ * The eval as the create call (and the local engine) takes it: the config's schema form turned back into
+ * `item_schema`, server-side fields dropped, the action's fingerprint taken out of the metadata.
+ * What the local engine cannot run is kept, with a warning.
+ */
+function toCreateFormat(remote, name, warnings) {
+    const evalId = String(remote.id ?? name);
+    const config = export_eval_isObject(remote.data_source_config) ? remote.data_source_config : {};
+    const criteria = Array.isArray(remote.testing_criteria) ? remote.testing_criteria.filter(export_eval_isObject) : [];
+    const testingCriteria = criteria.map((criterion) => {
+        const { id: _id, ...kept } = criterion;
+        if (!LOCAL_GRADER_TYPES.includes(String(kept.type))) {
+            warnings.push(`Grader "${String(kept.name)}" (type ${String(kept.type)}) is kept, but the local engine does not run it (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`);
+        }
+        return kept;
+    });
+    const metadata = {};
+    for (const [key, value] of Object.entries(export_eval_isObject(remote.metadata) ? remote.metadata : {})) {
+        if (key !== EVAL_FINGERPRINT_KEY && typeof value === 'string')
+            metadata[key] = value;
+    }
+    return { name, data_source_config: createConfig(config, evalId, warnings), testing_criteria: testingCriteria, metadata };
+}
+/** The API answers configs in "schema" form (`schema.properties.item`/`sample`); the create call takes `item_schema`. */
+function createConfig(config, evalId, warnings) {
+    const type = typeof config.type === 'string' ? config.type : 'custom';
+    if (type === 'custom') {
+        if (export_eval_isObject(config.item_schema))
+            return { type, item_schema: config.item_schema, include_sample_schema: config.include_sample_schema === true };
+        const properties = export_eval_isObject(config.schema) && export_eval_isObject(config.schema.properties) ? config.schema.properties : {};
+        if (!export_eval_isObject(properties.item))
+            warnings.push(`Eval ${evalId} describes no item schema; the eval file says only that items are objects.`);
+        return { type, item_schema: export_eval_isObject(properties.item) ? properties.item : { type: 'object' }, include_sample_schema: Object.hasOwn(properties, 'sample') };
+    }
+    warnings.push(`The data source config is "${type}": it reads logs stored by the provider, so only the remote engine can run this eval; the local engine runs "custom" configs.`);
+    if (type === 'logs' || type === 'stored_completions')
+        return export_eval_isObject(config.metadata) ? { type, metadata: config.metadata } : { type };
+    return config;
+}
+/** The newest of the eval's newest runs whose items can be read back: inline rows or a stored file. */
+async function findDatasetRun(client, options, warnings) {
+    const { evalId } = options;
+    let runs;
+    try {
+        const page = await client.evals.runs.list(evalId, { order: 'desc', limit: RUNS_SEARCHED }, { signal: options.signal });
+        runs = page.data;
+    }
+    catch (error) {
+        throw describeApiError(error, { doing: `listing the runs of eval ${evalId} to find its dataset`, evalId, baseURL: options.baseURL });
+    }
+    const passed = [];
+    for (const run of runs.slice(0, RUNS_SEARCHED)) {
+        const dataSource = export_eval_isObject(run.data_source) ? run.data_source : {};
+        const source = export_eval_isObject(dataSource.source) ? dataSource.source : {};
+        const runId = String(run.id);
+        let dataset = null;
+        if (source.type === 'file_content' && Array.isArray(source.content) && source.content.length > 0)
+            dataset = { kind: 'inline', rows: source.content };
+        else if (source.type === 'file_id' && typeof source.id === 'string' && source.id)
+            dataset = { kind: 'file', fileId: source.id };
+        if (dataset) {
+            if (passed.length > 0)
+                warnings.push(`The dataset comes from run ${runId}: newer runs have none that can be taken (${passed.join('; ')}).`);
+            return { runId, dataSource, dataset };
+        }
+        passed.push(`${runId}: ${sourceDescription(source)}`);
+    }
+    if (runs.length === 0)
+        warnings.push(`Eval ${evalId} has no runs, so there is no dataset to take: only the eval file was written.`);
+    else {
+        warnings.push(`None of the newest ${runs.length} run${runs.length === 1 ? '' : 's'} of eval ${evalId} has a dataset that can be taken (${passed.join('; ')}): only the eval file was written.`);
+    }
+    return null;
+}
+function sourceDescription(source) {
+    if (source.type === 'file_content')
+        return 'no inline rows';
+    if (source.type === 'stored_completions' || source.type === 'responses')
+        return `a ${source.type} query of logs stored by the provider`;
+    return `a source of type ${JSON.stringify(source.type ?? null)}`;
+}
+/**
+ * Writes the run's rows as JSONL, one line at a time (a stored file is streamed, never held whole).
+ * Samples are kept for a jsonl run, where they are the outputs under test, and dropped for a run that
+ * sampled a model, which samples them again. Returns the number of rows.
+ */
+async function writeDataset(client, found, path, options, context) {
+    const keepSamples = found.dataSource.type === 'jsonl';
+    const { dataset, runId } = found;
+    let count = 0;
+    async function* lines() {
+        const rows = dataset.kind === 'inline' ? inlineRows(dataset.rows, runId) : fileRows(client, dataset.fileId, runId, options.signal);
+        for await (const row of rows) {
+            count++;
+            yield `${JSON.stringify(keepSamples && row.sample ? { item: row.item, sample: row.sample } : { item: row.item })}\n`;
+        }
+    }
+    const doing = dataset.kind === 'inline' ? `writing the dataset of run ${runId}` : `reading file ${dataset.fileId}, the dataset of run ${runId}`;
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(lines, (0,external_node_fs_namespaceObject.createWriteStream)(path), { signal: options.signal });
+    }
+    catch (error) {
+        if (error instanceof ExportError)
+            throw error;
+        throw describeApiError(error, context(doing, runId));
+    }
+    return count;
+}
+function* inlineRows(rows, runId) {
+    for (const [index, value] of rows.entries()) {
+        const row = export_eval_isObject(value) ? parseJsonlRow(JSON.stringify(value)) : 'not an object';
+        if (typeof row === 'string')
+            throw new ExportError(`Run ${runId}: data_source.source.content[${index}] is ${row}.`);
+        yield row;
+    }
+}
+/** The rows of a stored JSONL file (`{"item", "sample"?}` lines or bare items), checked as they stream by. */
+async function* fileRows(client, fileId, runId, signal) {
+    const response = await client.files.content(fileId, { signal });
+    const problems = [];
+    let badLines = 0;
+    let number = 0;
+    for await (const raw of textLines(response)) {
+        number++;
+        const line = raw.trim();
+        if (!line)
+            continue;
+        const row = parseJsonlRow(line);
+        if (typeof row !== 'string')
+            yield row;
+        else if (++badLines <= MAX_REPORTED_BAD_LINES)
+            problems.push(`line ${number}: ${row}`);
+    }
+    if (badLines > 0) {
+        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more)` : '';
+        throw new ExportError(`File ${fileId}, the dataset of run ${runId}, has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}, so nothing was written:\n  ${problems.join('\n  ')}`);
+    }
+}
+async function* textLines(response) {
+    if (!response.body)
+        return;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let rest = '';
+    try {
+        for (;;) {
+            const { done, value } = await reader.read();
+            rest += done ? decoder.decode() : decoder.decode(value, { stream: true });
+            let start = 0;
+            for (let end = rest.indexOf('\n'); end >= 0; end = rest.indexOf('\n', start)) {
+                yield rest.slice(start, end);
+                start = end + 1;
+            }
+            rest = rest.slice(start);
+            if (done)
+                break;
+        }
+        if (rest)
+            yield rest;
+    }
+    finally {
+        reader.releaseLock();
+    }
+}
+/** A completions/responses data source without its `source` and without the nulls the API echoes. */
+function samplingPart(dataSource) {
+    const { source: _source, ...rest } = dataSource;
+    return Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== null && value !== undefined));
+}
+/** Files named after the eval: lowercase letters and digits, anything else one `-`. */
+function fileSlug(name, evalId) {
+    const slug = name
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 80)
+        .replace(/-+$/, '');
+    return slug || evalId.toLowerCase().replace(/[^a-z0-9_]+/g, '-');
+}
+async function refuseExisting(paths) {
+    const existing = [];
+    for (const path of paths) {
+        if (await (0,promises_namespaceObject.access)(path).then(() => true, () => false))
+            existing.push(path);
+    }
+    if (existing.length === 0)
+        return;
+    const [first] = existing;
+    const names = existing.length === 1 ? `${first} already exists` : `${existing.join(', ')} already exist`;
+    throw new ExportError(`${names}; run again with --force to overwrite ${existing.length === 1 ? 'it' : 'them'}.`);
+}
+function provenanceLines(options, remote, runId) {
+    const when = (options.now ?? (() => new Date()))().toISOString();
+    const name = typeof remote.name === 'string' ? ` ("${remote.name.replace(/\s+/g, ' ')}")` : '';
+    return [
+        `Exported by evals-gate from eval ${options.evalId}${name}`,
+        `at ${displayUrl(options.baseURL)} on ${when}.`,
+        runId ? `Dataset taken from run ${runId}.` : 'No dataset: no run of the eval had one to take.',
+    ];
+}
+/** The base URL without credentials or query: the header is committed to the repository. */
+function displayUrl(baseURL) {
+    try {
+        const url = new URL(baseURL);
+        url.username = '';
+        url.password = '';
+        url.search = '';
+        return url.toString().replace(/\/$/, '');
     }
     catch {
-        throw new InputError(input, `${JSON.stringify(raw)} is not a URL.`);
+        return baseURL;
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new InputError(input, `expected an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
-    }
-    if (url.username || url.password)
-        throw new InputError(input, 'credentials do not belong in the URL: use "api-key".');
-    return url.toString().replace(/\/+$/, '');
 }
-/** HTTP header names are RFC 9110 tokens. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/**
- * Headers the action sets itself: authentication has its own inputs (a key here would be logged
- * unmasked in the workflow file), and the rest belong to the HTTP client.
- */
-const RESERVED_HEADERS = {
-    authorization: 'authentication has its own inputs: use "api-key" (with "auth-header") or "azure-client-id".',
-    'api-key': 'use "api-key" with "auth-header: api-key".',
-    host: 'the host comes from "base-url".',
-    'content-type': 'the client sets it.',
-    'content-length': 'the client sets it.',
-    'transfer-encoding': 'the client sets it.',
-    connection: 'the client sets it.',
-};
-/** `Name: value` per line: extra headers for every request. Names are checked, values kept as written. */
-function parseHeaderLines(input, raw) {
-    const headers = {};
-    const seen = new Set();
-    for (const { text, number } of meaningfulLines(raw)) {
-        const colon = text.indexOf(':');
-        const name = colon > 0 ? text.slice(0, colon).trim() : '';
-        // The line is not quoted back: it may hold a credential.
-        if (!name)
-            throw new InputError(input, `line ${number} should be "Name: value" (no header name before a colon).`);
-        if (!HEADER_NAME.test(name))
-            throw new InputError(input, `line ${number}: ${JSON.stringify(name)} is not a valid header name.`);
-        const reserved = RESERVED_HEADERS[name.toLowerCase()];
-        if (reserved)
-            throw new InputError(input, `line ${number}: the ${name} header cannot be set here; ${reserved}`);
-        if (seen.has(name.toLowerCase()))
-            throw new InputError(input, `header "${name}" is set twice.`);
-        seen.add(name.toLowerCase());
-        const value = text.slice(colon + 1).trim();
-        if (/[\0\r\n]/.test(value))
-            throw new InputError(input, `line ${number}: the value of "${name}" has a control character.`);
-        headers[name] = value;
-    }
-    return headers;
+function yamlText(value, header) {
+    const document = new dist/* Document */.yo(value);
+    document.commentBefore = header.map((line) => ` ${line}`).join('\n');
+    // No folding: prompts and python sources stay as they were written.
+    return document.toString({ lineWidth: 0 });
 }
-/** `name: value` (or `name=value`) per line: extra query parameters for every request, e.g. `api-version`. */
-function parseQueryLines(input, raw) {
-    const query = {};
-    for (const { text, number } of meaningfulLines(raw)) {
-        const at = text.search(/[:=]/);
-        const name = at > 0 ? text.slice(0, at).trim() : '';
-        if (!name)
-            throw new InputError(input, `line ${number} should be "name: value" (no parameter name before a colon).`);
-        if (/[\s&#?]/.test(name))
-            throw new InputError(input, `line ${number}: ${JSON.stringify(name)} is not a query parameter name.`);
-        if (Object.hasOwn(query, name))
-            throw new InputError(input, `parameter "${name}" is set twice.`);
-        query[name] = text.slice(at + 1).trim();
-    }
-    return query;
-}
-/** Header and parameter names whose values are credentials, so they are masked and redacted like keys. */
-function looksSecret(name) {
-    return /key|token|secret|auth|password|passwd|signature|^sig$|credential|cookie/i.test(name);
-}
-/** One of `choices`, compared case-insensitively. */
-function parseChoice(input, raw, choices) {
-    const text = raw.trim().toLowerCase();
-    const match = choices.find((choice) => choice === text);
-    if (!match)
-        throw new InputError(input, `expected ${choices.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(raw)}.`);
-    return match;
-}
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** An Entra application (client) id: a GUID. */
-function parseClientId(input, raw) {
-    const text = raw.trim();
-    if (!GUID.test(text))
-        throw new InputError(input, `expected the app registration's Application (client) ID, a GUID, got ${JSON.stringify(text)}.`);
-    return text;
-}
-/** An Entra tenant: its GUID or one of its domain names (`contoso.onmicrosoft.com`). */
-function parseTenantId(input, raw) {
-    const text = raw.trim();
-    const domain = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
-    if (!GUID.test(text) && !domain.test(text)) {
-        throw new InputError(input, `expected the Directory (tenant) ID, a GUID (or a domain such as contoso.onmicrosoft.com), got ${JSON.stringify(text)}.`);
-    }
-    return text;
-}
-/** An OAuth scope for the client-credentials grant: a resource URI ending in `/.default`. */
-function parseScope(input, raw) {
-    const text = raw.trim();
-    if (!/^\S+\/\.default$/.test(text)) {
-        throw new InputError(input, `expected a resource scope ending in "/.default", such as https://ai.azure.com/.default, got ${JSON.stringify(text)}.`);
-    }
-    return text;
-}
-/** The Entra authority host (AZURE_AUTHORITY_HOST): https, or http only on the loopback address. */
-function parseAuthorityHost(input, raw) {
-    const url = parseBaseUrl(input, raw);
-    const { protocol, hostname } = new URL(url);
-    if (protocol === 'http:' && hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '[::1]') {
-        throw new InputError(input, `tokens must not travel over plain http: use https (got ${JSON.stringify(raw)}).`);
-    }
-    return url;
-}
-/** `auto`, `none`, or the id of a run to compare with. */
-function parseBaselineChoice(input, raw) {
-    const text = raw.trim();
-    const lower = text.toLowerCase();
-    if (lower === 'auto')
-        return { kind: 'auto' };
-    if (lower === 'none')
-        return { kind: 'none' };
-    if (!text || /[\s/?#]/.test(text))
-        throw new InputError(input, `expected "auto", "none" or a run id (evalrun_…), got ${JSON.stringify(raw)}.`);
-    return { kind: 'run', runId: text };
-}
-function parseScoreDrop(input, raw) {
-    const text = raw.trim();
-    const percent = text.endsWith('%');
-    const digits = (percent ? text.slice(0, -1) : text.replace(/\s*(pts?|points?)$/i, '')).trim();
-    const number = /^\d*\.?\d+$/.test(digits) ? Number(digits) : NaN;
-    if (!Number.isFinite(number)) {
-        throw new InputError(input, `expected points such as 2 (a drop from 90% to 88%) or a percentage of the baseline's score such as 2%, got ${JSON.stringify(raw)}.`);
-    }
-    if (number > 100)
-        throw new InputError(input, `${JSON.stringify(text)} is more than 100.`);
-    return { unit: percent ? 'percent' : 'points', value: Number(`${digits}e-2`) };
-}
-/** A significance level in (0, 1), such as 0.05 (or 5%). */
-function parseSignificance(input, raw) {
-    const level = parseRate(input, raw);
-    if (level <= 0 || level >= 1)
-        throw new InputError(input, `expected a level between 0 and 1 such as 0.05, got ${JSON.stringify(raw.trim())}.`);
-    return level;
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/settings/workspace-files.ts
-
-
-
-/**
- * Resolves a path from an input against the workspace and reads it as text. Paths that leave the
- * workspace are refused: a pull request controls these inputs' files, and must not be able to make the
- * action send, say, a runner credential file to the Evals API.
- */
-function readWorkspaceFile(input, workspace, path, from = workspace) {
-    const { path: full, size, rel } = resolveWorkspaceFile(input, workspace, path, from);
-    if (size > MAX_FILE_BYTES) {
-        throw new InputError(input, `${rel} is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted.`);
-    }
-    return { path: full, text: (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8') };
-}
-/** The checked absolute path of a workspace file (the rules of readWorkspaceFile), without reading it. */
-function resolveWorkspaceFile(input, workspace, path, from = workspace) {
-    const full = (0,external_node_path_namespaceObject.resolve)(from, path);
-    const rel = (0,external_node_path_namespaceObject.relative)((0,external_node_path_namespaceObject.resolve)(workspace), full);
-    if (isOutside(rel))
-        throw new InputError(input, `${path} is outside the workspace (${workspace}).`);
-    // .git/config holds the checkout's token (persist-credentials): never send it anywhere.
-    if (rel.split(/[\\/]/).includes('.git'))
-        throw new InputError(input, `${path} is inside .git/, which is never read.`);
-    let size;
+/** The written file must be one the action reads; if the server's eval breaks its rules, say so now. */
+function checkParses(text, evalFile, warnings) {
     try {
-        // A committed symlink could point anywhere: the file it leads to must be in the workspace too.
-        const real = (0,external_node_path_namespaceObject.relative)((0,external_node_fs_namespaceObject.realpathSync)(workspace), (0,external_node_fs_namespaceObject.realpathSync)(full));
-        if (isOutside(real) || real.split(/[\\/]/).includes('.git')) {
-            throw new InputError(input, `${rel} leads outside the workspace (${workspace}) or into .git/ through a symbolic link.`);
-        }
-        const stat = (0,external_node_fs_namespaceObject.statSync)(full);
-        if (!stat.isFile())
-            throw new InputError(input, `${rel} is not a file.`);
-        size = stat.size;
+        parseEvalDefinition(text, evalFile);
     }
     catch (error) {
-        if (error instanceof InputError)
-            throw error;
-        throw new InputError(input, `cannot read ${rel}: ${error.code ?? String(error)}.`);
+        warnings.push(`The eval file needs editing before evals-gate can read it: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return { path: full, size, rel };
 }
-function isOutside(rel) {
-    return rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel);
-}
-// Inline file_content travels in one request body; far larger files belong in the API's file store.
-const MAX_FILE_BYTES = 256 * 1024 * 1024;
-
-;// CONCATENATED MODULE: ./src/settings/eval-choice.ts
-
-
-
-
-
-
-
-/** `eval-id`, `eval-file` and `engine`, checked together. */
-function readEvalChoice(source, workspace) {
-    const { read } = source;
-    const evalId = read('eval-id').trim();
-    const evalFile = read('eval-file').trim();
-    if (evalId && evalFile) {
-        throw new InputError('eval-file', 'set either "eval-id" (an eval on the Evals API) or "eval-file" (an eval definition in the repository), not both.');
-    }
-    if (!evalId && !evalFile) {
-        throw new InputError('eval-id', 'required: "eval-id" (an eval on the Evals API, eval_…) or "eval-file" (an eval definition in the repository).');
-    }
-    const engine = parseChoice('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
-    if (evalId) {
-        readEvalId(read);
-        if (engine === 'local') {
-            throw new InputError('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
-        }
-        return { engine, eval: { kind: 'id', evalId } };
-    }
-    const file = readWorkspaceFile('eval-file', workspace, evalFile);
-    let definition;
-    try {
-        definition = parseEvalDefinition(file.text, evalFile);
-        if (engine === 'local')
-            checkRunsLocally(definition, evalFile);
-        else
-            checkEvalMetadata(definition, evalFile);
-    }
-    catch (error) {
-        throw asInputError('eval-file', error);
-    }
-    return { engine, eval: { kind: 'file', path: evalFile, definition, fingerprint: evalDefinitionFingerprint(definition) } };
-}
-/** The id the local engine gives an eval: the same definition has the same id in every job. */
-function localEvalId(choice) {
-    return `eval_local_${choice.fingerprint}`;
-}
-/** `eval-id`, checked: required, and shaped like an id. */
-function readEvalId(read) {
-    const evalId = read('eval-id').trim();
-    if (!evalId)
-        throw new InputError('eval-id', 'required: the id of the eval to run (eval_…).');
-    if (/[\s/?#]/.test(evalId))
-        throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
-    return evalId;
-}
-/**
- * An eval-file's metadata, checked against the API's limits with room for the fingerprint the action
- * adds (ensure-eval.ts), before anything is sent.
- */
-function checkEvalMetadata(definition, file) {
-    const user = definition.metadata ?? {};
-    const where = `${file}: "metadata"`;
-    if (Object.hasOwn(user, EVAL_FINGERPRINT_KEY)) {
-        throw new InputError('eval-file', `${where} has the key "${EVAL_FINGERPRINT_KEY}", which the action keeps for the definition's fingerprint; remove it.`);
-    }
-    const keys = Object.keys(user);
-    if (keys.length >= METADATA_MAX_KEYS) {
-        throw new InputError('eval-file', `${where} has ${keys.length} keys; an eval takes at most ${METADATA_MAX_KEYS}, and the action needs one of them ("${EVAL_FINGERPRINT_KEY}") ` +
-            `to find this eval again. Remove at least ${keys.length - METADATA_MAX_KEYS + 1}.`);
-    }
-    for (const [key, value] of Object.entries(user)) {
-        if (key.length > METADATA_MAX_KEY_CHARS) {
-            throw new InputError('eval-file', `${where}: key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
-        }
-        if (typeof value !== 'string') {
-            throw new InputError('eval-file', `${where}: the value of "${key}" must be a string; got ${value === null ? 'null' : typeof value}.`);
-        }
-        if (value.length > METADATA_MAX_VALUE_CHARS) {
-            throw new InputError('eval-file', `${where}: the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
-        }
-    }
+function export_eval_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 ;// CONCATENATED MODULE: ./src/azure/entra-credential.ts
@@ -60371,7 +60233,7 @@ class EntraCredential {
                 const transient = error instanceof EntraError && error.transient;
                 if (!transient || attempt >= ATTEMPTS)
                     throw error;
-                await (this.options.sleep ?? sleep)(Math.min(1000 * 2 ** (attempt - 1), 8000));
+                await (this.options.sleep ?? external_node_timers_promises_namespaceObject.setTimeout)(Math.min(1000 * 2 ** (attempt - 1), 8000));
             }
         }
     }
@@ -60421,6 +60283,62 @@ class EntraCredential {
         this.options.onToken?.(value, expiresAt);
         return { value, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) };
     }
+}
+
+;// CONCATENATED MODULE: ./src/shared/fingerprint.ts
+
+/**
+ * A short, stable hash of a JSON value: the same data gives the same fingerprint whatever the order of
+ * its object keys. It tells whether two runs evaluated the same dataset, and pairs items by content
+ * when they did not.
+ */
+function fingerprint(value) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    writeCanonical(value, (text) => hash.update(text));
+    return hash.digest('hex').slice(0, 16);
+}
+/**
+ * The fingerprint of a data source's rows. For inline rows only the items count: pre-generated samples
+ * are the outputs under test, so a change of them is the same dataset answered differently.
+ */
+function datasetFingerprint(source) {
+    if (typeof source === 'object' && source !== null && !Array.isArray(source)) {
+        const { type, content } = source;
+        if (type === 'file_content' && Array.isArray(content)) {
+            return fingerprint(content.map((row) => (typeof row === 'object' && row !== null && 'item' in row ? row.item : row)));
+        }
+    }
+    return fingerprint(source);
+}
+/** JSON with object keys sorted, streamed to `write` so that a 100,000-row dataset is never one string. */
+function writeCanonical(value, write) {
+    if (value === null || typeof value !== 'object') {
+        // undefined and functions are not JSON: as JSON.stringify does inside arrays, they become null.
+        write(JSON.stringify(value) ?? 'null');
+        return;
+    }
+    if (Array.isArray(value)) {
+        write('[');
+        value.forEach((entry, index) => {
+            if (index > 0)
+                write(',');
+            writeCanonical(entry, write);
+        });
+        write(']');
+        return;
+    }
+    write('{');
+    const keys = Object.keys(value)
+        .filter((key) => value[key] !== undefined)
+        .sort();
+    keys.forEach((key, index) => {
+        if (index > 0)
+            write(',');
+        write(JSON.stringify(key));
+        write(':');
+        writeCanonical(value[key], write);
+    });
+    write('}');
 }
 
 ;// CONCATENATED MODULE: ./src/engine/template.ts
@@ -61075,7 +60993,7 @@ class PythonWorkerGrader {
         if (this.#closing)
             return Promise.reject(new GraderError(`${this.#where} was closed`));
         if (signal.aborted)
-            return Promise.reject(python_grader_abortError(signal));
+            return Promise.reject(abortError(signal));
         let line;
         const id = this.#nextId++;
         try {
@@ -61088,7 +61006,7 @@ class PythonWorkerGrader {
             const onAbort = () => {
                 // A job already sent stays in #running so that answers keep matching the worker's order.
                 this.#waiting = this.#waiting.filter((waiting) => waiting !== job);
-                job.fail(python_grader_abortError(signal));
+                job.fail(abortError(signal));
             };
             const job = {
                 id,
@@ -61405,7 +61323,7 @@ function formatSeconds(ms) {
 function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
 }
-function python_grader_abortError(signal) {
+function abortError(signal) {
     const error = new Error(signal.reason instanceof Error ? signal.reason.message : 'Aborted');
     error.name = 'AbortError';
     return error;
@@ -62432,39 +62350,6 @@ class OutputItemStore {
     }
 }
 
-;// CONCATENATED MODULE: ./src/engine/jsonl-row.ts
-// The rows of a JSONL dataset, as the Evals API reads `file_content` and the local engine reads a data file.
-/** The local engine's source type for a streamed `data-file`; hosted endpoints never see it. */
-const FILE_PATH_SOURCE = 'file_path';
-/** One JSONL line as a row, or what is wrong with it. */
-function parseJsonlRow(line) {
-    let value;
-    try {
-        value = JSON.parse(line);
-    }
-    catch (error) {
-        return `not valid JSON (${firstLine(error)})`;
-    }
-    if (!isPlainObject(value))
-        return 'each line must be a JSON object';
-    const keys = Object.keys(value);
-    const wrapped = keys.includes('item') && keys.every((key) => key === 'item' || key === 'sample');
-    if (!wrapped)
-        return { item: value };
-    if (!isPlainObject(value.item))
-        return '"item" must be an object';
-    if (value.sample !== undefined && !isPlainObject(value.sample))
-        return '"sample" must be an object';
-    return value.sample === undefined ? { item: value.item } : { item: value.item, sample: value.sample };
-}
-function isPlainObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function firstLine(error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return message.split('\n')[0] ?? message;
-}
-
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/engine/rows.ts
@@ -62494,7 +62379,7 @@ function toRowSource(raw) {
     }
     throw new Error(`data_source.source.type ${JSON.stringify(source.type)} is not one the local engine reads (file_content, or a data-file).`);
 }
-const MAX_REPORTED_BAD_LINES = 5;
+const rows_MAX_REPORTED_BAD_LINES = 5;
 /**
  * Reads a JSONL file once without keeping it, to find malformed lines before any item runs (and costs a
  * model call). Returns the number of rows.
@@ -62507,7 +62392,7 @@ async function checkJsonlFile(path, label) {
         const parsed = parseJsonlRow(line);
         if (typeof parsed !== 'string')
             rows++;
-        else if (++badLines <= MAX_REPORTED_BAD_LINES)
+        else if (++badLines <= rows_MAX_REPORTED_BAD_LINES)
             problems.push(`line ${number}: ${parsed}`);
     }
     if (badLines > 0) {
@@ -62607,7 +62492,6 @@ function sample_fields_parseJson(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/run-execution.ts
-
 
 
 /**
@@ -64121,7 +64005,7 @@ class RequestGovernor {
         this.maxConcurrency = maxConcurrency;
         this.#limit = maxConcurrency;
         this.#now = options.now ?? Date.now;
-        this.#sleep = options.sleep ?? sleep;
+        this.#sleep = options.sleep ?? ((ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }));
         this.#random = options.random ?? Math.random;
         this.#initialBackoffMs = options.initialBackoffMs ?? 1000;
         this.maxPauseMs = options.maxPauseMs ?? 60_000;
@@ -64260,25 +64144,6 @@ class RequestGovernor {
         return Math.min(this.maxPauseMs, base * (1 + this.#random() / 2));
     }
 }
-/**
- * The wait a 429 (or 503) asks for, in milliseconds: `retry-after-ms`, else `retry-after` in seconds or
- * as an HTTP date (compared with `nowMs`, wall-clock time). Null when the headers say nothing usable.
- */
-function request_governor_retryAfterMs(headers, nowMs = Date.now()) {
-    if (!headers)
-        return null;
-    const ms = Number(headers.get('retry-after-ms') ?? Number.NaN);
-    if (Number.isFinite(ms) && ms >= 0)
-        return ms;
-    const header = headers.get('retry-after')?.trim();
-    if (!header)
-        return null;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return Math.max(0, seconds * 1000);
-    const date = Date.parse(header);
-    return Number.isFinite(date) ? Math.max(0, date - nowMs) : null;
-}
 /** The error an aborted wait rejects with, named like the platform's. */
 function request_governor_abortError(signal) {
     const reason = signal?.reason;
@@ -64292,6 +64157,7 @@ function request_governor_abortError(signal) {
 // through the run's RequestGovernor; retries are ours, not the SDK's (`maxRetries: 0`), so that a 429
 // slows every request of the run down, not just the one that got it. Request bodies and results are
 // loose plain types here so that src/engine/ never needs the SDK's types.
+
 
 
 
@@ -64330,7 +64196,7 @@ class ModelClient {
         this.#timeoutMs = options.timeoutMs ?? 120_000;
         this.#retryDelayMs = options.retryDelayMs ?? 1000;
         this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
-        this.#sleep = options.sleep ?? sleep;
+        this.#sleep = options.sleep ?? ((ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }));
         this.#openai = new OpenAI({
             baseURL: endpoint.baseURL,
             // The SDK insists on a key; with none, a placeholder that the null header below keeps off the wire.
@@ -64397,7 +64263,7 @@ class ModelClient {
             if (rateLimited) {
                 this.#stats.rateLimited++;
                 const before = this.#governor.state();
-                const asked = request_governor_retryAfterMs(headersOf(error));
+                const asked = retryAfterMs(headersOf(error));
                 permit.rateLimited(asked);
                 const after = this.#governor.state();
                 // Once per slowdown, not once per refused request: a storm would flood the log.
@@ -64426,7 +64292,7 @@ class ModelClient {
         }
     }
     #retryDelay(error, attempt) {
-        const asked = request_governor_retryAfterMs(headersOf(error));
+        const asked = retryAfterMs(headersOf(error));
         return Math.min(asked ?? this.#retryDelayMs * 2 ** (attempt - 1), this.#maxRetryDelayMs);
     }
     #describe(what, error, status, attempts) {
@@ -64556,6 +64422,28 @@ function authHint(auth, status) {
         : 'Check "api-key" and "base-url": a key works only with its own endpoint. Azure OpenAI also takes the key as an "api-key" header ("auth-header: api-key").';
 }
 
+;// CONCATENATED MODULE: ./src/settings/input-error.ts
+
+/** A problem with one of the action's inputs, found before anything is sent. */
+class InputError extends Error {
+    input;
+    problem;
+    constructor(input, problem) {
+        super(`Input "${input}": ${problem}`);
+        this.name = 'InputError';
+        this.input = input;
+        this.problem = problem;
+    }
+}
+/** An error met while reading an input's content, as an error of that input. */
+function asInputError(input, error) {
+    if (error instanceof InputError)
+        return error;
+    if (error instanceof EvalDefinitionError)
+        return new InputError(input, error.message);
+    return error instanceof Error ? error : new Error(String(error));
+}
+
 ;// CONCATENATED MODULE: ./src/gate/error-message.ts
 
 
@@ -64573,463 +64461,434 @@ function describeGateError(error, auth, inputName = (input) => `Input "${input}"
     return error instanceof Error ? error.message : String(error);
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/evals-api/export-eval.ts
+;// CONCATENATED MODULE: ./src/evals-api/eval-definition-fingerprint.ts
 
-
-
-
-
-
-
-
-
-
-/** Something the export refuses or cannot do that is not an API failure: a file in the way, a bad dataset line. */
-class ExportError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ExportError';
-    }
-}
-/** How many of the eval's newest runs are searched for one whose dataset can be taken. */
-const RUNS_SEARCHED = 20;
-const export_eval_MAX_REPORTED_BAD_LINES = 5;
 /**
- * Writes a remote eval into the repository, ready for the local engine: the eval as an `eval-file` (the
- * create format), the dataset of its newest run that has one as JSONL, and for a run that sampled a model
- * the rest of its data source. Files are written to temporary names and renamed at the end, so a failure
- * leaves no half-written file and an overwritten one is replaced whole.
+ * The fingerprint that ties a remote eval to the definition it was made from (kept in the eval's
+ * metadata). The same definition gives the same fingerprint whatever the order of its object keys; any
+ * change to what would be sent to `POST /evals` gives another, so a changed definition makes a new eval
+ * instead of silently reusing an old one.
+ *
+ * All four parts of the create request count:
+ * - `data_source_config` and `testing_criteria` decide how items are graded. The order of the criteria
+ *   counts too: it is the order of the run's per-criterion results and of the reports.
+ * - `name` is how a person tells evals apart in the dashboard and in the reports. Two eval files with
+ *   the same criteria but different names are two evals to their users; one eval shared between them
+ *   would show one name for both, and a rename would never reach the server.
+ * - `metadata` is sent with the create: the remote eval should say what the file says. A metadata-only
+ *   change making a new eval is visible (the action says it created one); a stale eval would not be.
+ * An empty `metadata` is the same as none. Fields outside the create format are left out.
+ *
+ * 16 hex digits (64 bits) are plenty: a new definition matches one of 10,000 others by accident with a
+ * chance near 1 in 10^15, and the file's author controls both sides of any deliberate match.
  */
-async function exportEval(client, options) {
-    const { evalId, baseURL, signal } = options;
-    const context = (doing, runId) => ({ doing, evalId, runId, baseURL });
-    const warnings = [];
-    let remote;
-    try {
-        remote = (await client.evals.retrieve(evalId, { signal }));
-    }
-    catch (error) {
-        throw describeApiError(error, context(`exporting eval ${evalId}`));
-    }
-    const name = typeof remote.name === 'string' && remote.name.trim() ? remote.name.trim() : evalId;
-    const definition = toCreateFormat(remote, name, warnings);
-    const criteria = definition.testing_criteria.length;
-    options.log(`Read eval ${evalId} ("${name}"): ${criteria} testing ${criteria === 1 ? 'criterion' : 'criteria'}.`);
-    const found = await findDatasetRun(client, options, warnings);
-    const slug = fileSlug(name, evalId);
-    const evalFile = (0,external_node_path_namespaceObject.join)(options.outDir, `${slug}.eval.yaml`);
-    const dataFile = found ? (0,external_node_path_namespaceObject.join)(options.outDir, `${slug}.jsonl`) : null;
-    const sampled = found !== null && found.dataSource.type !== 'jsonl';
-    const dataSourceFile = sampled ? (0,external_node_path_namespaceObject.join)(options.outDir, `${slug}.data-source.yaml`) : null;
-    const targets = [evalFile, dataFile, dataSourceFile].filter((path) => path !== null);
-    if (!options.overwrite)
-        await refuseExisting(targets);
-    try {
-        await (0,promises_namespaceObject.mkdir)(options.outDir, { recursive: true });
-    }
-    catch (error) {
-        throw new ExportError(`Cannot make the folder ${options.outDir}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    const written = new Map();
-    const temporary = (path) => {
-        const temp = `${path}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.partial`;
-        written.set(path, temp);
-        return temp;
-    };
-    try {
-        const provenance = provenanceLines(options, remote, found?.runId ?? null);
-        if (found && dataFile) {
-            const rows = await writeDataset(client, found, temporary(dataFile), options, context);
-            options.log(`Wrote ${rows} row${rows === 1 ? '' : 's'} of run ${found.runId} to ${dataFile}.`);
-            if (rows === 0)
-                warnings.push(`The dataset of run ${found.runId} has no rows; ${dataFile} is empty and the local engine needs at least one row.`);
-        }
-        if (found && dataSourceFile) {
-            const header = [...provenance, `Pass it as the "data-source" input, with "data-file: ${dataFile}": the data file replaces its "source".`];
-            await (0,promises_namespaceObject.writeFile)(temporary(dataSourceFile), yamlText(samplingPart(found.dataSource), header));
-        }
-        const usage = [`eval-file: ${evalFile}`, ...(dataFile ? [`data-file: ${dataFile}`] : []), ...(dataSourceFile ? [`data-source: ${dataSourceFile}`] : [])];
-        const text = yamlText(definition, [...provenance, `Run it with engine: local and ${usage.join(', ')}.`]);
-        checkParses(text, evalFile, warnings);
-        await (0,promises_namespaceObject.writeFile)(temporary(evalFile), text);
-        for (const [path, temp] of written)
-            await (0,promises_namespaceObject.rename)(temp, path);
-        written.clear();
-    }
-    finally {
-        await Promise.allSettled([...written.values()].map((temp) => (0,promises_namespaceObject.unlink)(temp)));
-    }
-    options.log(`Wrote ${evalFile}.`);
-    return { evalFile, dataFile, dataSourceFile, warnings };
-}
-/**
- * The eval as the create call (and the local engine) takes it: the config's schema form turned back into
- * `item_schema`, server-side fields dropped, the action's fingerprint taken out of the metadata.
- * What the local engine cannot run is kept, with a warning.
- */
-function toCreateFormat(remote, name, warnings) {
-    const evalId = String(remote.id ?? name);
-    const config = export_eval_isObject(remote.data_source_config) ? remote.data_source_config : {};
-    const criteria = Array.isArray(remote.testing_criteria) ? remote.testing_criteria.filter(export_eval_isObject) : [];
-    const testingCriteria = criteria.map((criterion) => {
-        const { id: _id, ...kept } = criterion;
-        if (!LOCAL_GRADER_TYPES.includes(String(kept.type))) {
-            warnings.push(`Grader "${String(kept.name)}" (type ${String(kept.type)}) is kept, but the local engine does not run it (it runs ${LOCAL_GRADER_TYPES.join(', ')}).`);
-        }
-        return kept;
+function evalDefinitionFingerprint(definition) {
+    const metadata = definition.metadata && Object.keys(definition.metadata).length > 0 ? definition.metadata : undefined;
+    return fingerprint({
+        name: definition.name,
+        data_source_config: definition.data_source_config,
+        testing_criteria: definition.testing_criteria,
+        metadata,
     });
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/metadata-limits.ts
+// The Evals API's limits on metadata, for evals and runs alike.
+const METADATA_MAX_KEYS = 16;
+const METADATA_MAX_KEY_CHARS = 64;
+const METADATA_MAX_VALUE_CHARS = 512;
+
+;// CONCATENATED MODULE: ./src/settings/input-parsers.ts
+
+
+// Pure parsers of the action's text inputs. Each error names the input and what is wrong with it.
+/** A rate in [0, 1], written as `0.9` or `90%`. */
+function parseRate(input, raw) {
+    const text = raw.trim();
+    const percent = text.endsWith('%');
+    const digits = percent ? text.slice(0, -1).trim() : text;
+    // `99.9%` must be exactly 0.999: shifting the exponent avoids 99.9 / 100 = 0.9990000000000001.
+    const rate = digits ? Number(percent ? `${digits}e-2` : digits) : NaN;
+    if (!Number.isFinite(rate)) {
+        throw new InputError(input, `expected a number from 0 to 1 or a percentage such as 90%, got ${JSON.stringify(text)}.`);
+    }
+    if (rate < 0 || rate > 1) {
+        throw new InputError(input, `${JSON.stringify(text)} is outside 0–1 (0%–100%).`);
+    }
+    return rate;
+}
+function parsePositiveNumber(input, raw, unit, max) {
+    const text = raw.trim();
+    const number = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(number) || number <= 0) {
+        throw new InputError(input, `expected a positive number of ${unit}, got ${JSON.stringify(text)}.`);
+    }
+    if (number > max)
+        throw new InputError(input, `${text} ${unit} is more than the ${max} allowed.`);
+    return number;
+}
+function parseCount(input, raw) {
+    const text = raw.trim();
+    if (!/^\d+$/.test(text))
+        throw new InputError(input, `expected a whole number ≥ 0, got ${JSON.stringify(raw)}.`);
+    return Number(text);
+}
+function parseBoolean(input, raw) {
+    const text = raw.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(text))
+        return true;
+    if (['false', 'no', 'off', '0'].includes(text))
+        return false;
+    throw new InputError(input, `expected true or false, got ${JSON.stringify(raw)}.`);
+}
+/** Non-empty lines that are not `#` comments, trimmed. */
+function meaningfulLines(raw) {
+    return raw
+        .split(/\r?\n/)
+        .map((text, index) => ({ text: text.trim(), number: index + 1 }))
+        .filter((line) => line.text && !line.text.startsWith('#'));
+}
+/** `NAME: RATE` per line. The name may itself contain colons: the rate is after the last one. */
+function parseCriteriaThresholds(input, raw) {
+    const seen = new Set();
+    return meaningfulLines(raw).map(({ text, number }) => {
+        const colon = text.lastIndexOf(':');
+        const name = colon > 0 ? text.slice(0, colon).trim() : '';
+        if (!name)
+            throw new InputError(input, `line ${number} should be "NAME: RATE", got ${JSON.stringify(text)}.`);
+        if (seen.has(name))
+            throw new InputError(input, `criterion "${name}" is listed twice.`);
+        seen.add(name);
+        try {
+            return { name, min: parseRate(input, text.slice(colon + 1)) };
+        }
+        catch (error) {
+            throw error instanceof InputError ? new InputError(input, `line ${number} ("${name}"): ${error.problem}`) : error;
+        }
+    });
+}
+/** `key=value` per line, within the API's limits on keys and values. */
+function parseMetadata(input, raw) {
     const metadata = {};
-    for (const [key, value] of Object.entries(export_eval_isObject(remote.metadata) ? remote.metadata : {})) {
-        if (key !== EVAL_FINGERPRINT_KEY && typeof value === 'string')
-            metadata[key] = value;
-    }
-    return { name, data_source_config: createConfig(config, evalId, warnings), testing_criteria: testingCriteria, metadata };
-}
-/** The API answers configs in "schema" form (`schema.properties.item`/`sample`); the create call takes `item_schema`. */
-function createConfig(config, evalId, warnings) {
-    const type = typeof config.type === 'string' ? config.type : 'custom';
-    if (type === 'custom') {
-        if (export_eval_isObject(config.item_schema))
-            return { type, item_schema: config.item_schema, include_sample_schema: config.include_sample_schema === true };
-        const properties = export_eval_isObject(config.schema) && export_eval_isObject(config.schema.properties) ? config.schema.properties : {};
-        if (!export_eval_isObject(properties.item))
-            warnings.push(`Eval ${evalId} describes no item schema; the eval file says only that items are objects.`);
-        return { type, item_schema: export_eval_isObject(properties.item) ? properties.item : { type: 'object' }, include_sample_schema: Object.hasOwn(properties, 'sample') };
-    }
-    warnings.push(`The data source config is "${type}": it reads logs stored by the provider, so only the remote engine can run this eval; the local engine runs "custom" configs.`);
-    if (type === 'logs' || type === 'stored_completions')
-        return export_eval_isObject(config.metadata) ? { type, metadata: config.metadata } : { type };
-    return config;
-}
-/** The newest of the eval's newest runs whose items can be read back: inline rows or a stored file. */
-async function findDatasetRun(client, options, warnings) {
-    const { evalId } = options;
-    let runs;
-    try {
-        const page = await client.evals.runs.list(evalId, { order: 'desc', limit: RUNS_SEARCHED }, { signal: options.signal });
-        runs = page.data;
-    }
-    catch (error) {
-        throw describeApiError(error, { doing: `listing the runs of eval ${evalId} to find its dataset`, evalId, baseURL: options.baseURL });
-    }
-    const passed = [];
-    for (const run of runs.slice(0, RUNS_SEARCHED)) {
-        const dataSource = export_eval_isObject(run.data_source) ? run.data_source : {};
-        const source = export_eval_isObject(dataSource.source) ? dataSource.source : {};
-        const runId = String(run.id);
-        let dataset = null;
-        if (source.type === 'file_content' && Array.isArray(source.content) && source.content.length > 0)
-            dataset = { kind: 'inline', rows: source.content };
-        else if (source.type === 'file_id' && typeof source.id === 'string' && source.id)
-            dataset = { kind: 'file', fileId: source.id };
-        if (dataset) {
-            if (passed.length > 0)
-                warnings.push(`The dataset comes from run ${runId}: newer runs have none that can be taken (${passed.join('; ')}).`);
-            return { runId, dataSource, dataset };
+    for (const { text, number } of meaningfulLines(raw)) {
+        const equals = text.indexOf('=');
+        const key = equals > 0 ? text.slice(0, equals).trim() : '';
+        if (!key)
+            throw new InputError(input, `line ${number} should be "key=value", got ${JSON.stringify(text)}.`);
+        const value = text.slice(equals + 1).trim();
+        if (key.length > METADATA_MAX_KEY_CHARS) {
+            throw new InputError(input, `key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
         }
-        passed.push(`${runId}: ${sourceDescription(source)}`);
-    }
-    if (runs.length === 0)
-        warnings.push(`Eval ${evalId} has no runs, so there is no dataset to take: only the eval file was written.`);
-    else {
-        warnings.push(`None of the newest ${runs.length} run${runs.length === 1 ? '' : 's'} of eval ${evalId} has a dataset that can be taken (${passed.join('; ')}): only the eval file was written.`);
-    }
-    return null;
-}
-function sourceDescription(source) {
-    if (source.type === 'file_content')
-        return 'no inline rows';
-    if (source.type === 'stored_completions' || source.type === 'responses')
-        return `a ${source.type} query of logs stored by the provider`;
-    return `a source of type ${JSON.stringify(source.type ?? null)}`;
-}
-/**
- * Writes the run's rows as JSONL, one line at a time (a stored file is streamed, never held whole).
- * Samples are kept for a jsonl run, where they are the outputs under test, and dropped for a run that
- * sampled a model, which samples them again. Returns the number of rows.
- */
-async function writeDataset(client, found, path, options, context) {
-    const keepSamples = found.dataSource.type === 'jsonl';
-    const { dataset, runId } = found;
-    let count = 0;
-    async function* lines() {
-        const rows = dataset.kind === 'inline' ? inlineRows(dataset.rows, runId) : fileRows(client, dataset.fileId, runId, options.signal);
-        for await (const row of rows) {
-            count++;
-            yield `${JSON.stringify(keepSamples && row.sample ? { item: row.item, sample: row.sample } : { item: row.item })}\n`;
+        if (value.length > METADATA_MAX_VALUE_CHARS) {
+            throw new InputError(input, `the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
         }
+        if (Object.hasOwn(metadata, key))
+            throw new InputError(input, `key "${key}" is set twice.`);
+        metadata[key] = value;
     }
-    const doing = dataset.kind === 'inline' ? `writing the dataset of run ${runId}` : `reading file ${dataset.fileId}, the dataset of run ${runId}`;
+    return metadata;
+}
+function parseBaseUrl(input, raw) {
+    let url;
     try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(lines, (0,external_node_fs_namespaceObject.createWriteStream)(path), { signal: options.signal });
-    }
-    catch (error) {
-        if (error instanceof ExportError)
-            throw error;
-        throw describeApiError(error, context(doing, runId));
-    }
-    return count;
-}
-function* inlineRows(rows, runId) {
-    for (const [index, value] of rows.entries()) {
-        const row = export_eval_isObject(value) ? parseJsonlRow(JSON.stringify(value)) : 'not an object';
-        if (typeof row === 'string')
-            throw new ExportError(`Run ${runId}: data_source.source.content[${index}] is ${row}.`);
-        yield row;
-    }
-}
-/** The rows of a stored JSONL file (`{"item", "sample"?}` lines or bare items), checked as they stream by. */
-async function* fileRows(client, fileId, runId, signal) {
-    const response = await client.files.content(fileId, { signal });
-    const problems = [];
-    let badLines = 0;
-    let number = 0;
-    for await (const raw of textLines(response)) {
-        number++;
-        const line = raw.trim();
-        if (!line)
-            continue;
-        const row = parseJsonlRow(line);
-        if (typeof row !== 'string')
-            yield row;
-        else if (++badLines <= export_eval_MAX_REPORTED_BAD_LINES)
-            problems.push(`line ${number}: ${row}`);
-    }
-    if (badLines > 0) {
-        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more)` : '';
-        throw new ExportError(`File ${fileId}, the dataset of run ${runId}, has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}, so nothing was written:\n  ${problems.join('\n  ')}`);
-    }
-}
-async function* textLines(response) {
-    if (!response.body)
-        return;
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let rest = '';
-    try {
-        for (;;) {
-            const { done, value } = await reader.read();
-            rest += done ? decoder.decode() : decoder.decode(value, { stream: true });
-            let start = 0;
-            for (let end = rest.indexOf('\n'); end >= 0; end = rest.indexOf('\n', start)) {
-                yield rest.slice(start, end);
-                start = end + 1;
-            }
-            rest = rest.slice(start);
-            if (done)
-                break;
-        }
-        if (rest)
-            yield rest;
-    }
-    finally {
-        reader.releaseLock();
-    }
-}
-/** A completions/responses data source without its `source` and without the nulls the API echoes. */
-function samplingPart(dataSource) {
-    const { source: _source, ...rest } = dataSource;
-    return Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== null && value !== undefined));
-}
-/** Files named after the eval: lowercase letters and digits, anything else one `-`. */
-function fileSlug(name, evalId) {
-    const slug = name
-        .normalize('NFKD')
-        .replace(/[\u0300-\u036f]/g, '')
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(0, 80)
-        .replace(/-+$/, '');
-    return slug || evalId.toLowerCase().replace(/[^a-z0-9_]+/g, '-');
-}
-async function refuseExisting(paths) {
-    const existing = [];
-    for (const path of paths) {
-        if (await (0,promises_namespaceObject.access)(path).then(() => true, () => false))
-            existing.push(path);
-    }
-    if (existing.length === 0)
-        return;
-    const [first] = existing;
-    const names = existing.length === 1 ? `${first} already exists` : `${existing.join(', ')} already exist`;
-    throw new ExportError(`${names}; run again with --force to overwrite ${existing.length === 1 ? 'it' : 'them'}.`);
-}
-function provenanceLines(options, remote, runId) {
-    const when = (options.now ?? (() => new Date()))().toISOString();
-    const name = typeof remote.name === 'string' ? ` ("${remote.name.replace(/\s+/g, ' ')}")` : '';
-    return [
-        `Exported by evals-gate from eval ${options.evalId}${name}`,
-        `at ${displayUrl(options.baseURL)} on ${when}.`,
-        runId ? `Dataset taken from run ${runId}.` : 'No dataset: no run of the eval had one to take.',
-    ];
-}
-/** The base URL without credentials or query: the header is committed to the repository. */
-function displayUrl(baseURL) {
-    try {
-        const url = new URL(baseURL);
-        url.username = '';
-        url.password = '';
-        url.search = '';
-        return url.toString().replace(/\/$/, '');
+        url = new URL(raw.trim());
     }
     catch {
-        return baseURL;
+        throw new InputError(input, `${JSON.stringify(raw)} is not a URL.`);
     }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new InputError(input, `expected an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
+    }
+    if (url.username || url.password)
+        throw new InputError(input, 'credentials do not belong in the URL: use "api-key".');
+    return url.toString().replace(/\/+$/, '');
 }
-function yamlText(value, header) {
-    const document = new dist/* Document */.yo(value);
-    document.commentBefore = header.map((line) => ` ${line}`).join('\n');
-    // No folding: prompts and python sources stay as they were written.
-    return document.toString({ lineWidth: 0 });
+/** HTTP header names are RFC 9110 tokens. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * Headers the action sets itself: authentication has its own inputs (a key here would be logged
+ * unmasked in the workflow file), and the rest belong to the HTTP client.
+ */
+const RESERVED_HEADERS = {
+    authorization: 'authentication has its own inputs: use "api-key" (with "auth-header") or "azure-client-id".',
+    'api-key': 'use "api-key" with "auth-header: api-key".',
+    host: 'the host comes from "base-url".',
+    'content-type': 'the client sets it.',
+    'content-length': 'the client sets it.',
+    'transfer-encoding': 'the client sets it.',
+    connection: 'the client sets it.',
+};
+/** `Name: value` per line: extra headers for every request. Names are checked, values kept as written. */
+function parseHeaderLines(input, raw) {
+    const headers = {};
+    const seen = new Set();
+    for (const { text, number } of meaningfulLines(raw)) {
+        const colon = text.indexOf(':');
+        const name = colon > 0 ? text.slice(0, colon).trim() : '';
+        // The line is not quoted back: it may hold a credential.
+        if (!name)
+            throw new InputError(input, `line ${number} should be "Name: value" (no header name before a colon).`);
+        if (!HEADER_NAME.test(name))
+            throw new InputError(input, `line ${number}: ${JSON.stringify(name)} is not a valid header name.`);
+        const reserved = RESERVED_HEADERS[name.toLowerCase()];
+        if (reserved)
+            throw new InputError(input, `line ${number}: the ${name} header cannot be set here; ${reserved}`);
+        if (seen.has(name.toLowerCase()))
+            throw new InputError(input, `header "${name}" is set twice.`);
+        seen.add(name.toLowerCase());
+        const value = text.slice(colon + 1).trim();
+        if (/[\0\r\n]/.test(value))
+            throw new InputError(input, `line ${number}: the value of "${name}" has a control character.`);
+        headers[name] = value;
+    }
+    return headers;
 }
-/** The written file must be one the action reads; if the server's eval breaks its rules, say so now. */
-function checkParses(text, evalFile, warnings) {
+/** `name: value` (or `name=value`) per line: extra query parameters for every request, e.g. `api-version`. */
+function parseQueryLines(input, raw) {
+    const query = {};
+    for (const { text, number } of meaningfulLines(raw)) {
+        const at = text.search(/[:=]/);
+        const name = at > 0 ? text.slice(0, at).trim() : '';
+        if (!name)
+            throw new InputError(input, `line ${number} should be "name: value" (no parameter name before a colon).`);
+        if (/[\s&#?]/.test(name))
+            throw new InputError(input, `line ${number}: ${JSON.stringify(name)} is not a query parameter name.`);
+        if (Object.hasOwn(query, name))
+            throw new InputError(input, `parameter "${name}" is set twice.`);
+        query[name] = text.slice(at + 1).trim();
+    }
+    return query;
+}
+/** Header and parameter names whose values are credentials, so they are masked and redacted like keys. */
+function looksSecret(name) {
+    return /key|token|secret|auth|password|passwd|signature|^sig$|credential|cookie/i.test(name);
+}
+/** One of `choices`, compared case-insensitively. */
+function parseChoice(input, raw, choices) {
+    const text = raw.trim().toLowerCase();
+    const match = choices.find((choice) => choice === text);
+    if (!match)
+        throw new InputError(input, `expected ${choices.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(raw)}.`);
+    return match;
+}
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An Entra application (client) id: a GUID. */
+function parseClientId(input, raw) {
+    const text = raw.trim();
+    if (!GUID.test(text))
+        throw new InputError(input, `expected the app registration's Application (client) ID, a GUID, got ${JSON.stringify(text)}.`);
+    return text;
+}
+/** An Entra tenant: its GUID or one of its domain names (`contoso.onmicrosoft.com`). */
+function parseTenantId(input, raw) {
+    const text = raw.trim();
+    const domain = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+    if (!GUID.test(text) && !domain.test(text)) {
+        throw new InputError(input, `expected the Directory (tenant) ID, a GUID (or a domain such as contoso.onmicrosoft.com), got ${JSON.stringify(text)}.`);
+    }
+    return text;
+}
+/** An OAuth scope for the client-credentials grant: a resource URI ending in `/.default`. */
+function parseScope(input, raw) {
+    const text = raw.trim();
+    if (!/^\S+\/\.default$/.test(text)) {
+        throw new InputError(input, `expected a resource scope ending in "/.default", such as https://ai.azure.com/.default, got ${JSON.stringify(text)}.`);
+    }
+    return text;
+}
+/** The Entra authority host (AZURE_AUTHORITY_HOST): https, or http only on the loopback address. */
+function parseAuthorityHost(input, raw) {
+    const url = parseBaseUrl(input, raw);
+    const { protocol, hostname } = new URL(url);
+    if (protocol === 'http:' && hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '[::1]') {
+        throw new InputError(input, `tokens must not travel over plain http: use https (got ${JSON.stringify(raw)}).`);
+    }
+    return url;
+}
+/** `auto`, `none`, or the id of a run to compare with. */
+function parseBaselineChoice(input, raw) {
+    const text = raw.trim();
+    const lower = text.toLowerCase();
+    if (lower === 'auto')
+        return { kind: 'auto' };
+    if (lower === 'none')
+        return { kind: 'none' };
+    if (!text || /[\s/?#]/.test(text))
+        throw new InputError(input, `expected "auto", "none" or a run id (evalrun_…), got ${JSON.stringify(raw)}.`);
+    return { kind: 'run', runId: text };
+}
+function parseScoreDrop(input, raw) {
+    const text = raw.trim();
+    const percent = text.endsWith('%');
+    const digits = (percent ? text.slice(0, -1) : text.replace(/\s*(pts?|points?)$/i, '')).trim();
+    const number = /^\d*\.?\d+$/.test(digits) ? Number(digits) : NaN;
+    if (!Number.isFinite(number)) {
+        throw new InputError(input, `expected points such as 2 (a drop from 90% to 88%) or a percentage of the baseline's score such as 2%, got ${JSON.stringify(raw)}.`);
+    }
+    if (number > 100)
+        throw new InputError(input, `${JSON.stringify(text)} is more than 100.`);
+    return { unit: percent ? 'percent' : 'points', value: Number(`${digits}e-2`) };
+}
+/** A significance level in (0, 1), such as 0.05 (or 5%). */
+function parseSignificance(input, raw) {
+    const level = parseRate(input, raw);
+    if (level <= 0 || level >= 1)
+        throw new InputError(input, `expected a level between 0 and 1 such as 0.05, got ${JSON.stringify(raw.trim())}.`);
+    return level;
+}
+/** OpenAI's API, where the OpenAI environment variables and both endpoints' inputs default to. */
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+/**
+ * An OpenAI-style endpoint's URL and key, as the SDKs read them: the input, else `OPENAI_BASE_URL` /
+ * `OPENAI_API_KEY`, else OpenAI's URL and no key. The key input is masked as soon as it is read;
+ * `OPENAI_API_KEY` only when `key()` is asked for it (an Entra sign-in never uses it).
+ */
+function readOpenAiEndpoint(source, inputs) {
+    const { read, env } = source;
+    const keyInput = read(inputs.key).trim();
+    if (keyInput)
+        source.mask(keyInput);
+    const urlInput = read(inputs.url).trim();
+    const baseURL = urlInput ? parseBaseUrl(inputs.url, urlInput) : parseBaseUrl(`${inputs.url} (from OPENAI_BASE_URL)`, env.OPENAI_BASE_URL?.trim() || OPENAI_BASE_URL);
+    const key = () => {
+        const fromEnv = keyInput ? '' : env.OPENAI_API_KEY?.trim() || '';
+        if (fromEnv)
+            source.mask(fromEnv);
+        return keyInput || fromEnv;
+    };
+    return { baseURL, keyInput, key };
+}
+
+;// CONCATENATED MODULE: ./src/settings/workspace-files.ts
+
+
+
+/**
+ * Resolves a path from an input against the workspace and reads it as text. Paths that leave the
+ * workspace are refused: a pull request controls these inputs' files, and must not be able to make the
+ * action send, say, a runner credential file to the Evals API.
+ */
+function readWorkspaceFile(input, workspace, path, from = workspace) {
+    const { path: full, size, rel } = resolveWorkspaceFile(input, workspace, path, from);
+    if (size > MAX_FILE_BYTES) {
+        throw new InputError(input, `${rel} is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted.`);
+    }
+    return { path: full, text: (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8') };
+}
+/** The checked absolute path of a workspace file (the rules of readWorkspaceFile), without reading it. */
+function resolveWorkspaceFile(input, workspace, path, from = workspace) {
+    const full = (0,external_node_path_namespaceObject.resolve)(from, path);
+    const rel = (0,external_node_path_namespaceObject.relative)((0,external_node_path_namespaceObject.resolve)(workspace), full);
+    if (isOutside(rel))
+        throw new InputError(input, `${path} is outside the workspace (${workspace}).`);
+    // .git/config holds the checkout's token (persist-credentials): never send it anywhere.
+    if (rel.split(/[\\/]/).includes('.git'))
+        throw new InputError(input, `${path} is inside .git/, which is never read.`);
+    let size;
     try {
-        parseEvalDefinition(text, evalFile);
+        // A committed symlink could point anywhere: the file it leads to must be in the workspace too.
+        const real = (0,external_node_path_namespaceObject.relative)((0,external_node_fs_namespaceObject.realpathSync)(workspace), (0,external_node_fs_namespaceObject.realpathSync)(full));
+        if (isOutside(real) || real.split(/[\\/]/).includes('.git')) {
+            throw new InputError(input, `${rel} leads outside the workspace (${workspace}) or into .git/ through a symbolic link.`);
+        }
+        const stat = (0,external_node_fs_namespaceObject.statSync)(full);
+        if (!stat.isFile())
+            throw new InputError(input, `${rel} is not a file.`);
+        size = stat.size;
     }
     catch (error) {
-        warnings.push(`The eval file needs editing before evals-gate can read it: ${error instanceof Error ? error.message : String(error)}`);
+        if (error instanceof InputError)
+            throw error;
+        throw new InputError(input, `cannot read ${rel}: ${error.code ?? String(error)}.`);
     }
+    return { path: full, size, rel };
 }
-function export_eval_isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
+function isOutside(rel) {
+    return rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel);
 }
+// Inline file_content travels in one request body; far larger files belong in the API's file store.
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
-;// CONCATENATED MODULE: ./src/settings/data-source.ts
+;// CONCATENATED MODULE: ./src/settings/eval-choice.ts
 
 
 
 
 
-const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
-const SAMPLING_TYPES = ['completions', 'responses'];
-/**
- * Builds the run's data source from the inputs. Files referenced as `{"$file": "path"}` anywhere in the
- * data source are replaced by their text, so prompts can live in the repository and a pull request that
- * edits a prompt file is evaluated with the edited prompt.
- */
-function buildDataSource(inputs) {
-    const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
-    const dataFile = inputs.dataFile.trim();
-    let rows = null;
-    if (dataFile && inputs.streamDataFile) {
-        const file = resolveWorkspaceFile('data-file', inputs.workspace, dataFile);
-        rows = { type: FILE_PATH_SOURCE, path: file.path, label: dataFile };
+
+
+/** `eval-id`, `eval-file` and `engine`, checked together. */
+function readEvalChoice(source, workspace) {
+    const { read } = source;
+    const evalId = read('eval-id').trim();
+    const evalFile = read('eval-file').trim();
+    if (evalId && evalFile) {
+        throw new InputError('eval-file', 'set either "eval-id" (an eval on the Evals API) or "eval-file" (an eval definition in the repository), not both.');
     }
-    else if (dataFile) {
-        rows = { type: 'file_content', content: readJsonlRows(dataFile, inputs.workspace) };
+    if (!evalId && !evalFile) {
+        throw new InputError('eval-id', 'required: "eval-id" (an eval on the Evals API, eval_…) or "eval-file" (an eval definition in the repository).');
     }
-    let source;
-    if (declared) {
-        source = declared;
-        if (rows)
-            source.source = rows;
-    }
-    else if (rows) {
-        source = { type: 'jsonl', source: rows };
-    }
-    else {
-        throw new InputError('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
-    }
-    if (!SOURCE_TYPES.includes(source.type)) {
-        throw new InputError('data-source', `"type" must be one of ${SOURCE_TYPES.join(', ')}; got ${JSON.stringify(source.type)}.`);
-    }
-    if (source.source === undefined || source.source === null || typeof source.source !== 'object') {
-        throw new InputError('data-source', 'it has no "source" object (give one, or a "data-file" to use as its file_content).');
-    }
-    const model = inputs.model.trim();
-    if (model) {
-        if (!SAMPLING_TYPES.includes(source.type)) {
-            throw new InputError('model', `a model is sampled only by completions/responses data sources; this one is "${source.type}".`);
+    const engine = parseChoice('engine', read('engine') || (evalId ? 'remote' : 'local'), ['remote', 'local']);
+    if (evalId) {
+        readEvalId(read);
+        if (engine === 'local') {
+            throw new InputError('engine', `the local engine runs an "eval-file", not an eval on a server. Write ${evalId} into the repository first: npx evals-gate export --eval-id ${evalId} --out evals/`);
         }
-        source.model = model;
+        return { engine, eval: { kind: 'id', evalId } };
     }
-    return source;
-}
-function readDataSourceInput(value, workspace) {
-    const trimmed = value.trim();
-    const isPath = !trimmed.includes('\n') && /\.(json|ya?ml)$/i.test(trimmed) && !trimmed.startsWith('{');
-    let text = trimmed;
-    let baseDir = workspace;
-    let where = 'the inline value';
-    if (isPath) {
-        const file = readWorkspaceFile('data-source', workspace, trimmed);
-        text = file.text;
-        baseDir = (0,external_node_path_namespaceObject.dirname)(file.path);
-        where = trimmed;
-    }
-    let parsed;
+    const file = readWorkspaceFile('eval-file', workspace, evalFile);
+    let definition;
     try {
-        parsed = (0,dist/* parse */.qg)(text, { prettyErrors: true, uniqueKeys: true });
+        definition = parseEvalDefinition(file.text, evalFile);
+        if (engine === 'local')
+            checkRunsLocally(definition, evalFile);
+        else
+            checkEvalMetadata(definition, evalFile);
     }
     catch (error) {
-        throw new InputError('data-source', `${where} is not valid JSON/YAML: ${firstLine(error)}`);
+        throw asInputError('eval-file', error);
     }
-    if (!isPlainObject(parsed) || typeof parsed.type !== 'string') {
-        throw new InputError('data-source', `${where} must be an object with a "type" (${SOURCE_TYPES.join(', ')}).`);
-    }
-    return resolveFileReferences(parsed, workspace, baseDir, '');
+    return { engine, eval: { kind: 'file', path: evalFile, definition, fingerprint: evalDefinitionFingerprint(definition) } };
 }
-/** Replaces every `{"$file": "path"}` by the file's text (one trailing newline dropped). */
-function resolveFileReferences(value, workspace, baseDir, at) {
-    if (Array.isArray(value))
-        return value.map((entry, index) => resolveFileReferences(entry, workspace, baseDir, `${at}[${index}]`));
-    if (!isPlainObject(value))
-        return value;
-    const keys = Object.keys(value);
-    if (keys.includes('$file')) {
-        const path = value.$file;
-        if (keys.length !== 1 || typeof path !== 'string' || !path.trim()) {
-            throw new InputError('data-source', `${at || 'the root'}: a file reference is {"$file": "relative/path"} and nothing else.`);
-        }
-        return readWorkspaceFile('data-source', workspace, path.trim(), baseDir).text.replace(/\r?\n$/, '');
-    }
-    const out = {};
-    for (const key of keys)
-        out[key] = resolveFileReferences(value[key], workspace, baseDir, at ? `${at}.${key}` : key);
-    return out;
+/** The id the local engine gives an eval: the same definition has the same id in every job. */
+function localEvalId(choice) {
+    return `eval_local_${choice.fingerprint}`;
 }
-const data_source_MAX_REPORTED_BAD_LINES = 5;
+/** `eval-id`, checked: required, and shaped like an id. */
+function readEvalId(read) {
+    const evalId = read('eval-id').trim();
+    if (!evalId)
+        throw new InputError('eval-id', 'required: the id of the eval to run (eval_…).');
+    if (/[\s/?#]/.test(evalId))
+        throw new InputError('eval-id', `${JSON.stringify(evalId)} is not an eval id.`);
+    return evalId;
+}
 /**
- * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
- * is found before anything is sent, and the first few are reported with their line numbers.
+ * An eval-file's metadata, checked against the API's limits with room for the fingerprint the action
+ * adds (ensure-eval.ts), before anything is sent.
  */
-function readJsonlRows(path, workspace) {
-    const { text } = readWorkspaceFile('data-file', workspace, path);
-    const rows = [];
-    const problems = [];
-    let badLines = 0;
-    const lines = text.split('\n');
-    for (let index = 0; index < lines.length; index++) {
-        const line = (lines[index] ?? '').trim();
-        if (!line)
-            continue;
-        const problem = parseRow(line, rows);
-        if (problem) {
-            badLines++;
-            if (problems.length < data_source_MAX_REPORTED_BAD_LINES)
-                problems.push(`line ${index + 1}: ${problem}`);
+function checkEvalMetadata(definition, file) {
+    const user = definition.metadata ?? {};
+    const where = `${file}: "metadata"`;
+    if (Object.hasOwn(user, EVAL_FINGERPRINT_KEY)) {
+        throw new InputError('eval-file', `${where} has the key "${EVAL_FINGERPRINT_KEY}", which the action keeps for the definition's fingerprint; remove it.`);
+    }
+    const keys = Object.keys(user);
+    if (keys.length >= METADATA_MAX_KEYS) {
+        throw new InputError('eval-file', `${where} has ${keys.length} keys; an eval takes at most ${METADATA_MAX_KEYS}, and the action needs one of them ("${EVAL_FINGERPRINT_KEY}") ` +
+            `to find this eval again. Remove at least ${keys.length - METADATA_MAX_KEYS + 1}.`);
+    }
+    for (const [key, value] of Object.entries(user)) {
+        if (key.length > METADATA_MAX_KEY_CHARS) {
+            throw new InputError('eval-file', `${where}: key "${key.slice(0, 20)}…" is ${key.length} characters; the API allows ${METADATA_MAX_KEY_CHARS}.`);
+        }
+        if (typeof value !== 'string') {
+            throw new InputError('eval-file', `${where}: the value of "${key}" must be a string; got ${value === null ? 'null' : typeof value}.`);
+        }
+        if (value.length > METADATA_MAX_VALUE_CHARS) {
+            throw new InputError('eval-file', `${where}: the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
         }
     }
-    if (badLines > 0) {
-        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
-        throw new InputError('data-file', `${path} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
-    }
-    if (rows.length === 0)
-        throw new InputError('data-file', `${path} has no rows.`);
-    return rows;
-}
-function parseRow(line, rows) {
-    const parsed = parseJsonlRow(line);
-    if (typeof parsed === 'string')
-        return parsed;
-    rows.push(parsed);
-    return null;
 }
 
 ;// CONCATENATED MODULE: ./src/github/context.ts
@@ -65170,6 +65029,189 @@ function stripTrailingSlashes(url) {
     return url.replace(/\/+$/, '');
 }
 
+;// CONCATENATED MODULE: ./src/settings/data-source.ts
+
+
+
+
+
+const SOURCE_TYPES = ['jsonl', 'completions', 'responses'];
+const SAMPLING_TYPES = ['completions', 'responses'];
+/**
+ * Builds the run's data source from the inputs. Files referenced as `{"$file": "path"}` anywhere in the
+ * data source are replaced by their text, so prompts can live in the repository and a pull request that
+ * edits a prompt file is evaluated with the edited prompt.
+ */
+function buildDataSource(inputs) {
+    const declared = inputs.dataSource.trim() ? readDataSourceInput(inputs.dataSource, inputs.workspace) : null;
+    const dataFile = inputs.dataFile.trim();
+    let rows = null;
+    if (dataFile && inputs.streamDataFile) {
+        const file = resolveWorkspaceFile('data-file', inputs.workspace, dataFile);
+        rows = { type: FILE_PATH_SOURCE, path: file.path, label: dataFile };
+    }
+    else if (dataFile) {
+        rows = { type: 'file_content', content: readJsonlRows(dataFile, inputs.workspace) };
+    }
+    let source;
+    if (declared) {
+        source = declared;
+        if (rows)
+            source.source = rows;
+    }
+    else if (rows) {
+        source = { type: 'jsonl', source: rows };
+    }
+    else {
+        throw new InputError('data-source', 'the run needs a data source: set "data-source", "data-file", or both.');
+    }
+    if (!SOURCE_TYPES.includes(source.type)) {
+        throw new InputError('data-source', `"type" must be one of ${SOURCE_TYPES.join(', ')}; got ${JSON.stringify(source.type)}.`);
+    }
+    if (source.source === undefined || source.source === null || typeof source.source !== 'object') {
+        throw new InputError('data-source', 'it has no "source" object (give one, or a "data-file" to use as its file_content).');
+    }
+    const model = inputs.model.trim();
+    if (model) {
+        if (!SAMPLING_TYPES.includes(source.type)) {
+            throw new InputError('model', `a model is sampled only by completions/responses data sources; this one is "${source.type}".`);
+        }
+        source.model = model;
+    }
+    return source;
+}
+function readDataSourceInput(value, workspace) {
+    const trimmed = value.trim();
+    const isPath = !trimmed.includes('\n') && /\.(json|ya?ml)$/i.test(trimmed) && !trimmed.startsWith('{');
+    let text = trimmed;
+    let baseDir = workspace;
+    let where = 'the inline value';
+    if (isPath) {
+        const file = readWorkspaceFile('data-source', workspace, trimmed);
+        text = file.text;
+        baseDir = (0,external_node_path_namespaceObject.dirname)(file.path);
+        where = trimmed;
+    }
+    let parsed;
+    try {
+        parsed = (0,dist/* parse */.qg)(text, { prettyErrors: true, uniqueKeys: true });
+    }
+    catch (error) {
+        throw new InputError('data-source', `${where} is not valid JSON/YAML: ${firstLine(error)}`);
+    }
+    if (!isPlainObject(parsed) || typeof parsed.type !== 'string') {
+        throw new InputError('data-source', `${where} must be an object with a "type" (${SOURCE_TYPES.join(', ')}).`);
+    }
+    return resolveFileReferences(parsed, workspace, baseDir, '');
+}
+/** Replaces every `{"$file": "path"}` by the file's text (one trailing newline dropped). */
+function resolveFileReferences(value, workspace, baseDir, at) {
+    if (Array.isArray(value))
+        return value.map((entry, index) => resolveFileReferences(entry, workspace, baseDir, `${at}[${index}]`));
+    if (!isPlainObject(value))
+        return value;
+    const keys = Object.keys(value);
+    if (keys.includes('$file')) {
+        const path = value.$file;
+        if (keys.length !== 1 || typeof path !== 'string' || !path.trim()) {
+            throw new InputError('data-source', `${at || 'the root'}: a file reference is {"$file": "relative/path"} and nothing else.`);
+        }
+        return readWorkspaceFile('data-source', workspace, path.trim(), baseDir).text.replace(/\r?\n$/, '');
+    }
+    const out = {};
+    for (const key of keys)
+        out[key] = resolveFileReferences(value[key], workspace, baseDir, at ? `${at}.${key}` : key);
+    return out;
+}
+const data_source_MAX_REPORTED_BAD_LINES = 5;
+/**
+ * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
+ * is found before anything is sent, and the first few are reported with their line numbers.
+ */
+function readJsonlRows(path, workspace) {
+    const { text } = readWorkspaceFile('data-file', workspace, path);
+    const rows = [];
+    const problems = [];
+    let badLines = 0;
+    const lines = text.split('\n');
+    for (let index = 0; index < lines.length; index++) {
+        const line = (lines[index] ?? '').trim();
+        if (!line)
+            continue;
+        const problem = parseRow(line, rows);
+        if (problem) {
+            badLines++;
+            if (problems.length < data_source_MAX_REPORTED_BAD_LINES)
+                problems.push(`line ${index + 1}: ${problem}`);
+        }
+    }
+    if (badLines > 0) {
+        const more = badLines > problems.length ? ` (and ${badLines - problems.length} more bad lines)` : '';
+        throw new InputError('data-file', `${path} has ${badLines} malformed line${badLines === 1 ? '' : 's'}${more}:\n  ${problems.join('\n  ')}`);
+    }
+    if (rows.length === 0)
+        throw new InputError('data-file', `${path} has no rows.`);
+    return rows;
+}
+function parseRow(line, rows) {
+    const parsed = parseJsonlRow(line);
+    if (typeof parsed === 'string')
+        return parsed;
+    rows.push(parsed);
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/settings/engine-settings.ts
+
+
+
+
+const DEFAULT_CONCURRENCY = 8;
+const MAX_CONCURRENCY = 256;
+/**
+ * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
+ * only when the eval calls a model (a sampled data source, a judge grader, cosine similarity); every
+ * grader is built once here so that a bad field is reported as an input error before anything runs.
+ */
+function readLocalEngineSettings(source, definition, dataSource, where) {
+    const { read } = source;
+    const concurrency = parseCount('concurrency', read('concurrency') || String(DEFAULT_CONCURRENCY));
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY)
+        throw new InputError('concurrency', `must be from 1 to ${MAX_CONCURRENCY}; got ${concurrency}.`);
+    const endpoint = readOpenAiEndpoint(source, { url: 'model-base-url', key: 'model-api-key' });
+    const { baseURL } = endpoint;
+    const apiKey = endpoint.key();
+    const uses = modelUses(definition, dataSource);
+    try {
+        const unused = new ModelClient({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
+        createGraders(definition, { models: () => unused }, `${where}: testing_criteria`);
+    }
+    catch (error) {
+        throw asInputError('eval-file', error);
+    }
+    if (uses.length === 0)
+        return { models: null, concurrency };
+    // Self-hosted endpoints (Ollama, vLLM) often take no key; OpenAI's always does.
+    if (!apiKey && baseURL === OPENAI_BASE_URL) {
+        throw new InputError('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
+    }
+    // An empty key sends no Authorization header at all.
+    return { models: { baseURL, apiKey }, concurrency };
+}
+/** What in the eval calls a model, for error messages; empty when nothing does. */
+function modelUses(definition, dataSource) {
+    const uses = [];
+    if (dataSource.type !== 'jsonl')
+        uses.push(`a ${dataSource.type} data source`);
+    for (const criterion of definition.testing_criteria) {
+        if (criterion.type === 'label_model' || criterion.type === 'score_model')
+            uses.push(`the ${criterion.type} grader "${criterion.name}"`);
+        if (criterion.type === 'text_similarity' && criterion.evaluation_metric === 'cosine')
+            uses.push(`the cosine text_similarity grader "${criterion.name}"`);
+    }
+    return uses;
+}
+
 ;// CONCATENATED MODULE: ./src/shared/run-metadata-keys.ts
 /** Metadata keys the action writes on every run; later features (baselines, history) read them back. */
 const RUN_METADATA_KEYS = {
@@ -65224,66 +65266,6 @@ function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
     return metadata;
 }
 
-;// CONCATENATED MODULE: ./src/settings/engine-settings.ts
-
-
-
-
-
-const DEFAULT_MODEL_BASE_URL = 'https://api.openai.com/v1';
-const DEFAULT_CONCURRENCY = 8;
-const MAX_CONCURRENCY = 256;
-/**
- * `model-base-url`, `model-api-key` and `concurrency` for the local engine. The endpoint is required
- * only when the eval calls a model (a sampled data source, a judge grader, cosine similarity); every
- * grader is built once here so that a bad field is reported as an input error before anything runs.
- */
-function readLocalEngineSettings(source, definition, dataSource, where) {
-    const { read, env } = source;
-    const concurrency = parseCount('concurrency', read('concurrency') || String(DEFAULT_CONCURRENCY));
-    if (concurrency < 1 || concurrency > MAX_CONCURRENCY)
-        throw new InputError('concurrency', `must be from 1 to ${MAX_CONCURRENCY}; got ${concurrency}.`);
-    const apiKeyInput = read('model-api-key').trim();
-    if (apiKeyInput)
-        source.mask(apiKeyInput);
-    const baseUrlInput = read('model-base-url').trim();
-    const baseURL = baseUrlInput
-        ? parseBaseUrl('model-base-url', baseUrlInput)
-        : parseBaseUrl('model-base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_MODEL_BASE_URL);
-    const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
-    if (apiKey && apiKey !== apiKeyInput)
-        source.mask(apiKey);
-    const uses = modelUses(definition, dataSource);
-    try {
-        const unused = new ModelClient({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
-        createGraders(definition, { models: () => unused }, `${where}: testing_criteria`);
-    }
-    catch (error) {
-        throw asInputError('eval-file', error);
-    }
-    if (uses.length === 0)
-        return { models: null, concurrency };
-    // Self-hosted endpoints (Ollama, vLLM) often take no key; OpenAI's always does.
-    if (!apiKey && baseURL === DEFAULT_MODEL_BASE_URL) {
-        throw new InputError('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
-    }
-    // An empty key sends no Authorization header at all.
-    return { models: { baseURL, apiKey }, concurrency };
-}
-/** What in the eval calls a model, for error messages; empty when nothing does. */
-function modelUses(definition, dataSource) {
-    const uses = [];
-    if (dataSource.type !== 'jsonl')
-        uses.push(`a ${dataSource.type} data source`);
-    for (const criterion of definition.testing_criteria) {
-        if (criterion.type === 'label_model' || criterion.type === 'score_model')
-            uses.push(`the ${criterion.type} grader "${criterion.name}"`);
-        if (criterion.type === 'text_similarity' && criterion.evaluation_metric === 'cosine')
-            uses.push(`the cosine text_similarity grader "${criterion.name}"`);
-    }
-    return uses;
-}
-
 ;// CONCATENATED MODULE: ./src/settings/read-settings.ts
 
 
@@ -65295,7 +65277,6 @@ function modelUses(definition, dataSource) {
 
 
 
-const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
 const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 /** Reads and validates every input. Throws an InputError naming the first bad input. */
@@ -65387,31 +65368,25 @@ const LOCAL_ENDPOINT = {
 };
 /** Where the Evals API is and how to authenticate: all the post step needs to cancel a run. */
 function readEndpointSettings(source) {
-    const { read, env } = source;
+    const { read } = source;
     // Secrets are masked as soon as they are read, before any check that could fail on them.
-    const apiKeyInput = read('api-key').trim();
-    if (apiKeyInput)
-        source.mask(apiKeyInput);
+    const { baseURL, keyInput, key } = readOpenAiEndpoint(source, { url: 'base-url', key: 'api-key' });
     const extraHeaders = parseHeaderLines('extra-headers', read('extra-headers'));
     const extraQuery = parseQueryLines('extra-query', read('extra-query'));
     for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
         if (looksSecret(name) && value)
             source.mask(value);
     }
-    const baseUrlInput = read('base-url').trim();
-    const baseURL = baseUrlInput
-        ? parseBaseUrl('base-url', baseUrlInput)
-        : parseBaseUrl('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
     return {
         baseURL,
-        auth: readEndpointAuth(source, apiKeyInput),
+        auth: readEndpointAuth(source, keyInput, key),
         organization: read('organization').trim() || null,
         project: read('project').trim() || null,
         extraHeaders,
         extraQuery,
     };
 }
-function readEndpointAuth(source, apiKeyInput) {
+function readEndpointAuth(source, apiKeyInput, fallbackKey) {
     const { read, env } = source;
     const header = parseChoice('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key']);
     const clientId = read('azure-client-id').trim();
@@ -65433,12 +65408,10 @@ function readEndpointAuth(source, apiKeyInput) {
             authorityHost: parseAuthorityHost('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
         };
     }
-    const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
+    const apiKey = fallbackKey();
     if (!apiKey) {
         throw new InputError('api-key', 'no credentials for the Evals API: set "api-key" (from a secret) or the OPENAI_API_KEY environment variable, or "azure-client-id" and "azure-tenant-id" for Entra ID sign-in.');
     }
-    if (apiKey !== apiKeyInput)
-        source.mask(apiKey);
     return { kind: 'key', apiKey, header };
 }
 
@@ -65750,9 +65723,6 @@ function isSignificant(pValue, level) {
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/compare-runs.ts
-// A PR's eval run against a baseline run (e.g. the latest run on main), item by item: which items
-// started failing, which started passing, whether that difference is more than chance, and how the
-// score and each criterion moved.
 
 /** Changes of each kind kept with their ids; beyond this they are only counted (memory stays bounded). */
 const CHANGES_KEPT = 5000;
@@ -66165,6 +66135,302 @@ function compareCounts(reported, read) {
     return `The run's result_counts say ${show(reported)}, but its output items show ${show(read)}. The score is computed from the output items.`;
 }
 
+;// CONCATENATED MODULE: ./src/evals-api/cancel-run.ts
+
+
+
+/**
+ * Cancels a run so it stops costing money. Tries `POST …/runs/{r}/cancel`, then the older
+ * `POST …/runs/{r}` that some servers still serve. A run that already ended is left alone.
+ */
+async function cancelRun(client, request) {
+    const context = { doing: `cancelling run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL };
+    const deadline = Date.now() + request.timeoutMs;
+    const signal = AbortSignal.timeout(request.timeoutMs);
+    // Each call gets only the time that is left; the signal ends everything at the deadline.
+    const options = () => ({ signal, maxRetries: 1, timeout: Math.max(1, deadline - Date.now()) });
+    try {
+        const run = await client.evals.runs.cancel(request.runId, { eval_id: request.evalId }, options());
+        return outcomeOf(run);
+    }
+    catch (error) {
+        if (!(error instanceof OpenAI.NotFoundError || (error instanceof OpenAI.APIError && error.status === 405))) {
+            if (error instanceof OpenAI.APIError && (error.status === 400 || error.status === 409)) {
+                return (await alreadyFinished(client, request, options())) ? 'already-finished' : Promise.reject(describeApiError(error, context));
+            }
+            throw describeApiError(error, context);
+        }
+    }
+    try {
+        const run = await client.post(`/evals/${encodeURIComponent(request.evalId)}/runs/${encodeURIComponent(request.runId)}`, options());
+        return outcomeOf(run);
+    }
+    catch (error) {
+        throw describeApiError(error, context);
+    }
+}
+function outcomeOf(raw) {
+    const status = toRunSnapshot(raw).status;
+    return status === 'completed' || status === 'failed' ? 'already-finished' : 'canceled';
+}
+async function alreadyFinished(client, request, options) {
+    const run = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, options).catch(() => null);
+    return run !== null && isTerminalStatus(toRunSnapshot(run).status);
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/describe-eval.ts
+
+/** Reads the eval before starting a run: a wrong id or key fails here, clearly, and the report gets a name. */
+async function describeEval(client, evalId, baseURL, signal) {
+    try {
+        const found = await client.evals.retrieve(evalId, { signal });
+        return { id: found.id || evalId, name: found.name || evalId };
+    }
+    catch (error) {
+        throw describeApiError(error, { doing: `reading eval ${evalId}`, evalId, baseURL });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/expected-items.ts
+/** How many items the run will have, when the rows travel inline (for progress lines); else null. */
+function expectedItemCount(dataSource) {
+    const source = dataSource.source;
+    return source?.type === 'file_content' && Array.isArray(source.content) ? source.content.length : null;
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/start-run.ts
+
+
+
+
+const start_run_CREATE_ATTEMPTS = 4;
+/** How many of the newest runs are searched for one this attempt may already have made. */
+const RECENT_RUNS_SEARCHED = 100;
+/**
+ * Starts one run. The SDK's own retries are off for the create call: it sends no idempotency key, so a
+ * create whose answer was lost may have made a run already. Before every try after a lost answer, the
+ * eval's newest runs are searched for this step's token, and a run found there is adopted instead of
+ * making another.
+ */
+async function startRun(client, request) {
+    const context = { doing: `starting a run of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL };
+    for (let attempt = 1;; attempt++) {
+        try {
+            const run = await client.evals.runs.create(request.evalId, 
+            // The SDK's types narrow data_source to the three documented shapes; ours is validated by the server.
+            { name: request.name, metadata: request.metadata, data_source: request.dataSource }, { maxRetries: 0, signal: request.signal });
+            return toRunSnapshot(run);
+        }
+        catch (error) {
+            if (!isTransient(error) || attempt >= start_run_CREATE_ATTEMPTS)
+                throw describeApiError(error, context);
+            const wait = retryDelayMs(error, attempt);
+            request.log?.(`Starting the run failed (${describeApiError(error, context).message}); checking whether it was made, then trying again.`);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, { signal: request.signal });
+            const made = await findRunByToken(client, request).catch(() => null);
+            if (made) {
+                request.log?.(`The run was made (${made.id}) although its answer was lost; following it.`);
+                return made;
+            }
+        }
+    }
+}
+/** The newest run of the eval carrying this attempt's token, if any. */
+async function findRunByToken(client, request) {
+    let seen = 0;
+    try {
+        for await (const run of client.evals.runs.list(request.evalId, { order: 'desc', limit: 100 }, { signal: request.signal })) {
+            if (run.metadata?.[RUN_TOKEN_KEY] === request.attemptToken)
+                return toRunSnapshot(run);
+            if (++seen >= RECENT_RUNS_SEARCHED)
+                break;
+        }
+    }
+    catch (error) {
+        throw describeApiError(error, {
+            doing: `looking for this attempt's run of eval ${request.evalId}`,
+            evalId: request.evalId,
+            baseURL: request.baseURL,
+        });
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/wait-for-run.ts
+
+
+
+
+
+
+const FIRST_POLL_MS = 1000;
+const BACKOFF = 1.5;
+/**
+ * Polls the run until its status is terminal or the time is up. Transient failures (429, 5xx, lost
+ * connections, slow answers) are logged and waited out; only a refusal (401, 404, …) ends the wait early.
+ * The last poll falls on the deadline itself, so a run that finished in the last pause is not cancelled.
+ */
+async function waitForTerminalRun(client, options) {
+    const now = options.now ?? Date.now;
+    const pauseFor = options.sleep ?? ((ms, signal) => (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, { signal }));
+    const started = now();
+    const deadline = started + options.timeoutMs;
+    let pause = Math.min(FIRST_POLL_MS, options.pollIntervalMs);
+    let last = null;
+    const context = {
+        doing: `waiting for run ${options.runId}`,
+        evalId: options.evalId,
+        runId: options.runId,
+        baseURL: options.baseURL,
+    };
+    for (;;) {
+        const remaining = deadline - now();
+        try {
+            const raw = await client.evals.runs.retrieve(options.runId, { eval_id: options.evalId }, 
+            // This loop retries transient failures itself, within the deadline; the SDK's retries would overrun it.
+            { signal: options.signal, timeout: Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, remaining)), maxRetries: 0 });
+            last = toRunSnapshot(raw);
+            options.onProgress?.(last, now() - started);
+            if (isTerminalStatus(last.status))
+                return { timedOut: false, run: last };
+        }
+        catch (error) {
+            if (options.signal?.aborted || !isTransient(error))
+                throw describeApiError(error, context);
+            options.onRetry?.(`${describeApiError(error, context).message} Still waiting.`);
+            pause = Math.max(pause, (error instanceof OpenAI.APIError ? retryAfterMs(error.headers) : null) ?? 0);
+        }
+        const left = deadline - now();
+        if (left <= 0)
+            return { timedOut: true, run: last };
+        await pauseFor(Math.min(pause, left), options.signal);
+        pause = Math.min(options.pollIntervalMs, pause * BACKOFF);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/format.ts
+// Number and label formatting shared by the reports. Plain values in, display strings out.
+const NONE = '—';
+/** Rates are formatted in one place (the analysis states them in its reasons too). */
+
+/** `10,000`: thousands separated by commas, independent of the machine's locale. */
+function formatCount(n) {
+    if (!Number.isFinite(n))
+        return NONE;
+    const sign = n < 0 ? '-' : '';
+    const digits = String(Math.round(Math.abs(n)));
+    return sign + digits.replace(/\B(?=(\d{3})+$)/g, ',');
+}
+/** `850ms`, `42s`, `2m10s`, `1h05m`: compact wall time. */
+function formatDuration(ms) {
+    if (!Number.isFinite(ms) || ms < 0)
+        return NONE;
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    const seconds = Math.round(ms / 1000);
+    if (seconds < 60)
+        return `${seconds}s`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60)
+        return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+    const hours = Math.floor(minutes / 60);
+    return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+/** A grader score as the API gave it, on whatever scale: at most three decimals, `—` when absent. */
+function formatScore(score) {
+    if (score === null || !Number.isFinite(score))
+        return NONE;
+    return String(Number(score.toFixed(3)));
+}
+/**
+ * Display labels for criteria: the readable name, or the full grader id where two criteria share a
+ * name (two graders named alike differ only by their uuid). The labels are untrusted: escape them.
+ */
+function criterionLabels(criteria) {
+    const uses = new Map();
+    for (const criterion of criteria)
+        uses.set(criterion.name, (uses.get(criterion.name) ?? 0) + 1);
+    return criteria.map((criterion) => ((uses.get(criterion.name) ?? 0) > 1 ? criterion.id : criterion.name));
+}
+/** A markdown table from cells already escaped; `align` is the separator row (`---`, `---:`, `:---:`). */
+function markdownTable(header, align, rows) {
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return [line(header), line(align), ...rows.map(line)].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/progress-line.ts
+
+/** `in_progress · 340/1000 graded · 310 pass · 25 fail · 5 error · 2m10s` (and `N skipped` on Azure) */
+function progressLine(run, elapsedMs, expectedTotal) {
+    const counts = run.resultCounts;
+    const done = counts.passed + counts.failed + counts.errored + counts.skipped;
+    // The data file's row count, unless the server knows of more (a source it samples or expands).
+    const of = Math.max(expectedTotal ?? 0, counts.total) || null;
+    return [
+        run.status,
+        of ? `${done}/${of} graded` : `${done} graded`,
+        `${counts.passed} pass`,
+        `${counts.failed} fail`,
+        `${counts.errored} error`,
+        ...(counts.skipped > 0 ? [`${counts.skipped} skipped`] : []),
+        formatDuration(elapsedMs),
+    ].join(' · ');
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/gate-runs.ts
+
+
+
+/** Runs read at most when searching: 10 pages of 100. Older runs than that are not looked at. */
+const gate_runs_RUNS_SEARCHED = 1000;
+/**
+ * The eval's completed runs made by this gate on `filter.branch`, newest first, up to `want` of them.
+ * Pull request runs never count (a fork's branch may be called main too): only runs with no `pr` key.
+ */
+async function listGateRuns(client, request) {
+    const { filter } = request;
+    const k = RUN_METADATA_KEYS;
+    const found = [];
+    let seen = 0;
+    if (request.want <= 0)
+        return found;
+    try {
+        const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
+        const limit = request.searched ?? gate_runs_RUNS_SEARCHED;
+        for await (const raw of runs) {
+            seen++;
+            const metadata = raw.metadata ?? {};
+            const matches = raw.id !== filter.excludeRunId &&
+                raw.status === 'completed' &&
+                metadata[k.source] === 'evals-gate' &&
+                (filter.repository === null || metadata[k.repository] === filter.repository) &&
+                metadata[k.branch] === filter.branch &&
+                !metadata[k.pr] &&
+                metadata[k.commentKey] === filter.gateKey &&
+                raw.data_source?.type === filter.dataSourceType;
+            if (matches)
+                found.push({ run: toRunSnapshot(raw), dataset: metadata[k.dataset] ?? null });
+            // Stop on the last run of the bound, not on the first one past it: no page is fetched in vain.
+            if (found.length >= request.want || seen >= limit)
+                break;
+        }
+    }
+    catch (error) {
+        throw describeApiError(error, { doing: `listing the runs of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL });
+    }
+    return found;
+}
+/** A run named by the `baseline` input: it must be a completed run of the same eval. */
+async function readBaselineRun(client, request) {
+    try {
+        const raw = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, { signal: request.signal });
+        return { run: toRunSnapshot(raw), dataset: raw.metadata?.[RUN_METADATA_KEYS.dataset] ?? null };
+    }
+    catch (error) {
+        throw describeApiError(error, { doing: `reading baseline run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/analysis/item-tally.ts
 /** Failing items kept with their texts; beyond this they are only counted (memory stays bounded). */
 const FAILING_ITEMS_KEPT = 5000;
@@ -66290,68 +66556,22 @@ async function withTransientRetry(load, context, options) {
                 throw describeApiError(error, context);
             const wait = retryDelayMs(error, attempt);
             options.onRetry?.(`${describeApiError(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
-            await sleep(wait, options.signal);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, { signal: options.signal });
         }
     }
 }
 
-;// CONCATENATED MODULE: ./src/evals-api/gate-runs.ts
+;// CONCATENATED MODULE: ./src/gate/tally-run.ts
 
 
-
-/** Runs read at most when searching: 10 pages of 100. Older runs than that are not looked at. */
-const gate_runs_RUNS_SEARCHED = 1000;
-/**
- * The eval's completed runs made by this gate on `filter.branch`, newest first, up to `want` of them.
- * Pull request runs never count (a fork's branch may be called main too): only runs with no `pr` key.
- */
-async function listGateRuns(client, request) {
-    const { filter } = request;
-    const k = RUN_METADATA_KEYS;
-    const found = [];
-    let seen = 0;
-    if (request.want <= 0)
-        return found;
-    try {
-        const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
-        const limit = request.searched ?? gate_runs_RUNS_SEARCHED;
-        for await (const raw of runs) {
-            seen++;
-            const metadata = raw.metadata ?? {};
-            const matches = raw.id !== filter.excludeRunId &&
-                raw.status === 'completed' &&
-                metadata[k.source] === 'evals-gate' &&
-                (filter.repository === null || metadata[k.repository] === filter.repository) &&
-                metadata[k.branch] === filter.branch &&
-                !metadata[k.pr] &&
-                metadata[k.commentKey] === filter.gateKey &&
-                raw.data_source?.type === filter.dataSourceType;
-            if (matches)
-                found.push({ run: toRunSnapshot(raw), dataset: metadata[k.dataset] ?? null });
-            // Stop on the last run of the bound, not on the first one past it: no page is fetched in vain.
-            if (found.length >= request.want || seen >= limit)
-                break;
-        }
-    }
-    catch (error) {
-        throw describeApiError(error, { doing: `listing the runs of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL });
-    }
-    return found;
-}
-/** A run named by the `baseline` input: it must be a completed run of the same eval. */
-async function readBaselineRun(client, request) {
-    try {
-        const raw = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, { signal: request.signal });
-        return { run: toRunSnapshot(raw), dataset: raw.metadata?.[RUN_METADATA_KEYS.dataset] ?? null };
-    }
-    catch (error) {
-        throw describeApiError(error, { doing: `reading baseline run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL });
-    }
+/** A completed run's output items, read page by page into a tally (the run's and a baseline's alike). */
+async function tallyRun(client, options) {
+    const tally = new ItemTally();
+    const stats = await collectOutputItems(client, options, (record) => tally.add(record));
+    return { tally, stats };
 }
 
 ;// CONCATENATED MODULE: ./src/gate/baseline-lookup.ts
-
-
 
 
 
@@ -66388,8 +66608,14 @@ async function lookUpBaseline(client, request) {
         : branchRun && settings.baselineRef === git.branch
             ? 'vs the previous run'
             : `vs ${settings.baselineRef}`;
-    const tally = new ItemTally();
-    const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: found.run.id, baseURL: request.baseURL, expectedTotal: found.run.resultCounts.total, signal: request.signal, onRetry: request.onRetry }, (record) => tally.add(record));
+    const { tally, stats } = await tallyRun(client, {
+        evalId: settings.evalId,
+        runId: found.run.id,
+        baseURL: request.baseURL,
+        expectedTotal: found.run.resultCounts.total,
+        signal: request.signal,
+        onRetry: request.onRetry,
+    });
     request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
     const dataset = settings.metadata[RUN_METADATA_KEYS.dataset] ?? null;
     const branch = found.run.metadata[RUN_METADATA_KEYS.branch] ?? null;
@@ -66438,246 +66664,6 @@ async function checkBaselineRun(client, request) {
 function pointOf(run, threshold) {
     const score = scoreOf(run.resultCounts);
     return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl, status: score >= threshold ? 'pass' : 'fail' };
-}
-
-;// CONCATENATED MODULE: ./src/evals-api/cancel-run.ts
-
-
-
-/**
- * Cancels a run so it stops costing money. Tries `POST …/runs/{r}/cancel`, then the older
- * `POST …/runs/{r}` that some servers still serve. A run that already ended is left alone.
- */
-async function cancelRun(client, request) {
-    const context = { doing: `cancelling run ${request.runId}`, evalId: request.evalId, runId: request.runId, baseURL: request.baseURL };
-    const deadline = Date.now() + request.timeoutMs;
-    const signal = AbortSignal.timeout(request.timeoutMs);
-    // Each call gets only the time that is left; the signal ends everything at the deadline.
-    const options = () => ({ signal, maxRetries: 1, timeout: Math.max(1, deadline - Date.now()) });
-    try {
-        const run = await client.evals.runs.cancel(request.runId, { eval_id: request.evalId }, options());
-        return outcomeOf(run);
-    }
-    catch (error) {
-        if (!(error instanceof OpenAI.NotFoundError || (error instanceof OpenAI.APIError && error.status === 405))) {
-            if (error instanceof OpenAI.APIError && (error.status === 400 || error.status === 409)) {
-                return (await alreadyFinished(client, request, options())) ? 'already-finished' : Promise.reject(describeApiError(error, context));
-            }
-            throw describeApiError(error, context);
-        }
-    }
-    try {
-        const run = await client.post(`/evals/${encodeURIComponent(request.evalId)}/runs/${encodeURIComponent(request.runId)}`, options());
-        return outcomeOf(run);
-    }
-    catch (error) {
-        throw describeApiError(error, context);
-    }
-}
-function outcomeOf(raw) {
-    const status = toRunSnapshot(raw).status;
-    return status === 'completed' || status === 'failed' ? 'already-finished' : 'canceled';
-}
-async function alreadyFinished(client, request, options) {
-    const run = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, options).catch(() => null);
-    return run !== null && isTerminalStatus(toRunSnapshot(run).status);
-}
-
-;// CONCATENATED MODULE: ./src/evals-api/describe-eval.ts
-
-/** Reads the eval before starting a run: a wrong id or key fails here, clearly, and the report gets a name. */
-async function describeEval(client, evalId, baseURL, signal) {
-    try {
-        const found = await client.evals.retrieve(evalId, { signal });
-        return { id: found.id || evalId, name: found.name || evalId };
-    }
-    catch (error) {
-        throw describeApiError(error, { doing: `reading eval ${evalId}`, evalId, baseURL });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/evals-api/expected-items.ts
-/** How many items the run will have, when the rows travel inline (for progress lines); else null. */
-function expectedItemCount(dataSource) {
-    const source = dataSource.source;
-    return source?.type === 'file_content' && Array.isArray(source.content) ? source.content.length : null;
-}
-
-;// CONCATENATED MODULE: ./src/evals-api/start-run.ts
-
-
-
-
-const start_run_CREATE_ATTEMPTS = 4;
-/** How many of the newest runs are searched for one this attempt may already have made. */
-const RECENT_RUNS_SEARCHED = 100;
-/**
- * Starts one run. The SDK's own retries are off for the create call: it sends no idempotency key, so a
- * create whose answer was lost may have made a run already. Before every try after a lost answer, the
- * eval's newest runs are searched for this step's token, and a run found there is adopted instead of
- * making another.
- */
-async function startRun(client, request) {
-    const context = { doing: `starting a run of eval ${request.evalId}`, evalId: request.evalId, baseURL: request.baseURL };
-    for (let attempt = 1;; attempt++) {
-        try {
-            const run = await client.evals.runs.create(request.evalId, 
-            // The SDK's types narrow data_source to the three documented shapes; ours is validated by the server.
-            { name: request.name, metadata: request.metadata, data_source: request.dataSource }, { maxRetries: 0, signal: request.signal });
-            return toRunSnapshot(run);
-        }
-        catch (error) {
-            if (!isTransient(error) || attempt >= start_run_CREATE_ATTEMPTS)
-                throw describeApiError(error, context);
-            const wait = retryDelayMs(error, attempt);
-            request.log?.(`Starting the run failed (${describeApiError(error, context).message}); checking whether it was made, then trying again.`);
-            await sleep(wait, request.signal);
-            const made = await findRunByToken(client, request).catch(() => null);
-            if (made) {
-                request.log?.(`The run was made (${made.id}) although its answer was lost; following it.`);
-                return made;
-            }
-        }
-    }
-}
-/** The newest run of the eval carrying this attempt's token, if any. */
-async function findRunByToken(client, request) {
-    let seen = 0;
-    try {
-        for await (const run of client.evals.runs.list(request.evalId, { order: 'desc', limit: 100 }, { signal: request.signal })) {
-            if (run.metadata?.[RUN_TOKEN_KEY] === request.attemptToken)
-                return toRunSnapshot(run);
-            if (++seen >= RECENT_RUNS_SEARCHED)
-                break;
-        }
-    }
-    catch (error) {
-        throw describeApiError(error, {
-            doing: `looking for this attempt's run of eval ${request.evalId}`,
-            evalId: request.evalId,
-            baseURL: request.baseURL,
-        });
-    }
-    return null;
-}
-
-;// CONCATENATED MODULE: ./src/evals-api/wait-for-run.ts
-
-
-
-
-const FIRST_POLL_MS = 1000;
-const BACKOFF = 1.5;
-/**
- * Polls the run until its status is terminal or the time is up. Transient failures (429, 5xx, lost
- * connections, slow answers) are logged and waited out; only a refusal (401, 404, …) ends the wait early.
- * The last poll falls on the deadline itself, so a run that finished in the last pause is not cancelled.
- */
-async function waitForTerminalRun(client, options) {
-    const now = options.now ?? Date.now;
-    const pauseFor = options.sleep ?? sleep;
-    const started = now();
-    const deadline = started + options.timeoutMs;
-    let pause = Math.min(FIRST_POLL_MS, options.pollIntervalMs);
-    let last = null;
-    const context = {
-        doing: `waiting for run ${options.runId}`,
-        evalId: options.evalId,
-        runId: options.runId,
-        baseURL: options.baseURL,
-    };
-    for (;;) {
-        const remaining = deadline - now();
-        try {
-            const raw = await client.evals.runs.retrieve(options.runId, { eval_id: options.evalId }, 
-            // This loop retries transient failures itself, within the deadline; the SDK's retries would overrun it.
-            { signal: options.signal, timeout: Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, remaining)), maxRetries: 0 });
-            last = toRunSnapshot(raw);
-            options.onProgress?.(last, now() - started);
-            if (isTerminalStatus(last.status))
-                return { timedOut: false, run: last };
-        }
-        catch (error) {
-            if (options.signal?.aborted || !isTransient(error))
-                throw describeApiError(error, context);
-            options.onRetry?.(`${describeApiError(error, context).message} Still waiting.`);
-            pause = Math.max(pause, retryAfterMs(error) ?? 0);
-        }
-        const left = deadline - now();
-        if (left <= 0)
-            return { timedOut: true, run: last };
-        await pauseFor(Math.min(pause, left), options.signal);
-        pause = Math.min(options.pollIntervalMs, pause * BACKOFF);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/format.ts
-// Number and label formatting shared by the reports. Plain values in, display strings out.
-const NONE = '—';
-/** Rates are formatted in one place (the analysis states them in its reasons too). */
-
-/** `10,000`: thousands separated by commas, independent of the machine's locale. */
-function formatCount(n) {
-    if (!Number.isFinite(n))
-        return NONE;
-    const sign = n < 0 ? '-' : '';
-    const digits = String(Math.round(Math.abs(n)));
-    return sign + digits.replace(/\B(?=(\d{3})+$)/g, ',');
-}
-/** `850ms`, `42s`, `2m10s`, `1h05m`: compact wall time. */
-function formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return NONE;
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    const seconds = Math.round(ms / 1000);
-    if (seconds < 60)
-        return `${seconds}s`;
-    const minutes = Math.floor(seconds / 60);
-    if (minutes < 60)
-        return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
-    const hours = Math.floor(minutes / 60);
-    return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
-}
-/** A grader score as the API gave it, on whatever scale: at most three decimals, `—` when absent. */
-function formatScore(score) {
-    if (score === null || !Number.isFinite(score))
-        return NONE;
-    return String(Number(score.toFixed(3)));
-}
-/**
- * Display labels for criteria: the readable name, or the full grader id where two criteria share a
- * name (two graders named alike differ only by their uuid). The labels are untrusted: escape them.
- */
-function criterionLabels(criteria) {
-    const uses = new Map();
-    for (const criterion of criteria)
-        uses.set(criterion.name, (uses.get(criterion.name) ?? 0) + 1);
-    return criteria.map((criterion) => ((uses.get(criterion.name) ?? 0) > 1 ? criterion.id : criterion.name));
-}
-/** A markdown table from cells already escaped; `align` is the separator row (`---`, `---:`, `:---:`). */
-function markdownTable(header, align, rows) {
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return [line(header), line(align), ...rows.map(line)].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/progress-line.ts
-
-/** `in_progress · 340/1000 graded · 310 pass · 25 fail · 5 error · 2m10s` (and `N skipped` on Azure) */
-function progressLine(run, elapsedMs, expectedTotal) {
-    const counts = run.resultCounts;
-    const done = counts.passed + counts.failed + counts.errored + counts.skipped;
-    // The data file's row count, unless the server knows of more (a source it samples or expands).
-    const of = Math.max(expectedTotal ?? 0, counts.total) || null;
-    return [
-        run.status,
-        of ? `${done}/${of} graded` : `${done} graded`,
-        `${counts.passed} pass`,
-        `${counts.failed} fail`,
-        `${counts.errored} error`,
-        ...(counts.skipped > 0 ? [`${counts.skipped} skipped`] : []),
-        formatDuration(elapsedMs),
-    ].join(' · ');
 }
 
 ;// CONCATENATED MODULE: ./src/gate/gate.ts
@@ -66819,9 +66805,9 @@ class Gate {
         }
         let tally = null;
         if (status === 'completed') {
-            tally = new ItemTally();
-            const items = tally;
-            const stats = await collectOutputItems(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst }, (record) => items.add(record));
+            const read = await tallyRun(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst });
+            tally = read.tally;
+            const { stats } = read;
             this.host.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
         }
         const lookup = status === 'completed' ? await this.lookUpBaseline(final, explicitBaseline, warnFirst) : { baseline: null, note: null, history: null };
@@ -67131,7 +67117,6 @@ function escape_safeLinkUrl(url) {
 // line chart, which GitHub renders from a fenced block, and a compact table under it. Labels and titles
 // come from branch and run names, so they are untrusted in both: the chart keeps only characters that
 // mean nothing to mermaid, the table escapes its cells.
-
 
 
 
@@ -67753,81 +67738,6 @@ function renderItem(item, textChars, detail) {
     return parts.join('\n\n');
 }
 
-;// CONCATENATED MODULE: ./src/report/terminal-report.ts
-
-
-const ITEM_TEXT_CHARS = 160;
-/** The result for a terminal: the verdict first, then counts, criteria, the comparison and failing items. */
-function renderTerminalReport(result, options) {
-    const paint = painter(options.color);
-    const lines = [];
-    const passed = result.verdict.result === 'pass';
-    lines.push(paint(passed ? 'green' : 'red', `${passed ? '✔ PASS' : '✘ FAIL'}  ${options.title}`));
-    lines.push(`  score ${percent(result.score)} (threshold ${percent(result.threshold)})${result.baseline ? ` · ${describeScoreDelta(result.baseline.comparison.scoreDelta)} ${result.baseline.label}` : ''}`);
-    for (const reason of result.verdict.reasons)
-        lines.push(`  ${reason}`);
-    lines.push('');
-    const { counts } = result;
-    const skipped = counts.skipped ? ` · ${formatCount(counts.skipped)} skipped` : '';
-    lines.push(`Items: ${formatCount(counts.total)} · ${paint('green', `${formatCount(counts.passed)} passed`)} · ${paint(counts.failed ? 'red' : 'dim', `${formatCount(counts.failed)} failed`)} · ${paint(counts.errored ? 'yellow' : 'dim', `${formatCount(counts.errored)} errored`)}${skipped}`);
-    lines.push(`Run: ${result.run.name || result.run.id} (${result.run.id}) · ${result.status} · ${formatDuration(result.durationMs)}`);
-    if (result.links.report)
-        lines.push(`Report: ${result.links.report}`);
-    if (result.criteria.length > 0) {
-        lines.push('', 'Criteria:');
-        const labels = criterionLabels(result.criteria);
-        const width = Math.max(...labels.map((label) => label.length));
-        result.criteria.forEach((criterion, index) => {
-            const rate = criterion.rate === null ? '—' : percent(criterion.rate);
-            const min = criterion.min === null ? '' : `  (min ${percent(criterion.min)}${criterion.rate !== null && criterion.rate < criterion.min ? paint('red', ' ✘') : ''})`;
-            lines.push(`  ${oneLine(labels[index] ?? criterion.name).padEnd(width)}  ${rate.padStart(7)}  ${criterion.passed}/${criterion.passed + criterion.failed}${min}`);
-        });
-    }
-    if (result.baselineNote)
-        lines.push('', paint('dim', result.baselineNote));
-    if (result.baseline) {
-        const { comparison } = result.baseline;
-        lines.push('', `Compared ${result.baseline.label}: ${comparison.mcnemar.regressions} regressions, ${comparison.mcnemar.fixes} fixes.`);
-    }
-    const failing = result.failingItems;
-    if (failing.length > 0) {
-        lines.push('', `Failing items (${formatCount(failing.length + result.failingItemsOmitted)}):`);
-        for (const item of failing.slice(0, options.maxItems))
-            lines.push(...itemLines(item, options, paint));
-        const more = failing.length + result.failingItemsOmitted - Math.min(failing.length, options.maxItems);
-        if (more > 0)
-            lines.push(paint('dim', `  … and ${formatCount(more)} more (see the results file)`));
-    }
-    return `${lines.join('\n')}\n`;
-}
-function itemLines(item, options, paint) {
-    const id = item.datasourceItemId !== null ? `#${item.datasourceItemId}` : item.id;
-    const failed = item.grades.filter((grade) => grade.passed === false).map((grade) => grade.name);
-    const what = item.outcome === 'error' ? paint('yellow', 'errored') : paint('red', `failed ${failed.join(', ') || ''}`.trim());
-    const lines = [`  ${id}  ${what}`];
-    if (item.error)
-        lines.push(`      error:    ${oneLine(item.error)}`);
-    if (options.showItemContent) {
-        if (item.input)
-            lines.push(`      input:    ${oneLine(item.input)}`);
-        if (item.output)
-            lines.push(`      output:   ${oneLine(item.output)}`);
-        if (item.expected)
-            lines.push(`      expected: ${oneLine(item.expected)}`);
-    }
-    return lines;
-}
-function oneLine(text) {
-    // Control characters from model output must not move the cursor or recolour the terminal.
-    // eslint-disable-next-line no-control-regex -- matching control characters is the point
-    const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-    return flat.length > ITEM_TEXT_CHARS ? `${flat.slice(0, ITEM_TEXT_CHARS - 1)}…` : flat;
-}
-const CODES = { green: '32', red: '31', yellow: '33', dim: '2' };
-function painter(enabled) {
-    return (colour, text) => (enabled ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text);
-}
-
 ;// CONCATENATED MODULE: ./src/report/results-document.ts
 const RESULTS_FILE_VERSION = 1;
 /**
@@ -67903,6 +67813,84 @@ function baselineDocument(result) {
     };
 }
 
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/report/terminal-report.ts
+
+
+
+const ITEM_TEXT_CHARS = 160;
+/** The result for a terminal: the verdict first, then counts, criteria, the comparison and failing items. */
+function renderTerminalReport(result, options) {
+    const paint = painter(options.color);
+    const lines = [];
+    const passed = result.verdict.result === 'pass';
+    lines.push(paint(passed ? 'green' : 'red', `${passed ? '✔ PASS' : '✘ FAIL'}  ${options.title}`));
+    lines.push(`  score ${percent(result.score)} (threshold ${percent(result.threshold)})${result.baseline ? ` · ${describeScoreDelta(result.baseline.comparison.scoreDelta)} ${result.baseline.label}` : ''}`);
+    for (const reason of result.verdict.reasons)
+        lines.push(`  ${reason}`);
+    lines.push('');
+    const { counts } = result;
+    const skipped = counts.skipped ? ` · ${formatCount(counts.skipped)} skipped` : '';
+    lines.push(`Items: ${formatCount(counts.total)} · ${paint('green', `${formatCount(counts.passed)} passed`)} · ${paint(counts.failed ? 'red' : 'dim', `${formatCount(counts.failed)} failed`)} · ${paint(counts.errored ? 'yellow' : 'dim', `${formatCount(counts.errored)} errored`)}${skipped}`);
+    lines.push(`Run: ${result.run.name || result.run.id} (${result.run.id}) · ${result.status} · ${formatDuration(result.durationMs)}`);
+    if (result.links.report)
+        lines.push(`Report: ${result.links.report}`);
+    if (result.criteria.length > 0) {
+        lines.push('', 'Criteria:');
+        const labels = criterionLabels(result.criteria);
+        const width = Math.max(...labels.map((label) => label.length));
+        result.criteria.forEach((criterion, index) => {
+            const rate = criterion.rate === null ? '—' : percent(criterion.rate);
+            const min = criterion.min === null ? '' : `  (min ${percent(criterion.min)}${criterion.rate !== null && criterion.rate < criterion.min ? paint('red', ' ✘') : ''})`;
+            lines.push(`  ${oneLine(labels[index] ?? criterion.name).padEnd(width)}  ${rate.padStart(7)}  ${criterion.passed}/${criterion.passed + criterion.failed}${min}`);
+        });
+    }
+    if (result.baselineNote)
+        lines.push('', paint('dim', result.baselineNote));
+    if (result.baseline) {
+        const { comparison } = result.baseline;
+        lines.push('', `Compared ${result.baseline.label}: ${comparison.mcnemar.regressions} regressions, ${comparison.mcnemar.fixes} fixes.`);
+    }
+    const failing = result.failingItems;
+    if (failing.length > 0) {
+        lines.push('', `Failing items (${formatCount(failing.length + result.failingItemsOmitted)}):`);
+        for (const item of failing.slice(0, options.maxItems))
+            lines.push(...itemLines(item, options, paint));
+        const more = failing.length + result.failingItemsOmitted - Math.min(failing.length, options.maxItems);
+        if (more > 0)
+            lines.push(paint('dim', `  … and ${formatCount(more)} more (see the results file)`));
+    }
+    return `${lines.join('\n')}\n`;
+}
+function itemLines(item, options, paint) {
+    const id = item.datasourceItemId !== null ? `#${item.datasourceItemId}` : item.id;
+    const failed = item.grades.filter((grade) => grade.passed === false).map((grade) => grade.name);
+    const what = item.outcome === 'error' ? paint('yellow', 'errored') : paint('red', `failed ${failed.join(', ') || ''}`.trim());
+    const lines = [`  ${id}  ${what}`];
+    if (item.error)
+        lines.push(`      error:    ${oneLine(item.error)}`);
+    if (options.showItemContent) {
+        if (item.input)
+            lines.push(`      input:    ${oneLine(item.input)}`);
+        if (item.output)
+            lines.push(`      output:   ${oneLine(item.output)}`);
+        if (item.expected)
+            lines.push(`      expected: ${oneLine(item.expected)}`);
+    }
+    return lines;
+}
+function oneLine(text) {
+    // Control characters from model output must not move the cursor or recolour the terminal.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+    return flat.length > ITEM_TEXT_CHARS ? `${flat.slice(0, ITEM_TEXT_CHARS - 1)}…` : flat;
+}
+// Whether to colour is the caller's decision (a TTY, no NO_COLOR, no --no-color): styleText must not judge a stream.
+function painter(enabled) {
+    return (colour, text) => (enabled ? (0,external_node_util_.styleText)(colour, text, { validateStream: false }) : text);
+}
+
 ;// CONCATENATED MODULE: ./src/shared/termination.ts
 /**
  * Calls `handler` once on the first SIGINT or SIGTERM (the runner sends SIGINT when a workflow is
@@ -67931,6 +67919,7 @@ function onTermination(handler, exitCode = 1) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/parse-args.ts
+
 /** A command line that does not parse: shown with the usage, exit code 2. */
 class UsageError extends Error {
     constructor(message) {
@@ -67938,46 +67927,76 @@ class UsageError extends Error {
         this.name = 'UsageError';
     }
 }
-/** `--name value`, `--name=value`, booleans as `--name`; unknown flags and stray words are errors. */
+/**
+ * `--name value`, `--name=value`, booleans as `--name`: node:util's parser, strict. Its errors are told
+ * in the CLI's words, with a suggestion for a mistyped flag; a flag given twice is an error unless it
+ * is repeatable (node would keep the last one silently).
+ */
 function parseArgs(argv, flags) {
     const specs = new Map(flags.map((flag) => [flag.name, flag]));
+    const options = { help: { type: 'boolean', short: 'h' } };
+    for (const flag of flags)
+        options[flag.name] = { type: flag.boolean ? 'boolean' : 'string', multiple: Boolean(flag.repeatable && !flag.boolean) };
+    let tokens;
+    try {
+        ({ tokens } = (0,external_node_util_.parseArgs)({ args: joinDashValues(argv, specs), options, strict: true, allowPositionals: false, tokens: true }));
+    }
+    catch (error) {
+        throw usageErrorOf(error, specs, flags);
+    }
     const values = new Map();
     let help = false;
-    for (let index = 0; index < argv.length; index++) {
-        const arg = argv[index] ?? '';
-        if (arg === '--help' || arg === '-h') {
+    for (const token of tokens) {
+        if (token.kind !== 'option')
+            continue;
+        if (token.name === 'help') {
             help = true;
             continue;
         }
-        if (!arg.startsWith('--'))
-            throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (flags start with --).`);
-        const equals = arg.indexOf('=');
-        const name = arg.slice(2, equals < 0 ? undefined : equals);
-        const spec = specs.get(name);
+        const spec = specs.get(token.name);
         if (!spec)
-            throw new UsageError(`unknown flag --${name}.${suggestion(name, flags)}`);
-        let value;
-        if (spec.boolean) {
-            if (equals >= 0)
-                throw new UsageError(`--${name} takes no value.`);
-            value = 'true';
-        }
-        else if (equals >= 0) {
-            value = arg.slice(equals + 1);
-        }
-        else {
-            const next = argv[index + 1];
-            if (next === undefined || next.startsWith('--'))
-                throw new UsageError(`--${name} needs a value.`);
-            value = next;
-            index++;
-        }
-        const previous = values.get(name);
+            continue;
+        const value = spec.boolean ? 'true' : (token.value ?? '');
+        const previous = values.get(token.name);
         if (previous !== undefined && !spec.repeatable && !spec.boolean)
-            throw new UsageError(`--${name} is given twice.`);
-        values.set(name, previous !== undefined && spec.repeatable ? `${previous}\n${value}` : value);
+            throw new UsageError(`--${token.name} is given twice.`);
+        values.set(token.name, previous !== undefined && spec.repeatable ? `${previous}\n${value}` : value);
     }
     return { values, help };
+}
+/**
+ * node:util takes `--threshold -1` for a missing value (ambiguous); a value such as `-1` is meant, and
+ * only a word starting with `--` is another flag. Such pairs are passed on as `--threshold=-1`.
+ */
+function joinDashValues(argv, specs) {
+    const args = [];
+    for (let index = 0; index < argv.length; index++) {
+        const arg = argv[index] ?? '';
+        const next = argv[index + 1];
+        const spec = arg.startsWith('--') && !arg.includes('=') ? specs.get(arg.slice(2)) : undefined;
+        if (spec && !spec.boolean && next !== undefined && next.startsWith('-') && !next.startsWith('--') && next !== '-h') {
+            args.push(`${arg}=${next}`);
+            index++;
+        }
+        else {
+            args.push(arg);
+        }
+    }
+    return args;
+}
+/** node:util's parse error, in the words of the rest of the CLI. */
+function usageErrorOf(error, specs, flags) {
+    const code = error?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    const named = /'([^'\s]*)/.exec(message)?.[1] ?? '';
+    const name = named.replace(/^--?/, '');
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && named.startsWith('--'))
+        return new UsageError(`unknown flag ${named}.${suggestion(name, flags)}`);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+        return new UsageError(`unexpected argument ${JSON.stringify(named)} (flags start with --).`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+        return new UsageError(specs.get(name)?.boolean ? `--${name} takes no value.` : `--${name} needs a value.`);
+    return error instanceof Error ? error : new Error(message);
 }
 function suggestion(name, flags) {
     const bare = (text) => text.replace(/[-_]/g, '');

@@ -1,3 +1,4 @@
+import { parseArgs as parseNodeArgs } from 'node:util';
 import type { FlagSpec } from './flags.js';
 
 /** A command line that does not parse: shown with the usage, exit code 2. */
@@ -14,39 +15,69 @@ export interface ParsedArgs {
   help: boolean;
 }
 
-/** `--name value`, `--name=value`, booleans as `--name`; unknown flags and stray words are errors. */
+/**
+ * `--name value`, `--name=value`, booleans as `--name`: node:util's parser, strict. Its errors are told
+ * in the CLI's words, with a suggestion for a mistyped flag; a flag given twice is an error unless it
+ * is repeatable (node would keep the last one silently).
+ */
 export function parseArgs(argv: readonly string[], flags: readonly FlagSpec[]): ParsedArgs {
   const specs = new Map(flags.map((flag) => [flag.name, flag]));
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const flag of flags) options[flag.name] = { type: flag.boolean ? 'boolean' : 'string', multiple: Boolean(flag.repeatable && !flag.boolean) };
+  let tokens: ReturnType<typeof parseNodeArgs>['tokens'];
+  try {
+    ({ tokens } = parseNodeArgs({ args: joinDashValues(argv, specs), options, strict: true, allowPositionals: false, tokens: true }));
+  } catch (error) {
+    throw usageErrorOf(error, specs, flags);
+  }
   const values = new Map<string, string>();
   let help = false;
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index] ?? '';
-    if (arg === '--help' || arg === '-h') {
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (token.name === 'help') {
       help = true;
       continue;
     }
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (flags start with --).`);
-    const equals = arg.indexOf('=');
-    const name = arg.slice(2, equals < 0 ? undefined : equals);
-    const spec = specs.get(name);
-    if (!spec) throw new UsageError(`unknown flag --${name}.${suggestion(name, flags)}`);
-    let value: string;
-    if (spec.boolean) {
-      if (equals >= 0) throw new UsageError(`--${name} takes no value.`);
-      value = 'true';
-    } else if (equals >= 0) {
-      value = arg.slice(equals + 1);
-    } else {
-      const next = argv[index + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value.`);
-      value = next;
-      index++;
-    }
-    const previous = values.get(name);
-    if (previous !== undefined && !spec.repeatable && !spec.boolean) throw new UsageError(`--${name} is given twice.`);
-    values.set(name, previous !== undefined && spec.repeatable ? `${previous}\n${value}` : value);
+    const spec = specs.get(token.name);
+    if (!spec) continue;
+    const value = spec.boolean ? 'true' : (token.value ?? '');
+    const previous = values.get(token.name);
+    if (previous !== undefined && !spec.repeatable && !spec.boolean) throw new UsageError(`--${token.name} is given twice.`);
+    values.set(token.name, previous !== undefined && spec.repeatable ? `${previous}\n${value}` : value);
   }
   return { values, help };
+}
+
+/**
+ * node:util takes `--threshold -1` for a missing value (ambiguous); a value such as `-1` is meant, and
+ * only a word starting with `--` is another flag. Such pairs are passed on as `--threshold=-1`.
+ */
+function joinDashValues(argv: readonly string[], specs: ReadonlyMap<string, FlagSpec>): string[] {
+  const args: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? '';
+    const next = argv[index + 1];
+    const spec = arg.startsWith('--') && !arg.includes('=') ? specs.get(arg.slice(2)) : undefined;
+    if (spec && !spec.boolean && next !== undefined && next.startsWith('-') && !next.startsWith('--') && next !== '-h') {
+      args.push(`${arg}=${next}`);
+      index++;
+    } else {
+      args.push(arg);
+    }
+  }
+  return args;
+}
+
+/** node:util's parse error, in the words of the rest of the CLI. */
+function usageErrorOf(error: unknown, specs: ReadonlyMap<string, FlagSpec>, flags: readonly FlagSpec[]): Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const named = /'([^'\s]*)/.exec(message)?.[1] ?? '';
+  const name = named.replace(/^--?/, '');
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && named.startsWith('--')) return new UsageError(`unknown flag ${named}.${suggestion(name, flags)}`);
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unexpected argument ${JSON.stringify(named)} (flags start with --).`);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return new UsageError(specs.get(name)?.boolean ? `--${name} takes no value.` : `--${name} needs a value.`);
+  return error instanceof Error ? error : new Error(message);
 }
 
 function suggestion(name: string, flags: readonly FlagSpec[]): string {

@@ -1,3 +1,4 @@
+import { styleText } from 'node:util';
 import { describeScoreDelta } from '../analysis/compare-runs.js';
 import type { GateResult } from '../analysis/gate-result.js';
 import type { ItemRecord } from '../evals-api/run-types.js';
@@ -82,8 +83,7 @@ function oneLine(text: string): string {
 type Colour = 'green' | 'red' | 'yellow' | 'dim';
 type Painter = (colour: Colour, text: string) => string;
 
-const CODES: Record<Colour, string> = { green: '32', red: '31', yellow: '33', dim: '2' };
-
+// Whether to colour is the caller's decision (a TTY, no NO_COLOR, no --no-color): styleText must not judge a stream.
 function painter(enabled: boolean): Painter {
-  return (colour, text) => (enabled ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text);
+  return (colour, text) => (enabled ? styleText(colour, text, { validateStream: false }) : text);
 }

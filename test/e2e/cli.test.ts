@@ -252,7 +252,7 @@ describe('evals-gate run on the local engine (examples/quickstart: 10 of 12 pass
     for (const result of [piped, terminal, noColorFlag, noColorEnv]) expect(result.code, result.stderr).toBe(0);
     // On a terminal the verdict is painted green: the check is able to see colours.
     expect(terminal.stdout).toMatch(ANSI);
-    expect(terminal.stdout.split('\n')[0]).toBe('\u001b[32m✔ PASS  Support answers\u001b[0m');
+    expect(terminal.stdout.split('\n')[0]).toBe('\u001b[32m✔ PASS  Support answers\u001b[39m');
     for (const plain of [piped, noColorFlag, noColorEnv]) {
       expect(plain.stdout).not.toMatch(ANSI);
       expect(plain.stdout.split('\n')[0]).toBe('✔ PASS  Support answers');
