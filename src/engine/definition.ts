@@ -12,6 +12,7 @@ export interface EvalDefinition {
 
 /** Grader types the local engine runs. */
 export const LOCAL_GRADER_TYPES = ['string_check', 'text_similarity', 'label_model', 'score_model', 'python'] as const;
+export type LocalGraderType = (typeof LOCAL_GRADER_TYPES)[number];
 
 /**
  * Parses and checks an eval definition (JSON or YAML). `where` names the file in errors. Problems of the
