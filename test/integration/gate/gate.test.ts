@@ -202,6 +202,39 @@ describe('Gate.run on the remote engine', () => {
     expect(host.saved.at(-1)).toEqual({ finished: true });
   });
 
+  it('a baseline it cannot read does not fail the gate: the run is judged alone, with a warning saying why', async () => {
+    const { fake, evalId, gate, host } = await remoteGate();
+    fake.inject({ match: { method: 'GET', path: `^/v1/evals/${evalId}/runs$` }, times: 100, kind: { status: 403 } });
+
+    const { result } = expectResult(await gate.run());
+
+    expect(result.verdict.result).toBe('pass');
+    expect(result.baseline).toBeNull();
+    expect(result.baselineNote).toMatch(/^Could not read the baseline, so the gate judged the run alone: .*403/);
+    expect(host.warnings).toEqual([result.baselineNote]);
+  });
+
+  it('a run it could not cancel is not remembered as finished: the post step tries again', async () => {
+    const { fake, gate, host } = await remoteGate({
+      eval: neverEnds,
+      started: (run, f, id) => {
+        f.inject({ match: { method: 'GET', path: `^/v1/evals/${id}/runs/${run.id}$` }, times: 100, kind: { status: 403 } });
+        f.inject({ match: { method: 'POST', path: `^/v1/evals/${id}/runs/${run.id}(/cancel)?$` }, times: 100, kind: { status: 403 } });
+        return false;
+      },
+    });
+
+    expectError(await gate.run());
+
+    const run = onlyRun(fake);
+    // Every poll was refused, so the run never left the queue; the cancel was refused too.
+    expect(run.status).toBe('queued');
+    expect(fake.requests.filter((r) => r.method === 'POST' && r.path.includes(`/runs/${run.id}`)).length).toBeGreaterThan(0);
+    expect(host.saved.map((saved) => Object.keys(saved)[0])).toEqual(['evalId', 'attemptToken', 'runId']);
+    expect(host.warnings).toHaveLength(1);
+    expect(host.warnings[0]).toMatch(new RegExp(`^Could not cancel run ${run.id} \\(the gate stopped on an error\\): .+ The post step will try again\\.$`));
+  });
+
   it('an error before any run is an error outcome: nothing was created, nothing announced, only the eval id kept', async () => {
     const { fake, gate, host } = await remoteGate({ inputs: { 'eval-id': 'eval_gone' } });
 
