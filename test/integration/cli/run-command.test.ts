@@ -85,6 +85,16 @@ describe('evals-gate run on the local engine', () => {
     // Progress went to stderr.
     expect(io.err).toContain('ended: completed');
   });
+
+  // BUG (reported): a --results-file (or --markdown-file) that cannot be written makes runCli reject; the
+  // entry (src/cli/index.ts) does not catch it, so node prints a stack and exits 1, the code of a failing
+  // gate, after the gate ran. Expected: exit 2 naming the flag.
+  it.fails('a results file that cannot be written: exit 2 naming the flag, not a crash', async () => {
+    const io = terminal(project());
+
+    await expect(runCli([...LOCAL, '--threshold', '75%', '--results-file', 'no/such/folder/result.json'], io)).resolves.toBe(EXIT.error);
+    expect(io.err).toContain('--results-file');
+  });
 });
 
 describe('evals-gate run on the remote engine', () => {
