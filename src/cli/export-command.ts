@@ -9,7 +9,7 @@ import { redactSecrets } from '../shared/redact.js';
 import { Secrets } from '../shared/secrets.js';
 import type { CliIO } from './cli-io.js';
 import { EXPORT_FLAGS } from './flags.js';
-import { asFlag, EXIT } from './run-command.js';
+import { FLAG_NAMING, EXIT } from './run-command.js';
 
 /** `evals-gate export`: a remote eval and its latest dataset, written as files for the local engine. */
 export async function exportCommand(values: Map<string, string>, io: CliIO): Promise<number> {
@@ -27,7 +27,7 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     evalId = readEvalId(source.read);
     endpoint = readEndpointSettings(source);
   } catch (error) {
-    say(describeGateError(error, null, asFlag));
+    say(describeGateError(error, null, FLAG_NAMING));
     return EXIT.error;
   }
   // Relative paths: the files' headers and the printed command name them as typed, not as /home/….
@@ -46,7 +46,7 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     io.stdout(`\nRun it locally with:\n  ${run.join(' ')}\n`);
     return EXIT.pass;
   } catch (error) {
-    say(`error: ${describeGateError(error, endpoint.auth)}`);
+    say(`error: ${describeGateError(error, endpoint.auth, FLAG_NAMING)}`);
     return EXIT.error;
   }
 }

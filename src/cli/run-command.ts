@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { connectEvals } from '../gate/connect.js';
-import { describeGateError } from '../gate/error-message.js';
+import { describeGateError, type InputNaming } from '../gate/error-message.js';
 import { Gate, type GateHost, type GateOutcome } from '../gate/gate.js';
 import { readGitContext } from '../github/context.js';
 import { renderSummary } from '../report/markdown.js';
@@ -38,7 +38,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   try {
     settings = readSettings(git, source);
   } catch (error) {
-    io.stderr(`${describeGateError(error, null, asFlag)}\n`);
+    io.stderr(`${describeGateError(error, null, FLAG_NAMING)}\n`);
     return EXIT.error;
   }
 
@@ -62,18 +62,20 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   }
   if (outcome.kind === 'abandoned') return EXIT.error;
   if (outcome.kind === 'error') {
-    say(`error: ${describeGateError(outcome.error, settings.endpoint.auth, asFlag)}`);
+    say(`error: ${describeGateError(outcome.error, settings.endpoint.auth, FLAG_NAMING)}`);
     return EXIT.error;
   }
   const result = redactDeep(outcome.result, secrets.list());
   const evalName = redactSecrets(outcome.evalName, secrets.list());
   const document = resultsDocument(result, { showItemContent: settings.showItemContent });
-  const resultsFile = values.get('results-file');
-  if (resultsFile) await writeFile(resolve(io.cwd, resultsFile), `${JSON.stringify(document, null, 2)}\n`);
-  const markdownFile = values.get('markdown-file');
-  if (markdownFile) {
-    const markdown = renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
-    await writeFile(resolve(io.cwd, markdownFile), markdown);
+  try {
+    await writeIfAsked(io, 'results-file', values.get('results-file'), () => `${JSON.stringify(document, null, 2)}\n`);
+    await writeIfAsked(io, 'markdown-file', values.get('markdown-file'), () =>
+      renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) }),
+    );
+  } catch (error) {
+    say(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.error;
   }
   if (values.has('json')) {
     io.stdout(`${JSON.stringify(document, null, 2)}\n`);
@@ -84,7 +86,19 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   return result.verdict.result === 'pass' ? EXIT.pass : EXIT.fail;
 }
 
-/** The CLI's name for an input: its flag. */
-export function asFlag(input: string): string {
-  return `Flag --${input}`;
+/** The CLI names inputs by their flags. */
+export const FLAG_NAMING: InputNaming = {
+  subject: (input) => `Flag --${input}`,
+  hint: (input, value) => (value === undefined ? `--${input}` : `--${input} ${value}`),
+};
+
+/** Writes a file a flag asked for; a file that cannot be written is an error naming the flag. */
+async function writeIfAsked(io: CliIO, flag: string, path: string | undefined, content: () => string): Promise<void> {
+  if (!path) return;
+  try {
+    await writeFile(resolve(io.cwd, path), content());
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new Error(`--${flag} ${JSON.stringify(path)} could not be written${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -271,7 +271,8 @@ export class Gate {
       this.markFinished();
       this.host.info(outcome === 'canceled' ? `Cancelled run ${runId} (${why}).` : `Run ${runId} had already finished.`);
     } catch (error) {
-      this.host.warning(`Could not cancel run ${runId} (${why}): ${error instanceof Error ? error.message : String(error)} ${this.remote ? ' The post step will try again.' : ''}`);
+      const retry = this.remote ? ' The post step will try again.' : '';
+      this.host.warning(`Could not cancel run ${runId} (${why}): ${error instanceof Error ? error.message : String(error)}${retry}`);
     }
   }
 
@@ -280,7 +281,8 @@ export class Gate {
     this.controller.abort(new Error(`received ${signal}`));
     this.host.warning(`Received ${signal}: the workflow is being cancelled.`);
     await this.cancelIfActive(`received ${signal}`);
-    const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : `; run ${this.runId} may still be running (the post step will cancel it)`;
+    const left = this.remote ? `; run ${this.runId} may still be running (the post step will cancel it)` : `; run ${this.runId} may still be running`;
+    const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : left;
     this.host.fail(`Cancelled by ${signal}${run}.`);
   }
 

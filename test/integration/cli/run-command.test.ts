@@ -89,7 +89,7 @@ describe('evals-gate run on the local engine', () => {
   // BUG (reported): a --results-file (or --markdown-file) that cannot be written makes runCli reject; the
   // entry (src/cli/index.ts) does not catch it, so node prints a stack and exits 1, the code of a failing
   // gate, after the gate ran. Expected: exit 2 naming the flag.
-  it.fails('a results file that cannot be written: exit 2 naming the flag, not a crash', async () => {
+  it('a results file that cannot be written: exit 2 naming the flag, not a crash', async () => {
     const io = terminal(project());
 
     await expect(runCli([...LOCAL, '--threshold', '75%', '--results-file', 'no/such/folder/result.json'], io)).resolves.toBe(EXIT.error);
@@ -125,7 +125,7 @@ describe('evals-gate run on the remote engine', () => {
 
   // BUG (reported): the auth hint after a 401/403 names the action's inputs ("api-key", "base-url")
   // where the CLI has flags (--api-key, --base-url); describeGateError renames only InputError's input.
-  it.fails('exit 2 on a refused key, the hint naming the CLI\'s flags', async () => {
+  it('exit 2 on a refused key, the hint naming the CLI\'s flags', async () => {
     const fake = await startEvals();
     const evalId = fake.addEval({ name: 'Support answers', testing_criteria: [EXACT] });
     const io = terminal(project(), { OPENAI_API_KEY: 'sk-wrong-0123456789' });

@@ -1,7 +1,7 @@
 // describeGateError: the one message the action and the CLI give when the gate could not run.
 import { describe, expect, it } from 'vitest';
 import { EvalsApiError } from '../../../src/evals-api/api-errors.ts';
-import { asFlag } from '../../../src/cli/run-command.ts';
+import { FLAG_NAMING } from '../../../src/cli/run-command.ts';
 import { describeGateError } from '../../../src/gate/error-message.ts';
 import { InputError } from '../../../src/settings/input-error.ts';
 import type { EndpointAuth } from '../../../src/settings/settings.ts';
@@ -14,7 +14,7 @@ describe('describeGateError', () => {
   it('an input error names the input, as the action calls it or as the CLI renames it', () => {
     const error = new InputError('threshold', '"150%" is outside 0–1 (0%–100%).');
     expect(describeGateError(error, KEY)).toBe('Input "threshold": "150%" is outside 0–1 (0%–100%).');
-    expect(describeGateError(error, null, asFlag)).toBe('Flag --threshold: "150%" is outside 0–1 (0%–100%).');
+    expect(describeGateError(error, null, FLAG_NAMING)).toBe('Flag --threshold: "150%" is outside 0–1 (0%–100%).');
   });
 
   it('a 401 or 403 of the Evals API says what to check for the way the gate signed in', () => {
