@@ -1,5 +1,6 @@
 // The CLI as npm users get it: the tarball `npm pack` makes (what `npm publish` would upload), installed
-// offline into an empty project, and run there through npx as the README tells users to.
+// offline into an empty project, and run there through npx as the README tells users to. Needs a
+// fresh dist/cli (`npm run build`), as every e2e test does.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,11 @@ describe('npx evals-gate, installed from the tarball', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^evals-gate: an eval as a quality gate/);
     expect(result.stdout).toContain('evals-gate run [flags]');
+  });
+
+  it("--version prints the package's version", { timeout: TIMEOUT }, () => {
+    const result = run('npx', ['evals-gate', '--version'], project);
+    expect([result.status, result.stdout, result.stderr]).toEqual([0, `${packed.version}\n`, '']);
   });
 
   it('runs the quickstart eval on the local engine: 80% passes (exit 0), 90% fails (exit 1)', { timeout: TIMEOUT }, () => {
