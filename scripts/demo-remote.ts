@@ -4,15 +4,15 @@
 // pull request (examples/demo/data.jsonl: the answers with the PR's change), which the gate compares
 // with main's run. Prints the PR run's log, outputs, job summary and PR comment. Nothing leaves this machine.
 //
-//   npm run demo:remote                  # the sample eval, threshold 75%
-//   npm run demo:remote -- --threshold 90%   # the same run, failing the gate
+//   npm run demo:remote                  # the sample eval, threshold 75%: exit code 0
+//   npm run demo:remote -- --threshold 90%   # the same run, failing the gate: exit code 1
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEvalsApi } from '../test/fakes/evals-api.ts';
 import { FAKE_GITHUB_TOKEN, startGitHubApi } from '../test/fakes/github-api.ts';
 import { REPO_ROOT, RunnerJob } from '../test/harness/runner.ts';
-import { printMainStep, printReports, rule } from './demo-report.ts';
+import { exitLikeTheStep, printMainStep, printReports, rule } from './demo-report.ts';
 
 const { values } = parseArgs({ options: { threshold: { type: 'string', default: '75%' } } });
 
@@ -66,6 +66,8 @@ try {
   rule('action log (post step)');
   process.stdout.write(post.stdout || '(nothing to do: the run had finished)\n');
   printReports(main, github, 7);
+  // The PR's run decides, as it would decide the check; the post step only cleans up.
+  exitLikeTheStep(main);
 } finally {
   await evals.close();
   await github.close();

@@ -20,3 +20,8 @@ export function printReports(main: StepResult, github: FakeGitHub, pr: number): 
   console.log(github.comments('octo-org', 'octo-repo', pr).at(-1)?.body ?? '(no comment was written)');
   rule(`exit code ${main.exitCode}: the gate ${main.exitCode === 0 ? 'passed' : 'failed'}`);
 }
+
+/** The demo ends as the step did, so that a script (or `npm run demo -- --threshold 90%`) sees the verdict. */
+export function exitLikeTheStep(main: StepResult): void {
+  process.exitCode = main.exitCode ?? 1;
+}

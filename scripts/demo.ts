@@ -4,13 +4,13 @@
 // no model is called). The PR comment goes to a loopback GitHub API. Prints the action's log, outputs,
 // job summary and PR comment. Nothing leaves this machine.
 //
-//   npm run demo                       # threshold 80%: the gate passes
-//   npm run demo -- --threshold 90%    # the same run, failing the gate
+//   npm run demo                       # threshold 80%: the gate passes, exit code 0
+//   npm run demo -- --threshold 90%    # the same run, failing the gate: exit code 1
 //   npm run demo:remote                # the remote engine against a loopback Evals API, with a baseline
 import { parseArgs } from 'node:util';
 import { FAKE_GITHUB_TOKEN, startGitHubApi } from '../test/fakes/github-api.ts';
 import { REPO_ROOT, RunnerJob } from '../test/harness/runner.ts';
-import { printMainStep, printReports } from './demo-report.ts';
+import { exitLikeTheStep, printMainStep, printReports } from './demo-report.ts';
 
 const { values } = parseArgs({ options: { threshold: { type: 'string', default: '80%' } } });
 
@@ -37,6 +37,7 @@ try {
   const main = await job.runMain();
   printMainStep(main);
   printReports(main, github, 7);
+  exitLikeTheStep(main);
 } finally {
   await github.close();
 }

@@ -3,6 +3,7 @@ import { exportCommand } from './export-command.js';
 import { EXPORT_FLAGS, INPUT_FLAGS, RUN_ONLY_FLAGS } from './flags.js';
 import { describeFlags, parseArgs, UsageError } from './parse-args.js';
 import { EXIT, runCommand } from './run-command.js';
+import { VERSION } from './version.js';
 
 const USAGE = `evals-gate: an eval as a quality gate, from a terminal or any CI system.
 
@@ -11,6 +12,7 @@ Usage:
                                130 interrupted.
   evals-gate export [flags]    Write a remote eval into the repository (eval file + JSONL dataset).
   evals-gate <command> --help  The flags of a command.
+  evals-gate --version         The version.
 
 Examples:
   evals-gate run --eval-file evals/support.eval.yaml --data-file evals/support.jsonl --threshold 90%
@@ -55,6 +57,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       case 'export':
         if (wantsHelp) return help(io, EXPORT_HELP);
         return await exportCommand(parseArgs(rest, EXPORT_FLAGS).values, io);
+      case '--version':
+        io.stdout(`${VERSION}\n`);
+        return EXIT.pass;
       case undefined:
       case '--help':
       case '-h':
