@@ -29270,20 +29270,21 @@ var connect = __nccwpck_require__(4129);
 // EXTERNAL MODULE: ./src/evals-api/api-errors.ts
 var api_errors = __nccwpck_require__(4432);
 ;// CONCATENATED MODULE: ./src/evals-api/auth-hints.ts
+const actionInput = (input, value) => (value === undefined ? `"${input}"` : `"${input}: ${value}"`);
 /** What to check after a 401 or 403, for the way the action authenticated. Empty for other statuses. */
-function authHint(auth, status) {
+function authHint(auth, status, name = actionInput) {
     if (status !== 401 && status !== 403)
         return '';
     if (auth.kind === 'entra') {
         return status === 401
-            ? `The Entra ID token was refused: check that "azure-scope" (${auth.scope}) is right for this endpoint and that "base-url" belongs to tenant ${auth.tenantId}.`
+            ? `The Entra ID token was refused: check that ${name('azure-scope')} (${auth.scope}) is right for this endpoint and that ${name('base-url')} belongs to tenant ${auth.tenantId}.`
             : 'The Entra ID app has no data-plane role here: give its service principal the "Foundry User" role on the Foundry project, or "Cognitive Services OpenAI User" on the Azure OpenAI resource (Access control (IAM) → Add role assignment). New assignments can take a few minutes to apply.';
     }
     if (status === 403)
-        return 'The key is valid but may not use this eval: check "base-url" and, on OpenAI, "organization" and "project".';
+        return `The key is valid but may not use this eval: check ${name('base-url')} and, on OpenAI, ${name('organization')} and ${name('project')}.`;
     return auth.header === 'api-key'
-        ? 'Check "api-key" and "base-url": Azure keys work only with their own resource\'s URL. A server that wants the key as a bearer token needs "auth-header: authorization".'
-        : 'Check "api-key" and "base-url": a key works only with its own endpoint. Azure OpenAI also takes the key as an "api-key" header ("auth-header: api-key").';
+        ? `Check ${name('api-key')} and ${name('base-url')}: Azure keys work only with their own resource's URL. A server that wants the key as a bearer token needs ${name('auth-header', 'authorization')}.`
+        : `Check ${name('api-key')} and ${name('base-url')}: a key works only with its own endpoint. Azure OpenAI also takes the key in its own api-key header (${name('auth-header', 'api-key')}).`;
 }
 
 // EXTERNAL MODULE: ./src/settings/input-error.ts
@@ -29292,16 +29293,17 @@ var input_error = __nccwpck_require__(5794);
 
 
 
+const ACTION_NAMING = { subject: (input) => `Input "${input}"` };
 /**
  * What to tell the user when the gate could not run: the error's own message, with what to check after
- * a 401/403 for the way the action signed in. One builder for the action and the CLI, which only
- * rename inputs to flags (`inputName`). The caller redacts it.
+ * a 401/403 for the way the action signed in. One builder for the action and the CLI, which name inputs
+ * as flags (`naming`). The caller redacts it.
  */
-function describeGateError(error, auth, inputName = (input) => `Input "${input}"`) {
+function describeGateError(error, auth, naming = ACTION_NAMING) {
     if (error instanceof input_error/* InputError */.d)
-        return `${inputName(error.input)}: ${error.problem}`;
+        return `${naming.subject(error.input)}: ${error.problem}`;
     if (error instanceof api_errors/* EvalsApiError */.Kx)
-        return [error.message, auth ? authHint(auth, error.status) : ''].filter(Boolean).join(' ');
+        return [error.message, auth ? authHint(auth, error.status, naming.hint) : ''].filter(Boolean).join(' ');
     return error instanceof Error ? error.message : String(error);
 }
 
@@ -30473,7 +30475,8 @@ class Gate {
             this.host.info(outcome === 'canceled' ? `Cancelled run ${runId} (${why}).` : `Run ${runId} had already finished.`);
         }
         catch (error) {
-            this.host.warning(`Could not cancel run ${runId} (${why}): ${error instanceof Error ? error.message : String(error)} ${this.remote ? ' The post step will try again.' : ''}`);
+            const retry = this.remote ? ' The post step will try again.' : '';
+            this.host.warning(`Could not cancel run ${runId} (${why}): ${error instanceof Error ? error.message : String(error)}${retry}`);
         }
     }
     /** The workflow was cancelled: stop every request, cancel the run, report, and let the process exit. */
@@ -30481,7 +30484,8 @@ class Gate {
         this.controller.abort(new Error(`received ${signal}`));
         this.host.warning(`Received ${signal}: the workflow is being cancelled.`);
         await this.cancelIfActive(`received ${signal}`);
-        const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : `; run ${this.runId} may still be running (the post step will cancel it)`;
+        const left = this.remote ? `; run ${this.runId} may still be running (the post step will cancel it)` : `; run ${this.runId} may still be running`;
+        const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : left;
         this.host.fail(`Cancelled by ${signal}${run}.`);
     }
     markFinished() {
@@ -39012,26 +39016,25 @@ function createTextSimilarityGrader(config, id, where, models) {
 
 
 /**
+ * Every grader type the local engine runs, and how to build it: the one place to add a type (its name
+ * goes into LOCAL_GRADER_TYPES in definition.ts, and this record does not compile until it has a factory).
+ */
+const GRADERS = {
+    string_check: (criterion, { id, where }) => createStringCheckGrader(criterion, id, where),
+    text_similarity: (criterion, { id, where, dependencies }) => createTextSimilarityGrader(criterion, id, where, dependencies.models),
+    label_model: (criterion, { id, where, dependencies }) => createLabelModelGrader(criterion, { id, modelClient: dependencies.models(), where }),
+    score_model: (criterion, { id, where, dependencies }) => createScoreModelGrader(criterion, { id, modelClient: dependencies.models(), where }),
+    python: (criterion, { id, where, dependencies }) => createPythonGrader(criterion, { id, timeoutMs: dependencies.pythonTimeoutMs, where }),
+};
+/**
  * Builds every testing criterion of an eval. Every type is checked before any grader is built, so an
  * unsupported one is reported before anything else happens; each grader then checks its own fields.
  */
 function createGraders(definition, dependencies, where = 'testing_criteria') {
     (0,engine_definition/* checkGraderTypes */.Ph)(definition, where);
     return definition.testing_criteria.map((criterion, index) => {
-        const at = `${where}[${index}] ("${criterion.name}")`;
-        const id = criterionId(criterion, index);
-        switch (criterion.type) {
-            case 'string_check':
-                return createStringCheckGrader(criterion, id, at);
-            case 'text_similarity':
-                return createTextSimilarityGrader(criterion, id, at, dependencies.models);
-            case 'label_model':
-                return createLabelModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
-            case 'score_model':
-                return createScoreModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
-            default:
-                return createPythonGrader(criterion, { id, timeoutMs: dependencies.pythonTimeoutMs, where: at });
-        }
+        const factory = GRADERS[criterion.type];
+        return factory(criterion, { id: criterionId(criterion, index), where: `${where}[${index}] ("${criterion.name}")`, dependencies });
     });
 }
 /**

@@ -28375,7 +28375,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5989);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3077);
 
 // The CLI's entry: the same gate as the action, reporting to the terminal.
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
@@ -28391,7 +28391,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5989:
+/***/ 3077:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62208,26 +62208,25 @@ function createTextSimilarityGrader(config, id, where, models) {
 
 
 /**
+ * Every grader type the local engine runs, and how to build it: the one place to add a type (its name
+ * goes into LOCAL_GRADER_TYPES in definition.ts, and this record does not compile until it has a factory).
+ */
+const GRADERS = {
+    string_check: (criterion, { id, where }) => createStringCheckGrader(criterion, id, where),
+    text_similarity: (criterion, { id, where, dependencies }) => createTextSimilarityGrader(criterion, id, where, dependencies.models),
+    label_model: (criterion, { id, where, dependencies }) => createLabelModelGrader(criterion, { id, modelClient: dependencies.models(), where }),
+    score_model: (criterion, { id, where, dependencies }) => createScoreModelGrader(criterion, { id, modelClient: dependencies.models(), where }),
+    python: (criterion, { id, where, dependencies }) => createPythonGrader(criterion, { id, timeoutMs: dependencies.pythonTimeoutMs, where }),
+};
+/**
  * Builds every testing criterion of an eval. Every type is checked before any grader is built, so an
  * unsupported one is reported before anything else happens; each grader then checks its own fields.
  */
 function createGraders(definition, dependencies, where = 'testing_criteria') {
     checkGraderTypes(definition, where);
     return definition.testing_criteria.map((criterion, index) => {
-        const at = `${where}[${index}] ("${criterion.name}")`;
-        const id = criterionId(criterion, index);
-        switch (criterion.type) {
-            case 'string_check':
-                return createStringCheckGrader(criterion, id, at);
-            case 'text_similarity':
-                return createTextSimilarityGrader(criterion, id, at, dependencies.models);
-            case 'label_model':
-                return createLabelModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
-            case 'score_model':
-                return createScoreModelGrader(criterion, { id, modelClient: dependencies.models(), where: at });
-            default:
-                return createPythonGrader(criterion, { id, timeoutMs: dependencies.pythonTimeoutMs, where: at });
-        }
+        const factory = GRADERS[criterion.type];
+        return factory(criterion, { id: criterionId(criterion, index), where: `${where}[${index}] ("${criterion.name}")`, dependencies });
     });
 }
 /**
@@ -64406,20 +64405,21 @@ function connectEvalsApi(endpoint, secrets, log, env = process.env) {
 }
 
 ;// CONCATENATED MODULE: ./src/evals-api/auth-hints.ts
+const actionInput = (input, value) => (value === undefined ? `"${input}"` : `"${input}: ${value}"`);
 /** What to check after a 401 or 403, for the way the action authenticated. Empty for other statuses. */
-function authHint(auth, status) {
+function authHint(auth, status, name = actionInput) {
     if (status !== 401 && status !== 403)
         return '';
     if (auth.kind === 'entra') {
         return status === 401
-            ? `The Entra ID token was refused: check that "azure-scope" (${auth.scope}) is right for this endpoint and that "base-url" belongs to tenant ${auth.tenantId}.`
+            ? `The Entra ID token was refused: check that ${name('azure-scope')} (${auth.scope}) is right for this endpoint and that ${name('base-url')} belongs to tenant ${auth.tenantId}.`
             : 'The Entra ID app has no data-plane role here: give its service principal the "Foundry User" role on the Foundry project, or "Cognitive Services OpenAI User" on the Azure OpenAI resource (Access control (IAM) → Add role assignment). New assignments can take a few minutes to apply.';
     }
     if (status === 403)
-        return 'The key is valid but may not use this eval: check "base-url" and, on OpenAI, "organization" and "project".';
+        return `The key is valid but may not use this eval: check ${name('base-url')} and, on OpenAI, ${name('organization')} and ${name('project')}.`;
     return auth.header === 'api-key'
-        ? 'Check "api-key" and "base-url": Azure keys work only with their own resource\'s URL. A server that wants the key as a bearer token needs "auth-header: authorization".'
-        : 'Check "api-key" and "base-url": a key works only with its own endpoint. Azure OpenAI also takes the key as an "api-key" header ("auth-header: api-key").';
+        ? `Check ${name('api-key')} and ${name('base-url')}: Azure keys work only with their own resource's URL. A server that wants the key as a bearer token needs ${name('auth-header', 'authorization')}.`
+        : `Check ${name('api-key')} and ${name('base-url')}: a key works only with its own endpoint. Azure OpenAI also takes the key in its own api-key header (${name('auth-header', 'api-key')}).`;
 }
 
 ;// CONCATENATED MODULE: ./src/settings/input-error.ts
@@ -64448,16 +64448,17 @@ function asInputError(input, error) {
 
 
 
+const ACTION_NAMING = { subject: (input) => `Input "${input}"` };
 /**
  * What to tell the user when the gate could not run: the error's own message, with what to check after
- * a 401/403 for the way the action signed in. One builder for the action and the CLI, which only
- * rename inputs to flags (`inputName`). The caller redacts it.
+ * a 401/403 for the way the action signed in. One builder for the action and the CLI, which name inputs
+ * as flags (`naming`). The caller redacts it.
  */
-function describeGateError(error, auth, inputName = (input) => `Input "${input}"`) {
+function describeGateError(error, auth, naming = ACTION_NAMING) {
     if (error instanceof InputError)
-        return `${inputName(error.input)}: ${error.problem}`;
+        return `${naming.subject(error.input)}: ${error.problem}`;
     if (error instanceof EvalsApiError)
-        return [error.message, auth ? authHint(auth, error.status) : ''].filter(Boolean).join(' ');
+        return [error.message, auth ? authHint(auth, error.status, naming.hint) : ''].filter(Boolean).join(' ');
     return error instanceof Error ? error.message : String(error);
 }
 
@@ -66903,7 +66904,8 @@ class Gate {
             this.host.info(outcome === 'canceled' ? `Cancelled run ${runId} (${why}).` : `Run ${runId} had already finished.`);
         }
         catch (error) {
-            this.host.warning(`Could not cancel run ${runId} (${why}): ${error instanceof Error ? error.message : String(error)} ${this.remote ? ' The post step will try again.' : ''}`);
+            const retry = this.remote ? ' The post step will try again.' : '';
+            this.host.warning(`Could not cancel run ${runId} (${why}): ${error instanceof Error ? error.message : String(error)}${retry}`);
         }
     }
     /** The workflow was cancelled: stop every request, cancel the run, report, and let the process exit. */
@@ -66911,7 +66913,8 @@ class Gate {
         this.controller.abort(new Error(`received ${signal}`));
         this.host.warning(`Received ${signal}: the workflow is being cancelled.`);
         await this.cancelIfActive(`received ${signal}`);
-        const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : `; run ${this.runId} may still be running (the post step will cancel it)`;
+        const left = this.remote ? `; run ${this.runId} may still be running (the post step will cancel it)` : `; run ${this.runId} may still be running`;
+        const run = !this.runId ? '' : this.finished ? `; run ${this.runId} is not running` : left;
         this.host.fail(`Cancelled by ${signal}${run}.`);
     }
     markFinished() {
@@ -68065,7 +68068,7 @@ async function runCommand(argv, io) {
         settings = readSettings(git, source);
     }
     catch (error) {
-        io.stderr(`${describeGateError(error, null, asFlag)}\n`);
+        io.stderr(`${describeGateError(error, null, FLAG_NAMING)}\n`);
         return EXIT.error;
     }
     const say = (line) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
@@ -68090,19 +68093,19 @@ async function runCommand(argv, io) {
     if (outcome.kind === 'abandoned')
         return EXIT.error;
     if (outcome.kind === 'error') {
-        say(`error: ${describeGateError(outcome.error, settings.endpoint.auth, asFlag)}`);
+        say(`error: ${describeGateError(outcome.error, settings.endpoint.auth, FLAG_NAMING)}`);
         return EXIT.error;
     }
     const result = redactDeep(outcome.result, secrets.list());
     const evalName = redactSecrets(outcome.evalName, secrets.list());
     const document = resultsDocument(result, { showItemContent: settings.showItemContent });
-    const resultsFile = values.get('results-file');
-    if (resultsFile)
-        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.resolve)(io.cwd, resultsFile), `${JSON.stringify(document, null, 2)}\n`);
-    const markdownFile = values.get('markdown-file');
-    if (markdownFile) {
-        const markdown = renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });
-        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.resolve)(io.cwd, markdownFile), markdown);
+    try {
+        await writeIfAsked(io, 'results-file', values.get('results-file'), () => `${JSON.stringify(document, null, 2)}\n`);
+        await writeIfAsked(io, 'markdown-file', values.get('markdown-file'), () => renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) }));
+    }
+    catch (error) {
+        say(`error: ${error instanceof Error ? error.message : String(error)}`);
+        return EXIT.error;
     }
     if (values.has('json')) {
         io.stdout(`${JSON.stringify(document, null, 2)}\n`);
@@ -68113,9 +68116,22 @@ async function runCommand(argv, io) {
     }
     return result.verdict.result === 'pass' ? EXIT.pass : EXIT.fail;
 }
-/** The CLI's name for an input: its flag. */
-function asFlag(input) {
-    return `Flag --${input}`;
+/** The CLI names inputs by their flags. */
+const FLAG_NAMING = {
+    subject: (input) => `Flag --${input}`,
+    hint: (input, value) => (value === undefined ? `--${input}` : `--${input} ${value}`),
+};
+/** Writes a file a flag asked for; a file that cannot be written is an error naming the flag. */
+async function writeIfAsked(io, flag, path, content) {
+    if (!path)
+        return;
+    try {
+        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.resolve)(io.cwd, path), content());
+    }
+    catch (error) {
+        const code = error.code;
+        throw new Error(`--${flag} ${JSON.stringify(path)} could not be written${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/cli/export-command.ts
@@ -68146,7 +68162,7 @@ async function exportCommand(values, io) {
         endpoint = readEndpointSettings(source);
     }
     catch (error) {
-        say(describeGateError(error, null, asFlag));
+        say(describeGateError(error, null, FLAG_NAMING));
         return EXIT.error;
     }
     // Relative paths: the files' headers and the printed command name them as typed, not as /home/….
@@ -68169,7 +68185,7 @@ async function exportCommand(values, io) {
         return EXIT.pass;
     }
     catch (error) {
-        say(`error: ${describeGateError(error, endpoint.auth)}`);
+        say(`error: ${describeGateError(error, endpoint.auth, FLAG_NAMING)}`);
         return EXIT.error;
     }
 }
@@ -68177,7 +68193,19 @@ function shellQuote(text) {
     return /^[A-Za-z0-9_./:=@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
+;// CONCATENATED MODULE: ./src/cli/version.ts
+
+/**
+ * The package's version. ncc inlines it into dist/cli/index.js (only this field of package.json), so the
+ * bundle reports the version it was built as, wherever it is installed; a version bump without a
+ * rebuild is a stale dist/, which the dist check catches.
+ */
+const version_VERSION = package_namespaceObject.rE;
+
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
 
 
 
@@ -68189,6 +68217,7 @@ Usage:
                                130 interrupted.
   evals-gate export [flags]    Write a remote eval into the repository (eval file + JSONL dataset).
   evals-gate <command> --help  The flags of a command.
+  evals-gate --version         The version.
 
 Examples:
   evals-gate run --eval-file evals/support.eval.yaml --data-file evals/support.jsonl --threshold 90%
@@ -68232,6 +68261,9 @@ async function runCli(argv, io) {
                 if (wantsHelp)
                     return help(io, EXPORT_HELP);
                 return await exportCommand(parseArgs(rest, EXPORT_FLAGS).values, io);
+            case '--version':
+                io.stdout(`${version_VERSION}\n`);
+                return EXIT.pass;
             case undefined:
             case '--help':
             case '-h':
