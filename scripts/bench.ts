@@ -115,7 +115,7 @@ async function measure(mode: Mode): Promise<void> {
   let pages: number | null = null;
   const started = performance.now();
   if (mode === 'gate') {
-    // What src/main.ts does once the run has completed.
+    // What the gate (src/gate/tally-run.ts) does once the run has completed.
     const tally = new ItemTally();
     const stats = await collectOutputItems(client, { evalId, runId, baseURL, expectedTotal }, (record) => {
       tally.add(record);
@@ -315,7 +315,7 @@ async function parent(): Promise<void> {
   const sampleMs = Number(values['sample-ms']);
 
   console.log('Reading every output item of one completed run, from the loopback Evals API fake in its own process.');
-  console.log('gate:  createEvalsClient + collectOutputItems (pages of 100) into ItemTally, as src/main.ts does.');
+  console.log('gate:  createEvalsClient + collectOutputItems (pages of 100) into ItemTally, as the gate does.');
   console.log('naive: for await over client.evals.runs.outputItems.list() (SDK default pages of 20), every item kept in an array, then counted.');
   console.log('Each client runs in a fresh process. requests = HTTP requests counted by a wrapper around the global fetch the SDK');
   console.log(`uses (retries included). wall time = first request to counts ready. peak RSS / heap used: sampled every ${sampleMs} ms`);

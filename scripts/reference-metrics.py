@@ -8,7 +8,7 @@ Run by hand; CI does not (it has no Python). With the libraries installed in a t
     /tmp/refvenv/bin/python scripts/reference-metrics.py > /tmp/reference-metrics.json
 
 It prints JSON: the library versions, every (input, reference) pair with its expected scores, and
-the stems of a word list. test/unit/text-similarity-metrics.test.ts holds a copy of that output.
+the stems of a word list. test/unit/engine/text-similarity-metrics.test.ts holds a copy of that output.
 
 Where each value comes from:
 - fuzzy_match: rapidfuzz.fuzz.ratio(input, reference) / 100.

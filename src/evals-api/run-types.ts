@@ -1,4 +1,4 @@
-// Compact, SDK-independent shapes of what the Evals API returns. Everything downstream of src/evals/
+// Compact, SDK-independent shapes of what the Evals API returns. Everything downstream of src/evals-api/
 // (analysis, reports, outputs) works on these, never on raw SDK objects, so the engine answering the
 // API can change without touching the rest, and memory stays bounded for large runs.
 

@@ -1,4 +1,4 @@
-// The Evals API side of the action (src/evals/) with the real `openai` SDK, built by createEvalsClient,
+// The Evals API side of the action (src/evals-api/) with the real `openai` SDK, built by createEvalsClient,
 // talking over HTTP to the loopback fake: starting a run at most once, waiting for it through faults,
 // cancelling it on either cancel path, and reading its output items page by page.
 import { performance } from 'node:perf_hooks';
