@@ -14,6 +14,17 @@ export default tseslint.config(
     },
   },
   {
+    // The Evals API client is handed around as an EvalsClient (the SDK), but only src/evals-api calls it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/evals-api/**', 'src/engine/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name='evals']", message: 'Call the Evals API through a function of src/evals-api, not the SDK client directly.' },
+      ],
+    },
+  },
+  {
     // Analysis and rendering are pure: the same data gives the same report, whatever the machine or the time.
     files: ['src/analysis/**/*.ts', 'src/report/**/*.ts'],
     rules: {

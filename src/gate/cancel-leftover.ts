@@ -1,6 +1,7 @@
 import { cancelRun } from '../evals-api/cancel-run.js';
 import type { EvalsClient } from '../evals-api/client.js';
-import { isTerminalStatus, toRunSnapshot } from '../evals-api/records.js';
+import { readRun } from '../evals-api/read-run.js';
+import { isTerminalStatus } from '../evals-api/records.js';
 import { findRunByToken } from '../evals-api/start-run.js';
 import type { Log } from '../shared/log.js';
 
@@ -22,7 +23,7 @@ export async function cancelLeftoverRun(
     log.info('No run of this step was started: nothing to cancel.');
     return;
   }
-  const run = toRunSnapshot(await client.evals.runs.retrieve(runId, { eval_id: evalId }, { timeout: POST_CANCEL_MS }));
+  const run = await readRun(client, { evalId, runId, baseURL, timeoutMs: POST_CANCEL_MS });
   if (isTerminalStatus(run.status)) {
     log.info(`Run ${runId} is ${run.status}: nothing to cancel.`);
     return;
