@@ -2,9 +2,10 @@
 // python sees them, a protocol that survives user prints, errors found by start() before any item
 // runs, per-item errors, timeouts and crashes that the next items survive, concurrency, and no process
 // or secret left behind.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EvalDefinitionError } from '../../../src/engine/definition-error.ts';
 import { GraderError } from '../../../src/engine/graders/grader.ts';
@@ -308,17 +309,27 @@ describe('python grader', () => {
 
     it('gives the worker a minimal environment without the job secrets', async () => {
       for (const name of planted) process.env[name] = 'do-not-leak';
+      const report = join(await mkdtemp(join(tmpdir(), 'python-env-')), 'env.json');
+      track(() => rm(dirname(report), { recursive: true, force: true }));
+      // The interpreter itself, not a wrapper (a pyenv shim sets variables of its own).
+      const interpreter = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
       const grader = graderFor(
         python(
-          'import os',
+          'import json, os',
           'def grade(sample, item):',
-          "    leaked = sorted(name for name, value in os.environ.items() if value == 'do-not-leak' or name in item['names'])",
-          "    if leaked or os.environ.get('PYTHONIOENCODING') != 'utf-8' or os.environ.get('PYTHONDONTWRITEBYTECODE') != '1':",
-          "        raise RuntimeError('environment: %s' % sorted(os.environ))",
+          `    with open(${JSON.stringify(report)}, 'w') as out: json.dump(dict(os.environ), out)`,
           '    return 1',
         ),
+        { python: interpreter },
       );
-      await expect(grader.grade(scope({ names: planted }), noAbort)).resolves.toEqual({ score: 1, passed: true });
+      await expect(grader.grade(scope({}), noAbort)).resolves.toEqual({ score: 1, passed: true });
+      const environment = JSON.parse(await readFile(report, 'utf8')) as Record<string, string>;
+      const allowed = ['PATH', 'HOME', 'LANG', 'LD_LIBRARY_PATH', 'PYENV_ROOT', 'PYENV_VERSION', 'PYTHONIOENCODING', 'PYTHONDONTWRITEBYTECODE', 'TMPDIR', 'EVALS_GATE_WORKER'];
+      // python itself may add LC_CTYPE (PEP 538) when the locale is C.
+      expect(Object.keys(environment).filter((name) => !allowed.includes(name) && name !== 'LC_CTYPE')).toEqual([]);
+      expect(Object.values(environment)).not.toContain('do-not-leak');
+      expect(environment).toMatchObject({ PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1' });
+      expect(environment.EVALS_GATE_WORKER).toMatch(/^[0-9a-f]{24}$/);
     });
   });
 });
