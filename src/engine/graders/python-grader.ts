@@ -263,6 +263,10 @@ class PythonWorkerGrader implements PythonGrader {
     clearTimeout(job.timer);
     if (typeof answer.score === 'number') {
       job.succeed({ score: answer.score, passed: answer.score >= this.#passThreshold });
+    } else if (typeof answer.invalid === 'string') {
+      // As the graders guide says: a result that is not a number scores 0. The item fails this grader
+      // (whatever pass_threshold says: the grader gave no verdict) and keeps the others' results.
+      job.succeed({ score: 0, passed: false, reason: `${answer.invalid}: scored 0` });
     } else {
       job.fail(new GraderError(typeof answer.error === 'string' ? answer.error : 'the python worker answered without a score or an error'));
     }
@@ -310,6 +314,8 @@ class PythonWorkerGrader implements PythonGrader {
 interface Answer {
   id?: unknown;
   score?: unknown;
+  /** Why grade()'s result is not a score (None, text, NaN): the item scores 0. */
+  invalid?: unknown;
   error?: unknown;
 }
 
@@ -485,12 +491,12 @@ function abortError(signal: AbortSignal): Error {
 
 /**
  * The worker, run with `python3 -c`. The first request line carries the source; the worker answers
- * `{"ready": true}` or `{"startError": "…"}`, then one `{"id", "score"}` or `{"id", "error"}` line per
- * `{"id", "sample", "item"}` request, in order. The protocol keeps private copies of fds 0 and 1 (not
+ * `{"ready": true}` or `{"startError": "…"}`, then one `{"id", "score"}`, `{"id", "invalid"}` or
+ * `{"id", "error"}` line per `{"id", "sample", "item"}` request, in order. The protocol keeps private copies of fds 0 and 1 (not
  * inherited by subprocesses); user code gets /dev/null as stdin and stderr as stdout, so its print()
  * and input() cannot corrupt or steal protocol lines. A bool score counts as 1 or 0 (bool is an int in
  * Python, and `return output == expected` is the natural grade); None, strings, NaN and infinities are
- * errors. Lines split on "\n" only, so U+2028 inside a JSON string stays in its line.
+ * `invalid` (scored 0); an exception is an error. Lines split on "\n" only, so U+2028 inside a JSON string stays in its line.
  */
 const WORKER_SCRIPT = String.raw`
 import json, math, numbers, os, sys, traceback
@@ -540,8 +546,8 @@ def as_score(value):
             score = math.nan
         if math.isfinite(score):
             return {'score': score}
-        return {'error': 'grade() returned %s, not a finite number' % safe_repr(value)}
-    return {'error': 'grade() returned %s (%s), not a number' % (safe_repr(value), type(value).__name__)}
+        return {'invalid': 'grade() returned %s, not a finite number' % safe_repr(value)}
+    return {'invalid': 'grade() returned %s (%s), not a number' % (safe_repr(value), type(value).__name__)}
 
 def load(source):
     try:

@@ -168,14 +168,20 @@ describe('python grader', () => {
     await expect(grader.grade(scope({ zero: 4 }), noAbort)).resolves.toEqual({ score: 0.25, passed: false });
   });
 
-  it('rejects a result that is not a finite number', async () => {
-    const grader = graderFor(python('def grade(sample, item):', "    return {'none': None, 'text': '0.5', 'nan': float('nan')}[item['kind']]"));
-    const none = await expectRejection(grader.grade(scope({ kind: 'none' }), noAbort), GraderError);
-    expect(none.message).toBe('grade() returned None (NoneType), not a number');
-    const text = await expectRejection(grader.grade(scope({ kind: 'text' }), noAbort), GraderError);
-    expect(text.message).toBe("grade() returned '0.5' (str), not a number");
-    const nan = await expectRejection(grader.grade(scope({ kind: 'nan' }), noAbort), GraderError);
-    expect(nan.message).toBe('grade() returned nan, not a finite number');
+  it('scores 0 a result that is not a finite number, failing the item whatever pass_threshold says, with the reason kept', async () => {
+    const grader = graderFor(
+      python('def grade(sample, item):', "    return {'none': None, 'text': '0.5', 'nan': float('nan'), 'inf': float('inf'), 'list': [1]}[item['kind']]"),
+      {},
+      0,
+    );
+    const outcome = (kind: string) => grader.grade(scope({ kind }), noAbort);
+    await expect(outcome('none')).resolves.toEqual({ score: 0, passed: false, reason: 'grade() returned None (NoneType), not a number: scored 0' });
+    await expect(outcome('text')).resolves.toEqual({ score: 0, passed: false, reason: "grade() returned '0.5' (str), not a number: scored 0" });
+    await expect(outcome('nan')).resolves.toEqual({ score: 0, passed: false, reason: 'grade() returned nan, not a finite number: scored 0' });
+    await expect(outcome('inf')).resolves.toEqual({ score: 0, passed: false, reason: 'grade() returned inf, not a finite number: scored 0' });
+    await expect(outcome('list')).resolves.toEqual({ score: 0, passed: false, reason: 'grade() returned [1] (list), not a number: scored 0' });
+    // An exception is still an error of the item.
+    expect((await expectRejection(outcome('missing'), GraderError)).message).toBe("grade() raised KeyError: 'missing' (line 2)");
   });
 
   it('finds a syntax error at start(), naming the grader and the line', async () => {
