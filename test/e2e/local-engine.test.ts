@@ -344,7 +344,7 @@ describe('bad inputs fail fast, naming the input, before anything runs', () => {
   it('a string_check with an operation it does not know', async () => {
     const github = await startGitHub();
     const result = await localJob(github, { definition: evalOf('Bad op', { ...EXACT_ANSWER, operation: 'startswith' }) }).runMain();
-    expectFailedFast(result, 'eval-file', /"operation" must be one of eq, ne, like, ilike; got "startswith"/, { github });
+    expectFailedFast(result, 'eval-file', /"operation" must be one of eq, ne \(or neq\), like, ilike; got "startswith"/, { github });
     expect(errorText(result)).toContain('Exact answer');
   });
 
