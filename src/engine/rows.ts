@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { ItemValidator } from './item-validator.js';
 import { FILE_PATH_SOURCE, type JsonlRow, parseJsonlRow, TOO_DEEP } from './jsonl-row.js';
 import { formatBytes, LINE_TOO_LONG, MAX_DATA_FILE_BYTES, MAX_LINE_BYTES, MAX_ROW_DEPTH, nestedDeeperThan } from './row-limits.js';
 
@@ -35,24 +36,42 @@ const MAX_REPORTED_BAD_LINES = 5;
 
 /**
  * Reads a JSONL file once without keeping it, to find what would fail before any item runs (and costs a
- * model call): a file too big, and malformed, too long or too deeply nested lines, the first few reported
- * with their line numbers. Returns the number of rows.
+ * model call): a file too big, malformed, too long or too deeply nested lines, and items that do not
+ * match the eval's item_schema, the first few of each reported with their line numbers. Returns the
+ * number of rows.
  */
-export async function checkJsonlFile(path: string, label: string): Promise<number> {
+export async function checkJsonlFile(path: string, label: string, validateItem: ItemValidator | null = null): Promise<number> {
   const { size } = await stat(path);
   if (size > MAX_DATA_FILE_BYTES) {
     throw new Error(`${label} is ${formatBytes(size)}; the local engine reads data files of at most ${formatBytes(MAX_DATA_FILE_BYTES)}.`);
   }
   let rows = 0;
   const bad = new Tally();
+  const mismatched = new Tally();
   for await (const { line, number } of lines(path)) {
     const parsed = parseLine(line);
-    if (typeof parsed === 'string') bad.add(`line ${number}: ${parsed}`);
-    else rows++;
+    if (typeof parsed === 'string') {
+      bad.add(`line ${number}: ${parsed}`);
+      continue;
+    }
+    rows++;
+    const problem = validateItem?.(parsed.item);
+    if (problem) mismatched.add(`line ${number}: ${problem}`);
   }
   if (bad.count > 0) throw new Error(`${label} has ${bad.count} malformed line${bad.count === 1 ? '' : 's'}${bad.more('bad lines')}:${bad.list()}`);
+  if (mismatched.count > 0) throw new Error(`${label} has ${schemaMismatch(mismatched)}`);
   if (rows === 0) throw new Error(`${label} has no rows.`);
   return rows;
+}
+
+/** Checks inline rows (file_content) against the eval's item_schema; throws naming the first few that do not match. */
+export function checkRowItems(rows: readonly JsonlRow[], validateItem: ItemValidator, where: string): void {
+  const mismatched = new Tally();
+  rows.forEach((row, index) => {
+    const problem = validateItem(row.item);
+    if (problem) mismatched.add(`${where}[${index}]: ${problem}`);
+  });
+  if (mismatched.count > 0) throw new Error(`${where} has ${schemaMismatch(mismatched)}`);
 }
 
 /** The rows of a source, in order. */
@@ -87,6 +106,12 @@ class Tally {
   list(): string {
     return `\n  ${this.shown.join('\n  ')}`;
   }
+}
+
+function schemaMismatch(mismatched: Tally): string {
+  const items = mismatched.count === 1 ? 'item that does not match' : 'items that do not match';
+  const shown = mismatched.count > mismatched.shown.length ? `. The first ${mismatched.shown.length}` : '';
+  return `${mismatched.count} ${items} the eval's item_schema (data_source_config.item_schema); no item was run${shown}:${mismatched.list()}`;
 }
 
 /** A line as a row, or what is wrong with it. */

@@ -8,7 +8,7 @@ import { InputError } from './input-error.js';
 import { datasetFingerprint } from '../shared/fingerprint.js';
 import { buildRunMetadata } from './run-metadata.js';
 import { LOCAL_ENGINE_URL } from '../evals-api/client.js';
-import { readLocalEngineSettings } from './engine-settings.js';
+import { checkDataSourceAgainstEval, readLocalEngineSettings } from './engine-settings.js';
 import { looksSecret, parseBaselineChoice, parseScoreDrop, parseSignificance, parseAuthorityHost, parseBaseUrl, parseBoolean, parseChoice, parseClientId, parseCount, parseCriteriaThresholds, parseHeaderLines, parseMetadata, parsePositiveNumber, parseQueryLines, parseRate, parseScope, parseTenantId } from './input-parsers.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -62,6 +62,7 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
     workspace,
     streamDataFile: engine === 'local',
   });
+  if (evalChoice.kind === 'file') checkDataSourceAgainstEval(evalChoice.definition, dataSource);
   const local =
     engine === 'local' && evalChoice.kind === 'file'
       ? readLocalEngineSettings(source, evalChoice.definition, dataSource, evalChoice.path)

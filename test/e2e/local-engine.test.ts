@@ -434,6 +434,37 @@ describe('errored items', () => {
   });
 });
 
+describe("items and templates checked against the eval's item_schema", () => {
+  const STRICT: Definition = {
+    ...SUPPORT_DEFINITION,
+    data_source_config: {
+      ...(SUPPORT_DEFINITION.data_source_config as object),
+      item_schema: { type: 'object', properties: { question: { type: 'string' }, expected: { type: 'string' }, must_mention: { type: 'string' } }, required: ['question', 'expected', 'must_mention'] },
+    },
+  };
+
+  it('items that do not match: refused before any run, naming the lines and what is wrong', async () => {
+    const github = await startGitHub();
+    const data = EIGHT_OF_TEN.map((row, index) => (index === 2 || index === 6 ? { ...row, item: { question: row.item.question, expected: row.item.expected } } : row));
+    data[8] = { ...data[8]!, item: { ...data[8]!.item, question: 42 } };
+    const result = await localJob(github, { definition: STRICT, data }).runMain();
+
+    expectFailedFast(result, 'data-file', /has 3 items that do not match the eval's item_schema/, { github });
+    const message = errorText(result);
+    expect(message).toMatch(/^\s*line 3: the item must have required property 'must_mention'$/m);
+    expect(message).toMatch(/^\s*line 7: the item must have required property 'must_mention'$/m);
+    expect(message).toMatch(/^\s*line 9: item\.question must be string$/m);
+  });
+
+  it('a grader template naming a field item_schema does not define: refused naming the grader and the field', async () => {
+    const github = await startGitHub();
+    const typo = { ...(SUPPORT_EVAL.testing_criteria[1] as object), reference: '{{item.must_mentoin}}' };
+    const result = await localJob(github, { definition: { ...STRICT, testing_criteria: [EXACT_ANSWER, typo] } }).runMain();
+
+    expectFailedFast(result, 'eval-file', /testing_criteria\[1\] \("Mentions the key term"\): \{\{item\.must_mentoin\}\} names "must_mentoin", which the eval's item_schema does not define/, { github });
+  });
+});
+
 describe('sampling a model', () => {
   it('a completions data source: every item sampled from the model endpoint, graded by string_check, usage in the summary', async () => {
     const github = await startGitHub();
