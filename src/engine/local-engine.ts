@@ -4,10 +4,12 @@ import { checkRunsLocally, type EvalDefinition, parseEvalDefinition } from './de
 import { EvalDefinitionError } from './definition-error.js';
 import { createGraders, criterionId } from './graders/create-graders.js';
 import type { Grader } from './graders/grader.js';
+import { compileItemValidator, type ItemValidator } from './item-validator.js';
 import { OutputItemStore } from './output-store.js';
-import { checkJsonlFile, FILE_PATH_SOURCE, toRowSource } from './rows.js';
+import { checkJsonlFile, checkRowItems, FILE_PATH_SOURCE, toRowSource } from './rows.js';
 import { RunExecution } from './run-execution.js';
 import { createSampler } from './sampler.js';
+import { checkDataSourceTemplates, checkGraderTemplates, SAMPLED_FIELDS } from './template-fields.js';
 
 export interface LocalEngineOptions {
   /** Items evaluated at once by each run. */
@@ -34,6 +36,8 @@ export class ApiRefusal extends Error {
 interface StoredEval {
   id: string;
   definition: EvalDefinition;
+  /** Checks an item against `item_schema`; null when the eval has none. */
+  validateItem: ItemValidator | null;
   createdAt: number;
 }
 
@@ -75,10 +79,12 @@ export class LocalEngine {
     this.now = options.now ?? Date.now;
   }
 
-  /** Adds an eval from a checked definition. `id` makes it stable across jobs (e.g. from a fingerprint). */
+  /**
+   * Adds an eval from a checked definition. `id` makes it stable across jobs (e.g. from a fingerprint).
+   * Throws an EvalDefinitionError for what no run of it could get past (see checkEval).
+   */
   addEval(definition: EvalDefinition, id = `eval_${randomBytes(12).toString('hex')}`): Record<string, unknown> {
-    checkRunsLocally(definition, definition.name);
-    const stored = { id, definition, createdAt: this.now() };
+    const stored = { id, definition, validateItem: checkEval(definition, definition.name), createdAt: this.now() };
     this.evals.set(id, stored);
     return evalObject(stored);
   }
@@ -87,7 +93,7 @@ export class LocalEngine {
     let definition: EvalDefinition;
     try {
       definition = parseEvalDefinition(JSON.stringify(body ?? null), 'the eval');
-      checkRunsLocally(definition, 'the eval');
+      checkEval(definition, 'the eval');
     } catch (error) {
       throw new ApiRefusal(400, error instanceof Error ? error.message : String(error));
     }
@@ -118,8 +124,13 @@ export class LocalEngine {
     let graders: Grader[] = [];
     try {
       const rows = toRowSource(dataSource.source);
-      if (rows.type === FILE_PATH_SOURCE) await checkJsonlFile(rows.path, rows.label);
-      const sampler = dataSource.type === 'jsonl' ? null : createSampler(dataSource, this.options.models);
+      const sampled = dataSource.type !== 'jsonl';
+      checkDataSourceTemplates(stored.definition, dataSource, 'data_source.input_messages');
+      // The samples this run makes have known fields: a grader naming another would error every item.
+      if (sampled) checkGraderTemplates(stored.definition, { where: 'testing_criteria', sampleFields: SAMPLED_FIELDS });
+      if (rows.type === FILE_PATH_SOURCE) await checkJsonlFile(rows.path, rows.label, stored.validateItem);
+      else if (stored.validateItem) checkRowItems(rows.content, stored.validateItem, 'data_source.source.content');
+      const sampler = sampled ? createSampler(dataSource, this.options.models) : null;
       graders = createGraders(stored.definition, { models: this.options.models, pythonTimeoutMs: this.options.pythonTimeoutMs });
       for (const grader of graders) await grader.start?.();
       const id = `evalrun_${randomBytes(12).toString('hex')}`;
@@ -141,7 +152,8 @@ export class LocalEngine {
       await Promise.allSettled(graders.map((grader) => grader.close?.()));
       if (error instanceof ApiRefusal) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new ApiRefusal(400, message, error instanceof EvalDefinitionError ? 'testing_criteria' : 'data_source');
+      const param = error instanceof EvalDefinitionError && !error.where.startsWith('data_source') ? 'testing_criteria' : 'data_source';
+      throw new ApiRefusal(400, message, param);
     }
   }
 
@@ -233,6 +245,18 @@ export class LocalEngine {
       error: execution.error,
     };
   }
+}
+
+/**
+ * What the engine checks of an eval before it keeps it: a data source config and grader types it runs,
+ * grader templates that name only fields `item_schema` defines, and an item_schema it can compile.
+ * Returns the item validator (null without an item_schema).
+ */
+function checkEval(definition: EvalDefinition, where: string): ItemValidator | null {
+  checkRunsLocally(definition, where);
+  checkGraderTemplates(definition, { where: `${where}: testing_criteria` });
+  const schema = definition.data_source_config.item_schema;
+  return schema === undefined ? null : compileItemValidator(schema, `${where}: data_source_config.item_schema`);
 }
 
 function evalObject(stored: StoredEval): Record<string, unknown> {

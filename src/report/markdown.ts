@@ -4,6 +4,7 @@
 import { Buffer } from 'node:buffer';
 import { describeScoreDelta, formatPValue } from '../analysis/compare-runs.js';
 import type { CriterionRate, GateResult, GateStatus, ScorePoint } from '../analysis/gate-result.js';
+import { sharedItemErrors } from '../analysis/item-errors.js';
 import { criterionKey } from '../analysis/item-tally.js';
 import type { GradeRecord, ItemOutcome, ItemRecord, ModelUsage, RunSnapshot } from '../evals-api/run-types.js';
 import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
@@ -165,6 +166,8 @@ interface ItemGroup {
   noun: [string, string];
   /** Whose report lists the items that were not collected. */
   listedBy: string;
+  /** The baseline's records (the fixes), whose errors are not this run's. */
+  fromBaseline?: boolean;
 }
 
 function itemGroups(result: GateResult): ItemGroup[] {
@@ -201,6 +204,7 @@ function itemGroups(result: GateResult): ItemGroup[] {
       uncollected: Math.max(0, comparison.mcnemar.fixes - compared.fixed.length),
       noun: ['more fix', 'more fixes'],
       listedBy: "the baseline run's report",
+      fromBaseline: true,
     },
     {
       title: 'Other failing items',
@@ -215,7 +219,10 @@ function itemGroups(result: GateResult): ItemGroup[] {
 }
 
 function renderWithItems(result: GateResult, options: ReportOptions, detail: Detail): string | null {
-  const head = headSections(result, options, detail);
+  // An error many items share (one typo in a template) is said once, with its count, not under each item.
+  const shared = options.showItemContent ? sharedItemErrors(result.failingItems) : [];
+  const sharedCounts = new Map(shared.map((entry) => [entry.message, entry.count]));
+  const head = [...headSections(result, options, detail), ...(shared.length > 0 ? [sharedErrorsSection(shared, detail)] : [])];
   const tail = tailSections(result, options, detail);
   const groups = itemGroups(result);
   if (groups.length === 0) {
@@ -243,8 +250,8 @@ function renderWithItems(result: GateResult, options: ReportOptions, detail: Det
     const skeleton = utf8Bytes(assemble([])) + ITEM_LINES_SLACK;
     const blocks: string[] = [];
     let blockBytes = 0;
-    for (const { item } of queue.slice(0, wanted)) {
-      const block = renderItem(item, textChars, detail);
+    for (const { item, group } of queue.slice(0, wanted)) {
+      const block = renderItem(item, textChars, detail, groups[group]?.fromBaseline ? null : sharedCounts);
       const size = utf8Bytes(block) + 2;
       if (skeleton + blockBytes + size > options.maxChars) break;
       blocks.push(block);
@@ -517,8 +524,19 @@ function gradeText(grade: GradeRecord, detail: Detail, withReason: boolean): str
   return `${name}: ${verdict}${label}${scored}${reason}`;
 }
 
-/** One failing item: a heading with its ids and outcome, the graders' verdicts, then its texts. */
-function renderItem(item: ItemRecord, textChars: number | null, detail: Detail): string {
+const SHARED_ERRORS_SHOWN = 10;
+
+function sharedErrorsSection(shared: readonly { message: string; count: number }[], detail: Detail): string {
+  const lines = shared.slice(0, SHARED_ERRORS_SHOWN).map((entry) => `- ${plural(entry.count, 'item', 'items')}: ${escapeInline(entry.message, detail.reasonChars)}`);
+  if (shared.length > SHARED_ERRORS_SHOWN) lines.push(`- … and ${plural(shared.length - SHARED_ERRORS_SHOWN, 'more shared error', 'more shared errors')} (see the results file)`);
+  return `**Errors shared by several items**, each shown once:\n${lines.join('\n')}`;
+}
+
+/**
+ * One failing item: a heading with its ids and outcome, the graders' verdicts, then its texts. An error
+ * in `shared` (message → items with it) was shown once above, and is only referred to here.
+ */
+function renderItem(item: ItemRecord, textChars: number | null, detail: Detail, shared: ReadonlyMap<string, number> | null = null): string {
   const ids = [
     ...(item.datasourceItemId === null ? [] : [`item ${escapeInline(item.datasourceItemId, ID_CHARS)}`]),
     escapeInline(item.id, ID_CHARS),
@@ -540,7 +558,9 @@ function renderItem(item: ItemRecord, textChars: number | null, detail: Detail):
     ];
     for (const [label, text] of texts) {
       if (text === null) continue;
-      parts.push(`**${label}**`, text.trim() === '' ? '*(empty)*' : escapeBlock(text, textChars));
+      const sharedBy = label === 'Error' ? shared?.get(text) : undefined;
+      if (sharedBy !== undefined) parts.push(`**${label}**`, `*The error shared by ${formatCount(sharedBy)} items, shown above.*`);
+      else parts.push(`**${label}**`, text.trim() === '' ? '*(empty)*' : escapeBlock(text, textChars));
     }
   }
   return parts.join('\n\n');

@@ -1,6 +1,7 @@
 import { styleText } from 'node:util';
 import { describeScoreDelta } from '../analysis/compare-runs.js';
 import type { GateResult } from '../analysis/gate-result.js';
+import { sharedItemErrors } from '../analysis/item-errors.js';
 import type { ItemRecord } from '../evals-api/run-types.js';
 import { criterionLabels, formatCount, formatDuration, formatPercent } from './format.js';
 
@@ -14,6 +15,7 @@ export interface TerminalReportOptions {
 }
 
 const ITEM_TEXT_CHARS = 160;
+const SHARED_ERRORS_SHOWN = 10;
 
 /** The result for a terminal: the verdict first, then counts, criteria, the comparison and failing items. */
 export function renderTerminalReport(result: GateResult, options: TerminalReportOptions): string {
@@ -50,21 +52,31 @@ export function renderTerminalReport(result: GateResult, options: TerminalReport
   }
 
   const failing = result.failingItems;
+  // An error many items share (one typo in a template) is printed once, with its count.
+  const shared = sharedItemErrors(failing);
+  if (shared.length > 0) {
+    lines.push('', 'Errors shared by several items:');
+    for (const entry of shared.slice(0, SHARED_ERRORS_SHOWN)) lines.push(`  ${paint('yellow', `${formatCount(entry.count)} items`)}: ${oneLine(entry.message)}`);
+    if (shared.length > SHARED_ERRORS_SHOWN) lines.push(paint('dim', `  … and ${formatCount(shared.length - SHARED_ERRORS_SHOWN)} more (see the results file)`));
+  }
+  const sharedCounts = new Map(shared.map((entry) => [entry.message, entry.count]));
   if (failing.length > 0) {
     lines.push('', `Failing items (${formatCount(failing.length + result.failingItemsOmitted)}):`);
-    for (const item of failing.slice(0, options.maxItems)) lines.push(...itemLines(item, options, paint));
+    for (const item of failing.slice(0, options.maxItems)) lines.push(...itemLines(item, options, paint, sharedCounts));
     const more = failing.length + result.failingItemsOmitted - Math.min(failing.length, options.maxItems);
     if (more > 0) lines.push(paint('dim', `  … and ${formatCount(more)} more (see the results file)`));
   }
   return `${lines.join('\n')}\n`;
 }
 
-function itemLines(item: ItemRecord, options: TerminalReportOptions, paint: Painter): string[] {
+function itemLines(item: ItemRecord, options: TerminalReportOptions, paint: Painter, shared: ReadonlyMap<string, number>): string[] {
   const id = item.datasourceItemId !== null ? `#${item.datasourceItemId}` : item.id;
   const failed = item.grades.filter((grade) => grade.passed === false).map((grade) => grade.name);
   const what = item.outcome === 'error' ? paint('yellow', 'errored') : paint('red', `failed ${failed.join(', ') || ''}`.trim());
   const lines = [`  ${id}  ${what}`];
-  if (item.error) lines.push(`      error:    ${oneLine(item.error)}`);
+  const sharedBy = item.error ? shared.get(item.error) : undefined;
+  if (sharedBy !== undefined) lines.push(`      error:    ${paint('dim', `the one shared by ${formatCount(sharedBy)} items, above`)}`);
+  else if (item.error) lines.push(`      error:    ${oneLine(item.error)}`);
   if (options.showItemContent) {
     if (item.input) lines.push(`      input:    ${oneLine(item.input)}`);
     if (item.output) lines.push(`      output:   ${oneLine(item.output)}`);

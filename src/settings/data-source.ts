@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { FILE_PATH_SOURCE, firstLine, isPlainObject, type JsonlRow, parseJsonlRow } from '../engine/jsonl-row.js';
+import { LINE_TOO_LONG, MAX_LINE_BYTES } from '../engine/row-limits.js';
 import { InputError } from './input-error.js';
 import type { DataSource } from './settings.js';
 import { readWorkspaceFile, resolveWorkspaceFile } from './workspace-files.js';
@@ -110,7 +111,8 @@ const MAX_REPORTED_BAD_LINES = 5;
 
 /**
  * Reads JSONL rows. A line is `{"item": {...}, "sample": {...}}` or a bare item object. Every malformed line
- * is found before anything is sent, and the first few are reported with their line numbers.
+ * (a line too long or too deeply nested included) is found before anything is sent, and the first few are
+ * reported with their line numbers.
  */
 export function readJsonlRows(path: string, workspace: string): JsonlRow[] {
   const { text } = readWorkspaceFile('data-file', workspace, path);
@@ -136,6 +138,8 @@ export function readJsonlRows(path: string, workspace: string): JsonlRow[] {
 }
 
 function parseRow(line: string, rows: JsonlRow[]): string | null {
+  // The local engine's limits (row-limits.ts), so that a file both engines read is read alike.
+  if (line.length > MAX_LINE_BYTES / 4 && Buffer.byteLength(line, 'utf8') > MAX_LINE_BYTES) return LINE_TOO_LONG;
   const parsed = parseJsonlRow(line);
   if (typeof parsed === 'string') return parsed;
   rows.push(parsed);

@@ -1,5 +1,7 @@
 import type { EvalDefinition } from '../engine/definition.js';
 import { createGraders } from '../engine/graders/create-graders.js';
+import { compileItemValidator } from '../engine/item-validator.js';
+import { checkDataSourceTemplates, checkGraderTemplates, SAMPLED_FIELDS } from '../engine/template-fields.js';
 import { ModelClient } from '../models/model-client.js';
 import { asInputError, InputError } from './input-error.js';
 import { OPENAI_BASE_URL, parseCount, readOpenAiEndpoint } from './input-parsers.js';
@@ -30,6 +32,10 @@ export function readLocalEngineSettings(
   try {
     const unused = new ModelClient({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
     createGraders(definition, { models: () => unused }, `${where}: testing_criteria`);
+    // The samples this engine makes have known fields; and the items will be checked against item_schema.
+    if (dataSource.type !== 'jsonl') checkGraderTemplates(definition, { where: `${where}: testing_criteria`, sampleFields: SAMPLED_FIELDS });
+    const { item_schema: itemSchema } = definition.data_source_config;
+    if (itemSchema !== undefined) compileItemValidator(itemSchema, `${where}: data_source_config.item_schema`);
   } catch (error) {
     throw asInputError('eval-file', error);
   }
@@ -40,6 +46,15 @@ export function readLocalEngineSettings(
   }
   // An empty key sends no Authorization header at all.
   return { models: { baseURL, apiKey }, concurrency };
+}
+
+/** A data source whose `input_messages` name an item field the eval-file's item_schema does not define (either engine). */
+export function checkDataSourceAgainstEval(definition: EvalDefinition, dataSource: DataSource): void {
+  try {
+    checkDataSourceTemplates(definition, dataSource, 'input_messages');
+  } catch (error) {
+    throw asInputError('data-source', error);
+  }
 }
 
 /** What in the eval calls a model, for error messages; empty when nothing does. */

@@ -1,4 +1,5 @@
 import { checkRunsLocally, type EvalDefinition, parseEvalDefinition } from '../engine/definition.js';
+import { checkGraderTemplates } from '../engine/template-fields.js';
 import { EVAL_FINGERPRINT_KEY, type RemoteEvalDefinition } from '../evals-api/ensure-eval.js';
 import { evalDefinitionFingerprint } from '../evals-api/eval-definition-fingerprint.js';
 import { METADATA_MAX_KEY_CHARS, METADATA_MAX_KEYS, METADATA_MAX_VALUE_CHARS } from '../evals-api/metadata-limits.js';
@@ -33,6 +34,7 @@ export function readEvalChoice(source: InputSource, workspace: string): { engine
   let definition: EvalDefinition;
   try {
     definition = parseEvalDefinition(file.text, evalFile);
+    checkGraderTemplates(definition, { where: `${evalFile}: testing_criteria` });
     if (engine === 'local') checkRunsLocally(definition, evalFile);
     else checkEvalMetadata(definition, evalFile);
   } catch (error) {

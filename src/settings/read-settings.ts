@@ -3,7 +3,7 @@ import { LOCAL_ENGINE_URL } from '../evals-api/client.js';
 import { defaultRunName, type GitContext } from '../github/context.js';
 import { datasetFingerprint } from '../shared/fingerprint.js';
 import { buildDataSource } from './data-source.js';
-import { readLocalEngineSettings } from './engine-settings.js';
+import { checkDataSourceAgainstEval, readLocalEngineSettings } from './engine-settings.js';
 import { localEvalId, readEvalChoice } from './eval-choice.js';
 import { InputError } from './input-error.js';
 import {
@@ -72,6 +72,7 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
     workspace,
     streamDataFile: engine === 'local',
   });
+  if (evalChoice.kind === 'file') checkDataSourceAgainstEval(evalChoice.definition, dataSource);
   const local =
     engine === 'local' && evalChoice.kind === 'file'
       ? readLocalEngineSettings(source, evalChoice.definition, dataSource, evalChoice.path)

@@ -25,6 +25,7 @@ import {
   type GateEvent,
 } from '../harness/e2e-setup.ts';
 import { commandMessages, errorText, REPO_ROOT, RunnerJob, warningText, type StepResult } from '../harness/runner.ts';
+import { isAlive, pidsIn } from '../support/processes.ts';
 
 closeFakesAfterEachTest();
 
@@ -344,7 +345,7 @@ describe('bad inputs fail fast, naming the input, before anything runs', () => {
   it('a string_check with an operation it does not know', async () => {
     const github = await startGitHub();
     const result = await localJob(github, { definition: evalOf('Bad op', { ...EXACT_ANSWER, operation: 'startswith' }) }).runMain();
-    expectFailedFast(result, 'eval-file', /"operation" must be one of eq, ne, like, ilike; got "startswith"/, { github });
+    expectFailedFast(result, 'eval-file', /"operation" must be one of eq, ne \(or neq\), like, ilike; got "startswith"/, { github });
     expect(errorText(result)).toContain('Exact answer');
   });
 
@@ -431,6 +432,106 @@ describe('errored items', () => {
     expect(result.outputs['run-id']).toBeUndefined();
     expect(result.outputs.total).toBeUndefined();
     expect(comments({ github })).toEqual([]);
+  });
+});
+
+describe('hostile python graders', () => {
+  /**
+   * For item 0, forks a child that holds the worker's pipes and a setsid daemon, each sleeping a minute
+   * after writing its pid to PIDS; `hang` makes grade() itself wait forever after that.
+   */
+  function forkingGrader(pidFile: string, hang = false): Definition {
+    return {
+      type: 'python',
+      name: 'Forks',
+      pass_threshold: 1,
+      source: [
+        'import os, time',
+        `PIDS = ${JSON.stringify(pidFile)}`,
+        'def record():',
+        "    with open(PIDS, 'a') as pids: pids.write('%d\\n' % os.getpid())",
+        'def grade(sample, item):',
+        "    if item['question'] == 'Question number 0?':",
+        '        if os.fork() == 0:',
+        '            record()',
+        '            time.sleep(60)',
+        '            os._exit(0)',
+        '        if os.fork() == 0:',
+        '            os.setsid()',
+        '            if os.fork() == 0:',
+        '                record()',
+        '                time.sleep(60)',
+        '            os._exit(0)',
+        `        while ${hang ? 'True' : 'False'}:`,
+        '            time.sleep(0.05)',
+        "    return 1.0 if sample['output_text'] == item['expected'] else 0.0",
+        '',
+      ].join('\n'),
+    };
+  }
+
+  it('a grader that forks a child holding its pipe and a daemon: the step ends promptly, and neither outlives it', async () => {
+    const github = await startGitHub();
+    const job = localJob(github);
+    const pidFile = join(job.dir, 'forked.pids');
+    writeEvalFile(job, evalOf('Forks', EXACT_ANSWER, forkingGrader(pidFile)));
+    const started = Date.now();
+    const result = await job.runMain();
+    const elapsed = Date.now() - started;
+
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect([result.outputs.total, result.outputs.passed]).toEqual(['10', '8']);
+    // Both children sleep for 60 s: the step did not wait for them.
+    expect(elapsed, `the step took ${elapsed} ms`).toBeLessThan(30_000);
+    const pids = pidsIn(pidFile);
+    expect(pids).toHaveLength(2);
+    await until(() => pids.every((pid) => !isAlive(pid)), 5_000);
+  });
+
+  it('SIGINT while such a grader hangs: the step exits promptly, and what it forked is gone', async () => {
+    const job = localJob(null, { event: 'push' });
+    const pidFile = join(job.dir, 'forked.pids');
+    writeEvalFile(job, evalOf('Forks', forkingGrader(pidFile, true)));
+    const step = job.startMain();
+    await until(() => pidsIn(pidFile).length === 2);
+    const signalled = Date.now();
+    step.child.kill('SIGINT');
+    const main = await step.done;
+    expect(Date.now() - signalled).toBeLessThan(7_500);
+    expect(errorText(main)).toMatch(/Cancelled by SIGINT/);
+    const pids = pidsIn(pidFile);
+    await until(() => pids.every((pid) => !isAlive(pid)), 5_000);
+  }, 60_000);
+});
+
+describe("items and templates checked against the eval's item_schema", () => {
+  const STRICT: Definition = {
+    ...SUPPORT_DEFINITION,
+    data_source_config: {
+      ...(SUPPORT_DEFINITION.data_source_config as object),
+      item_schema: { type: 'object', properties: { question: { type: 'string' }, expected: { type: 'string' }, must_mention: { type: 'string' } }, required: ['question', 'expected', 'must_mention'] },
+    },
+  };
+
+  it('items that do not match: refused before any run, naming the lines and what is wrong', async () => {
+    const github = await startGitHub();
+    const data = EIGHT_OF_TEN.map((row, index) => (index === 2 || index === 6 ? { ...row, item: { question: row.item.question, expected: row.item.expected } } : row));
+    data[8] = { ...data[8]!, item: { ...data[8]!.item, question: 42 } };
+    const result = await localJob(github, { definition: STRICT, data }).runMain();
+
+    expectFailedFast(result, 'data-file', /has 3 items that do not match the eval's item_schema/, { github });
+    const message = errorText(result);
+    expect(message).toMatch(/^\s*line 3: the item must have required property 'must_mention'$/m);
+    expect(message).toMatch(/^\s*line 7: the item must have required property 'must_mention'$/m);
+    expect(message).toMatch(/^\s*line 9: item\.question must be string$/m);
+  });
+
+  it('a grader template naming a field item_schema does not define: refused naming the grader and the field', async () => {
+    const github = await startGitHub();
+    const typo = { ...(SUPPORT_EVAL.testing_criteria[1] as object), reference: '{{item.must_mentoin}}' };
+    const result = await localJob(github, { definition: { ...STRICT, testing_criteria: [EXACT_ANSWER, typo] } }).runMain();
+
+    expectFailedFast(result, 'eval-file', /testing_criteria\[1\] \("Mentions the key term"\): \{\{item\.must_mentoin\}\} names "must_mentoin", which the eval's item_schema does not define/, { github });
   });
 });
 

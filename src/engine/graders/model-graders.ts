@@ -8,8 +8,10 @@
 // - score_model needs `pass_threshold` (the API makes it optional): a gate must know what passes.
 // - score_model's `sampling_params.max_completions_tokens` (the API's spelling) and
 //   `max_completion_tokens` both set the judge's `max_completion_tokens`.
-// - Template and model-call errors are thrown as they are (TemplateError, ModelCallError); a reply that
-//   cannot be read is a GraderError.
+// - Template and model-call errors are thrown as they are (TemplateError, ModelCallError). A label_model
+//   reply that cannot be read is a GraderError. A score_model answer gives no number (text, a refusal,
+//   a result that is not a number): it scores 0, as OpenAI's graders guide says, with the answer kept as
+//   the reason; a score outside `range` is clamped to it.
 import type { ChatCompletion, ModelClient, RequestBody } from '../../models/model-client.js';
 import { EvalDefinitionError } from '../definition-error.js';
 import { checkMessagesTemplate } from '../sampler.js';
@@ -35,7 +37,9 @@ interface JudgeSpec {
 }
 
 interface JudgeVerdict {
-  value: Record<string, unknown>;
+  /** The reply's fields, or null when it could not be read (then `problem` says why). */
+  value: Record<string, unknown> | null;
+  problem: string | null;
   reason: string | undefined;
   sample: Record<string, unknown>;
 }
@@ -64,6 +68,7 @@ export function createLabelModelGrader(config: unknown, context: ModelGraderCont
     type: 'label_model',
     async grade(scope, signal) {
       const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'label_result', schema }, {});
+      if (verdict.value === null) throw new GraderError(`${describe(spec)}: ${verdict.problem}`);
       const label = verdict.value.label;
       if (typeof label !== 'string' || !labels.includes(label)) {
         throw new GraderError(`${describe(spec)}: the judge's label ${JSON.stringify(label)} is not one of ${JSON.stringify(labels)}`);
@@ -101,14 +106,16 @@ export function createScoreModelGrader(config: unknown, context: ModelGraderCont
     type: 'score_model',
     async grade(scope, signal) {
       const verdict = await judge(spec, context.modelClient, scope, signal, { name: 'score_result', schema }, sampling);
-      const score = verdict.value.result;
-      if (typeof score !== 'number' || !Number.isFinite(score)) {
-        throw new GraderError(`${describe(spec)}: the judge's result ${JSON.stringify(score)} is not a number`);
+      const result = verdict.value?.result;
+      if (typeof result !== 'number' || !Number.isFinite(result)) {
+        const problem = verdict.problem ?? (result === undefined ? "the judge's reply has no result" : `the judge's result ${JSON.stringify(result)} is not a number`);
+        const reason = verdict.reason ? `${verdict.reason} (${problem}: scored 0)` : `${problem}: scored 0`;
+        return outcome({ score: 0, passed: 0 >= threshold, reason, sample: verdict.sample });
       }
-      if (score < min || score > max) {
-        throw new GraderError(`${describe(spec)}: the judge's score ${score} is outside the range [${min}, ${max}]`);
-      }
-      return outcome({ score, passed: score >= threshold, reason: verdict.reason, sample: verdict.sample });
+      const score = Math.min(max, Math.max(min, result));
+      const clamped = score === result ? '' : `${verdict.reason ? ' ' : ''}(the judge's score ${result} was clamped to the range [${min}, ${max}])`;
+      const reason = verdict.reason === undefined && !clamped ? undefined : `${verdict.reason ?? ''}${clamped}`;
+      return outcome({ score, passed: score >= threshold, reason, sample: verdict.sample });
     },
   };
 }
@@ -207,23 +214,24 @@ async function judge(
     error: null,
   };
   if (!choice) throw new GraderError(`${describe(spec)}: the judge's answer has no choices`);
+  const unread = (problem: string): JudgeVerdict => ({ value: null, problem, reason: undefined, sample });
   const refusal = choice.message.refusal;
-  if (typeof refusal === 'string' && refusal !== '') throw new GraderError(`${describe(spec)}: the judge refused: ${cut(refusal)}`);
+  if (typeof refusal === 'string' && refusal !== '') return unread(`the judge refused: ${cut(refusal)}`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     const why = finishReason === 'length' ? ' (it was cut off at its token limit)' : '';
-    throw new GraderError(`${describe(spec)}: the judge's reply is not JSON${why}: ${JSON.stringify(cut(text))}`);
+    return unread(`the judge's reply is not JSON${why}: ${JSON.stringify(cut(text))}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GraderError(`${describe(spec)}: the judge's reply is not a JSON object: ${JSON.stringify(cut(text))}`);
+    return unread(`the judge's reply is not a JSON object: ${JSON.stringify(cut(text))}`);
   }
   const fields = value as Record<string, unknown>;
   if (fields.reason !== undefined && typeof fields.reason !== 'string') {
-    throw new GraderError(`${describe(spec)}: the judge's reason is not a string: ${JSON.stringify(cut(text))}`);
+    return unread(`the judge's reason is not a string: ${JSON.stringify(cut(text))}`);
   }
-  return { value: fields, reason: fields.reason as string | undefined, sample };
+  return { value: fields, problem: null, reason: fields.reason as string | undefined, sample };
 }
 
 function outcome(parts: GraderOutcome): GraderOutcome {

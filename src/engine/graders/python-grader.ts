@@ -1,10 +1,13 @@
 // The Evals API's `python` grader: `{type: "python", name, source, pass_threshold, image_tag?}`, where
 // `source` defines `grade(sample, item) -> float`. One long-lived python3 worker per grader loads the
 // source once and answers JSON-lines requests, because spawning python per item would cost ~30 ms each.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+// Each worker leads its own process group in a private folder (worker-process.ts): whatever the source
+// starts ends with the worker.
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { TemplateScope } from '../template.js';
 import { EvalDefinitionError } from '../definition-error.js';
 import { GraderError, type Grader, type GraderOutcome } from './grader.js';
+import { WorkerProcess } from './worker-process.js';
 
 export interface PythonGraderOptions {
   /** `"<name>-<uuid>"`, as the API names testing criteria. */
@@ -260,6 +263,10 @@ class PythonWorkerGrader implements PythonGrader {
     clearTimeout(job.timer);
     if (typeof answer.score === 'number') {
       job.succeed({ score: answer.score, passed: answer.score >= this.#passThreshold });
+    } else if (typeof answer.invalid === 'string') {
+      // As the graders guide says: a result that is not a number scores 0. The item fails this grader
+      // (whatever pass_threshold says: the grader gave no verdict) and keeps the others' results.
+      job.succeed({ score: 0, passed: false, reason: `${answer.invalid}: scored 0` });
     } else {
       job.fail(new GraderError(typeof answer.error === 'string' ? answer.error : 'the python worker answered without a score or an error'));
     }
@@ -307,6 +314,8 @@ class PythonWorkerGrader implements PythonGrader {
 interface Answer {
   id?: unknown;
   score?: unknown;
+  /** Why grade()'s result is not a score (None, text, NaN): the item scores 0. */
+  invalid?: unknown;
   error?: unknown;
 }
 
@@ -326,9 +335,10 @@ class WorkerStartError extends Error {
 class PythonProcess {
   /** Receives the answers that follow the handshake. */
   onAnswer: (answer: Answer) => void = () => {};
-  /** How the process ended ("exited with code 1"), once it has and its stdout is drained. */
+  /** How the process ended ("exited with code 1"), once it has, everything it started is gone and its stdout is drained. */
   readonly exited: Promise<string>;
   readonly #python: string;
+  readonly #worker: WorkerProcess;
   readonly #child: ChildProcessWithoutNullStreams;
   #spawnError: NodeJS.ErrnoException | undefined;
   #partialLine = '';
@@ -338,19 +348,14 @@ class PythonProcess {
 
   constructor(python: string) {
     this.#python = python;
-    this.#child = spawn(python, ['-c', WORKER_SCRIPT], { env: workerEnvironment(), stdio: 'pipe', windowsHide: true });
-    const child = this.#child;
-    const ended = new Promise<string>((resolve) => {
-      child.once('exit', (code, signal) => resolve(signal ? `was killed (${signal})` : `exited with code ${code}`));
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        // Only a failed spawn ends the process here; a failed kill() of a live one is not an ending.
-        if (child.pid !== undefined) return;
-        this.#spawnError = error;
-        resolve(`could not be started (${error.message})`);
-      });
+    this.#worker = new WorkerProcess(python, ['-c', WORKER_SCRIPT], { env: workerEnvironment() });
+    const child = (this.#child = this.#worker.child);
+    this.exited = this.#worker.ended.then(({ code, signal, spawnError }) => {
+      this.#spawnError = spawnError;
+      if (this.#brokenProtocol) return `broke the protocol (${this.#brokenProtocol})`;
+      if (spawnError) return `could not be started (${spawnError.message})`;
+      return signal ? `was killed (${signal})` : `exited with code ${code}`;
     });
-    const drained = new Promise<void>((resolve) => child.stdout.once('close', resolve));
-    this.exited = Promise.all([ended, drained]).then(([how]) => (this.#brokenProtocol ? `broke the protocol (${this.#brokenProtocol})` : how));
     // Writing to a worker that just died fails with EPIPE; its exit is reported through `exited`.
     child.stdin.on('error', () => {});
     child.stdout.setEncoding('utf8');
@@ -386,8 +391,9 @@ class PythonProcess {
     if (this.#child.stdin.writable) this.#child.stdin.write(`${line}\n`);
   }
 
+  /** Kills the worker and every process it started. */
   kill(): void {
-    if (this.#child.pid !== undefined && this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
+    this.#worker.kill();
   }
 
   /** Ends the worker's input (it then exits by itself) and kills it if it is still there after `graceMs`. */
@@ -451,7 +457,8 @@ class PythonProcess {
 
 /**
  * Only what finding and running python needs, so that user code never sees the job's secrets
- * (OPENAI_API_KEY, GITHUB_TOKEN, INPUT_*, ACTIONS_*): PATH, HOME, LANG; LD_LIBRARY_PATH, which
+ * (OPENAI_API_KEY, GITHUB_TOKEN, INPUT_*, ACTIONS_*); WorkerProcess adds TMPDIR (its private folder) and
+ * its mark. Kept: PATH, HOME, LANG; LD_LIBRARY_PATH, which
  * actions/setup-python sets for its interpreters' shared library; PYENV_ROOT and PYENV_VERSION for pyenv
  * shims; and SYSTEMROOT on Windows, without which python cannot start there.
  */
@@ -484,12 +491,12 @@ function abortError(signal: AbortSignal): Error {
 
 /**
  * The worker, run with `python3 -c`. The first request line carries the source; the worker answers
- * `{"ready": true}` or `{"startError": "…"}`, then one `{"id", "score"}` or `{"id", "error"}` line per
- * `{"id", "sample", "item"}` request, in order. The protocol keeps private copies of fds 0 and 1 (not
+ * `{"ready": true}` or `{"startError": "…"}`, then one `{"id", "score"}`, `{"id", "invalid"}` or
+ * `{"id", "error"}` line per `{"id", "sample", "item"}` request, in order. The protocol keeps private copies of fds 0 and 1 (not
  * inherited by subprocesses); user code gets /dev/null as stdin and stderr as stdout, so its print()
  * and input() cannot corrupt or steal protocol lines. A bool score counts as 1 or 0 (bool is an int in
  * Python, and `return output == expected` is the natural grade); None, strings, NaN and infinities are
- * errors. Lines split on "\n" only, so U+2028 inside a JSON string stays in its line.
+ * `invalid` (scored 0); an exception is an error. Lines split on "\n" only, so U+2028 inside a JSON string stays in its line.
  */
 const WORKER_SCRIPT = String.raw`
 import json, math, numbers, os, sys, traceback
@@ -539,8 +546,8 @@ def as_score(value):
             score = math.nan
         if math.isfinite(score):
             return {'score': score}
-        return {'error': 'grade() returned %s, not a finite number' % safe_repr(value)}
-    return {'error': 'grade() returned %s (%s), not a number' % (safe_repr(value), type(value).__name__)}
+        return {'invalid': 'grade() returned %s, not a finite number' % safe_repr(value)}
+    return {'invalid': 'grade() returned %s (%s), not a number' % (safe_repr(value), type(value).__name__)}
 
 def load(source):
     try:

@@ -686,7 +686,9 @@ describe('engine.close', () => {
     const done = await completedRun(client, EVAL_ID, inline(qaRows(5)));
     const stuck = await startRun(client, startRequest(GATED_ID, inline([{ item: { wait_for: join(dataDir, 'never') } }])));
     await pollUntil(client, GATED_ID, stuck.id, (run) => run.status === 'in_progress', 'in progress');
-    expect(readdirSync(spoolParent)).toHaveLength(2);
+    // Two runs' spooled items, and the private folder of the stuck run's python worker.
+    expect(readdirSync(spoolParent).filter((name) => !name.startsWith('evals-gate-worker-'))).toHaveLength(2);
+    expect(readdirSync(spoolParent).filter((name) => name.startsWith('evals-gate-worker-'))).toHaveLength(1);
 
     await engine.close();
 
@@ -710,5 +712,48 @@ describe('engine.close', () => {
     await engine.close();
 
     expect(readdirSync(spoolParent)).toEqual([]);
+  });
+});
+
+describe('grader results that are not scores', () => {
+  const MIXED_EVAL = `
+name: Mixed
+data_source_config: { type: custom, item_schema: { type: object, properties: { kind: { type: string } } } }
+testing_criteria:
+  - type: string_check
+    name: Said hello
+    input: "{{ sample.output_text }}"
+    reference: hello
+    operation: eq
+  - type: python
+    name: Length
+    pass_threshold: 0
+    source: |
+      def grade(sample, item):
+          kind = item['kind']
+          if kind == 'none':
+              return None
+          if kind == 'raise':
+              raise ValueError('bad item')
+          return 1
+`;
+
+  it("scores 0 a python grader's None (the item fails that grader), keeping the other graders' results; an exception still errors the item", async () => {
+    const { engine, client } = setUp();
+    engine.addEval(parseEvalDefinition(MIXED_EVAL, 'evals/mixed.eval.yaml'), 'eval_mixed');
+    const rows = ['ok', 'none', 'raise'].map((kind) => ({ item: { kind }, sample: { output_text: 'hello' } }));
+    const run = await completedRun(client, 'eval_mixed', inline(rows));
+    expect(run.resultCounts).toMatchObject({ total: 3, passed: 1, failed: 1, errored: 1 });
+    const { records } = await collect(client, 'eval_mixed', run.id, 3);
+    const none = records.find((record) => record.datasourceItemId === '1');
+    expect(none).toMatchObject({ outcome: 'fail', error: null });
+    expect(none?.grades.map((grade) => [grade.name, grade.passed, grade.score])).toEqual([
+      ['Said hello', true, 1],
+      ['Length', false, 0],
+    ]);
+    expect(none?.grades[1]?.reason).toBe('grade() returned None (NoneType), not a number: scored 0');
+    const raised = records.find((record) => record.datasourceItemId === '2');
+    expect(raised).toMatchObject({ outcome: 'error', grades: [] });
+    expect(raised?.error).toContain("grade() raised ValueError: bad item");
   });
 });

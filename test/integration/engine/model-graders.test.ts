@@ -174,16 +174,28 @@ describe('score_model', () => {
     expect(schema.properties.result.description).toBe('The score, from 1 to 5.');
   });
 
-  it('is a GraderError when the score is out of range', async () => {
-    const { modelClient } = await start({ chat: judge({ reason: 'x', result: 7 }) });
-    const error = await expectRejection(createScoreModelGrader({ ...scoreConfig, range: [1, 5], pass_threshold: 3 }, { id: 'q', modelClient }).grade(scope, signal), GraderError);
-    expect(error.message).toBe(`grader "Quality" (judge model "o4-mini"): the judge's score 7 is outside the range [1, 5]`);
+  it('clamps a score outside the range to it, and says so in the reason', async () => {
+    const { modelClient } = await start({ chat: (request) => JSON.stringify({ reason: 'Great.', result: request.index === 0 ? 7 : -2 }) });
+    const grader = createScoreModelGrader({ ...scoreConfig, range: [1, 5], pass_threshold: 3 }, { id: 'q', modelClient });
+    await expect(grader.grade(scope, signal)).resolves.toMatchObject({ score: 5, passed: true, reason: "Great. (the judge's score 7 was clamped to the range [1, 5])" });
+    await expect(grader.grade(scope, signal)).resolves.toMatchObject({ score: 1, passed: false, reason: "Great. (the judge's score -2 was clamped to the range [1, 5])" });
   });
 
-  it('is a GraderError when the result is not a number', async () => {
-    const { modelClient } = await start({ chat: judge({ reason: 'x', result: 'high' }) });
-    const error = await expectRejection(createScoreModelGrader(scoreConfig, { id: 'q', modelClient }).grade(scope, signal), GraderError);
-    expect(error.message).toContain(`the judge's result "high" is not a number`);
+  it('scores 0 a result that is not a number, keeping the answer as the reason', async () => {
+    const { modelClient } = await start({ chat: judge({ reason: 'Very good.', result: 'high' }) });
+    const outcome = await createScoreModelGrader(scoreConfig, { id: 'q', modelClient }).grade(scope, signal);
+    expect(outcome).toMatchObject({
+      score: 0,
+      passed: false,
+      reason: `Very good. (the judge's result "high" is not a number: scored 0)`,
+      sample: { output: [{ content: '{"reason":"Very good.","result":"high"}' }] },
+    });
+  });
+
+  it('passes a non-numeric answer only when pass_threshold allows 0', async () => {
+    const { modelClient } = await start({ chat: judge({ reason: 'Hm.' }) });
+    const outcome = await createScoreModelGrader({ ...scoreConfig, pass_threshold: 0 }, { id: 'q', modelClient }).grade(scope, signal);
+    expect(outcome).toMatchObject({ score: 0, passed: true, reason: "Hm. (the judge's reply has no result: scored 0)" });
   });
 
   const configErrors: Array<[string, Record<string, unknown>, string]> = [
@@ -211,10 +223,16 @@ describe('judge replies that cannot be read', () => {
     ['a refusal', () => ({ refusal: 'I cannot help with that.' }), 'the judge refused: I cannot help with that.'],
   ];
 
-  it.each(cases)('is a GraderError for %s', async (_what, reply, message) => {
+  it.each(cases)('score_model: %s scores 0, the answer kept as the reason', async (_what, reply, message) => {
     const { modelClient } = await start({ chat: reply });
-    const error = await expectRejection(createScoreModelGrader(scoreConfig, { id: 'q', modelClient }).grade(scope, signal), GraderError);
-    expect(error.message).toBe(`grader "Quality" (judge model "o4-mini"): ${message}`);
+    const outcome = await createScoreModelGrader(scoreConfig, { id: 'q', modelClient }).grade(scope, signal);
+    expect(outcome).toMatchObject({ score: 0, passed: false, reason: `${message}: scored 0` });
+  });
+
+  it.each(cases)('label_model: %s is a GraderError', async (_what, reply, message) => {
+    const { modelClient } = await start({ chat: reply });
+    const error = await expectRejection(createLabelModelGrader(labelConfig, { id: 'c', modelClient }).grade(scope, signal), GraderError);
+    expect(error.message).toBe(`grader "Correct" (judge model "gpt-4o"): ${message}`);
   });
 });
 

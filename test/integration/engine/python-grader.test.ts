@@ -2,9 +2,10 @@
 // python sees them, a protocol that survives user prints, errors found by start() before any item
 // runs, per-item errors, timeouts and crashes that the next items survive, concurrency, and no process
 // or secret left behind.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EvalDefinitionError } from '../../../src/engine/definition-error.ts';
 import { GraderError } from '../../../src/engine/graders/grader.ts';
@@ -167,14 +168,20 @@ describe('python grader', () => {
     await expect(grader.grade(scope({ zero: 4 }), noAbort)).resolves.toEqual({ score: 0.25, passed: false });
   });
 
-  it('rejects a result that is not a finite number', async () => {
-    const grader = graderFor(python('def grade(sample, item):', "    return {'none': None, 'text': '0.5', 'nan': float('nan')}[item['kind']]"));
-    const none = await expectRejection(grader.grade(scope({ kind: 'none' }), noAbort), GraderError);
-    expect(none.message).toBe('grade() returned None (NoneType), not a number');
-    const text = await expectRejection(grader.grade(scope({ kind: 'text' }), noAbort), GraderError);
-    expect(text.message).toBe("grade() returned '0.5' (str), not a number");
-    const nan = await expectRejection(grader.grade(scope({ kind: 'nan' }), noAbort), GraderError);
-    expect(nan.message).toBe('grade() returned nan, not a finite number');
+  it('scores 0 a result that is not a finite number, failing the item whatever pass_threshold says, with the reason kept', async () => {
+    const grader = graderFor(
+      python('def grade(sample, item):', "    return {'none': None, 'text': '0.5', 'nan': float('nan'), 'inf': float('inf'), 'list': [1]}[item['kind']]"),
+      {},
+      0,
+    );
+    const outcome = (kind: string) => grader.grade(scope({ kind }), noAbort);
+    await expect(outcome('none')).resolves.toEqual({ score: 0, passed: false, reason: 'grade() returned None (NoneType), not a number: scored 0' });
+    await expect(outcome('text')).resolves.toEqual({ score: 0, passed: false, reason: "grade() returned '0.5' (str), not a number: scored 0" });
+    await expect(outcome('nan')).resolves.toEqual({ score: 0, passed: false, reason: 'grade() returned nan, not a finite number: scored 0' });
+    await expect(outcome('inf')).resolves.toEqual({ score: 0, passed: false, reason: 'grade() returned inf, not a finite number: scored 0' });
+    await expect(outcome('list')).resolves.toEqual({ score: 0, passed: false, reason: 'grade() returned [1] (list), not a number: scored 0' });
+    // An exception is still an error of the item.
+    expect((await expectRejection(outcome('missing'), GraderError)).message).toBe("grade() raised KeyError: 'missing' (line 2)");
   });
 
   it('finds a syntax error at start(), naming the grader and the line', async () => {
@@ -210,12 +217,13 @@ describe('python grader', () => {
   });
 
   it('times out a grade() that does not return, kills that worker and grades the next items on a new one', async () => {
-    const grader = graderFor(PID_SOURCE, { timeoutMs: 500 }, 0);
+    // 2 s, not less: the fresh worker that grades the queued item must start python within it on a busy machine.
+    const grader = graderFor(PID_SOURCE, { timeoutMs: 2000 }, 0);
     const first = await grader.grade(scope({}), noAbort);
     const hung = grader.grade(scope({ hang: true }), noAbort);
     const queued = grader.grade(scope({}), noAbort);
     const error = await expectRejection(hung, GraderError);
-    expect(error.message).toBe('grade() did not return within 0.5 s');
+    expect(error.message).toBe('grade() did not return within 2 s');
     // The item queued behind the stuck one never reached grade(): a fresh worker grades it.
     const retried = await queued;
     expect(retried.score).not.toBe(first.score);
@@ -308,17 +316,27 @@ describe('python grader', () => {
 
     it('gives the worker a minimal environment without the job secrets', async () => {
       for (const name of planted) process.env[name] = 'do-not-leak';
+      const report = join(await mkdtemp(join(tmpdir(), 'python-env-')), 'env.json');
+      track(() => rm(dirname(report), { recursive: true, force: true }));
+      // The interpreter itself, not a wrapper (a pyenv shim sets variables of its own).
+      const interpreter = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
       const grader = graderFor(
         python(
-          'import os',
+          'import json, os',
           'def grade(sample, item):',
-          "    leaked = sorted(name for name, value in os.environ.items() if value == 'do-not-leak' or name in item['names'])",
-          "    if leaked or os.environ.get('PYTHONIOENCODING') != 'utf-8' or os.environ.get('PYTHONDONTWRITEBYTECODE') != '1':",
-          "        raise RuntimeError('environment: %s' % sorted(os.environ))",
+          `    with open(${JSON.stringify(report)}, 'w') as out: json.dump(dict(os.environ), out)`,
           '    return 1',
         ),
+        { python: interpreter },
       );
-      await expect(grader.grade(scope({ names: planted }), noAbort)).resolves.toEqual({ score: 1, passed: true });
+      await expect(grader.grade(scope({}), noAbort)).resolves.toEqual({ score: 1, passed: true });
+      const environment = JSON.parse(await readFile(report, 'utf8')) as Record<string, string>;
+      const allowed = ['PATH', 'HOME', 'LANG', 'LD_LIBRARY_PATH', 'PYENV_ROOT', 'PYENV_VERSION', 'PYTHONIOENCODING', 'PYTHONDONTWRITEBYTECODE', 'TMPDIR', 'EVALS_GATE_WORKER'];
+      // python itself may add LC_CTYPE (PEP 538) when the locale is C.
+      expect(Object.keys(environment).filter((name) => !allowed.includes(name) && name !== 'LC_CTYPE')).toEqual([]);
+      expect(Object.values(environment)).not.toContain('do-not-leak');
+      expect(environment).toMatchObject({ PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1' });
+      expect(environment.EVALS_GATE_WORKER).toMatch(/^[0-9a-f]{24}$/);
     });
   });
 });

@@ -72,9 +72,15 @@ describe('createStringCheckGrader', () => {
     await expect(grade('eq', '4', '4')).resolves.toEqual({ score: 1, passed: true });
     await expect(grade('eq', '5', '4')).resolves.toEqual({ score: 0, passed: false });
     await expect(grade('ne', '5', '4')).resolves.toEqual({ score: 1, passed: true });
+    await expect(grade('ne', '4', '4')).resolves.toEqual({ score: 0, passed: false });
     await expect(grade('like', 'It is 4.', '4')).resolves.toEqual({ score: 1, passed: true });
     await expect(grade('ilike', 'It is PARIS.', 'paris')).resolves.toEqual({ score: 1, passed: true });
     await expect(grade('ilike', 'It is Lyon.', 'paris')).resolves.toEqual({ score: 0, passed: false });
+  });
+
+  it('takes neq, as OpenAI\'s graders guide spells it, for ne', async () => {
+    await expect(grade('neq', '5', '4')).resolves.toEqual({ score: 1, passed: true });
+    await expect(grade('neq', '4', '4')).resolves.toEqual({ score: 0, passed: false });
   });
 
   it('keeps the id, name and type it was given', () => {
@@ -105,12 +111,14 @@ describe('createStringCheckGrader', () => {
     for (const [operation, shown] of [
       ['contains', '"contains"'],
       ['EQ', '"EQ"'],
+      ['NEQ', '"NEQ"'],
+      ['constructor', '"constructor"'],
       [1, '1'],
       [undefined, 'undefined'],
     ] as const) {
       const build = () => grader(operation);
       expect(build).toThrow(EvalDefinitionError);
-      expect(build).toThrow(`${WHERE}: "operation" must be one of eq, ne, like, ilike; got ${shown}.`);
+      expect(build).toThrow(`${WHERE}: "operation" must be one of eq, ne (or neq), like, ilike; got ${shown}.`);
     }
   });
 

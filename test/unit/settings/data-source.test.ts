@@ -212,6 +212,21 @@ describe('data-file (JSONL)', () => {
     expect(message).not.toContain('line 9');
   });
 
+  it('refuses, with their line numbers, a line over 16 MiB and rows nested deeper than 64 levels (no stack overflow)', () => {
+    const deep = (levels: number) => `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`;
+    const lines = ['{"q": 1}', `{"q": "${'x'.repeat(16 * 1024 * 1024)}"}`, `{"item": ${deep(100_000)}}`, deep(63), deep(64), `{"item": ${deep(63)}}`];
+    file('data/limits.jsonl', lines.join('\n'));
+    const message = inputError('data-file', { dataFile: 'data/limits.jsonl' });
+    expect(message).toBe(
+      [
+        'Input "data-file": data/limits.jsonl has 3 malformed lines:',
+        '  line 2: longer than 16 MiB, the longest line a data file may have',
+        '  line 3: nested more than 64 levels deep (objects and lists within each other, {"item": {…}} counting 2)',
+        '  line 5: nested more than 64 levels deep (objects and lists within each other, {"item": {…}} counting 2)',
+      ].join('\n'),
+    );
+  });
+
   it('reports malformed lines before any other problem', () => {
     file('data/all-bad.jsonl', 'x\ny\n');
     expect(inputError('data-file', { dataFile: 'data/all-bad.jsonl' })).toContain('2 malformed lines');

@@ -481,6 +481,51 @@ describe('the engine: eval-file, engine, model-base-url, model-api-key, concurre
     expect(inputError('baseline', { ...LOCAL, baseline: 'evalrun_abc' })).toMatch(/keeps no runs between jobs/);
   });
 
+  it("refuses templates naming a field the eval-file's item_schema does not define, on either engine, before any run", () => {
+    writeFileSync(
+      join(workspace, 'evals', 'typo.eval.yaml'),
+      [
+        'data_source_config: { type: custom, item_schema: { type: object, properties: { input: { type: string }, expected: { type: string } } } }',
+        'testing_criteria:',
+        '  - { type: string_check, name: exact, input: "{{sample.output_text}}", reference: "{{item.expectd}}", operation: eq }',
+      ].join('\n'),
+    );
+    const typo = { ...LOCAL, 'eval-file': 'evals/typo.eval.yaml' };
+    const message = 'evals/typo.eval.yaml: testing_criteria[0] ("exact"): {{item.expectd}} names "expectd", which the eval\'s item_schema does not define (it defines "input", "expected").';
+    expect(inputError('eval-file', typo)).toBe(`Input "eval-file": ${message}`);
+    expect(inputError('eval-file', { ...typo, engine: 'remote', 'api-key': 'sk-test-0123456789' })).toBe(`Input "eval-file": ${message}`);
+
+    writeFileSync(
+      join(workspace, 'evals', 'typed.eval.yaml'),
+      [
+        'data_source_config: { type: custom, item_schema: { type: object, properties: { input: { type: string }, expected: { type: string } } } }',
+        'testing_criteria:',
+        '  - { type: string_check, name: exact, input: "{{sample.output_txt}}", reference: "{{item.expected}}", operation: eq }',
+      ].join('\n'),
+    );
+    const sampled = (content: string) => JSON.stringify({ type: 'completions', model: 'gpt-4o-mini', input_messages: { type: 'template', template: [{ role: 'user', content }] } });
+    const typed = { ...LOCAL, 'eval-file': 'evals/typed.eval.yaml', 'model-api-key': 'sk-model-0123456789' };
+    expect(inputError('data-source', { ...typed, 'data-source': sampled('{{item.inptu}}') })).toBe(
+      'Input "data-source": input_messages.template: {{item.inptu}} names "inptu", which the eval\'s item_schema does not define (it defines "input", "expected").',
+    );
+    // The local engine's samples have known fields: {{sample.output_txt}} would error every item.
+    expect(inputError('eval-file', { ...typed, 'data-source': sampled('{{item.input}}') })).toMatch(
+      /^Input "eval-file": evals\/typed\.eval\.yaml: testing_criteria\[0\] \("exact"\): \{\{sample\.output_txt\}\} names "output_txt", which a sample made by the local engine does not have/,
+    );
+    // Pre-generated samples may have any field.
+    expect(settings({ ...LOCAL, 'eval-file': 'evals/typed.eval.yaml' }).engine).toBe('local');
+  });
+
+  it('refuses an item_schema the local engine cannot compile', () => {
+    writeFileSync(
+      join(workspace, 'evals', 'schema.eval.yaml'),
+      ['data_source_config: { type: custom, item_schema: { type: objekt } }', 'testing_criteria:', '  - { type: string_check, name: exact, input: a, reference: a, operation: eq }'].join('\n'),
+    );
+    expect(inputError('eval-file', { ...LOCAL, 'eval-file': 'evals/schema.eval.yaml' })).toMatch(
+      /^Input "eval-file": evals\/schema\.eval\.yaml: data_source_config\.item_schema: is not a JSON Schema the engine can use: /,
+    );
+  });
+
   it('a model is needed only when the eval calls one; its key is masked, and a self-hosted endpoint may go without', () => {
     const judged = { ...LOCAL, 'eval-file': 'evals/judged.eval.yaml' };
     expect(inputError('model-api-key', judged)).toMatch(/score_model grader "judge"/);
