@@ -396,7 +396,7 @@ describe('evals-gate run on the remote engine (the Evals API fake: 8 of 10 pass)
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error: .*refused the credentials/m);
     expect(result.stderr).toContain(evals.url);
-    expect(result.stderr).toMatch(/Check "api-key" and "base-url"/);
+    expect(result.stderr).toMatch(/Check --api-key and --base-url/);
     expect(result.stdout).toBe('');
     expect(result.stdout + result.stderr).not.toContain(wrongKey);
     expect(result.stdout + result.stderr).not.toContain(evals.apiKey);
