@@ -191,8 +191,11 @@ const STATES = /^[pfe-]*$/;
 
 /** One item line: `[id | null, content_hash, outcome letter, state letters]`. */
 export function parseItem(line: string, criteria: number, lineNumber: number): RecordItem {
-  const value = parseJson(line, `line ${lineNumber}`);
-  if (!Array.isArray(value) || value.length !== 4) throw new Skip(`its line ${lineNumber} is not an item`);
+  return checkItem(parseJson(line, `line ${lineNumber}`), criteria, `line ${lineNumber}`);
+}
+
+export function checkItem(value: unknown, criteria: number, where: string): RecordItem {
+  if (!Array.isArray(value) || value.length !== 4) throw new Skip(`its ${where} is not an item`);
   const [id, contentHash, letter, states] = value as unknown[];
   const outcome = typeof letter === 'string' && Object.hasOwn(LETTER_OUTCOMES, letter) ? LETTER_OUTCOMES[letter] : undefined;
   if (
@@ -204,9 +207,29 @@ export function parseItem(line: string, criteria: number, lineNumber: number): R
     states.length !== criteria ||
     !STATES.test(states)
   ) {
-    throw new Skip(`its line ${lineNumber} is not an item`);
+    throw new Skip(`its ${where} is not an item`);
   }
   return { id, contentHash, outcome, states };
+}
+
+/**
+ * The record a results file carries (`record`: the header and the items as arrays): how a results
+ * file of an earlier run, or of the CLI, is a baseline. The file is parsed whole, so its size is capped.
+ */
+export function recordOfResultsDocument(document: unknown, source: string): RecordRead {
+  try {
+    const record = isObject(document) ? document['record'] : undefined;
+    if (!isObject(record) || !isObject(record['header']) || !Array.isArray(record['items'])) {
+      throw new Skip('it is a results file without a record (written by an older evals-gate)');
+    }
+    const header = checkHeader(record['header']);
+    const items = (record['items'] as unknown[]).map((entry, index) => checkItem(entry, header.items.criteria.length, `item ${index + 1}`));
+    if (items.length !== header.items.count) throw new Skip(`it is truncated (${items.length} of ${header.items.count} items)`);
+    return { kind: 'record', record: { header, items } };
+  } catch (error) {
+    if (error instanceof Skip) return { kind: 'skipped', note: `${source} was skipped: ${error.message}.` };
+    throw error;
+  }
 }
 
 /** Why a record was skipped, when `error` says so; other errors are not the record's fault. */

@@ -56,22 +56,24 @@ export interface FakeActionsResults {
 }
 
 class TwirpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    msg: string,
-  ) {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, msg: string) {
     super(msg);
+    this.status = status;
+    this.code = code;
   }
 }
 
 class BlobError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
     super(message);
+    this.status = status;
+    this.code = code;
   }
 }
 

@@ -58,13 +58,17 @@ export class ArtifactStore {
   /** A workflow run that tokens can name; fields not given are those of a push run on main. */
   registerRun(run: Partial<FakeWorkflowRun> & { owner: string; repo: string; repositoryId: number }): FakeWorkflowRun {
     const id = run.id ?? this.nextRunId++;
+    const given = Object.fromEntries(Object.entries(run).filter(([, value]) => value !== undefined));
     const full: FakeWorkflowRun = {
       id,
-      backendId: run.backendId ?? `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+      backendId: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
       headRepositoryId: run.repositoryId,
       headBranch: 'main',
       headSha: createHash('sha1').update(String(id)).digest('hex'),
-      ...run,
+      ...given,
+      owner: run.owner,
+      repo: run.repo,
+      repositoryId: run.repositoryId,
     };
     this.runs.set(full.backendId, full);
     return full;
