@@ -12,7 +12,9 @@ export type RecordUpload = { kind: 'uploaded'; id: number; size: number } | { ki
  * it as it is), whose name is the artifact's. Never throws: a failure is one warning for the step,
  * and the verdict stays what it was.
  */
-export async function uploadRecord(name: string, lines: Iterable<string>, env: NodeJS.ProcessEnv = process.env): Promise<RecordUpload> {
+export async function uploadRecord(name: string, lines: Iterable<string>): Promise<RecordUpload> {
+  // @actions/artifact reads the runner's variables from the environment itself.
+  const env = process.env;
   const failed = (why: string): RecordUpload => ({ kind: 'failed', warning: `This run's results record was not kept as artifact "${name}": ${why}. Later runs cannot compare with it; the verdict is unchanged.` });
   if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) return failed('the runner gave this step no ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL');
   if (isEnterpriseServer(env.GITHUB_SERVER_URL)) return failed('GitHub Enterprise Server has no v2 artifact service, which keeping records needs');
