@@ -1,6 +1,6 @@
 import type { BaselineInput } from '../analysis/analyse-run.js';
 import { FAILING_ITEMS_KEPT, ItemTally } from '../analysis/item-tally.js';
-import type { GradeRecord, ItemRecord, RunSnapshot } from '../evals/run-types.js';
+import type { GradeRecord, ItemRecord, RunSnapshot } from '../evals-api/run-types.js';
 import type { RecordItem, ResultsRecord } from '../history/record-format.js';
 import { STATE_LETTERS } from '../history/record-format.js';
 

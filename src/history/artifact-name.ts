@@ -1,4 +1,4 @@
-import { fingerprint } from '../evals/fingerprint.js';
+import { fingerprint } from '../shared/fingerprint.js';
 
 /** Characters GitHub refuses in an artifact's name (the names must work on every file system). */
 const FORBIDDEN = /[":<>|*?\r\n\\/]/;

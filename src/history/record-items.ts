@@ -1,6 +1,6 @@
 import { criterionKey } from '../analysis/item-tally.js';
-import type { ItemRecord } from '../evals/run-types.js';
-import { fingerprint } from '../evals/fingerprint.js';
+import type { ItemRecord } from '../evals-api/run-types.js';
+import { fingerprint } from '../shared/fingerprint.js';
 import { OUTCOME_LETTERS, type RecordItem, STATE_LETTERS } from './record-format.js';
 
 /**

@@ -1,6 +1,6 @@
 // Builders shared by the history tests: records as a run would write them, and artifacts as GitHub lists them.
 import type { StoredArtifact } from '../../src/github/artifacts.ts';
-import type { ItemRecord } from '../../src/evals/run-types.ts';
+import type { ItemRecord } from '../../src/evals-api/run-types.ts';
 import type { RecordHeader, RecordItem } from '../../src/history/record-format.ts';
 import { RecordItems } from '../../src/history/record-items.ts';
 import { type RecordFacts, recordHeader, recordText } from '../../src/history/write-record.ts';
