@@ -10,6 +10,7 @@ import { redactDeep, redactSecrets } from '../shared/redact.js';
 import { renderSummary } from '../report/markdown.js';
 import { renderTerminalReport } from '../report/terminal-report.js';
 import { resultsDocument } from '../report/results-document.js';
+import { resultsFileText } from '../history/write-record.js';
 import { Secrets } from '../shared/secrets.js';
 import { onTermination } from '../shared/termination.js';
 import { INPUT_FLAGS, RUN_ONLY_FLAGS } from './flags.js';
@@ -20,7 +21,7 @@ import type { CliIO } from './cli-io.js';
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
 
 /** The action's inputs the CLI sets itself: it reports to the terminal, never to GitHub. */
-const FIXED_INPUTS: Record<string, string> = { comment: 'false', 'comment-key': '', 'github-token': '', 'issue-on-failure': 'false' };
+const FIXED_INPUTS: Record<string, string> = { comment: 'false', 'comment-key': '', 'github-token': '', 'issue-on-failure': 'false', 'results-artifact': 'none' };
 
 /** `evals-gate run`: one gate, reported on stdout (progress on stderr); the exit code is the verdict. */
 export async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
@@ -69,7 +70,9 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   const evalName = redactSecrets(outcome.evalName, secrets.list());
   const document = resultsDocument(result, { showItemContent: settings.showItemContent });
   const resultsFile = values.get('results-file');
-  if (resultsFile) await writeFile(resolve(io.cwd, resultsFile), `${JSON.stringify(document, null, 2)}\n`);
+  // The results file keeps the run's record: a later `--baseline FILE` compares with it.
+  const record = outcome.record ? redactDeep(outcome.record, secrets.list()) : null;
+  if (resultsFile) await writeFile(resolve(io.cwd, resultsFile), `${resultsFileText(document as object, record)}\n`);
   const markdownFile = values.get('markdown-file');
   if (markdownFile) {
     const markdown = renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) });

@@ -146,8 +146,12 @@ function causeOf(candidates: number, passedOver: PassedOver, rejections: Rejecti
   return 'no-record';
 }
 
-/** The "No baseline" note for each cause; the report adds that the gate judged the run alone. */
+/** The "No baseline" note for each cause. */
 export function noBaselineNote(cause: NoRecordCause, context: { ref: string; gateKey: string; datasetKind: string; artifactName: string }): string {
+  return `${causeText(cause, context)} The gate judged the run alone.`;
+}
+
+function causeText(cause: NoRecordCause, context: { ref: string; gateKey: string; datasetKind: string; artifactName: string }): string {
   const gate = `this gate (comment key "${context.gateKey}", artifact ${context.artifactName})`;
   switch (cause) {
     case 'permission':

@@ -12,8 +12,10 @@ export class RecordItems {
   /** Criteria in the order first seen; an item seen before a criterion appeared has `-` for it. */
   readonly criteria: string[] = [];
   private readonly column = new Map<string, number>();
+  private fingerprint: string | null = null;
 
   add(record: ItemRecord): void {
+    this.fingerprint = null;
     const states: string[] = new Array<string>(this.criteria.length).fill(STATE_LETTERS.none);
     for (const grade of record.grades) {
       const key = criterionKey(grade);
@@ -47,7 +49,8 @@ export class RecordItems {
    * (a remote server may list items in another order). Equal fingerprints mean items pair by id.
    */
   datasetFingerprint(): string {
-    return datasetFingerprintOf(this.items);
+    this.fingerprint ??= datasetFingerprintOf(this.items);
+    return this.fingerprint;
   }
 }
 

@@ -68,3 +68,18 @@ export function* recordLines(header: RecordHeader, items: Iterable<RecordItem>):
 export function recordText(header: RecordHeader, items: Iterable<RecordItem>): string {
   return [...recordLines(header, items)].join('');
 }
+
+const ITEMS_PLACEHOLDER = '__evals-gate record items__';
+
+/**
+ * A results file's text: the document pretty-printed, with the run's record under `record`
+ * (`{"header": …, "items": [[…], …]}`), one item a line so that 100,000 items stay a few MB.
+ */
+export function resultsFileText(document: object, record: { header: RecordHeader; items: readonly RecordItem[] } | null): string {
+  if (record === null) return JSON.stringify(document, null, 2);
+  const text = JSON.stringify({ ...document, record: { header: record.header, items: ITEMS_PLACEHOLDER } }, null, 2);
+  const items = record.items.length === 0 ? '[]' : `[\n${record.items.map((item) => `      ${JSON.stringify(itemArray(item))}`).join(',\n')}\n    ]`;
+  // The record is the document's last key: its placeholder is the last one, whatever the items' texts say.
+  const at = text.lastIndexOf(JSON.stringify(ITEMS_PLACEHOLDER));
+  return `${text.slice(0, at)}${items}${text.slice(at + JSON.stringify(ITEMS_PLACEHOLDER).length)}`;
+}
