@@ -268,6 +268,7 @@ export class Gate {
         : null;
     const wantRecords = !this.remote || (settings.baseline.kind === 'auto' && remote?.baseline === null) || !remote?.history?.length;
     let kept: BaselineLookup | null = null;
+    const report = (line: string) => (this.remote ? this.host.info(line) : this.host.warning(line));
     if (this.records && settings.resultsArtifact && wantRecords) {
       try {
         const found = await lookUpRecords({
@@ -281,12 +282,13 @@ export class Gate {
           now: Date.now(),
           log: (line) => this.host.info(line),
         });
-        if (found.warning) this.host.warning(found.warning);
+        // On the remote engine the records are only a fallback: what stops them is worth a line, not a warning.
+        if (found.warning) report(found.warning);
         kept = found;
       } catch (error) {
         if (this.abandoned) throw error;
         const message = error instanceof Error ? error.message : String(error);
-        this.host.warning(`Could not read the records of earlier runs, so the gate judged the run without them: ${message}`);
+        report(`Could not read the records of earlier runs, so the gate judged the run without them: ${message}`);
         kept = { baseline: null, note: `Could not read the records of earlier runs: ${message}`, history: null };
       }
     }

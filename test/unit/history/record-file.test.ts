@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRecordFile } from '../../../src/history/read-record-file.ts';
-import { itemArray } from '../../../src/history/write-record.ts';
+import { resultsFileText } from '../../../src/history/write-record.ts';
 import { item, record } from '../../support/history-fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'record-file-'));
@@ -21,9 +21,14 @@ describe('readRecordFile', () => {
   });
 
   it('reads the record a results file carries, pretty-printed as the action writes it', async () => {
-    const document = { version: 1, eval_id: 'eval_1', record: { header: written.header, items: written.items.map(itemArray) } };
-    const path = file('results.json', `${JSON.stringify(document, null, 2)}\n`);
+    // An item text that looks like the writer's placeholder changes nothing.
+    const document = { version: 1, eval_id: 'eval_1', failing_items: [{ output: '__evals-gate record items__' }] };
+    const text = resultsFileText(document, { header: written.header, items: written.items });
+    expect(text.split('\n').filter((line) => line.startsWith('      ["'))).toHaveLength(2);
+    expect(JSON.parse(text)).toMatchObject({ ...document, record: { header: written.header } });
+    const path = file('results.json', `${text}\n`);
     expect(await readRecordFile(path, 'results.json')).toEqual({ kind: 'record', record: { header: written.header, items: written.items } });
+    expect(JSON.parse(resultsFileText(document, null))).toEqual(document);
   });
 
   it('says why a file is not a baseline: an older results file, a record of another version, something else', async () => {
