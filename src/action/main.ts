@@ -10,7 +10,11 @@ import type { Settings } from '../settings/settings.js';
 import { redactDeep, redactSecrets } from '../shared/redact.js';
 import { Secrets } from '../shared/secrets.js';
 import { onTermination } from '../shared/termination.js';
+import { RepositoryArtifacts } from '../github/artifacts.js';
+import type { ResultsRecord } from '../history/record-format.js';
+import { recordLines } from '../history/write-record.js';
 import { actionInputs } from './action-inputs.js';
+import { uploadRecord } from './upload-record.js';
 import { Publisher } from './publish.js';
 import { actionsRunner, type Runner } from './runner.js';
 import { STATE } from './state.js';
@@ -31,7 +35,9 @@ export async function run(runner: Runner = actionsRunner, git: GitContext = read
   if (outcome.kind === 'result') {
     // Everything published comes from this redacted copy: no secret the server echoed can reach a report.
     const result = redactDeep(outcome.result, secrets.list());
-    await publisher.result(result, redactSecrets(outcome.evalName, secrets.list()));
+    const record = outcome.record ? redactDeep(outcome.record, secrets.list()) : null;
+    await publisher.result(result, redactSecrets(outcome.evalName, secrets.list()), record);
+    if (record && settings.resultsArtifact) await keepRecord(runner, settings.resultsArtifact, record, secrets);
     if (result.verdict.result === 'fail') runner.setFailed(failureMessage(result));
     else runner.info(`Gate passed: ${result.verdict.reasons.join(' ')}`);
   } else if (outcome.kind === 'error') {
@@ -52,7 +58,7 @@ async function runGate(settings: Settings, git: GitContext, secrets: Secrets, ru
     remember: (saved) => rememberForPost(runner, saved),
     started: (created, evalName) => publisher.started(created, evalName),
   };
-  const gate = new Gate(connection.client, settings, git, host);
+  const gate = new Gate(connection.client, settings, git, host, recordSource(settings, git));
   const uninstall = onTermination((signal) => gate.abandon(signal));
   try {
     return await gate.run();
@@ -60,6 +66,23 @@ async function runGate(settings: Settings, git: GitContext, secrets: Secrets, ru
     uninstall();
     await connection.close();
   }
+}
+
+/** The repository's artifacts, where earlier runs kept their records; null without a token or repository. */
+function recordSource(settings: Settings, git: GitContext): RepositoryArtifacts | null {
+  if (!settings.githubToken || !git.owner || !git.repo || !settings.resultsArtifact) return null;
+  return new RepositoryArtifacts({ token: settings.githubToken, apiUrl: git.apiUrl, owner: git.owner, repo: git.repo });
+}
+
+/** Keeps the record as an artifact; a failure is one warning, and the verdict stays what it was. */
+async function keepRecord(runner: Runner, name: string, record: ResultsRecord, secrets: Secrets): Promise<void> {
+  const kept = await uploadRecord(name, recordLines(record.header, record.items));
+  if (kept.kind === 'failed') {
+    runner.warning(redactSecrets(kept.warning, secrets.list()));
+    return;
+  }
+  runner.setOutput('results-artifact-id', String(kept.id));
+  runner.info(`Kept this run's results record as artifact ${name} (id ${kept.id}, ${kept.size} bytes).`);
 }
 
 function rememberForPost(runner: Runner, saved: SavedRun): void {

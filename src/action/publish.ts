@@ -9,6 +9,8 @@ import { renderComment, renderErrorComment, renderPendingComment, renderReport, 
 import { resultsDocument } from '../report/results-document.js';
 import type { Settings } from '../settings/settings.js';
 import { redactSecrets } from '../shared/redact.js';
+import type { ResultsRecord } from '../history/record-format.js';
+import { resultsFileText } from '../history/write-record.js';
 import { writeResultsFile } from './results-file.js';
 import type { Runner } from './runner.js';
 
@@ -62,10 +64,10 @@ export class Publisher {
   }
 
   /** The result everywhere it goes: outputs, the results file, the job summary, the PR comment, the tracking issue. */
-  async result(result: GateResult, evalName: string): Promise<void> {
+  async result(result: GateResult, evalName: string, record: ResultsRecord | null = null): Promise<void> {
     const { settings, runner } = this;
     const document = resultsDocument(result, { showItemContent: settings.showItemContent });
-    const resultsFile = await writeResultsFile(JSON.stringify(document, null, 2), result.run.id);
+    const resultsFile = await writeResultsFile(resultsFileText(document as object, record), result.run.id);
     runner.setOutput('status', result.status);
     runner.setOutput('score', String(result.score));
     runner.setOutput('total', String(result.counts.total));

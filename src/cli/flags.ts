@@ -13,7 +13,8 @@ export interface FlagSpec {
 
 /**
  * The action's inputs as flags. The GitHub-only ones (comment, comment-key, github-token,
- * issue-on-failure) are left out: the CLI reports to the terminal and to files.
+ * issue-on-failure, results-artifact) are left out: the CLI reports to the terminal and to files, and
+ * keeps the run's record in its --results-file.
  */
 export const INPUT_FLAGS: readonly FlagSpec[] = [
   { name: 'eval-file', help: 'An eval definition (JSON/YAML, the Evals API create format) to run.', default: '' },
@@ -43,7 +44,7 @@ export const INPUT_FLAGS: readonly FlagSpec[] = [
   { name: 'poll-interval', help: 'Longest pause between status polls, in seconds.', default: '10' },
   { name: 'report-items', help: 'Failing items listed in the report.', default: '20' },
   { name: 'show-item-content', help: 'false: list item ids and verdicts only, never inputs or outputs.', default: 'true' },
-  { name: 'baseline', help: 'auto, a run id, or none.', default: 'auto' },
+  { name: 'baseline', help: 'auto, a run id, none, or FILE: the --results-file of an earlier run (or a kept record) to compare with.', default: 'auto' },
   { name: 'baseline-ref', help: 'Branch whose runs are the baseline.', default: '' },
   { name: 'max-regressions', help: 'Items newly failing vs the baseline that are allowed.', default: '' },
   { name: 'max-score-drop', help: 'Allowed score drop vs the baseline: points (2) or percent (2%).', default: '' },

@@ -4,6 +4,7 @@ import { connectEvals } from '../gate/connect.js';
 import { describeGateError, type InputNaming } from '../gate/error-message.js';
 import { Gate, type GateHost, type GateOutcome } from '../gate/gate.js';
 import { readGitContext } from '../github/context.js';
+import { resultsFileText } from '../history/write-record.js';
 import { renderSummary } from '../report/markdown.js';
 import { resultsDocument } from '../report/results-document.js';
 import { renderTerminalReport } from '../report/terminal-report.js';
@@ -20,7 +21,7 @@ import { parseArgs } from './parse-args.js';
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
 
 /** The action's inputs the CLI sets itself: it reports to the terminal, never to GitHub. */
-const FIXED_INPUTS: Record<string, string> = { comment: 'false', 'comment-key': '', 'github-token': '', 'issue-on-failure': 'false' };
+const FIXED_INPUTS: Record<string, string> = { comment: 'false', 'comment-key': '', 'github-token': '', 'issue-on-failure': 'false', 'results-artifact': 'none' };
 
 /** `evals-gate run`: one gate, reported on stdout (progress on stderr); the exit code is the verdict. */
 export async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
@@ -68,8 +69,10 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   const result = redactDeep(outcome.result, secrets.list());
   const evalName = redactSecrets(outcome.evalName, secrets.list());
   const document = resultsDocument(result, { showItemContent: settings.showItemContent });
+  // The results file keeps the run's record: a later `--baseline FILE` compares with it.
+  const record = outcome.record ? redactDeep(outcome.record, secrets.list()) : null;
   try {
-    await writeIfAsked(io, 'results-file', values.get('results-file'), () => `${JSON.stringify(document, null, 2)}\n`);
+    await writeIfAsked(io, 'results-file', values.get('results-file'), () => `${resultsFileText(document as object, record)}\n`);
     await writeIfAsked(io, 'markdown-file', values.get('markdown-file'), () =>
       renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) }),
     );

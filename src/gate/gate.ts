@@ -12,11 +12,18 @@ import type { RunSnapshot } from '../evals-api/run-types.js';
 import { startRun } from '../evals-api/start-run.js';
 import { waitForTerminalRun } from '../evals-api/wait-for-run.js';
 import type { GitContext } from '../github/context.js';
+import type { RecordSource } from '../history/find-records.js';
+import { readRecordFile } from '../history/read-record-file.js';
+import type { ResultsRecord } from '../history/record-format.js';
+import { RecordItems } from '../history/record-items.js';
+import { recordHeader } from '../history/write-record.js';
 import { progressLine } from '../report/progress-line.js';
 import { InputError } from '../settings/input-error.js';
 import type { Settings } from '../settings/settings.js';
 import type { Log } from '../shared/log.js';
 import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baseline-lookup.js';
+import { describeAge, recordAsBaseline } from './record-baseline.js';
+import { lookUpRecords } from './record-lookup.js';
 import { tallyRun } from './tally-run.js';
 
 /** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
@@ -48,7 +55,8 @@ export interface GateHost extends Log {
 
 /** What a gate's run came to, with all the publishers need; the gate is not read again after it. */
 export type GateOutcome =
-  | { kind: 'result'; result: GateResult; evalId: string; evalName: string; announced: boolean }
+  /** `record`: what later runs compare with and draw (completed runs only), for the action to keep. */
+  | { kind: 'result'; result: GateResult; record: ResultsRecord | null; evalId: string; evalName: string; announced: boolean }
   /** The gate could not run (bad input found late, an API error, a run without items…); a run it started was cancelled. */
   | { kind: 'error'; error: unknown; evalId: string; evalName: string; announced: boolean }
   /** A signal stopped it: the termination handler has cancelled the run and reported. */
@@ -68,12 +76,16 @@ export class Gate {
   /** The PR comment says "evaluating…": an error must replace it. */
   private saidEvaluating = false;
   private finished = false;
+  /** The repository's kept records (artifacts), when the gate may read them (a token, a repository). */
+  private readonly records: RecordSource | null;
+  private record: ResultsRecord | null = null;
 
-  constructor(client: EvalsClient, settings: Settings, git: GitContext, host: GateHost) {
+  constructor(client: EvalsClient, settings: Settings, git: GitContext, host: GateHost, records: RecordSource | null = null) {
     this.client = client;
     this.settings = settings;
     this.git = git;
     this.host = host;
+    this.records = records;
   }
 
   /** Whether a run outlives this process: only on a remote endpoint, where the post step can cancel it. */
@@ -89,7 +101,7 @@ export class Gate {
   async run(): Promise<GateOutcome> {
     try {
       const result = await this.judge();
-      return { kind: 'result', result, evalId: this.settings.evalId, evalName: this.evalName ?? evalLabel(this.settings), announced: this.saidEvaluating };
+      return { kind: 'result', result, record: this.record, evalId: this.settings.evalId, evalName: this.evalName ?? evalLabel(this.settings), announced: this.saidEvaluating };
     } catch (error) {
       if (this.abandoned) return { kind: 'abandoned' };
       await this.cancelIfActive('the gate stopped on an error');
@@ -107,6 +119,7 @@ export class Gate {
     // An explicit baseline is checked before a run costs anything.
     const explicitBaseline =
       settings.baseline.kind === 'run' ? await checkBaselineRun(client, { evalId: settings.evalId, runId: settings.baseline.runId, baseURL, signal }) : null;
+    const baselineFile = settings.baseline.kind === 'file' ? await readBaselineFile(settings.baseline) : null;
     const started = Date.now();
     // From here on a run may exist: the post step can find it by this token even if the answer never came.
     if (this.remote) this.host.remember({ attemptToken: settings.attemptToken });
@@ -173,13 +186,20 @@ export class Gate {
     }
 
     let tally: ItemTally | null = null;
+    let kept: RecordItems | null = null;
     if (status === 'completed') {
-      const read = await tallyRun(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst });
+      kept = new RecordItems();
+      const recordItems = kept;
+      const read = await tallyRun(
+        client,
+        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst },
+        (record) => recordItems.add(record),
+      );
       tally = read.tally;
       const { stats } = read;
       this.host.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
     }
-    const lookup = status === 'completed' ? await this.lookUpBaseline(final, explicitBaseline, warnFirst) : { baseline: null, note: null, history: null };
+    const lookup = kept ? await this.findBaseline(final, explicitBaseline, baselineFile, kept, warnFirst) : { baseline: null, note: null, history: null };
     const result = analyseRun({
       evalId: settings.evalId,
       run: final,
@@ -195,7 +215,95 @@ export class Gate {
       limits: settings,
       history: lookup.history,
     });
+    if (kept) this.record = this.recordOf(result, evalInfo.name, kept);
     return result;
+  }
+
+  /** The record this run leaves for later ones: its facts and every item's keys and verdicts. */
+  private recordOf(result: GateResult, evalName: string, items: RecordItems): ResultsRecord {
+    const { settings, git } = this;
+    const header = recordHeader(
+      {
+        gateKey: settings.commentKey,
+        repository: git.repository,
+        event: git.eventName,
+        ref: git.ref,
+        branch: git.branch,
+        sha: git.sha,
+        pr: git.prNumber,
+        workflowRunId: git.runId,
+        workflowRunAttempt: git.runAttempt,
+        createdAt: new Date(),
+        engine: settings.engine,
+        evalId: settings.evalId,
+        evalName,
+        definitionFingerprint: settings.evalChoice.kind === 'file' ? settings.evalChoice.fingerprint : null,
+        runId: result.run.id,
+        runName: result.run.name,
+        datasetKind: settings.dataSource.type,
+        counts: result.counts,
+        score: result.score,
+        threshold: result.threshold,
+        verdict: result.verdict.result,
+        criteria: result.criteria,
+      },
+      items,
+    );
+    return { header, items: items.padded() };
+  }
+
+  /**
+   * The baseline and the trend: a given file, the Evals API's runs (remote engine), or the records
+   * earlier runs kept as artifacts (the local engine, and the remote one when the API holds no usable
+   * run). Failing to read the records never fails the gate: the run is judged alone.
+   */
+  private async findBaseline(run: RunSnapshot, explicit: GateRun | null, file: ResultsRecord | null, items: RecordItems, onRetry: (message: string) => void): Promise<BaselineLookup> {
+    const { settings } = this;
+    const remote = this.remote && settings.baseline.kind !== 'file' ? await this.lookUpBaseline(run, explicit, onRetry) : null;
+    const fromFile =
+      file && settings.baseline.kind === 'file'
+        ? recordAsBaseline(file, items.datasetFingerprint(), { label: `vs ${settings.baseline.label}`, which: `from ${settings.baseline.label}`, age: describeAge(file.header.created_at, Date.now()), url: null })
+        : null;
+    const wantRecords = !this.remote || (settings.baseline.kind === 'auto' && remote?.baseline === null) || !remote?.history?.length;
+    let kept: BaselineLookup | null = null;
+    const report = (line: string) => (this.remote ? this.host.info(line) : this.host.warning(line));
+    if (this.records && settings.resultsArtifact && wantRecords) {
+      try {
+        const found = await lookUpRecords({
+          source: this.records,
+          artifactName: settings.resultsArtifact,
+          settings,
+          git: this.git,
+          wantBaseline: fromFile === null && (remote === null || remote.baseline === null),
+          datasetKind: settings.dataSource.type,
+          currentDataset: items.datasetFingerprint(),
+          now: Date.now(),
+          log: (line) => this.host.info(line),
+        });
+        // On the remote engine the records are only a fallback: what stops them is worth a line, not a warning.
+        if (found.warning) report(found.warning);
+        kept = found;
+      } catch (error) {
+        if (this.abandoned) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        report(`Could not read the records of earlier runs, so the gate judged the run without them: ${message}`);
+        kept = { baseline: null, note: `Could not read the records of earlier runs: ${message}`, history: null };
+      }
+    }
+    const baseline = fromFile ?? remote?.baseline ?? kept?.baseline ?? null;
+    // The remote engine's own note comes first: the records were only its fallback.
+    const note = baseline ? null : (remote ? remote.note : (kept?.note ?? this.noRecordsNote()));
+    const history = remote?.history?.length ? remote.history : (kept?.history ?? remote?.history ?? null);
+    return { baseline, note, history };
+  }
+
+  /** Why the local engine has no baseline when it cannot read records at all. */
+  private noRecordsNote(): string | null {
+    const { settings } = this;
+    if (settings.baseline.kind === 'none') return 'Not compared with a baseline (baseline: none).';
+    if (this.remote) return null;
+    if (!settings.resultsArtifact) return 'No baseline: results-artifact is none, so no records of earlier runs are looked for. The gate judged the run alone.';
+    return "No baseline: the records of earlier runs are read from the repository's workflow artifacts, which needs a github-token and a repository; elsewhere, give a results file of an earlier run as baseline. The gate judged the run alone.";
   }
 
   /**
@@ -231,12 +339,6 @@ export class Gate {
       this.settings = { ...settings, evalId: found.id };
     } else if (choice.kind === 'file') {
       this.host.info(`Running ${choice.path} on the local engine (${settings.concurrency} items at a time).`);
-      const limits = Object.entries({ 'max-regressions': settings.maxRegressions, 'max-score-drop': settings.maxScoreDrop, 'min-significance': settings.minSignificance })
-        .filter(([, value]) => value !== null)
-        .map(([input]) => input);
-      if (limits.length > 0) {
-        this.host.warning(`${limits.join(', ')} compare with an earlier run, and the local engine keeps none between jobs: the gate judges this run alone.`);
-      }
     }
     if (this.remote) this.host.remember({ evalId: this.settings.evalId });
   }
@@ -303,6 +405,16 @@ function localInputError(error: unknown, settings: Settings): InputError | null 
     return new InputError(fromFile ? 'data-file' : 'data-source', message);
   }
   return null;
+}
+
+/**
+ * The file named by `baseline: <path>`. It is the user's explicit choice, so a file that is not a
+ * record fails the gate before its run starts, rather than silently turning off the regression limits.
+ */
+async function readBaselineFile(choice: { path: string; label: string }): Promise<ResultsRecord> {
+  const read = await readRecordFile(choice.path, choice.label);
+  if (read.kind === 'record') return read.record;
+  throw new InputError('baseline', read.kind === 'skipped' ? read.note : `${choice.label} is not a results record.`);
 }
 
 /** The eval's name for reports when it could not be read: its id, or its file. */

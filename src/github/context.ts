@@ -20,12 +20,16 @@ export interface GitContext {
   branch: string | null;
   /** A pull request's base branch, else null. */
   baseBranch: string | null;
+  /** A pull request's base commit (`pull_request.base.sha`): its record is the preferred baseline. */
+  baseSha: string | null;
   prNumber: number | null;
   isPullRequest: boolean;
   /** The pull request comes from another repository (its token is read-only and it gets no secrets). */
   isFork: boolean;
   /** `GITHUB_RUN_ID`, kept as text: it is an identifier, not a quantity. */
   runId: string | null;
+  /** `GITHUB_REPOSITORY_ID`: artifacts of runs whose head repository is another (a fork's) are not ours. */
+  repositoryId: number | null;
   /** `GITHUB_RUN_ATTEMPT`, 1 when unknown. */
   runAttempt: number;
   job: string | null;
@@ -73,9 +77,11 @@ export function readGitContext(env: NodeJS.ProcessEnv = process.env): GitContext
 
   let branch: string | null;
   let baseBranch: string | null = null;
+  let baseSha: string | null = null;
   if (isPullRequest) {
     branch = value('GITHUB_HEAD_REF') ?? stringAt(objectAt(pullRequest, 'head'), 'ref');
     baseBranch = value('GITHUB_BASE_REF') ?? stringAt(objectAt(pullRequest, 'base'), 'ref');
+    baseSha = stringAt(objectAt(pullRequest, 'base'), 'sha');
   } else if (ref === null) {
     branch = refName;
   } else if (ref.startsWith('refs/heads/')) {
@@ -105,10 +111,12 @@ export function readGitContext(env: NodeJS.ProcessEnv = process.env): GitContext
     refName,
     branch,
     baseBranch,
+    baseSha,
     prNumber,
     isPullRequest,
     isFork: isPullRequest && isForkPullRequest(pullRequest),
     runId,
+    repositoryId: positiveInteger(Number(value('GITHUB_REPOSITORY_ID') ?? '')),
     runAttempt,
     job: value('GITHUB_JOB'),
     stepId: value('GITHUB_ACTION'),

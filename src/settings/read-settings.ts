@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_ENGINE_URL } from '../evals-api/client.js';
 import { defaultRunName, type GitContext } from '../github/context.js';
+import { artifactNameProblem, autoArtifactName } from '../history/artifact-name.js';
 import { datasetFingerprint } from '../shared/fingerprint.js';
 import { buildDataSource } from './data-source.js';
 import { checkDataSourceAgainstEval, readLocalEngineSettings } from './engine-settings.js';
@@ -27,7 +28,8 @@ import {
   readOpenAiEndpoint,
 } from './input-parsers.js';
 import { buildRunMetadata } from './run-metadata.js';
-import type { EndpointAuth, EndpointSettings, InputSource, Settings } from './settings.js';
+import type { BaselineChoice, EndpointAuth, EndpointSettings, InputSource, Settings } from './settings.js';
+import { resolveWorkspaceFile } from './workspace-files.js';
 
 export const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
@@ -53,10 +55,11 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
   const showItemContent = parseBoolean('show-item-content', read('show-item-content') || 'true');
   const commentKey = read('comment-key').trim() || (evalChoice.kind === 'id' ? evalChoice.evalId : evalChoice.path);
   const userMetadata = parseMetadata('metadata', read('metadata'));
-  const baseline = parseBaselineChoice('baseline', read('baseline') || 'auto');
+  const baseline = readBaselineChoice(read('baseline') || 'auto', workspace);
   if (engine === 'local' && baseline.kind === 'run') {
-    throw new InputError('baseline', `the local engine keeps no runs between jobs, so ${baseline.runId} is not there to compare with: use "auto" or "none".`);
+    throw new InputError('baseline', `the local engine keeps no runs between jobs, so ${baseline.runId} is not there to compare with: use "auto", a results file of an earlier run, or "none".`);
   }
+  const resultsArtifact = readResultsArtifact(read('results-artifact') || 'auto', commentKey);
   const baselineRef = read('baseline-ref').trim() || (git.isPullRequest ? git.baseBranch : git.branch);
   const maxRegressions = read('max-regressions').trim() ? parseCount('max-regressions', read('max-regressions')) : null;
   const maxScoreDrop = read('max-score-drop').trim() ? parseScoreDrop('max-score-drop', read('max-score-drop')) : null;
@@ -109,7 +112,28 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
     minSignificance,
     history,
     issueOnFailure,
+    resultsArtifact,
   };
+}
+
+/** `auto`, `none`, a run id, or a path (it has a slash or a .json/.jsonl ending) of a file in the workspace. */
+function readBaselineChoice(raw: string, workspace: string): BaselineChoice {
+  const text = raw.trim();
+  if (/[\\/]/.test(text) || /\.jsonl?$/i.test(text)) {
+    const file = resolveWorkspaceFile('baseline', workspace, text);
+    return { kind: 'file', path: file.path, label: text };
+  }
+  return parseBaselineChoice('baseline', text);
+}
+
+/** The artifact name of this gate's records: derived from the gate key, given, or none. */
+function readResultsArtifact(raw: string, gateKey: string): string | null {
+  const text = raw.trim();
+  if (text.toLowerCase() === 'none') return null;
+  if (text.toLowerCase() === 'auto') return autoArtifactName(gateKey);
+  const problem = artifactNameProblem(text);
+  if (problem) throw new InputError('results-artifact', `${JSON.stringify(text)} cannot name an artifact: ${problem}.`);
+  return text;
 }
 
 /** The longest trend a report shows. */

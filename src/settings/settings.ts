@@ -30,7 +30,7 @@ export interface Settings {
   githubToken: string;
   reportItems: number;
   showItemContent: boolean;
-  /** What the run is compared with: found among the eval's runs, a given run, or nothing. */
+  /** What the run is compared with: found among the eval's runs or the kept records, a given run or file, or nothing. */
   baseline: BaselineChoice;
   /** The branch whose runs are baselines; null when there is none to compare with (a tag, say). */
   baselineRef: string | null;
@@ -40,6 +40,8 @@ export interface Settings {
   /** Runs of the branch shown in the trend of push and schedule runs. */
   history: number;
   issueOnFailure: boolean;
+  /** The artifact name this run's results record is kept under (`results-artifact`); null: none is kept. */
+  resultsArtifact: string | null;
 }
 
 /** How requests to the Evals API authenticate. */
@@ -60,7 +62,12 @@ export interface EndpointSettings {
   extraQuery: Record<string, string>;
 }
 
-export type BaselineChoice = { kind: 'auto' } | { kind: 'none' } | { kind: 'run'; runId: string };
+export type BaselineChoice =
+  | { kind: 'auto' }
+  | { kind: 'none' }
+  | { kind: 'run'; runId: string }
+  /** A record or results file in the workspace: `path` is checked and absolute, `label` as given. */
+  | { kind: 'file'; path: string; label: string };
 
 /** The eval to run: one on the server, or a definition in the repository. */
 export type EvalChoice =

@@ -2,7 +2,7 @@
 // `evals-gate run` on the local engine (examples/quickstart) and on the remote one (the Evals API fake),
 // `evals-gate export` and a run of what it wrote, the help texts, bad command lines, and SIGINT.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ const ANSI = /\u001b\[/;
 const SPAWN_TIMEOUT = 60_000;
 
 // The GitHub-only inputs the CLI has no flag for, and the flags the CLI alone has.
-const GITHUB_ONLY_INPUTS = ['comment', 'comment-key', 'github-token', 'issue-on-failure'];
+const GITHUB_ONLY_INPUTS = ['comment', 'comment-key', 'github-token', 'issue-on-failure', 'results-artifact'];
 const CLI_ONLY_RUN_FLAGS = ['results-file', 'markdown-file', 'json', 'no-color'];
 const EXPORT_FLAG_NAMES = ['eval-id', 'out', 'force', 'base-url', 'api-key', 'auth-header', 'azure-client-id', 'azure-tenant-id', 'azure-scope', 'extra-headers', 'extra-query', 'organization', 'project'];
 
@@ -220,6 +220,31 @@ describe('evals-gate run on the local engine (examples/quickstart: 10 of 12 pass
     expect(markdown).toContain('What payment methods do you accept?');
     // The report still goes to stdout.
     expect(result.stdout.split('\n')[0]).toBe('✔ PASS  Support answers');
+  });
+
+  it('--baseline FILE compares with the --results-file of an earlier run: its record pairs the items', { timeout: SPAWN_TIMEOUT }, async () => {
+    const dir = tempDir();
+    cpSync(join(REPO_ROOT, 'examples/quickstart'), join(dir, 'quickstart'), { recursive: true });
+    const files = ['--eval-file', 'quickstart/support.eval.yaml', '--data-file', 'quickstart/support.jsonl', '--threshold', '50%'];
+    const first = await cli(['run', ...files, '--results-file', 'main-results.json'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const kept = JSON.parse(readFileSync(join(dir, 'main-results.json'), 'utf8')) as { record: { header: { schema: string; counts: { total: number } }; items: unknown[] } };
+    expect(kept.record.header).toMatchObject({ schema: 'evals-gate/results-record', counts: { total: 12 } });
+    expect(kept.record.items).toHaveLength(12);
+
+    // The change under test answers the first question wrongly.
+    const rows = readFileSync(join(dir, 'quickstart/support.jsonl'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as JsonlRow);
+    rows[0] = { ...rows[0]!, sample: { output_text: 'No returns.' } };
+    writeJsonl(join(dir, 'quickstart/support.jsonl'), rows);
+    const second = await cli(['run', ...files, '--baseline', 'main-results.json', '--max-regressions', '0', '--json'], { cwd: dir });
+    expect(second.code, second.stderr).toBe(1);
+    const document = JSON.parse(second.stdout) as { baseline: { regressions: number; fixes: number; paired_by: string } | null; verdict: { reasons: string[] } };
+    expect(document.baseline).toMatchObject({ regressions: 1, fixes: 0, paired_by: 'id' });
+    expect(document.verdict.reasons.join(' ')).toMatch(/regression/);
+
+    const missing = await cli(['run', ...files, '--baseline', 'nowhere/results.json'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--baseline.*nowhere\/results\.json/);
   });
 
   it('--show-item-content false: item ids and verdicts only, in the report and in the files', { timeout: SPAWN_TIMEOUT }, async () => {

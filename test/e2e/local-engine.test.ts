@@ -288,12 +288,13 @@ describe('a failing gate on the local engine', () => {
 });
 
 describe('item content in reports', () => {
-  it('regression limits say plainly that there is nothing to compare with, and the run is judged alone', async () => {
+  it('regression limits with no record of an earlier run yet: the report says so, and the run is judged alone', async () => {
     const github = await startGitHub();
     const result = await localJob(github, { inputs: { 'max-regressions': '0', 'max-score-drop': '2' } }).runMain();
 
     expect(result.exitCode, result.stdout).toBe(0);
-    expect(warningText(result)).toMatch(/max-regressions, max-score-drop compare with an earlier run, and the local engine keeps none/);
+    expect(warningText(result)).toBe('');
+    expect(result.summary).toMatch(/No baseline: no record of this gate .* on main yet\. The first such run keeps one\. The gate judged the run alone\./);
     expect(result.outputs['baseline-run-id']).toBeUndefined();
   });
 

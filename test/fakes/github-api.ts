@@ -6,6 +6,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FakeActionsResults } from './actions-results.ts';
+import { ArtifactRouteError, artifactRoutes } from './github-artifacts.ts';
 
 export interface FakeIdentity {
   /** The login REST shows, e.g. `github-actions[bot]`. */
@@ -22,6 +24,8 @@ export interface FakeIdentity {
   viewerLogin?: string;
   /** Repositories (`owner/repo`) the token can see; others answer 404. Default: all. */
   repos?: string[];
+  /** false: a job without `permissions: actions: read`; the artifacts endpoints answer 403. Default true. */
+  canReadActions?: boolean;
 }
 
 export interface FakeUser {
@@ -133,6 +137,8 @@ export interface FakeGitHubOptions {
   perPage?: number;
   /** Base of `html_url` links. Default `https://github.com`. */
   serverUrl?: string;
+  /** The results service fake whose artifacts the artifacts endpoints list and serve. Default: none. */
+  artifacts?: FakeActionsResults;
 }
 
 export interface FakeGitHub {
@@ -542,6 +548,18 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
         return { status: 200, body: issue };
       },
     },
+    ...artifactRoutes(options.artifacts ?? null, maxPerPage).map(
+      (artifactRoute): Route => ({
+        ...artifactRoute,
+        handle(request) {
+          try {
+            return artifactRoute.handle({ ...request, canReadActions: request.identity.canReadActions ?? true });
+          } catch (error) {
+            throw error instanceof ArtifactRouteError ? new HttpError(error.status, error.body) : error;
+          }
+        },
+      }),
+    ),
   ];
 
   const route = (request: RouteRequest & { path: string }): RouteAnswer => {
@@ -612,6 +630,10 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
       if (res.destroyed) return;
+      if (status === 302) {
+        res.writeHead(status, { 'content-length': '0', ...headers }).end();
+        return;
+      }
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
         'x-github-media-type': 'github.v3; format=json',

@@ -3,10 +3,12 @@
 // jobs of the bundle against those fakes for a pull_request (also from a fork), push or schedule event.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { startActionsResults } from '../fakes/actions-results.ts';
 import { startEvalsApi, type FakeEvalDefinition, type FakeEvalsApi, type FakeEvalsOptions, type JsonlRow, type StringCheckCriterion } from '../fakes/evals-api.ts';
 import { FAKE_GITHUB_TOKEN, startGitHubApi, type FakeGitHub, type FakeGitHubOptions } from '../fakes/github-api.ts';
-import { RunnerJob } from './runner.ts';
+import { provideStepEnvironment, RunnerJob } from './runner.ts';
 
 // ---- the runner's context: RunnerJob's GITHUB_REPOSITORY, and the pull request of pull_request events ----
 
@@ -27,7 +29,18 @@ let closingAfterEachTest = false;
 /** Call once at the top of an e2e test file: after each test, closes every fake the test started. */
 export function closeFakesAfterEachTest(): void {
   closingAfterEachTest = true;
+  // Every step gets a runtime token and results URL, as on a runner: each job its own workflow run, so
+  // that the record each run keeps at its end goes somewhere real. History tests bring their own.
+  beforeEach(async () => {
+    const results = await startActionsResults();
+    closers.push(() => results.close());
+    provideStepEnvironment(() => {
+      const run = results.registerRun({ owner: OWNER, repo: REPO, repositoryId: 5001, id: 4242, backendId: randomUUID() });
+      return { ACTIONS_RUNTIME_TOKEN: results.runtimeToken(run), ACTIONS_RESULTS_URL: `${results.url}/` };
+    });
+  });
   afterEach(async () => {
+    provideStepEnvironment(null);
     await Promise.all(closers.splice(0).map((close) => close()));
   });
 }

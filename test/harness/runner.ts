@@ -45,6 +45,14 @@ export interface StepResult {
   summary: string;
 }
 
+/** Variables every new job gets, as the runner gives each step (the results service's token and URL). */
+let stepEnvironment: (() => Record<string, string>) | null = null;
+
+/** Sets (or, with null, removes) what every RunnerJob made from now on gets in its environment. */
+export function provideStepEnvironment(provider: (() => Record<string, string>) | null): void {
+  stepEnvironment = provider;
+}
+
 /** A prepared job: one temp folder for the runner's files, reused by the main and the post step. */
 export class RunnerJob {
   readonly dir: string;
@@ -89,6 +97,7 @@ export class RunnerJob {
       GITHUB_ACTION: 'evals',
       GITHUB_SERVER_URL: 'https://github.com',
       GITHUB_API_URL: 'http://127.0.0.1:9',
+      ...stepEnvironment?.(),
       ...inputs,
       ...options.env,
     };

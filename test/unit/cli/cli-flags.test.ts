@@ -5,7 +5,7 @@ import { describeFlags, parseArgs, UsageError } from '../../../src/cli/parse-arg
 import { readActionYml } from '../../harness/runner.ts';
 
 /** Inputs about GitHub itself (the PR comment, the tracking issue): the CLI reports to the terminal instead. */
-const GITHUB_ONLY_INPUTS = ['comment', 'comment-key', 'github-token', 'issue-on-failure'];
+const GITHUB_ONLY_INPUTS = ['comment', 'comment-key', 'github-token', 'issue-on-failure', 'results-artifact'];
 /** Flags of `run` the action has no input for, each documented in `run --help`. */
 const CLI_ONLY_RUN_FLAGS = ['results-file', 'markdown-file', 'json', 'no-color'];
 /** The action's multi-line inputs: one entry a line, so the flag is given once per entry. */

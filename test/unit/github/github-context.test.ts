@@ -67,6 +67,12 @@ describe('readGitContext', () => {
     expect(ctx).toMatchObject({ sha: HEAD_SHA, shortSha: '1a2b3c4', ref: 'refs/pull/12/merge', branch: 'feature/x', baseBranch: 'main', prNumber: 12, isFork: false });
   });
 
+  it('reads the base commit of a pull request and the repository id', () => {
+    expect(readGitContext(pullRequestEnv('acme/widgets'))).toMatchObject({ baseSha: 'b'.repeat(40), repositoryId: null });
+    expect(readGitContext({ ...pullRequestEnv('acme/widgets'), GITHUB_REPOSITORY_ID: '123456' }).repositoryId).toBe(123456);
+    expect(readGitContext({ ...pullRequestEnv('acme/widgets'), GITHUB_REPOSITORY_ID: 'x' }).repositoryId).toBeNull();
+  });
+
   it('marks a pull request from another repository, or from a deleted fork, as a fork', () => {
     expect(readGitContext(pullRequestEnv('stranger/widgets')).isFork).toBe(true);
     expect(readGitContext(pullRequestEnv(null)).isFork).toBe(true);

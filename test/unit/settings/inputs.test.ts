@@ -358,6 +358,22 @@ describe('dataset fingerprint', () => {
 });
 
 describe('baselines and regressions', () => {
+  it('takes a path as a baseline file in the workspace, and refuses one that is missing or outside', () => {
+    writeFileSync(join(workspace, 'evals', 'earlier-results.json'), '{}');
+    expect(settings({ baseline: 'evals/earlier-results.json' }).baseline).toEqual({ kind: 'file', path: join(workspace, 'evals', 'earlier-results.json'), label: 'evals/earlier-results.json' });
+    expect(inputError('baseline', { baseline: 'evals/missing.json' })).toMatch(/cannot read evals\/missing\.json: ENOENT/);
+    expect(inputError('baseline', { baseline: 'results.jsonl' })).toMatch(/results\.jsonl/);
+    expect(inputError('baseline', { baseline: '../elsewhere/results.json' })).toMatch(/outside the workspace/);
+  });
+
+  it('names the results artifact after the gate key, takes a name, or none; refuses names GitHub refuses', () => {
+    expect(settings({ 'comment-key': 'support' }).resultsArtifact).toMatch(/^evals-gate-support-[0-9a-f]{8}\.jsonl$/);
+    expect(settings({ 'comment-key': 'other' }).resultsArtifact).not.toBe(settings({ 'comment-key': 'support' }).resultsArtifact);
+    expect(settings({ 'results-artifact': 'nightly-record.jsonl' }).resultsArtifact).toBe('nightly-record.jsonl');
+    expect(settings({ 'results-artifact': 'None' }).resultsArtifact).toBeNull();
+    expect(inputError('results-artifact', { 'results-artifact': 'records/main' })).toMatch(/cannot name an artifact: it contains "\/"/);
+  });
+
   it('defaults: auto baseline from the base branch on a pull request, the same branch on push; no limits; 20 runs of history', () => {
     const pr = settings();
     expect(pr).toMatchObject({ baseline: { kind: 'auto' }, baselineRef: 'main', maxRegressions: null, maxScoreDrop: null, minSignificance: null, history: 20, issueOnFailure: false });

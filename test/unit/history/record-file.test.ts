@@ -1,0 +1,43 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readRecordFile } from '../../../src/history/read-record-file.ts';
+import { resultsFileText } from '../../../src/history/write-record.ts';
+import { item, record } from '../../support/history-fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'record-file-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('readRecordFile', () => {
+  const written = record([item(0), item(1, 'fail')]);
+
+  it('reads a record as the artifacts hold it', async () => {
+    expect(await readRecordFile(file('a.jsonl', written.text), 'a.jsonl')).toEqual({ kind: 'record', record: { header: written.header, items: written.items } });
+  });
+
+  it('reads the record a results file carries, pretty-printed as the action writes it', async () => {
+    // An item text that looks like the writer's placeholder changes nothing.
+    const document = { version: 1, eval_id: 'eval_1', failing_items: [{ output: '__evals-gate record items__' }] };
+    const text = resultsFileText(document, { header: written.header, items: written.items });
+    expect(text.split('\n').filter((line) => line.startsWith('      ["'))).toHaveLength(2);
+    expect(JSON.parse(text)).toMatchObject({ ...document, record: { header: written.header } });
+    const path = file('results.json', `${text}\n`);
+    expect(await readRecordFile(path, 'results.json')).toEqual({ kind: 'record', record: { header: written.header, items: written.items } });
+    expect(JSON.parse(resultsFileText(document, null))).toEqual(document);
+  });
+
+  it('says why a file is not a baseline: an older results file, a record of another version, something else', async () => {
+    const older = await readRecordFile(file('old.json', JSON.stringify({ version: 1, eval_id: 'eval_1' }, null, 2)), 'old.json');
+    expect(older).toEqual({ kind: 'skipped', note: 'The baseline file old.json was skipped: it is a results file without a record (written by an older evals-gate).' });
+    const future = await readRecordFile(file('v2.jsonl', written.text.replace('"version":1', '"version":2')), 'v2.jsonl');
+    expect(future.kind === 'skipped' && future.note).toMatch(/version 2/);
+    expect((await readRecordFile(file('list.json', '[1,2]'), 'list.json')).kind).toBe('skipped');
+    expect((await readRecordFile(file('empty', ''), 'empty')).kind).toBe('skipped');
+    expect((await readRecordFile(file('text.txt', 'hello\n'), 'text.txt')).kind).toBe('skipped');
+  });
+});
