@@ -80,7 +80,10 @@ describe('evals-gate run on the local engine', () => {
     const document = JSON.parse(io.out);
     expect(document.verdict.result).toBe('pass');
     expect(document.counts).toEqual({ total: 10, passed: 8, failed: 2, errored: 0, skipped: 0 });
-    expect(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'))).toEqual(document);
+    // The results file is the same document, with the run's record (what a later --baseline FILE compares with).
+    const { record, ...written } = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
+    expect(written).toEqual(document);
+    expect(record.items).toHaveLength(10);
     expect(readFileSync(join(dir, 'report.md'), 'utf8').split('\n')[0]).toBe('### ✅ evals-gate · Support answers: passed');
     // Progress went to stderr.
     expect(io.err).toContain('ended: completed');

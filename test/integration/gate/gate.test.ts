@@ -368,12 +368,14 @@ describe('Gate.run on the local engine', () => {
     expect(host.infos).toContain('Running evals/support.eval.yaml on the local engine (8 items at a time).');
   });
 
-  it('fails below the threshold, and warns that regression limits have no earlier run to compare with', async () => {
+  it('fails below the threshold; with no kept record to compare with, the report says why', async () => {
     const host = new RecordingHost();
     const outcome = expectResult(await runLocal(localSettings({ threshold: '90%', 'max-regressions': '0' }), host));
 
     expect(outcome.result.verdict).toEqual({ result: 'fail', reasons: ['Score 80.0% is below the threshold 90.0%.'] });
-    expect(host.warnings).toEqual(['max-regressions compare with an earlier run, and the local engine keeps none between jobs: the gate judges this run alone.']);
+    expect(outcome.result.baseline).toBeNull();
+    expect(outcome.result.baselineNote).toMatch(/^No baseline: the records of earlier runs are read from the repository's workflow artifacts, which needs a github-token/);
+    expect(host.warnings).toEqual([]);
     expect(host.saved).toEqual([]);
   });
 });
