@@ -11,31 +11,34 @@ export const FOUNDRY_SCOPE = 'https://ai.azure.com/.default';
 export const AZURE_OPENAI_ROLE = 'Cognitive Services OpenAI User';
 export const FOUNDRY_ROLE = 'Azure AI User';
 
-function hostOf(baseURL: string): string {
-  try {
-    return new URL(baseURL).hostname.toLowerCase();
-  } catch {
-    return '';
-  }
-}
-
 const under = (host: string, domain: string) => host === domain || host.endsWith(`.${domain}`);
 
 /**
- * `foundry` for Foundry projects (`*.services.ai.azure.com`), `azure-openai` for Azure OpenAI resources
- * (`*.openai.azure.com`, `*.cognitiveservices.azure.com`), null for any other host (OpenAI, a proxy).
+ * `foundry` for Foundry projects, `azure-openai` for Azure OpenAI resources, null for anything else
+ * (OpenAI, a proxy of it). The host decides (`*.services.ai.azure.com`; `*.openai.azure.com`,
+ * `*.cognitiveservices.azure.com`); on other hosts (a gateway such as API Management, a private
+ * domain) the v1 API's own path does: `/api/projects/NAME/openai/v1` or `/openai/v1`, which OpenAI's
+ * API never uses.
  */
 export function azureEndpointKind(baseURL: string): AzureEndpointKind | null {
-  const host = hostOf(baseURL);
+  let url: URL;
+  try {
+    url = new URL(baseURL);
+  } catch {
+    return null;
+  }
+  const host = url.hostname.toLowerCase();
   if (under(host, 'services.ai.azure.com')) return 'foundry';
   if (under(host, 'openai.azure.com') || under(host, 'cognitiveservices.azure.com')) return 'azure-openai';
+  const path = url.pathname.replace(/\/+$/, '');
+  if (/\/api\/projects\/[^/]+\/openai\/v1$/i.test(path)) return 'foundry';
+  if (/\/openai\/v1$/i.test(path)) return 'azure-openai';
   return null;
 }
 
 /**
- * The Entra scope for the endpoint when `azure-scope` is empty. Hosts that are neither kind (a
- * gateway in front of a resource, a private domain) get Azure OpenAI's: it is the audience every
- * Cognitive Services account accepts.
+ * The Entra scope for the endpoint when `azure-scope` is empty. Endpoints of neither kind get Azure
+ * OpenAI's: it is the audience every Cognitive Services account accepts.
  */
 export function defaultAzureScope(baseURL: string): string {
   return azureEndpointKind(baseURL) === 'foundry' ? FOUNDRY_SCOPE : AZURE_OPENAI_SCOPE;
