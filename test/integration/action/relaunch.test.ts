@@ -5,9 +5,9 @@ import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HANDOVER_VARIABLE, isSecretVariable } from '../../src/action/relaunch.ts';
+import { HANDOVER_VARIABLE, isSecretVariable } from '../../../src/action/relaunch.ts';
 
-const PROBE = join(import.meta.dirname, '../support/relaunch-probe.ts');
+const PROBE = join(import.meta.dirname, '../../support/relaunch-probe.ts');
 
 interface ProbeReport {
   outcome: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AZURE_OPENAI_SCOPE, FOUNDRY_SCOPE, azureEndpointKind, dataPlaneRoleAdvice, defaultAzureScope } from '../../src/azure/endpoints.ts';
+import { AZURE_OPENAI_SCOPE, FOUNDRY_SCOPE, azureEndpointKind, dataPlaneRoleAdvice, defaultAzureScope } from '../../../src/azure/endpoints.ts';
 
 describe('Azure endpoints', () => {
   it.each([

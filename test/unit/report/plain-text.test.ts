@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasWorkflowCommand, logText, terminalText } from '../../src/report/plain-text.ts';
-import { workflowCommands } from '../harness/workflow-commands.ts';
+import { hasWorkflowCommand, logText, terminalText } from '../../../src/report/plain-text.ts';
+import { workflowCommands } from '../../harness/workflow-commands.ts';
 
 // eslint-disable-next-line no-control-regex -- the assertion is about control characters
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
