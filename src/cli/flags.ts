@@ -27,6 +27,7 @@ export const INPUT_FLAGS: readonly FlagSpec[] = [
   { name: 'model-base-url', help: 'Local engine: OpenAI-compatible endpoint for sampling and judges. Default: $OPENAI_BASE_URL, then OpenAI.', default: '' },
   { name: 'model-api-key', help: 'Local engine: key for --model-base-url. Default: $OPENAI_API_KEY.', default: '' },
   { name: 'concurrency', help: 'Local engine: items evaluated at once.', default: '8' },
+  { name: 'allow-code-graders', help: 'Local engine: let python graders run on pull_request_target and workflow_run events (GITHUB_EVENT_NAME).', default: 'false' },
   { name: 'base-url', help: 'Remote engine: the Evals API endpoint. Default: $OPENAI_BASE_URL, then OpenAI.', default: '' },
   { name: 'api-key', help: 'Remote engine: key for --base-url. Default: $OPENAI_API_KEY (prefer the variable: flags end up in shell history).', default: '' },
   { name: 'auth-header', help: 'Remote engine: authorization (Bearer) or api-key (Azure).', default: 'authorization' },

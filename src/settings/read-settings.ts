@@ -1,5 +1,5 @@
 import { localEvalId, readEvalChoice } from './eval-choice.js';
-import type { EndpointAuth, EndpointSettings, InputSource, Settings } from './settings.js';
+import type { EndpointAuth, EndpointSettings, EngineKind, EvalChoice, InputSource, Settings } from './settings.js';
 import { randomUUID } from 'node:crypto';
 import { buildDataSource } from './data-source.js';
 import type { GitContext } from '../github/context.js';
@@ -29,6 +29,7 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
   if (githubToken) source.mask(githubToken);
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const { engine, eval: evalChoice } = readEvalChoice(source, workspace);
+  checkCodeGraders(engine, evalChoice, git, parseBoolean('allow-code-graders', read('allow-code-graders') || 'false'));
   const evalId = evalChoice.kind === 'id' ? evalChoice.evalId : engine === 'local' ? localEvalId(evalChoice) : '';
   // The local engine needs no endpoint and no key: it answers inside this process.
   const endpoint = engine === 'local' ? LOCAL_ENDPOINT : readEndpointSettings(source);
@@ -99,6 +100,29 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
     history,
     issueOnFailure,
   };
+}
+
+/**
+ * Events whose runs hold the base repository's secrets and a write token while the code under test
+ * may come from a pull request (a fork's included): code from the repository must not run there
+ * unless the workflow's author says it is trusted.
+ */
+const PRIVILEGED_EVENTS = ['pull_request_target', 'workflow_run'];
+
+/**
+ * A `python` grader runs code from the eval file inside the job (the local engine; a remote endpoint
+ * runs it on its own servers). On privileged events that needs `allow-code-graders: true`.
+ */
+function checkCodeGraders(engine: EngineKind, choice: EvalChoice, git: GitContext, allowed: boolean): void {
+  if (allowed || engine !== 'local' || choice.kind !== 'file' || !PRIVILEGED_EVENTS.includes(git.eventName ?? '')) return;
+  const code = choice.definition.testing_criteria.filter((criterion) => criterion.type === 'python').map((criterion) => `"${criterion.name}"`);
+  if (code.length === 0) return;
+  throw new InputError(
+    'allow-code-graders',
+    `${choice.path} has python graders (${code.join(', ')}), which run code from the repository inside this job, and this is a ${git.eventName} event, ` +
+      'which runs with the base repository\'s secrets and a write token: a pull request could make them run its own code. ' +
+      'Run this eval on pull_request instead, or set "allow-code-graders: true" if the job checks out only trusted code.',
+  );
 }
 
 /** The longest trend a report shows. */

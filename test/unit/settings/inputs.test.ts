@@ -434,6 +434,47 @@ describe('data-source and data-file', () => {
   });
 });
 
+describe('allow-code-graders', () => {
+  const PYTHON = { 'eval-id': '', 'api-key': '', 'eval-file': 'evals/python.eval.yaml' };
+  writeFileSync(
+    join(workspace, 'evals', 'python.eval.yaml'),
+    [
+      'name: Checked by code',
+      'data_source_config: { type: custom }',
+      'testing_criteria:',
+      '  - { type: string_check, name: Exact, input: "{{sample.output_text}}", reference: "{{item.expected}}", operation: eq }',
+      '  - type: python',
+      '    name: Own check',
+      '    pass_threshold: 1',
+      '    source: "def grade(sample, item):\\n    return 1.0\\n"',
+      '',
+    ].join('\n'),
+  );
+
+  it.each(['pull_request_target', 'workflow_run'])('refuses python graders on %s, naming the input and the graders', (eventName) => {
+    const message = inputError('allow-code-graders', PYTHON, { ...PR_GIT, eventName });
+    expect(message).toContain('"Own check"');
+    expect(message).toContain(eventName);
+    expect(message).toContain('allow-code-graders: true');
+  });
+
+  it('lets them run when the workflow says so, on other events, and on a remote endpoint (which runs them itself)', () => {
+    expect(settings({ ...PYTHON, 'allow-code-graders': 'true' }, { ...PR_GIT, eventName: 'pull_request_target' }).engine).toBe('local');
+    expect(settings(PYTHON, PR_GIT).engine).toBe('local');
+    expect(settings(PYTHON, PUSH_GIT).engine).toBe('local');
+    const remote = settings({ ...PYTHON, engine: 'remote', 'api-key': 'sk-test-0123456789' }, { ...PR_GIT, eventName: 'workflow_run' });
+    expect(remote.engine).toBe('remote');
+  });
+
+  it('does not mind an eval without python graders on those events', () => {
+    expect(settings({}, { ...PR_GIT, eventName: 'pull_request_target' }).engine).toBe('remote');
+  });
+
+  it('is a boolean', () => {
+    expect(inputError('allow-code-graders', { 'allow-code-graders': 'maybe' })).toMatch(/expected true or false/);
+  });
+});
+
 describe('the engine: eval-file, engine, model-base-url, model-api-key, concurrency', () => {
   writeFileSync(
     join(workspace, 'evals', 'local.eval.yaml'),
