@@ -5,6 +5,7 @@ import { connectEvalsApi } from '../gate/connect.js';
 import { describeGateError } from '../gate/error-message.js';
 import { exportEval } from '../evals-api/export-eval.js';
 import { readEndpointSettings } from '../settings/read-settings.js';
+import { terminalText } from '../report/plain-text.js';
 import { redactSecrets } from '../shared/redact.js';
 import { Secrets } from '../shared/secrets.js';
 import type { CliIO } from './cli-io.js';
@@ -20,7 +21,7 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     env: io.env,
     mask: (secret) => secrets.add(secret),
   };
-  const say = (line: string) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
+  const say = (line: string) => io.stderr(`${terminalText(redactSecrets(line, secrets.list()))}\n`);
   let evalId: string;
   let endpoint: ReturnType<typeof readEndpointSettings>;
   try {

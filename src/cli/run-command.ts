@@ -8,6 +8,7 @@ import { readGitContext } from '../github/context.js';
 import { readSettings } from '../settings/read-settings.js';
 import { redactDeep, redactSecrets } from '../shared/redact.js';
 import { renderSummary } from '../report/markdown.js';
+import { terminalText } from '../report/plain-text.js';
 import { renderTerminalReport } from '../report/terminal-report.js';
 import { resultsDocument } from '../report/results-document.js';
 import { Secrets } from '../shared/secrets.js';
@@ -38,11 +39,12 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   try {
     settings = readSettings(git, source);
   } catch (error) {
-    io.stderr(`${describeGateError(error, null, asFlag)}\n`);
+    io.stderr(`${terminalText(redactSecrets(describeGateError(error, null, asFlag), secrets.list()))}\n`);
     return EXIT.error;
   }
 
-  const say = (line: string) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
+  // Progress and errors quote the eval, the server and the dataset: never a raw escape sequence.
+  const say = (line: string) => io.stderr(`${terminalText(redactSecrets(line, secrets.list()))}\n`);
   const log = { info: say, warning: (line: string) => say(`warning: ${line}`) };
   const connection = connectEvals(settings, secrets, log, io.env);
   const host: GateHost = {
