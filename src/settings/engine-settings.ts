@@ -2,7 +2,7 @@ import { type EvalDefinition } from '../engine/definition.js';
 import { createGraders } from '../engine/graders/create-graders.js';
 import { ModelClient } from '../models/model-client.js';
 import { asInputError, InputError } from './input-error.js';
-import { parseBaseUrl, parseCount } from './input-parsers.js';
+import { isSecretQueryParameter, parseCount, parseEndpointUrl } from './input-parsers.js';
 import type { DataSource, InputSource, ModelEndpointSettings } from './settings.js';
 
 
@@ -32,15 +32,19 @@ export function readLocalEngineSettings(
   const apiKeyInput = read('model-api-key').trim();
   if (apiKeyInput) source.mask(apiKeyInput);
   const baseUrlInput = read('model-base-url').trim();
-  const baseURL = baseUrlInput
-    ? parseBaseUrl('model-base-url', baseUrlInput)
-    : parseBaseUrl('model-base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_MODEL_BASE_URL);
+  const endpoint = baseUrlInput
+    ? parseEndpointUrl('model-base-url', baseUrlInput)
+    : parseEndpointUrl('model-base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_MODEL_BASE_URL);
+  for (const [name, value] of Object.entries(endpoint.query)) {
+    if (value && isSecretQueryParameter(name)) source.mask(value);
+  }
+  const { url: baseURL, query } = endpoint;
   const apiKey = apiKeyInput || env.OPENAI_API_KEY?.trim() || '';
   if (apiKey && apiKey !== apiKeyInput) source.mask(apiKey);
 
   const uses = modelUses(definition, dataSource);
   try {
-    const unused = new ModelClient({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
+    const unused = new ModelClient({ baseURL, apiKey: apiKey || 'unused', query }, { maxConcurrency: concurrency });
     createGraders(definition, { models: () => unused }, `${where}: testing_criteria`);
   } catch (error) {
     throw asInputError('eval-file', error);
@@ -51,7 +55,7 @@ export function readLocalEngineSettings(
     throw new InputError('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
   }
   // An empty key sends no Authorization header at all.
-  return { models: { baseURL, apiKey }, concurrency };
+  return { models: { baseURL, apiKey, query }, concurrency };
 }
 
 /** What in the eval calls a model, for error messages; empty when nothing does. */

@@ -89,17 +89,50 @@ export function parseMetadata(input: string, raw: string): Record<string, string
 }
 
 export function parseBaseUrl(input: string, raw: string): string {
+  const { url, query } = parseEndpointUrl(input, raw);
+  if (Object.keys(query).length > 0) throw new InputError(input, 'this URL takes no query.');
+  return url;
+}
+
+/**
+ * An endpoint's URL (`base-url`, `model-base-url`): http(s), no credentials in it, its query returned
+ * apart. The SDK appends each request's path to the URL, so a query in it would end up in the middle
+ * of the path; apart, it is sent with every request (like `extra-query`), and its values, which may be
+ * keys (`?api-key=…`, `?sig=…`), are never shown. Errors never quote a query value.
+ */
+export function parseEndpointUrl(input: string, raw: string): { url: string; query: Record<string, string> } {
+  const text = raw.trim();
   let url: URL;
   try {
-    url = new URL(raw.trim());
+    url = new URL(text);
   } catch {
-    throw new InputError(input, `${JSON.stringify(raw)} is not a URL.`);
+    throw new InputError(input, `${JSON.stringify(hideQueryValues(text))} is not a URL.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InputError(input, `expected an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
   }
   if (url.username || url.password) throw new InputError(input, 'credentials do not belong in the URL: use "api-key".');
-  return url.toString().replace(/\/+$/, '');
+  if (url.hash) throw new InputError(input, 'an endpoint URL has no "#…" part.');
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) {
+    if (Object.hasOwn(query, name)) throw new InputError(input, `the query parameter "${name}" is given twice.`);
+    query[name] = value;
+  }
+  url.search = '';
+  return { url: url.toString().replace(/\/+$/, ''), query };
+}
+
+/** A URL with every query value shown as `***`, for messages. */
+export function hideQueryValues(url: string): string {
+  return url.replace(/([?&][^=&#]*=)[^&#]*/g, '$1***');
+}
+
+/**
+ * Whether a query parameter's value is kept secret (masked in the log, redacted everywhere): all but
+ * `api-version`, whose values (`v1`, `preview`, dates) are public and worth reading in an error.
+ */
+export function isSecretQueryParameter(name: string): boolean {
+  return name.toLowerCase() !== 'api-version';
 }
 
 /** HTTP header names are RFC 9110 tokens. */
