@@ -35,7 +35,7 @@ export async function run(runner: Runner = actionsRunner, git: GitContext = read
     if (result.verdict.result === 'fail') runner.setFailed(failureMessage(result));
     else runner.info(`Gate passed: ${result.verdict.reasons.join(' ')}`);
   } else if (outcome.kind === 'error') {
-    const message = redactSecrets(describeGateError(outcome.error, settings.endpoint.auth), secrets.list());
+    const message = redactSecrets(describeGateError(outcome.error, settings.endpoint), secrets.list());
     runner.setFailed(message);
     await publisher.error(message, redactSecrets(outcome.evalName, secrets.list()), outcome.announced);
   }

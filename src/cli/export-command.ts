@@ -47,7 +47,7 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     io.stdout(`\nRun it locally with:\n  ${run.join(' ')}\n`);
     return EXIT.pass;
   } catch (error) {
-    say(`error: ${describeGateError(error, endpoint.auth)}`);
+    say(`error: ${describeGateError(error, endpoint)}`);
     return EXIT.error;
   }
 }

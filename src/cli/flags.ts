@@ -33,7 +33,7 @@ export const INPUT_FLAGS: readonly FlagSpec[] = [
   { name: 'auth-header', help: 'Remote engine: authorization (Bearer) or api-key (Azure).', default: 'authorization' },
   { name: 'azure-client-id', help: 'Remote engine: Entra ID sign-in through GitHub OIDC (GitHub runners only).', default: '' },
   { name: 'azure-tenant-id', help: 'Remote engine: the Entra tenant of --azure-client-id.', default: '' },
-  { name: 'azure-scope', help: 'Remote engine: Entra token scope.', default: 'https://ai.azure.com/.default' },
+  { name: 'azure-scope', help: 'Remote engine: Entra token scope. Default: the endpoint\'s (Azure OpenAI: https://cognitiveservices.azure.com/.default, Foundry: https://ai.azure.com/.default).', default: '' },
   { name: 'extra-headers', help: 'Remote engine: "Name: value" sent with every request. Repeatable.', default: '', repeatable: true },
   { name: 'extra-query', help: 'Remote engine: "name: value" added to every request\'s query. Repeatable.', default: '', repeatable: true },
   { name: 'organization', help: 'Remote engine: OpenAI organization header.', default: '' },

@@ -64,7 +64,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   }
   if (outcome.kind === 'abandoned') return EXIT.error;
   if (outcome.kind === 'error') {
-    say(`error: ${describeGateError(outcome.error, settings.endpoint.auth, asFlag)}`);
+    say(`error: ${describeGateError(outcome.error, settings.endpoint, asFlag)}`);
     return EXIT.error;
   }
   const result = redactDeep(outcome.result, secrets.list());

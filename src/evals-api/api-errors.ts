@@ -82,10 +82,24 @@ export function describeApiError(error: unknown, context: ErrorContext): EvalsAp
     const status = error.status;
     const said = serverMessage(error);
     const explanation = explain(status, subject, where);
-    return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}`, status, { cause: error });
+    const gone = (status === 404 || status === 410) && isOpenAIHosted(context.baseURL) ? ` ${OPENAI_SHUTDOWN}` : '';
+    return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}${gone}`, status, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new EvalsApiError(`Failed while ${context.doing}: ${message}`, null, { cause: error });
+}
+
+/** What a 404 or 410 from OpenAI's own API means for evals since its shutdown. */
+export const OPENAI_SHUTDOWN =
+  'OpenAI\'s hosted Evals API shut down on 2026-11-30, and "base-url" is empty or OpenAI\'s. Set "base-url" to an Azure OpenAI (https://RESOURCE.openai.azure.com/openai/v1) or Foundry (https://ACCOUNT.services.ai.azure.com/api/projects/PROJECT/openai/v1) endpoint, or keep the eval in the repository as an "eval-file" and run it on the local engine.';
+
+/** OpenAI's own API, where evals no longer are. */
+export function isOpenAIHosted(baseURL: string): boolean {
+  try {
+    return new URL(baseURL).hostname.toLowerCase() === 'api.openai.com';
+  } catch {
+    return false;
+  }
 }
 
 function explain(status: number, subject: string, where: string): string {

@@ -1,6 +1,7 @@
 import { localEvalId, readEvalChoice } from './eval-choice.js';
 import type { EndpointAuth, EndpointSettings, EngineKind, EvalChoice, InputSource, Settings } from './settings.js';
 import { randomUUID } from 'node:crypto';
+import { defaultAzureScope } from '../azure/endpoints.js';
 import { buildDataSource } from './data-source.js';
 import type { GitContext } from '../github/context.js';
 import { defaultRunName } from '../github/context.js';
@@ -9,10 +10,9 @@ import { datasetFingerprint } from '../shared/fingerprint.js';
 import { buildRunMetadata } from './run-metadata.js';
 import { LOCAL_ENGINE_URL } from '../evals-api/client.js';
 import { readLocalEngineSettings } from './engine-settings.js';
-import { looksSecret, parseBaselineChoice, parseScoreDrop, parseSignificance, parseAuthorityHost, parseBaseUrl, parseBoolean, parseChoice, parseClientId, parseCount, parseCriteriaThresholds, parseHeaderLines, parseMetadata, parsePositiveNumber, parseQueryLines, parseRate, parseScope, parseTenantId } from './input-parsers.js';
+import { isSecretQueryParameter, looksSecret, parseBaselineChoice, parseScoreDrop, parseSignificance, parseAuthorityHost, parseBoolean, parseEndpointUrl, parseChoice, parseClientId, parseCount, parseCriteriaThresholds, parseHeaderLines, parseMetadata, parsePositiveNumber, parseQueryLines, parseRate, parseScope, parseTenantId } from './input-parsers.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-export const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 
 
@@ -146,25 +146,38 @@ export function readEndpointSettings(source: InputSource): EndpointSettings {
   const apiKeyInput = read('api-key').trim();
   if (apiKeyInput) source.mask(apiKeyInput);
   const extraHeaders = parseHeaderLines('extra-headers', read('extra-headers'));
-  const extraQuery = parseQueryLines('extra-query', read('extra-query'));
-  for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
+  for (const [name, value] of Object.entries(extraHeaders)) {
     if (looksSecret(name) && value) source.mask(value);
   }
+  const extraQuery = parseQueryLines('extra-query', read('extra-query'));
+  maskQuery(source, extraQuery);
   const baseUrlInput = read('base-url').trim();
-  const baseURL = baseUrlInput
-    ? parseBaseUrl('base-url', baseUrlInput)
-    : parseBaseUrl('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
+  const base = baseUrlInput
+    ? parseEndpointUrl('base-url', baseUrlInput)
+    : parseEndpointUrl('base-url (from OPENAI_BASE_URL)', env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL);
+  maskQuery(source, base.query);
+  for (const name of Object.keys(base.query)) {
+    if (Object.hasOwn(extraQuery, name)) throw new InputError('base-url', `the query parameter "${name}" is in "extra-query" too: give it once.`);
+  }
+  const baseURL = base.url;
   return {
     baseURL,
-    auth: readEndpointAuth(source, apiKeyInput),
+    auth: readEndpointAuth(source, apiKeyInput, baseURL),
     organization: read('organization').trim() || null,
     project: read('project').trim() || null,
     extraHeaders,
-    extraQuery,
+    extraQuery: { ...extraQuery, ...base.query },
   };
 }
 
-function readEndpointAuth(source: InputSource, apiKeyInput: string): EndpointAuth {
+/** Query values may be keys: masked as soon as they are read (all but api-version). */
+export function maskQuery(source: InputSource, query: Record<string, string>): void {
+  for (const [name, value] of Object.entries(query)) {
+    if (value && isSecretQueryParameter(name)) source.mask(value);
+  }
+}
+
+function readEndpointAuth(source: InputSource, apiKeyInput: string, baseURL: string): EndpointAuth {
   const { read, env } = source;
   const header = parseChoice('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key'] as const);
   const clientId = read('azure-client-id').trim();
@@ -178,7 +191,8 @@ function readEndpointAuth(source: InputSource, apiKeyInput: string): EndpointAut
       kind: 'entra',
       clientId: parseClientId('azure-client-id', clientId),
       tenantId: parseTenantId('azure-tenant-id', tenantId),
-      scope: parseScope('azure-scope', read('azure-scope') || DEFAULT_AZURE_SCOPE),
+      // Empty: the audience of the endpoint (an Azure OpenAI resource or a Foundry project).
+      scope: read('azure-scope').trim() ? parseScope('azure-scope', read('azure-scope')) : defaultAzureScope(baseURL),
       authorityHost: parseAuthorityHost('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
     };
   }
