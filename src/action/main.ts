@@ -51,6 +51,7 @@ async function runGate(settings: Settings, git: GitContext, secrets: Secrets, ru
     fail: (message) => runner.setFailed(message),
     remember: (saved) => rememberForPost(runner, saved),
     started: (created, evalName) => publisher.started(created, evalName),
+    redact: (text) => redactSecrets(text, secrets.list()),
   };
   const gate = new Gate(connection.client, settings, git, host);
   const uninstall = onTermination((signal) => gate.abandon(signal));

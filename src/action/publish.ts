@@ -8,7 +8,7 @@ import { escapeInline } from '../report/escape.js';
 import { renderComment, renderErrorComment, renderPendingComment, renderReport, renderSummary } from '../report/markdown.js';
 import { resultsDocument } from '../report/results-document.js';
 import type { Settings } from '../settings/settings.js';
-import { redactSecrets } from '../shared/redact.js';
+import { redactDeep, redactSecrets } from '../shared/redact.js';
 import { writeResultsFile } from './results-file.js';
 import type { Runner } from './runner.js';
 
@@ -45,7 +45,10 @@ export class Publisher {
    * comment is only logged: the result's comment is tried again at the end, and warns then. True when
    * the comment was written.
    */
-  async started(run: RunSnapshot, evalName: string): Promise<boolean> {
+  async started(created: RunSnapshot, createdEvalName: string): Promise<boolean> {
+    // What the server sent, before it is written anywhere (and cut in the comment): without the secrets.
+    const run = redactDeep(created, this.secrets());
+    const evalName = redactSecrets(createdEvalName, this.secrets());
     this.runner.setOutput('run-id', run.id);
     if (run.reportUrl) this.runner.setOutput('report-url', run.reportUrl);
     const target = this.commentTarget();

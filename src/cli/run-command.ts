@@ -52,6 +52,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     fail: (message) => say(`error: ${message}`),
     remember: () => undefined,
     started: async () => false,
+    redact: (text) => redactSecrets(text, secrets.list()),
   };
   const gate = new Gate(connection.client, settings, git, host);
   const uninstall = onTermination((signal) => gate.abandon(signal), 130);

@@ -1,7 +1,7 @@
 import { sleep } from '../shared/abortable-sleep.js';
 import { describeApiError, EvalsApiError, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
-import { toItemRecord } from './records.js';
+import { type Redact, toItemRecord } from './records.js';
 import type { ItemRecord } from './run-types.js';
 
 export interface CollectOptions {
@@ -13,6 +13,8 @@ export interface CollectOptions {
   pageSize?: number;
   signal?: AbortSignal;
   onRetry?: (message: string) => void;
+  /** Applied to every item text before it is cut to size. */
+  redact?: Redact;
 }
 
 export interface CollectStats {
@@ -53,7 +55,7 @@ export async function collectOutputItems(
   const stats: CollectStats = { pages: 0, items: 0 };
   for (;;) {
     stats.pages++;
-    for (const raw of page.data) onItem(toItemRecord(raw));
+    for (const raw of page.data) onItem(toItemRecord(raw, options.redact));
     stats.items += page.data.length;
     if (!page.hasNextPage()) return stats;
     const cursor = page.data[page.data.length - 1]?.id ?? '';

@@ -32,6 +32,8 @@ export interface LookupRequest {
   signal?: AbortSignal;
   log: (line: string) => void;
   onRetry?: (message: string) => void;
+  /** Applied to the baseline's item texts before they are cut to size. */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function lookUpBaseline(client: EvalsClient, request: LookupRequest
   const tally = new ItemTally();
   const stats = await collectOutputItems(
     client,
-    { evalId: settings.evalId, runId: found.run.id, baseURL: request.baseURL, expectedTotal: found.run.resultCounts.total, signal: request.signal, onRetry: request.onRetry },
+    { evalId: settings.evalId, runId: found.run.id, baseURL: request.baseURL, expectedTotal: found.run.resultCounts.total, signal: request.signal, onRetry: request.onRetry, redact: request.redact },
     (record) => tally.add(record),
   );
   request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);

@@ -44,6 +44,8 @@ export interface GateHost extends Log {
   remember(saved: SavedRun): void;
   /** The run exists: say so where the result will appear. True when the PR comment now says "evaluating…". */
   started(run: RunSnapshot, evalName: string): Promise<boolean>;
+  /** Takes every secret known so far out of a text; item texts go through it before they are cut to size. */
+  redact(text: string): string;
 }
 
 /** What a gate's run came to, with all the publishers need; the gate is not read again after it. */
@@ -178,7 +180,7 @@ export class Gate {
       const items = tally;
       const stats = await collectOutputItems(
         client,
-        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst },
+        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst, redact: (text) => this.host.redact(text) },
         (record) => items.add(record),
       );
       this.host.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
@@ -257,6 +259,7 @@ export class Gate {
         signal: this.controller.signal,
         log: (line) => this.host.info(line),
         onRetry,
+        redact: (text) => this.host.redact(text),
       });
     } catch (error) {
       if (this.abandoned) throw error;
