@@ -2,6 +2,7 @@ import { FILE_PATH_SOURCE } from '../engine/jsonl-row.js';
 import type { Settings } from '../settings/settings.js';
 import type { GateResult, GateStatus } from '../analysis/gate-result.js';
 import { analyseRun } from '../analysis/analyse-run.js';
+import { describeUnknownThresholds, unknownThresholdNames } from '../analysis/threshold-names.js';
 import { ItemTally } from '../analysis/item-tally.js';
 import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baseline-lookup.js';
 import { cancelRun } from '../evals-api/cancel-run.js';
@@ -106,6 +107,12 @@ export class Gate {
     const baseURL = settings.endpoint.baseURL;
     const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
     this.evalName = evalInfo.name;
+    // The eval's own criteria (an eval-file's were checked with the other inputs): a threshold for
+    // another one is a typo, to be said before the run costs anything.
+    if (settings.evalChoice.kind === 'id' && evalInfo.criteria) {
+      const unknown = unknownThresholdNames(settings.criteriaThresholds, evalInfo.criteria);
+      if (unknown.length > 0) throw new InputError('criteria-thresholds', describeUnknownThresholds(unknown, evalInfo.criteria, `eval ${settings.evalId}`));
+    }
     // An explicit baseline is checked before a run costs anything.
     const explicitBaseline =
       settings.baseline.kind === 'run' ? await checkBaselineRun(client, { evalId: settings.evalId, runId: settings.baseline.runId, baseURL, signal }) : null;

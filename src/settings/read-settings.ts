@@ -2,6 +2,7 @@ import { localEvalId, readEvalChoice } from './eval-choice.js';
 import type { EndpointAuth, EndpointSettings, EngineKind, EvalChoice, InputSource, Settings } from './settings.js';
 import { randomUUID } from 'node:crypto';
 import { defaultAzureScope } from '../azure/endpoints.js';
+import { describeUnknownThresholds, unknownThresholdNames } from '../analysis/threshold-names.js';
 import { buildDataSource } from './data-source.js';
 import type { GitContext } from '../github/context.js';
 import { defaultRunName } from '../github/context.js';
@@ -37,6 +38,11 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
   // Cheap checks first, so a typo is reported before any file is read.
   const threshold = parseRate('threshold', read('threshold') || '1');
   const criteriaThresholds = parseCriteriaThresholds('criteria-thresholds', read('criteria-thresholds'));
+  if (evalChoice.kind === 'file') {
+    // The eval file names its criteria: a threshold for another one is a typo, found before the run.
+    const unknown = unknownThresholdNames(criteriaThresholds, evalChoice.definition.testing_criteria);
+    if (unknown.length > 0) throw new InputError('criteria-thresholds', describeUnknownThresholds(unknown, evalChoice.definition.testing_criteria, evalChoice.path));
+  }
   const timeoutMs = parsePositiveNumber('timeout-minutes', read('timeout-minutes') || '60', 'minutes', 7 * 24 * 60) * 60_000;
   const pollIntervalMs = parsePositiveNumber('poll-interval', read('poll-interval') || '10', 'seconds', 3600) * 1000;
   const comment = parseBoolean('comment', read('comment') || 'true');

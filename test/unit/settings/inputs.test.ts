@@ -506,6 +506,12 @@ describe('allow-code-graders', () => {
     expect(remote.engine).toBe('remote');
   });
 
+  it('refuses a criteria-thresholds line for a criterion the eval file does not have, before anything runs', () => {
+    const message = inputError('criteria-thresholds', { ...PYTHON, 'criteria-thresholds': 'Exact: 90%\nOwn chek: 50%' });
+    expect(message).toBe('Input "criteria-thresholds": "Own chek" is not a criterion of evals/python.eval.yaml (its criteria: "Exact", "Own check").');
+    expect(settings({ ...PYTHON, 'criteria-thresholds': 'Own check: 50%' }).criteriaThresholds).toEqual([{ name: 'Own check', min: 0.5 }]);
+  });
+
   it('does not mind an eval without python graders on those events', () => {
     expect(settings({}, { ...PR_GIT, eventName: 'pull_request_target' }).engine).toBe('remote');
   });
