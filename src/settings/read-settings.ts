@@ -45,6 +45,9 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
   }
   const timeoutMs = parsePositiveNumber('timeout-minutes', read('timeout-minutes') || '60', 'minutes', 7 * 24 * 60) * 60_000;
   const pollIntervalMs = parsePositiveNumber('poll-interval', read('poll-interval') || '10', 'seconds', 3600) * 1000;
+  if (pollIntervalMs < MIN_POLL_INTERVAL_MS) {
+    throw new InputError('poll-interval', `${read('poll-interval').trim()} seconds is less than the 1 second allowed: faster polls only cost requests (polling starts at 1 s and backs off to this).`);
+  }
   const comment = parseBoolean('comment', read('comment') || 'true');
   const reportItems = parseCount('report-items', read('report-items') || '20');
   const showItemContent = parseBoolean('show-item-content', read('show-item-content') || 'true');
@@ -130,6 +133,9 @@ function checkCodeGraders(engine: EngineKind, choice: EvalChoice, git: GitContex
       'Run this eval on pull_request instead, or set "allow-code-graders: true" if the job checks out only trusted code.',
   );
 }
+
+/** The shortest poll-interval: polling starts at 1 s anyway. */
+const MIN_POLL_INTERVAL_MS = 1000;
 
 /** The longest trend a report shows. */
 export const MAX_HISTORY = 100;

@@ -314,6 +314,15 @@ describe('extra-headers and extra-query', () => {
   });
 });
 
+describe('poll-interval', () => {
+  it('refuses less than a second, naming the input', () => {
+    expect(inputError('poll-interval', { 'poll-interval': '0.5' })).toBe(
+      'Input "poll-interval": 0.5 seconds is less than the 1 second allowed: faster polls only cost requests (polling starts at 1 s and backs off to this).',
+    );
+    expect(settings({ 'poll-interval': '1' }).pollIntervalMs).toBe(1000);
+  });
+});
+
 describe('threshold', () => {
   it.each(['abc', '1.5'])('names the input and the value %j', (raw) => {
     expect(inputError('threshold', { threshold: raw })).toContain(JSON.stringify(raw));
