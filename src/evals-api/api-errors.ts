@@ -63,11 +63,16 @@ function credentialFailure(error: unknown): EntraError | OidcTokenError | null {
   return null;
 }
 
+/** `the Evals API at URL`, or `the local engine`: who answered, for messages. */
+export function describeEndpoint(baseURL: string): string {
+  return baseURL === LOCAL_ENGINE_URL ? 'the local engine' : `the Evals API at ${baseURL}`;
+}
+
 export function describeApiError(error: unknown, context: ErrorContext): EvalsApiError {
   if (error instanceof EvalsApiError) return error;
   const credentialError = credentialFailure(error);
   if (credentialError) return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
-  const where = context.baseURL === LOCAL_ENGINE_URL ? 'the local engine' : `the Evals API at ${context.baseURL}`;
+  const where = describeEndpoint(context.baseURL);
   const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
   if (error instanceof OpenAI.APIConnectionError) {
     const timedOut = error instanceof OpenAI.APIConnectionTimeoutError;

@@ -1,5 +1,6 @@
 import { sleep } from '../shared/abortable-sleep.js';
-import { describeApiError, EvalsApiError, isTransient, retryDelayMs } from './api-errors.js';
+import { describeApiError, describeEndpoint, EvalsApiError, isTransient, retryDelayMs } from './api-errors.js';
+import { checkedPageItems } from './answer-shapes.js';
 import type { EvalsClient } from './client.js';
 import { type Redact, toItemRecord } from './records.js';
 import type { ItemRecord } from './run-types.js';
@@ -55,8 +56,10 @@ export async function collectOutputItems(
   const stats: CollectStats = { pages: 0, items: 0 };
   for (;;) {
     stats.pages++;
-    for (const raw of page.data) onItem(toItemRecord(raw, options.redact));
-    stats.items += page.data.length;
+    // Never the characters of a string taken for items, nor an HTML page taken for an empty list.
+    const items = checkedPageItems(page, context.doing, describeEndpoint(options.baseURL));
+    for (const raw of items) onItem(toItemRecord(raw, options.redact));
+    stats.items += items.length;
     if (!page.hasNextPage()) return stats;
     const cursor = page.data[page.data.length - 1]?.id ?? '';
     if (cursors.has(cursor)) {

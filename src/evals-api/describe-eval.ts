@@ -1,4 +1,5 @@
-import { describeApiError } from './api-errors.js';
+import { describeApiError, describeEndpoint, EvalsApiError } from './api-errors.js';
+import { describeShape } from './answer-shapes.js';
 import type { EvalsClient } from './client.js';
 
 export interface EvalSummary {
@@ -16,7 +17,10 @@ export async function describeEval(client: EvalsClient, evalId: string, baseURL:
   } catch (error) {
     throw describeApiError(error, { doing: `reading eval ${evalId}`, evalId, baseURL });
   }
-  const fields = typeof found === 'object' && found !== null ? (found as Record<string, unknown>) : {};
+  if (typeof found !== 'object' || found === null || Array.isArray(found)) {
+    throw new EvalsApiError(`${describeEndpoint(baseURL)} answered ${describeShape(found)} while reading eval ${evalId}, not an eval.`, null);
+  }
+  const fields = found as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === 'string' && value ? value : null);
   const criteria = Array.isArray(fields.testing_criteria)
     ? fields.testing_criteria.flatMap((entry: unknown) => {
