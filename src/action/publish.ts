@@ -32,6 +32,8 @@ export class Publisher {
   private readonly runner: Runner;
   /** The secrets known when a message is written (tokens obtained during the run included). */
   private readonly secrets: () => string[];
+  /** The PR comment says "evaluating…" (and nothing has replaced it yet). */
+  private saysEvaluating = false;
 
   constructor(options: { settings: PublishSettings; git: GitContext; runner: Runner; secrets: () => string[] }) {
     this.settings = options.settings;
@@ -57,6 +59,7 @@ export class Publisher {
     try {
       const written = await target.comments.upsert(target.prNumber, target.marker, body);
       this.runner.info(`The PR comment says the run is in progress: ${written.url}`);
+      this.saysEvaluating = true;
       return true;
     } catch (error) {
       this.runner.info(`Could not write the in-progress PR comment (the result will be tried again): ${this.commentFailure(error, target.prNumber)}`);
@@ -115,8 +118,9 @@ export class Publisher {
       const written = await target.comments.upsert(target.prNumber, target.marker, body);
       this.runner.setOutput('comment-url', written.url);
       this.runner.info(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
+      this.saysEvaluating = false;
     } catch (error) {
-      this.runner.warning(this.commentFailure(error, target.prNumber));
+      this.runner.warning(`${this.commentFailure(error, target.prNumber)}${this.stillEvaluating()}`);
     }
   }
 
@@ -127,8 +131,9 @@ export class Publisher {
     try {
       const written = await target.comments.upsert(target.prNumber, target.marker, body);
       this.runner.setOutput('comment-url', written.url);
+      this.saysEvaluating = false;
     } catch (error) {
-      this.runner.warning(this.commentFailure(error, target.prNumber));
+      this.runner.warning(`${this.commentFailure(error, target.prNumber)}${this.stillEvaluating()}`);
     }
   }
 
@@ -163,7 +168,7 @@ export class Publisher {
         if (recovered.action === 'closed') runner.info(`Closed the tracking issue #${recovered.number}: ${recovered.url}`);
       }
     } catch (error) {
-      runner.warning(redactSecrets(describeIssueFailure(error), this.secrets()));
+      runner.warning(describeIssueFailure(error, (text) => redactSecrets(text, this.secrets())));
     }
   }
 
@@ -176,7 +181,7 @@ export class Publisher {
       const reported = await issues.reportFailure(this.settings.commentKey, this.issueTitle(evalName), body);
       this.runner.info(`${reported.action === 'created' ? 'Opened' : 'Commented on'} the tracking issue #${reported.number}: ${reported.url}`);
     } catch (error) {
-      this.runner.warning(redactSecrets(describeIssueFailure(error), this.secrets()));
+      this.runner.warning(describeIssueFailure(error, (text) => redactSecrets(text, this.secrets())));
     }
   }
 
@@ -200,7 +205,12 @@ export class Publisher {
   }
 
   private commentFailure(error: unknown, prNumber: number): string {
-    return redactSecrets(describeCommentFailure(error, { isFork: this.git.isFork, prNumber }), this.secrets());
+    return describeCommentFailure(error, { isFork: this.git.isFork, prNumber }, (text) => redactSecrets(text, this.secrets()));
+  }
+
+  /** When the last word of the comment is still "evaluating…", the warning says where the result is. */
+  private stillEvaluating(): string {
+    return this.saysEvaluating ? ' The PR comment still says the run is in progress; the result is in the job summary.' : '';
   }
 
   private issueTitle(evalName: string): string {
