@@ -1,3 +1,4 @@
+import type { GateResult } from '../analysis/gate-result.js';
 import type { InputSource, Settings } from '../settings/settings.js';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -17,7 +18,7 @@ import { INPUT_FLAGS, RUN_ONLY_FLAGS } from './flags.js';
 import { parseArgs } from './parse-args.js';
 import type { CliIO } from './cli-io.js';
 
-/** Exit codes: the verdict, or that the gate could not run. */
+/** Exit codes: the verdict, or that the gate could not run (see exitCode). */
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
 
 /** The action's inputs the CLI sets itself: it reports to the terminal, never to GitHub. */
@@ -84,7 +85,17 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     const color = io.isTTY && !values.has('no-color') && !io.env.NO_COLOR;
     io.stdout(renderTerminalReport(result, { title: evalName, maxItems: settings.reportItems, showItemContent: settings.showItemContent, color }));
   }
-  return result.verdict.result === 'pass' ? EXIT.pass : EXIT.fail;
+  return exitCode(result);
+}
+
+/**
+ * 0 the gate passed; 1 it judged the run and it failed (score, criteria, regressions); 2 there was no
+ * run to judge: it failed, was canceled or timed out, or had no item to grade.
+ */
+export function exitCode(result: GateResult): number {
+  if (result.verdict.result === 'pass') return EXIT.pass;
+  const judged = result.status === 'completed' && result.counts.total - result.counts.skipped > 0;
+  return judged ? EXIT.fail : EXIT.error;
 }
 
 /** The CLI's name for an input: its flag. */
