@@ -337,7 +337,7 @@ describe('Entra ID sign-in (GitHub OIDC federation) on a Foundry project', () =>
     });
     const identity = fakes.identity!;
     const started = Date.now();
-    const result = await makeJob(fakes, { auth: 'entra', event: 'push', inputs: { 'poll-interval': '0.25' } }).runMain();
+    const result = await makeJob(fakes, { auth: 'entra', event: 'push', inputs: { 'poll-interval': '1' } }).runMain();
     const elapsed = Date.now() - started;
 
     expectPassed(result);
