@@ -17,7 +17,7 @@ import { exitLikeTheStep, printMainStep, printReports, rule } from './demo-repor
 const { values } = parseArgs({ options: { threshold: { type: 'string', default: '75%' } } });
 
 const definition = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/demo/eval.json'), 'utf8'));
-const evals = await startEvalsApi({ evals: [definition], progress: { queuedPolls: 1, inProgressPolls: 2 } });
+const evals = await startEvalsApi({ evals: [definition], progress: { queuedPolls: 0, inProgressPolls: 1 } });
 const github = await startGitHubApi();
 const [evalId] = evals.evalIds();
 
@@ -28,7 +28,7 @@ const commonInputs = {
   'base-url': evals.url,
   threshold: values.threshold ?? '75%',
   'criteria-thresholds': 'Mentions the key term: 80%',
-  'poll-interval': '0.2',
+  'poll-interval': '1',
   'github-token': FAKE_GITHUB_TOKEN,
 };
 // The baseline: the gate as it ran on main's last push.

@@ -41,7 +41,7 @@ export async function run(runner: Runner = actionsRunner, git: GitContext = read
     if (result.verdict.result === 'fail') runner.setFailed(failureMessage(result));
     else runner.info(`Gate passed: ${result.verdict.reasons.join(' ')}`);
   } else if (outcome.kind === 'error') {
-    const message = redactSecrets(describeGateError(outcome.error, settings.endpoint.auth), secrets.list());
+    const message = redactSecrets(describeGateError(outcome.error, settings.endpoint), secrets.list());
     runner.setFailed(message);
     await publisher.error(message, redactSecrets(outcome.evalName, secrets.list()), outcome.announced);
   }
@@ -57,6 +57,7 @@ async function runGate(settings: Settings, git: GitContext, secrets: Secrets, ru
     fail: (message) => runner.setFailed(message),
     remember: (saved) => rememberForPost(runner, saved),
     started: (created, evalName) => publisher.started(created, evalName),
+    redact: (text) => redactSecrets(text, secrets.list()),
   };
   const gate = new Gate(connection.client, settings, git, host, recordSource(settings, git));
   const uninstall = onTermination((signal) => gate.abandon(signal));

@@ -4,13 +4,13 @@ import { commentMarker } from '../github/comment-marker.js';
 import type { GitContext } from '../github/context.js';
 import { describeCommentFailure, PullRequestComments } from '../github/pull-request-comments.js';
 import { describeIssueFailure, TrackingIssues } from '../github/tracking-issue.js';
+import type { ResultsRecord } from '../history/record-format.js';
+import { resultsFileText } from '../history/write-record.js';
 import { escapeInline } from '../report/escape.js';
 import { renderComment, renderErrorComment, renderPendingComment, renderReport, renderSummary } from '../report/markdown.js';
 import { resultsDocument } from '../report/results-document.js';
 import type { Settings } from '../settings/settings.js';
-import { redactSecrets } from '../shared/redact.js';
-import type { ResultsRecord } from '../history/record-format.js';
-import { resultsFileText } from '../history/write-record.js';
+import { redactDeep, redactSecrets } from '../shared/redact.js';
 import { writeResultsFile } from './results-file.js';
 import type { Runner } from './runner.js';
 
@@ -34,6 +34,8 @@ export class Publisher {
   private readonly runner: Runner;
   /** The secrets known when a message is written (tokens obtained during the run included). */
   private readonly secrets: () => string[];
+  /** The PR comment says "evaluating…" (and nothing has replaced it yet). */
+  private saysEvaluating = false;
 
   constructor(options: { settings: PublishSettings; git: GitContext; runner: Runner; secrets: () => string[] }) {
     this.settings = options.settings;
@@ -47,7 +49,10 @@ export class Publisher {
    * comment is only logged: the result's comment is tried again at the end, and warns then. True when
    * the comment was written.
    */
-  async started(run: RunSnapshot, evalName: string): Promise<boolean> {
+  async started(created: RunSnapshot, createdEvalName: string): Promise<boolean> {
+    // What the server sent, before it is written anywhere (and cut in the comment): without the secrets.
+    const run = redactDeep(created, this.secrets());
+    const evalName = redactSecrets(createdEvalName, this.secrets());
     this.runner.setOutput('run-id', run.id);
     if (run.reportUrl) this.runner.setOutput('report-url', run.reportUrl);
     const target = this.commentTarget();
@@ -56,6 +61,7 @@ export class Publisher {
     try {
       const written = await target.comments.upsert(target.prNumber, target.marker, body);
       this.runner.info(`The PR comment says the run is in progress: ${written.url}`);
+      this.saysEvaluating = true;
       return true;
     } catch (error) {
       this.runner.info(`Could not write the in-progress PR comment (the result will be tried again): ${this.commentFailure(error, target.prNumber)}`);
@@ -114,8 +120,9 @@ export class Publisher {
       const written = await target.comments.upsert(target.prNumber, target.marker, body);
       this.runner.setOutput('comment-url', written.url);
       this.runner.info(`${written.action === 'created' ? 'Wrote' : 'Updated'} the PR comment: ${written.url}`);
+      this.saysEvaluating = false;
     } catch (error) {
-      this.runner.warning(this.commentFailure(error, target.prNumber));
+      this.runner.warning(`${this.commentFailure(error, target.prNumber)}${this.stillEvaluating()}`);
     }
   }
 
@@ -126,8 +133,9 @@ export class Publisher {
     try {
       const written = await target.comments.upsert(target.prNumber, target.marker, body);
       this.runner.setOutput('comment-url', written.url);
+      this.saysEvaluating = false;
     } catch (error) {
-      this.runner.warning(this.commentFailure(error, target.prNumber));
+      this.runner.warning(`${this.commentFailure(error, target.prNumber)}${this.stillEvaluating()}`);
     }
   }
 
@@ -162,7 +170,7 @@ export class Publisher {
         if (recovered.action === 'closed') runner.info(`Closed the tracking issue #${recovered.number}: ${recovered.url}`);
       }
     } catch (error) {
-      runner.warning(redactSecrets(describeIssueFailure(error), this.secrets()));
+      runner.warning(describeIssueFailure(error, (text) => redactSecrets(text, this.secrets())));
     }
   }
 
@@ -175,7 +183,7 @@ export class Publisher {
       const reported = await issues.reportFailure(this.settings.commentKey, this.issueTitle(evalName), body);
       this.runner.info(`${reported.action === 'created' ? 'Opened' : 'Commented on'} the tracking issue #${reported.number}: ${reported.url}`);
     } catch (error) {
-      this.runner.warning(redactSecrets(describeIssueFailure(error), this.secrets()));
+      this.runner.warning(describeIssueFailure(error, (text) => redactSecrets(text, this.secrets())));
     }
   }
 
@@ -199,7 +207,12 @@ export class Publisher {
   }
 
   private commentFailure(error: unknown, prNumber: number): string {
-    return redactSecrets(describeCommentFailure(error, { isFork: this.git.isFork, prNumber }), this.secrets());
+    return describeCommentFailure(error, { isFork: this.git.isFork, prNumber }, (text) => redactSecrets(text, this.secrets()));
+  }
+
+  /** When the last word of the comment is still "evaluating…", the warning says where the result is. */
+  private stillEvaluating(): string {
+    return this.saysEvaluating ? ' The PR comment still says the run is in progress; the result is in the job summary.' : '';
   }
 
   private issueTitle(evalName: string): string {

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
+import { logText, terminalText } from '../report/plain-text.js';
 import type { Log } from '../shared/log.js';
 
 /**
@@ -14,13 +16,19 @@ export interface Runner extends Log {
   appendSummary(markdown: string): Promise<void>;
 }
 
-/** The real runner, through @actions/core (workflow commands and the files the runner names). */
+/**
+ * The real runner, through @actions/core (workflow commands and the files the runner names). Log lines
+ * carry untrusted text (eval and run names, statuses, server messages): no escape sequence reaches the
+ * log, and a line that would read as a workflow command (`::add-mask::`, `::stop-commands::`) is
+ * printed between stop-commands guards. Warnings and errors are workflow commands themselves, whose
+ * message @actions/core escapes onto one line.
+ */
 export const actionsRunner: Runner = {
-  info: (line) => core.info(line),
-  debug: (line) => core.debug(line),
-  warning: (line) => core.warning(line),
+  info: (line) => core.info(logText(line, randomUUID)),
+  debug: (line) => core.debug(terminalText(line)),
+  warning: (line) => core.warning(terminalText(line)),
   setOutput: (name, value) => core.setOutput(name, value),
-  setFailed: (message) => core.setFailed(message),
+  setFailed: (message) => core.setFailed(terminalText(message)),
   saveState: (name, value) => core.saveState(name, value),
   appendSummary: async (markdown) => {
     if (!process.env.GITHUB_STEP_SUMMARY) return;

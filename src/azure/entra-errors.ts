@@ -23,7 +23,8 @@ const LIKELY_CAUSES: Record<number, string> = {
   700212: 'The federated credential expects another audience: it must be api://AzureADTokenExchange.',
   700213: 'No federated credential matches the workflow\'s subject: add one for this repository and event (e.g. repo:OWNER/REPO:pull_request).',
   700024: 'The GitHub OIDC token was no longer valid when Entra read it (clock skew or a slow runner). It is requested anew on each attempt.',
-  500011: 'The scope names a resource that is not in the tenant: check "azure-scope" (https://ai.azure.com/.default for Azure OpenAI and Foundry).',
+  500011:
+    'The scope names a resource that is not in the tenant: check "azure-scope" (empty follows the endpoint: https://cognitiveservices.azure.com/.default for Azure OpenAI resources, https://ai.azure.com/.default for Foundry projects).',
   70011: 'The scope is not valid: "azure-scope" must end in /.default.',
   1002012: 'The scope is not valid: "azure-scope" must end in /.default.',
   7000215: 'The app expects a client secret, not a federated credential: add a federated credential for GitHub Actions.',

@@ -2,6 +2,7 @@ import { relative, resolve } from 'node:path';
 import { exportEval } from '../evals-api/export-eval.js';
 import { connectEvalsApi } from '../gate/connect.js';
 import { describeGateError } from '../gate/error-message.js';
+import { terminalText } from '../report/plain-text.js';
 import { readEvalId } from '../settings/eval-choice.js';
 import { readEndpointSettings } from '../settings/read-settings.js';
 import type { InputSource } from '../settings/settings.js';
@@ -9,7 +10,7 @@ import { redactSecrets } from '../shared/redact.js';
 import { Secrets } from '../shared/secrets.js';
 import type { CliIO } from './cli-io.js';
 import { EXPORT_FLAGS } from './flags.js';
-import { FLAG_NAMING, EXIT } from './run-command.js';
+import { EXIT, FLAG_NAMING } from './run-command.js';
 
 /** `evals-gate export`: a remote eval and its latest dataset, written as files for the local engine. */
 export async function exportCommand(values: Map<string, string>, io: CliIO): Promise<number> {
@@ -20,7 +21,7 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     env: io.env,
     mask: (secret) => secrets.add(secret),
   };
-  const say = (line: string) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
+  const say = (line: string) => io.stderr(`${terminalText(redactSecrets(line, secrets.list()))}\n`);
   let evalId: string;
   let endpoint: ReturnType<typeof readEndpointSettings>;
   try {
@@ -46,7 +47,7 @@ export async function exportCommand(values: Map<string, string>, io: CliIO): Pro
     io.stdout(`\nRun it locally with:\n  ${run.join(' ')}\n`);
     return EXIT.pass;
   } catch (error) {
-    say(`error: ${describeGateError(error, endpoint.auth, FLAG_NAMING)}`);
+    say(`error: ${describeGateError(error, endpoint, FLAG_NAMING)}`);
     return EXIT.error;
   }
 }

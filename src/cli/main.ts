@@ -25,8 +25,9 @@ The flags of run are the GitHub Action's inputs (see the README). Keys come from
 
 const RUN_HELP = `evals-gate run: run an eval and judge it.
 
-The report goes to stdout, progress to stderr. Exit code: 0 the gate passed, 1 it failed,
-2 it could not run (a bad flag, an API error), 130 interrupted (the run is cancelled first).
+The report goes to stdout, progress to stderr. Exit code: 0 the gate passed, 1 it judged the run
+and it failed, 2 it could not run (a bad flag, an API error, a run that failed, was canceled, timed
+out or had no items), 130 interrupted. A run the gate started is cancelled before it stops.
 
 Flags (the action's inputs):
 ${describeFlags(INPUT_FLAGS)}

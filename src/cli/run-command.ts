@@ -1,11 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { GateResult } from '../analysis/gate-result.js';
 import { connectEvals } from '../gate/connect.js';
 import { describeGateError, type InputNaming } from '../gate/error-message.js';
 import { Gate, type GateHost, type GateOutcome } from '../gate/gate.js';
 import { readGitContext } from '../github/context.js';
 import { resultsFileText } from '../history/write-record.js';
 import { renderSummary } from '../report/markdown.js';
+import { terminalText } from '../report/plain-text.js';
 import { resultsDocument } from '../report/results-document.js';
 import { renderTerminalReport } from '../report/terminal-report.js';
 import { readSettings } from '../settings/read-settings.js';
@@ -17,7 +19,7 @@ import type { CliIO } from './cli-io.js';
 import { INPUT_FLAGS, RUN_ONLY_FLAGS } from './flags.js';
 import { parseArgs } from './parse-args.js';
 
-/** Exit codes: the verdict, or that the gate could not run. */
+/** Exit codes: the verdict, or that the gate could not run (see exitCode). */
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
 
 /** The action's inputs the CLI sets itself: it reports to the terminal, never to GitHub. */
@@ -39,11 +41,12 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   try {
     settings = readSettings(git, source);
   } catch (error) {
-    io.stderr(`${describeGateError(error, null, FLAG_NAMING)}\n`);
+    io.stderr(`${terminalText(redactSecrets(describeGateError(error, null, FLAG_NAMING), secrets.list()))}\n`);
     return EXIT.error;
   }
 
-  const say = (line: string) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
+  // Progress and errors quote the eval, the server and the dataset: never a raw escape sequence.
+  const say = (line: string) => io.stderr(`${terminalText(redactSecrets(line, secrets.list()))}\n`);
   const log = { info: say, warning: (line: string) => say(`warning: ${line}`) };
   const connection = connectEvals(settings, secrets, log, io.env);
   const host: GateHost = {
@@ -51,6 +54,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     fail: (message) => say(`error: ${message}`),
     remember: () => undefined,
     started: async () => false,
+    redact: (text) => redactSecrets(text, secrets.list()),
   };
   const gate = new Gate(connection.client, settings, git, host);
   const uninstall = onTermination((signal) => gate.abandon(signal), 130);
@@ -63,7 +67,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   }
   if (outcome.kind === 'abandoned') return EXIT.error;
   if (outcome.kind === 'error') {
-    say(`error: ${describeGateError(outcome.error, settings.endpoint.auth, FLAG_NAMING)}`);
+    say(`error: ${describeGateError(outcome.error, settings.endpoint, FLAG_NAMING)}`);
     return EXIT.error;
   }
   const result = redactDeep(outcome.result, secrets.list());
@@ -86,7 +90,17 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     const color = io.isTTY && !values.has('no-color') && !io.env.NO_COLOR;
     io.stdout(renderTerminalReport(result, { title: evalName, maxItems: settings.reportItems, showItemContent: settings.showItemContent, color }));
   }
-  return result.verdict.result === 'pass' ? EXIT.pass : EXIT.fail;
+  return exitCode(result);
+}
+
+/**
+ * 0 the gate passed; 1 it judged the run and it failed (score, criteria, regressions); 2 there was no
+ * run to judge: it failed, was canceled or timed out, or had no item to grade.
+ */
+export function exitCode(result: GateResult): number {
+  if (result.verdict.result === 'pass') return EXIT.pass;
+  const judged = result.status === 'completed' && result.counts.total - result.counts.skipped > 0;
+  return judged ? EXIT.fail : EXIT.error;
 }
 
 /** The CLI names inputs by their flags. */

@@ -52,11 +52,16 @@ function credentialFailure(error: unknown): EntraError | OidcTokenError | null {
   return null;
 }
 
+/** `the Evals API at URL`, or `the local engine`: who answered, for messages. */
+export function describeEndpoint(baseURL: string): string {
+  return baseURL === LOCAL_ENGINE_URL ? 'the local engine' : `the Evals API at ${baseURL}`;
+}
+
 export function describeApiError(error: unknown, context: ErrorContext): EvalsApiError {
   if (error instanceof EvalsApiError) return error;
   const credentialError = credentialFailure(error);
   if (credentialError) return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
-  const where = context.baseURL === LOCAL_ENGINE_URL ? 'the local engine' : `the Evals API at ${context.baseURL}`;
+  const where = describeEndpoint(context.baseURL);
   const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
   if (error instanceof OpenAI.APIConnectionError) {
     const timedOut = error instanceof OpenAI.APIConnectionTimeoutError;
@@ -71,10 +76,24 @@ export function describeApiError(error: unknown, context: ErrorContext): EvalsAp
     const status = error.status;
     const said = serverMessage(error);
     const explanation = explain(status, subject, where);
-    return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}`, status, { cause: error });
+    const gone = (status === 404 || status === 410) && isOpenAIHosted(context.baseURL) ? ` ${OPENAI_SHUTDOWN}` : '';
+    return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}${gone}`, status, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new EvalsApiError(`Failed while ${context.doing}: ${message}`, null, { cause: error });
+}
+
+/** What a 404 or 410 from OpenAI's own API means for evals since its shutdown. */
+export const OPENAI_SHUTDOWN =
+  'OpenAI\'s hosted Evals API shut down on 2026-11-30, and "base-url" is empty or OpenAI\'s. Set "base-url" to an Azure OpenAI (https://RESOURCE.openai.azure.com/openai/v1) or Foundry (https://ACCOUNT.services.ai.azure.com/api/projects/PROJECT/openai/v1) endpoint, or keep the eval in the repository as an "eval-file" and run it on the local engine.';
+
+/** OpenAI's own API, where evals no longer are. */
+export function isOpenAIHosted(baseURL: string): boolean {
+  try {
+    return new URL(baseURL).hostname.toLowerCase() === 'api.openai.com';
+  } catch {
+    return false;
+  }
 }
 
 function explain(status: number, subject: string, where: string): string {

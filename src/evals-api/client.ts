@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { azureEndpointKind } from '../azure/endpoints.js';
 import type { EndpointSettings } from '../settings/settings.js';
 
 export type EvalsClient = OpenAI;
@@ -16,6 +17,9 @@ export const LOCAL_ENGINE_URL = 'http://local-engine.invalid/v1';
 export function createLocalEvalsClient(fetch: typeof globalThis.fetch): EvalsClient {
   return new OpenAI({ apiKey: 'local-engine', baseURL: LOCAL_ENGINE_URL, fetch, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
 }
+
+/** The header Azure OpenAI and Foundry want on evals requests (`preview`). */
+export const AZURE_EVALS_HEADER = 'aoai-evals';
 
 /** A bearer token for each request (Entra ID), renewed by its provider as it nears expiry. */
 export type TokenProvider = () => Promise<string>;
@@ -36,6 +40,9 @@ export function createEvalsClient(endpoint: EndpointSettings, getToken?: TokenPr
     // Azure's `api-key` header instead of the bearer one: a null removes the SDK's Authorization header.
     if (auth.header === 'api-key') Object.assign(authHeaders, { 'api-key': auth.apiKey, Authorization: null });
   }
+  // Azure's published API description marks `aoai-evals: preview` required on every evals operation.
+  const setByUser = Object.keys(endpoint.extraHeaders).some((name) => name.toLowerCase() === AZURE_EVALS_HEADER);
+  const azureHeaders = azureEndpointKind(endpoint.baseURL) !== null && !setByUser ? { [AZURE_EVALS_HEADER]: 'preview' } : {};
   return new OpenAI({
     apiKey,
     baseURL: endpoint.baseURL,
@@ -43,7 +50,7 @@ export function createEvalsClient(endpoint: EndpointSettings, getToken?: TokenPr
     project: endpoint.project,
     maxRetries: 2,
     timeout: REQUEST_TIMEOUT_MS,
-    defaultHeaders: { ...endpoint.extraHeaders, ...authHeaders, 'User-Agent': 'evals-gate' },
+    defaultHeaders: { ...azureHeaders, ...endpoint.extraHeaders, ...authHeaders, 'User-Agent': 'evals-gate' },
     defaultQuery: Object.keys(endpoint.extraQuery).length > 0 ? endpoint.extraQuery : undefined,
   });
 }

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeApiError, EvalsApiError, isTransient, retryDelayMs } from './api-errors.js';
+import { checkedPageItems } from './answer-shapes.js';
+import { describeApiError, describeEndpoint, EvalsApiError, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
-import { toItemRecord } from './records.js';
+import { type Redact, toItemRecord } from './records.js';
 import type { ItemRecord } from './run-types.js';
 
 export interface CollectOptions {
@@ -13,6 +14,8 @@ export interface CollectOptions {
   pageSize?: number;
   signal?: AbortSignal;
   onRetry?: (message: string) => void;
+  /** Applied to every item text before it is cut to size. */
+  redact?: Redact;
 }
 
 export interface CollectStats {
@@ -53,8 +56,10 @@ export async function collectOutputItems(
   const stats: CollectStats = { pages: 0, items: 0 };
   for (;;) {
     stats.pages++;
-    for (const raw of page.data) onItem(toItemRecord(raw));
-    stats.items += page.data.length;
+    // Never the characters of a string taken for items, nor an HTML page taken for an empty list.
+    const items = checkedPageItems(page, context.doing, describeEndpoint(options.baseURL));
+    for (const raw of items) onItem(toItemRecord(raw, options.redact));
+    stats.items += items.length;
     if (!page.hasNextPage()) return stats;
     const cursor = page.data[page.data.length - 1]?.id ?? '';
     if (cursors.has(cursor)) {

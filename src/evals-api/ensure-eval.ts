@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeApiError, isTransient, retryDelayMs } from './api-errors.js';
+import { describeApiError, describeEndpoint, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
+import { cursorItems } from './cursor-pages.js';
 
 /** An eval definition in the create format of the Evals API (`POST /evals`), as read from `eval-file`. */
 export interface RemoteEvalDefinition {
@@ -82,10 +83,11 @@ async function findEvalByFingerprint(
 ): Promise<{ id: string; name: string } | null> {
   let seen = 0;
   try {
-    for await (const found of client.evals.list({ order: 'desc', limit: 100 }, { signal: request.signal })) {
+    const evals = client.evals.list({ order: 'desc', limit: 100 }, { signal: request.signal });
+    for await (const found of cursorItems(evals, `looking for the eval made from ${file}`, describeEndpoint(request.baseURL))) {
       if (found.metadata?.[EVAL_FINGERPRINT_KEY] === request.fingerprint) return { id: found.id, name: found.name || request.definition.name };
       if (++seen >= EVALS_SEARCHED) {
-        // A cap, not has_more, ends the search: a list whose cursor never advances must not hang the job.
+        // A cap ends the search of a long list (a list whose cursor never advances ends in cursorItems).
         log?.(`Stopped looking for the eval made from ${file} after the project's newest ${EVALS_SEARCHED} evals; making a new one.`);
         break;
       }

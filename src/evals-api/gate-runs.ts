@@ -1,5 +1,6 @@
 import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
-import { describeApiError } from './api-errors.js';
+import { describeApiError, describeEndpoint } from './api-errors.js';
+import { cursorItems } from './cursor-pages.js';
 import type { EvalsClient } from './client.js';
 import { toRunSnapshot } from './records.js';
 import type { RunSnapshot } from './run-types.js';
@@ -40,7 +41,7 @@ export async function listGateRuns(
   try {
     const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
     const limit = request.searched ?? RUNS_SEARCHED;
-    for await (const raw of runs) {
+    for await (const raw of cursorItems(runs, `listing the runs of eval ${request.evalId}`, describeEndpoint(request.baseURL))) {
       seen++;
       const metadata = raw.metadata ?? {};
       const matches =

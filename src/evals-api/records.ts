@@ -69,7 +69,12 @@ export function criterionName(id: string): string {
   return id.replace(TRAILING_UUID, '') || id;
 }
 
-export function toItemRecord(raw: unknown): ItemRecord {
+/** Takes secrets out of a text: applied before any text is cut, since a cut secret could no longer be found. */
+export type Redact = (text: string) => string;
+
+const asIs: Redact = (text) => text;
+
+export function toItemRecord(raw: unknown, redact: Redact = asIs): ItemRecord {
   const item = asObject(raw);
   const sample = asObject(item.sample);
   const datasourceItem = asObject(item.datasource_item);
@@ -83,18 +88,18 @@ export function toItemRecord(raw: unknown): ItemRecord {
     datasourceItemId: datasourceItemId === null || datasourceItemId === undefined ? null : String(datasourceItemId),
     contentHash: fingerprint(item.datasource_item ?? null),
     outcome,
-    input: cut(lastUserMessage(sample.input) ?? pickText(datasourceItem, INPUT_FIELDS)),
-    expected: cut(pickText(datasourceItem, EXPECTED_FIELDS)),
-    output: cut(lastMessageText(sample.output) ?? asString(sample.output_text) ?? pickText(datasourceItem, OUTPUT_FIELDS)),
-    error: cut(errorText ?? null),
-    grades: asArray(item.results).map(toGradeRecord),
+    input: cut(lastUserMessage(sample.input) ?? pickText(datasourceItem, INPUT_FIELDS), redact),
+    expected: cut(pickText(datasourceItem, EXPECTED_FIELDS), redact),
+    output: cut(lastMessageText(sample.output) ?? asString(sample.output_text) ?? pickText(datasourceItem, OUTPUT_FIELDS), redact),
+    error: cut(errorText ?? null, redact),
+    grades: asArray(item.results).map((result) => toGradeRecord(result, redact)),
   };
 }
 
 /** A judge's reason is for reading next to its verdict: a paragraph, not an essay. */
 export const REASON_MAX_CHARS = 500;
 
-function toGradeRecord(raw: unknown): GradeRecord {
+function toGradeRecord(raw: unknown, redact: Redact): GradeRecord {
   const result = asObject(raw);
   const name = criterionName(asString(result.name) ?? 'grader');
   const metric = asString(result.metric);
@@ -107,7 +112,7 @@ function toGradeRecord(raw: unknown): GradeRecord {
     score: asNumber(result.score),
     threshold: asNumber(result.threshold),
     label: asString(result.label) ?? (typeof result.label === 'boolean' ? String(result.label) : null),
-    reason: cut(asString(result.reason), REASON_MAX_CHARS),
+    reason: cut(asString(result.reason), redact, REASON_MAX_CHARS),
   };
 }
 
@@ -146,8 +151,10 @@ function textOf(value: unknown): string | null {
   return JSON.stringify(value);
 }
 
-function cut(text: string | null, max = ITEM_TEXT_MAX_CHARS): string | null {
-  if (text === null) return null;
+/** The text redacted, then cut to `max` characters. */
+function cut(raw: string | null, redact: Redact, max = ITEM_TEXT_MAX_CHARS): string | null {
+  if (raw === null) return null;
+  const text = redact(raw);
   if (text.length <= max) return text;
   // Never end on the first half of a surrogate pair (an emoji cut in two).
   const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;

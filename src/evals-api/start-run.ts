@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from '../settings/settings.js';
 import { RUN_TOKEN_KEY } from '../shared/run-metadata-keys.js';
-import { describeApiError, isTransient, retryDelayMs } from './api-errors.js';
+import { checkedRun } from './answer-shapes.js';
+import { describeApiError, describeEndpoint, isTransient, retryDelayMs } from './api-errors.js';
 import type { EvalsClient } from './client.js';
+import { cursorItems } from './cursor-pages.js';
 import { toRunSnapshot } from './records.js';
 import type { RunSnapshot } from './run-types.js';
 
@@ -38,7 +40,8 @@ export async function startRun(client: EvalsClient, request: StartRunRequest): P
         { name: request.name, metadata: request.metadata, data_source: request.dataSource as never },
         { maxRetries: 0, signal: request.signal },
       );
-      return toRunSnapshot(run);
+      // A run without an id could not be followed or cancelled: an error (the gate then looks for the run by its token).
+      return checkedRun(run, context.doing, describeEndpoint(request.baseURL));
     } catch (error) {
       if (!isTransient(error) || attempt >= CREATE_ATTEMPTS) throw describeApiError(error, context);
       const wait = retryDelayMs(error, attempt);
@@ -60,7 +63,8 @@ export async function findRunByToken(
 ): Promise<RunSnapshot | null> {
   let seen = 0;
   try {
-    for await (const run of client.evals.runs.list(request.evalId, { order: 'desc', limit: 100 }, { signal: request.signal })) {
+    const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100 }, { signal: request.signal });
+    for await (const run of cursorItems(runs, `looking for this attempt's run of eval ${request.evalId}`, describeEndpoint(request.baseURL))) {
       if (run.metadata?.[RUN_TOKEN_KEY] === request.attemptToken) return toRunSnapshot(run);
       if (++seen >= RECENT_RUNS_SEARCHED) break;
     }

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { retryAfterMs } from '../shared/retry-after.js';
-import { describeApiError, isTransient } from './api-errors.js';
+import { checkedRun } from './answer-shapes.js';
+import { describeApiError, describeEndpoint, isTransient } from './api-errors.js';
 import { type EvalsClient, REQUEST_TIMEOUT_MS } from './client.js';
-import { isTerminalStatus, toRunSnapshot } from './records.js';
+import { isTerminalStatus } from './records.js';
 import type { RunSnapshot } from './run-types.js';
 
 export interface WaitOptions {
@@ -55,7 +56,8 @@ export async function waitForTerminalRun(client: EvalsClient, options: WaitOptio
         // This loop retries transient failures itself, within the deadline; the SDK's retries would overrun it.
         { signal: options.signal, timeout: Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, remaining)), maxRetries: 0 },
       );
-      last = toRunSnapshot(raw);
+      // A page that is not a run (a proxy's HTML) is an error now, not a status "unknown" until the timeout.
+      last = checkedRun(raw, context.doing, describeEndpoint(options.baseURL));
       options.onProgress?.(last, now() - started);
       if (isTerminalStatus(last.status)) return { timedOut: false, run: last };
     } catch (error) {

@@ -29,6 +29,8 @@ export interface LookupRequest {
   signal?: AbortSignal;
   log: (line: string) => void;
   onRetry?: (message: string) => void;
+  /** Applied to the baseline's item texts before they are cut to size. */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function lookUpBaseline(client: EvalsClient, request: LookupRequest
     expectedTotal: found.run.resultCounts.total,
     signal: request.signal,
     onRetry: request.onRetry,
+    redact: request.redact,
   });
   request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
   const dataset = settings.metadata[RUN_METADATA_KEYS.dataset] ?? null;

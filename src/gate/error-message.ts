@@ -1,7 +1,7 @@
 import { EvalsApiError } from '../evals-api/api-errors.js';
 import { authHint, type InputNamer } from '../evals-api/auth-hints.js';
 import { InputError } from '../settings/input-error.js';
-import type { EndpointAuth } from '../settings/settings.js';
+import type { EndpointSettings } from '../settings/settings.js';
 
 /** How the action and the CLI name an input in their messages. */
 export interface InputNaming {
@@ -18,8 +18,15 @@ export const ACTION_NAMING: InputNaming = { subject: (input) => `Input "${input}
  * a 401/403 for the way the action signed in. One builder for the action and the CLI, which name inputs
  * as flags (`naming`). The caller redacts it.
  */
-export function describeGateError(error: unknown, auth: EndpointAuth | null, naming: InputNaming = ACTION_NAMING): string {
+export function describeGateError(
+  error: unknown,
+  endpoint: Pick<EndpointSettings, 'auth' | 'baseURL'> | null,
+  naming: InputNaming = ACTION_NAMING,
+): string {
   if (error instanceof InputError) return `${naming.subject(error.input)}: ${error.problem}`;
-  if (error instanceof EvalsApiError) return [error.message, auth ? authHint(auth, error.status, naming.hint) : ''].filter(Boolean).join(' ');
+  if (error instanceof EvalsApiError) {
+    const hint = endpoint ? authHint(endpoint.auth, error.status, { baseURL: endpoint.baseURL, serverMessage: error.message, name: naming.hint }) : '';
+    return [error.message, hint].filter(Boolean).join(' ');
+  }
   return error instanceof Error ? error.message : String(error);
 }

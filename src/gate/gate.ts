@@ -1,7 +1,9 @@
 import { analyseRun } from '../analysis/analyse-run.js';
 import type { GateResult, GateStatus } from '../analysis/gate-result.js';
 import { ItemTally } from '../analysis/item-tally.js';
+import { describeUnknownThresholds, unknownThresholdNames } from '../analysis/threshold-names.js';
 import { FILE_PATH_SOURCE } from '../engine/jsonl-row.js';
+import { EvalsApiError } from '../evals-api/api-errors.js';
 import { cancelRun } from '../evals-api/cancel-run.js';
 import type { EvalsClient } from '../evals-api/client.js';
 import { describeEval } from '../evals-api/describe-eval.js';
@@ -9,7 +11,7 @@ import { ensureEval } from '../evals-api/ensure-eval.js';
 import { expectedItemCount } from '../evals-api/expected-items.js';
 import type { GateRun } from '../evals-api/gate-runs.js';
 import type { RunSnapshot } from '../evals-api/run-types.js';
-import { startRun } from '../evals-api/start-run.js';
+import { findRunByToken, startRun } from '../evals-api/start-run.js';
 import { waitForTerminalRun } from '../evals-api/wait-for-run.js';
 import type { GitContext } from '../github/context.js';
 import type { RecordSource } from '../history/find-records.js';
@@ -51,6 +53,8 @@ export interface GateHost extends Log {
   remember(saved: SavedRun): void;
   /** The run exists: say so where the result will appear. True when the PR comment now says "evaluating…". */
   started(run: RunSnapshot, evalName: string): Promise<boolean>;
+  /** Takes every secret known so far out of a text; item texts go through it before they are cut to size. */
+  redact(text: string): string;
 }
 
 /** What a gate's run came to, with all the publishers need; the gate is not read again after it. */
@@ -79,6 +83,8 @@ export class Gate {
   /** The repository's kept records (artifacts), when the gate may read them (a token, a repository). */
   private readonly records: RecordSource | null;
   private record: ResultsRecord | null = null;
+  /** A create was sent: a run may exist although its id never came back. */
+  private mayHaveRun = false;
 
   constructor(client: EvalsClient, settings: Settings, git: GitContext, host: GateHost, records: RecordSource | null = null) {
     this.client = client;
@@ -110,20 +116,33 @@ export class Gate {
   }
 
   private async judge(): Promise<GateResult> {
-    await this.resolveEval();
+    // timeout-minutes bounds every wait until the run ends: reading the eval, starting the run (a
+    // create that never answers included) and polling it. Reading a completed run's items is not cut short.
+    const deadline = Date.now() + this.settings.timeoutMs;
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.settings.timeoutMs)]);
+    await this.beforeDeadline('finding the eval', signal, () => this.resolveEval(signal));
     const { settings, client } = this;
-    const signal = this.controller.signal;
     const baseURL = settings.endpoint.baseURL;
-    const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
+    const evalInfo = await this.beforeDeadline(`reading eval ${settings.evalId}`, signal, () => describeEval(client, settings.evalId, baseURL, signal));
     this.evalName = evalInfo.name;
+    // The eval's own criteria (an eval-file's were checked with the other inputs): a threshold for
+    // another one is a typo, to be said before the run costs anything.
+    if (settings.evalChoice.kind === 'id' && evalInfo.criteria) {
+      const unknown = unknownThresholdNames(settings.criteriaThresholds, evalInfo.criteria);
+      if (unknown.length > 0) throw new InputError('criteria-thresholds', describeUnknownThresholds(unknown, evalInfo.criteria, `eval ${settings.evalId}`));
+    }
     // An explicit baseline is checked before a run costs anything.
+    const baselineRunId = settings.baseline.kind === 'run' ? settings.baseline.runId : null;
     const explicitBaseline =
-      settings.baseline.kind === 'run' ? await checkBaselineRun(client, { evalId: settings.evalId, runId: settings.baseline.runId, baseURL, signal }) : null;
+      baselineRunId === null
+        ? null
+        : await this.beforeDeadline('reading the baseline run', signal, () => checkBaselineRun(client, { evalId: settings.evalId, runId: baselineRunId, baseURL, signal }));
     const baselineFile = settings.baseline.kind === 'file' ? await readBaselineFile(settings.baseline) : null;
     const started = Date.now();
     // From here on a run may exist: the post step can find it by this token even if the answer never came.
     if (this.remote) this.host.remember({ attemptToken: settings.attemptToken });
-    const created = await this.startRunOrExplain(client, {
+    this.mayHaveRun = true;
+    const created = await this.beforeDeadline('starting the run', signal, () => this.startRunOrExplain(client, {
       evalId: settings.evalId,
       name: settings.runName,
       dataSource: settings.dataSource,
@@ -132,7 +151,7 @@ export class Gate {
       baseURL,
       signal,
       log: (line) => this.host.warning(line),
-    });
+    }));
     this.runId = created.id;
     if (this.remote) this.host.remember({ runId: created.id });
     this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
@@ -153,10 +172,11 @@ export class Gate {
       evalId: settings.evalId,
       runId: created.id,
       baseURL,
-      timeoutMs: settings.timeoutMs,
+      timeoutMs: Math.max(0, deadline - Date.now()),
       // Polling the local engine costs nothing: the result is shown as soon as it is there.
       pollIntervalMs: this.remote ? settings.pollIntervalMs : Math.min(settings.pollIntervalMs, LOCAL_POLL_MS),
-      signal,
+      // It keeps the deadline itself: on expiry it answers "timed out", and the run is cancelled.
+      signal: this.controller.signal,
       onRetry: warnFirst,
       onProgress: (snapshot, elapsed) => {
         const line = progressLine(snapshot, elapsed, expected);
@@ -192,7 +212,7 @@ export class Gate {
       const recordItems = kept;
       const read = await tallyRun(
         client,
-        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst },
+        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal: this.controller.signal, onRetry: warnFirst, redact: (text) => this.host.redact(text) },
         (record) => recordItems.add(record),
       );
       tally = read.tally;
@@ -319,7 +339,7 @@ export class Gate {
   }
 
   /** An eval-file sent to a remote endpoint: the eval made from it, found or created. */
-  private async resolveEval(): Promise<void> {
+  private async resolveEval(signal: AbortSignal): Promise<void> {
     const { settings } = this;
     const choice = settings.evalChoice;
     if (this.remote && choice.kind === 'file') {
@@ -328,7 +348,7 @@ export class Gate {
         fingerprint: choice.fingerprint,
         evalFile: choice.path,
         baseURL: settings.endpoint.baseURL,
-        signal: this.controller.signal,
+        signal,
         log: (line) => this.host.info(line),
       });
       this.host.info(
@@ -355,6 +375,7 @@ export class Gate {
         signal: this.controller.signal,
         log: (line) => this.host.info(line),
         onRetry,
+        redact: (text) => this.host.redact(text),
       });
     } catch (error) {
       if (this.abandoned) throw error;
@@ -364,8 +385,32 @@ export class Gate {
     }
   }
 
+  /**
+   * Runs `step` against the deadline of timeout-minutes: when the deadline (not a signal) stopped it,
+   * the error says so, whatever the request made of its abort.
+   */
+  private async beforeDeadline<T>(doing: string, signal: AbortSignal, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (!signal.aborted || this.abandoned) throw error;
+      const minutes = this.settings.timeoutMs / 60_000;
+      throw new EvalsApiError(`Gave up ${doing}: timeout-minutes (${Number.isInteger(minutes) ? minutes : minutes.toFixed(2)} min) passed before ${this.where()} had answered.`, null, { cause: error });
+    }
+  }
+
+  private where(): string {
+    return this.remote ? `the Evals API at ${this.settings.endpoint.baseURL}` : 'the local engine';
+  }
+
   /** Cancels the run if it may still be running. Never throws: it is called on the way out. */
   private async cancelIfActive(why: string, timeoutMs = CANCEL_ON_SIGNAL_MS): Promise<void> {
+    if (!this.runId && this.mayHaveRun && this.remote) {
+      // The create's answer never came: the run, if it was made, carries this attempt's token.
+      const { evalId, attemptToken, endpoint } = this.settings;
+      const made = await findRunByToken(this.client, { evalId, attemptToken, baseURL: endpoint.baseURL, signal: AbortSignal.timeout(timeoutMs) }).catch(() => null);
+      if (made) this.runId = made.id;
+    }
     if (!this.runId || this.finished) return;
     const runId = this.runId;
     try {

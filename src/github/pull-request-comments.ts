@@ -68,14 +68,14 @@ export class PullRequestComments {
    * still converge on the same comment, at the same place in the conversation.
    */
   async #findOwnComment(prNumber: number, marker: string, login: string): Promise<ListedComment | null> {
-    const comments: ListedComment[] = await this.#github.call('list comments', () =>
-      this.#github.octokit.paginate(this.#github.octokit.rest.issues.listComments, {
-        owner: this.#owner,
-        repo: this.#repo,
-        issue_number: prNumber,
-        per_page: 100,
-      }),
-    );
+    const comments: ListedComment[] = [];
+    const listing = this.#github.octokit.paginate.iterator(this.#github.octokit.rest.issues.listComments, {
+      owner: this.#owner,
+      repo: this.#repo,
+      issue_number: prNumber,
+      per_page: 100,
+    });
+    for await (const { data } of this.#github.pages('list comments', listing)) comments.push(...data);
     const own = comments
       .filter((comment) => comment.user !== null && sameLogin(comment.user.login, login))
       .filter((comment) => hasMarker(comment.body ?? '', marker))
@@ -89,9 +89,10 @@ export class PullRequestComments {
 }
 
 /**
- * A one-line explanation of why the comment could not be written, for a warning. Never quotes a token.
+ * A one-line explanation of why the comment could not be written, for a warning. Never quotes a token;
+ * `redact` takes out the action's other secrets before anything is cut.
  */
-export function describeCommentFailure(error: unknown, ctx: { isFork: boolean; prNumber: number }): string {
+export function describeCommentFailure(error: unknown, ctx: { isFork: boolean; prNumber: number }, redact?: (text: string) => string): string {
   const prefix = `Cannot comment on PR #${ctx.prNumber}`;
   return describeApiFailure(prefix, error, (status, detail) => {
     switch (status) {
@@ -113,5 +114,5 @@ export function describeCommentFailure(error: unknown, ctx: { isFork: boolean; p
       default:
         return undefined;
     }
-  });
+  }, redact);
 }

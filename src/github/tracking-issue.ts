@@ -121,31 +121,32 @@ export class TrackingIssues {
     const own: ListedIssue[] = [];
     // The `creator` filter is not used: it wants the REST login, and GraphQL may name a bot without its
     // `[bot]` suffix. A wrong guess would find nothing and open a new issue on every failing run.
-    const { listed, more } = await this.#github.call('list issues', async () => {
-      const listing = this.#github.octokit.paginate.iterator(this.#github.octokit.rest.issues.listForRepo, {
-        owner: this.#owner,
-        repo: this.#repo,
-        state: 'open',
-        sort: 'updated',
-        direction: 'desc',
-        per_page: PER_PAGE,
-      });
-      let pages = 0;
-      let seen = 0;
-      for await (const { data, headers } of listing) {
-        pages += 1;
-        seen += data.length;
-        const issues: ListedIssue[] = data;
-        own.push(
-          ...issues
-            .filter((issue) => issue.pull_request === undefined || issue.pull_request === null)
-            .filter((issue) => issue.user !== null && sameLogin(issue.user.login, login))
-            .filter((issue) => hasMarker(issue.body ?? '', marker)),
-        );
-        if (pages >= MAX_PAGES) return { listed: seen, more: /rel="next"/.test(headers.link ?? '') };
-      }
-      return { listed: seen, more: false };
+    const listing = this.#github.octokit.paginate.iterator(this.#github.octokit.rest.issues.listForRepo, {
+      owner: this.#owner,
+      repo: this.#repo,
+      state: 'open',
+      sort: 'updated',
+      direction: 'desc',
+      per_page: PER_PAGE,
     });
+    let pages = 0;
+    let listed = 0;
+    let more = false;
+    for await (const { data, headers } of this.#github.pages('list issues', listing)) {
+      pages += 1;
+      listed += data.length;
+      const issues: ListedIssue[] = data;
+      own.push(
+        ...issues
+          .filter((issue) => issue.pull_request === undefined || issue.pull_request === null)
+          .filter((issue) => issue.user !== null && sameLogin(issue.user.login, login))
+          .filter((issue) => hasMarker(issue.body ?? '', marker)),
+      );
+      if (pages >= MAX_PAGES) {
+        more = /rel="next"/.test(headers.link ?? '');
+        break;
+      }
+    }
 
     if (more && own.length === 0) {
       this.#github.log.info(
@@ -164,9 +165,9 @@ export class TrackingIssues {
 
 /**
  * A one-line explanation of why the tracking issue could not be written, for a warning. Never quotes
- * a token.
+ * a token; `redact` takes out the action's other secrets before anything is cut.
  */
-export function describeIssueFailure(error: unknown): string {
+export function describeIssueFailure(error: unknown, redact?: (text: string) => string): string {
   const prefix = 'Cannot update the tracking issue';
   return describeApiFailure(prefix, error, (status, detail) => {
     switch (status) {
@@ -184,7 +185,7 @@ export function describeIssueFailure(error: unknown): string {
       default:
         return undefined;
     }
-  });
+  }, redact);
 }
 
 /** `text` within GitHub's body limit, cut with a note when it is longer. */

@@ -11,6 +11,8 @@ import { abortError, RequestGovernor, type Sleep } from './request-governor.js';
 export interface ModelEndpoint {
   baseURL: string;
   apiKey: string;
+  /** Sent with every request; its values may be keys, so they are redacted like the key. */
+  query?: Record<string, string>;
 }
 
 export interface ModelClientOptions {
@@ -117,7 +119,8 @@ export class ModelCallError extends Error {
 
 export class ModelClient {
   readonly baseURL: string;
-  readonly #apiKey: string;
+  /** The key and the query's values: taken out of every line this client writes. */
+  readonly #secrets: string[];
   readonly #openai: OpenAI;
   readonly #governor: RequestGovernor;
   readonly #maxAttempts: number;
@@ -131,7 +134,7 @@ export class ModelClient {
   /** An empty `apiKey` sends no Authorization header: self-hosted endpoints (Ollama, vLLM) often need none. */
   constructor(endpoint: ModelEndpoint, options: ModelClientOptions = {}) {
     this.baseURL = endpoint.baseURL;
-    this.#apiKey = endpoint.apiKey;
+    this.#secrets = [endpoint.apiKey, ...Object.values(endpoint.query ?? {})].filter(Boolean);
     this.#governor = options.governor ?? new RequestGovernor({ maxConcurrency: options.maxConcurrency });
     this.#log = options.log ?? (() => undefined);
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 6);
@@ -146,6 +149,7 @@ export class ModelClient {
       maxRetries: 0,
       timeout: this.#timeoutMs,
       defaultHeaders: { 'User-Agent': 'evals-gate', ...(endpoint.apiKey ? {} : { Authorization: null }) },
+      defaultQuery: endpoint.query && Object.keys(endpoint.query).length > 0 ? endpoint.query : undefined,
     });
   }
 
@@ -261,7 +265,8 @@ export class ModelClient {
       cause = error instanceof Error ? error.message : String(error);
     }
     const line = `${what} failed${tries}: ${cause}`.replace(/\s+/g, ' ').trim();
-    return redactSecrets(cut(line, 600), [this.#apiKey]);
+    // Redacted before it is cut: a cut through a key would leave a piece no redaction can find.
+    return cut(redactSecrets(line, this.#secrets), 600);
   }
 }
 

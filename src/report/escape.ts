@@ -11,8 +11,8 @@ const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
- * A zero-width space placed inside `@name`, `#123` and `https://`: GitHub's mention, reference and
- * autolink matchers need those characters adjacent. An HTML entity keeps the raw markdown readable;
+ * A zero-width space placed inside `@name`, `#123`, `GH-123` and `https://`: GitHub's mention,
+ * reference and autolink matchers need those characters adjacent. An HTML entity keeps the raw markdown readable;
  * GitHub decodes it into the same invisible character.
  */
 const ZWSP_ENTITY = '&#8203;';
@@ -20,9 +20,10 @@ const ZWSP = '\u200B';
 
 /**
  * Characters with a meaning in inline markdown, plus the contexts that GitHub turns into mentions
- * (`@name`, `@org/team`), issue references (`#12`, `owner/repo#12`) and autolinks (`scheme://`, `www.`).
+ * (`@name`, `@org/team`), issue references (`#12`, `owner/repo#12`, `GH-12`) and autolinks
+ * (`scheme://`, `www.`).
  */
-const INLINE_SPECIAL = /[&<>\\|`*_[\]~$]|@(?=[A-Za-z0-9])|#(?=[0-9])|:(?=\/\/)|(?<=www)\./giu;
+const INLINE_SPECIAL = /[&<>\\|`*_[\]~$]|@(?=[A-Za-z0-9])|#(?=[0-9])|(?<=\bGH)-(?=[0-9])|:(?=\/\/)|(?<=www)\./giu;
 
 const ELLIPSIS = '…';
 
@@ -57,6 +58,7 @@ function escapeInlineChar(match: string): string {
       return '&gt;';
     case '@':
     case '#':
+    case '-':
       return match + ZWSP_ENTITY;
     case ':':
     case '.':

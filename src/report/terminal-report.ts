@@ -4,6 +4,7 @@ import type { GateResult } from '../analysis/gate-result.js';
 import { sharedItemErrors } from '../analysis/item-errors.js';
 import type { ItemRecord } from '../evals-api/run-types.js';
 import { criterionLabels, formatCount, formatDuration, formatPercent } from './format.js';
+import { terminalText } from './plain-text.js';
 
 export interface TerminalReportOptions {
   title: string;
@@ -17,14 +18,18 @@ export interface TerminalReportOptions {
 const ITEM_TEXT_CHARS = 160;
 const SHARED_ERRORS_SHOWN = 10;
 
-/** The result for a terminal: the verdict first, then counts, criteria, the comparison and failing items. */
+/**
+ * The result for a terminal: the verdict first, then counts, criteria, the comparison and failing items.
+ * Every text from the eval, the server or the dataset goes through `plain` or `oneLine`: the only
+ * escape sequences in the report are its own colours.
+ */
 export function renderTerminalReport(result: GateResult, options: TerminalReportOptions): string {
   const paint = painter(options.color);
   const lines: string[] = [];
   const passed = result.verdict.result === 'pass';
-  lines.push(paint(passed ? 'green' : 'red', `${passed ? '✔ PASS' : '✘ FAIL'}  ${options.title}`));
-  lines.push(`  score ${formatPercent(result.score)} (threshold ${formatPercent(result.threshold)})${result.baseline ? ` · ${describeScoreDelta(result.baseline.comparison.scoreDelta)} ${result.baseline.label}` : ''}`);
-  for (const reason of result.verdict.reasons) lines.push(`  ${reason}`);
+  lines.push(paint(passed ? 'green' : 'red', `${passed ? '✔ PASS' : '✘ FAIL'}  ${plain(options.title)}`));
+  lines.push(`  score ${formatPercent(result.score)} (threshold ${formatPercent(result.threshold)})${result.baseline ? ` · ${describeScoreDelta(result.baseline.comparison.scoreDelta)} ${plain(result.baseline.label)}` : ''}`);
+  for (const reason of result.verdict.reasons) lines.push(`  ${plain(reason)}`);
   lines.push('');
 
   const { counts } = result;
@@ -32,8 +37,8 @@ export function renderTerminalReport(result: GateResult, options: TerminalReport
   lines.push(
     `Items: ${formatCount(counts.total)} · ${paint('green', `${formatCount(counts.passed)} passed`)} · ${paint(counts.failed ? 'red' : 'dim', `${formatCount(counts.failed)} failed`)} · ${paint(counts.errored ? 'yellow' : 'dim', `${formatCount(counts.errored)} errored`)}${skipped}`,
   );
-  lines.push(`Run: ${result.run.name || result.run.id} (${result.run.id}) · ${result.status} · ${formatDuration(result.durationMs)}`);
-  if (result.links.report) lines.push(`Report: ${result.links.report}`);
+  lines.push(`Run: ${plain(result.run.name || result.run.id)} (${plain(result.run.id)}) · ${result.status} · ${formatDuration(result.durationMs)}`);
+  if (result.links.report) lines.push(`Report: ${plain(result.links.report)}`);
 
   if (result.criteria.length > 0) {
     lines.push('', 'Criteria:');
@@ -45,10 +50,10 @@ export function renderTerminalReport(result: GateResult, options: TerminalReport
       lines.push(`  ${oneLine(labels[index] ?? criterion.name).padEnd(width)}  ${rate.padStart(7)}  ${criterion.passed}/${criterion.passed + criterion.failed}${min}`);
     });
   }
-  if (result.baselineNote) lines.push('', paint('dim', result.baselineNote));
+  if (result.baselineNote) lines.push('', paint('dim', plain(result.baselineNote)));
   if (result.baseline) {
     const { comparison } = result.baseline;
-    lines.push('', `Compared ${result.baseline.label}: ${comparison.mcnemar.regressions} regressions, ${comparison.mcnemar.fixes} fixes.`);
+    lines.push('', `Compared ${plain(result.baseline.label)}: ${comparison.mcnemar.regressions} regressions, ${comparison.mcnemar.fixes} fixes.`);
   }
 
   const failing = result.failingItems;
@@ -70,8 +75,8 @@ export function renderTerminalReport(result: GateResult, options: TerminalReport
 }
 
 function itemLines(item: ItemRecord, options: TerminalReportOptions, paint: Painter, shared: ReadonlyMap<string, number>): string[] {
-  const id = item.datasourceItemId !== null ? `#${item.datasourceItemId}` : item.id;
-  const failed = item.grades.filter((grade) => grade.passed === false).map((grade) => grade.name);
+  const id = plain(item.datasourceItemId !== null ? `#${item.datasourceItemId}` : item.id);
+  const failed = item.grades.filter((grade) => grade.passed === false).map((grade) => plain(grade.name));
   const what = item.outcome === 'error' ? paint('yellow', 'errored') : paint('red', `failed ${failed.join(', ') || ''}`.trim());
   const lines = [`  ${id}  ${what}`];
   const sharedBy = item.error ? shared.get(item.error) : undefined;
@@ -85,10 +90,14 @@ function itemLines(item: ItemRecord, options: TerminalReportOptions, paint: Pain
   return lines;
 }
 
+/** Untrusted text on one line, as a terminal shows it: no escape sequence, no control character. */
+function plain(text: string): string {
+  return terminalText(text).replace(/[\n\t]+/g, ' ').trim();
+}
+
+/** The same, cut for an item's line. */
 function oneLine(text: string): string {
-  // Control characters from model output must not move the cursor or recolour the terminal.
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const flat = plain(text);
   return flat.length > ITEM_TEXT_CHARS ? `${flat.slice(0, ITEM_TEXT_CHARS - 1)}…` : flat;
 }
 

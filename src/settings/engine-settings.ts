@@ -25,12 +25,12 @@ export function readLocalEngineSettings(
   const concurrency = parseCount('concurrency', read('concurrency') || String(DEFAULT_CONCURRENCY));
   if (concurrency < 1 || concurrency > MAX_CONCURRENCY) throw new InputError('concurrency', `must be from 1 to ${MAX_CONCURRENCY}; got ${concurrency}.`);
   const endpoint = readOpenAiEndpoint(source, { url: 'model-base-url', key: 'model-api-key' });
-  const { baseURL } = endpoint;
+  const { baseURL, query } = endpoint;
   const apiKey = endpoint.key();
 
   const uses = modelUses(definition, dataSource);
   try {
-    const unused = new ModelClient({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
+    const unused = new ModelClient({ baseURL, apiKey: apiKey || 'unused', query }, { maxConcurrency: concurrency });
     createGraders(definition, { models: () => unused }, `${where}: testing_criteria`);
     // The samples this engine makes have known fields; and the items will be checked against item_schema.
     if (dataSource.type !== 'jsonl') checkGraderTemplates(definition, { where: `${where}: testing_criteria`, sampleFields: SAMPLED_FIELDS });
@@ -45,7 +45,7 @@ export function readLocalEngineSettings(
     throw new InputError('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
   }
   // An empty key sends no Authorization header at all.
-  return { models: { baseURL, apiKey }, concurrency };
+  return { models: { baseURL, apiKey, query }, concurrency };
 }
 
 /** A data source whose `input_messages` name an item field the eval-file's item_schema does not define (either engine). */

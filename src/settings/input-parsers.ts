@@ -89,17 +89,50 @@ export function parseMetadata(input: string, raw: string): Record<string, string
 }
 
 export function parseBaseUrl(input: string, raw: string): string {
+  const { url, query } = parseEndpointUrl(input, raw);
+  if (Object.keys(query).length > 0) throw new InputError(input, 'this URL takes no query.');
+  return url;
+}
+
+/**
+ * An endpoint's URL (`base-url`, `model-base-url`): http(s), no credentials in it, its query returned
+ * apart. The SDK appends each request's path to the URL, so a query in it would end up in the middle
+ * of the path; apart, it is sent with every request (like `extra-query`), and its values, which may be
+ * keys (`?api-key=…`, `?sig=…`), are never shown. Errors never quote a query value.
+ */
+export function parseEndpointUrl(input: string, raw: string): { url: string; query: Record<string, string> } {
+  const text = raw.trim();
   let url: URL;
   try {
-    url = new URL(raw.trim());
+    url = new URL(text);
   } catch {
-    throw new InputError(input, `${JSON.stringify(raw)} is not a URL.`);
+    throw new InputError(input, `${JSON.stringify(hideQueryValues(text))} is not a URL.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InputError(input, `expected an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
   }
   if (url.username || url.password) throw new InputError(input, 'credentials do not belong in the URL: use "api-key".');
-  return url.toString().replace(/\/+$/, '');
+  if (url.hash) throw new InputError(input, 'an endpoint URL has no "#…" part.');
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) {
+    if (Object.hasOwn(query, name)) throw new InputError(input, `the query parameter "${name}" is given twice.`);
+    query[name] = value;
+  }
+  url.search = '';
+  return { url: url.toString().replace(/\/+$/, ''), query };
+}
+
+/** A URL with every query value shown as `***`, for messages. */
+export function hideQueryValues(url: string): string {
+  return url.replace(/([?&][^=&#]*=)[^&#]*/g, '$1***');
+}
+
+/**
+ * Whether a query parameter's value is kept secret (masked in the log, redacted everywhere): all but
+ * `api-version`, whose values (`v1`, `preview`, dates) are public and worth reading in an error.
+ */
+export function isSecretQueryParameter(name: string): boolean {
+  return name.toLowerCase() !== 'api-version';
 }
 
 /** HTTP header names are RFC 9110 tokens. */
@@ -239,19 +272,33 @@ export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /**
  * An OpenAI-style endpoint's URL and key, as the SDKs read them: the input, else `OPENAI_BASE_URL` /
- * `OPENAI_API_KEY`, else OpenAI's URL and no key. The key input is masked as soon as it is read;
- * `OPENAI_API_KEY` only when `key()` is asked for it (an Entra sign-in never uses it).
+ * `OPENAI_API_KEY`, else OpenAI's URL and no key. A query in the URL is taken out of it (the SDK would
+ * put paths after it) and its values masked as soon as they are read (they may be keys), as is the key
+ * input; `OPENAI_API_KEY` only when `key()` is asked for it (an Entra sign-in never uses it).
  */
-export function readOpenAiEndpoint(source: InputSource, inputs: { url: string; key: string }): { baseURL: string; keyInput: string; key: () => string } {
+export function readOpenAiEndpoint(
+  source: InputSource,
+  inputs: { url: string; key: string },
+): { baseURL: string; query: Record<string, string>; keyInput: string; key: () => string } {
   const { read, env } = source;
   const keyInput = read(inputs.key).trim();
   if (keyInput) source.mask(keyInput);
   const urlInput = read(inputs.url).trim();
-  const baseURL = urlInput ? parseBaseUrl(inputs.url, urlInput) : parseBaseUrl(`${inputs.url} (from OPENAI_BASE_URL)`, env.OPENAI_BASE_URL?.trim() || OPENAI_BASE_URL);
+  const endpoint = urlInput
+    ? parseEndpointUrl(inputs.url, urlInput)
+    : parseEndpointUrl(`${inputs.url} (from OPENAI_BASE_URL)`, env.OPENAI_BASE_URL?.trim() || OPENAI_BASE_URL);
+  maskQuery(source, endpoint.query);
   const key = () => {
     const fromEnv = keyInput ? '' : env.OPENAI_API_KEY?.trim() || '';
     if (fromEnv) source.mask(fromEnv);
     return keyInput || fromEnv;
   };
-  return { baseURL, keyInput, key };
+  return { baseURL: endpoint.url, query: endpoint.query, keyInput, key };
+}
+
+/** Query values may be keys: masked as soon as they are read (all but api-version). */
+export function maskQuery(source: InputSource, query: Record<string, string>): void {
+  for (const [name, value] of Object.entries(query)) {
+    if (value && isSecretQueryParameter(name)) source.mask(value);
+  }
 }

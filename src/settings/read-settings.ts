@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { describeUnknownThresholds, unknownThresholdNames } from '../analysis/threshold-names.js';
+import { defaultAzureScope } from '../azure/endpoints.js';
 import { LOCAL_ENGINE_URL } from '../evals-api/client.js';
 import { defaultRunName, type GitContext } from '../github/context.js';
 import { artifactNameProblem, autoArtifactName } from '../history/artifact-name.js';
@@ -9,6 +11,7 @@ import { localEvalId, readEvalChoice } from './eval-choice.js';
 import { InputError } from './input-error.js';
 import {
   looksSecret,
+  maskQuery,
   parseAuthorityHost,
   parseBaselineChoice,
   parseBoolean,
@@ -28,10 +31,9 @@ import {
   readOpenAiEndpoint,
 } from './input-parsers.js';
 import { buildRunMetadata } from './run-metadata.js';
-import type { BaselineChoice, EndpointAuth, EndpointSettings, InputSource, Settings } from './settings.js';
+import type { BaselineChoice, EndpointAuth, EndpointSettings, EngineKind, EvalChoice, InputSource, Settings } from './settings.js';
 import { resolveWorkspaceFile } from './workspace-files.js';
 
-export const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 
 /** Reads and validates every input. Throws an InputError naming the first bad input. */
@@ -41,6 +43,7 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
   if (githubToken) source.mask(githubToken);
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const { engine, eval: evalChoice } = readEvalChoice(source, workspace);
+  checkCodeGraders(engine, evalChoice, git, parseBoolean('allow-code-graders', read('allow-code-graders') || 'false'));
   const evalId = evalChoice.kind === 'id' ? evalChoice.evalId : engine === 'local' ? localEvalId(evalChoice) : '';
   // The local engine needs no endpoint and no key: it answers inside this process.
   const endpoint = engine === 'local' ? LOCAL_ENDPOINT : readEndpointSettings(source);
@@ -48,8 +51,16 @@ export function readSettings(git: GitContext, source: InputSource): Settings {
   // Cheap checks first, so a typo is reported before any file is read.
   const threshold = parseRate('threshold', read('threshold') || '1');
   const criteriaThresholds = parseCriteriaThresholds('criteria-thresholds', read('criteria-thresholds'));
+  if (evalChoice.kind === 'file') {
+    // The eval file names its criteria: a threshold for another one is a typo, found before the run.
+    const unknown = unknownThresholdNames(criteriaThresholds, evalChoice.definition.testing_criteria);
+    if (unknown.length > 0) throw new InputError('criteria-thresholds', describeUnknownThresholds(unknown, evalChoice.definition.testing_criteria, evalChoice.path));
+  }
   const timeoutMs = parsePositiveNumber('timeout-minutes', read('timeout-minutes') || '60', 'minutes', 7 * 24 * 60) * 60_000;
   const pollIntervalMs = parsePositiveNumber('poll-interval', read('poll-interval') || '10', 'seconds', 3600) * 1000;
+  if (pollIntervalMs < MIN_POLL_INTERVAL_MS) {
+    throw new InputError('poll-interval', `${read('poll-interval').trim()} seconds is less than the 1 second allowed: faster polls only cost requests (polling starts at 1 s and backs off to this).`);
+  }
   const comment = parseBoolean('comment', read('comment') || 'true');
   const reportItems = parseCount('report-items', read('report-items') || '20');
   const showItemContent = parseBoolean('show-item-content', read('show-item-content') || 'true');
@@ -136,6 +147,32 @@ function readResultsArtifact(raw: string, gateKey: string): string | null {
   return text;
 }
 
+/**
+ * Events whose runs hold the base repository's secrets and a write token while the code under test
+ * may come from a pull request (a fork's included): code from the repository must not run there
+ * unless the workflow's author says it is trusted.
+ */
+const PRIVILEGED_EVENTS = ['pull_request_target', 'workflow_run'];
+
+/**
+ * A `python` grader runs code from the eval file inside the job (the local engine; a remote endpoint
+ * runs it on its own servers). On privileged events that needs `allow-code-graders: true`.
+ */
+function checkCodeGraders(engine: EngineKind, choice: EvalChoice, git: GitContext, allowed: boolean): void {
+  if (allowed || engine !== 'local' || choice.kind !== 'file' || !PRIVILEGED_EVENTS.includes(git.eventName ?? '')) return;
+  const code = choice.definition.testing_criteria.filter((criterion) => criterion.type === 'python').map((criterion) => `"${criterion.name}"`);
+  if (code.length === 0) return;
+  throw new InputError(
+    'allow-code-graders',
+    `${choice.path} has python graders (${code.join(', ')}), which run code from the repository inside this job, and this is a ${git.eventName} event, ` +
+      'which runs with the base repository\'s secrets and a write token: a pull request could make them run its own code. ' +
+      'Run this eval on pull_request instead, or set "allow-code-graders: true" if the job checks out only trusted code.',
+  );
+}
+
+/** The shortest poll-interval: polling starts at 1 s anyway. */
+const MIN_POLL_INTERVAL_MS = 1000;
+
 /** The longest trend a report shows. */
 export const MAX_HISTORY = 100;
 
@@ -153,23 +190,27 @@ const LOCAL_ENDPOINT: EndpointSettings = {
 export function readEndpointSettings(source: InputSource): EndpointSettings {
   const { read } = source;
   // Secrets are masked as soon as they are read, before any check that could fail on them.
-  const { baseURL, keyInput, key } = readOpenAiEndpoint(source, { url: 'base-url', key: 'api-key' });
+  const { baseURL, query, keyInput, key } = readOpenAiEndpoint(source, { url: 'base-url', key: 'api-key' });
   const extraHeaders = parseHeaderLines('extra-headers', read('extra-headers'));
-  const extraQuery = parseQueryLines('extra-query', read('extra-query'));
-  for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
+  for (const [name, value] of Object.entries(extraHeaders)) {
     if (looksSecret(name) && value) source.mask(value);
+  }
+  const extraQuery = parseQueryLines('extra-query', read('extra-query'));
+  maskQuery(source, extraQuery);
+  for (const name of Object.keys(query)) {
+    if (Object.hasOwn(extraQuery, name)) throw new InputError('base-url', `the query parameter "${name}" is in "extra-query" too: give it once.`);
   }
   return {
     baseURL,
-    auth: readEndpointAuth(source, keyInput, key),
+    auth: readEndpointAuth(source, keyInput, key, baseURL),
     organization: read('organization').trim() || null,
     project: read('project').trim() || null,
     extraHeaders,
-    extraQuery,
+    extraQuery: { ...extraQuery, ...query },
   };
 }
 
-function readEndpointAuth(source: InputSource, apiKeyInput: string, fallbackKey: () => string): EndpointAuth {
+function readEndpointAuth(source: InputSource, apiKeyInput: string, fallbackKey: () => string, baseURL: string): EndpointAuth {
   const { read, env } = source;
   const header = parseChoice('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key'] as const);
   const clientId = read('azure-client-id').trim();
@@ -183,7 +224,8 @@ function readEndpointAuth(source: InputSource, apiKeyInput: string, fallbackKey:
       kind: 'entra',
       clientId: parseClientId('azure-client-id', clientId),
       tenantId: parseTenantId('azure-tenant-id', tenantId),
-      scope: parseScope('azure-scope', read('azure-scope') || DEFAULT_AZURE_SCOPE),
+      // Empty: the audience of the endpoint (an Azure OpenAI resource or a Foundry project).
+      scope: read('azure-scope').trim() ? parseScope('azure-scope', read('azure-scope')) : defaultAzureScope(baseURL),
       authorityHost: parseAuthorityHost('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
     };
   }

@@ -52,13 +52,14 @@ export type EndpointAuth =
   | { kind: 'entra'; tenantId: string; clientId: string; scope: string; authorityHost: string };
 
 export interface EndpointSettings {
+  /** Without a query: `base-url`'s query is in `extraQuery`, so a URL in a message never shows it. */
   baseURL: string;
   auth: EndpointAuth;
   organization: string | null;
   project: string | null;
   /** Sent with every request (`extra-headers`). */
   extraHeaders: Record<string, string>;
-  /** Added to every request's query (`extra-query`). */
+  /** Added to every request's query (`extra-query`, and `base-url`'s own query). */
   extraQuery: Record<string, string>;
 }
 
@@ -78,8 +79,11 @@ export type EngineKind = 'remote' | 'local';
 
 /** The OpenAI-compatible endpoint the local engine samples and judges with. */
 export interface ModelEndpointSettings {
+  /** Without a query: `model-base-url`'s query is in `query`. */
   baseURL: string;
   apiKey: string;
+  /** Sent with every request (`model-base-url`'s query, e.g. `api-version` or a key). */
+  query: Record<string, string>;
 }
 
 export interface CriterionThreshold {

@@ -44,7 +44,11 @@ interface FakesOptions {
   identity?: FakeIdentityOptions;
 }
 
-/** The azure flavour of the Evals API fake with EXACT_ANSWER_EVAL (changed by `options.eval`), the GitHub API fake, and the identity fakes if asked for. */
+/**
+ * The azure flavour of the Evals API fake with EXACT_ANSWER_EVAL (changed by `options.eval`), the GitHub
+ * API fake, and the identity fakes if asked for (then the Evals API is a Foundry project's, unless
+ * `options.evals.basePath` says otherwise).
+ */
 async function startFakes(options: FakesOptions = {}): Promise<Fakes> {
   let identity: FakeIdentity | null = null;
   if (options.identity) {
@@ -53,8 +57,11 @@ async function startFakes(options: FakesOptions = {}): Promise<Fakes> {
     identity = started;
   }
   const auth = options.evals?.auth ?? (identity ? { via: [], tokens: identity.check } : undefined);
+  // Entra ID sign-in is shown on a Foundry project (whose audience the identity fake expects by
+  // default): an empty azure-scope follows the endpoint, which its path tells.
+  const basePath = identity ? { basePath: FOUNDRY_BASE_PATH } : {};
   const fakes = await startEvalsAndGitHub({
-    evals: { flavor: 'azure', ...options.evals, ...(auth ? { auth } : {}) },
+    evals: { flavor: 'azure', ...basePath, ...options.evals, ...(auth ? { auth } : {}) },
     eval: { ...EXACT_ANSWER_EVAL, ...options.eval },
   });
   return { ...fakes, identity };
@@ -327,6 +334,15 @@ describe('Entra ID sign-in (GitHub OIDC federation) on a Foundry project', () =>
     expect(fakes.evals.requests.every((r) => r.auth === 'bearer-token')).toBe(true);
   });
 
+  it('an empty azure-scope follows the endpoint: an Azure OpenAI resource gets the Cognitive Services audience', async () => {
+    const scope = 'https://cognitiveservices.azure.com/.default';
+    const fakes = await startFakes({ identity: { expectedScope: scope }, evals: { basePath: '/openai/v1' } });
+    const result = await makeJob(fakes, { auth: 'entra', event: 'push' }).runMain();
+
+    expectPassed(result);
+    expect(fakes.identity?.exchanges.map((e) => [e.form.scope, e.outcome])).toEqual([[scope, 'issued']]);
+  });
+
   it('renews the token before it expires during a long run, each time with a fresh OIDC token', async () => {
     // Entra says expires_in 5 s for a 6 s token: renewal is due half-way, 2.5 s in, which leaves a busy
     // machine 3.5 s of slack before the token it replaces expires.
@@ -337,7 +353,7 @@ describe('Entra ID sign-in (GitHub OIDC federation) on a Foundry project', () =>
     });
     const identity = fakes.identity!;
     const started = Date.now();
-    const result = await makeJob(fakes, { auth: 'entra', event: 'push', inputs: { 'poll-interval': '0.25' } }).runMain();
+    const result = await makeJob(fakes, { auth: 'entra', event: 'push', inputs: { 'poll-interval': '1' } }).runMain();
     const elapsed = Date.now() - started;
 
     expectPassed(result);
@@ -431,8 +447,9 @@ describe('Entra ID sign-in (GitHub OIDC federation) on a Foundry project', () =>
     expect(result.exitCode).toBe(1);
     const message = errorText(result);
     expect(message).toContain('HTTP 403');
-    expect(message).toContain('Foundry User');
-    expect(message).toContain('Cognitive Services OpenAI User');
+    // The role of the endpoint at hand: a Foundry project's.
+    expect(message).toContain('the "Azure AI User" role on the Foundry project');
+    expect(message).not.toContain('Cognitive Services OpenAI User');
     expect(message).toContain('Microsoft.CognitiveServices/accounts/OpenAI/evals/read');
     expect(fakes.identity?.exchanges.map((e) => e.outcome)).toEqual(['issued']);
     expect(fakes.evals.requests.length).toBeGreaterThan(0);

@@ -366,7 +366,7 @@ async function remoteSetup(): Promise<RemoteSetup> {
   const evalId = evals.addEval(SUPPORT_EVAL);
   const dir = tempDir();
   writeJsonl(join(dir, 'data.jsonl'), EIGHT_OF_TEN);
-  const args = (threshold: string) => ['run', '--eval-id', evalId, '--base-url', evals.url, '--data-file', 'data.jsonl', '--threshold', threshold, '--poll-interval', '0.05'];
+  const args = (threshold: string) => ['run', '--eval-id', evalId, '--base-url', evals.url, '--data-file', 'data.jsonl', '--threshold', threshold, '--poll-interval', '1'];
   return { evals, evalId, dir, args };
 }
 

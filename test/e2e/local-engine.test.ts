@@ -101,7 +101,7 @@ function localJob(github: FakeGitHub | null, options: LocalJobOptions = {}): Run
       'eval-file': EVAL_FILE,
       'data-file': 'data.jsonl',
       threshold: '75%',
-      'poll-interval': '0.05',
+      'poll-interval': '1',
       'github-token': FAKE_GITHUB_TOKEN,
       ...options.inputs,
     },

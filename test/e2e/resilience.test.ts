@@ -34,7 +34,7 @@ function makeJob(fakes: Fakes, inputs: Record<string, string> = {}): RunnerJob {
       'api-key': fakes.evals.apiKey,
       'base-url': fakes.evals.url,
       'data-file': 'data.jsonl',
-      'poll-interval': '0.05',
+      'poll-interval': '1',
       ...inputs,
     },
   });

@@ -40,7 +40,9 @@
 //   operation."}}` with read for GET, delete for DELETE, write otherwise, and the request path as sent.
 //   Auth is checked before the path (as in the openai flavour). `api-version` in the query is ignored.
 // - Unknown URLs answer 404 `{error:{code:"404", message:"Resource not found"}}`; every other error keeps
-//   the OpenAI envelope. The generated key is 32 hex characters.
+//   the OpenAI envelope. With `requireEvalsPreviewHeader`, an evals request (after auth) without
+//   `aoai-evals: preview` answers 400 `{error:{code:"BadRequest", message:"This operation requires the
+//   'aoai-evals' header to be set to 'preview'."}}` (the spec marks the header required, not the refusal). The generated key is 32 hex characters.
 // - A canceled run is `cancelled`. The runs list filter takes `canceled` and `cancelled`, both matching it.
 // - `result_counts` always has `skipped` (0 unless a scripted plan skips). Skipped items have
 //   `status: "skipped"`, are in neither the `pass` nor the `fail` filter (a `skipped` filter lists
@@ -199,8 +201,13 @@ export interface FakeEvalsOptions {
   legacyCancel?: boolean;
   /** Delay before every response. */
   latencyMs?: number;
-  /** Every list ignores `after` and answers its first page with `has_more: true`. */
+  /** Every list (evals, runs, output items) ignores `after` and answers its first page with `has_more: true`. */
   stuckCursor?: boolean;
+  /**
+   * Azure flavour: evals requests without the header `aoai-evals: preview`, which Azure's published API
+   * description marks required on every evals operation, answer 400 (see the header comment).
+   */
+  requireEvalsPreviewHeader?: boolean;
   /** Output item lists (ascending) always have `has_more: true` and go on with new ids past the end. */
   endlessPages?: boolean;
   faults?: Fault[];
@@ -1354,19 +1361,19 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
     return page(data as Array<{ id: string }>, hasMore || stuck || endlessAsc);
   }
 
-  function listEvals(query: Record<string, string>): Json {
+  function listEvals(query: Record<string, string>, stuck: boolean): Json {
     const limit = parseLimit(query);
     const order = parseEnum(query, 'order', ['asc', 'desc'] as const, 'asc');
     const ordered = [...evals.values()].filter((e) => !e.deleted);
     if (order === 'desc') ordered.reverse();
     let start = 0;
-    if (query.after !== undefined) {
+    if (query.after !== undefined && !stuck) {
       const at = ordered.findIndex((e) => e.id === query.after);
       if (at < 0) throw new ApiError(400, `Invalid 'after': no eval with id '${query.after}'.`, 'after', 'invalid_value');
       start = at + 1;
     }
     const rest = ordered.slice(start);
-    return page(rest.slice(0, limit).map(evalObject) as Array<{ id: string }>, rest.length > limit);
+    return page(rest.slice(0, limit).map(evalObject) as Array<{ id: string }>, stuck || rest.length > limit);
   }
 
   function createEval(body: unknown): Json {
@@ -1395,7 +1402,7 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
     }
     if (root === 'evals' && rest.length === 0) {
       if (evalId === undefined) {
-        if (method === 'GET') return { status: 200, body: listEvals(query) };
+        if (method === 'GET') return { status: 200, body: listEvals(query, stuck) };
         if (method === 'POST') return { status: 200, body: createEval(body) };
       } else if (sub === undefined) {
         const state = evalOrThrow(evalId);
@@ -1564,6 +1571,8 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
     let reply: Reply;
     if (auth.refusal) {
       reply = auth.refusal;
+    } else if (azure && options.requireEvalsPreviewHeader && path.startsWith(`${basePath}/evals`) && req.headers['aoai-evals'] !== 'preview') {
+      reply = azureError(400, 'BadRequest', "This operation requires the 'aoai-evals' header to be set to 'preview'.");
     } else if (!path.startsWith(`${basePath}/`)) {
       reply = azure ? azureError(404, '404', 'Resource not found') : errorReply(new ApiError(404, `Invalid URL (${method} ${path})`));
     } else if (malformed) {

@@ -3,8 +3,7 @@
 // the end-to-end tests (the bundled action with GITHUB_API_URL pointing here) and the offline demo.
 // State lives in memory; routes are a table, one entry per endpoint. Issues and pull requests share
 // numbers; the issues listing returns both, pull requests carrying a `pull_request` key, as GitHub's does.
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FakeActionsResults } from './actions-results.ts';
 import { ArtifactRouteError, artifactRoutes } from './github-artifacts.ts';
@@ -100,6 +99,8 @@ export interface FakeFault {
   /** Answer with this status (and `body`, default GitHub's message for it) instead of handling the request. */
   status?: number;
   body?: unknown;
+  /** Headers of the fault's answer, e.g. `retry-after`, `x-ratelimit-remaining`, `x-ratelimit-reset`. */
+  headers?: Record<string, string>;
   /** Wait this long before answering (or before handling the request normally when `status` is unset). */
   delayMs?: number;
   /** Only requests matching this take the fault; others pass through untouched. */
@@ -139,6 +140,8 @@ export interface FakeGitHubOptions {
   serverUrl?: string;
   /** The results service fake whose artifacts the artifacts endpoints list and serve. Default: none. */
   artifacts?: FakeActionsResults;
+  /** Every listing answers its first page whatever `page` asks, with a `next` link to page 2: a cursor that never advances. */
+  stuckPages?: boolean;
 }
 
 export interface FakeGitHub {
@@ -387,8 +390,8 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
   const pageOf = (all: unknown[], requestUrl: URL, base: string): RouteAnswer => {
     const requested = positiveInt(requestUrl.searchParams.get('per_page')) ?? 30;
     const pageSize = Math.min(requested, maxPerPage);
-    const page = positiveInt(requestUrl.searchParams.get('page')) ?? 1;
-    const lastPage = Math.max(1, Math.ceil(all.length / pageSize));
+    const page = options.stuckPages ? 1 : (positiveInt(requestUrl.searchParams.get('page')) ?? 1);
+    const lastPage = options.stuckPages ? 2 : Math.max(1, Math.ceil(all.length / pageSize));
     const link = (n: number) => {
       const target = new URL(`${base}${requestUrl.pathname}${requestUrl.search}`);
       target.searchParams.set('per_page', String(requested));
@@ -645,7 +648,7 @@ export async function startGitHubApi(options: FakeGitHubOptions = {}): Promise<F
     const fault = takeFault(method, requestUrl.pathname);
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault?.status !== undefined) {
-      send(fault.status, fault.body ?? { message: STATUS_MESSAGES[fault.status] ?? 'Error', documentation_url: DOCS });
+      send(fault.status, fault.body ?? { message: STATUS_MESSAGES[fault.status] ?? 'Error', documentation_url: DOCS }, fault.headers);
       return;
     }
 

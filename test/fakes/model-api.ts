@@ -37,6 +37,8 @@ export type RequestOutcome = 'accepted' | 'rate_limited' | 'unauthorized' | 'fau
 export interface RecordedModelRequest {
   endpoint: ModelEndpointName | 'unknown';
   path: string;
+  /** The query string's parameters. */
+  query: Record<string, string>;
   body: Record<string, unknown>;
   headers: Record<string, string>;
   /** Milliseconds since the fake started (its `now`). */
@@ -210,11 +212,12 @@ export async function startModelApi(initial: ModelApiOptions = {}): Promise<Mode
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
     const endpoint = endpointOf(req.method ?? 'GET', path);
     const headers = headerRecord(req);
     let body: Record<string, unknown> = {};
-    const record: RecordedModelRequest = { endpoint: endpoint ?? 'unknown', path, body, headers, at: now() - startedAt, outcome: 'accepted', status: 200, responseHeaders: {} };
+    const record: RecordedModelRequest = { endpoint: endpoint ?? 'unknown', path, query: Object.fromEntries(url.searchParams), body, headers, at: now() - startedAt, outcome: 'accepted', status: 200, responseHeaders: {} };
     requests.push(record);
     const answer = (status: number, payload: unknown, outcome: RequestOutcome, extraHeaders: Record<string, string> = {}) => {
       record.status = status;

@@ -51,9 +51,12 @@ export function closeAfterTest(close: () => Promise<void>): void {
   closers.push(close);
 }
 
-/** The Evals API fake, closed after the test. Its runs take 1 queued and 2 in-progress polls unless `options.progress` says otherwise. */
+/**
+ * The Evals API fake, closed after the test. Its runs are in progress at the first poll and completed at
+ * the second (a second later: poll-interval is at least 1 s) unless `options.progress` says otherwise.
+ */
 export async function startEvals(options: FakeEvalsOptions = {}): Promise<FakeEvalsApi> {
-  const evals = await startEvalsApi({ progress: { queuedPolls: 1, inProgressPolls: 2 }, ...options });
+  const evals = await startEvalsApi({ progress: { queuedPolls: 0, inProgressPolls: 1 }, ...options });
   closeAfterTest(() => evals.close());
   return evals;
 }
@@ -177,7 +180,7 @@ export function makeJob(fakes: Fakes, options: JobOptions = {}): RunnerJob {
       'base-url': fakes.evals.url,
       'data-file': 'data.jsonl',
       threshold: '75%',
-      'poll-interval': '0.05',
+      'poll-interval': '1',
       'github-token': event === 'fork_pull_request' ? FORK_TOKEN : FAKE_GITHUB_TOKEN,
       ...options.inputs,
     },

@@ -97,6 +97,10 @@ export class RecordingHost implements GateHost {
     this.saved.push(saved);
   }
 
+  redact(text: string): string {
+    return text;
+  }
+
   async started(run: RunSnapshot, evalName: string): Promise<boolean> {
     this.startedRuns.push({ run, evalName });
     return this.onStarted(run);

@@ -24,7 +24,15 @@ export function useGitHubFake(tokens: Record<string, FakeIdentity> = {}): (optio
   };
 }
 
-/** The options of a client of OWNER/REPO on `api`, as `token`. */
-export function repoClientOptions(api: FakeGitHub, token = FAKE_GITHUB_TOKEN, requestTimeoutMs?: number): GitHubClientOptions & { owner: string; repo: string } {
-  return { token, apiUrl: api.url, owner: OWNER, repo: REPO, requestTimeoutMs };
+/** Pauses between tries of 1, 4 and 9 ms instead of seconds: the retries are real, the waits short. */
+export const RETRY_UNIT_MS = 1;
+
+/** The options of a client of OWNER/REPO on `api`, as `token`; what it logs goes to `log`. */
+export function repoClientOptions(
+  api: FakeGitHub,
+  token = FAKE_GITHUB_TOKEN,
+  requestTimeoutMs?: number,
+  log: (line: string) => void = () => undefined,
+): GitHubClientOptions & { owner: string; repo: string } {
+  return { token, apiUrl: api.url, owner: OWNER, repo: REPO, requestTimeoutMs, retryUnitMs: RETRY_UNIT_MS, log: { info: log } };
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { EntraCredential } from '../../../src/azure/entra-credential.ts';
 import { describeApiError, isTransient } from '../../../src/evals-api/api-errors.ts';
+import { authHint } from '../../../src/evals-api/auth-hints.ts';
 import { cancelRun } from '../../../src/evals-api/cancel-run.ts';
 import { createEvalsClient, type EvalsClient } from '../../../src/evals-api/client.ts';
 import { collectOutputItems } from '../../../src/evals-api/collect-items.ts';
@@ -93,6 +94,51 @@ describe('authentication', () => {
     }
     // Page parameters and the extra ones travel together.
     expect(f.requests[2]?.query.limit).toBe('100');
+  });
+
+  it('sends aoai-evals: preview, which Azure marks required, on every evals request', async () => {
+    const f = await azure({ auth: { apiKey: KEY }, requireEvalsPreviewHeader: true });
+    const evalId = scriptedEval(f);
+    const client = createEvalsClient(evalsEndpoint(f, { kind: 'key', apiKey: KEY, header: 'authorization' }));
+
+    const runId = await startRun(client, evalId);
+    await client.evals.runs.retrieve(runId, { eval_id: evalId });
+    await client.evals.runs.outputItems.list(runId, { eval_id: evalId, limit: 100 });
+    await cancelRun(client, { evalId, runId, baseURL: f.url, timeoutMs: 5000 });
+
+    expect(f.requests.length).toBeGreaterThanOrEqual(4);
+    for (const request of f.requests) expect(request.headers['aoai-evals']).toBe('preview');
+  });
+
+  it('lets extra-headers set aoai-evals itself, whatever its case, and sends it once', async () => {
+    const f = await azure({ auth: { apiKey: KEY } });
+    const evalId = scriptedEval(f);
+    const client = createEvalsClient(evalsEndpoint(f, { kind: 'key', apiKey: KEY, header: 'authorization' }, { extraHeaders: { 'AOAI-Evals': 'next' } }));
+    await client.evals.retrieve(evalId);
+    expect(f.requests[0]?.headers['aoai-evals']).toBe('next');
+  });
+
+  it('sends no aoai-evals header to an endpoint that is not Azure', async () => {
+    const f = await azure({ auth: { apiKey: KEY }, basePath: '/v1' });
+    const evalId = scriptedEval(f);
+    await createEvalsClient(evalsEndpoint(f, { kind: 'key', apiKey: KEY, header: 'authorization' })).evals.retrieve(evalId);
+    expect(f.requests[0]?.headers['aoai-evals']).toBeUndefined();
+  });
+
+  it('says which role to grant when a principal lacks the data action, whatever the sign-in', async () => {
+    const foundry = await azure({ basePath: '/api/projects/p1/openai/v1', auth: { apiKey: KEY } });
+    const evalId = scriptedEval(foundry);
+    const message = `The principal \`3f2a…\` lacks the required data action \`Microsoft.CognitiveServices/accounts/OpenAI/evals/read\` to perform \`GET /api/projects/p1/openai/v1/evals/${evalId}\` operation.`;
+    foundry.inject({ kind: { status: 403, body: { error: { code: 'PermissionDenied', message } } } });
+    const client = createEvalsClient(evalsEndpoint(foundry, { kind: 'key', apiKey: KEY, header: 'authorization' }));
+
+    const error = describeApiError(await client.evals.retrieve(evalId).catch((caught: unknown) => caught), { doing: 'reading the eval', evalId, baseURL: foundry.url });
+
+    expect(error.status).toBe(403);
+    expect(error.message).toContain('lacks the required data action');
+    const hint = authHint({ kind: 'key', apiKey: KEY, header: 'authorization' }, 403, { baseURL: foundry.url, serverMessage: error.message });
+    expect(hint).toContain('"Azure AI User" role on the Foundry project');
+    expect(hint).not.toContain('Cognitive Services OpenAI User');
   });
 
   it('sends a fresh Entra token with each request through the token provider', async () => {

@@ -545,11 +545,24 @@ describe('collectOutputItems', () => {
 });
 
 describe('describeEval', () => {
-  it('returns the eval name', async () => {
+  it('returns the eval name and its criteria, by name and id', async () => {
     const f = await start();
     const evalId = f.addEval({ name: 'Support triage', testing_criteria: [exact] });
 
-    expect(await describeEval(clientFor(f), evalId, f.url)).toEqual({ id: evalId, name: 'Support triage' });
+    expect(await describeEval(clientFor(f), evalId, f.url)).toEqual({
+      id: evalId,
+      name: 'Support triage',
+      criteria: [{ name: 'Exact match', id: expect.stringMatching(/^Exact match-[0-9a-f-]{36}$/) }],
+    });
+  });
+
+  it('refuses an answer that is not an eval (a proxy\'s HTML page), naming what came', async () => {
+    const f = await start();
+    const evalId = f.addEval({ name: 'Support triage', testing_criteria: [exact] });
+    f.inject({ match: { method: 'GET' }, kind: { status: 200, body: '<!DOCTYPE html><html><body>Sign in to the proxy</body></html>' } });
+
+    const error = await expectRejection(describeEval(clientFor(f), evalId, f.url), EvalsApiError);
+    expect(error.message).toBe(`the Evals API at ${f.url} answered an HTML page while reading eval ${evalId}, not an eval.`);
   });
 
   it('names the eval on a 404', async () => {

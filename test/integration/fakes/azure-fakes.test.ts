@@ -437,6 +437,19 @@ describe('Evals API fake, azure flavour: authentication', () => {
     expect(f.runs()).toHaveLength(1);
   });
 
+  it('requireEvalsPreviewHeader refuses evals requests without aoai-evals: preview, after auth', async () => {
+    const f = await evalsApi({ flavor: 'azure', requireEvalsPreviewHeader: true });
+    const evalId = f.addEval({ name: 'preview', testing_criteria: [exact] });
+    const without = await expectRejection(keyClient(f).evals.retrieve(evalId), OpenAI.BadRequestError);
+    expect(without.error).toEqual({ code: 'BadRequest', message: "This operation requires the 'aoai-evals' header to be set to 'preview'." });
+    // A wrong key is still a 401 first.
+    await expectRejection(keyClient(f, 'wrong').evals.retrieve(evalId, { headers: { 'aoai-evals': 'preview' } }), OpenAI.AuthenticationError);
+
+    const withHeader = new OpenAI({ baseURL: f.url, apiKey: f.apiKey, maxRetries: 0, defaultHeaders: { 'aoai-evals': 'preview' } });
+    expect((await withHeader.evals.retrieve(evalId)).id).toBe(evalId);
+    expect(f.requests.at(-1)?.headers['aoai-evals']).toBe('preview');
+  });
+
   it('answers unknown URLs with Azure 404 bodies', async () => {
     const f = await evalsApi({ flavor: 'azure' });
     const headers = { 'api-key': f.apiKey };

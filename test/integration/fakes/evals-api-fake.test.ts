@@ -356,6 +356,17 @@ describe('lists', () => {
     expect(recovered.data[0]?.datasource_item_id).toBe(10);
   });
 
+  it('stuckCursor also sticks the evals list to its first page', async () => {
+    const f = await start({ stuckCursor: true });
+    const ids = [f.addEval({ name: 'a', testing_criteria: [exact] }), f.addEval({ name: 'b', testing_criteria: [exact] })];
+    const client = sdk(f);
+    const first = await client.evals.list({ limit: 1 });
+    const again = await client.evals.list({ limit: 1, after: first.data[0]?.id ?? '' });
+    expect(first.data.map((e) => e.id)).toEqual([ids[0]]);
+    expect(again.data.map((e) => e.id)).toEqual([ids[0]]);
+    expect(again.has_more).toBe(true);
+  });
+
   it('endlessPages keeps has_more true with new ids past the end', async () => {
     const f = await start({ progress: instant, endlessPages: true });
     const evalId = f.addEval({ name: 'endless', testing_criteria: [exact] });

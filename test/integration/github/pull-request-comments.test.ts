@@ -132,7 +132,8 @@ describe('PullRequestComments.upsert', () => {
   it('assumes github-actions[bot] when GraphQL cannot say who the token is', async () => {
     const api = await start();
     const first = await client(api).upsert(PR, MARKER, 'v1');
-    api.failNext(1, { path: '/graphql', status: 502 });
+    // Every try fails: the first and its three retries.
+    api.failNext(4, { path: '/graphql', status: 502 });
 
     const second = await client(api).upsert(PR, MARKER, 'v2');
 
@@ -209,15 +210,85 @@ describe('failures', () => {
     expect(message).toContain('body is too long (maximum is 65536 characters)');
   });
 
-  it('passes other statuses on with their message', async () => {
+  it('tries a 5xx answer again, so one bad gateway does not leave the comment unwritten', async () => {
     const api = await start();
-    api.failNext(1, { method: 'POST', path: `/repos/${OWNER}/${REPO}/issues/${PR}/comments`, status: 500 });
+    api.failNext(1, { method: 'POST', path: `/repos/${OWNER}/${REPO}/issues/${PR}/comments`, status: 502 });
+
+    const result = await client(api).upsert(PR, MARKER, 'score 80%');
+
+    expect(result.action).toBe('created');
+    expect(api.comments(OWNER, REPO, PR).map((c) => c.body)).toEqual([`${MARKER}\nscore 80%`]);
+    const creates = api.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'));
+    expect(creates.map((r) => r.status)).toEqual([502, 201]);
+  });
+
+  it('says how often it tried when the server errors every time', async () => {
+    const api = await start();
+    api.failNext(4, { method: 'POST', path: `/repos/${OWNER}/${REPO}/issues/${PR}/comments`, status: 500 });
     const error = await failure(client(api).upsert(PR, MARKER, 'score'));
     expect(error.status).toBe(500);
+    expect(error.attempts).toBe(4);
     expect(error.operation).toBe('create comment');
     expect(describeCommentFailure(error, { isFork: false, prNumber: PR })).toBe(
-      'Cannot comment on PR #12: the GitHub API answered 500 (create comment: Server Error - https://docs.github.com/rest).',
+      'Cannot comment on PR #12: the GitHub API answered 500 after 4 tries (create comment: Server Error - https://docs.github.com/rest).',
     );
+    expect(api.comments(OWNER, REPO, PR)).toEqual([]);
+  });
+
+  it('waits out a secondary rate limit that says when to come back, and says so', async () => {
+    const api = await start();
+    const lines: string[] = [];
+    api.failNext(1, {
+      method: 'POST',
+      path: `/repos/${OWNER}/${REPO}/issues/${PR}/comments`,
+      status: 403,
+      headers: { 'retry-after': '1' },
+      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest' },
+    });
+
+    const result = await new PullRequestComments(repoClientOptions(api, FAKE_GITHUB_TOKEN, undefined, (line) => lines.push(line))).upsert(PR, MARKER, 'score');
+
+    expect(result.action).toBe('created');
+    expect(lines.join('\n')).toMatch(/secondary rate limit was hit \(POST .*\/comments\); trying again in 1 s/);
+  });
+
+  it('waits for a primary rate limit that resets soon (403 with x-ratelimit-remaining: 0)', async () => {
+    const api = await start();
+    const reset = String(Math.floor(Date.now() / 1000) + 1);
+    api.failNext(1, { method: 'GET', status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }, body: { message: 'API rate limit exceeded for installation ID 1.' } });
+
+    expect((await client(api).upsert(PR, MARKER, 'score')).action).toBe('created');
+    expect(api.requests.filter((r) => r.status === 403)).toHaveLength(1);
+  });
+
+  it('does not hold the job for a rate limit that resets in an hour', async () => {
+    const api = await start();
+    const reset = String(Math.floor(Date.now() / 1000) + 3600);
+    api.failNext(1, { method: 'GET', status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }, body: { message: 'API rate limit exceeded for installation ID 1.' } });
+
+    const error = await failure(client(api).upsert(PR, MARKER, 'score'));
+
+    expect(error.status).toBe(403);
+    expect(describeCommentFailure(error, { isFork: false, prNumber: PR })).toMatch(/^Cannot comment on PR #12: the GitHub API rate limit is exhausted \(403: /);
+  });
+
+  it('stops on a listing whose next page is always the same page', async () => {
+    const api = await start({ stuckPages: true, perPage: 1 });
+    api.seedComment({ owner: OWNER, repo: REPO, issue: PR, body: 'lgtm', login: 'dev' });
+
+    const error = await failure(client(api).upsert(PR, MARKER, 'score'));
+
+    expect(error.operation).toBe('list comments');
+    expect(error.message).toMatch(/did not advance: page 2 points again to .*page=2/);
+    expect(api.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/comments'))).toHaveLength(2);
+  });
+
+  it('redacts the action\'s own secrets before it cuts a long message', () => {
+    const secret = 'sk-the-evals-api-key-0123456789';
+    const long = new Error(`${'x'.repeat(290)} ${secret} and more`);
+    const message = describeCommentFailure(long, { isFork: false, prNumber: 3 }, (text) => text.split(secret).join('***'));
+    expect(message).toContain('***');
+    expect(message).not.toContain(secret.slice(0, 6));
   });
 
   it('gives up on an API that does not answer', async () => {
@@ -228,6 +299,8 @@ describe('failures', () => {
 
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(error.status).toBeNull();
+    // A try that got no answer is not repeated: it would only wait as long again.
+    expect(error.attempts).toBe(1);
     expect(describeCommentFailure(error, { isFork: false, prNumber: PR })).toBe(
       'Cannot comment on PR #12: list comments: the GitHub API did not answer within 0.2 s',
     );

@@ -250,13 +250,13 @@ describe('failures', () => {
   it('reports a failed close after the comment went through', async () => {
     const api = await start();
     const ours = api.seedIssue(own({ title: 'failing', body: `${MARKER}\nnight 1` }));
-    api.failNext(1, { method: 'PATCH', path: `/repos/${OWNER}/${REPO}/issues/${ours.number}`, status: 502 });
+    api.failNext(4, { method: 'PATCH', path: `/repos/${OWNER}/${REPO}/issues/${ours.number}`, status: 502 });
 
     const error = await failure(client(api).reportRecovery(KEY, 'passing'));
 
     expect(error).toMatchObject({ status: 502, operation: 'close issue' });
     expect(describeIssueFailure(error)).toBe(
-      'Cannot update the tracking issue: the GitHub API answered 502 ' +
+      'Cannot update the tracking issue: the GitHub API answered 502 after 4 tries ' +
         '(close issue: Server Error - https://docs.github.com/rest).',
     );
     expect(api.issues(OWNER, REPO)[0]?.state).toBe('open');
@@ -280,7 +280,7 @@ describe('failures', () => {
     const notFound = await failure(client(api).reportFailure(KEY, 'failing', 'report'));
     expect(describeIssueFailure(notFound)).toContain('the token cannot see this repository or issue (404: ');
 
-    const other = new TrackingIssues({ token: FAKE_GITHUB_TOKEN, apiUrl: api.url, owner: OWNER, repo: 'other' });
+    const other = new TrackingIssues({ ...repoClientOptions(api), repo: 'other' });
     const create = { method: 'POST', path: `/repos/${OWNER}/other/issues` };
     api.failNext(1, { ...create, status: 410, body: { message: 'Issues are disabled for this repo' } });
     const disabled = await failure(other.reportFailure(KEY, 'failing', 'report'));
@@ -289,6 +289,17 @@ describe('failures', () => {
     api.failNext(1, { ...create, status: 422 });
     const refused = await failure(other.reportFailure(KEY, 'failing', 'report'));
     expect(describeIssueFailure(refused)).toContain('GitHub refused the issue or comment');
+  });
+
+  it('stops on an issue listing whose next page is always the same page', async () => {
+    const api = await start({ stuckPages: true, perPage: 1 });
+    api.seedIssue({ owner: OWNER, repo: REPO, title: 'unrelated', login: 'dev' });
+
+    const error = await failure(client(api).reportFailure(KEY, 'failing', 'report'));
+
+    expect(error.operation).toBe('list issues');
+    expect(describeIssueFailure(error)).toMatch(/^Cannot update the tracking issue: list issues: the listing did not advance/);
+    expect(api.issues(OWNER, REPO)).toHaveLength(1);
   });
 
   it('gives up on an API that does not answer', async () => {

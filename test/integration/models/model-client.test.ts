@@ -46,6 +46,23 @@ describe('ModelClient', () => {
     expect(client.stats()).toEqual({ requests: 1, rateLimited: 0, retried: 0, failed: 0 });
   });
 
+  it("sends the endpoint's query with every request, and never a piece of its secret values in a message", async () => {
+    const secret = 'query-secret-0123456789abcdef';
+    let pad = 0;
+    // A server error that quotes the query value, wherever the 600-character message is cut.
+    const api = await start({ chat: () => ({ status: 400, body: { error: { message: `${'x'.repeat(pad)} ${secret}`, type: 'invalid_request_error' } } }) });
+    const client = new ModelClient({ baseURL: api.baseURL, apiKey: api.apiKey, query: { 'api-version': 'preview', code: secret } }, { retryDelayMs: 5 });
+
+    let redacted = 0;
+    for (pad = 500; pad <= 600; pad += 4) {
+      const error = await expectRejection(client.createChatCompletion(chat('hi')), ModelCallError);
+      if (error.message.includes('***')) redacted++;
+      for (let length = 4; length <= secret.length; length++) expect(error.message, `pad ${pad}`).not.toContain(secret.slice(0, length));
+    }
+    expect(redacted).toBeGreaterThan(0);
+    expect(api.requests[0]?.query).toEqual({ 'api-version': 'preview', code: secret });
+  });
+
   it('calls the responses and embeddings endpoints', async () => {
     const api = await start({ embed: (text) => [text.length, 1] });
     const client = clientFor(api);

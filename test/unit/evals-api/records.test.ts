@@ -243,6 +243,26 @@ describe('toItemRecord', () => {
     expect(toItemRecord(outputItem({}, { output: [{ role: 'assistant', content: exact }] })).output).toBe(exact);
   });
 
+  it('redacts before it cuts, so a secret across the cut leaves no piece of it', () => {
+    const secret = 'sk-proj-secret-0123456789abcdefghij';
+    const redact = (text: string) => text.split(secret).join('***');
+    // The secret starts 10 characters before the cut, in every text field and in a judge's reason.
+    const at = (max: number) => `${'x'.repeat(max - 10)}${secret} and then more`;
+    const record = toItemRecord(
+      outputItem(
+        { datasource_item: { expected: at(ITEM_TEXT_MAX_CHARS) }, results: [{ name: GRADER_ID, type: 'score_model', passed: false, score: 0, reason: at(REASON_MAX_CHARS) }] },
+        { input: [{ role: 'user', content: at(ITEM_TEXT_MAX_CHARS) }], output: [{ role: 'assistant', content: at(ITEM_TEXT_MAX_CHARS) }], error: { message: at(ITEM_TEXT_MAX_CHARS) } },
+      ),
+      redact,
+    );
+    for (const text of [record.input, record.expected, record.output, record.error, record.grades[0]?.reason]) {
+      expect(text).toContain('***');
+      expect(text).not.toContain(secret.slice(0, 4));
+    }
+    // Without redaction the cut keeps the secret's first characters: what the order prevents.
+    expect(toItemRecord(outputItem({ datasource_item: { expected: at(ITEM_TEXT_MAX_CHARS) } })).expected).toContain(secret.slice(0, 8));
+  });
+
   it('keeps null passed and score (Azure) as null, and every result of one grader', () => {
     const record = toItemRecord(
       outputItem({

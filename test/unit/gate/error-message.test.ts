@@ -6,9 +6,13 @@ import { describeGateError } from '../../../src/gate/error-message.ts';
 import { InputError } from '../../../src/settings/input-error.ts';
 import type { EndpointAuth } from '../../../src/settings/settings.ts';
 
-const KEY: EndpointAuth = { kind: 'key', apiKey: 'sk-test', header: 'authorization' };
-const AZURE_KEY: EndpointAuth = { kind: 'key', apiKey: 'sk-test', header: 'api-key' };
-const ENTRA: EndpointAuth = { kind: 'entra', tenantId: 'tenant-1', clientId: 'client-1', scope: 'https://ai.azure.com/.default', authorityHost: 'https://login.microsoftonline.com' };
+const at = (auth: EndpointAuth, baseURL = 'https://api.example.com/v1') => ({ auth, baseURL });
+const KEY = at({ kind: 'key', apiKey: 'sk-test', header: 'authorization' });
+const AZURE_KEY = at({ kind: 'key', apiKey: 'sk-test', header: 'api-key' }, 'https://res.openai.azure.com/openai/v1');
+const ENTRA = at(
+  { kind: 'entra', tenantId: 'tenant-1', clientId: 'client-1', scope: 'https://ai.azure.com/.default', authorityHost: 'https://login.microsoftonline.com' },
+  'https://acct.services.ai.azure.com/api/projects/p/openai/v1',
+);
 
 describe('describeGateError', () => {
   it('an input error names the input, as the action calls it or as the CLI renames it', () => {
@@ -22,7 +26,7 @@ describe('describeGateError', () => {
     expect(describeGateError(refused, KEY)).toMatch(/^The Evals API refused the key \(401\)\. Check "api-key" and "base-url": a key works only with its own endpoint\./);
     expect(describeGateError(refused, AZURE_KEY)).toMatch(/Azure keys work only with their own resource's URL/);
     expect(describeGateError(refused, ENTRA)).toMatch(/The Entra ID token was refused: check that "azure-scope" \(https:\/\/ai\.azure\.com\/\.default\)/);
-    expect(describeGateError(new EvalsApiError('Forbidden (403).', 403), ENTRA)).toMatch(/^Forbidden \(403\)\. The Entra ID app has no data-plane role here/);
+    expect(describeGateError(new EvalsApiError('Forbidden (403).', 403), ENTRA)).toMatch(/^Forbidden \(403\)\. The Entra ID app may have no data-plane role here: give the Entra ID app client-1's service principal/);
   });
 
   it('other API errors, and any error without a known endpoint, are their message alone', () => {

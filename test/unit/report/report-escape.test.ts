@@ -69,6 +69,16 @@ describe('escapeInline', () => {
     expect(out).toContain(`#${ZWSP_ENTITY}123`);
   });
 
+  it('defuses GH-123, the other way GitHub writes an issue reference, in any case', () => {
+    const out = escapeInline('fixes GH-123, gh-7 and (GH-9)', 500);
+    const rendered = out.replaceAll(ZWSP_ENTITY, '\u200B');
+    expect(rendered).not.toMatch(/\bGH-[0-9]/i);
+    expect(out).toContain(`GH-${ZWSP_ENTITY}123`);
+    expect(out).toContain(`(GH-${ZWSP_ENTITY}9)`);
+    // Only the reference form: other hyphens stay as written.
+    expect(escapeInline('AGH-1 GH-x well-known 3-4', 100)).toBe('AGH-1 GH-x well-known 3-4');
+  });
+
   it('drops control and bidi characters and repairs lone surrogates', () => {
     const out = escapeInline('safe\u202Etxt.exe\u2066x\u2069\u0000\u0007\u001B[31m\u009B\uD800!', 100);
     expect(out).not.toMatch(BIDI);

@@ -171,8 +171,8 @@ describe('Entra ID sign-in', () => {
   const TENANT = '66666666-7777-8888-9999-000000000000';
   const entra = { 'api-key': '', 'azure-client-id': CLIENT, 'azure-tenant-id': TENANT };
 
-  it('takes azure-client-id and azure-tenant-id with the default scope and authority', () => {
-    expect(settings(entra, PR_GIT, { ...ENV, OPENAI_API_KEY: 'sk-ignored-env' }).endpoint.auth).toEqual({
+  it('takes azure-client-id and azure-tenant-id with the endpoint\'s scope and the default authority', () => {
+    expect(settings({ ...entra, 'base-url': 'https://acct.services.ai.azure.com/api/projects/p/openai/v1' }, PR_GIT, { ...ENV, OPENAI_API_KEY: 'sk-ignored-env' }).endpoint.auth).toEqual({
       kind: 'entra',
       clientId: CLIENT,
       tenantId: TENANT,
@@ -180,6 +180,17 @@ describe('Entra ID sign-in', () => {
       authorityHost: 'https://login.microsoftonline.com',
     });
     expect(masked).not.toContain('sk-ignored-env');
+  });
+
+  it.each([
+    ['https://res.openai.azure.com/openai/v1', 'https://cognitiveservices.azure.com/.default'],
+    ['https://res.cognitiveservices.azure.com/openai/v1', 'https://cognitiveservices.azure.com/.default'],
+    ['https://acct.services.ai.azure.com/api/projects/p/openai/v1', 'https://ai.azure.com/.default'],
+  ])('an empty azure-scope follows the endpoint: %s → %s', (baseUrl, scope) => {
+    expect(DEFAULTS['azure-scope']).toBe('');
+    expect(settings({ ...entra, 'base-url': baseUrl }).endpoint.auth).toMatchObject({ scope });
+    // A value given still wins.
+    expect(settings({ ...entra, 'base-url': baseUrl, 'azure-scope': 'https://other.example/.default' }).endpoint.auth).toMatchObject({ scope: 'https://other.example/.default' });
   });
 
   it('takes azure-scope, a tenant domain and AZURE_AUTHORITY_HOST', () => {
@@ -271,6 +282,44 @@ describe('extra-headers and extra-query', () => {
 
   it('refuses a bad base-url', () => {
     expect(inputError('base-url', { 'base-url': 'api.openai.com/v1' })).toContain('api.openai.com/v1');
+  });
+
+  it('masks every extra-query value but api-version\'s, whatever the name', () => {
+    const s = settings({ 'extra-query': 'api-version: preview\nsubscription: plain-looking-secret' });
+    expect(s.endpoint.extraQuery).toEqual({ 'api-version': 'preview', subscription: 'plain-looking-secret' });
+    expect(masked).toContain('plain-looking-secret');
+    expect(masked).not.toContain('preview');
+  });
+
+  it('takes a query out of base-url: sent with every request, its values masked, the URL shown without it', () => {
+    const s = settings({ 'base-url': 'https://gw.example/openai/v1?api-key=url-key-0123456789&sig=url-sig-abcdef&api-version=preview' });
+    expect(s.endpoint.baseURL).toBe('https://gw.example/openai/v1');
+    expect(s.endpoint.extraQuery).toEqual({ 'api-key': 'url-key-0123456789', sig: 'url-sig-abcdef', 'api-version': 'preview' });
+    expect(masked).toEqual(expect.arrayContaining(['url-key-0123456789', 'url-sig-abcdef']));
+    expect(masked).not.toContain('preview');
+    // From OPENAI_BASE_URL too.
+    const fromEnv = settings({}, PR_GIT, { ...ENV, OPENAI_BASE_URL: 'https://gw.example/v1?subscription-key=env-sub-key-42' });
+    expect(fromEnv.endpoint).toMatchObject({ baseURL: 'https://gw.example/v1', extraQuery: { 'subscription-key': 'env-sub-key-42' } });
+    expect(masked).toContain('env-sub-key-42');
+  });
+
+  it('refuses a query parameter given in base-url and extra-query both, or twice, without quoting a value', () => {
+    const twice = inputError('base-url', { 'base-url': 'https://gw.example/v1?sig=first-value', 'extra-query': 'sig: second-value' });
+    expect(twice).toContain('"sig"');
+    expect(twice).not.toMatch(/first-value|second-value/);
+    expect(inputError('base-url', { 'base-url': 'https://gw.example/v1?sig=a1&sig=b2' })).toContain('given twice');
+    const unparsable = inputError('base-url', { 'base-url': 'gw.example/v1?api-key=never-shown-123' });
+    expect(unparsable).not.toContain('never-shown-123');
+    expect(unparsable).toContain('api-key=***');
+  });
+});
+
+describe('poll-interval', () => {
+  it('refuses less than a second, naming the input', () => {
+    expect(inputError('poll-interval', { 'poll-interval': '0.5' })).toBe(
+      'Input "poll-interval": 0.5 seconds is less than the 1 second allowed: faster polls only cost requests (polling starts at 1 s and backs off to this).',
+    );
+    expect(settings({ 'poll-interval': '1' }).pollIntervalMs).toBe(1000);
   });
 });
 
@@ -450,6 +499,53 @@ describe('data-source and data-file', () => {
   });
 });
 
+describe('allow-code-graders', () => {
+  const PYTHON = { 'eval-id': '', 'api-key': '', 'eval-file': 'evals/python.eval.yaml' };
+  writeFileSync(
+    join(workspace, 'evals', 'python.eval.yaml'),
+    [
+      'name: Checked by code',
+      'data_source_config: { type: custom }',
+      'testing_criteria:',
+      '  - { type: string_check, name: Exact, input: "{{sample.output_text}}", reference: "{{item.expected}}", operation: eq }',
+      '  - type: python',
+      '    name: Own check',
+      '    pass_threshold: 1',
+      '    source: "def grade(sample, item):\\n    return 1.0\\n"',
+      '',
+    ].join('\n'),
+  );
+
+  it.each(['pull_request_target', 'workflow_run'])('refuses python graders on %s, naming the input and the graders', (eventName) => {
+    const message = inputError('allow-code-graders', PYTHON, { ...PR_GIT, eventName });
+    expect(message).toContain('"Own check"');
+    expect(message).toContain(eventName);
+    expect(message).toContain('allow-code-graders: true');
+  });
+
+  it('lets them run when the workflow says so, on other events, and on a remote endpoint (which runs them itself)', () => {
+    expect(settings({ ...PYTHON, 'allow-code-graders': 'true' }, { ...PR_GIT, eventName: 'pull_request_target' }).engine).toBe('local');
+    expect(settings(PYTHON, PR_GIT).engine).toBe('local');
+    expect(settings(PYTHON, PUSH_GIT).engine).toBe('local');
+    const remote = settings({ ...PYTHON, engine: 'remote', 'api-key': 'sk-test-0123456789' }, { ...PR_GIT, eventName: 'workflow_run' });
+    expect(remote.engine).toBe('remote');
+  });
+
+  it('refuses a criteria-thresholds line for a criterion the eval file does not have, before anything runs', () => {
+    const message = inputError('criteria-thresholds', { ...PYTHON, 'criteria-thresholds': 'Exact: 90%\nOwn chek: 50%' });
+    expect(message).toBe('Input "criteria-thresholds": "Own chek" is not a criterion of evals/python.eval.yaml (its criteria: "Exact", "Own check").');
+    expect(settings({ ...PYTHON, 'criteria-thresholds': 'Own check: 50%' }).criteriaThresholds).toEqual([{ name: 'Own check', min: 0.5 }]);
+  });
+
+  it('does not mind an eval without python graders on those events', () => {
+    expect(settings({}, { ...PR_GIT, eventName: 'pull_request_target' }).engine).toBe('remote');
+  });
+
+  it('is a boolean', () => {
+    expect(inputError('allow-code-graders', { 'allow-code-graders': 'maybe' })).toMatch(/expected true or false/);
+  });
+});
+
 describe('the engine: eval-file, engine, model-base-url, model-api-key, concurrency', () => {
   writeFileSync(
     join(workspace, 'evals', 'local.eval.yaml'),
@@ -546,9 +642,14 @@ describe('the engine: eval-file, engine, model-base-url, model-api-key, concurre
     const judged = { ...LOCAL, 'eval-file': 'evals/judged.eval.yaml' };
     expect(inputError('model-api-key', judged)).toMatch(/score_model grader "judge"/);
     const withKey = settings({ ...judged, 'model-api-key': 'sk-model-0123456789' });
-    expect(withKey.models).toEqual({ baseURL: 'https://api.openai.com/v1', apiKey: 'sk-model-0123456789' });
+    expect(withKey.models).toEqual({ baseURL: 'https://api.openai.com/v1', apiKey: 'sk-model-0123456789', query: {} });
     expect(masked).toContain('sk-model-0123456789');
-    expect(settings({ ...judged, 'model-base-url': 'http://127.0.0.1:11434/v1' }).models).toEqual({ baseURL: 'http://127.0.0.1:11434/v1', apiKey: '' });
+    expect(settings({ ...judged, 'model-base-url': 'http://127.0.0.1:11434/v1' }).models).toEqual({ baseURL: 'http://127.0.0.1:11434/v1', apiKey: '', query: {} });
+    // A query in model-base-url is sent with every request, its values masked.
+    const withQuery = settings({ ...judged, 'model-base-url': 'https://gw.example/v1?api-version=preview&code=model-query-key-1', 'model-api-key': 'sk-model-0123456789' });
+    expect(withQuery.models).toEqual({ baseURL: 'https://gw.example/v1', apiKey: 'sk-model-0123456789', query: { 'api-version': 'preview', code: 'model-query-key-1' } });
+    expect(masked).toContain('model-query-key-1');
+    expect(masked).not.toContain('preview');
     expect(settings({ ...judged }, PR_GIT, { ...ENV, OPENAI_API_KEY: 'sk-env-0123456789' }).models?.apiKey).toBe('sk-env-0123456789');
   });
 });
