@@ -7067,6 +7067,1536 @@ exports["default"] = def;
 
 /***/ }),
 
+/***/ 3251:
+/***/ (function(module) {
+
+/**
+  * This file contains the Bottleneck library (MIT), compiled to ES2017, and without Clustering support.
+  * https://github.com/SGrondin/bottleneck
+  */
+(function (global, factory) {
+	 true ? module.exports = factory() :
+	0;
+}(this, (function () { 'use strict';
+
+	var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
+
+	function getCjsExportFromNamespace (n) {
+		return n && n['default'] || n;
+	}
+
+	var load = function(received, defaults, onto = {}) {
+	  var k, ref, v;
+	  for (k in defaults) {
+	    v = defaults[k];
+	    onto[k] = (ref = received[k]) != null ? ref : v;
+	  }
+	  return onto;
+	};
+
+	var overwrite = function(received, defaults, onto = {}) {
+	  var k, v;
+	  for (k in received) {
+	    v = received[k];
+	    if (defaults[k] !== void 0) {
+	      onto[k] = v;
+	    }
+	  }
+	  return onto;
+	};
+
+	var parser = {
+		load: load,
+		overwrite: overwrite
+	};
+
+	var DLList;
+
+	DLList = class DLList {
+	  constructor(incr, decr) {
+	    this.incr = incr;
+	    this.decr = decr;
+	    this._first = null;
+	    this._last = null;
+	    this.length = 0;
+	  }
+
+	  push(value) {
+	    var node;
+	    this.length++;
+	    if (typeof this.incr === "function") {
+	      this.incr();
+	    }
+	    node = {
+	      value,
+	      prev: this._last,
+	      next: null
+	    };
+	    if (this._last != null) {
+	      this._last.next = node;
+	      this._last = node;
+	    } else {
+	      this._first = this._last = node;
+	    }
+	    return void 0;
+	  }
+
+	  shift() {
+	    var value;
+	    if (this._first == null) {
+	      return;
+	    } else {
+	      this.length--;
+	      if (typeof this.decr === "function") {
+	        this.decr();
+	      }
+	    }
+	    value = this._first.value;
+	    if ((this._first = this._first.next) != null) {
+	      this._first.prev = null;
+	    } else {
+	      this._last = null;
+	    }
+	    return value;
+	  }
+
+	  first() {
+	    if (this._first != null) {
+	      return this._first.value;
+	    }
+	  }
+
+	  getArray() {
+	    var node, ref, results;
+	    node = this._first;
+	    results = [];
+	    while (node != null) {
+	      results.push((ref = node, node = node.next, ref.value));
+	    }
+	    return results;
+	  }
+
+	  forEachShift(cb) {
+	    var node;
+	    node = this.shift();
+	    while (node != null) {
+	      (cb(node), node = this.shift());
+	    }
+	    return void 0;
+	  }
+
+	  debug() {
+	    var node, ref, ref1, ref2, results;
+	    node = this._first;
+	    results = [];
+	    while (node != null) {
+	      results.push((ref = node, node = node.next, {
+	        value: ref.value,
+	        prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
+	        next: (ref2 = ref.next) != null ? ref2.value : void 0
+	      }));
+	    }
+	    return results;
+	  }
+
+	};
+
+	var DLList_1 = DLList;
+
+	var Events;
+
+	Events = class Events {
+	  constructor(instance) {
+	    this.instance = instance;
+	    this._events = {};
+	    if ((this.instance.on != null) || (this.instance.once != null) || (this.instance.removeAllListeners != null)) {
+	      throw new Error("An Emitter already exists for this object");
+	    }
+	    this.instance.on = (name, cb) => {
+	      return this._addListener(name, "many", cb);
+	    };
+	    this.instance.once = (name, cb) => {
+	      return this._addListener(name, "once", cb);
+	    };
+	    this.instance.removeAllListeners = (name = null) => {
+	      if (name != null) {
+	        return delete this._events[name];
+	      } else {
+	        return this._events = {};
+	      }
+	    };
+	  }
+
+	  _addListener(name, status, cb) {
+	    var base;
+	    if ((base = this._events)[name] == null) {
+	      base[name] = [];
+	    }
+	    this._events[name].push({cb, status});
+	    return this.instance;
+	  }
+
+	  listenerCount(name) {
+	    if (this._events[name] != null) {
+	      return this._events[name].length;
+	    } else {
+	      return 0;
+	    }
+	  }
+
+	  async trigger(name, ...args) {
+	    var e, promises;
+	    try {
+	      if (name !== "debug") {
+	        this.trigger("debug", `Event triggered: ${name}`, args);
+	      }
+	      if (this._events[name] == null) {
+	        return;
+	      }
+	      this._events[name] = this._events[name].filter(function(listener) {
+	        return listener.status !== "none";
+	      });
+	      promises = this._events[name].map(async(listener) => {
+	        var e, returned;
+	        if (listener.status === "none") {
+	          return;
+	        }
+	        if (listener.status === "once") {
+	          listener.status = "none";
+	        }
+	        try {
+	          returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
+	          if (typeof (returned != null ? returned.then : void 0) === "function") {
+	            return (await returned);
+	          } else {
+	            return returned;
+	          }
+	        } catch (error) {
+	          e = error;
+	          {
+	            this.trigger("error", e);
+	          }
+	          return null;
+	        }
+	      });
+	      return ((await Promise.all(promises))).find(function(x) {
+	        return x != null;
+	      });
+	    } catch (error) {
+	      e = error;
+	      {
+	        this.trigger("error", e);
+	      }
+	      return null;
+	    }
+	  }
+
+	};
+
+	var Events_1 = Events;
+
+	var DLList$1, Events$1, Queues;
+
+	DLList$1 = DLList_1;
+
+	Events$1 = Events_1;
+
+	Queues = class Queues {
+	  constructor(num_priorities) {
+	    var i;
+	    this.Events = new Events$1(this);
+	    this._length = 0;
+	    this._lists = (function() {
+	      var j, ref, results;
+	      results = [];
+	      for (i = j = 1, ref = num_priorities; (1 <= ref ? j <= ref : j >= ref); i = 1 <= ref ? ++j : --j) {
+	        results.push(new DLList$1((() => {
+	          return this.incr();
+	        }), (() => {
+	          return this.decr();
+	        })));
+	      }
+	      return results;
+	    }).call(this);
+	  }
+
+	  incr() {
+	    if (this._length++ === 0) {
+	      return this.Events.trigger("leftzero");
+	    }
+	  }
+
+	  decr() {
+	    if (--this._length === 0) {
+	      return this.Events.trigger("zero");
+	    }
+	  }
+
+	  push(job) {
+	    return this._lists[job.options.priority].push(job);
+	  }
+
+	  queued(priority) {
+	    if (priority != null) {
+	      return this._lists[priority].length;
+	    } else {
+	      return this._length;
+	    }
+	  }
+
+	  shiftAll(fn) {
+	    return this._lists.forEach(function(list) {
+	      return list.forEachShift(fn);
+	    });
+	  }
+
+	  getFirst(arr = this._lists) {
+	    var j, len, list;
+	    for (j = 0, len = arr.length; j < len; j++) {
+	      list = arr[j];
+	      if (list.length > 0) {
+	        return list;
+	      }
+	    }
+	    return [];
+	  }
+
+	  shiftLastFrom(priority) {
+	    return this.getFirst(this._lists.slice(priority).reverse()).shift();
+	  }
+
+	};
+
+	var Queues_1 = Queues;
+
+	var BottleneckError;
+
+	BottleneckError = class BottleneckError extends Error {};
+
+	var BottleneckError_1 = BottleneckError;
+
+	var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
+
+	NUM_PRIORITIES = 10;
+
+	DEFAULT_PRIORITY = 5;
+
+	parser$1 = parser;
+
+	BottleneckError$1 = BottleneckError_1;
+
+	Job = class Job {
+	  constructor(task, args, options, jobDefaults, rejectOnDrop, Events, _states, Promise) {
+	    this.task = task;
+	    this.args = args;
+	    this.rejectOnDrop = rejectOnDrop;
+	    this.Events = Events;
+	    this._states = _states;
+	    this.Promise = Promise;
+	    this.options = parser$1.load(options, jobDefaults);
+	    this.options.priority = this._sanitizePriority(this.options.priority);
+	    if (this.options.id === jobDefaults.id) {
+	      this.options.id = `${this.options.id}-${this._randomIndex()}`;
+	    }
+	    this.promise = new this.Promise((_resolve, _reject) => {
+	      this._resolve = _resolve;
+	      this._reject = _reject;
+	    });
+	    this.retryCount = 0;
+	  }
+
+	  _sanitizePriority(priority) {
+	    var sProperty;
+	    sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
+	    if (sProperty < 0) {
+	      return 0;
+	    } else if (sProperty > NUM_PRIORITIES - 1) {
+	      return NUM_PRIORITIES - 1;
+	    } else {
+	      return sProperty;
+	    }
+	  }
+
+	  _randomIndex() {
+	    return Math.random().toString(36).slice(2);
+	  }
+
+	  doDrop({error, message = "This job has been dropped by Bottleneck"} = {}) {
+	    if (this._states.remove(this.options.id)) {
+	      if (this.rejectOnDrop) {
+	        this._reject(error != null ? error : new BottleneckError$1(message));
+	      }
+	      this.Events.trigger("dropped", {args: this.args, options: this.options, task: this.task, promise: this.promise});
+	      return true;
+	    } else {
+	      return false;
+	    }
+	  }
+
+	  _assertStatus(expected) {
+	    var status;
+	    status = this._states.jobStatus(this.options.id);
+	    if (!(status === expected || (expected === "DONE" && status === null))) {
+	      throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+	    }
+	  }
+
+	  doReceive() {
+	    this._states.start(this.options.id);
+	    return this.Events.trigger("received", {args: this.args, options: this.options});
+	  }
+
+	  doQueue(reachedHWM, blocked) {
+	    this._assertStatus("RECEIVED");
+	    this._states.next(this.options.id);
+	    return this.Events.trigger("queued", {args: this.args, options: this.options, reachedHWM, blocked});
+	  }
+
+	  doRun() {
+	    if (this.retryCount === 0) {
+	      this._assertStatus("QUEUED");
+	      this._states.next(this.options.id);
+	    } else {
+	      this._assertStatus("EXECUTING");
+	    }
+	    return this.Events.trigger("scheduled", {args: this.args, options: this.options});
+	  }
+
+	  async doExecute(chained, clearGlobalState, run, free) {
+	    var error, eventInfo, passed;
+	    if (this.retryCount === 0) {
+	      this._assertStatus("RUNNING");
+	      this._states.next(this.options.id);
+	    } else {
+	      this._assertStatus("EXECUTING");
+	    }
+	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+	    this.Events.trigger("executing", eventInfo);
+	    try {
+	      passed = (await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args)));
+	      if (clearGlobalState()) {
+	        this.doDone(eventInfo);
+	        await free(this.options, eventInfo);
+	        this._assertStatus("DONE");
+	        return this._resolve(passed);
+	      }
+	    } catch (error1) {
+	      error = error1;
+	      return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+	    }
+	  }
+
+	  doExpire(clearGlobalState, run, free) {
+	    var error, eventInfo;
+	    if (this._states.jobStatus(this.options.id === "RUNNING")) {
+	      this._states.next(this.options.id);
+	    }
+	    this._assertStatus("EXECUTING");
+	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+	    error = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
+	    return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+	  }
+
+	  async _onFailure(error, eventInfo, clearGlobalState, run, free) {
+	    var retry, retryAfter;
+	    if (clearGlobalState()) {
+	      retry = (await this.Events.trigger("failed", error, eventInfo));
+	      if (retry != null) {
+	        retryAfter = ~~retry;
+	        this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
+	        this.retryCount++;
+	        return run(retryAfter);
+	      } else {
+	        this.doDone(eventInfo);
+	        await free(this.options, eventInfo);
+	        this._assertStatus("DONE");
+	        return this._reject(error);
+	      }
+	    }
+	  }
+
+	  doDone(eventInfo) {
+	    this._assertStatus("EXECUTING");
+	    this._states.next(this.options.id);
+	    return this.Events.trigger("done", eventInfo);
+	  }
+
+	};
+
+	var Job_1 = Job;
+
+	var BottleneckError$2, LocalDatastore, parser$2;
+
+	parser$2 = parser;
+
+	BottleneckError$2 = BottleneckError_1;
+
+	LocalDatastore = class LocalDatastore {
+	  constructor(instance, storeOptions, storeInstanceOptions) {
+	    this.instance = instance;
+	    this.storeOptions = storeOptions;
+	    this.clientId = this.instance._randomIndex();
+	    parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
+	    this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
+	    this._running = 0;
+	    this._done = 0;
+	    this._unblockTime = 0;
+	    this.ready = this.Promise.resolve();
+	    this.clients = {};
+	    this._startHeartbeat();
+	  }
+
+	  _startHeartbeat() {
+	    var base;
+	    if ((this.heartbeat == null) && (((this.storeOptions.reservoirRefreshInterval != null) && (this.storeOptions.reservoirRefreshAmount != null)) || ((this.storeOptions.reservoirIncreaseInterval != null) && (this.storeOptions.reservoirIncreaseAmount != null)))) {
+	      return typeof (base = (this.heartbeat = setInterval(() => {
+	        var amount, incr, maximum, now, reservoir;
+	        now = Date.now();
+	        if ((this.storeOptions.reservoirRefreshInterval != null) && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
+	          this._lastReservoirRefresh = now;
+	          this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
+	          this.instance._drainAll(this.computeCapacity());
+	        }
+	        if ((this.storeOptions.reservoirIncreaseInterval != null) && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
+	          ({
+	            reservoirIncreaseAmount: amount,
+	            reservoirIncreaseMaximum: maximum,
+	            reservoir
+	          } = this.storeOptions);
+	          this._lastReservoirIncrease = now;
+	          incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+	          if (incr > 0) {
+	            this.storeOptions.reservoir += incr;
+	            return this.instance._drainAll(this.computeCapacity());
+	          }
+	        }
+	      }, this.heartbeatInterval))).unref === "function" ? base.unref() : void 0;
+	    } else {
+	      return clearInterval(this.heartbeat);
+	    }
+	  }
+
+	  async __publish__(message) {
+	    await this.yieldLoop();
+	    return this.instance.Events.trigger("message", message.toString());
+	  }
+
+	  async __disconnect__(flush) {
+	    await this.yieldLoop();
+	    clearInterval(this.heartbeat);
+	    return this.Promise.resolve();
+	  }
+
+	  yieldLoop(t = 0) {
+	    return new this.Promise(function(resolve, reject) {
+	      return setTimeout(resolve, t);
+	    });
+	  }
+
+	  computePenalty() {
+	    var ref;
+	    return (ref = this.storeOptions.penalty) != null ? ref : (15 * this.storeOptions.minTime) || 5000;
+	  }
+
+	  async __updateSettings__(options) {
+	    await this.yieldLoop();
+	    parser$2.overwrite(options, options, this.storeOptions);
+	    this._startHeartbeat();
+	    this.instance._drainAll(this.computeCapacity());
+	    return true;
+	  }
+
+	  async __running__() {
+	    await this.yieldLoop();
+	    return this._running;
+	  }
+
+	  async __queued__() {
+	    await this.yieldLoop();
+	    return this.instance.queued();
+	  }
+
+	  async __done__() {
+	    await this.yieldLoop();
+	    return this._done;
+	  }
+
+	  async __groupCheck__(time) {
+	    await this.yieldLoop();
+	    return (this._nextRequest + this.timeout) < time;
+	  }
+
+	  computeCapacity() {
+	    var maxConcurrent, reservoir;
+	    ({maxConcurrent, reservoir} = this.storeOptions);
+	    if ((maxConcurrent != null) && (reservoir != null)) {
+	      return Math.min(maxConcurrent - this._running, reservoir);
+	    } else if (maxConcurrent != null) {
+	      return maxConcurrent - this._running;
+	    } else if (reservoir != null) {
+	      return reservoir;
+	    } else {
+	      return null;
+	    }
+	  }
+
+	  conditionsCheck(weight) {
+	    var capacity;
+	    capacity = this.computeCapacity();
+	    return (capacity == null) || weight <= capacity;
+	  }
+
+	  async __incrementReservoir__(incr) {
+	    var reservoir;
+	    await this.yieldLoop();
+	    reservoir = this.storeOptions.reservoir += incr;
+	    this.instance._drainAll(this.computeCapacity());
+	    return reservoir;
+	  }
+
+	  async __currentReservoir__() {
+	    await this.yieldLoop();
+	    return this.storeOptions.reservoir;
+	  }
+
+	  isBlocked(now) {
+	    return this._unblockTime >= now;
+	  }
+
+	  check(weight, now) {
+	    return this.conditionsCheck(weight) && (this._nextRequest - now) <= 0;
+	  }
+
+	  async __check__(weight) {
+	    var now;
+	    await this.yieldLoop();
+	    now = Date.now();
+	    return this.check(weight, now);
+	  }
+
+	  async __register__(index, weight, expiration) {
+	    var now, wait;
+	    await this.yieldLoop();
+	    now = Date.now();
+	    if (this.conditionsCheck(weight)) {
+	      this._running += weight;
+	      if (this.storeOptions.reservoir != null) {
+	        this.storeOptions.reservoir -= weight;
+	      }
+	      wait = Math.max(this._nextRequest - now, 0);
+	      this._nextRequest = now + wait + this.storeOptions.minTime;
+	      return {
+	        success: true,
+	        wait,
+	        reservoir: this.storeOptions.reservoir
+	      };
+	    } else {
+	      return {
+	        success: false
+	      };
+	    }
+	  }
+
+	  strategyIsBlock() {
+	    return this.storeOptions.strategy === 3;
+	  }
+
+	  async __submit__(queueLength, weight) {
+	    var blocked, now, reachedHWM;
+	    await this.yieldLoop();
+	    if ((this.storeOptions.maxConcurrent != null) && weight > this.storeOptions.maxConcurrent) {
+	      throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
+	    }
+	    now = Date.now();
+	    reachedHWM = (this.storeOptions.highWater != null) && queueLength === this.storeOptions.highWater && !this.check(weight, now);
+	    blocked = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
+	    if (blocked) {
+	      this._unblockTime = now + this.computePenalty();
+	      this._nextRequest = this._unblockTime + this.storeOptions.minTime;
+	      this.instance._dropAllQueued();
+	    }
+	    return {
+	      reachedHWM,
+	      blocked,
+	      strategy: this.storeOptions.strategy
+	    };
+	  }
+
+	  async __free__(index, weight) {
+	    await this.yieldLoop();
+	    this._running -= weight;
+	    this._done += weight;
+	    this.instance._drainAll(this.computeCapacity());
+	    return {
+	      running: this._running
+	    };
+	  }
+
+	};
+
+	var LocalDatastore_1 = LocalDatastore;
+
+	var BottleneckError$3, States;
+
+	BottleneckError$3 = BottleneckError_1;
+
+	States = class States {
+	  constructor(status1) {
+	    this.status = status1;
+	    this._jobs = {};
+	    this.counts = this.status.map(function() {
+	      return 0;
+	    });
+	  }
+
+	  next(id) {
+	    var current, next;
+	    current = this._jobs[id];
+	    next = current + 1;
+	    if ((current != null) && next < this.status.length) {
+	      this.counts[current]--;
+	      this.counts[next]++;
+	      return this._jobs[id]++;
+	    } else if (current != null) {
+	      this.counts[current]--;
+	      return delete this._jobs[id];
+	    }
+	  }
+
+	  start(id) {
+	    var initial;
+	    initial = 0;
+	    this._jobs[id] = initial;
+	    return this.counts[initial]++;
+	  }
+
+	  remove(id) {
+	    var current;
+	    current = this._jobs[id];
+	    if (current != null) {
+	      this.counts[current]--;
+	      delete this._jobs[id];
+	    }
+	    return current != null;
+	  }
+
+	  jobStatus(id) {
+	    var ref;
+	    return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+	  }
+
+	  statusJobs(status) {
+	    var k, pos, ref, results, v;
+	    if (status != null) {
+	      pos = this.status.indexOf(status);
+	      if (pos < 0) {
+	        throw new BottleneckError$3(`status must be one of ${this.status.join(', ')}`);
+	      }
+	      ref = this._jobs;
+	      results = [];
+	      for (k in ref) {
+	        v = ref[k];
+	        if (v === pos) {
+	          results.push(k);
+	        }
+	      }
+	      return results;
+	    } else {
+	      return Object.keys(this._jobs);
+	    }
+	  }
+
+	  statusCounts() {
+	    return this.counts.reduce(((acc, v, i) => {
+	      acc[this.status[i]] = v;
+	      return acc;
+	    }), {});
+	  }
+
+	};
+
+	var States_1 = States;
+
+	var DLList$2, Sync;
+
+	DLList$2 = DLList_1;
+
+	Sync = class Sync {
+	  constructor(name, Promise) {
+	    this.schedule = this.schedule.bind(this);
+	    this.name = name;
+	    this.Promise = Promise;
+	    this._running = 0;
+	    this._queue = new DLList$2();
+	  }
+
+	  isEmpty() {
+	    return this._queue.length === 0;
+	  }
+
+	  async _tryToRun() {
+	    var args, cb, error, reject, resolve, returned, task;
+	    if ((this._running < 1) && this._queue.length > 0) {
+	      this._running++;
+	      ({task, args, resolve, reject} = this._queue.shift());
+	      cb = (await (async function() {
+	        try {
+	          returned = (await task(...args));
+	          return function() {
+	            return resolve(returned);
+	          };
+	        } catch (error1) {
+	          error = error1;
+	          return function() {
+	            return reject(error);
+	          };
+	        }
+	      })());
+	      this._running--;
+	      this._tryToRun();
+	      return cb();
+	    }
+	  }
+
+	  schedule(task, ...args) {
+	    var promise, reject, resolve;
+	    resolve = reject = null;
+	    promise = new this.Promise(function(_resolve, _reject) {
+	      resolve = _resolve;
+	      return reject = _reject;
+	    });
+	    this._queue.push({task, args, resolve, reject});
+	    this._tryToRun();
+	    return promise;
+	  }
+
+	};
+
+	var Sync_1 = Sync;
+
+	var version = "2.19.5";
+	var version$1 = {
+		version: version
+	};
+
+	var version$2 = /*#__PURE__*/Object.freeze({
+		version: version,
+		default: version$1
+	});
+
+	var require$$2 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$3 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$4 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
+
+	parser$3 = parser;
+
+	Events$2 = Events_1;
+
+	RedisConnection$1 = require$$2;
+
+	IORedisConnection$1 = require$$3;
+
+	Scripts$1 = require$$4;
+
+	Group = (function() {
+	  class Group {
+	    constructor(limiterOptions = {}) {
+	      this.deleteKey = this.deleteKey.bind(this);
+	      this.limiterOptions = limiterOptions;
+	      parser$3.load(this.limiterOptions, this.defaults, this);
+	      this.Events = new Events$2(this);
+	      this.instances = {};
+	      this.Bottleneck = Bottleneck_1;
+	      this._startAutoCleanup();
+	      this.sharedConnection = this.connection != null;
+	      if (this.connection == null) {
+	        if (this.limiterOptions.datastore === "redis") {
+	          this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+	        } else if (this.limiterOptions.datastore === "ioredis") {
+	          this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+	        }
+	      }
+	    }
+
+	    key(key = "") {
+	      var ref;
+	      return (ref = this.instances[key]) != null ? ref : (() => {
+	        var limiter;
+	        limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+	          id: `${this.id}-${key}`,
+	          timeout: this.timeout,
+	          connection: this.connection
+	        }));
+	        this.Events.trigger("created", limiter, key);
+	        return limiter;
+	      })();
+	    }
+
+	    async deleteKey(key = "") {
+	      var deleted, instance;
+	      instance = this.instances[key];
+	      if (this.connection) {
+	        deleted = (await this.connection.__runCommand__(['del', ...Scripts$1.allKeys(`${this.id}-${key}`)]));
+	      }
+	      if (instance != null) {
+	        delete this.instances[key];
+	        await instance.disconnect();
+	      }
+	      return (instance != null) || deleted > 0;
+	    }
+
+	    limiters() {
+	      var k, ref, results, v;
+	      ref = this.instances;
+	      results = [];
+	      for (k in ref) {
+	        v = ref[k];
+	        results.push({
+	          key: k,
+	          limiter: v
+	        });
+	      }
+	      return results;
+	    }
+
+	    keys() {
+	      return Object.keys(this.instances);
+	    }
+
+	    async clusterKeys() {
+	      var cursor, end, found, i, k, keys, len, next, start;
+	      if (this.connection == null) {
+	        return this.Promise.resolve(this.keys());
+	      }
+	      keys = [];
+	      cursor = null;
+	      start = `b_${this.id}-`.length;
+	      end = "_settings".length;
+	      while (cursor !== 0) {
+	        [next, found] = (await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 10000]));
+	        cursor = ~~next;
+	        for (i = 0, len = found.length; i < len; i++) {
+	          k = found[i];
+	          keys.push(k.slice(start, -end));
+	        }
+	      }
+	      return keys;
+	    }
+
+	    _startAutoCleanup() {
+	      var base;
+	      clearInterval(this.interval);
+	      return typeof (base = (this.interval = setInterval(async() => {
+	        var e, k, ref, results, time, v;
+	        time = Date.now();
+	        ref = this.instances;
+	        results = [];
+	        for (k in ref) {
+	          v = ref[k];
+	          try {
+	            if ((await v._store.__groupCheck__(time))) {
+	              results.push(this.deleteKey(k));
+	            } else {
+	              results.push(void 0);
+	            }
+	          } catch (error) {
+	            e = error;
+	            results.push(v.Events.trigger("error", e));
+	          }
+	        }
+	        return results;
+	      }, this.timeout / 2))).unref === "function" ? base.unref() : void 0;
+	    }
+
+	    updateSettings(options = {}) {
+	      parser$3.overwrite(options, this.defaults, this);
+	      parser$3.overwrite(options, options, this.limiterOptions);
+	      if (options.timeout != null) {
+	        return this._startAutoCleanup();
+	      }
+	    }
+
+	    disconnect(flush = true) {
+	      var ref;
+	      if (!this.sharedConnection) {
+	        return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+	      }
+	    }
+
+	  }
+	  Group.prototype.defaults = {
+	    timeout: 1000 * 60 * 5,
+	    connection: null,
+	    Promise: Promise,
+	    id: "group-key"
+	  };
+
+	  return Group;
+
+	}).call(commonjsGlobal);
+
+	var Group_1 = Group;
+
+	var Batcher, Events$3, parser$4;
+
+	parser$4 = parser;
+
+	Events$3 = Events_1;
+
+	Batcher = (function() {
+	  class Batcher {
+	    constructor(options = {}) {
+	      this.options = options;
+	      parser$4.load(this.options, this.defaults, this);
+	      this.Events = new Events$3(this);
+	      this._arr = [];
+	      this._resetPromise();
+	      this._lastFlush = Date.now();
+	    }
+
+	    _resetPromise() {
+	      return this._promise = new this.Promise((res, rej) => {
+	        return this._resolve = res;
+	      });
+	    }
+
+	    _flush() {
+	      clearTimeout(this._timeout);
+	      this._lastFlush = Date.now();
+	      this._resolve();
+	      this.Events.trigger("batch", this._arr);
+	      this._arr = [];
+	      return this._resetPromise();
+	    }
+
+	    add(data) {
+	      var ret;
+	      this._arr.push(data);
+	      ret = this._promise;
+	      if (this._arr.length === this.maxSize) {
+	        this._flush();
+	      } else if ((this.maxTime != null) && this._arr.length === 1) {
+	        this._timeout = setTimeout(() => {
+	          return this._flush();
+	        }, this.maxTime);
+	      }
+	      return ret;
+	    }
+
+	  }
+	  Batcher.prototype.defaults = {
+	    maxTime: null,
+	    maxSize: null,
+	    Promise: Promise
+	  };
+
+	  return Batcher;
+
+	}).call(commonjsGlobal);
+
+	var Batcher_1 = Batcher;
+
+	var require$$4$1 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$8 = getCjsExportFromNamespace(version$2);
+
+	var Bottleneck, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5,
+	  splice = [].splice;
+
+	NUM_PRIORITIES$1 = 10;
+
+	DEFAULT_PRIORITY$1 = 5;
+
+	parser$5 = parser;
+
+	Queues$1 = Queues_1;
+
+	Job$1 = Job_1;
+
+	LocalDatastore$1 = LocalDatastore_1;
+
+	RedisDatastore$1 = require$$4$1;
+
+	Events$4 = Events_1;
+
+	States$1 = States_1;
+
+	Sync$1 = Sync_1;
+
+	Bottleneck = (function() {
+	  class Bottleneck {
+	    constructor(options = {}, ...invalid) {
+	      var storeInstanceOptions, storeOptions;
+	      this._addToQueue = this._addToQueue.bind(this);
+	      this._validateOptions(options, invalid);
+	      parser$5.load(options, this.instanceDefaults, this);
+	      this._queues = new Queues$1(NUM_PRIORITIES$1);
+	      this._scheduled = {};
+	      this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
+	      this._limiter = null;
+	      this.Events = new Events$4(this);
+	      this._submitLock = new Sync$1("submit", this.Promise);
+	      this._registerLock = new Sync$1("register", this.Promise);
+	      storeOptions = parser$5.load(options, this.storeDefaults, {});
+	      this._store = (function() {
+	        if (this.datastore === "redis" || this.datastore === "ioredis" || (this.connection != null)) {
+	          storeInstanceOptions = parser$5.load(options, this.redisStoreDefaults, {});
+	          return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
+	        } else if (this.datastore === "local") {
+	          storeInstanceOptions = parser$5.load(options, this.localStoreDefaults, {});
+	          return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
+	        } else {
+	          throw new Bottleneck.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
+	        }
+	      }).call(this);
+	      this._queues.on("leftzero", () => {
+	        var ref;
+	        return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+	      });
+	      this._queues.on("zero", () => {
+	        var ref;
+	        return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+	      });
+	    }
+
+	    _validateOptions(options, invalid) {
+	      if (!((options != null) && typeof options === "object" && invalid.length === 0)) {
+	        throw new Bottleneck.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
+	      }
+	    }
+
+	    ready() {
+	      return this._store.ready;
+	    }
+
+	    clients() {
+	      return this._store.clients;
+	    }
+
+	    channel() {
+	      return `b_${this.id}`;
+	    }
+
+	    channel_client() {
+	      return `b_${this.id}_${this._store.clientId}`;
+	    }
+
+	    publish(message) {
+	      return this._store.__publish__(message);
+	    }
+
+	    disconnect(flush = true) {
+	      return this._store.__disconnect__(flush);
+	    }
+
+	    chain(_limiter) {
+	      this._limiter = _limiter;
+	      return this;
+	    }
+
+	    queued(priority) {
+	      return this._queues.queued(priority);
+	    }
+
+	    clusterQueued() {
+	      return this._store.__queued__();
+	    }
+
+	    empty() {
+	      return this.queued() === 0 && this._submitLock.isEmpty();
+	    }
+
+	    running() {
+	      return this._store.__running__();
+	    }
+
+	    done() {
+	      return this._store.__done__();
+	    }
+
+	    jobStatus(id) {
+	      return this._states.jobStatus(id);
+	    }
+
+	    jobs(status) {
+	      return this._states.statusJobs(status);
+	    }
+
+	    counts() {
+	      return this._states.statusCounts();
+	    }
+
+	    _randomIndex() {
+	      return Math.random().toString(36).slice(2);
+	    }
+
+	    check(weight = 1) {
+	      return this._store.__check__(weight);
+	    }
+
+	    _clearGlobalState(index) {
+	      if (this._scheduled[index] != null) {
+	        clearTimeout(this._scheduled[index].expiration);
+	        delete this._scheduled[index];
+	        return true;
+	      } else {
+	        return false;
+	      }
+	    }
+
+	    async _free(index, job, options, eventInfo) {
+	      var e, running;
+	      try {
+	        ({running} = (await this._store.__free__(index, options.weight)));
+	        this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
+	        if (running === 0 && this.empty()) {
+	          return this.Events.trigger("idle");
+	        }
+	      } catch (error1) {
+	        e = error1;
+	        return this.Events.trigger("error", e);
+	      }
+	    }
+
+	    _run(index, job, wait) {
+	      var clearGlobalState, free, run;
+	      job.doRun();
+	      clearGlobalState = this._clearGlobalState.bind(this, index);
+	      run = this._run.bind(this, index, job);
+	      free = this._free.bind(this, index, job);
+	      return this._scheduled[index] = {
+	        timeout: setTimeout(() => {
+	          return job.doExecute(this._limiter, clearGlobalState, run, free);
+	        }, wait),
+	        expiration: job.options.expiration != null ? setTimeout(function() {
+	          return job.doExpire(clearGlobalState, run, free);
+	        }, wait + job.options.expiration) : void 0,
+	        job: job
+	      };
+	    }
+
+	    _drainOne(capacity) {
+	      return this._registerLock.schedule(() => {
+	        var args, index, next, options, queue;
+	        if (this.queued() === 0) {
+	          return this.Promise.resolve(null);
+	        }
+	        queue = this._queues.getFirst();
+	        ({options, args} = next = queue.first());
+	        if ((capacity != null) && options.weight > capacity) {
+	          return this.Promise.resolve(null);
+	        }
+	        this.Events.trigger("debug", `Draining ${options.id}`, {args, options});
+	        index = this._randomIndex();
+	        return this._store.__register__(index, options.weight, options.expiration).then(({success, wait, reservoir}) => {
+	          var empty;
+	          this.Events.trigger("debug", `Drained ${options.id}`, {success, args, options});
+	          if (success) {
+	            queue.shift();
+	            empty = this.empty();
+	            if (empty) {
+	              this.Events.trigger("empty");
+	            }
+	            if (reservoir === 0) {
+	              this.Events.trigger("depleted", empty);
+	            }
+	            this._run(index, next, wait);
+	            return this.Promise.resolve(options.weight);
+	          } else {
+	            return this.Promise.resolve(null);
+	          }
+	        });
+	      });
+	    }
+
+	    _drainAll(capacity, total = 0) {
+	      return this._drainOne(capacity).then((drained) => {
+	        var newCapacity;
+	        if (drained != null) {
+	          newCapacity = capacity != null ? capacity - drained : capacity;
+	          return this._drainAll(newCapacity, total + drained);
+	        } else {
+	          return this.Promise.resolve(total);
+	        }
+	      }).catch((e) => {
+	        return this.Events.trigger("error", e);
+	      });
+	    }
+
+	    _dropAllQueued(message) {
+	      return this._queues.shiftAll(function(job) {
+	        return job.doDrop({message});
+	      });
+	    }
+
+	    stop(options = {}) {
+	      var done, waitForExecuting;
+	      options = parser$5.load(options, this.stopDefaults);
+	      waitForExecuting = (at) => {
+	        var finished;
+	        finished = () => {
+	          var counts;
+	          counts = this._states.counts;
+	          return (counts[0] + counts[1] + counts[2] + counts[3]) === at;
+	        };
+	        return new this.Promise((resolve, reject) => {
+	          if (finished()) {
+	            return resolve();
+	          } else {
+	            return this.on("done", () => {
+	              if (finished()) {
+	                this.removeAllListeners("done");
+	                return resolve();
+	              }
+	            });
+	          }
+	        });
+	      };
+	      done = options.dropWaitingJobs ? (this._run = function(index, next) {
+	        return next.doDrop({
+	          message: options.dropErrorMessage
+	        });
+	      }, this._drainOne = () => {
+	        return this.Promise.resolve(null);
+	      }, this._registerLock.schedule(() => {
+	        return this._submitLock.schedule(() => {
+	          var k, ref, v;
+	          ref = this._scheduled;
+	          for (k in ref) {
+	            v = ref[k];
+	            if (this.jobStatus(v.job.options.id) === "RUNNING") {
+	              clearTimeout(v.timeout);
+	              clearTimeout(v.expiration);
+	              v.job.doDrop({
+	                message: options.dropErrorMessage
+	              });
+	            }
+	          }
+	          this._dropAllQueued(options.dropErrorMessage);
+	          return waitForExecuting(0);
+	        });
+	      })) : this.schedule({
+	        priority: NUM_PRIORITIES$1 - 1,
+	        weight: 0
+	      }, () => {
+	        return waitForExecuting(1);
+	      });
+	      this._receive = function(job) {
+	        return job._reject(new Bottleneck.prototype.BottleneckError(options.enqueueErrorMessage));
+	      };
+	      this.stop = () => {
+	        return this.Promise.reject(new Bottleneck.prototype.BottleneckError("stop() has already been called"));
+	      };
+	      return done;
+	    }
+
+	    async _addToQueue(job) {
+	      var args, blocked, error, options, reachedHWM, shifted, strategy;
+	      ({args, options} = job);
+	      try {
+	        ({reachedHWM, blocked, strategy} = (await this._store.__submit__(this.queued(), options.weight)));
+	      } catch (error1) {
+	        error = error1;
+	        this.Events.trigger("debug", `Could not queue ${options.id}`, {args, options, error});
+	        job.doDrop({error});
+	        return false;
+	      }
+	      if (blocked) {
+	        job.doDrop();
+	        return true;
+	      } else if (reachedHWM) {
+	        shifted = strategy === Bottleneck.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options.priority) : strategy === Bottleneck.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck.prototype.strategy.OVERFLOW ? job : void 0;
+	        if (shifted != null) {
+	          shifted.doDrop();
+	        }
+	        if ((shifted == null) || strategy === Bottleneck.prototype.strategy.OVERFLOW) {
+	          if (shifted == null) {
+	            job.doDrop();
+	          }
+	          return reachedHWM;
+	        }
+	      }
+	      job.doQueue(reachedHWM, blocked);
+	      this._queues.push(job);
+	      await this._drainAll();
+	      return reachedHWM;
+	    }
+
+	    _receive(job) {
+	      if (this._states.jobStatus(job.options.id) != null) {
+	        job._reject(new Bottleneck.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+	        return false;
+	      } else {
+	        job.doReceive();
+	        return this._submitLock.schedule(this._addToQueue, job);
+	      }
+	    }
+
+	    submit(...args) {
+	      var cb, fn, job, options, ref, ref1, task;
+	      if (typeof args[0] === "function") {
+	        ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
+	        options = parser$5.load({}, this.jobDefaults);
+	      } else {
+	        ref1 = args, [options, fn, ...args] = ref1, [cb] = splice.call(args, -1);
+	        options = parser$5.load(options, this.jobDefaults);
+	      }
+	      task = (...args) => {
+	        return new this.Promise(function(resolve, reject) {
+	          return fn(...args, function(...args) {
+	            return (args[0] != null ? reject : resolve)(args);
+	          });
+	        });
+	      };
+	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+	      job.promise.then(function(args) {
+	        return typeof cb === "function" ? cb(...args) : void 0;
+	      }).catch(function(args) {
+	        if (Array.isArray(args)) {
+	          return typeof cb === "function" ? cb(...args) : void 0;
+	        } else {
+	          return typeof cb === "function" ? cb(args) : void 0;
+	        }
+	      });
+	      return this._receive(job);
+	    }
+
+	    schedule(...args) {
+	      var job, options, task;
+	      if (typeof args[0] === "function") {
+	        [task, ...args] = args;
+	        options = {};
+	      } else {
+	        [options, task, ...args] = args;
+	      }
+	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+	      this._receive(job);
+	      return job.promise;
+	    }
+
+	    wrap(fn) {
+	      var schedule, wrapped;
+	      schedule = this.schedule.bind(this);
+	      wrapped = function(...args) {
+	        return schedule(fn.bind(this), ...args);
+	      };
+	      wrapped.withOptions = function(options, ...args) {
+	        return schedule(options, fn, ...args);
+	      };
+	      return wrapped;
+	    }
+
+	    async updateSettings(options = {}) {
+	      await this._store.__updateSettings__(parser$5.overwrite(options, this.storeDefaults));
+	      parser$5.overwrite(options, this.instanceDefaults, this);
+	      return this;
+	    }
+
+	    currentReservoir() {
+	      return this._store.__currentReservoir__();
+	    }
+
+	    incrementReservoir(incr = 0) {
+	      return this._store.__incrementReservoir__(incr);
+	    }
+
+	  }
+	  Bottleneck.default = Bottleneck;
+
+	  Bottleneck.Events = Events$4;
+
+	  Bottleneck.version = Bottleneck.prototype.version = require$$8.version;
+
+	  Bottleneck.strategy = Bottleneck.prototype.strategy = {
+	    LEAK: 1,
+	    OVERFLOW: 2,
+	    OVERFLOW_PRIORITY: 4,
+	    BLOCK: 3
+	  };
+
+	  Bottleneck.BottleneckError = Bottleneck.prototype.BottleneckError = BottleneckError_1;
+
+	  Bottleneck.Group = Bottleneck.prototype.Group = Group_1;
+
+	  Bottleneck.RedisConnection = Bottleneck.prototype.RedisConnection = require$$2;
+
+	  Bottleneck.IORedisConnection = Bottleneck.prototype.IORedisConnection = require$$3;
+
+	  Bottleneck.Batcher = Bottleneck.prototype.Batcher = Batcher_1;
+
+	  Bottleneck.prototype.jobDefaults = {
+	    priority: DEFAULT_PRIORITY$1,
+	    weight: 1,
+	    expiration: null,
+	    id: "<no-id>"
+	  };
+
+	  Bottleneck.prototype.storeDefaults = {
+	    maxConcurrent: null,
+	    minTime: 0,
+	    highWater: null,
+	    strategy: Bottleneck.prototype.strategy.LEAK,
+	    penalty: null,
+	    reservoir: null,
+	    reservoirRefreshInterval: null,
+	    reservoirRefreshAmount: null,
+	    reservoirIncreaseInterval: null,
+	    reservoirIncreaseAmount: null,
+	    reservoirIncreaseMaximum: null
+	  };
+
+	  Bottleneck.prototype.localStoreDefaults = {
+	    Promise: Promise,
+	    timeout: null,
+	    heartbeatInterval: 250
+	  };
+
+	  Bottleneck.prototype.redisStoreDefaults = {
+	    Promise: Promise,
+	    timeout: null,
+	    heartbeatInterval: 5000,
+	    clientTimeout: 10000,
+	    Redis: null,
+	    clientOptions: {},
+	    clusterNodes: null,
+	    clearDatastore: false,
+	    connection: null
+	  };
+
+	  Bottleneck.prototype.instanceDefaults = {
+	    datastore: "local",
+	    connection: null,
+	    id: "<no-id>",
+	    rejectOnDrop: true,
+	    trackDoneStatus: false,
+	    Promise: Promise
+	  };
+
+	  Bottleneck.prototype.stopDefaults = {
+	    enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
+	    dropWaitingJobs: true,
+	    dropErrorMessage: "This limiter has been stopped."
+	  };
+
+	  return Bottleneck;
+
+	}).call(commonjsGlobal);
+
+	var Bottleneck_1 = Bottleneck;
+
+	var lib = Bottleneck_1;
+
+	return lib;
+
+})));
+
+
+/***/ }),
+
 /***/ 3430:
 /***/ ((module) => {
 
@@ -35591,7 +37121,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4311);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1253);
 
 // The CLI's entry: the same gate as the action, reporting to the terminal.
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
@@ -35607,7 +37137,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4311:
+/***/ 1253:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66851,7 +68381,7 @@ const LIKELY_CAUSES = {
     700212: 'The federated credential expects another audience: it must be api://AzureADTokenExchange.',
     700213: 'No federated credential matches the workflow\'s subject: add one for this repository and event (e.g. repo:OWNER/REPO:pull_request).',
     700024: 'The GitHub OIDC token was no longer valid when Entra read it (clock skew or a slow runner). It is requested anew on each attempt.',
-    500011: 'The scope names a resource that is not in the tenant: check "azure-scope" (https://ai.azure.com/.default for Azure OpenAI and Foundry).',
+    500011: 'The scope names a resource that is not in the tenant: check "azure-scope" (empty follows the endpoint: https://cognitiveservices.azure.com/.default for Azure OpenAI resources, https://ai.azure.com/.default for Foundry projects).',
     70011: 'The scope is not valid: "azure-scope" must end in /.default.',
     1002012: 'The scope is not valid: "azure-scope" must end in /.default.',
     7000215: 'The app expects a client secret, not a federated credential: add a federated credential for GitHub Actions.',
@@ -66905,7 +68435,64 @@ function retryAfterMs(headers, nowMs = Date.now()) {
     return Number.isFinite(date) ? Math.max(0, date - nowMs) : null;
 }
 
+;// CONCATENATED MODULE: ./src/azure/endpoints.ts
+// What an Evals API endpoint's host says about it: an Azure OpenAI resource, a Foundry project, or
+// neither. Azure's published API description and Entra's audiences differ between the two.
+/** Entra token scopes, by kind of endpoint. */
+const AZURE_OPENAI_SCOPE = 'https://cognitiveservices.azure.com/.default';
+const FOUNDRY_SCOPE = 'https://ai.azure.com/.default';
+/** The data-plane roles that let a principal use evals, by kind of endpoint. */
+const AZURE_OPENAI_ROLE = 'Cognitive Services OpenAI User';
+const FOUNDRY_ROLE = 'Azure AI User';
+const under = (host, domain) => host === domain || host.endsWith(`.${domain}`);
+/**
+ * `foundry` for Foundry projects, `azure-openai` for Azure OpenAI resources, null for anything else
+ * (OpenAI, a proxy of it). The host decides (`*.services.ai.azure.com`; `*.openai.azure.com`,
+ * `*.cognitiveservices.azure.com`); on other hosts (a gateway such as API Management, a private
+ * domain) the v1 API's own path does: `/api/projects/NAME/openai/v1` or `/openai/v1`, which OpenAI's
+ * API never uses.
+ */
+function azureEndpointKind(baseURL) {
+    let url;
+    try {
+        url = new URL(baseURL);
+    }
+    catch {
+        return null;
+    }
+    const host = url.hostname.toLowerCase();
+    if (under(host, 'services.ai.azure.com'))
+        return 'foundry';
+    if (under(host, 'openai.azure.com') || under(host, 'cognitiveservices.azure.com'))
+        return 'azure-openai';
+    const path = url.pathname.replace(/\/+$/, '');
+    if (/\/api\/projects\/[^/]+\/openai\/v1$/i.test(path))
+        return 'foundry';
+    if (/\/openai\/v1$/i.test(path))
+        return 'azure-openai';
+    return null;
+}
+/**
+ * The Entra scope for the endpoint when `azure-scope` is empty. Endpoints of neither kind get Azure
+ * OpenAI's: it is the audience every Cognitive Services account accepts.
+ */
+function defaultAzureScope(baseURL) {
+    return azureEndpointKind(baseURL) === 'foundry' ? FOUNDRY_SCOPE : AZURE_OPENAI_SCOPE;
+}
+/** Which role to grant for the endpoint, said for a person; both when the host does not tell. */
+function dataPlaneRoleAdvice(baseURL) {
+    switch (azureEndpointKind(baseURL)) {
+        case 'foundry':
+            return `the "${FOUNDRY_ROLE}" role on the Foundry project`;
+        case 'azure-openai':
+            return `the "${AZURE_OPENAI_ROLE}" role on the Azure OpenAI resource`;
+        default:
+            return `the "${FOUNDRY_ROLE}" role on a Foundry project, or "${AZURE_OPENAI_ROLE}" on an Azure OpenAI resource`;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/evals-api/client.ts
+
 
 /** A per-request ceiling: a poll or a page that hangs longer is retried, not waited on forever. */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -66918,6 +68505,8 @@ const LOCAL_ENGINE_URL = 'http://local-engine.invalid/v1';
 function createLocalEvalsClient(fetch) {
     return new OpenAI({ apiKey: 'local-engine', baseURL: LOCAL_ENGINE_URL, fetch, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
 }
+/** The header Azure OpenAI and Foundry want on evals requests (`preview`). */
+const AZURE_EVALS_HEADER = 'aoai-evals';
 /**
  * The one place that builds the SDK client, for whichever server answers at `baseURL`. Entra ID
  * endpoints need `getToken`; the SDK calls it for every request, retries included.
@@ -66937,6 +68526,9 @@ function createEvalsClient(endpoint, getToken) {
         if (auth.header === 'api-key')
             Object.assign(authHeaders, { 'api-key': auth.apiKey, Authorization: null });
     }
+    // Azure's published API description marks `aoai-evals: preview` required on every evals operation.
+    const setByUser = Object.keys(endpoint.extraHeaders).some((name) => name.toLowerCase() === AZURE_EVALS_HEADER);
+    const azureHeaders = azureEndpointKind(endpoint.baseURL) !== null && !setByUser ? { [AZURE_EVALS_HEADER]: 'preview' } : {};
     return new OpenAI({
         apiKey,
         baseURL: endpoint.baseURL,
@@ -66944,7 +68536,7 @@ function createEvalsClient(endpoint, getToken) {
         project: endpoint.project,
         maxRetries: 2,
         timeout: REQUEST_TIMEOUT_MS,
-        defaultHeaders: { ...endpoint.extraHeaders, ...authHeaders, 'User-Agent': 'evals-gate' },
+        defaultHeaders: { ...azureHeaders, ...endpoint.extraHeaders, ...authHeaders, 'User-Agent': 'evals-gate' },
         defaultQuery: Object.keys(endpoint.extraQuery).length > 0 ? endpoint.extraQuery : undefined,
     });
 }
@@ -66994,13 +68586,17 @@ function credentialFailure(error) {
     }
     return null;
 }
+/** `the Evals API at URL`, or `the local engine`: who answered, for messages. */
+function describeEndpoint(baseURL) {
+    return baseURL === LOCAL_ENGINE_URL ? 'the local engine' : `the Evals API at ${baseURL}`;
+}
 function describeApiError(error, context) {
     if (error instanceof EvalsApiError)
         return error;
     const credentialError = credentialFailure(error);
     if (credentialError)
         return new EvalsApiError(`Could not sign in to the Evals API while ${context.doing}: ${credentialError.message}`, null, { cause: error });
-    const where = context.baseURL === LOCAL_ENGINE_URL ? 'the local engine' : `the Evals API at ${context.baseURL}`;
+    const where = describeEndpoint(context.baseURL);
     const subject = context.runId ? `run ${context.runId} of eval ${context.evalId}` : `eval ${context.evalId}`;
     if (error instanceof OpenAI.APIConnectionError) {
         const timedOut = error instanceof OpenAI.APIConnectionTimeoutError;
@@ -67011,10 +68607,22 @@ function describeApiError(error, context) {
         const status = error.status;
         const said = serverMessage(error);
         const explanation = explain(status, subject, where);
-        return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}`, status, { cause: error });
+        const gone = (status === 404 || status === 410) && isOpenAIHosted(context.baseURL) ? ` ${OPENAI_SHUTDOWN}` : '';
+        return new EvalsApiError(`${explanation} (HTTP ${status} while ${context.doing})${said ? `: ${said}` : '.'}${gone}`, status, { cause: error });
     }
     const message = error instanceof Error ? error.message : String(error);
     return new EvalsApiError(`Failed while ${context.doing}: ${message}`, null, { cause: error });
+}
+/** What a 404 or 410 from OpenAI's own API means for evals since its shutdown. */
+const OPENAI_SHUTDOWN = 'OpenAI\'s hosted Evals API shut down on 2026-11-30, and "base-url" is empty or OpenAI\'s. Set "base-url" to an Azure OpenAI (https://RESOURCE.openai.azure.com/openai/v1) or Foundry (https://ACCOUNT.services.ai.azure.com/api/projects/PROJECT/openai/v1) endpoint, or keep the eval in the repository as an "eval-file" and run it on the local engine.';
+/** OpenAI's own API, where evals no longer are. */
+function isOpenAIHosted(baseURL) {
+    try {
+        return new URL(baseURL).hostname.toLowerCase() === 'api.openai.com';
+    }
+    catch {
+        return false;
+    }
 }
 function explain(status, subject, where) {
     switch (status) {
@@ -67045,7 +68653,330 @@ function capitalize(text) {
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/shared/fingerprint.ts
+
+/**
+ * A short, stable hash of a JSON value: the same data gives the same fingerprint whatever the order of
+ * its object keys. It tells whether two runs evaluated the same dataset, and pairs items by content
+ * when they did not.
+ */
+function fingerprint(value) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    writeCanonical(value, (text) => hash.update(text));
+    return hash.digest('hex').slice(0, 16);
+}
+/**
+ * The fingerprint of a data source's rows. For inline rows only the items count: pre-generated samples
+ * are the outputs under test, so a change of them is the same dataset answered differently.
+ */
+function datasetFingerprint(source) {
+    if (typeof source === 'object' && source !== null && !Array.isArray(source)) {
+        const { type, content } = source;
+        if (type === 'file_content' && Array.isArray(content)) {
+            return fingerprint(content.map((row) => (typeof row === 'object' && row !== null && 'item' in row ? row.item : row)));
+        }
+    }
+    return fingerprint(source);
+}
+/** JSON with object keys sorted, streamed to `write` so that a 100,000-row dataset is never one string. */
+function writeCanonical(value, write) {
+    if (value === null || typeof value !== 'object') {
+        // undefined and functions are not JSON: as JSON.stringify does inside arrays, they become null.
+        write(JSON.stringify(value) ?? 'null');
+        return;
+    }
+    if (Array.isArray(value)) {
+        write('[');
+        value.forEach((entry, index) => {
+            if (index > 0)
+                write(',');
+            writeCanonical(entry, write);
+        });
+        write(']');
+        return;
+    }
+    write('{');
+    const keys = Object.keys(value)
+        .filter((key) => value[key] !== undefined)
+        .sort();
+    keys.forEach((key, index) => {
+        if (index > 0)
+            write(',');
+        write(JSON.stringify(key));
+        write(':');
+        writeCanonical(value[key], write);
+    });
+    write('}');
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/records.ts
+
+// Turns the API's objects into compact records. Servers differ (OpenAI, Azure, Foundry) and fields are
+// `null` before a run completes, so every field is read defensively, never trusted to have its type.
+/** Longest text kept per field of an item: enough for any report, small enough for 100,000 items. */
+const ITEM_TEXT_MAX_CHARS = 2000;
+function toRunSnapshot(raw) {
+    const run = asObject(raw);
+    const counts = asObject(run.result_counts);
+    const error = asObject(run.error);
+    return {
+        id: asString(run.id) ?? '',
+        evalId: asString(run.eval_id) ?? '',
+        name: asString(run.name) ?? '',
+        status: normaliseStatus(asString(run.status) ?? 'unknown'),
+        model: asString(run.model),
+        reportUrl: asString(run.report_url),
+        createdAt: asNumber(run.created_at),
+        resultCounts: {
+            total: asNumber(counts.total) ?? 0,
+            passed: asNumber(counts.passed) ?? 0,
+            failed: asNumber(counts.failed) ?? 0,
+            errored: asNumber(counts.errored) ?? 0,
+            skipped: asNumber(counts.skipped) ?? 0,
+        },
+        perCriterion: asArray(run.per_testing_criteria_results).map(toCriterionCounts),
+        usage: asArray(run.per_model_usage).map(toModelUsage),
+        error: asString(error.message) || asString(error.code) ? { code: asString(error.code) ?? '', message: asString(error.message) ?? '' } : null,
+        metadata: toStringRecord(run.metadata),
+    };
+}
+/** Azure writes `cancelled`; everything downstream speaks the documented `canceled`. */
+function normaliseStatus(status) {
+    return status === 'cancelled' ? 'canceled' : status;
+}
+function isTerminalStatus(status) {
+    return status === 'completed' || status === 'failed' || status === 'canceled' || status === 'cancelled';
+}
+function toCriterionCounts(raw) {
+    const entry = asObject(raw);
+    const id = asString(entry.testing_criteria) ?? '';
+    return { id, name: criterionName(id), passed: asNumber(entry.passed) ?? 0, failed: asNumber(entry.failed) ?? 0 };
+}
+function toModelUsage(raw) {
+    const usage = asObject(raw);
+    return {
+        model: asString(usage.model_name) ?? 'unknown',
+        invocations: asNumber(usage.invocation_count) ?? 0,
+        promptTokens: asNumber(usage.prompt_tokens) ?? 0,
+        completionTokens: asNumber(usage.completion_tokens) ?? 0,
+        totalTokens: asNumber(usage.total_tokens) ?? 0,
+        cachedTokens: asNumber(usage.cached_tokens) ?? 0,
+    };
+}
+const TRAILING_UUID = /[-_][0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A grader id is `"<name>-<uuid>"`: people read the name, the id stays for matching. */
+function criterionName(id) {
+    return id.replace(TRAILING_UUID, '') || id;
+}
+const asIs = (text) => text;
+function toItemRecord(raw, redact = asIs) {
+    const item = asObject(raw);
+    const sample = asObject(item.sample);
+    const datasourceItem = asObject(item.datasource_item);
+    const sampleError = asObject(sample.error);
+    const errorText = asString(sampleError.message) || asString(sampleError.code);
+    const status = asString(item.status);
+    const outcome = errorText ? 'error' : status === 'pass' ? 'pass' : status === 'skipped' ? 'skipped' : 'fail';
+    const datasourceItemId = item.datasource_item_id;
+    return {
+        id: asString(item.id) ?? '',
+        datasourceItemId: datasourceItemId === null || datasourceItemId === undefined ? null : String(datasourceItemId),
+        contentHash: fingerprint(item.datasource_item ?? null),
+        outcome,
+        input: cut(lastUserMessage(sample.input) ?? pickText(datasourceItem, INPUT_FIELDS), redact),
+        expected: cut(pickText(datasourceItem, EXPECTED_FIELDS), redact),
+        output: cut(lastMessageText(sample.output) ?? asString(sample.output_text) ?? pickText(datasourceItem, OUTPUT_FIELDS), redact),
+        error: cut(errorText ?? null, redact),
+        grades: asArray(item.results).map((result) => toGradeRecord(result, redact)),
+    };
+}
+/** A judge's reason is for reading next to its verdict: a paragraph, not an essay. */
+const REASON_MAX_CHARS = 500;
+function toGradeRecord(raw, redact) {
+    const result = asObject(raw);
+    const name = criterionName(asString(result.name) ?? 'grader');
+    const metric = asString(result.metric);
+    return {
+        name,
+        type: asString(result.type),
+        // A metric named like its grader adds nothing (Azure's single-metric evaluators).
+        metric: metric && metric !== name ? metric : null,
+        passed: typeof result.passed === 'boolean' ? result.passed : null,
+        score: asNumber(result.score),
+        threshold: asNumber(result.threshold),
+        label: asString(result.label) ?? (typeof result.label === 'boolean' ? String(result.label) : null),
+        reason: cut(asString(result.reason), redact, REASON_MAX_CHARS),
+    };
+}
+const INPUT_FIELDS = ['input', 'question', 'prompt', 'query', 'text'];
+const EXPECTED_FIELDS = ['expected', 'ideal', 'reference', 'answer', 'label', 'ground_truth', 'correct_label'];
+const OUTPUT_FIELDS = ['output', 'output_text', 'response', 'completion'];
+function pickText(source, fields) {
+    for (const field of fields) {
+        const text = textOf(source[field]);
+        if (text !== null)
+            return text;
+    }
+    return null;
+}
+function lastUserMessage(messages) {
+    const list = asArray(messages).map(asObject);
+    const user = [...list].reverse().find((message) => message.role === 'user') ?? list[list.length - 1];
+    return user ? textOf(user.content) : null;
+}
+function lastMessageText(messages) {
+    const list = asArray(messages).map(asObject);
+    const last = list[list.length - 1];
+    return last ? textOf(last.content) : null;
+}
+/** Message content is a string or an array of parts (`{type:"input_text", text}` and the like). */
+function textOf(value) {
+    if (value === null || value === undefined)
+        return null;
+    if (typeof value === 'string')
+        return value;
+    if (Array.isArray(value)) {
+        const parts = value.map((part) => (typeof part === 'string' ? part : asString(asObject(part).text) ?? '')).filter(Boolean);
+        if (parts.length)
+            return parts.join('\n');
+    }
+    return JSON.stringify(value);
+}
+/** The text redacted, then cut to `max` characters. */
+function cut(raw, redact, max = ITEM_TEXT_MAX_CHARS) {
+    if (raw === null)
+        return null;
+    const text = redact(raw);
+    if (text.length <= max)
+        return text;
+    // Never end on the first half of a surrogate pair (an emoji cut in two).
+    const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
+    return `${text.slice(0, end)}…`;
+}
+function asObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+}
+function asArray(value) {
+    return Array.isArray(value) ? value : [];
+}
+function asString(value) {
+    return typeof value === 'string' ? value : null;
+}
+function asNumber(value) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+function toStringRecord(value) {
+    const out = {};
+    for (const [key, entry] of Object.entries(asObject(value))) {
+        if (typeof entry === 'string')
+            out[key] = entry;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/answer-shapes.ts
+// Answers of the wrong shape, found where they arrive: a proxy's HTML page with status 200, a list
+// whose `data` is not an array, a created run without an id, counts no run can have. The SDK reads
+// all of these leniently (an HTML page is a string, a string's characters would be "items"), and
+// records.ts reads every field defensively; these checks are what turns them into a clear error
+// instead of a status "unknown" polled until the timeout.
+
+
+/** What an answer was, for a person: `an HTML page`, `text "…"`, `an array`, `null`. */
+function describeShape(value) {
+    if (value === null || value === undefined)
+        return 'an empty answer';
+    if (typeof value === 'string') {
+        const text = value.trim();
+        if (/^<(!doctype|html|head|body|\?xml)/i.test(text))
+            return 'an HTML page';
+        return `text ${JSON.stringify(text.length > 60 ? `${text.slice(0, 59)}…` : text)}`;
+    }
+    if (Array.isArray(value))
+        return 'an array';
+    if (typeof value === 'object')
+        return 'an object';
+    return `a ${typeof value}`;
+}
+function answer_shapes_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+const COUNT_FIELDS = ['total', 'passed', 'failed', 'errored', 'skipped'];
+/**
+ * A run as the API must send it: an object with an id and a status, and `result_counts` (when there
+ * are some) of whole numbers ≥ 0 whose parts, once the run completed, do not add up to more than its
+ * total. `doing` says what was being done, e.g. `waiting for run evalrun_1`.
+ */
+function checkedRun(raw, doing, where) {
+    const wrong = (what) => new EvalsApiError(`${where} answered ${what} while ${doing}, not a run.`, null);
+    if (!answer_shapes_isObject(raw))
+        throw wrong(describeShape(raw));
+    if (typeof raw.id !== 'string' || raw.id === '')
+        throw wrong('an object without an "id"');
+    if (typeof raw.status !== 'string' || raw.status === '')
+        throw wrong('an object without a "status"');
+    const counts = raw.result_counts;
+    if (counts !== null && counts !== undefined) {
+        if (!answer_shapes_isObject(counts))
+            throw new EvalsApiError(`${where} answered a run whose "result_counts" is ${describeShape(counts)} while ${doing}.`, null);
+        for (const field of COUNT_FIELDS) {
+            const value = counts[field];
+            if (value === undefined || value === null)
+                continue;
+            if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+                throw new EvalsApiError(`${where} answered a run whose result_counts.${field} is ${JSON.stringify(value)}, not a count, while ${doing}.`, null);
+            }
+        }
+    }
+    const run = toRunSnapshot(raw);
+    const { total, passed, failed, errored, skipped } = run.resultCounts;
+    if (run.status === 'completed' && passed + failed + errored + skipped > total) {
+        throw new EvalsApiError(`${where} answered a completed run whose result_counts cannot be: ${passed} passed + ${failed} failed + ${errored} errored${skipped ? ` + ${skipped} skipped` : ''} is more than its total of ${total} (while ${doing}).`, null);
+    }
+    return run;
+}
+/**
+ * The items of a list page, which must be an object whose `data` is an array. The SDK keeps the page's
+ * body (a protected field) and reads `data` from it without a look at its type.
+ */
+function checkedPageItems(page, doing, where) {
+    const body = answer_shapes_isObject(page) ? page.body : undefined;
+    if (!answer_shapes_isObject(body))
+        throw new EvalsApiError(`${where} answered ${describeShape(body)} while ${doing}, not a list.`, null);
+    if (!Array.isArray(body.data))
+        throw new EvalsApiError(`${where} answered a list whose "data" is ${describeShape(body.data)} while ${doing}.`, null);
+    return body.data;
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/cursor-pages.ts
+
+
+/**
+ * Every item of a cursor-paged list, page by page. The SDK's own iteration trusts `has_more`: a server
+ * that ignores `after` would serve the same page for ever. Here a page whose cursor (its last item's
+ * id) was seen before ends the list with an error, and so does a page that is not a list.
+ */
+async function* cursorItems(first, doing, where) {
+    let page = await first;
+    const cursors = new Set();
+    for (let number = 1;; number++) {
+        const items = checkedPageItems(page, doing, where);
+        yield* items;
+        if (!page.hasNextPage())
+            return;
+        const last = items[items.length - 1];
+        const id = typeof last === 'object' && last !== null ? last.id : undefined;
+        const cursor = typeof id === 'string' ? id : '';
+        if (cursors.has(cursor)) {
+            throw new EvalsApiError(`${where} did not move on while ${doing}: page ${number} ended at ${cursor} again and still said has_more.`, null);
+        }
+        cursors.add(cursor);
+        page = await page.getNextPage();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/evals-api/ensure-eval.ts
+
 
 
 /** The eval metadata key holding the fingerprint of the definition the eval was made from. */
@@ -67093,11 +69024,12 @@ async function ensureEval(client, request) {
 async function findEvalByFingerprint(client, request, file, log) {
     let seen = 0;
     try {
-        for await (const found of client.evals.list({ order: 'desc', limit: 100 }, { signal: request.signal })) {
+        const evals = client.evals.list({ order: 'desc', limit: 100 }, { signal: request.signal });
+        for await (const found of cursorItems(evals, `looking for the eval made from ${file}`, describeEndpoint(request.baseURL))) {
             if (found.metadata?.[EVAL_FINGERPRINT_KEY] === request.fingerprint)
                 return { id: found.id, name: found.name || request.definition.name };
             if (++seen >= EVALS_SEARCHED) {
-                // A cap, not has_more, ends the search: a list whose cursor never advances must not hang the job.
+                // A cap ends the search of a long list (a list whose cursor never advances ends in cursorItems).
                 log?.(`Stopped looking for the eval made from ${file} after the project's newest ${EVALS_SEARCHED} evals; making a new one.`);
                 break;
             }
@@ -67545,62 +69477,6 @@ class EntraCredential {
         this.options.onToken?.(value, expiresAt);
         return { value, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) };
     }
-}
-
-;// CONCATENATED MODULE: ./src/shared/fingerprint.ts
-
-/**
- * A short, stable hash of a JSON value: the same data gives the same fingerprint whatever the order of
- * its object keys. It tells whether two runs evaluated the same dataset, and pairs items by content
- * when they did not.
- */
-function fingerprint(value) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    writeCanonical(value, (text) => hash.update(text));
-    return hash.digest('hex').slice(0, 16);
-}
-/**
- * The fingerprint of a data source's rows. For inline rows only the items count: pre-generated samples
- * are the outputs under test, so a change of them is the same dataset answered differently.
- */
-function datasetFingerprint(source) {
-    if (typeof source === 'object' && source !== null && !Array.isArray(source)) {
-        const { type, content } = source;
-        if (type === 'file_content' && Array.isArray(content)) {
-            return fingerprint(content.map((row) => (typeof row === 'object' && row !== null && 'item' in row ? row.item : row)));
-        }
-    }
-    return fingerprint(source);
-}
-/** JSON with object keys sorted, streamed to `write` so that a 100,000-row dataset is never one string. */
-function writeCanonical(value, write) {
-    if (value === null || typeof value !== 'object') {
-        // undefined and functions are not JSON: as JSON.stringify does inside arrays, they become null.
-        write(JSON.stringify(value) ?? 'null');
-        return;
-    }
-    if (Array.isArray(value)) {
-        write('[');
-        value.forEach((entry, index) => {
-            if (index > 0)
-                write(',');
-            writeCanonical(entry, write);
-        });
-        write(']');
-        return;
-    }
-    write('{');
-    const keys = Object.keys(value)
-        .filter((key) => value[key] !== undefined)
-        .sort();
-    keys.forEach((key, index) => {
-        if (index > 0)
-            write(',');
-        write(JSON.stringify(key));
-        write(':');
-        writeCanonical(value[key], write);
-    });
-    write('}');
 }
 
 ;// CONCATENATED MODULE: ./src/engine/template.ts
@@ -68131,21 +70007,21 @@ async function judge(spec, client, scope, signal, format, sampling) {
     const unread = (problem) => ({ value: null, problem, reason: undefined, sample });
     const refusal = choice.message.refusal;
     if (typeof refusal === 'string' && refusal !== '')
-        return unread(`the judge refused: ${cut(refusal)}`);
+        return unread(`the judge refused: ${model_graders_cut(refusal)}`);
     let value;
     try {
         value = JSON.parse(text);
     }
     catch {
         const why = finishReason === 'length' ? ' (it was cut off at its token limit)' : '';
-        return unread(`the judge's reply is not JSON${why}: ${JSON.stringify(cut(text))}`);
+        return unread(`the judge's reply is not JSON${why}: ${JSON.stringify(model_graders_cut(text))}`);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return unread(`the judge's reply is not a JSON object: ${JSON.stringify(cut(text))}`);
+        return unread(`the judge's reply is not a JSON object: ${JSON.stringify(model_graders_cut(text))}`);
     }
     const fields = value;
     if (fields.reason !== undefined && typeof fields.reason !== 'string') {
-        return unread(`the judge's reason is not a string: ${JSON.stringify(cut(text))}`);
+        return unread(`the judge's reason is not a string: ${JSON.stringify(model_graders_cut(text))}`);
     }
     return { value: fields, problem: null, reason: fields.reason, sample };
 }
@@ -68160,7 +70036,7 @@ function outcome(parts) {
 function describe(spec) {
     return `grader "${spec.name}" (judge model "${spec.model}")`;
 }
-function cut(text, max = 200) {
+function model_graders_cut(text, max = 200) {
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -71977,7 +73853,8 @@ class ModelCallError extends Error {
 }
 class ModelClient {
     baseURL;
-    #apiKey;
+    /** The key and the query's values: taken out of every line this client writes. */
+    #secrets;
     #openai;
     #governor;
     #maxAttempts;
@@ -71990,7 +73867,7 @@ class ModelClient {
     /** An empty `apiKey` sends no Authorization header: self-hosted endpoints (Ollama, vLLM) often need none. */
     constructor(endpoint, options = {}) {
         this.baseURL = endpoint.baseURL;
-        this.#apiKey = endpoint.apiKey;
+        this.#secrets = [endpoint.apiKey, ...Object.values(endpoint.query ?? {})].filter(Boolean);
         this.#governor = options.governor ?? new RequestGovernor({ maxConcurrency: options.maxConcurrency });
         this.#log = options.log ?? (() => undefined);
         this.#maxAttempts = Math.max(1, options.maxAttempts ?? 6);
@@ -72005,6 +73882,7 @@ class ModelClient {
             maxRetries: 0,
             timeout: this.#timeoutMs,
             defaultHeaders: { 'User-Agent': 'evals-gate', ...(endpoint.apiKey ? {} : { Authorization: null }) },
+            defaultQuery: endpoint.query && Object.keys(endpoint.query).length > 0 ? endpoint.query : undefined,
         });
     }
     createChatCompletion(body, signal) {
@@ -72113,7 +73991,8 @@ class ModelClient {
             cause = error instanceof Error ? error.message : String(error);
         }
         const line = `${what} failed${tries}: ${cause}`.replace(/\s+/g, ' ').trim();
-        return redactSecrets(model_client_cut(line, 600), [this.#apiKey]);
+        // Redacted before it is cut: a cut through a key would leave a piece no redaction can find.
+        return model_client_cut(redactSecrets(line, this.#secrets), 600);
     }
 }
 /** 408, 409, 5xx and lost connections or timeouts: the same request may well work later. */
@@ -72207,15 +74086,26 @@ function connectEvalsApi(endpoint, secrets, log, env = process.env) {
 }
 
 ;// CONCATENATED MODULE: ./src/evals-api/auth-hints.ts
+
 const actionInput = (input, value) => (value === undefined ? `"${input}"` : `"${input}: ${value}"`);
-/** What to check after a 401 or 403, for the way the action authenticated. Empty for other statuses. */
-function authHint(auth, status, name = actionInput) {
+/** What Azure says when a principal has no role that allows the call ("…lacks the required data action…"). */
+const MISSING_DATA_ACTION = /lacks the required data action|PermissionDenied/i;
+/**
+ * What to check after a 401 or 403, for the way the action authenticated and the endpoint at
+ * `baseURL`. Empty for other statuses. A 403 that says a data action is missing names the role to
+ * grant, whatever the sign-in.
+ */
+function authHint(auth, status, context = {}) {
     if (status !== 401 && status !== 403)
         return '';
+    const { baseURL = '', serverMessage = '', name = actionInput } = context;
+    const grant = `give ${auth.kind === 'entra' ? `the Entra ID app ${auth.clientId}'s service principal` : 'the principal'} ${dataPlaneRoleAdvice(baseURL)} (Access control (IAM) → Add role assignment). New assignments can take a few minutes to apply.`;
+    if (status === 403 && MISSING_DATA_ACTION.test(serverMessage))
+        return `The principal has no data-plane role that allows this: ${grant}`;
     if (auth.kind === 'entra') {
         return status === 401
-            ? `The Entra ID token was refused: check that ${name('azure-scope')} (${auth.scope}) is right for this endpoint and that ${name('base-url')} belongs to tenant ${auth.tenantId}.`
-            : 'The Entra ID app has no data-plane role here: give its service principal the "Foundry User" role on the Foundry project, or "Cognitive Services OpenAI User" on the Azure OpenAI resource (Access control (IAM) → Add role assignment). New assignments can take a few minutes to apply.';
+            ? `The Entra ID token was refused: check that ${name('azure-scope')} (${auth.scope}) is right for this endpoint (leave it empty to follow the endpoint) and that ${name('base-url')} belongs to tenant ${auth.tenantId}.`
+            : `The Entra ID app may have no data-plane role here: ${grant}`;
     }
     if (status === 403)
         return `The key is valid but may not use this eval: check ${name('base-url')} and, on OpenAI, ${name('organization')} and ${name('project')}.`;
@@ -72256,12 +74146,56 @@ const ACTION_NAMING = { subject: (input) => `Input "${input}"` };
  * a 401/403 for the way the action signed in. One builder for the action and the CLI, which name inputs
  * as flags (`naming`). The caller redacts it.
  */
-function describeGateError(error, auth, naming = ACTION_NAMING) {
+function describeGateError(error, endpoint, naming = ACTION_NAMING) {
     if (error instanceof InputError)
         return `${naming.subject(error.input)}: ${error.problem}`;
-    if (error instanceof EvalsApiError)
-        return [error.message, auth ? authHint(auth, error.status, naming.hint) : ''].filter(Boolean).join(' ');
+    if (error instanceof EvalsApiError) {
+        const hint = endpoint ? authHint(endpoint.auth, error.status, { baseURL: endpoint.baseURL, serverMessage: error.message, name: naming.hint }) : '';
+        return [error.message, hint].filter(Boolean).join(' ');
+    }
     return error instanceof Error ? error.message : String(error);
+}
+
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/report/plain-text.ts
+// Untrusted text (eval and run names, statuses, server messages, item texts) for a terminal and for
+// the runner's log. Pure: the caller supplies the random token that guards workflow commands.
+
+/**
+ * What is left of control characters once escape sequences are gone: C0 and C1 controls but tab and
+ * line feed, and the bidi controls that make a line read differently than it is.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/**
+ * Text a terminal shows as text: escape sequences (ANSI CSI colours and cursor moves, OSC 8 links and
+ * titles) removed whole, then every control character that could start one, so no sequence can be
+ * rebuilt from what remains. Line breaks (`\r\n`, `\r`) become `\n`; tabs stay.
+ */
+function terminalText(text) {
+    return (0,external_node_util_.stripVTControlCharacters)(text.replace(/\r\n?/g, '\n')).replace(CONTROL, '');
+}
+/**
+ * Whether the runner would read a line of `text` as a workflow command: a line that starts with `::`
+ * after leading white space (`::add-mask::`, `::stop-commands::`, `::error::`), or the older form
+ * `##[command]`, which the runner finds anywhere in a line.
+ */
+function hasWorkflowCommand(text) {
+    return /^\s*::/mu.test(text) || text.includes('##[');
+}
+/**
+ * `text` for one `core.info` call: as a terminal shows it, and, when a line of it would be taken for
+ * a workflow command, between `::stop-commands::TOKEN` and `::TOKEN::`, the runner's own way to print
+ * untrusted text verbatim. The token must be unguessable (a fresh random one), or the text could end
+ * the guard itself.
+ */
+function logText(text, token) {
+    const plain = terminalText(text);
+    if (!hasWorkflowCommand(plain))
+        return plain;
+    const guard = token();
+    return `::stop-commands::${guard}\n${plain}\n::${guard}::`;
 }
 
 ;// CONCATENATED MODULE: ./src/evals-api/eval-definition-fingerprint.ts
@@ -72392,19 +74326,52 @@ function parseMetadata(input, raw) {
     return metadata;
 }
 function parseBaseUrl(input, raw) {
+    const { url, query } = parseEndpointUrl(input, raw);
+    if (Object.keys(query).length > 0)
+        throw new InputError(input, 'this URL takes no query.');
+    return url;
+}
+/**
+ * An endpoint's URL (`base-url`, `model-base-url`): http(s), no credentials in it, its query returned
+ * apart. The SDK appends each request's path to the URL, so a query in it would end up in the middle
+ * of the path; apart, it is sent with every request (like `extra-query`), and its values, which may be
+ * keys (`?api-key=…`, `?sig=…`), are never shown. Errors never quote a query value.
+ */
+function parseEndpointUrl(input, raw) {
+    const text = raw.trim();
     let url;
     try {
-        url = new URL(raw.trim());
+        url = new URL(text);
     }
     catch {
-        throw new InputError(input, `${JSON.stringify(raw)} is not a URL.`);
+        throw new InputError(input, `${JSON.stringify(hideQueryValues(text))} is not a URL.`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
         throw new InputError(input, `expected an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
     }
     if (url.username || url.password)
         throw new InputError(input, 'credentials do not belong in the URL: use "api-key".');
-    return url.toString().replace(/\/+$/, '');
+    if (url.hash)
+        throw new InputError(input, 'an endpoint URL has no "#…" part.');
+    const query = {};
+    for (const [name, value] of url.searchParams) {
+        if (Object.hasOwn(query, name))
+            throw new InputError(input, `the query parameter "${name}" is given twice.`);
+        query[name] = value;
+    }
+    url.search = '';
+    return { url: url.toString().replace(/\/+$/, ''), query };
+}
+/** A URL with every query value shown as `***`, for messages. */
+function hideQueryValues(url) {
+    return url.replace(/([?&][^=&#]*=)[^&#]*/g, '$1***');
+}
+/**
+ * Whether a query parameter's value is kept secret (masked in the log, redacted everywhere): all but
+ * `api-version`, whose values (`v1`, `preview`, dates) are public and worth reading in an error.
+ */
+function isSecretQueryParameter(name) {
+    return name.toLowerCase() !== 'api-version';
 }
 /** HTTP header names are RFC 9110 tokens. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -72543,8 +74510,9 @@ function parseSignificance(input, raw) {
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 /**
  * An OpenAI-style endpoint's URL and key, as the SDKs read them: the input, else `OPENAI_BASE_URL` /
- * `OPENAI_API_KEY`, else OpenAI's URL and no key. The key input is masked as soon as it is read;
- * `OPENAI_API_KEY` only when `key()` is asked for it (an Entra sign-in never uses it).
+ * `OPENAI_API_KEY`, else OpenAI's URL and no key. A query in the URL is taken out of it (the SDK would
+ * put paths after it) and its values masked as soon as they are read (they may be keys), as is the key
+ * input; `OPENAI_API_KEY` only when `key()` is asked for it (an Entra sign-in never uses it).
  */
 function readOpenAiEndpoint(source, inputs) {
     const { read, env } = source;
@@ -72552,14 +74520,24 @@ function readOpenAiEndpoint(source, inputs) {
     if (keyInput)
         source.mask(keyInput);
     const urlInput = read(inputs.url).trim();
-    const baseURL = urlInput ? parseBaseUrl(inputs.url, urlInput) : parseBaseUrl(`${inputs.url} (from OPENAI_BASE_URL)`, env.OPENAI_BASE_URL?.trim() || OPENAI_BASE_URL);
+    const endpoint = urlInput
+        ? parseEndpointUrl(inputs.url, urlInput)
+        : parseEndpointUrl(`${inputs.url} (from OPENAI_BASE_URL)`, env.OPENAI_BASE_URL?.trim() || OPENAI_BASE_URL);
+    maskQuery(source, endpoint.query);
     const key = () => {
         const fromEnv = keyInput ? '' : env.OPENAI_API_KEY?.trim() || '';
         if (fromEnv)
             source.mask(fromEnv);
         return keyInput || fromEnv;
     };
-    return { baseURL, keyInput, key };
+    return { baseURL: endpoint.url, query: endpoint.query, keyInput, key };
+}
+/** Query values may be keys: masked as soon as they are read (all but api-version). */
+function maskQuery(source, query) {
+    for (const [name, value] of Object.entries(query)) {
+        if (value && isSecretQueryParameter(name))
+            source.mask(value);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/settings/workspace-files.ts
@@ -72694,6 +74672,32 @@ function checkEvalMetadata(definition, file) {
             throw new InputError('eval-file', `${where}: the value of "${key}" is ${value.length} characters; the API allows ${METADATA_MAX_VALUE_CHARS}.`);
         }
     }
+}
+
+;// CONCATENATED MODULE: ./src/analysis/threshold-names.ts
+
+/**
+ * The `criteria-thresholds` names that match no criterion of the eval, known before a run costs
+ * anything. A threshold names a criterion as the analysis matches it: by name, by full grader id
+ * (`name-uuid`), or as `name/metric`, one metric of a grader that reports several (Azure's), whose
+ * metrics are known only from its results.
+ */
+function unknownThresholdNames(thresholds, criteria) {
+    const names = new Set(criteria.map((criterion) => criterion.name));
+    const ids = new Set(criteria.map((criterion) => criterion.id).filter((id) => Boolean(id)));
+    const known = (threshold) => {
+        if (names.has(threshold) || ids.has(threshold) || names.has(criterionName(threshold)))
+            return true;
+        const slash = threshold.indexOf('/');
+        return slash > 0 && names.has(threshold.slice(0, slash));
+    };
+    return thresholds.map((threshold) => threshold.name).filter((name) => !known(name));
+}
+/** What to say about them, for an input error of `criteria-thresholds`. */
+function describeUnknownThresholds(unknown, criteria, where) {
+    const listed = unknown.map((name) => `"${name}"`).join(', ');
+    const names = criteria.map((criterion) => `"${criterion.name}"`).join(', ') || 'none';
+    return `${listed} ${unknown.length === 1 ? 'is not a criterion' : 'are not criteria'} of ${where} (its criteria: ${names}).`;
 }
 
 ;// CONCATENATED MODULE: ./src/github/context.ts
@@ -73032,11 +75036,11 @@ function readLocalEngineSettings(source, definition, dataSource, where) {
     if (concurrency < 1 || concurrency > MAX_CONCURRENCY)
         throw new InputError('concurrency', `must be from 1 to ${MAX_CONCURRENCY}; got ${concurrency}.`);
     const endpoint = readOpenAiEndpoint(source, { url: 'model-base-url', key: 'model-api-key' });
-    const { baseURL } = endpoint;
+    const { baseURL, query } = endpoint;
     const apiKey = endpoint.key();
     const uses = modelUses(definition, dataSource);
     try {
-        const unused = new ModelClient({ baseURL, apiKey: apiKey || 'unused' }, { maxConcurrency: concurrency });
+        const unused = new ModelClient({ baseURL, apiKey: apiKey || 'unused', query }, { maxConcurrency: concurrency });
         createGraders(definition, { models: () => unused }, `${where}: testing_criteria`);
         // The samples this engine makes have known fields; and the items will be checked against item_schema.
         if (dataSource.type !== 'jsonl')
@@ -73055,7 +75059,7 @@ function readLocalEngineSettings(source, definition, dataSource, where) {
         throw new InputError('model-api-key', `the eval calls a model (${uses.join(', ')}): set "model-api-key" (from a secret) or OPENAI_API_KEY, or "model-base-url" for an endpoint that needs no key.`);
     }
     // An empty key sends no Authorization header at all.
-    return { models: { baseURL, apiKey }, concurrency };
+    return { models: { baseURL, apiKey, query }, concurrency };
 }
 /** A data source whose `input_messages` name an item field the eval-file's item_schema does not define (either engine). */
 function checkDataSourceAgainstEval(definition, dataSource) {
@@ -73147,7 +75151,8 @@ function buildRunMetadata(git, commentKey, attemptToken, user, dataset = null) {
 
 
 
-const DEFAULT_AZURE_SCOPE = 'https://ai.azure.com/.default';
+
+
 const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 /** Reads and validates every input. Throws an InputError naming the first bad input. */
 function readSettings(git, source) {
@@ -73157,14 +75162,24 @@ function readSettings(git, source) {
         source.mask(githubToken);
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const { engine, eval: evalChoice } = readEvalChoice(source, workspace);
+    checkCodeGraders(engine, evalChoice, git, parseBoolean('allow-code-graders', read('allow-code-graders') || 'false'));
     const evalId = evalChoice.kind === 'id' ? evalChoice.evalId : engine === 'local' ? localEvalId(evalChoice) : '';
     // The local engine needs no endpoint and no key: it answers inside this process.
     const endpoint = engine === 'local' ? LOCAL_ENDPOINT : readEndpointSettings(source);
     // Cheap checks first, so a typo is reported before any file is read.
     const threshold = parseRate('threshold', read('threshold') || '1');
     const criteriaThresholds = parseCriteriaThresholds('criteria-thresholds', read('criteria-thresholds'));
+    if (evalChoice.kind === 'file') {
+        // The eval file names its criteria: a threshold for another one is a typo, found before the run.
+        const unknown = unknownThresholdNames(criteriaThresholds, evalChoice.definition.testing_criteria);
+        if (unknown.length > 0)
+            throw new InputError('criteria-thresholds', describeUnknownThresholds(unknown, evalChoice.definition.testing_criteria, evalChoice.path));
+    }
     const timeoutMs = parsePositiveNumber('timeout-minutes', read('timeout-minutes') || '60', 'minutes', 7 * 24 * 60) * 60_000;
     const pollIntervalMs = parsePositiveNumber('poll-interval', read('poll-interval') || '10', 'seconds', 3600) * 1000;
+    if (pollIntervalMs < MIN_POLL_INTERVAL_MS) {
+        throw new InputError('poll-interval', `${read('poll-interval').trim()} seconds is less than the 1 second allowed: faster polls only cost requests (polling starts at 1 s and backs off to this).`);
+    }
     const comment = parseBoolean('comment', read('comment') || 'true');
     const reportItems = parseCount('report-items', read('report-items') || '20');
     const showItemContent = parseBoolean('show-item-content', read('show-item-content') || 'true');
@@ -73250,6 +75265,28 @@ function readResultsArtifact(raw, gateKey) {
         throw new InputError('results-artifact', `${JSON.stringify(text)} cannot name an artifact: ${problem}.`);
     return text;
 }
+/**
+ * Events whose runs hold the base repository's secrets and a write token while the code under test
+ * may come from a pull request (a fork's included): code from the repository must not run there
+ * unless the workflow's author says it is trusted.
+ */
+const PRIVILEGED_EVENTS = ['pull_request_target', 'workflow_run'];
+/**
+ * A `python` grader runs code from the eval file inside the job (the local engine; a remote endpoint
+ * runs it on its own servers). On privileged events that needs `allow-code-graders: true`.
+ */
+function checkCodeGraders(engine, choice, git, allowed) {
+    if (allowed || engine !== 'local' || choice.kind !== 'file' || !PRIVILEGED_EVENTS.includes(git.eventName ?? ''))
+        return;
+    const code = choice.definition.testing_criteria.filter((criterion) => criterion.type === 'python').map((criterion) => `"${criterion.name}"`);
+    if (code.length === 0)
+        return;
+    throw new InputError('allow-code-graders', `${choice.path} has python graders (${code.join(', ')}), which run code from the repository inside this job, and this is a ${git.eventName} event, ` +
+        'which runs with the base repository\'s secrets and a write token: a pull request could make them run its own code. ' +
+        'Run this eval on pull_request instead, or set "allow-code-graders: true" if the job checks out only trusted code.');
+}
+/** The shortest poll-interval: polling starts at 1 s anyway. */
+const MIN_POLL_INTERVAL_MS = 1000;
 /** The longest trend a report shows. */
 const MAX_HISTORY = 100;
 /** The local engine's side of the client: no network, no credentials. */
@@ -73265,23 +75302,28 @@ const LOCAL_ENDPOINT = {
 function readEndpointSettings(source) {
     const { read } = source;
     // Secrets are masked as soon as they are read, before any check that could fail on them.
-    const { baseURL, keyInput, key } = readOpenAiEndpoint(source, { url: 'base-url', key: 'api-key' });
+    const { baseURL, query, keyInput, key } = readOpenAiEndpoint(source, { url: 'base-url', key: 'api-key' });
     const extraHeaders = parseHeaderLines('extra-headers', read('extra-headers'));
-    const extraQuery = parseQueryLines('extra-query', read('extra-query'));
-    for (const [name, value] of [...Object.entries(extraHeaders), ...Object.entries(extraQuery)]) {
+    for (const [name, value] of Object.entries(extraHeaders)) {
         if (looksSecret(name) && value)
             source.mask(value);
     }
+    const extraQuery = parseQueryLines('extra-query', read('extra-query'));
+    maskQuery(source, extraQuery);
+    for (const name of Object.keys(query)) {
+        if (Object.hasOwn(extraQuery, name))
+            throw new InputError('base-url', `the query parameter "${name}" is in "extra-query" too: give it once.`);
+    }
     return {
         baseURL,
-        auth: readEndpointAuth(source, keyInput, key),
+        auth: readEndpointAuth(source, keyInput, key, baseURL),
         organization: read('organization').trim() || null,
         project: read('project').trim() || null,
         extraHeaders,
-        extraQuery,
+        extraQuery: { ...extraQuery, ...query },
     };
 }
-function readEndpointAuth(source, apiKeyInput, fallbackKey) {
+function readEndpointAuth(source, apiKeyInput, fallbackKey, baseURL) {
     const { read, env } = source;
     const header = parseChoice('auth-header', read('auth-header') || 'authorization', ['authorization', 'api-key']);
     const clientId = read('azure-client-id').trim();
@@ -73299,7 +75341,8 @@ function readEndpointAuth(source, apiKeyInput, fallbackKey) {
             kind: 'entra',
             clientId: parseClientId('azure-client-id', clientId),
             tenantId: parseTenantId('azure-tenant-id', tenantId),
-            scope: parseScope('azure-scope', read('azure-scope') || DEFAULT_AZURE_SCOPE),
+            // Empty: the audience of the endpoint (an Azure OpenAI resource or a Foundry project).
+            scope: read('azure-scope').trim() ? parseScope('azure-scope', read('azure-scope')) : defaultAzureScope(baseURL),
             authorityHost: parseAuthorityHost('AZURE_AUTHORITY_HOST', env.AZURE_AUTHORITY_HOST?.trim() || DEFAULT_AUTHORITY_HOST),
         };
     }
@@ -73351,12 +75394,13 @@ const INPUT_FLAGS = [
     { name: 'model-base-url', help: 'Local engine: OpenAI-compatible endpoint for sampling and judges. Default: $OPENAI_BASE_URL, then OpenAI.', default: '' },
     { name: 'model-api-key', help: 'Local engine: key for --model-base-url. Default: $OPENAI_API_KEY.', default: '' },
     { name: 'concurrency', help: 'Local engine: items evaluated at once.', default: '8' },
+    { name: 'allow-code-graders', help: 'Local engine: let python graders run on pull_request_target and workflow_run events (GITHUB_EVENT_NAME).', default: 'false' },
     { name: 'base-url', help: 'Remote engine: the Evals API endpoint. Default: $OPENAI_BASE_URL, then OpenAI.', default: '' },
     { name: 'api-key', help: 'Remote engine: key for --base-url. Default: $OPENAI_API_KEY (prefer the variable: flags end up in shell history).', default: '' },
     { name: 'auth-header', help: 'Remote engine: authorization (Bearer) or api-key (Azure).', default: 'authorization' },
     { name: 'azure-client-id', help: 'Remote engine: Entra ID sign-in through GitHub OIDC (GitHub runners only).', default: '' },
     { name: 'azure-tenant-id', help: 'Remote engine: the Entra tenant of --azure-client-id.', default: '' },
-    { name: 'azure-scope', help: 'Remote engine: Entra token scope.', default: 'https://ai.azure.com/.default' },
+    { name: 'azure-scope', help: 'Remote engine: Entra token scope. Default: the endpoint\'s (Azure OpenAI: https://cognitiveservices.azure.com/.default, Foundry: https://ai.azure.com/.default).', default: '' },
     { name: 'extra-headers', help: 'Remote engine: "Name: value" sent with every request. Repeatable.', default: '', repeatable: true },
     { name: 'extra-query', help: 'Remote engine: "name: value" added to every request\'s query. Repeatable.', default: '', repeatable: true },
     { name: 'organization', help: 'Remote engine: OpenAI organization header.', default: '' },
@@ -73387,168 +75431,6 @@ const EXPORT_FLAGS = [
     { name: 'force', help: 'Overwrite files that exist.', default: '', boolean: true },
     ...INPUT_FLAGS.filter((flag) => ['base-url', 'api-key', 'auth-header', 'azure-client-id', 'azure-tenant-id', 'azure-scope', 'extra-headers', 'extra-query', 'organization', 'project'].includes(flag.name)),
 ];
-
-;// CONCATENATED MODULE: ./src/evals-api/records.ts
-
-// Turns the API's objects into compact records. Servers differ (OpenAI, Azure, Foundry) and fields are
-// `null` before a run completes, so every field is read defensively, never trusted to have its type.
-/** Longest text kept per field of an item: enough for any report, small enough for 100,000 items. */
-const ITEM_TEXT_MAX_CHARS = 2000;
-function toRunSnapshot(raw) {
-    const run = asObject(raw);
-    const counts = asObject(run.result_counts);
-    const error = asObject(run.error);
-    return {
-        id: asString(run.id) ?? '',
-        evalId: asString(run.eval_id) ?? '',
-        name: asString(run.name) ?? '',
-        status: normaliseStatus(asString(run.status) ?? 'unknown'),
-        model: asString(run.model),
-        reportUrl: asString(run.report_url),
-        createdAt: asNumber(run.created_at),
-        resultCounts: {
-            total: asNumber(counts.total) ?? 0,
-            passed: asNumber(counts.passed) ?? 0,
-            failed: asNumber(counts.failed) ?? 0,
-            errored: asNumber(counts.errored) ?? 0,
-            skipped: asNumber(counts.skipped) ?? 0,
-        },
-        perCriterion: asArray(run.per_testing_criteria_results).map(toCriterionCounts),
-        usage: asArray(run.per_model_usage).map(toModelUsage),
-        error: asString(error.message) || asString(error.code) ? { code: asString(error.code) ?? '', message: asString(error.message) ?? '' } : null,
-        metadata: toStringRecord(run.metadata),
-    };
-}
-/** Azure writes `cancelled`; everything downstream speaks the documented `canceled`. */
-function normaliseStatus(status) {
-    return status === 'cancelled' ? 'canceled' : status;
-}
-function isTerminalStatus(status) {
-    return status === 'completed' || status === 'failed' || status === 'canceled' || status === 'cancelled';
-}
-function toCriterionCounts(raw) {
-    const entry = asObject(raw);
-    const id = asString(entry.testing_criteria) ?? '';
-    return { id, name: criterionName(id), passed: asNumber(entry.passed) ?? 0, failed: asNumber(entry.failed) ?? 0 };
-}
-function toModelUsage(raw) {
-    const usage = asObject(raw);
-    return {
-        model: asString(usage.model_name) ?? 'unknown',
-        invocations: asNumber(usage.invocation_count) ?? 0,
-        promptTokens: asNumber(usage.prompt_tokens) ?? 0,
-        completionTokens: asNumber(usage.completion_tokens) ?? 0,
-        totalTokens: asNumber(usage.total_tokens) ?? 0,
-        cachedTokens: asNumber(usage.cached_tokens) ?? 0,
-    };
-}
-const TRAILING_UUID = /[-_][0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A grader id is `"<name>-<uuid>"`: people read the name, the id stays for matching. */
-function criterionName(id) {
-    return id.replace(TRAILING_UUID, '') || id;
-}
-function toItemRecord(raw) {
-    const item = asObject(raw);
-    const sample = asObject(item.sample);
-    const datasourceItem = asObject(item.datasource_item);
-    const sampleError = asObject(sample.error);
-    const errorText = asString(sampleError.message) || asString(sampleError.code);
-    const status = asString(item.status);
-    const outcome = errorText ? 'error' : status === 'pass' ? 'pass' : status === 'skipped' ? 'skipped' : 'fail';
-    const datasourceItemId = item.datasource_item_id;
-    return {
-        id: asString(item.id) ?? '',
-        datasourceItemId: datasourceItemId === null || datasourceItemId === undefined ? null : String(datasourceItemId),
-        contentHash: fingerprint(item.datasource_item ?? null),
-        outcome,
-        input: records_cut(lastUserMessage(sample.input) ?? pickText(datasourceItem, INPUT_FIELDS)),
-        expected: records_cut(pickText(datasourceItem, EXPECTED_FIELDS)),
-        output: records_cut(lastMessageText(sample.output) ?? asString(sample.output_text) ?? pickText(datasourceItem, OUTPUT_FIELDS)),
-        error: records_cut(errorText ?? null),
-        grades: asArray(item.results).map(toGradeRecord),
-    };
-}
-/** A judge's reason is for reading next to its verdict: a paragraph, not an essay. */
-const REASON_MAX_CHARS = 500;
-function toGradeRecord(raw) {
-    const result = asObject(raw);
-    const name = criterionName(asString(result.name) ?? 'grader');
-    const metric = asString(result.metric);
-    return {
-        name,
-        type: asString(result.type),
-        // A metric named like its grader adds nothing (Azure's single-metric evaluators).
-        metric: metric && metric !== name ? metric : null,
-        passed: typeof result.passed === 'boolean' ? result.passed : null,
-        score: asNumber(result.score),
-        threshold: asNumber(result.threshold),
-        label: asString(result.label) ?? (typeof result.label === 'boolean' ? String(result.label) : null),
-        reason: records_cut(asString(result.reason), REASON_MAX_CHARS),
-    };
-}
-const INPUT_FIELDS = ['input', 'question', 'prompt', 'query', 'text'];
-const EXPECTED_FIELDS = ['expected', 'ideal', 'reference', 'answer', 'label', 'ground_truth', 'correct_label'];
-const OUTPUT_FIELDS = ['output', 'output_text', 'response', 'completion'];
-function pickText(source, fields) {
-    for (const field of fields) {
-        const text = textOf(source[field]);
-        if (text !== null)
-            return text;
-    }
-    return null;
-}
-function lastUserMessage(messages) {
-    const list = asArray(messages).map(asObject);
-    const user = [...list].reverse().find((message) => message.role === 'user') ?? list[list.length - 1];
-    return user ? textOf(user.content) : null;
-}
-function lastMessageText(messages) {
-    const list = asArray(messages).map(asObject);
-    const last = list[list.length - 1];
-    return last ? textOf(last.content) : null;
-}
-/** Message content is a string or an array of parts (`{type:"input_text", text}` and the like). */
-function textOf(value) {
-    if (value === null || value === undefined)
-        return null;
-    if (typeof value === 'string')
-        return value;
-    if (Array.isArray(value)) {
-        const parts = value.map((part) => (typeof part === 'string' ? part : asString(asObject(part).text) ?? '')).filter(Boolean);
-        if (parts.length)
-            return parts.join('\n');
-    }
-    return JSON.stringify(value);
-}
-function records_cut(text, max = ITEM_TEXT_MAX_CHARS) {
-    if (text === null)
-        return null;
-    if (text.length <= max)
-        return text;
-    // Never end on the first half of a surrogate pair (an emoji cut in two).
-    const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
-    return `${text.slice(0, end)}…`;
-}
-function asObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
-}
-function asArray(value) {
-    return Array.isArray(value) ? value : [];
-}
-function asString(value) {
-    return typeof value === 'string' ? value : null;
-}
-function asNumber(value) {
-    return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-function toStringRecord(value) {
-    const out = {};
-    for (const [key, entry] of Object.entries(asObject(value))) {
-        if (typeof entry === 'string')
-            out[key] = entry;
-    }
-    return out;
-}
 
 ;// CONCATENATED MODULE: ./src/analysis/mcnemar.ts
 // The exact McNemar test for paired pass/fail outcomes: of the items whose outcome changed between two
@@ -74076,15 +75958,29 @@ async function alreadyFinished(client, request, options) {
 
 ;// CONCATENATED MODULE: ./src/evals-api/describe-eval.ts
 
+
 /** Reads the eval before starting a run: a wrong id or key fails here, clearly, and the report gets a name. */
 async function describeEval(client, evalId, baseURL, signal) {
+    let found;
     try {
-        const found = await client.evals.retrieve(evalId, { signal });
-        return { id: found.id || evalId, name: found.name || evalId };
+        found = await client.evals.retrieve(evalId, { signal });
     }
     catch (error) {
         throw describeApiError(error, { doing: `reading eval ${evalId}`, evalId, baseURL });
     }
+    if (typeof found !== 'object' || found === null || Array.isArray(found)) {
+        throw new EvalsApiError(`${describeEndpoint(baseURL)} answered ${describeShape(found)} while reading eval ${evalId}, not an eval.`, null);
+    }
+    const fields = found;
+    const text = (value) => (typeof value === 'string' && value ? value : null);
+    const criteria = Array.isArray(fields.testing_criteria)
+        ? fields.testing_criteria.flatMap((entry) => {
+            const criterion = typeof entry === 'object' && entry !== null ? entry : {};
+            const name = text(criterion.name);
+            return name ? [{ name, id: text(criterion.id) }] : [];
+        })
+        : null;
+    return { id: text(fields.id) ?? evalId, name: text(fields.name) ?? evalId, criteria: criteria && criteria.length > 0 ? criteria : null };
 }
 
 ;// CONCATENATED MODULE: ./src/evals-api/expected-items.ts
@@ -74095,6 +75991,8 @@ function expectedItemCount(dataSource) {
 }
 
 ;// CONCATENATED MODULE: ./src/evals-api/start-run.ts
+
+
 
 
 
@@ -74115,7 +76013,8 @@ async function startRun(client, request) {
             const run = await client.evals.runs.create(request.evalId, 
             // The SDK's types narrow data_source to the three documented shapes; ours is validated by the server.
             { name: request.name, metadata: request.metadata, data_source: request.dataSource }, { maxRetries: 0, signal: request.signal });
-            return toRunSnapshot(run);
+            // A run without an id could not be followed or cancelled: an error (the gate then looks for the run by its token).
+            return checkedRun(run, context.doing, describeEndpoint(request.baseURL));
         }
         catch (error) {
             if (!isTransient(error) || attempt >= start_run_CREATE_ATTEMPTS)
@@ -74135,7 +76034,8 @@ async function startRun(client, request) {
 async function findRunByToken(client, request) {
     let seen = 0;
     try {
-        for await (const run of client.evals.runs.list(request.evalId, { order: 'desc', limit: 100 }, { signal: request.signal })) {
+        const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100 }, { signal: request.signal });
+        for await (const run of cursorItems(runs, `looking for this attempt's run of eval ${request.evalId}`, describeEndpoint(request.baseURL))) {
             if (run.metadata?.[RUN_TOKEN_KEY] === request.attemptToken)
                 return toRunSnapshot(run);
             if (++seen >= RECENT_RUNS_SEARCHED)
@@ -74153,6 +76053,7 @@ async function findRunByToken(client, request) {
 }
 
 ;// CONCATENATED MODULE: ./src/evals-api/wait-for-run.ts
+
 
 
 
@@ -74185,7 +76086,8 @@ async function waitForTerminalRun(client, options) {
             const raw = await client.evals.runs.retrieve(options.runId, { eval_id: options.evalId }, 
             // This loop retries transient failures itself, within the deadline; the SDK's retries would overrun it.
             { signal: options.signal, timeout: Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, remaining)), maxRetries: 0 });
-            last = toRunSnapshot(raw);
+            // A page that is not a run (a proxy's HTML) is an error now, not a status "unknown" until the timeout.
+            last = checkedRun(raw, context.doing, describeEndpoint(options.baseURL));
             options.onProgress?.(last, now() - started);
             if (isTerminalStatus(last.status))
                 return { timedOut: false, run: last };
@@ -74761,6 +76663,7 @@ function progressLine(run, elapsedMs, expectedTotal) {
 
 
 
+
 /** Runs read at most when searching: 10 pages of 100. Older runs than that are not looked at. */
 const gate_runs_RUNS_SEARCHED = 1000;
 /**
@@ -74777,7 +76680,7 @@ async function listGateRuns(client, request) {
     try {
         const runs = client.evals.runs.list(request.evalId, { order: 'desc', limit: 100, status: 'completed' }, { signal: request.signal });
         const limit = request.searched ?? gate_runs_RUNS_SEARCHED;
-        for await (const raw of runs) {
+        for await (const raw of cursorItems(runs, `listing the runs of eval ${request.evalId}`, describeEndpoint(request.baseURL))) {
             seen++;
             const metadata = raw.metadata ?? {};
             const matches = raw.id !== filter.excludeRunId &&
@@ -74815,6 +76718,7 @@ async function readBaselineRun(client, request) {
 
 
 
+
 /** The API's largest page: the fewest round trips. */
 const PAGE_SIZE = 100;
 const PAGE_ATTEMPTS = 5;
@@ -74840,9 +76744,11 @@ async function collectOutputItems(client, options, onItem) {
     const stats = { pages: 0, items: 0 };
     for (;;) {
         stats.pages++;
-        for (const raw of page.data)
-            onItem(toItemRecord(raw));
-        stats.items += page.data.length;
+        // Never the characters of a string taken for items, nor an HTML page taken for an empty list.
+        const items = checkedPageItems(page, context.doing, describeEndpoint(options.baseURL));
+        for (const raw of items)
+            onItem(toItemRecord(raw, options.redact));
+        stats.items += items.length;
         if (!page.hasNextPage())
             return stats;
         const cursor = page.data[page.data.length - 1]?.id ?? '';
@@ -74932,6 +76838,7 @@ async function lookUpBaseline(client, request) {
         expectedTotal: found.run.resultCounts.total,
         signal: request.signal,
         onRetry: request.onRetry,
+        redact: request.redact,
     });
     request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
     const dataset = settings.metadata[RUN_METADATA_KEYS.dataset] ?? null;
@@ -80070,7 +81977,12 @@ function github_getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+// EXTERNAL MODULE: ./node_modules/bottleneck/light.js
+var light = __nccwpck_require__(3251);
 ;// CONCATENATED MODULE: ./src/github/github-api.ts
+
+
+
 
 /** A GitHub API call that failed. `status` is the HTTP status, or null when no answer came. */
 class github_api_GitHubApiError extends Error {
@@ -80078,18 +81990,58 @@ class github_api_GitHubApiError extends Error {
     status;
     /** What was being done, e.g. `list comments`. */
     operation;
-    constructor(operation, status, message) {
+    /** How many times the request was sent (more than 1 when it was retried). */
+    attempts;
+    constructor(operation, status, message, attempts = 1) {
         super(`${operation}: ${message}`);
         this.operation = operation;
         this.status = status;
+        this.attempts = attempts;
     }
 }
 /** The login GitHub shows for `GITHUB_TOKEN` on REST; used when the token cannot tell us who it is. */
 const FALLBACK_LOGIN = 'github-actions[bot]';
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Tries after the first, for 5xx answers and lost connections (plugin-retry's pauses: 1, 4, 9 units). */
+const RETRIES = 3;
+/** A rate limit that asks for a longer pause is not waited out: a comment is not worth holding the job. */
+const MAX_RATE_LIMIT_WAIT_S = 60;
+/** Tries after the first for a rate limit (primary or secondary) that asks for a short pause. */
+const RATE_LIMIT_RETRIES = 2;
+/** A request that got no answer in time, thrown as a plain error so that it is not retried. */
+class RequestTimeout extends (/* unused pure expression or super */ null && (Error)) {
+    name = 'TimeoutError';
+}
 /**
- * One token's connection to one GitHub API: every request has a deadline, and every failure comes
- * out as a `GitHubApiError` that never quotes the token.
+ * Every try of a request gets its own deadline, and its number is noted on the failure. Listed
+ * before the retry and throttling plugins, so that it wraps each single try, not the whole sequence.
+ */
+function perTry(timeoutMs) {
+    const tries = new WeakMap();
+    return (octokit) => {
+        octokit.hook.wrap('request', async (request, options) => {
+            const attempt = (tries.get(options) ?? 0) + 1;
+            tries.set(options, attempt);
+            // Hooks are bound to one options object for every try: the signal is set on it, not on a copy.
+            options.request = { ...options.request, signal: AbortSignal.timeout(timeoutMs) };
+            try {
+                return await request(options);
+            }
+            catch (error) {
+                if (hasTimedOut(error))
+                    throw Object.assign(new RequestTimeout(`no answer within ${timeoutMs} ms`), { attempts: attempt });
+                if (github_api_isObject(error))
+                    error['attempts'] = attempt;
+                throw error;
+            }
+        });
+    };
+}
+/**
+ * One token's connection to one GitHub API: every try has a deadline; 5xx answers and lost
+ * connections are tried again (plugin-retry), and so are rate limits that ask for a short pause
+ * (plugin-throttling, which also spaces writes as GitHub asks); every failure comes out as a
+ * `GitHubApiError` that never quotes the token.
  */
 class github_api_GitHubClient {
     octokit;
@@ -80101,12 +82053,29 @@ class github_api_GitHubClient {
     constructor(options) {
         this.#token = options.token;
         this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+        const unitMs = options.retryUnitMs ?? 1000;
         this.log = options.log ?? { info: () => undefined };
-        this.octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') });
-        // A hung connection must not hold the job until the runner's timeout: every request gets a deadline.
-        this.octokit.hook.before('request', (request) => {
-            request.request = { ...request.request, signal: AbortSignal.timeout(this.#requestTimeoutMs) };
-        });
+        const log = this.log;
+        const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
+            if (retryAfter > MAX_RATE_LIMIT_WAIT_S || retryCount >= RATE_LIMIT_RETRIES)
+                return false;
+            log.info(`The GitHub API's ${kind} was hit (${request.method} ${request.url}); trying again in ${retryAfter} s.`);
+            return true;
+        };
+        this.octokit = getOctokit(options.token, {
+            baseUrl: options.apiUrl.replace(/\/+$/, ''),
+            retry: { retries: RETRIES, retryAfterBaseValue: unitMs },
+            throttle: {
+                // The plugin spaces writes 1 s apart (3 s for those that notify) to stay clear of secondary
+                // limits in bursts; a gate writes one or two things a run, where that would only add seconds
+                // to every comment. Unspaced groups of its own keep the rate-limit handling without the pauses.
+                write: new Bottleneck.Group({ maxConcurrent: 1 }),
+                notifications: new Bottleneck.Group({ maxConcurrent: 1 }),
+                retryAfterBaseValue: unitMs,
+                onRateLimit: onLimit('rate limit'),
+                onSecondaryRateLimit: onLimit('secondary rate limit'),
+            },
+        }, perTry(this.#requestTimeoutMs), retry, throttling);
     }
     /** The token's own login. GraphQL's `viewer` answers for PATs and installation tokens alike. */
     ownLogin() {
@@ -80133,37 +82102,67 @@ class github_api_GitHubClient {
             throw this.#toApiError(operation, error);
         }
     }
+    /**
+     * Every page of a listing, in order. A `next` link that points to a page already read ends the
+     * listing with an error instead of a loop: a server (or proxy) that ignores the page must not hold the job.
+     */
+    async *pages(operation, listing) {
+        const seen = new Set();
+        const iterator = listing[Symbol.asyncIterator]();
+        for (let page = 1;; page++) {
+            const next = await this.call(operation, () => iterator.next());
+            if (next.done)
+                return;
+            const link = nextLink(next.value.headers.link);
+            if (link !== null && seen.has(link)) {
+                await iterator.return?.();
+                throw new github_api_GitHubApiError(operation, null, `the listing did not advance: page ${page} points again to ${link} as the next page.`);
+            }
+            if (link !== null)
+                seen.add(link);
+            yield next.value;
+        }
+    }
     #toApiError(operation, error) {
-        if (hasTimedOut(error)) {
+        const attempts = attemptsOf(error);
+        if (error instanceof RequestTimeout || hasTimedOut(error)) {
             const seconds = Math.round(this.#requestTimeoutMs / 100) / 10;
-            return new github_api_GitHubApiError(operation, null, `the GitHub API did not answer within ${seconds} s`);
+            return new github_api_GitHubApiError(operation, null, `the GitHub API did not answer within ${seconds} s`, attempts);
         }
         const message = this.#scrub(github_api_messageOf(error));
         // Octokit reports a request that got no answer as status 500 without a response.
         const answered = github_api_isObject(error) && github_api_isObject(error['response']) && typeof error['status'] === 'number';
-        return new github_api_GitHubApiError(operation, answered ? error['status'] : null, message);
+        return new github_api_GitHubApiError(operation, answered ? error['status'] : null, message, attempts);
     }
     #scrub(text) {
         return this.#token === '' ? text : text.split(this.#token).join('***');
     }
 }
+/** The `rel="next"` URL of a `Link` header, or null. */
+function nextLink(header) {
+    const match = /<([^>]+)>\s*;\s*rel="next"/.exec(header ?? '');
+    return match?.[1] ?? null;
+}
 /**
  * A one-line explanation of a failed API call, for a warning, starting with `prefix`. Statuses whose
  * meaning is the same for every call are worded here; `byStatus` words the others (e.g. 403, 404,
- * 422), or returns undefined for the generic wording. Never quotes a token.
+ * 422), or returns undefined for the generic wording. Never quotes a token; `redact` takes the
+ * action's other secrets out before the detail is cut, so no cut can leave part of one.
  */
-function describeApiFailure(prefix, error, byStatus) {
+function describeApiFailure(prefix, error, byStatus, redact = (text) => text) {
     const status = statusOf(error);
-    const detail = shorten(redactTokens(github_api_messageOf(error)));
+    const detail = shorten(redact(redactTokens(github_api_messageOf(error))));
+    const attempts = attemptsOf(error);
+    const after = attempts > 1 ? ` after ${attempts} tries` : '';
     if (status === null)
-        return `${prefix}: ${detail}`;
+        return `${prefix}: ${detail}${attempts > 1 ? ` (${attempts} tries)` : ''}`;
     if (status === 429 || (status === 403 && /rate limit/i.test(detail))) {
-        return `${prefix}: the GitHub API rate limit is exhausted (${status}: ${detail}).`;
+        return `${prefix}: the GitHub API rate limit is exhausted${after} (${status}: ${detail}).`;
     }
     if (status === 401) {
         return `${prefix}: GitHub rejected the token (401: ${detail}). Check the \`github-token\` input.`;
     }
-    return byStatus(status, detail) ?? `${prefix}: the GitHub API answered ${status} (${detail}).`;
+    return byStatus(status, detail) ?? `${prefix}: the GitHub API answered ${status}${after} (${detail}).`;
 }
 /** Logins match when equal ignoring case and a trailing `[bot]`: REST shows `github-actions[bot]`, GraphQL may not. */
 function sameLogin(a, b) {
@@ -80174,6 +82173,9 @@ function statusOf(error) {
     if (error instanceof github_api_GitHubApiError)
         return error.status;
     return github_api_isObject(error) && typeof error['status'] === 'number' ? error['status'] : null;
+}
+function attemptsOf(error) {
+    return github_api_isObject(error) && typeof error['attempts'] === 'number' ? error['attempts'] : 1;
 }
 function github_api_messageOf(error) {
     if (error instanceof Error)
@@ -80646,6 +82648,8 @@ async function lookUpRecords(request) {
 
 
 
+
+
 /** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
 const CANCEL_ON_SIGNAL_MS = 5000;
 const CANCEL_AFTER_TIMEOUT_MS = 30_000;
@@ -80669,6 +82673,8 @@ class Gate {
     /** The repository's kept records (artifacts), when the gate may read them (a token, a repository). */
     records;
     record = null;
+    /** A create was sent: a run may exist although its id never came back. */
+    mayHaveRun = false;
     constructor(client, settings, git, host, records = null) {
         this.client = client;
         this.settings = settings;
@@ -80697,20 +82703,34 @@ class Gate {
         }
     }
     async judge() {
-        await this.resolveEval();
+        // timeout-minutes bounds every wait until the run ends: reading the eval, starting the run (a
+        // create that never answers included) and polling it. Reading a completed run's items is not cut short.
+        const deadline = Date.now() + this.settings.timeoutMs;
+        const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.settings.timeoutMs)]);
+        await this.beforeDeadline('finding the eval', signal, () => this.resolveEval(signal));
         const { settings, client } = this;
-        const signal = this.controller.signal;
         const baseURL = settings.endpoint.baseURL;
-        const evalInfo = await describeEval(client, settings.evalId, baseURL, signal);
+        const evalInfo = await this.beforeDeadline(`reading eval ${settings.evalId}`, signal, () => describeEval(client, settings.evalId, baseURL, signal));
         this.evalName = evalInfo.name;
+        // The eval's own criteria (an eval-file's were checked with the other inputs): a threshold for
+        // another one is a typo, to be said before the run costs anything.
+        if (settings.evalChoice.kind === 'id' && evalInfo.criteria) {
+            const unknown = unknownThresholdNames(settings.criteriaThresholds, evalInfo.criteria);
+            if (unknown.length > 0)
+                throw new InputError('criteria-thresholds', describeUnknownThresholds(unknown, evalInfo.criteria, `eval ${settings.evalId}`));
+        }
         // An explicit baseline is checked before a run costs anything.
-        const explicitBaseline = settings.baseline.kind === 'run' ? await checkBaselineRun(client, { evalId: settings.evalId, runId: settings.baseline.runId, baseURL, signal }) : null;
+        const baselineRunId = settings.baseline.kind === 'run' ? settings.baseline.runId : null;
+        const explicitBaseline = baselineRunId === null
+            ? null
+            : await this.beforeDeadline('reading the baseline run', signal, () => checkBaselineRun(client, { evalId: settings.evalId, runId: baselineRunId, baseURL, signal }));
         const baselineFile = settings.baseline.kind === 'file' ? await readBaselineFile(settings.baseline) : null;
         const started = Date.now();
         // From here on a run may exist: the post step can find it by this token even if the answer never came.
         if (this.remote)
             this.host.remember({ attemptToken: settings.attemptToken });
-        const created = await this.startRunOrExplain(client, {
+        this.mayHaveRun = true;
+        const created = await this.beforeDeadline('starting the run', signal, () => this.startRunOrExplain(client, {
             evalId: settings.evalId,
             name: settings.runName,
             dataSource: settings.dataSource,
@@ -80719,7 +82739,7 @@ class Gate {
             baseURL,
             signal,
             log: (line) => this.host.warning(line),
-        });
+        }));
         this.runId = created.id;
         if (this.remote)
             this.host.remember({ runId: created.id });
@@ -80743,10 +82763,11 @@ class Gate {
             evalId: settings.evalId,
             runId: created.id,
             baseURL,
-            timeoutMs: settings.timeoutMs,
+            timeoutMs: Math.max(0, deadline - Date.now()),
             // Polling the local engine costs nothing: the result is shown as soon as it is there.
             pollIntervalMs: this.remote ? settings.pollIntervalMs : Math.min(settings.pollIntervalMs, LOCAL_POLL_MS),
-            signal,
+            // It keeps the deadline itself: on expiry it answers "timed out", and the run is cancelled.
+            signal: this.controller.signal,
             onRetry: warnFirst,
             onProgress: (snapshot, elapsed) => {
                 const line = progressLine(snapshot, elapsed, expected);
@@ -80779,7 +82800,7 @@ class Gate {
         if (status === 'completed') {
             kept = new RecordItems();
             const recordItems = kept;
-            const read = await tallyRun(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal, onRetry: warnFirst }, (record) => recordItems.add(record));
+            const read = await tallyRun(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal: this.controller.signal, onRetry: warnFirst, redact: (text) => this.host.redact(text) }, (record) => recordItems.add(record));
             tally = read.tally;
             const { stats } = read;
             this.host.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
@@ -80903,7 +82924,7 @@ class Gate {
         }
     }
     /** An eval-file sent to a remote endpoint: the eval made from it, found or created. */
-    async resolveEval() {
+    async resolveEval(signal) {
         const { settings } = this;
         const choice = settings.evalChoice;
         if (this.remote && choice.kind === 'file') {
@@ -80912,7 +82933,7 @@ class Gate {
                 fingerprint: choice.fingerprint,
                 evalFile: choice.path,
                 baseURL: settings.endpoint.baseURL,
-                signal: this.controller.signal,
+                signal,
                 log: (line) => this.host.info(line),
             });
             this.host.info(found.created
@@ -80938,6 +82959,7 @@ class Gate {
                 signal: this.controller.signal,
                 log: (line) => this.host.info(line),
                 onRetry,
+                redact: (text) => this.host.redact(text),
             });
         }
         catch (error) {
@@ -80948,8 +82970,33 @@ class Gate {
             return { baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}`, history: null };
         }
     }
+    /**
+     * Runs `step` against the deadline of timeout-minutes: when the deadline (not a signal) stopped it,
+     * the error says so, whatever the request made of its abort.
+     */
+    async beforeDeadline(doing, signal, step) {
+        try {
+            return await step();
+        }
+        catch (error) {
+            if (!signal.aborted || this.abandoned)
+                throw error;
+            const minutes = this.settings.timeoutMs / 60_000;
+            throw new EvalsApiError(`Gave up ${doing}: timeout-minutes (${Number.isInteger(minutes) ? minutes : minutes.toFixed(2)} min) passed before ${this.where()} had answered.`, null, { cause: error });
+        }
+    }
+    where() {
+        return this.remote ? `the Evals API at ${this.settings.endpoint.baseURL}` : 'the local engine';
+    }
     /** Cancels the run if it may still be running. Never throws: it is called on the way out. */
     async cancelIfActive(why, timeoutMs = CANCEL_ON_SIGNAL_MS) {
+        if (!this.runId && this.mayHaveRun && this.remote) {
+            // The create's answer never came: the run, if it was made, carries this attempt's token.
+            const { evalId, attemptToken, endpoint } = this.settings;
+            const made = await findRunByToken(this.client, { evalId, attemptToken, baseURL: endpoint.baseURL, signal: AbortSignal.timeout(timeoutMs) }).catch(() => null);
+            if (made)
+                this.runId = made.id;
+        }
         if (!this.runId || this.finished)
             return;
         const runId = this.runId;
@@ -81034,26 +83081,27 @@ function sharedItemErrors(items) {
 // or mention (and so notify) anyone.
 /** C0 and C1 control characters, except tab, line feed and carriage return (handled as whitespace). */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+const escape_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 /** Bidi marks, embeddings, overrides and isolates: they can make text read differently than it is. */
 const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /**
- * A zero-width space placed inside `@name`, `#123` and `https://`: GitHub's mention, reference and
- * autolink matchers need those characters adjacent. An HTML entity keeps the raw markdown readable;
+ * A zero-width space placed inside `@name`, `#123`, `GH-123` and `https://`: GitHub's mention,
+ * reference and autolink matchers need those characters adjacent. An HTML entity keeps the raw markdown readable;
  * GitHub decodes it into the same invisible character.
  */
 const ZWSP_ENTITY = '&#8203;';
 const ZWSP = '\u200B';
 /**
  * Characters with a meaning in inline markdown, plus the contexts that GitHub turns into mentions
- * (`@name`, `@org/team`), issue references (`#12`, `owner/repo#12`) and autolinks (`scheme://`, `www.`).
+ * (`@name`, `@org/team`), issue references (`#12`, `owner/repo#12`, `GH-12`) and autolinks
+ * (`scheme://`, `www.`).
  */
-const INLINE_SPECIAL = /[&<>\\|`*_[\]~$]|@(?=[A-Za-z0-9])|#(?=[0-9])|:(?=\/\/)|(?<=www)\./giu;
+const INLINE_SPECIAL = /[&<>\\|`*_[\]~$]|@(?=[A-Za-z0-9])|#(?=[0-9])|(?<=\bGH)-(?=[0-9])|:(?=\/\/)|(?<=www)\./giu;
 const ELLIPSIS = '…';
 /** Removes control and bidi characters and replaces lone surrogates, which are not valid UTF-8. */
 function clean(text) {
-    return text.replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL, '').replace(BIDI, '');
+    return text.replace(LONE_SURROGATE, '\uFFFD').replace(escape_CONTROL, '').replace(BIDI, '');
 }
 /**
  * Looks at no more of a huge input than can be shown: escaping only grows text, and only the few
@@ -81080,6 +83128,7 @@ function escapeInlineChar(match) {
             return '&gt;';
         case '@':
         case '#':
+        case '-':
             return match + ZWSP_ENTITY;
         case ':':
         case '.':
@@ -81918,31 +83967,34 @@ function baselineDocument(result) {
     };
 }
 
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/report/terminal-report.ts
+
 
 
 
 
 const ITEM_TEXT_CHARS = 160;
 const terminal_report_SHARED_ERRORS_SHOWN = 10;
-/** The result for a terminal: the verdict first, then counts, criteria, the comparison and failing items. */
+/**
+ * The result for a terminal: the verdict first, then counts, criteria, the comparison and failing items.
+ * Every text from the eval, the server or the dataset goes through `plain` or `oneLine`: the only
+ * escape sequences in the report are its own colours.
+ */
 function renderTerminalReport(result, options) {
     const paint = painter(options.color);
     const lines = [];
     const passed = result.verdict.result === 'pass';
-    lines.push(paint(passed ? 'green' : 'red', `${passed ? '✔ PASS' : '✘ FAIL'}  ${options.title}`));
-    lines.push(`  score ${percent(result.score)} (threshold ${percent(result.threshold)})${result.baseline ? ` · ${describeScoreDelta(result.baseline.comparison.scoreDelta)} ${result.baseline.label}` : ''}`);
+    lines.push(paint(passed ? 'green' : 'red', `${passed ? '✔ PASS' : '✘ FAIL'}  ${terminal_report_plain(options.title)}`));
+    lines.push(`  score ${percent(result.score)} (threshold ${percent(result.threshold)})${result.baseline ? ` · ${describeScoreDelta(result.baseline.comparison.scoreDelta)} ${terminal_report_plain(result.baseline.label)}` : ''}`);
     for (const reason of result.verdict.reasons)
-        lines.push(`  ${reason}`);
+        lines.push(`  ${terminal_report_plain(reason)}`);
     lines.push('');
     const { counts } = result;
     const skipped = counts.skipped ? ` · ${formatCount(counts.skipped)} skipped` : '';
     lines.push(`Items: ${formatCount(counts.total)} · ${paint('green', `${formatCount(counts.passed)} passed`)} · ${paint(counts.failed ? 'red' : 'dim', `${formatCount(counts.failed)} failed`)} · ${paint(counts.errored ? 'yellow' : 'dim', `${formatCount(counts.errored)} errored`)}${skipped}`);
-    lines.push(`Run: ${result.run.name || result.run.id} (${result.run.id}) · ${result.status} · ${formatDuration(result.durationMs)}`);
+    lines.push(`Run: ${terminal_report_plain(result.run.name || result.run.id)} (${terminal_report_plain(result.run.id)}) · ${result.status} · ${formatDuration(result.durationMs)}`);
     if (result.links.report)
-        lines.push(`Report: ${result.links.report}`);
+        lines.push(`Report: ${terminal_report_plain(result.links.report)}`);
     if (result.criteria.length > 0) {
         lines.push('', 'Criteria:');
         const labels = criterionLabels(result.criteria);
@@ -81954,10 +84006,10 @@ function renderTerminalReport(result, options) {
         });
     }
     if (result.baselineNote)
-        lines.push('', paint('dim', result.baselineNote));
+        lines.push('', paint('dim', terminal_report_plain(result.baselineNote)));
     if (result.baseline) {
         const { comparison } = result.baseline;
-        lines.push('', `Compared ${result.baseline.label}: ${comparison.mcnemar.regressions} regressions, ${comparison.mcnemar.fixes} fixes.`);
+        lines.push('', `Compared ${terminal_report_plain(result.baseline.label)}: ${comparison.mcnemar.regressions} regressions, ${comparison.mcnemar.fixes} fixes.`);
     }
     const failing = result.failingItems;
     // An error many items share (one typo in a template) is printed once, with its count.
@@ -81981,8 +84033,8 @@ function renderTerminalReport(result, options) {
     return `${lines.join('\n')}\n`;
 }
 function itemLines(item, options, paint, shared) {
-    const id = item.datasourceItemId !== null ? `#${item.datasourceItemId}` : item.id;
-    const failed = item.grades.filter((grade) => grade.passed === false).map((grade) => grade.name);
+    const id = terminal_report_plain(item.datasourceItemId !== null ? `#${item.datasourceItemId}` : item.id);
+    const failed = item.grades.filter((grade) => grade.passed === false).map((grade) => terminal_report_plain(grade.name));
     const what = item.outcome === 'error' ? paint('yellow', 'errored') : paint('red', `failed ${failed.join(', ') || ''}`.trim());
     const lines = [`  ${id}  ${what}`];
     const sharedBy = item.error ? shared.get(item.error) : undefined;
@@ -82000,10 +84052,13 @@ function itemLines(item, options, paint, shared) {
     }
     return lines;
 }
+/** Untrusted text on one line, as a terminal shows it: no escape sequence, no control character. */
+function terminal_report_plain(text) {
+    return terminalText(text).replace(/[\n\t]+/g, ' ').trim();
+}
+/** The same, cut for an item's line. */
 function oneLine(text) {
-    // Control characters from model output must not move the cursor or recolour the terminal.
-    // eslint-disable-next-line no-control-regex -- matching control characters is the point
-    const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+    const flat = terminal_report_plain(text);
     return flat.length > ITEM_TEXT_CHARS ? `${flat.slice(0, ITEM_TEXT_CHARS - 1)}…` : flat;
 }
 // Whether to colour is the caller's decision (a TTY, no NO_COLOR, no --no-color): styleText must not judge a stream.
@@ -82165,7 +84220,8 @@ function describeFlags(flags) {
 
 
 
-/** Exit codes: the verdict, or that the gate could not run. */
+
+/** Exit codes: the verdict, or that the gate could not run (see exitCode). */
 const EXIT = { pass: 0, fail: 1, error: 2 };
 /** The action's inputs the CLI sets itself: it reports to the terminal, never to GitHub. */
 const FIXED_INPUTS = { comment: 'false', 'comment-key': '', 'github-token': '', 'issue-on-failure': 'false', 'results-artifact': 'none' };
@@ -82186,10 +84242,11 @@ async function runCommand(argv, io) {
         settings = readSettings(git, source);
     }
     catch (error) {
-        io.stderr(`${describeGateError(error, null, FLAG_NAMING)}\n`);
+        io.stderr(`${terminalText(redactSecrets(describeGateError(error, null, FLAG_NAMING), secrets.list()))}\n`);
         return EXIT.error;
     }
-    const say = (line) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
+    // Progress and errors quote the eval, the server and the dataset: never a raw escape sequence.
+    const say = (line) => io.stderr(`${terminalText(redactSecrets(line, secrets.list()))}\n`);
     const log = { info: say, warning: (line) => say(`warning: ${line}`) };
     const connection = connectEvals(settings, secrets, log, io.env);
     const host = {
@@ -82197,6 +84254,7 @@ async function runCommand(argv, io) {
         fail: (message) => say(`error: ${message}`),
         remember: () => undefined,
         started: async () => false,
+        redact: (text) => redactSecrets(text, secrets.list()),
     };
     const gate = new Gate(connection.client, settings, git, host);
     const uninstall = onTermination((signal) => gate.abandon(signal), 130);
@@ -82211,7 +84269,7 @@ async function runCommand(argv, io) {
     if (outcome.kind === 'abandoned')
         return EXIT.error;
     if (outcome.kind === 'error') {
-        say(`error: ${describeGateError(outcome.error, settings.endpoint.auth, FLAG_NAMING)}`);
+        say(`error: ${describeGateError(outcome.error, settings.endpoint, FLAG_NAMING)}`);
         return EXIT.error;
     }
     const result = redactDeep(outcome.result, secrets.list());
@@ -82234,7 +84292,17 @@ async function runCommand(argv, io) {
         const color = io.isTTY && !values.has('no-color') && !io.env.NO_COLOR;
         io.stdout(renderTerminalReport(result, { title: evalName, maxItems: settings.reportItems, showItemContent: settings.showItemContent, color }));
     }
-    return result.verdict.result === 'pass' ? EXIT.pass : EXIT.fail;
+    return exitCode(result);
+}
+/**
+ * 0 the gate passed; 1 it judged the run and it failed (score, criteria, regressions); 2 there was no
+ * run to judge: it failed, was canceled or timed out, or had no item to grade.
+ */
+function exitCode(result) {
+    if (result.verdict.result === 'pass')
+        return EXIT.pass;
+    const judged = result.status === 'completed' && result.counts.total - result.counts.skipped > 0;
+    return judged ? EXIT.fail : EXIT.error;
 }
 /** The CLI names inputs by their flags. */
 const FLAG_NAMING = {
@@ -82265,6 +84333,7 @@ async function writeIfAsked(io, flag, path, content) {
 
 
 
+
 /** `evals-gate export`: a remote eval and its latest dataset, written as files for the local engine. */
 async function exportCommand(values, io) {
     const secrets = new Secrets(() => undefined);
@@ -82274,7 +84343,7 @@ async function exportCommand(values, io) {
         env: io.env,
         mask: (secret) => secrets.add(secret),
     };
-    const say = (line) => io.stderr(`${redactSecrets(line, secrets.list())}\n`);
+    const say = (line) => io.stderr(`${terminalText(redactSecrets(line, secrets.list()))}\n`);
     let evalId;
     let endpoint;
     try {
@@ -82305,7 +84374,7 @@ async function exportCommand(values, io) {
         return EXIT.pass;
     }
     catch (error) {
-        say(`error: ${describeGateError(error, endpoint.auth, FLAG_NAMING)}`);
+        say(`error: ${describeGateError(error, endpoint, FLAG_NAMING)}`);
         return EXIT.error;
     }
 }
@@ -82349,8 +84418,9 @@ The flags of run are the GitHub Action's inputs (see the README). Keys come from
 `;
 const RUN_HELP = `evals-gate run: run an eval and judge it.
 
-The report goes to stdout, progress to stderr. Exit code: 0 the gate passed, 1 it failed,
-2 it could not run (a bad flag, an API error), 130 interrupted (the run is cancelled first).
+The report goes to stdout, progress to stderr. Exit code: 0 the gate passed, 1 it judged the run
+and it failed, 2 it could not run (a bad flag, an API error, a run that failed, was canceled, timed
+out or had no items), 130 interrupted. A run the gate started is cancelled before it stops.
 
 Flags (the action's inputs):
 ${describeFlags(INPUT_FLAGS)}
