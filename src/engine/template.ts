@@ -20,29 +20,74 @@ const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
 /** Renders every `{{path}}` in `template`. Throws a TemplateError naming a path that leads nowhere. */
 export function renderTemplate(template: string, scope: TemplateScope): string {
-  return template.replace(PLACEHOLDER, (_whole, path: string) => {
-    const value = lookUp(path, scope);
-    return typeof value === 'string' ? value : JSON.stringify(value);
-  });
+  let compiled = compiledTemplates.get(template);
+  if (!compiled) {
+    // Templates come from definitions: a few, rendered for every item.
+    if (compiledTemplates.size >= 256) compiledTemplates.clear();
+    compiled = compileTemplate(template);
+    compiledTemplates.set(template, compiled);
+  }
+  return compiled(scope);
+}
+
+const compiledTemplates = new Map<string, (scope: TemplateScope) => string>();
+
+/**
+ * A template split once into its text and its paths, for rendering item after item without parsing it
+ * again: renders as `renderTemplate` does, throwing the same errors.
+ */
+export function compileTemplate(template: string): (scope: TemplateScope) => string {
+  const texts: string[] = [];
+  const paths: string[] = [];
+  let end = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    texts.push(template.slice(end, match.index));
+    paths.push(match[1] ?? '');
+    end = match.index + match[0].length;
+  }
+  const tail = template.slice(end);
+  if (paths.length === 0) return () => tail;
+  const lookups = paths.map(compilePath);
+  if (paths.length === 1 && texts[0] === '' && tail === '') {
+    const only = lookups[0] as (scope: TemplateScope) => unknown;
+    return (scope) => asText(only(scope));
+  }
+  return (scope) => {
+    let out = '';
+    for (let i = 0; i < lookups.length; i++) out += (texts[i] as string) + asText((lookups[i] as (scope: TemplateScope) => unknown)(scope));
+    return out + tail;
+  };
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** The value at `item.a.b` or `sample.x` in the scope. Throws a TemplateError when there is none. */
 export function lookUp(path: string, scope: TemplateScope): unknown {
+  return compilePath(path)(scope);
+}
+
+function compilePath(path: string): (scope: TemplateScope) => unknown {
   const parts = path.split('.');
   const root = parts[0];
+  const keys = parts.slice(1);
+  const missing = () => new TemplateError(`{{${path}}}: the ${root} has no "${keys.join('.')}"`);
   if (root !== 'item' && root !== 'sample') {
-    throw new TemplateError(`{{${path}}} must start with "item." or "sample."`);
+    return () => {
+      throw new TemplateError(`{{${path}}} must start with "item." or "sample."`);
+    };
   }
-  if (root === 'sample' && !scope.sample) throw new TemplateError(`{{${path}}} refers to the sample, but this item has none`);
-  let value: unknown = root === 'item' ? scope.item : scope.sample;
-  for (const part of parts.slice(1)) {
-    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) {
-      throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
+  return (scope) => {
+    if (root === 'sample' && !scope.sample) throw new TemplateError(`{{${path}}} refers to the sample, but this item has none`);
+    let value: unknown = root === 'item' ? scope.item : scope.sample;
+    for (const key of keys) {
+      if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) throw missing();
+      value = (value as Record<string, unknown>)[key];
     }
-    value = (value as Record<string, unknown>)[part];
-  }
-  if (value === undefined) throw new TemplateError(`{{${path}}}: the ${root} has no "${parts.slice(1).join('.')}"`);
-  return value;
+    if (value === undefined) throw missing();
+    return value;
+  };
 }
 
 /** Template paths in a text, e.g. for checking a definition before any item runs. */

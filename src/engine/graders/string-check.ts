@@ -1,5 +1,5 @@
 import { EvalDefinitionError } from '../definition-error.js';
-import { renderTemplate } from '../template.js';
+import { compileTemplate } from '../template.js';
 import type { Grader } from './grader.js';
 
 const OPERATIONS = ['eq', 'ne', 'like', 'ilike'] as const;
@@ -21,14 +21,14 @@ export function createStringCheckGrader(config: Record<string, unknown>, id: str
   if (!OPERATIONS.includes(operation as Operation)) {
     throw new EvalDefinitionError(where, `"operation" must be one of eq, ne (or neq), like, ilike; got ${JSON.stringify(given)}.`);
   }
-  const inputTemplate = config.input as string;
-  const referenceTemplate = config.reference as string;
+  const input = compileTemplate(config.input as string);
+  const reference = compileTemplate(config.reference as string);
   return {
     id,
     name,
     type: 'string_check',
     async grade(scope) {
-      const passed = check(operation as Operation, renderTemplate(inputTemplate, scope), renderTemplate(referenceTemplate, scope));
+      const passed = check(operation as Operation, input(scope), reference(scope));
       return { score: passed ? 1 : 0, passed };
     },
   };
