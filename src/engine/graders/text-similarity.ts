@@ -1,8 +1,8 @@
 import type { ModelClient } from '../../models/model-client.js';
 import { EvalDefinitionError } from '../definition-error.js';
-import { renderTemplate } from '../template.js';
+import { compileTemplate } from '../template.js';
 import type { Grader } from './grader.js';
-import { TEXT_SIMILARITY_METRICS, cosineSimilarity, textSimilarity, type TextSimilarityMetric } from './text-similarity-metrics.js';
+import { TEXT_SIMILARITY_METRICS, cosineSimilarity, textSimilarityScorer, type TextSimilarityMetric } from './text-similarity-metrics.js';
 
 /** The embeddings model behind `cosine`: the Evals API does not let a grader choose one. */
 export const COSINE_EMBEDDING_MODEL = 'text-embedding-3-large';
@@ -21,23 +21,24 @@ export function createTextSimilarityGrader(config: Record<string, unknown>, id: 
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
     throw new EvalDefinitionError(where, `"pass_threshold" must be a number (the lowest passing score, e.g. 0.8); got ${JSON.stringify(threshold)}.`);
   }
-  const inputTemplate = config.input as string;
-  const referenceTemplate = config.reference as string;
+  const renderInput = compileTemplate(config.input as string);
+  const renderReference = compileTemplate(config.reference as string);
   // Only cosine needs a model; the client is made on first use so that text metrics never need a key.
   const client = metric === 'cosine' ? models() : null;
+  const scoreTexts = metric === 'cosine' ? null : textSimilarityScorer(metric);
   return {
     id,
     name,
     type: 'text_similarity',
     async grade(scope, signal) {
-      const input = renderTemplate(inputTemplate, scope);
-      const reference = renderTemplate(referenceTemplate, scope);
+      const input = renderInput(scope);
+      const reference = renderReference(scope);
       let score: number;
-      if (client) {
-        const [a, b] = await client.createEmbeddings({ model: COSINE_EMBEDDING_MODEL, input: [input, reference] }, signal);
-        score = cosineSimilarity(a ?? [], b ?? []);
+      if (scoreTexts) {
+        score = scoreTexts(input, reference);
       } else {
-        score = textSimilarity(metric as Exclude<TextSimilarityMetric, 'cosine'>, input, reference);
+        const [a, b] = await (client as ModelClient).createEmbeddings({ model: COSINE_EMBEDDING_MODEL, input: [input, reference] }, signal);
+        score = cosineSimilarity(a ?? [], b ?? []);
       }
       return { score, passed: score >= threshold };
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lcsLength } from '../../../src/engine/graders/metrics/lcs.ts';
+import { lcsLength, lcsOfIds } from '../../../src/engine/graders/metrics/lcs.ts';
+import { ReferenceCache, ReferenceIndex } from '../../../src/engine/graders/metrics/reference-index.ts';
 import { porterStem } from '../../../src/engine/graders/metrics/porter-stemmer.ts';
 import { rougeTokens, wordTokens } from '../../../src/engine/graders/metrics/tokenize.ts';
 import {
@@ -12,6 +13,8 @@ import {
   rougeL,
   rougeN,
   TEXT_SIMILARITY_METRICS,
+  textSimilarity,
+  textSimilarityScorer,
   type TextOnlyMetric,
   textSimilarity,
 } from '../../../src/engine/graders/text-similarity-metrics.ts';
@@ -263,6 +266,99 @@ describe('lcsLength', () => {
     const a = Array.from({ length: 97 }, (_, i) => i % 7);
     expect(lcsLength(a, a)).toBe(97);
     expect(lcsLength(a, [100, 101, 102])).toBe(0);
+  });
+});
+
+describe("a grader's scorer, which prepares each distinct reference once", () => {
+  it('scores exactly as textSimilarity does, references repeating or not, past the cache bound', () => {
+    // A few references for many inputs (cache hits), then more distinct ones than the cache keeps.
+    const few = TEXTS.slice(0, 5);
+    const inputs = randomTexts(300, 11);
+    const pairs = [
+      ...REFERENCE_PAIRS.map(({ input, reference }) => [input, reference] as const),
+      ...inputs.map((input, i) => [input, few[i % few.length] as string] as const),
+      ...randomTexts(1200, 13).map((reference, i) => [inputs[i % inputs.length] as string, `${reference} ${i}`] as const),
+      ...inputs.map((input, i) => [input, few[(i * 3) % few.length] as string] as const),
+    ];
+    for (const metric of TEXT_METRICS) {
+      const score = textSimilarityScorer(metric);
+      for (const [input, reference] of pairs) {
+        expect(score(input, reference), `${metric}(${JSON.stringify(input)}, ${JSON.stringify(reference)})`).toBe(textSimilarity(metric, input, reference));
+      }
+    }
+  });
+
+  it('the cache keeps a reference from its second sighting, and lets the least recently used go first', () => {
+    const built: string[] = [];
+    const cache = new ReferenceCache<string>(2, 1000);
+    const get = (reference: string) => cache.get(reference, (text, keep) => (built.push(`${text}${keep ? ' kept' : ''}`), text.toUpperCase()));
+    expect([get('a'), get('b'), get('a'), get('b'), get('a'), get('b')]).toEqual(['A', 'B', 'A', 'B', 'A', 'B']);
+    expect(built).toEqual(['a', 'b', 'a kept', 'b kept']);
+    get('c');
+    get('c'); // kept: evicts a, the least recently used
+    get('b');
+    get('a');
+    expect(built).toEqual(['a', 'b', 'a kept', 'b kept', 'c', 'c kept', 'a']);
+    expect(cache.size).toBe(2);
+    // A bound on characters too: the oldest go until the kept references fit; one longer than a quarter
+    // of the bound is never kept.
+    const small = new ReferenceCache<number>(100, 40);
+    const kept: string[] = [];
+    const twice = (text: string) => {
+      for (let i = 0; i < 2; i++) small.get(text, (t, keep) => (keep && kept.push(t), t.length));
+    };
+    for (const text of ['0123456789', 'abcdefghij', 'ABCDEFGHIJ', 'klmnopqrst']) twice(text);
+    expect(small.size).toBe(4);
+    twice('KLMNOPQRST');
+    expect(small.size).toBe(4);
+    twice('x'.repeat(11));
+    twice('x'.repeat(11));
+    expect(small.size).toBe(4);
+    twice('abcdefghij');
+    twice('0123456789');
+    expect(kept).toEqual(['0123456789', 'abcdefghij', 'ABCDEFGHIJ', 'klmnopqrst', 'KLMNOPQRST', '0123456789']);
+  });
+
+  it('clipped n-gram matches are Σ min(hypothesis count, reference count) for every order', () => {
+    const random = seededRandom(5);
+    const words = ['a', 'b', 'c', 'd'];
+    const counts = (tokens: string[], n: number) => {
+      const map = new Map<string, number>();
+      for (let i = 0; i + n <= tokens.length; i++) map.set(tokens.slice(i, i + n).join(' '), (map.get(tokens.slice(i, i + n).join(' ')) ?? 0) + 1);
+      return map;
+    };
+    for (let trial = 0; trial < 200; trial++) {
+      const text = () => Array.from({ length: Math.floor(random() * 20) }, () => words[Math.floor(random() * words.length)] as string);
+      const [reference, hypothesis] = [text(), text()];
+      const index = new ReferenceIndex(reference, { maxOrder: 5 });
+      const expected = [1, 2, 3, 4, 5].map((n) => {
+        const ref = counts(reference, n);
+        let sum = 0;
+        for (const [gram, count] of counts(hypothesis, n)) sum += Math.min(count, ref.get(gram) ?? 0);
+        return sum;
+      });
+      expect(index.clippedMatches(hypothesis), `${hypothesis.join(' ')} vs ${reference.join(' ')}`).toEqual(expected);
+      // The same index serves the next hypothesis: nothing of the previous one stays behind.
+      expect(index.clippedMatches(reference)).toEqual([1, 2, 3, 4, 5].map((n) => Math.max(0, reference.length - n + 1)));
+    }
+    expect(() => new ReferenceIndex(['a'], { maxOrder: 2 }).clippedMatches(['a'], 3)).toThrow(RangeError);
+  });
+});
+
+describe('lcsOfIds', () => {
+  it('never matches a negative symbol, and gives the same length with masks for the pattern alone (huge alphabets)', () => {
+    const random = seededRandom(9);
+    for (const length of [1, 31, 32, 33, 70, 200]) {
+      const a = Int32Array.from({ length }, () => Math.floor(random() * 6) - 1);
+      const b = Int32Array.from({ length: Math.floor(random() * 150) }, () => Math.floor(random() * 6) - 1);
+      // -1 is "a symbol the other text lacks": as if each were a symbol of its own.
+      let unique = 1000;
+      const distinct = (xs: Int32Array) => [...xs].map((x) => (x < 0 ? unique++ : x));
+      const expected = lcsByTable(distinct(a), distinct(b));
+      expect(lcsOfIds(a, a.length, b, b.length, 5)).toBe(expected);
+      expect(lcsOfIds(b, b.length, a, a.length, 5)).toBe(expected);
+      expect(lcsOfIds(a, a.length, b, b.length, 1 << 22)).toBe(expected);
+    }
   });
 });
 

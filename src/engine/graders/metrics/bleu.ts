@@ -1,8 +1,8 @@
-import { ngramCounts, overlap, total } from './ngrams.js';
+import { ReferenceIndex } from './reference-index.js';
 import { wordTokens } from './tokenize.js';
 
-const MAX_ORDER = 4;
-const WEIGHT = 1 / MAX_ORDER;
+export const BLEU_MAX_ORDER = 4;
+const WEIGHT = 1 / BLEU_MAX_ORDER;
 // Chen & Cherry's K for smoothing method 4 (NLTK's SmoothingFunction default, k=5).
 const SMOOTHING_K = 5;
 
@@ -18,30 +18,35 @@ const SMOOTHING_K = 5;
  * of two or three tokens score well below 1 (≈0.22 and ≈0.58), having no 4-grams to match.
  */
 export function bleu(input: string, reference: string): number {
-  const hypothesis = wordTokens(input);
-  const references = wordTokens(reference);
+  return bleuAgainst(input, bleuReference(reference, false));
+}
 
-  const precisions: { matches: number; count: number }[] = [];
-  for (let n = 1; n <= MAX_ORDER; n++) {
-    const counts = ngramCounts(hypothesis, n);
-    // NLTK keeps the denominator at least 1 (n-grams longer than the hypothesis).
-    precisions.push({ matches: overlap(counts, ngramCounts(references, n)), count: Math.max(1, total(counts)) });
-  }
-  if (precisions[0]?.matches === 0) return 0;
+/** A reference ready for `bleuAgainst`: its tokens' 1- to 4-grams, counted once (`keep`: see ReferenceIndex). */
+export function bleuReference(reference: string, keep = true): ReferenceIndex<string> {
+  return new ReferenceIndex(wordTokens(reference), { maxOrder: BLEU_MAX_ORDER, keep });
+}
+
+export function bleuAgainst(input: string, reference: ReferenceIndex<string>): number {
+  const hypothesis = wordTokens(input);
+  const matches = reference.clippedMatches(hypothesis, BLEU_MAX_ORDER);
+  if (matches[0] === 0) return 0;
 
   const length = hypothesis.length;
   let zeroes = 0;
   let logSum = 0;
-  for (const { matches, count } of precisions) {
-    let precision = matches / count;
-    if (matches === 0 && length > 1) {
+  for (let n = 1; n <= BLEU_MAX_ORDER; n++) {
+    const matched = matches[n - 1] as number;
+    // NLTK keeps the denominator at least 1 (n-grams longer than the hypothesis).
+    const count = Math.max(1, length - n + 1);
+    let precision = matched / count;
+    if (matched === 0 && length > 1) {
       zeroes += 1;
       precision = 1 / ((2 ** zeroes * SMOOTHING_K) / Math.log(length)) / count;
     }
     // NLTK leaves out precisions that are still 0 (a one-token hypothesis), rather than scoring 0.
     if (precision > 0) logSum += WEIGHT * Math.log(precision);
   }
-  return brevityPenalty(references.length, length) * Math.exp(logSum);
+  return brevityPenalty(reference.length, length) * Math.exp(logSum);
 }
 
 /** BLEU's brevity penalty: 1 for a hypothesis longer than the reference, else e^(1 − r/c). */

@@ -1,7 +1,6 @@
-import { ngramCounts, overlap, total } from './ngrams.js';
+import { ngramTotal, ReferenceIndex } from './reference-index.js';
 import { wordTokens } from './tokenize.js';
 
-const MIN_ORDER = 1;
 const MAX_ORDER = 4;
 
 /**
@@ -11,16 +10,23 @@ const MAX_ORDER = 4;
  * Tokens: `wordTokens`, case-sensitive. 0 when both texts have no tokens, as in NLTK.
  */
 export function gleu(input: string, reference: string): number {
-  const hypothesis = everygramCounts(wordTokens(input));
-  const references = everygramCounts(wordTokens(reference));
-  const all = Math.max(total(hypothesis), total(references));
-  return all === 0 ? 0 : overlap(hypothesis, references) / all;
+  return gleuAgainst(input, gleuReference(reference, false));
 }
 
-function everygramCounts(tokens: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let n = MIN_ORDER; n <= MAX_ORDER; n++) {
-    for (const [gram, count] of ngramCounts(tokens, n)) counts.set(gram, count);
+export function gleuReference(reference: string, keep = true): ReferenceIndex<string> {
+  return new ReferenceIndex(wordTokens(reference), { maxOrder: MAX_ORDER, keep });
+}
+
+export function gleuAgainst(input: string, reference: ReferenceIndex<string>): number {
+  const hypothesis = wordTokens(input);
+  let matched = 0;
+  for (const matches of reference.clippedMatches(hypothesis, MAX_ORDER)) matched += matches;
+  let hypothesisGrams = 0;
+  let referenceGrams = 0;
+  for (let n = 1; n <= MAX_ORDER; n++) {
+    hypothesisGrams += ngramTotal(hypothesis.length, n);
+    referenceGrams += ngramTotal(reference.length, n);
   }
-  return counts;
+  const all = Math.max(hypothesisGrams, referenceGrams);
+  return all === 0 ? 0 : matched / all;
 }
