@@ -5,7 +5,7 @@ import { EvalDefinitionError } from './definition-error.js';
 import { createGraders, criterionId } from './graders/create-graders.js';
 import type { Grader } from './graders/grader.js';
 import { compileItemValidator, type ItemValidator } from './item-validator.js';
-import { OutputItemStore } from './output-store.js';
+import { type OutputItem, OutputItemStore } from './output-store.js';
 import { checkJsonlFile, checkRowItems, FILE_PATH_SOURCE, toRowSource } from './rows.js';
 import { RunExecution } from './run-execution.js';
 import { createSampler } from './sampler.js';
@@ -193,6 +193,15 @@ export class LocalEngine {
     } catch (error) {
       throw new ApiRefusal(400, error instanceof Error ? error.message : String(error), 'after');
     }
+  }
+
+  /**
+   * A run's output items handed over as objects, for a gate in the same process: those stored so far,
+   * then each one as it is stored, in order (only those of `status` when given), with no pages and no
+   * JSON. Unknown runs throw as the API's 404. Returns a function that stops it.
+   */
+  followOutputItems(evalId: string, runId: string, onItem: (item: OutputItem) => void, status?: 'pass' | 'fail'): () => void {
+    return this.findRun(evalId, runId).store.follow(onItem, status);
   }
 
   getOutputItem(evalId: string, runId: string, itemId: string): Record<string, unknown> {

@@ -609,6 +609,28 @@ describe('output items', () => {
     expect((refused as Error).message).toContain('status must be pass or fail; got "passed".');
   });
 
+  it('hands a gate in the same process the items as objects, those stored before it asked and those after, equal to the pages', async () => {
+    const { engine, client } = setUp();
+    const started = await startRun(client, startRequest(EVAL_ID, inline(qaRows(300, { failing, errored }))));
+    // Followed from the moment the run exists: whatever was stored before is handed over first.
+    const followed: Record<string, unknown>[] = [];
+    const failingFollowed: string[] = [];
+    const stop = engine.followOutputItems(EVAL_ID, started.id, (item) => followed.push(item));
+    engine.followOutputItems(EVAL_ID, started.id, (item) => failingFollowed.push(item.id), 'fail');
+    await waitForTerminalRun(client, waitOptions(EVAL_ID, started.id));
+    stop();
+
+    const listed = [];
+    for await (const item of client.evals.runs.outputItems.list(started.id, { eval_id: EVAL_ID, limit: 100 })) listed.push(item);
+    expect(followed).toEqual(listed);
+    expect(failingFollowed).toEqual(listed.filter((item) => item.status === 'fail').map((item) => item.id));
+    // Followed after the run completed: all of it read back, in order.
+    const late: string[] = [];
+    engine.followOutputItems(EVAL_ID, started.id, (item) => late.push(item.id))();
+    expect(late).toEqual(listed.map((item) => item.id));
+    expect(() => engine.followOutputItems(EVAL_ID, 'evalrun_nope', () => undefined)).toThrow("No run found with id 'evalrun_nope'.");
+  });
+
   it('refuses an unknown cursor, and answers 404 for an unknown item or run', async () => {
     const { client } = setUp();
     const run = await completedRun(client, EVAL_ID, inline(qaRows(3)));

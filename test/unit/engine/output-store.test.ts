@@ -1,7 +1,7 @@
 // The output item store: items spooled to a temp file and served back as the API's cursor pages, with
 // exact has_more at page boundaries, status filters, growth past its first allocation, and a close that
 // leaves nothing on disk.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -197,6 +197,73 @@ describe('OutputItemStore', () => {
     store.append({ id: 'late', status: 'pass' });
     expect(store.count).toBe(5);
     expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('writes items in batches, and whatever is read first writes what waits', () => {
+    const store = new OutputItemStore('evalrun_1', parent);
+    stores.push(store);
+    const file = join(parent, readdirSync(parent)[0] ?? '', 'output-items.jsonl');
+    const all = fill(store, 10);
+    expect(statSync(file).size).toBe(0);
+    expect(ids(pageOf(store, { limit: 3 }).data)).toEqual(all.slice(0, 3));
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines).toHaveLength(11);
+    expect(lines.slice(0, 10).map((line) => (JSON.parse(line) as OutputItem).id)).toEqual(all);
+    // About 1 KB an item: 600 items pass the batch size, and the file grows while nothing is read.
+    const more = Array.from({ length: 600 }, (_, index) => {
+      const id = store.nextId();
+      store.append({ id, status: 'pass', datasource_item: { text: `${index} ${'x'.repeat(1000)}` } });
+      return id;
+    });
+    expect(statSync(file).size).toBeGreaterThan(256 * 1024);
+    expect(statSync(file).size).toBeLessThan(610 * 1024);
+    expect(store.get(more[599] ?? '')).toMatchObject({ datasource_item: { text: `599 ${'x'.repeat(1000)}` } });
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(611);
+  });
+
+  it('reads back items of any size in either direction, across its read window, with items appended between reads', () => {
+    const store = newStore();
+    const sizes = [10, 300_000, 5, 90_000, 120_000, 1, 256 * 1024, 7, 40_000];
+    const written: string[] = [];
+    const check = () => {
+      const asc = allPages(store, { limit: 2, order: 'asc' }).flatMap((page) => page.data);
+      expect(asc.map((item) => (item.datasource_item as { text: string }).text)).toEqual(written);
+      const desc = allPages(store, { limit: 3, order: 'desc' }).flatMap((page) => page.data);
+      expect(desc.map((item) => (item.datasource_item as { text: string }).text)).toEqual([...written].reverse());
+    };
+    for (const [index, size] of sizes.entries()) {
+      const text = `${index}:${String.fromCharCode(97 + index).repeat(size)}`;
+      store.append({ id: store.nextId(), status: 'pass', datasource_item: { text } });
+      written.push(text);
+      if (index % 3 === 2) check();
+    }
+    check();
+  });
+
+  it('hands items to a follower: those stored so far, then each new one as it is appended, until stopped', () => {
+    const store = newStore();
+    const before = fill(store, 5, (index) => index % 2 === 0);
+    const seen: OutputItem[] = [];
+    const failing: string[] = [];
+    const stop = store.follow((item) => seen.push(item));
+    const stopFailing = store.follow((item) => failing.push(item.id), 'fail');
+    expect(ids(seen)).toEqual(before);
+    expect(failing).toEqual([before[0], before[2], before[4]]);
+
+    const live: OutputItem = { id: store.nextId(), status: 'fail', datasource_item: { n: 5 } };
+    store.append(live);
+    // The very object appended: no trip through JSON.
+    expect(seen[5]).toBe(live);
+    expect(failing).toHaveLength(4);
+    store.append({ id: store.nextId(), status: 'pass' });
+    expect(failing).toHaveLength(4);
+    expect(seen).toHaveLength(7);
+
+    stop();
+    stopFailing();
+    fill(store, 2, () => true);
+    expect(seen).toHaveLength(7);
+    expect(failing).toHaveLength(4);
   });
 
   it('gives two stores of the same run separate spools', () => {

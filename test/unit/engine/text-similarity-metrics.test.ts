@@ -16,7 +16,6 @@ import {
   textSimilarity,
   textSimilarityScorer,
   type TextOnlyMetric,
-  textSimilarity,
 } from '../../../src/engine/graders/text-similarity-metrics.ts';
 
 type ReferencePair = { input: string; reference: string; scores: Record<TextOnlyMetric, number> };
