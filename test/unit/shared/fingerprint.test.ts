@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { datasetFingerprint, fingerprint } from '../../../src/shared/fingerprint.ts';
 
@@ -21,6 +22,13 @@ describe('fingerprint', () => {
     expect(fingerprint([undefined])).toBe(fingerprint([null]));
     expect(fingerprint(null)).toBe(fingerprint(null));
     expect(fingerprint(undefined)).toBe(fingerprint(null));
+  });
+
+  it('is the start of the SHA-256 of the JSON with sorted keys, for small values and ones larger than a hashing chunk', () => {
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+    expect(fingerprint({ b: [1, 'two', null], a: { d: true, c: 'é' } })).toBe(sha('{"a":{"c":"é","d":true},"b":[1,"two",null]}'));
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ q: `question ${i}`, a: i }));
+    expect(fingerprint(rows)).toBe(sha(JSON.stringify(rows.map(({ q, a }) => ({ a, q })))));
   });
 
   it('handles 100,000 rows', () => {
