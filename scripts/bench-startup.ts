@@ -5,7 +5,7 @@
 //
 // Starts the bundled action (dist/index.js) as the runner does, until it stops on its inputs (no
 // eval named): once with an environment that holds a secret (`INPUT_API-KEY`), so that it replaces
-// its image before anything else (src/action/relaunch.ts), and once with none, so that it goes on as
+// its image before anything else (src/shared/relaunch.ts), and once with none, so that it goes on as
 // it started. Prints the fastest and the median wall time of each, side by side.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,8 @@
-// A process that relaunches itself as the action does (src/action/relaunch.ts), then reports what the
+// A process that relaunches itself as the action does (src/shared/relaunch.ts), then reports what the
 // new image sees: run by test/integration/relaunch.test.ts as `node relaunch-probe.ts`.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { relaunch } from '../../src/action/relaunch.ts';
+import { relaunch } from '../../src/shared/relaunch.ts';
 
 const root = process.env.PROBE_ROOT ?? '';
 const outcome = relaunch({ execArgv: JSON.parse(process.env.PROBE_EXEC_ARGV ?? '[]') as string[], handoverRoot: root });

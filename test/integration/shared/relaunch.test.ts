@@ -1,11 +1,11 @@
-// src/action/relaunch.ts in real processes: the image is replaced (same pid), the secrets leave its
+// src/shared/relaunch.ts in real processes: the image is replaced (same pid), the secrets leave its
 // environment for good and come back through the hand-over file, which is gone before anything else runs.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HANDOVER_VARIABLE, isSecretVariable } from '../../../src/action/relaunch.ts';
+import { HANDOVER_VARIABLE, isSecretVariable } from '../../../src/shared/relaunch.ts';
 
 const PROBE = join(import.meta.dirname, '../../support/relaunch-probe.ts');
 
