@@ -113,7 +113,7 @@ export function historyJob(fakes: HistoryFakes, options: HistoryJobOptions): { j
       'eval-file': EVAL_FILE,
       'data-file': 'data.jsonl',
       threshold: '75%',
-      'poll-interval': '0.05',
+      'poll-interval': '1',
       'github-token': fork ? FORK_TOKEN : FAKE_GITHUB_TOKEN,
       ...options.inputs,
     },

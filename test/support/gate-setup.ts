@@ -36,7 +36,11 @@ export function inputReader(values: Record<string, string>): InputReader {
 
 /** readSettings on these inputs, with `workspace` as GITHUB_WORKSPACE and nothing else in the environment. */
 export function settingsFor(git: GitContext, values: Record<string, string>, workspace: string): Settings {
-  return readSettings(git, { read: inputReader(values), env: { GITHUB_WORKSPACE: workspace }, mask: () => undefined });
+  // In process, the gate may poll the fakes faster than the 1 s floor of the input (tested in test/unit/settings).
+  const interval = Number(values['poll-interval'] ?? '10');
+  const fast = interval < 1 ? { ...values, 'poll-interval': '1' } : values;
+  const settings = readSettings(git, { read: inputReader(fast), env: { GITHUB_WORKSPACE: workspace }, mask: () => undefined });
+  return interval < 1 ? { ...settings, pollIntervalMs: interval * 1000 } : settings;
 }
 
 /** Call at the top level of a test file: returns a maker of temporary directories, removed after each test. */

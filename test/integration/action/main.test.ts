@@ -45,7 +45,7 @@ async function job(inputs: Record<string, string> = {}, evalDef: Partial<FakeEva
     'base-url': evals.url,
     'data-file': 'data.jsonl',
     threshold: '75%',
-    'poll-interval': '0.01',
+    'poll-interval': '1',
     'github-token': FAKE_GITHUB_TOKEN,
     ...inputs,
   });

@@ -106,7 +106,7 @@ describe('evals-gate run on the remote engine', () => {
     const evalId = fake.addEval({ name: 'Support answers', testing_criteria: [EXACT] });
     const io = terminal(project(), { OPENAI_API_KEY: fake.apiKey });
 
-    const code = await runCli(['run', '--eval-id', evalId, '--base-url', fake.url, '--data-file', 'data.jsonl', '--threshold', '75%', '--poll-interval', '0.01'], io);
+    const code = await runCli(['run', '--eval-id', evalId, '--base-url', fake.url, '--data-file', 'data.jsonl', '--threshold', '75%', '--poll-interval', '1'], io);
 
     expect(code, io.err).toBe(EXIT.pass);
     expect(fake.runs()).toHaveLength(1);
