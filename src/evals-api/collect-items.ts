@@ -9,8 +9,12 @@ export interface CollectOptions {
   evalId: string;
   runId: string;
   baseURL: string;
-  /** The run's `result_counts.total`: bounds how many pages a sane list can have. */
+  /** How many items the list should have (from the run's `result_counts`): bounds how many pages a sane list can have. */
   expectedTotal: number;
+  /** Only the items with this status: `fail` lists failed and errored items, `pass` the passing ones. */
+  status?: 'pass' | 'fail';
+  /** Asked before each page after the first: reading stops when it says false. */
+  keepReading?: () => boolean;
   pageSize?: number;
   signal?: AbortSignal;
   onRetry?: (message: string) => void;
@@ -28,7 +32,7 @@ export const PAGE_SIZE = 100;
 const PAGE_ATTEMPTS = 5;
 
 /**
- * Reads every output item of a run, page by page, handing each to `onItem` as a compact record and
+ * Reads the output items of a run (all, or those of one status), page by page, handing each to `onItem` as a compact record and
  * keeping nothing else, so memory does not grow with the run. A list whose cursor does not advance, or
  * that goes on far past the run's item count, ends with an error instead of a hang.
  */
@@ -39,8 +43,9 @@ export async function collectOutputItems(
 ): Promise<CollectStats> {
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const maxPages = 2 * Math.ceil(Math.max(options.expectedTotal, 1) / pageSize) + 10;
+  const which = options.status === 'fail' ? 'failing ' : options.status === 'pass' ? 'passing ' : '';
   const context = {
-    doing: `reading the output items of run ${options.runId}`,
+    doing: `reading the ${which}output items of run ${options.runId}`,
     evalId: options.evalId,
     runId: options.runId,
     baseURL: options.baseURL,
@@ -48,7 +53,7 @@ export async function collectOutputItems(
   const fetchPage = <T>(load: () => Promise<T>) => withTransientRetry(load, context, options);
 
   let page = await fetchPage(() =>
-    client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc' },
+    client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc', ...(options.status ? { status: options.status } : {}) },
       // Retries are this module's (below); the SDK's on top would multiply them. Later pages inherit this.
       { signal: options.signal, maxRetries: 0 }),
   );
@@ -60,17 +65,17 @@ export async function collectOutputItems(
     const items = checkedPageItems(page, context.doing, describeEndpoint(options.baseURL));
     for (const raw of items) onItem(toItemRecord(raw, options.redact));
     stats.items += items.length;
-    if (!page.hasNextPage()) return stats;
+    if (!page.hasNextPage() || options.keepReading?.() === false) return stats;
     const cursor = page.data[page.data.length - 1]?.id ?? '';
     if (cursors.has(cursor)) {
       throw new EvalsApiError(
-        `The output items of run ${options.runId} did not advance: page ${stats.pages} ended at item ${cursor} again, and the server still said has_more. Stopped after ${stats.items} items.`,
+        `The ${which}output items of run ${options.runId} did not advance: page ${stats.pages} ended at item ${cursor} again, and the server still said has_more. Stopped after ${stats.items} items.`,
         null,
       );
     }
     if (stats.pages >= maxPages) {
       throw new EvalsApiError(
-        `The output items of run ${options.runId} went on for ${stats.pages} pages (${stats.items} items) although the run counts ${options.expectedTotal}; stopped reading.`,
+        `The ${which}output items of run ${options.runId} went on for ${stats.pages} pages (${stats.items} items) although the run counts ${options.expectedTotal}; stopped reading.`,
         null,
       );
     }

@@ -492,6 +492,30 @@ describe('collectOutputItems', () => {
     expect(last).toBe(99_999);
   });
 
+  it('reads only the failing items with status=fail, or the passing ones with status=pass, and stops when told to', async () => {
+    const f = await start();
+    const evalId = evalWithPlan(f, { items: 1000, failing: 180, errored: 20 });
+    const runId = await completedRun(clientFor(f), evalId);
+    const read = async (status: 'pass' | 'fail', expectedTotal: number, keepReading?: () => boolean) => {
+      const records: ItemRecord[] = [];
+      const stats = await collectOutputItems(clientFor(f), { evalId, runId, baseURL: f.url, expectedTotal, status, keepReading }, (record) => records.push(record));
+      return { stats, records };
+    };
+
+    const failing = await read('fail', 200);
+    expect(failing.stats).toEqual({ pages: 2, items: 200 });
+    expect(new Set(failing.records.map((r) => r.outcome))).toEqual(new Set(['fail', 'error']));
+    expect(itemPages(f).map((p) => p.query.status)).toEqual(['fail', 'fail']);
+
+    const firstPassingPage = await read('pass', 800, () => false);
+    expect(firstPassingPage.stats).toEqual({ pages: 1, items: 100 });
+    expect(firstPassingPage.records.every((r) => r.outcome === 'pass')).toBe(true);
+    expect(itemPages(f).map((p) => p.query.status)).toEqual(['fail', 'fail', 'pass']);
+
+    const error = await apiError(read('fail', 200).then(() => collectOutputItems(clientFor(f), { evalId, runId: 'evalrun_nope', baseURL: f.url, expectedTotal: 1, status: 'fail' }, () => undefined)));
+    expect(error.message).toContain('reading the failing output items of run evalrun_nope');
+  });
+
   it('stops with "did not advance" when the cursor is stuck', async () => {
     const f = await start({ stuckCursor: true });
     const evalId = evalWithPlan(f, { items: 250, failing: 0, errored: 0 });
