@@ -2,7 +2,7 @@ import { criterionName } from '../evals-api/records.js';
 import type { ItemRecord, ResultCounts, RunSnapshot } from '../evals-api/run-types.js';
 import type { CriterionThreshold } from '../settings/settings.js';
 import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
-import { compareRuns } from './compare-runs.js';
+import { compareFailingItems, compareRuns, type FailingSide, type ItemOutcomeKey, type RunComparison } from './compare-runs.js';
 import type { BaselineComparison, CriterionRate, GateResult, GateStatus, ScorePoint } from './gate-result.js';
 import type { ItemTally } from './item-tally.js';
 import { rate } from './rates.js';
@@ -13,7 +13,7 @@ export interface AnalysisInput {
   evalId: string;
   run: RunSnapshot;
   status: GateStatus;
-  /** The output items, when they were read (only for completed runs). */
+  /** The output items, when they were read (only for completed runs): every item, or the failing ones alone. */
   tally: ItemTally | null;
   threshold: number;
   criteriaThresholds: CriterionThreshold[];
@@ -44,12 +44,12 @@ const NO_LIMITS: RegressionLimits = { maxRegressions: null, maxScoreDrop: null, 
 /** Turns what was read from the API into the gate's result: counts, rates, the verdict and its reasons. */
 export function analyseRun(input: AnalysisInput): GateResult {
   const { run, tally } = input;
-  const counts: ResultCounts = tally ? { ...tally.counts } : { ...run.resultCounts };
+  const counts = countsOf(run, tally);
   const score = scoreOf(counts);
   const { criteria, unknownCriteria } = criterionRates(run, tally, input.criteriaThresholds);
   // A run that never completed has no criteria to match; its real failure is reason enough.
   const judged = input.status === 'completed' && counts.total - counts.skipped > 0;
-  const baseline = judged && tally && input.baseline ? compareWithBaseline(input.baseline, tally, score, criteria) : null;
+  const baseline = judged && tally && input.baseline ? compareWithBaseline(input.baseline, tally, score, criteria, run) : null;
   const regression = baseline ? judgeRegressions(baseline.comparison, input.limits ?? NO_LIMITS, baseline.label) : null;
   const trend = input.history ? [...input.history, currentPoint(run, score, input.status, input.workflowRunUrl)] : null;
   const result: GateResult = {
@@ -62,7 +62,7 @@ export function analyseRun(input: AnalysisInput): GateResult {
     criteria,
     failingItems: tally ? tally.failing : [],
     failingItemsOmitted: tally ? tally.failingOmitted : 0,
-    countsNote: tally ? compareCounts(run.resultCounts, tally.counts) : null,
+    countsNote: tally?.coverage === 'all' ? compareCounts(run.resultCounts, tally.counts) : null,
     verdict: decideVerdict({
       status: input.status,
       runError: run.error,
@@ -76,7 +76,11 @@ export function analyseRun(input: AnalysisInput): GateResult {
     }),
     durationMs: input.durationMs,
     baseline,
-    baselineNote: baseline ? null : (input.baselineNote ?? null),
+    baselineNote: baseline
+      ? null
+      : judged && tally && input.baseline
+        ? 'The baseline could not be paired item by item with this run from the items read, so the gate judged the run alone.'
+        : (input.baselineNote ?? null),
     trend,
     links: { report: run.reportUrl, workflowRun: input.workflowRunUrl },
   };
@@ -86,14 +90,32 @@ export function analyseRun(input: AnalysisInput): GateResult {
   return result;
 }
 
-function compareWithBaseline(input: BaselineInput, tally: ItemTally, score: number, criteria: CriterionRate[]): BaselineComparison {
+/** The counts the score is computed from: the items' when every item was read, else the run's own. */
+function countsOf(run: RunSnapshot, tally: ItemTally | null): ResultCounts {
+  return tally?.coverage === 'all' ? { ...tally.counts } : { ...run.resultCounts };
+}
+
+function compareWithBaseline(input: BaselineInput, tally: ItemTally, score: number, criteria: CriterionRate[], run: RunSnapshot): BaselineComparison | null {
   const label = input.label || `vs ${input.branch || input.run.name || input.run.id}`;
   const baselineCriteria = criterionRates(input.run, input.tally, []).criteria;
-  const comparison = compareRuns({
-    baseline: { items: input.tally.keys, score: scoreOf(input.tally.counts), criteria: baselineCriteria },
-    current: { items: tally.keys, score, criteria },
-    sameDataset: input.sameDataset,
-  });
+  const baselineScore = scoreOf(countsOf(input.run, input.tally));
+  let comparison: RunComparison | null;
+  if (tally.coverage === 'all' && input.tally.coverage === 'all') {
+    comparison = compareRuns({
+      baseline: { items: input.tally.keys, score: baselineScore, criteria: baselineCriteria },
+      current: { items: tally.keys, score, criteria },
+      sameDataset: input.sameDataset,
+    });
+  } else {
+    // The failing lists alone: what pairing by id needs (the reader checked the rest).
+    comparison = canPairFailingItems(run, tally, input.run, input.tally, input.sameDataset)
+      ? compareFailingItems({
+          baseline: failingSide(input.tally, countsOf(input.run, input.tally).total, baselineScore, baselineCriteria),
+          current: failingSide(tally, countsOf(run, tally).total, score, criteria),
+        })
+      : null;
+    if (!comparison) return null;
+  }
   const regressed = keptRecords(tally, new Set(comparison.regressions.map((change) => change.currentIndex)));
   const fixed = keptRecords(input.tally, new Set(comparison.fixes.map((change) => change.baselineIndex)));
   return {
@@ -103,6 +125,39 @@ function compareWithBaseline(input: BaselineInput, tally: ItemTally, score: numb
     regressed,
     fixed,
   };
+}
+
+/**
+ * Whether two runs can be compared from their failing items alone: the same dataset (pairing by id),
+ * no skipped items in either (those are in no list), and ids present once each among the failing
+ * items. Whoever reads the items asks this first and reads every item when it says no.
+ */
+export function canPairFailingItems(run: RunSnapshot, tally: ItemTally, baselineRun: RunSnapshot, baselineTally: ItemTally, sameDataset: boolean): boolean {
+  if (!sameDataset) return false;
+  const current = countsOf(run, tally);
+  const baseline = countsOf(baselineRun, baselineTally);
+  if (current.skipped > 0 || baseline.skipped > 0 || current.total !== baseline.total) return false;
+  const distinctIds = (side: ItemTally) => {
+    const ids = new Set<string>();
+    for (const { key } of failingEntries(side)) {
+      if (key.id === null || ids.has(key.id)) return false;
+      ids.add(key.id);
+    }
+    return true;
+  };
+  return distinctIds(tally) && distinctIds(baselineTally);
+}
+
+/** The failing items a tally saw, with their places among its keys. */
+function* failingEntries(tally: ItemTally): Generator<{ key: ItemOutcomeKey; index: number }> {
+  for (let index = 0; index < tally.keys.length; index++) {
+    const key = tally.keys[index] as ItemOutcomeKey;
+    if (key.outcome === 'fail' || key.outcome === 'error') yield { key, index };
+  }
+}
+
+function failingSide(tally: ItemTally, total: number, score: number, criteria: CriterionRate[]): FailingSide {
+  return { failing: failingEntries(tally), total, score, criteria };
 }
 
 /** The kept failing records at these item positions. */
@@ -140,7 +195,8 @@ function criterionRates(
   tally: ItemTally | null,
   thresholds: CriterionThreshold[],
 ): { criteria: CriterionRate[]; unknownCriteria: string[] } {
-  const fromItems = tally !== null && (tally.hasMetrics || run.perCriterion.length === 0);
+  // A tally of the failing items alone cannot give rates: the reader read every item when the run's own were not enough.
+  const fromItems = tally !== null && tally.coverage === 'all' && (tally.hasMetrics || run.perCriterion.length === 0);
   const base = fromItems
     ? [...tally.criteria.entries()].map(([key, entry]) => ({ id: key, name: key, grader: entry.grader, metric: entry.metric, passed: entry.passed, failed: entry.failed }))
     : run.perCriterion.map((entry) => ({ id: entry.id, name: entry.name, grader: entry.name, metric: null, passed: entry.passed, failed: entry.failed }));

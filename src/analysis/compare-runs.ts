@@ -186,6 +186,68 @@ export function compareRuns(input: CompareRunsInput): RunComparison {
   };
 }
 
+/** A run seen through its failing (failed or errored) items only, each with its place among the items read. */
+export interface FailingSide {
+  failing: Iterable<{ key: ItemOutcomeKey; index: number }>;
+  /** All the run's items, from its result counts. */
+  total: number;
+  score: number;
+  criteria: Array<{ name: string; rate: number | null }>;
+}
+
+/**
+ * Pairs two runs of the same dataset by item id from their failing items alone, which is all a
+ * comparison by id needs: a regression fails now and not in the baseline, a fix the reverse, and every
+ * other item passed in both. The counts are exactly those of `compareRuns` on every item, when neither
+ * run skipped any (the caller's to check: a skipped item is in neither list). Regressions are in the
+ * current run's order; fixes in the baseline's, which on the same dataset is the same; a change's index
+ * on the side whose list did not hold it is −1, and a fix's id and content hash are the baseline's.
+ * Null when the failing items cannot be paired so: an id missing or given twice, or runs of different sizes.
+ */
+export function compareFailingItems(input: { baseline: FailingSide; current: FailingSide; keep?: number }): RunComparison | null {
+  const keep = Math.max(0, Math.floor(input.keep ?? CHANGES_KEPT));
+  if (input.baseline.total !== input.current.total) return null;
+  const byId = (side: FailingSide) => {
+    const map = new Map<string, { key: ItemOutcomeKey; index: number }>();
+    for (const entry of side.failing) {
+      if (entry.key.id === null || map.has(entry.key.id)) return null;
+      map.set(entry.key.id, entry);
+    }
+    return map;
+  };
+  const current = byId(input.current);
+  const baseline = byId(input.baseline);
+  if (!current || !baseline) return null;
+  const regressions: ItemChange[] = [];
+  const fixes: ItemChange[] = [];
+  let regressionCount = 0;
+  let fixCount = 0;
+  for (const [id, { key, index }] of current) {
+    if (baseline.has(id)) continue;
+    regressionCount++;
+    if (regressions.length < keep) regressions.push({ id, contentHash: key.contentHash, baseline: 'pass', current: key.outcome, currentIndex: index, baselineIndex: -1 });
+  }
+  for (const [id, { key, index }] of baseline) {
+    if (current.has(id)) continue;
+    fixCount++;
+    if (fixes.length < keep) fixes.push({ id, contentHash: key.contentHash, baseline: key.outcome, current: 'pass', currentIndex: -1, baselineIndex: index });
+  }
+  return {
+    pairedBy: 'id',
+    paired: input.current.total,
+    skippedPairs: 0,
+    added: 0,
+    removed: 0,
+    regressions,
+    fixes,
+    baselineScore: input.baseline.score,
+    currentScore: input.current.score,
+    scoreDelta: input.current.score - input.baseline.score,
+    mcnemar: { regressions: regressionCount, fixes: fixCount, pValue: mcnemarExactPValue(regressionCount, fixCount) },
+    criteria: compareCriteria(input.baseline.criteria, input.current.criteria),
+  };
+}
+
 /**
  * Criteria of both runs, matched by name: the current run's in its order, then those only the baseline
  * has. A name given twice in one run pairs in order of appearance, as items do.

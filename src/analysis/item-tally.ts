@@ -19,23 +19,33 @@ export function criterionKey(grade: Pick<GradeRecord, 'name' | 'metric'>): strin
 }
 
 /**
+ * Which of a run's items a tally saw: `all` of them, or only the `failing` list (failed and errored,
+ * the API's `status=fail`). A failing-only tally's counts and per-criterion tallies cover those items
+ * alone: the run's own `result_counts` and per-criterion results stand for the whole run.
+ */
+export type TallyCoverage = 'all' | 'failing';
+
+/**
  * Counts items as they stream in. Passing items leave only a count behind; failing and errored ones
  * are kept (up to a cap) for the reports.
  */
 export class ItemTally {
+  /** Set by whoever feeds the tally; `all` unless it was fed the failing list alone. */
+  coverage: TallyCoverage;
   readonly counts: ResultCounts = { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
   /** Per grader (and metric), in the order first seen. */
   readonly criteria = new Map<string, CriterionTally>();
   readonly failing: ItemRecord[] = [];
-  /** Where each kept failing record is among all the items (its index in `keys`). */
+  /** Where each kept failing record is among the items the tally saw (its index in `keys`). */
   readonly failingIndexes: number[] = [];
-  /** Every item's keys and outcome, for the comparison with a baseline (about 100 bytes an item). */
+  /** Every item's keys and outcome (of those the tally saw), for the comparison with a baseline (about 100 bytes an item). */
   readonly keys: ItemOutcomeKey[] = [];
   failingOmitted = 0;
   private readonly keep: number;
 
-  constructor(keep = FAILING_ITEMS_KEPT) {
+  constructor(keep = FAILING_ITEMS_KEPT, coverage: TallyCoverage = 'all') {
     this.keep = keep;
+    this.coverage = coverage;
   }
 
   /** True when some grader reported several metrics: per-criterion rates then come from the items. */

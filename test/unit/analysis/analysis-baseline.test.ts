@@ -464,3 +464,139 @@ describe('analyseRun: criteria-thresholds by full grader id', () => {
     expect(result.verdict.result).toBe('pass');
   });
 });
+
+describe('analyseRun from the failing items alone (the run object gives the rest)', () => {
+  /** The run's counts and per-criterion results, as a server reports them for these items. */
+  function runFor(records: ItemRecord[], overrides: Partial<RunSnapshot> = {}): RunSnapshot {
+    const all = tallyOf(records);
+    const exact = all.criteria.get('Exact match');
+    return snapshot({
+      resultCounts: { ...all.counts },
+      perCriterion: exact ? [{ id: EXACT_ID, name: 'Exact match', passed: exact.passed, failed: exact.failed }] : [],
+      ...overrides,
+    });
+  }
+
+  /** What the gate reads with status=fail: the failed and errored items, in order. */
+  function failingTally(records: ItemRecord[]) {
+    const tally = tallyOf(records.filter((record) => record.outcome === 'fail' || record.outcome === 'error'));
+    tally.coverage = 'failing';
+    return tally;
+  }
+
+  /** n items of a dataset, each passing, failing or errored by a seeded draw. */
+  function randomRun(run: string, n: number, seed: number, failShare: number): ItemRecord[] {
+    let state = seed;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    return Array.from({ length: n }, (_, index) => {
+      const draw = random();
+      return item(run, String(index), `h${index}`, draw < failShare * 0.8 ? 'fail' : draw < failShare ? 'error' : 'pass');
+    });
+  }
+
+  it('takes the counts, the score and the per-criterion rates from the run, and keeps the failing records', () => {
+    const current = randomRun('pr', 50, 3, 0.3);
+    const run = runFor(current);
+    const result = analyseRun({
+      evalId: 'eval_1',
+      run,
+      status: 'completed',
+      tally: failingTally(current),
+      threshold: 0,
+      criteriaThresholds: [{ name: 'Exact match', min: 0.5 }],
+      timeoutMs: 60_000,
+      durationMs: 1,
+      workflowRunUrl: null,
+    });
+    const full = analyse(current, { criteriaThresholds: [{ name: 'Exact match', min: 0.5 }] });
+    expect(result.counts).toEqual(run.resultCounts);
+    expect(result.counts).toEqual(full.counts);
+    expect(result.score).toBe(full.score);
+    expect(result.criteria.map(({ name, rate, min }) => ({ name, rate, min }))).toEqual(full.criteria.map(({ name, rate, min }) => ({ name, rate, min })));
+    expect(result.failingItems).toEqual(full.failingItems);
+    expect(result.countsNote).toBeNull();
+    expect(result.verdict).toEqual(full.verdict);
+  });
+
+  it('pairs by id from the two failing lists exactly as from every item of both runs', () => {
+    for (const [seed, n] of [
+      [1, 40],
+      [2, 200],
+      [5, 1000],
+    ] as const) {
+      const baseline = randomRun('base', n, seed, 0.25);
+      const current = randomRun('pr', n, seed + 100, 0.2);
+      const full = analyse(current, { run: runFor(current), baseline: baselineOf(baseline, { run: runFor(baseline, { id: 'evalrun_main' }) }) });
+      const baselineInput = { ...baselineOf(baseline, { run: runFor(baseline, { id: 'evalrun_main' }) }), tally: failingTally(baseline) };
+      const fromFailing = analyseRun({
+        evalId: 'eval_1',
+        run: runFor(current),
+        status: 'completed',
+        tally: failingTally(current),
+        threshold: 0,
+        criteriaThresholds: [],
+        timeoutMs: 60_000,
+        durationMs: 1000,
+        workflowRunUrl: WORKFLOW_URL,
+        limits: NO_LIMITS,
+        baseline: baselineInput,
+      });
+      const a = full.baseline!.comparison;
+      const b = fromFailing.baseline!.comparison;
+      const change = ({ id, baseline: before, current: now }: { id: string | null; baseline: ItemOutcome; current: ItemOutcome }) => ({ id, before, now });
+      expect(b.regressions.map(change), `seed ${seed}`).toEqual(a.regressions.map(change));
+      expect(b.fixes.map(change)).toEqual(a.fixes.map(change));
+      expect(b.regressions.length + b.fixes.length).toBeGreaterThan(0);
+      expect({ ...b, regressions: [], fixes: [] }).toEqual({ ...a, regressions: [], fixes: [] });
+      expect(fromFailing.baseline!.regressed).toEqual(full.baseline!.regressed);
+      expect(fromFailing.baseline!.fixed).toEqual(full.baseline!.fixed);
+      expect(fromFailing.verdict).toEqual(full.verdict);
+    }
+  });
+
+  it('pairs a run read in full with a baseline read from its failing items', () => {
+    const baseline = randomRun('base', 100, 8, 0.3);
+    const current = randomRun('pr', 100, 9, 0.3);
+    const base = baselineOf(baseline, { run: runFor(baseline, { id: 'evalrun_main' }) });
+    const full = analyse(current, { run: runFor(current), baseline: base });
+    const mixed = analyse(current, { run: runFor(current), baseline: { ...base, tally: failingTally(baseline) } });
+    expect(mixed.baseline!.comparison.mcnemar).toEqual(full.baseline!.comparison.mcnemar);
+    expect(mixed.baseline!.regressed).toEqual(full.baseline!.regressed);
+  });
+
+  it('compares nothing from failing items it cannot pair by id, and says so', () => {
+    const baseline = outcomes('base', [
+      ['1', 'pass'],
+      ['2', 'fail'],
+      ['3', 'pass'],
+    ]);
+    const current = outcomes('pr', [
+      ['1', 'fail'],
+      ['2', 'pass'],
+      ['3', 'pass'],
+    ]);
+    const cases: Array<[string, ItemRecord[], ItemRecord[], Partial<BaselineInput>, Partial<RunSnapshot>]> = [
+      ['another dataset', current, baseline, { sameDataset: false }, {}],
+      ['an item without id', [item('pr', null, 'h1', 'fail'), ...current.slice(1)], baseline, {}, {}],
+      ['an id twice', [item('pr', '1', 'h1', 'fail'), item('pr', '1', 'h1b', 'fail'), current[2]!], baseline, {}, {}],
+      ['runs of different sizes', [...current, item('pr', '4', 'h4', 'pass')], baseline, {}, {}],
+      ['skipped items', current, baseline, {}, { resultCounts: { total: 3, passed: 1, failed: 1, errored: 0, skipped: 1 } }],
+    ];
+    for (const [what, now, before, baselineOverrides, runOverrides] of cases) {
+      const result = analyseRun({
+        evalId: 'eval_1',
+        run: runFor(now, runOverrides),
+        status: 'completed',
+        tally: failingTally(now),
+        threshold: 0,
+        criteriaThresholds: [],
+        timeoutMs: 60_000,
+        durationMs: 1,
+        workflowRunUrl: null,
+        baseline: { ...baselineOf(before, { run: runFor(before, { id: 'evalrun_main' }) }), tally: failingTally(before), ...baselineOverrides },
+      });
+      expect(result.baseline, what).toBeNull();
+      expect(result.baselineNote, what).toMatch(/could not be paired item by item/);
+    }
+  });
+});
