@@ -79,7 +79,7 @@ export function analyseRun(input: AnalysisInput): GateResult {
     baselineNote: baseline
       ? null
       : judged && tally && input.baseline
-        ? 'The baseline could not be paired item by item with this run from the items read, so the gate judged the run alone.'
+        ? unpairedNote(input.baseline)
         : (input.baselineNote ?? null),
     trend,
     links: { report: run.reportUrl, workflowRun: input.workflowRunUrl },
@@ -88,6 +88,15 @@ export function analyseRun(input: AnalysisInput): GateResult {
   const last = result.trend?.[result.trend.length - 1];
   if (last) last.status = result.verdict.result;
   return result;
+}
+
+/** Why a baseline that was found is not compared with. */
+function unpairedNote(baseline: BaselineInput): string {
+  const name = baseline.label || `vs ${baseline.branch || baseline.run.name || baseline.run.id}`;
+  if (baseline.tally.coverage === 'failing' && !baseline.sameDataset) {
+    return `No comparison ${name}: that record keeps only its failing items, and this run evaluated other rows, so its items cannot be paired with this run's. The gate judged the run alone.`;
+  }
+  return `No comparison ${name}: its items could not be paired one by one with this run's from the items read, so the gate judged the run alone.`;
 }
 
 /** The counts the score is computed from: the items' when every item was read, else the run's own. */

@@ -19,11 +19,12 @@ export interface RecordBaselineLabel {
 /**
  * A stored record as the analysis's baseline: its counts, per-criterion counts and items' outcomes
  * (the comparison pairs by these), and its failing items as records without texts, so that the report
- * can list fixed items by id and verdicts.
+ * can list fixed items by id and verdicts. A record of failing items alone gives a tally of those, its
+ * header's counts and per-criterion results standing for the rest, as a run object's do.
  */
 export function recordAsBaseline(record: ResultsRecord, currentDataset: string, naming: RecordBaselineLabel): BaselineInput {
   const { header } = record;
-  const tally = new ItemTally();
+  const tally = new ItemTally(FAILING_ITEMS_KEPT, header.items.kept);
   Object.assign(tally.counts, header.counts);
   header.items.criteria.forEach((name, column) => {
     let passed = 0;

@@ -1,4 +1,4 @@
-import { LETTER_OUTCOMES, RECORD_SCHEMA, RECORD_VERSION, type RecordHeader, type RecordItem, type ResultsRecord } from './record-format.js';
+import { LETTER_OUTCOMES, RECORD_SCHEMA, RECORD_VERSION, type RecordHeader, type RecordItem, type RecordKept, type ResultsRecord } from './record-format.js';
 
 /** A header is a few KB; one MiB leaves room for thousands of criteria and still bounds a bad file. */
 export const MAX_HEADER_BYTES = 1024 * 1024;
@@ -42,7 +42,7 @@ export async function readRecord(chunks: AsyncIterable<Uint8Array | string>, opt
       }
       if (line.trim() === '') continue;
       if (items.length >= header.items.count || items.length >= MAX_RECORD_ITEMS) throw new Skip(`it has more item lines than the ${header.items.count} its header announces`);
-      items.push(parseItem(line, header.items.criteria.length, lineNumber));
+      items.push(keptItem(header, parseItem(line, header.items.criteria.length, lineNumber), `line ${lineNumber}`));
     }
   } catch (error) {
     if (error instanceof Skip) return { kind: 'skipped', note: `${options.source} was skipped: ${error.message}.` };
@@ -137,6 +137,8 @@ export function checkHeader(value: Record<string, unknown>): RecordHeader {
   const itemCriteria = Array.isArray(items['criteria']) ? (items['criteria'] as unknown[]) : bad('items.criteria');
   const columns = Array.isArray(items['columns']) ? (items['columns'] as unknown[]) : bad('items.columns');
   if (columns.length !== 4 || columns.some((column) => typeof column !== 'string')) bad('items.columns');
+  const kept = items['kept'] ?? 'all';
+  if (kept !== 'all' && kept !== 'failing') bad('items.kept');
 
   return {
     schema: RECORD_SCHEMA,
@@ -183,6 +185,7 @@ export function checkHeader(value: Record<string, unknown>): RecordHeader {
       count: count(items, 'count', 'items.count'),
       criteria: itemCriteria.map((name, index) => (typeof name === 'string' ? name : bad(`items.criteria[${index}]`))),
       columns: columns as string[],
+      kept: kept as RecordKept,
     },
   };
 }
@@ -223,13 +226,21 @@ export function recordOfResultsDocument(document: unknown, source: string): Reco
       throw new Skip('it is a results file without a record (written by an older evals-gate)');
     }
     const header = checkHeader(record['header']);
-    const items = (record['items'] as unknown[]).map((entry, index) => checkItem(entry, header.items.criteria.length, `item ${index + 1}`));
+    const items = (record['items'] as unknown[]).map((entry, index) => keptItem(header, checkItem(entry, header.items.criteria.length, `item ${index + 1}`), `item ${index + 1}`));
     if (items.length !== header.items.count) throw new Skip(`it is truncated (${items.length} of ${header.items.count} items)`);
     return { kind: 'record', record: { header, items } };
   } catch (error) {
     if (error instanceof Skip) return { kind: 'skipped', note: `${source} was skipped: ${error.message}.` };
     throw error;
   }
+}
+
+/** A record that keeps only its failing items holds no other: a passing one means it was misread or forged. */
+function keptItem(header: RecordHeader, item: RecordItem, where: string): RecordItem {
+  if (header.items.kept === 'failing' && item.outcome !== 'fail' && item.outcome !== 'error') {
+    throw new Skip(`it keeps only its failing items, but its ${where} is ${item.outcome === 'pass' ? 'a passing' : 'a skipped'} one`);
+  }
+  return item;
 }
 
 /** Why a record was skipped, when `error` says so; other errors are not the record's fault. */

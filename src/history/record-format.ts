@@ -5,6 +5,11 @@
 // where `outcome` is one letter (p pass, f fail, e error, s skipped) and `states` one letter per
 // criterion of `items.criteria`, in that order (p passed, f failed, e errored without a verdict,
 // - no result). 100,000 items take about 4 MB.
+//
+// A record keeps every item (`items.kept: all`), or, when the gate read only the run's failing list (the
+// remote engine, where the run object gives the counts), only its failed and errored items
+// (`items.kept: failing`): the header's counts say how many passed. Such a record is a baseline for a
+// run of the same dataset, paired by id; a run of other rows cannot be paired with it item by item.
 
 /** The `schema` of every record; a line with another one is not a record. */
 export const RECORD_SCHEMA = 'evals-gate/results-record';
@@ -17,6 +22,9 @@ export type RecordOutcome = 'pass' | 'fail' | 'error' | 'skipped';
 
 export const OUTCOME_LETTERS: Record<RecordOutcome, string> = { pass: 'p', fail: 'f', error: 'e', skipped: 's' };
 export const LETTER_OUTCOMES: Record<string, RecordOutcome> = { p: 'pass', f: 'fail', e: 'error', s: 'skipped' };
+/** Which items a record keeps: every one, or the failed and errored ones alone. */
+export type RecordKept = 'all' | 'failing';
+
 /** Letters of a criterion's state on one item. */
 export const STATE_LETTERS = { passed: 'p', failed: 'f', errored: 'e', none: '-' } as const;
 
@@ -58,14 +66,19 @@ export interface RecordHeader {
   engine: 'local' | 'remote';
   eval: { id: string; name: string; definition_fingerprint: string | null };
   run: { id: string; name: string };
-  /** `kind` is the data source's type (jsonl, completions, responses); the fingerprint is of the items' ids and contents. */
+  /**
+   * `kind` is the data source's type (jsonl, completions, responses). The fingerprint is of the items'
+   * ids and contents on the local engine, which sees every item; on the remote engine it is the data
+   * source's, as the run's metadata holds it, the one its baselines on the Evals API pair by.
+   */
   dataset: { kind: string; fingerprint: string };
   counts: RecordCounts;
   score: number;
   threshold: number;
   verdict: 'pass' | 'fail';
   criteria: RecordCriterion[];
-  items: { count: number; criteria: string[]; columns: readonly string[] };
+  /** `kept` is absent in records written before it existed, which kept every item. */
+  items: { count: number; criteria: string[]; columns: readonly string[]; kept: RecordKept };
 }
 
 /** One item as a comparison needs it. */

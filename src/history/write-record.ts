@@ -1,4 +1,4 @@
-import { ITEM_COLUMNS, OUTCOME_LETTERS, RECORD_SCHEMA, RECORD_VERSION, type RecordCounts, type RecordCriterion, type RecordHeader, type RecordItem } from './record-format.js';
+import { ITEM_COLUMNS, OUTCOME_LETTERS, RECORD_SCHEMA, RECORD_VERSION, type RecordCounts, type RecordCriterion, type RecordHeader, type RecordItem, type RecordKept } from './record-format.js';
 import type { RecordItems } from './record-items.js';
 
 /** What a record says about its run, besides the items (which `RecordItems` collected). */
@@ -20,6 +20,10 @@ export interface RecordFacts {
   runId: string;
   runName: string;
   datasetKind: string;
+  /** The dataset's fingerprint; by default the items' (every item must then be kept). */
+  datasetFingerprint?: string;
+  /** Which items `RecordItems` holds: every one (the default), or the failing ones alone. */
+  kept?: RecordKept;
   counts: RecordCounts;
   score: number;
   threshold: number;
@@ -43,13 +47,13 @@ export function recordHeader(facts: RecordFacts, items: RecordItems): RecordHead
     engine: facts.engine,
     eval: { id: facts.evalId, name: facts.evalName, definition_fingerprint: facts.definitionFingerprint },
     run: { id: facts.runId, name: facts.runName },
-    dataset: { kind: facts.datasetKind, fingerprint: items.datasetFingerprint() },
+    dataset: { kind: facts.datasetKind, fingerprint: facts.datasetFingerprint ?? items.datasetFingerprint() },
     counts: { ...facts.counts },
     score: facts.score,
     threshold: facts.threshold,
     verdict: facts.verdict,
     criteria: facts.criteria.map(({ name, passed, failed, rate }) => ({ name, passed, failed, rate })),
-    items: { count: items.items.length, criteria: [...items.criteria], columns: ITEM_COLUMNS },
+    items: { count: items.items.length, criteria: [...items.criteria], columns: ITEM_COLUMNS, kept: facts.kept ?? 'all' },
   };
 }
 

@@ -35,6 +35,45 @@ describe('recordAsBaseline', () => {
     expect(compared.baseline).toMatchObject({ name: "main · aaaaaaa, the pull request's base commit, 2 days old", reportUrl: naming.url, branch: 'main' });
   });
 
+  it('pairs a record of failing items alone with a run read failing-only, as every item of both would', () => {
+    const failingThen = [item(8, 'fail'), item(9, 'error')];
+    const partial = record(failingThen, { kept: 'failing', counts: then.header.counts, criteria: then.header.criteria, datasetFingerprint: 'rows-1' });
+    const baseline = recordAsBaseline({ header: partial.header, items: partial.items }, 'rows-1', naming);
+    expect(baseline).toMatchObject({ sameDataset: true, tally: { coverage: 'failing' } });
+    const full = tallyOf(nowItems);
+    const failingNow = tallyOf(nowItems.filter((entry) => entry.outcome !== 'pass'));
+    failingNow.coverage = 'failing';
+    const run = snapshot({ resultCounts: full.counts, perCriterion: [{ id: 'Exact answer', name: 'Exact answer', passed: 7, failed: 3 }] });
+    const analyse = (tally: typeof full, against: typeof baseline) =>
+      analyseRun({ evalId: 'eval_1', run, status: 'completed', tally, threshold: 0.5, criteriaThresholds: [], timeoutMs: 60_000, durationMs: 1, workflowRunUrl: null, baseline: against });
+    const fromFailing = analyse(failingNow, baseline).baseline!;
+    const fromEvery = analyse(full, recordAsBaseline({ header: then.header, items: then.items }, then.header.dataset.fingerprint, naming)).baseline!;
+    expect(fromFailing.comparison).toMatchObject({ pairedBy: 'id', paired: 10, baselineScore: 0.8, currentScore: 0.7, mcnemar: { regressions: 2, fixes: 1 } });
+    expect(fromFailing.comparison.mcnemar).toEqual(fromEvery.comparison.mcnemar);
+    expect(fromFailing.regressed.map((entry) => entry.datasourceItemId)).toEqual(['2', '5']);
+    expect(fromFailing.fixed.map((entry) => entry.datasourceItemId)).toEqual(['8']);
+  });
+
+  it('does not compare a record of failing items alone with a run of other rows, and says why', () => {
+    const partial = record([item(8, 'fail'), item(9, 'error')], { kept: 'failing', counts: then.header.counts, datasetFingerprint: 'rows-1' });
+    const baseline = recordAsBaseline({ header: partial.header, items: partial.items }, 'rows-2', naming);
+    const tally = tallyOf(nowItems);
+    const result = analyseRun({
+      evalId: 'eval_1',
+      run: snapshot({ resultCounts: tally.counts }),
+      status: 'completed',
+      tally,
+      threshold: 0.5,
+      criteriaThresholds: [],
+      timeoutMs: 60_000,
+      durationMs: 1,
+      workflowRunUrl: null,
+      baseline,
+    });
+    expect(result.baseline).toBeNull();
+    expect(result.baselineNote).toBe("No comparison vs main: that record keeps only its failing items, and this run evaluated other rows, so its items cannot be paired with this run's. The gate judged the run alone.");
+  });
+
   it('pairs by content when the dataset changed', () => {
     const baseline = recordAsBaseline({ header: then.header, items: then.items }, 'another-dataset', naming);
     expect(baseline.sameDataset).toBe(false);

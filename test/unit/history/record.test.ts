@@ -35,6 +35,25 @@ describe('the results record', () => {
     }
   });
 
+  it('keeps only the failing items when told, its header counting every item and naming the fingerprint given', async () => {
+    const counts = { total: 10, passed: 8, failed: 1, errored: 1, skipped: 0 };
+    const written = record([item(3, 'fail'), item(7, 'error')], { kept: 'failing', counts, datasetFingerprint: 'source0123456789' });
+    expect(written.header.items).toMatchObject({ count: 2, kept: 'failing' });
+    expect(written.header).toMatchObject({ counts, dataset: { kind: 'jsonl', fingerprint: 'source0123456789' } });
+    const read = await readRecord(chunked(written.text, 5), { source });
+    expect(read).toEqual({ kind: 'record', record: { header: written.header, items: written.items } });
+  });
+
+  it('reads a record written before `items.kept` existed as one that keeps every item', async () => {
+    const written = record([item(0), item(1, 'fail')]);
+    expect(written.header.items.kept).toBe('all');
+    const [first = '', ...rest] = written.text.trimEnd().split('\n');
+    const header = JSON.parse(first) as { items: Record<string, unknown> };
+    delete header.items.kept;
+    const read = await readRecord(chunked([JSON.stringify(header), ...rest].join('\n')), { source });
+    expect(read.kind === 'record' && read.record.header.items.kept).toBe('all');
+  });
+
   it('pads the states of items graded before a criterion first appeared', () => {
     const items = new RecordItems();
     items.add({ ...item(0), grades: [grade('A', true)] });
@@ -111,6 +130,12 @@ describe('records that are not read', () => {
     expect(await skipped(withHeader((header) => (header.score = '80%')))).toMatch(/"score" is missing or malformed/);
     expect(await skipped(withHeader((header) => ((header.counts as Record<string, unknown>).total = -1)))).toMatch(/"counts.total"/);
     expect(await skipped(withHeader((header) => delete header.gate_key))).toMatch(/"gate_key"/);
+  });
+
+  it('skips a record that keeps only its failing items but holds a passing one, and one that keeps something else', async () => {
+    const failingOnly = (items: ReturnType<typeof item>[]) => record(items, { kept: 'failing' }).text;
+    expect(await skipped(failingOnly([item(1, 'fail'), item(2)]))).toBe(`${source} was skipped: it keeps only its failing items, but its line 3 is a passing one.`);
+    expect(await skipped(withHeader((header) => ((header.items as Record<string, unknown>).kept = 'some')))).toMatch(/"items.kept" is missing or malformed/);
   });
 
   it('skips a truncated record and one with more items than announced', async () => {
