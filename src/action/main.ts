@@ -59,7 +59,7 @@ async function runGate(settings: Settings, git: GitContext, secrets: Secrets, ru
     started: (created, evalName) => publisher.started(created, evalName),
     redact: (text) => redactSecrets(text, secrets.list()),
   };
-  const gate = new Gate(connection.client, settings, git, host, recordSource(settings, git));
+  const gate = new Gate(connection, settings, git, host, recordSource(settings, git));
   const uninstall = onTermination((signal) => gate.abandon(signal));
   try {
     return await gate.run();

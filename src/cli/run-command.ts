@@ -56,7 +56,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     started: async () => false,
     redact: (text) => redactSecrets(text, secrets.list()),
   };
-  const gate = new Gate(connection.client, settings, git, host);
+  const gate = new Gate(connection, settings, git, host);
   const uninstall = onTermination((signal) => gate.abandon(signal), 130);
   let outcome: GateOutcome;
   try {

@@ -1,5 +1,6 @@
 import { type BaselineInput, scoreOf, trendLabel } from '../analysis/analyse-run.js';
 import type { ScorePoint } from '../analysis/gate-result.js';
+import type { ItemTally } from '../analysis/item-tally.js';
 import { EvalsApiError } from '../evals-api/api-errors.js';
 import type { EvalsClient } from '../evals-api/client.js';
 import { type GateRun, listGateRuns, readBaselineRun, RUNS_SEARCHED } from '../evals-api/gate-runs.js';
@@ -8,7 +9,6 @@ import type { GitContext } from '../github/context.js';
 import { InputError } from '../settings/input-error.js';
 import type { Settings } from '../settings/settings.js';
 import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
-import { tallyRun } from './tally-run.js';
 
 export interface BaselineLookup {
   baseline: BaselineInput | null;
@@ -29,12 +29,15 @@ export interface LookupRequest {
   signal?: AbortSignal;
   log: (line: string) => void;
   onRetry?: (message: string) => void;
-  /** Applied to the baseline's item texts before they are cut to size. */
-  redact?: (text: string) => string;
+  /**
+   * Reads what the comparison needs of the chosen baseline's items (the gate reads the current run's
+   * at the same time): only the failing ones when both runs evaluated the same rows.
+   */
+  readItems: (baseline: GateRun, sameDataset: boolean) => Promise<ItemTally>;
 }
 
 /**
- * Finds what the run is compared with and reads its items; on push and schedule runs also the
+ * Finds what the run is compared with and reads its items (through `readItems`); on push and schedule runs also the
  * branch's recent runs for the trend. A baseline that cannot be found or read is not an error: the
  * report says why, and the gate judges the run alone.
  */
@@ -65,19 +68,11 @@ export async function lookUpBaseline(client: EvalsClient, request: LookupRequest
       : branchRun && settings.baselineRef === git.branch
         ? 'vs the previous run'
         : `vs ${settings.baselineRef}`;
-  const { tally, stats } = await tallyRun(client, {
-    evalId: settings.evalId,
-    runId: found.run.id,
-    baseURL: request.baseURL,
-    expectedTotal: found.run.resultCounts.total,
-    signal: request.signal,
-    onRetry: request.onRetry,
-    redact: request.redact,
-  });
-  request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
   const dataset = settings.metadata[RUN_METADATA_KEYS.dataset] ?? null;
+  const sameDataset = dataset !== null && found.dataset === dataset;
+  const tally = await request.readItems(found, sameDataset);
   const branch = found.run.metadata[RUN_METADATA_KEYS.branch] ?? null;
-  return { baseline: { run: found.run, branch, label, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
+  return { baseline: { run: found.run, branch, label, tally, sameDataset }, note: null, history };
 }
 
 async function chooseBaseline(

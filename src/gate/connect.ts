@@ -8,9 +8,17 @@ import type { EndpointSettings, Settings } from '../settings/settings.js';
 import type { Log } from '../shared/log.js';
 import type { Secrets } from '../shared/secrets.js';
 
+/**
+ * A run's output items handed over in this process as the engine stores them (those stored so far
+ * first). Returns a function that stops it.
+ */
+export type FollowItems = (evalId: string, runId: string, onItem: (item: Record<string, unknown>) => void) => () => void;
+
 /** A client of whichever engine answers, and how to let go of it. */
 export interface EvalsConnection {
   client: EvalsClient;
+  /** The local engine, in this process: its items without the API's pages and JSON. */
+  followItems?: FollowItems;
   /** Stops what the local engine still runs and deletes its spooled items; nothing for a remote endpoint. */
   close(): Promise<void>;
 }
@@ -31,7 +39,11 @@ export function connectEvals(settings: Settings, secrets: Secrets, log: Log, env
     },
   });
   engine.addEval(choice.definition, settings.evalId);
-  return { client: createLocalEvalsClient(engineFetch(engine)), close: () => engine.close() };
+  return {
+    client: createLocalEvalsClient(engineFetch(engine)),
+    followItems: (evalId, runId, onItem) => engine.followOutputItems(evalId, runId, onItem),
+    close: () => engine.close(),
+  };
 }
 
 /**

@@ -1,15 +1,17 @@
-import { analyseRun } from '../analysis/analyse-run.js';
+import { analyseRun, canPairFailingItems } from '../analysis/analyse-run.js';
 import type { GateResult, GateStatus } from '../analysis/gate-result.js';
-import { ItemTally } from '../analysis/item-tally.js';
+import type { ItemTally } from '../analysis/item-tally.js';
 import { describeUnknownThresholds, unknownThresholdNames } from '../analysis/threshold-names.js';
 import { FILE_PATH_SOURCE } from '../engine/jsonl-row.js';
 import { EvalsApiError } from '../evals-api/api-errors.js';
 import { cancelRun } from '../evals-api/cancel-run.js';
 import type { EvalsClient } from '../evals-api/client.js';
+import { collectOutputItems } from '../evals-api/collect-items.js';
 import { describeEval } from '../evals-api/describe-eval.js';
 import { ensureEval } from '../evals-api/ensure-eval.js';
 import { expectedItemCount } from '../evals-api/expected-items.js';
 import type { GateRun } from '../evals-api/gate-runs.js';
+import { toItemRecord } from '../evals-api/records.js';
 import type { RunSnapshot } from '../evals-api/run-types.js';
 import { findRunByToken, startRun } from '../evals-api/start-run.js';
 import { waitForTerminalRun } from '../evals-api/wait-for-run.js';
@@ -17,16 +19,18 @@ import type { GitContext } from '../github/context.js';
 import type { RecordSource } from '../history/find-records.js';
 import { readRecordFile } from '../history/read-record-file.js';
 import type { ResultsRecord } from '../history/record-format.js';
-import { RecordItems } from '../history/record-items.js';
 import { recordHeader } from '../history/write-record.js';
 import { progressLine } from '../report/progress-line.js';
 import { InputError } from '../settings/input-error.js';
 import type { Settings } from '../settings/settings.js';
 import type { Log } from '../shared/log.js';
+import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
 import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baseline-lookup.js';
+import type { FollowItems } from './connect.js';
+import { type ReadList, RunItemReader } from './read-items.js';
 import { describeAge, recordAsBaseline } from './record-baseline.js';
 import { lookUpRecords } from './record-lookup.js';
-import { tallyRun } from './tally-run.js';
+import { RecordedTally } from './recorded-tally.js';
 
 /** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
 const CANCEL_ON_SIGNAL_MS = 5000;
@@ -66,9 +70,24 @@ export type GateOutcome =
   /** A signal stopped it: the termination handler has cancelled the run and reported. */
   | { kind: 'abandoned' };
 
+/** The engine a gate talks to: the Evals API client, and the local engine's items in this process. */
+export interface GateConnection {
+  client: EvalsClient;
+  followItems?: FollowItems;
+}
+
+/** What the gate took of its run's items, and what it compares them with. */
+interface ItemsRead {
+  tally: RecordedTally;
+  lookup: BaselineLookup;
+}
+
+const NO_BASELINE: BaselineLookup = { baseline: null, note: null, history: null };
+
 /** One gate's run on the Evals API, from start to result, remembering enough to cancel it at any point. */
 export class Gate {
   private readonly client: EvalsClient;
+  private readonly followItems: FollowItems | undefined;
   /** The settings, with the eval's id once it is known (an eval-file's eval is found or created first). */
   private settings: Settings;
   private readonly git: GitContext;
@@ -85,9 +104,11 @@ export class Gate {
   private record: ResultsRecord | null = null;
   /** A create was sent: a run may exist although its id never came back. */
   private mayHaveRun = false;
+  private readonly log = (line: string): void => this.host.info(line);
 
-  constructor(client: EvalsClient, settings: Settings, git: GitContext, host: GateHost, records: RecordSource | null = null) {
-    this.client = client;
+  constructor(connection: GateConnection, settings: Settings, git: GitContext, host: GateHost, records: RecordSource | null = null) {
+    this.client = connection.client;
+    this.followItems = connection.followItems;
     this.settings = settings;
     this.git = git;
     this.host = host;
@@ -153,6 +174,8 @@ export class Gate {
       log: (line) => this.host.warning(line),
     }));
     this.runId = created.id;
+    // The local engine, in this process, hands its items over as it grades them: nothing is read back.
+    const followed = this.followEveryItem(created.id);
     if (this.remote) this.host.remember({ runId: created.id });
     this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
     if (created.reportUrl) this.host.info(`Report: ${created.reportUrl}`);
@@ -191,6 +214,7 @@ export class Gate {
       },
     });
 
+    followed?.stop();
     let status: GateStatus;
     let final: RunSnapshot;
     if (outcome.timedOut) {
@@ -205,21 +229,14 @@ export class Gate {
       this.host.info(`Run ${created.id} ended: ${final.status}.`);
     }
 
-    let tally: ItemTally | null = null;
-    let kept: RecordItems | null = null;
+    let read: ItemsRead | null = null;
     if (status === 'completed') {
-      kept = new RecordItems();
-      const recordItems = kept;
-      const read = await tallyRun(
-        client,
-        { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal: this.controller.signal, onRetry: warnFirst, redact: (text) => this.host.redact(text) },
-        (record) => recordItems.add(record),
-      );
-      tally = read.tally;
-      const { stats } = read;
-      this.host.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
+      read = this.remote
+        ? await this.readRemote(final, explicitBaseline, baselineFile, warnFirst)
+        : await this.readLocal(final, followed?.tally ?? null, baselineFile, warnFirst);
     }
-    const lookup = kept ? await this.findBaseline(final, explicitBaseline, baselineFile, kept, warnFirst) : { baseline: null, note: null, history: null };
+    const tally = read?.tally ?? null;
+    const lookup = read?.lookup ?? NO_BASELINE;
     const result = analyseRun({
       evalId: settings.evalId,
       run: final,
@@ -235,12 +252,16 @@ export class Gate {
       limits: settings,
       history: lookup.history,
     });
-    if (kept) this.record = this.recordOf(result, evalInfo.name, kept);
+    if (tally) this.record = this.recordOf(result, evalInfo.name, tally);
     return result;
   }
 
-  /** The record this run leaves for later ones: its facts and every item's keys and verdicts. */
-  private recordOf(result: GateResult, evalName: string, items: RecordItems): ResultsRecord {
+  /**
+   * The record this run leaves for later ones: its facts, and the keys and verdicts of the items the
+   * gate read (every item, or the failing ones alone when the run object gave the rest).
+   */
+  private recordOf(result: GateResult, evalName: string, tally: RecordedTally): ResultsRecord {
+    const items = tally.recorded;
     const { settings, git } = this;
     const header = recordHeader(
       {
@@ -261,6 +282,9 @@ export class Gate {
         runId: result.run.id,
         runName: result.run.name,
         datasetKind: settings.dataSource.type,
+        // The remote engine pairs by the data source's fingerprint, as its baselines on the API do.
+        datasetFingerprint: this.remote ? this.sourceFingerprint() : undefined,
+        kept: tally.coverage,
         counts: result.counts,
         score: result.score,
         threshold: result.threshold,
@@ -273,16 +297,137 @@ export class Gate {
   }
 
   /**
-   * The baseline and the trend: a given file, the Evals API's runs (remote engine), or the records
-   * earlier runs kept as artifacts (the local engine, and the remote one when the API holds no usable
-   * run). Failing to read the records never fails the gate: the run is judged alone.
+   * The local engine's items, handed over in this process as they were graded (every one: the record
+   * keeps them all), then the baseline from a file or the records of earlier runs.
    */
-  private async findBaseline(run: RunSnapshot, explicit: GateRun | null, file: ResultsRecord | null, items: RecordItems, onRetry: (message: string) => void): Promise<BaselineLookup> {
+  private async readLocal(run: RunSnapshot, followed: RecordedTally | null, file: ResultsRecord | null, onRetry: (message: string) => void): Promise<ItemsRead> {
+    let tally = followed;
+    if (tally) this.host.info(`Took the ${countOf(tally.counts.total, 'output item')} of run ${run.id} from the local engine as they were graded (in this process, nothing read back).`);
+    else tally = await this.ownReader(this.controller.signal, onRetry).readEveryItem(run, 'run', 'the local engine is not in this process');
+    return { tally, lookup: await this.findBaseline(null, file, tally.recorded.datasetFingerprint()) };
+  }
+
+  /**
+   * The run's items and the baseline's, read at the same time: the run's failing items from the start,
+   * while the baseline is looked up (a failure to read them fails the gate at once); then the baseline's
+   * (its failing items too when both runs evaluated the same rows). A baseline on other rows pairs by
+   * content: the run's failing read is stopped, and every item of both is read instead. The records of
+   * earlier runs, or a file, stand in when the API has no baseline.
+   */
+  private async readRemote(run: RunSnapshot, explicit: GateRun | null, file: ResultsRecord | null, onRetry: (message: string) => void): Promise<ItemsRead> {
+    const reader = this.ownReader(this.controller.signal, onRetry);
+    // Each read can be stopped on its own, and every one stops with the gate.
+    const stopFailingRead = new AbortController();
+    const failingSignal = AbortSignal.any([this.controller.signal, stopFailingRead.signal]);
+    const stopLookup = new AbortController();
+    const lookupSignal = AbortSignal.any([this.controller.signal, stopLookup.signal]);
+    let current = this.ownReader(failingSignal, onRetry).read(run, 'none', 'run');
+    // A failure of the run's own read ends the gate, the lookup with it; one we caused by stopping it does not.
+    const never = new Promise<never>(() => undefined);
+    const currentFailed = current.then(
+      () => never,
+      (error: unknown) => (failingSignal.aborted && !this.abandoned ? never : Promise.reject(error)),
+    );
+    // Raced below; once the lookup has won, the run's read is awaited on its own.
+    currentFailed.catch(() => undefined);
+    const looking: Promise<BaselineLookup | null> =
+      this.settings.baseline.kind === 'file'
+        ? Promise.resolve(null)
+        : this.lookUpBaseline(run, explicit, onRetry, lookupSignal, (found, sameDataset) => {
+            if (!sameDataset) {
+              stopFailingRead.abort();
+              current = reader.read(run, 'content', 'run');
+              // Its failure is the gate's: it is awaited below.
+              current.catch(() => undefined);
+            }
+            return new RunItemReader(this.readList(lookupSignal, onRetry), this.log).read(found.run, sameDataset ? 'id' : 'content', 'baseline run');
+          });
+    let api: BaselineLookup | null;
+    try {
+      api = await Promise.race([looking, currentFailed]);
+    } catch (error) {
+      stopLookup.abort();
+      looking.catch(() => undefined);
+      throw error;
+    }
+    let tally = await current;
+    const lookup = await this.findBaseline(api, file, this.sourceFingerprint());
+    const baseline = lookup.baseline;
+    const paired =
+      !baseline ||
+      (tally.coverage === 'all' && baseline.tally.coverage === 'all') ||
+      canPairFailingItems(run, tally, baseline.run, baseline.tally, baseline.sameDataset);
+    if (paired) return { tally, lookup };
+    const why = 'the failing items of the two runs cannot be paired by id alone (ids missing or repeated, items skipped, other rows, or runs of different sizes)';
+    if (baseline === api?.baseline) return this.readBothInFull(reader, run, tally, lookup, why);
+    // A record is no run to read more of: the run's passing items pair with a record that keeps every
+    // item; with one that keeps only its failing items, the analysis says it could not pair them.
+    if (baseline.tally.coverage === 'all') tally = await reader.complete(run, tally, 'run', why);
+    return { tally, lookup };
+  }
+
+  /**
+   * Failing items pair by id only when both runs' ids say which item is which and neither skipped
+   * any: otherwise the passing items of both are read too. A baseline that cannot be read so is dropped.
+   */
+  private async readBothInFull(reader: RunItemReader<RecordedTally>, run: RunSnapshot, tally: RecordedTally, lookup: BaselineLookup, why: string): Promise<ItemsRead> {
+    const baseline = lookup.baseline as NonNullable<BaselineLookup['baseline']>;
+    const baselineReader = new RunItemReader(this.readList(this.controller.signal, undefined), this.log);
+    const [current, previous] = await Promise.allSettled([reader.complete(run, tally, 'run', why), baselineReader.complete(baseline.run, baseline.tally, 'baseline run', why)]);
+    if (current.status === 'rejected') throw current.reason;
+    const own = current.value;
+    if (previous.status === 'rejected') {
+      if (this.abandoned) throw previous.reason;
+      const message = previous.reason instanceof Error ? previous.reason.message : String(previous.reason);
+      this.host.warning(`Could not read the baseline, so the gate judged the run alone: ${message}`);
+      return { tally: own, lookup: { ...lookup, baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}` } };
+    }
+    return { tally: own, lookup: { ...lookup, baseline: { ...baseline, tally: previous.value } } };
+  }
+
+  /** Reads a list of output items through the Evals API. */
+  private readList(signal: AbortSignal, onRetry: ((message: string) => void) | undefined): ReadList {
+    const { settings, client } = this;
+    return (target, status, onRecord, keepReading) => {
+      const counts = target.resultCounts;
+      const expectedTotal = status === 'fail' ? counts.failed + counts.errored : status === 'pass' ? counts.passed : counts.total;
+      return collectOutputItems(
+        client,
+        { evalId: settings.evalId, runId: target.id, baseURL: settings.endpoint.baseURL, expectedTotal, status, keepReading, signal, onRetry, redact: (text) => this.host.redact(text) },
+        onRecord,
+      );
+    };
+  }
+
+  /** A reader of this gate's own run, whose items the record keeps. */
+  private ownReader(signal: AbortSignal, onRetry: (message: string) => void): RunItemReader<RecordedTally> {
+    return new RunItemReader(this.readList(signal, onRetry), this.log, (coverage) => new RecordedTally(coverage));
+  }
+
+  /** The local engine's items, taken into a tally as they are graded; null for a remote endpoint. `stop()` once the run is terminal. */
+  private followEveryItem(runId: string): { tally: RecordedTally; stop: () => void } | null {
+    if (this.remote || !this.followItems) return null;
+    const tally = new RecordedTally();
+    const redact = (text: string) => this.host.redact(text);
+    const stop = this.followItems(this.settings.evalId, runId, (item) => tally.add(toItemRecord(item, redact)));
+    return { tally, stop };
+  }
+
+  /** The data source's fingerprint, as the run's metadata carries it: what remote runs pair by. */
+  private sourceFingerprint(): string {
+    return this.settings.metadata[RUN_METADATA_KEYS.dataset] ?? '';
+  }
+
+  /**
+   * The baseline and the trend: a given file, the Evals API's runs (`remote`, the remote engine's lookup),
+   * or the records earlier runs kept as artifacts (the local engine, and the remote one when the API
+   * holds no usable run). Failing to read the records never fails the gate: the run is judged alone.
+   */
+  private async findBaseline(remote: BaselineLookup | null, file: ResultsRecord | null, currentDataset: string): Promise<BaselineLookup> {
     const { settings } = this;
-    const remote = this.remote && settings.baseline.kind !== 'file' ? await this.lookUpBaseline(run, explicit, onRetry) : null;
     const fromFile =
       file && settings.baseline.kind === 'file'
-        ? recordAsBaseline(file, items.datasetFingerprint(), { label: `vs ${settings.baseline.label}`, which: `from ${settings.baseline.label}`, age: describeAge(file.header.created_at, Date.now()), url: null })
+        ? recordAsBaseline(file, currentDataset, { label: `vs ${settings.baseline.label}`, which: `from ${settings.baseline.label}`, age: describeAge(file.header.created_at, Date.now()), url: null })
         : null;
     const wantRecords = !this.remote || (settings.baseline.kind === 'auto' && remote?.baseline === null) || !remote?.history?.length;
     let kept: BaselineLookup | null = null;
@@ -296,7 +441,7 @@ export class Gate {
           git: this.git,
           wantBaseline: fromFile === null && (remote === null || remote.baseline === null),
           datasetKind: settings.dataSource.type,
-          currentDataset: items.datasetFingerprint(),
+          currentDataset,
           now: Date.now(),
           log: (line) => this.host.info(line),
         });
@@ -364,7 +509,13 @@ export class Gate {
   }
 
   /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
-  private async lookUpBaseline(run: RunSnapshot, explicit: GateRun | null, onRetry: (message: string) => void): Promise<BaselineLookup> {
+  private async lookUpBaseline(
+    run: RunSnapshot,
+    explicit: GateRun | null,
+    onRetry: (message: string) => void,
+    signal: AbortSignal,
+    readItems: (baseline: GateRun, sameDataset: boolean) => Promise<ItemTally>,
+  ): Promise<BaselineLookup> {
     try {
       return await lookUpBaseline(this.client, {
         settings: this.settings,
@@ -372,13 +523,14 @@ export class Gate {
         run,
         explicit,
         baseURL: this.settings.endpoint.baseURL,
-        signal: this.controller.signal,
+        signal,
         log: (line) => this.host.info(line),
         onRetry,
-        redact: (text) => this.host.redact(text),
+        readItems,
       });
     } catch (error) {
-      if (this.abandoned) throw error;
+      // Stopped because the gate stops (a signal, or the run's own items could not be read).
+      if (this.abandoned || signal.aborted) throw error;
       const message = error instanceof Error ? error.message : String(error);
       this.host.warning(`Could not read the baseline, so the gate judged the run alone: ${message}`);
       return { baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}`, history: null };
@@ -465,4 +617,8 @@ async function readBaselineFile(choice: { path: string; label: string }): Promis
 /** The eval's name for reports when it could not be read: its id, or its file. */
 export function evalLabel(settings: Settings): string {
   return settings.evalId || (settings.evalChoice.kind === 'file' ? settings.evalChoice.path : '');
+}
+
+function countOf(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }

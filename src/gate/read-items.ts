@@ -2,7 +2,7 @@
 // already carries the counts and the per-criterion results, and the list takes `status=fail`: most
 // gates need only the failing items (20% failing is a fifth of the requests). Every item is read only
 // when something the run object cannot give is needed; each such reason is said in the log.
-import { FAILING_ITEMS_KEPT, ItemTally } from '../analysis/item-tally.js';
+import { FAILING_ITEMS_KEPT, ItemTally, type TallyCoverage } from '../analysis/item-tally.js';
 import type { CollectStats } from '../evals-api/collect-items.js';
 import type { ItemRecord, RunSnapshot } from '../evals-api/run-types.js';
 
@@ -17,40 +17,35 @@ export type ReadList = (
 /** How the run is compared: with no baseline, by item id (the same dataset), or by content (another dataset). */
 export type Pairing = 'none' | 'id' | 'content';
 
-/** A run's failing items, already in hand (the local engine hands them over as it grades). */
-export interface FailingItemsInHand {
-  tally: ItemTally;
-  /** How they came, for the log: e.g. `from the local engine as they were graded`. */
-  how: string;
-}
+/** Makes the tally a read feeds (the gate's also collects the results record's items). */
+export type NewTally<T extends ItemTally> = (coverage: TallyCoverage) => T;
 
-export class RunItemReader {
+const plainTally: NewTally<ItemTally> = (coverage) => new ItemTally(FAILING_ITEMS_KEPT, coverage);
+
+/** Reads what is needed of runs' items into tallies of type `T` (an ItemTally unless `newTally` makes others). */
+export class RunItemReader<T extends ItemTally = ItemTally> {
   private readonly readList: ReadList;
   private readonly log: (line: string) => void;
+  private readonly newTally: NewTally<T>;
 
-  constructor(readList: ReadList, log: (line: string) => void) {
+  constructor(readList: ReadList, log: (line: string) => void, newTally: NewTally<T> = plainTally as NewTally<T>) {
     this.readList = readList;
     this.log = log;
+    this.newTally = newTally;
   }
 
   /**
    * What the verdict and the reports need of `run`'s items (`what` names it in the log: `run`,
    * `baseline run`): its failing items, unless the run object lacks something only every item gives.
    */
-  async read(run: RunSnapshot, pairing: Pairing, what: string, inHand?: FailingItemsInHand): Promise<ItemTally> {
+  async read(run: RunSnapshot, pairing: Pairing, what: string): Promise<T> {
     const why = everyItemNeeded(run, pairing);
     if (why) return this.readEveryItem(run, what, why);
 
     const counts = run.resultCounts;
-    let tally: ItemTally;
-    if (inHand) {
-      tally = inHand.tally;
-      this.log(`Took the ${count(tally.counts.total, 'failing output item')} of ${what} ${run.id} ${inHand.how}; its result_counts and per-criterion results give the rest.`);
-    } else {
-      tally = new ItemTally(FAILING_ITEMS_KEPT, 'failing');
-      const stats = await this.readList(run, 'fail', (record) => tally.add(record));
-      this.log(`Read the failing output items of ${what} ${run.id} (status=fail): ${listed(stats)}; its result_counts and per-criterion results give the rest.`);
-    }
+    const tally = this.newTally('failing');
+    const stats = await this.readList(run, 'fail', (record) => tally.add(record));
+    this.log(`Read the failing output items of ${what} ${run.id} (status=fail): ${listed(stats)}; its result_counts and per-criterion results give the rest.`);
 
     const failing = counts.failed + counts.errored;
     const seen = tally.counts.total;
@@ -76,7 +71,7 @@ export class RunItemReader {
    * Adds the passing items to a tally of the failing ones (every item, when some were skipped: those
    * are in neither list). `why` says in the log why the failing items were not enough.
    */
-  async complete(run: RunSnapshot, tally: ItemTally, what: string, why: string): Promise<ItemTally> {
+  async complete(run: RunSnapshot, tally: T, what: string, why: string): Promise<T> {
     if (tally.coverage === 'all') return tally;
     if (run.resultCounts.skipped > 0) return this.readEveryItem(run, what, why);
     const stats = await this.readList(run, 'pass', (record) => tally.add(record));
@@ -85,8 +80,9 @@ export class RunItemReader {
     return tally;
   }
 
-  private async readEveryItem(run: RunSnapshot, what: string, why: string): Promise<ItemTally> {
-    const tally = new ItemTally();
+  /** Every item of `run`, in one list; `why` says in the log why the failing ones were not enough. */
+  async readEveryItem(run: RunSnapshot, what: string, why: string): Promise<T> {
+    const tally = this.newTally('all');
     const stats = await this.readList(run, undefined, (record) => tally.add(record));
     this.log(`Read every output item of ${what} ${run.id}: ${listed(stats)}, because ${why}.`);
     return tally;

@@ -95,6 +95,9 @@ describe('a pull_request run', () => {
     const itemPages = fakes.evals.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/output_items'));
     expect(itemPages.length).toBeGreaterThan(0);
     for (const page of itemPages) expect(page.query.limit).toBe('100');
+    // No baseline: the failing items are all the reports need; the run object has the counts.
+    expect(itemPages.map((page) => page.query.status)).toEqual(['fail']);
+    expect(result.stdout).toContain(`Read the failing output items of run ${runId} (status=fail): 2 items in 1 page; its result_counts and per-criterion results give the rest.`);
 
     // The run carries the git context for later runs (baselines, history) to find it by.
     expect(run?.metadata).toMatchObject({

@@ -197,6 +197,9 @@ describe('a pull_request run on the local engine', () => {
     expect(Number(out.score)).toBeCloseTo(0.8, 10);
     expect([out.total, out.passed, out.failed, out.errored]).toEqual(['10', '8', '2', '0']);
     expect(out.result).toBe('pass');
+    // The engine handed its items over as it graded them: no pages were read back.
+    expect(result.stdout).toContain(`Took the 10 output items of run ${runId} from the local engine as they were graded (in this process, nothing read back).`);
+    expect(result.stdout).not.toMatch(/Read (every|the failing|the passing|one page)/);
 
     const document = resultsDocument(result);
     expect(document.verdict.result).toBe('pass');

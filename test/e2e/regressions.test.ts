@@ -94,6 +94,11 @@ function baselineOutputs(result: StepResult) {
   return { baselineRunId: outputs['baseline-run-id'], scoreDelta: outputs['score-delta'], regressions: outputs.regressions, fixes: outputs.fixes };
 }
 
+/** The output item lists read of a run, each as its status filter (`all` for none), in order. */
+function itemLists(fakes: Fakes, runId: string): string[] {
+  return fakes.evals.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/runs/${runId}/output_items`)).map((r) => r.query.status ?? 'all');
+}
+
 function runListRequests(fakes: Fakes) {
   return fakes.evals.requests.filter((r) => r.method === 'GET' && r.path === `/v1/evals/${fakes.evalId}/runs`);
 }
@@ -162,6 +167,11 @@ describe('a pull request compared with the latest run on main', () => {
     const lookups = runListRequests(fakes).slice(listsBefore);
     expect(lookups.length).toBeGreaterThan(0);
     expect(lookups[0]?.query).toMatchObject({ order: 'desc', limit: '100', status: 'completed' });
+    // Same dataset: the failing items of each run are all the comparison needs, and the log says so.
+    expect(itemLists(fakes, prRunId)).toEqual(['fail']);
+    expect(itemLists(fakes, mainRunId).slice(-1)).toEqual(['fail']);
+    expect(result.stdout).toContain(`Read the failing output items of run ${prRunId} (status=fail): 3 items in 1 page; its result_counts and per-criterion results give the rest.`);
+    expect(result.stdout).toContain(`Read the failing output items of baseline run ${mainRunId} (status=fail): 2 items in 1 page;`);
 
     expect(baselineOutputs(result)).toEqual({ baselineRunId: mainRunId, scoreDelta: '-0.1', regressions: '2', fixes: '1' });
     expect(Number(result.outputs['score-delta'])).toBeCloseTo(-0.1, 10);
@@ -216,6 +226,12 @@ describe('a pull request compared with the latest run on main', () => {
     const prRunId = result.outputs['run-id'] ?? '';
 
     expect(fakes.evals.run(prRunId)?.metadata.dataset).not.toBe(fakes.evals.run(mainRunId)?.metadata.dataset);
+    // Pairing by content needs every item of both runs: the run's failing read, started while the
+    // baseline was looked up, was stopped (a page at most).
+    expect(itemLists(fakes, prRunId).filter((list) => list === 'all')).toEqual(['all']);
+    expect(itemLists(fakes, prRunId).filter((list) => list === 'fail').length).toBeLessThanOrEqual(1);
+    expect(itemLists(fakes, mainRunId).slice(-1)).toEqual(['all']);
+    expect(result.stdout).toContain(`Read every output item of baseline run ${mainRunId}: 10 items in 1 page, because the baseline evaluated other rows, so items pair by content, which needs every item of both runs.`);
     expect(baselineOutputs(result)).toEqual({ baselineRunId: mainRunId, scoreDelta: String(Number((7 / 11 - 0.8).toFixed(10))), regressions: '2', fixes: '1' });
 
     const body = comments(fakes)[0]?.body ?? '';
@@ -237,6 +253,26 @@ describe('a pull request compared with the latest run on main', () => {
       // The new failing row is no regression: it had no baseline.
       expect(itemIdsIn(section(report, 'Other failing items')), place).toEqual([at(11), at(8)]);
     }
+  });
+});
+
+describe('reading the run and its baseline', () => {
+  it('reads both at the same time: the baseline is read while the run\'s first page is still on its way', async () => {
+    const fakes = await startFakes();
+    const failing = Array.from({ length: 150 }, (_, i) => i);
+    const mainRunId = await baselineOnMain(fakes, rows(250, failing.slice(0, 120)));
+    const before = fakes.evals.requests.length;
+    // The first item page of any other run than main's takes a second to come.
+    fakes.evals.inject({ match: { method: 'GET', path: new RegExp(`/runs/(?!${mainRunId})[^/]+/output_items$`) }, times: 1, kind: { delayMs: 1000 } });
+    const result = await runGate(fakes, { data: rows(250, failing), inputs: { threshold: '0' } });
+    const prRunId = result.outputs['run-id'] ?? '';
+
+    const pages = fakes.evals.requests.slice(before).filter((r) => r.path.endsWith('/output_items'));
+    const order = pages.map((r) => `${r.path.includes(mainRunId) ? 'main' : 'pr'}:${r.query.status ?? 'all'}`);
+    // 150 and 120 failing items: two pages each, all of them status=fail; main's both before the PR's second.
+    expect(order).toEqual(['pr:fail', 'main:fail', 'main:fail', 'pr:fail']);
+    expect(baselineOutputs(result)).toMatchObject({ baselineRunId: mainRunId, regressions: '30', fixes: '0' });
+    expect(prRunId).not.toBe('');
   });
 });
 
@@ -585,7 +621,7 @@ describe('a baseline that cannot be read', () => {
     expect(result.outputs.result).toBe('fail');
     expectNoBaselineOutputs(result);
     expect(errorText(result)).toBe('Gate failed: Score 80.0% is below the threshold 90.0%.');
-    expect(warningText(result)).toMatch(new RegExp(`^Could not read the baseline, so the gate judged the run alone: .*\\(HTTP 500 while reading the output items of run ${mainRunId}\\).*$`, 'm'));
+    expect(warningText(result)).toMatch(new RegExp(`^Could not read the baseline, so the gate judged the run alone: .*\\(HTTP 500 while reading the failing output items of run ${mainRunId}\\).*$`, 'm'));
     expect(unescape(result.summary)).toMatch(/^\*Could not read the baseline, so the gate judged the run alone: .*HTTP 500.*\*$/m);
     expect(sectionTitles(result.summary)).toEqual(['Failing items (2)']);
   });

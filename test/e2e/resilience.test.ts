@@ -188,10 +188,15 @@ describe('timeout-minutes with a server that stops answering', () => {
 });
 
 describe('broken paging of output items', () => {
+  // Three failing items: their list is the one the gate reads, and the one that breaks.
+  const WITH_FAILING = ROWS.map((row, i) => (i < 3 ? { ...row, sample: { output_text: 'I do not know.' } } : row));
+
   it('a cursor that does not advance ends with a clear error, not a hang', async () => {
     const fakes = await startFakes({ evals: { stuckCursor: true } });
     const started = Date.now();
-    const result = await makeJob(fakes).runMain();
+    const job = makeJob(fakes);
+    writeData(job, WITH_FAILING);
+    const result = await job.runMain();
 
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.exitCode).toBe(1);
@@ -205,7 +210,9 @@ describe('broken paging of output items', () => {
   it('an endless list ends with a clear error after a bounded number of pages', async () => {
     const fakes = await startFakes({ evals: { endlessPages: true } });
     const started = Date.now();
-    const result = await makeJob(fakes).runMain();
+    const job = makeJob(fakes);
+    writeData(job, WITH_FAILING);
+    const result = await job.runMain();
 
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.exitCode).toBe(1);

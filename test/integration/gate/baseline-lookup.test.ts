@@ -3,7 +3,10 @@
 // what is reported when there is none, and the trend points of push runs. The earlier runs are made with
 // the metadata readSettings writes for their git context, as the gate makes them.
 import { describe, expect, it } from 'vitest';
+import { ItemTally } from '../../../src/analysis/item-tally.ts';
 import { createEvalsClient, type EvalsClient } from '../../../src/evals-api/client.ts';
+import { collectOutputItems } from '../../../src/evals-api/collect-items.ts';
+import type { GateRun } from '../../../src/evals-api/gate-runs.ts';
 import { toRunSnapshot } from '../../../src/evals-api/records.ts';
 import type { RunSnapshot } from '../../../src/evals-api/run-types.ts';
 import { checkBaselineRun, lookUpBaseline, type BaselineLookup } from '../../../src/gate/baseline-lookup.ts';
@@ -17,6 +20,20 @@ import { LOCAL_GIT, PR_GIT, PUSH_GIT } from '../../support/git-context.ts';
 import { expectRejection } from '../../support/rejection.ts';
 
 const start = useEvalsFake({ progress: instant });
+
+/**
+ * The lookup's `readItems`: every item of the chosen baseline (what the gate reads of it is
+ * test/integration/gate/read-items.test.ts's), with a line for the log.
+ */
+function readEveryItem(client: EvalsClient, baseURL: string, log: (line: string) => void) {
+  return async (found: GateRun): Promise<ItemTally> => {
+    const tally = new ItemTally();
+    const { run } = found;
+    const stats = await collectOutputItems(client, { evalId: run.evalId, runId: run.id, baseURL, expectedTotal: run.resultCounts.total }, (record) => tally.add(record));
+    log(`Read ${stats.items} output items of baseline run ${run.id} in ${stats.pages} pages.`);
+    return tally;
+  };
+}
 const tempDir = useTempDirs('baseline-test-');
 
 interface World {
@@ -51,7 +68,8 @@ async function world(): Promise<World> {
   };
   const lookUp = async (git: GitContext, current: RunSnapshot, inputs: Record<string, string> = {}, rows: JsonlRow[] = EIGHT_OF_TEN) => {
     const logged: string[] = [];
-    const found = await lookUpBaseline(client, { settings: settings(git, inputs, rows), git, run: current, explicit: null, baseURL: fake.url, log: (line) => logged.push(line) });
+    const log = (line: string) => logged.push(line);
+    const found = await lookUpBaseline(client, { settings: settings(git, inputs, rows), git, run: current, explicit: null, baseURL: fake.url, log, readItems: readEveryItem(client, fake.url, log) });
     return { ...found, logged };
   };
   return { fake, evalId, client, settings, run, lookUp };
@@ -214,6 +232,7 @@ describe('baseline: a run id', () => {
       explicit,
       baseURL: w.fake.url,
       log: () => undefined,
+      readItems: readEveryItem(w.client, w.fake.url, () => undefined),
     });
 
     expect(found.baseline?.run.id).toBe(named.id);

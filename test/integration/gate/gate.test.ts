@@ -8,14 +8,15 @@ import { EvalsApiError } from '../../../src/evals-api/api-errors.ts';
 import { connectEvals } from '../../../src/gate/connect.ts';
 import { Gate, type GateOutcome } from '../../../src/gate/gate.ts';
 import type { GitContext } from '../../../src/github/context.ts';
+import { recordText } from '../../../src/history/write-record.ts';
 import { InputError } from '../../../src/settings/input-error.ts';
 import type { Settings } from '../../../src/settings/settings.ts';
-import { RUN_TOKEN_KEY } from '../../../src/shared/run-metadata-keys.ts';
+import { RUN_METADATA_KEYS, RUN_TOKEN_KEY } from '../../../src/shared/run-metadata-keys.ts';
 import { Secrets } from '../../../src/shared/secrets.ts';
 import type { FakeEvalDefinition, FakeEvalsApi, FakeEvalsOptions, JsonlRow } from '../../fakes/evals-api.ts';
 import { useClosers } from '../../support/closers.ts';
 import { exactCriterion, sdk, useEvalsFake } from '../../support/evals-fake-setup.ts';
-import { EIGHT_OF_TEN, RecordingHost, settingsFor, until, useTempDirs, writeJsonl } from '../../support/gate-setup.ts';
+import { answers, EIGHT_OF_TEN, RecordingHost, settingsFor, until, useTempDirs, writeJsonl } from '../../support/gate-setup.ts';
 import { PR_GIT } from '../../support/git-context.ts';
 
 const start = useEvalsFake();
@@ -39,6 +40,8 @@ interface RemoteOptions {
   rows?: JsonlRow[];
   eval?: Partial<FakeEvalDefinition>;
   fake?: FakeEvalsOptions;
+  /** More files in the workspace, by name. */
+  files?: Record<string, string>;
   /** What the host's started() answers, and anything it does when the run exists. */
   started?: (run: { id: string }, fake: FakeEvalsApi, evalId: string) => boolean | Promise<boolean>;
 }
@@ -49,6 +52,7 @@ async function remoteGate(options: RemoteOptions = {}): Promise<GateSetup> {
   const evalId = fake.addEval({ ...SUPPORT, ...options.eval });
   const workspace = tempDir();
   writeJsonl(workspace, 'data.jsonl', options.rows ?? EIGHT_OF_TEN);
+  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(workspace, name), text);
   const git = options.git ?? PR_GIT;
   const settings = settingsFor(
     git,
@@ -58,7 +62,7 @@ async function remoteGate(options: RemoteOptions = {}): Promise<GateSetup> {
   const host = new RecordingHost((run) => options.started?.(run, fake, evalId) ?? false);
   const connection = connectEvals(settings, new Secrets(() => undefined), host);
   track(() => connection.close());
-  return { fake, evalId, settings, host, gate: new Gate(connection.client, settings, git, host) };
+  return { fake, evalId, settings, host, gate: new Gate(connection, settings, git, host) };
 }
 
 function expectResult(outcome: GateOutcome): Extract<GateOutcome, { kind: 'result' }> {
@@ -106,7 +110,8 @@ describe('Gate.run on the remote engine', () => {
     expect(host.startedRuns.map(({ run: started, evalName }) => [started.id, evalName])).toEqual([[run.id, 'Support answers']]);
     expect(host.infos).toContain(`Started run ${run.id} ("${run.name}") of eval Support answers (${evalId}).`);
     expect(host.infos).toContain(`Run ${run.id} ended: completed.`);
-    expect(host.infos.some((line) => /^Read 10 output items in \d+ pages\.$/.test(line))).toBe(true);
+    // The run object gives the counts: only its failing list is read, and the log says so.
+    expect(host.infos).toContain(`Read the failing output items of run ${run.id} (status=fail): 2 items in 1 page; its result_counts and per-criterion results give the rest.`);
     expect(host.warnings).toEqual([]);
     expect(host.failures).toEqual([]);
   });
@@ -282,7 +287,7 @@ describe('Gate.run on the remote engine', () => {
     const host = new RecordingHost();
     const connection = connectEvals(settings, new Secrets(() => undefined), host);
 
-    const outcome = expectResult(await new Gate(connection.client, settings, PR_GIT, host).run());
+    const outcome = expectResult(await new Gate(connection, settings, PR_GIT, host).run());
 
     const [created, ...others] = fake.evalIds();
     expect(others).toEqual([]);
@@ -290,6 +295,46 @@ describe('Gate.run on the remote engine', () => {
     expect(outcome.result.counts.passed).toBe(8);
     expect(host.saved[0]).toEqual({ evalId: created });
     expect(host.infos).toContain(`Created eval ${created} from support.eval.json: no eval at the endpoint had this definition.`);
+  });
+});
+
+describe('the record a remote run leaves', () => {
+  /** The item lists read of a run, each as its status filter (`all` for none). */
+  const listsRead = (fake: FakeEvalsApi, runId: string) =>
+    fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/runs/${runId}/output_items`)).map((r) => r.query.status ?? 'all');
+
+  it('keeps its failing items alone with the counts; a later run on the same rows compares with it by id from its own failing list', async () => {
+    const first = await remoteGate();
+    const { record } = expectResult(await first.gate.run());
+    expect(record?.header.items).toMatchObject({ count: 2, kept: 'failing' });
+    expect(record?.header.counts).toEqual({ total: 10, passed: 8, failed: 2, errored: 0, skipped: 0 });
+    // The data source's fingerprint, the one remote baselines on the API pair by: the items were not all read.
+    expect(record?.header.dataset.fingerprint).toBe(first.settings.metadata[RUN_METADATA_KEYS.dataset]);
+    expect(record?.items.map((item) => [item.id, item.outcome])).toEqual([['3', 'fail'], ['8', 'fail']]);
+    const files = { 'main-record.jsonl': recordText(record!.header, record!.items) };
+
+    // The same questions answered differently: 3 still fails, 8 is fixed, 5 regresses.
+    const second = await remoteGate({ rows: answers(10, [3, 5]), files, inputs: { baseline: 'main-record.jsonl' } });
+    const outcome = expectResult(await second.gate.run());
+    const compared = outcome.result.baseline!;
+    expect(compared.comparison).toMatchObject({ pairedBy: 'id', paired: 10, mcnemar: { regressions: 1, fixes: 1 } });
+    expect(compared.regressed.map((item) => item.datasourceItemId)).toEqual(['5']);
+    expect(compared.fixed.map((item) => item.datasourceItemId)).toEqual(['8']);
+    expect(listsRead(second.fake, outcome.result.run.id)).toEqual(['fail']);
+    expect(outcome.record?.header.items.kept).toBe('failing');
+  });
+
+  it('is not compared with a run of other rows, which cannot pair with the failing items alone: the report says why', async () => {
+    const first = await remoteGate();
+    const { record } = expectResult(await first.gate.run());
+    const files = { 'main-record.jsonl': recordText(record!.header, record!.items) };
+
+    const other = await remoteGate({ rows: answers(12, [3]), files, inputs: { baseline: 'main-record.jsonl' } });
+    const outcome = expectResult(await other.gate.run());
+    expect(outcome.result.baseline).toBeNull();
+    expect(outcome.result.baselineNote).toMatch(/^No comparison vs .*main-record\.jsonl: that record keeps only its failing items, and this run evaluated other rows/);
+    // Nothing more of the run was read for a comparison that cannot be made.
+    expect(listsRead(other.fake, outcome.result.run.id)).toEqual(['fail']);
   });
 });
 
@@ -344,7 +389,7 @@ describe('Gate.run on the local engine', () => {
   async function runLocal(settings: Settings, host = new RecordingHost(() => true)): Promise<GateOutcome> {
     const connection = connectEvals(settings, new Secrets(() => undefined), host);
     try {
-      return await new Gate(connection.client, settings, PR_GIT, host).run();
+      return await new Gate(connection, settings, PR_GIT, host).run();
     } finally {
       await connection.close();
     }
