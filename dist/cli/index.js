@@ -37137,7 +37137,7 @@ if (process.argv[2] === 'run') {
         // Not replaced (the binary cannot be run again, say): the CLI goes on as it was started.
     }
 }
-const { runCli } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9424));
+const { runCli } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4440));
 process.exitCode = await runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -37151,7 +37151,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9424:
+/***/ 4440:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -74473,7 +74473,11 @@ function connectEvals(settings, secrets, log, env = process.env) {
         },
     });
     engine.addEval(choice.definition, settings.evalId);
-    return { client: createLocalEvalsClient(engineFetch(engine)), close: () => engine.close() };
+    return {
+        client: createLocalEvalsClient(engineFetch(engine)),
+        followItems: (evalId, runId, onItem) => engine.followOutputItems(evalId, runId, onItem),
+        close: () => engine.close(),
+    };
 }
 /**
  * The Evals API client for the endpoint's way of signing in; every token it obtains joins `secrets`.
@@ -76019,6 +76023,65 @@ function compareRuns(input) {
     };
 }
 /**
+ * Pairs two runs of the same dataset by item id from their failing items alone, which is all a
+ * comparison by id needs: a regression fails now and not in the baseline, a fix the reverse, and every
+ * other item passed in both. The counts are exactly those of `compareRuns` on every item, when neither
+ * run skipped any (the caller's to check: a skipped item is in neither list). Regressions are in the
+ * current run's order; fixes in the baseline's, which on the same dataset is the same; a change's index
+ * on the side whose list did not hold it is −1, and a fix's id and content hash are the baseline's.
+ * Null when the failing items cannot be paired so: an id missing or given twice, or runs of different sizes.
+ */
+function compareFailingItems(input) {
+    const keep = Math.max(0, Math.floor(input.keep ?? CHANGES_KEPT));
+    if (input.baseline.total !== input.current.total)
+        return null;
+    const byId = (side) => {
+        const map = new Map();
+        for (const entry of side.failing) {
+            if (entry.key.id === null || map.has(entry.key.id))
+                return null;
+            map.set(entry.key.id, entry);
+        }
+        return map;
+    };
+    const current = byId(input.current);
+    const baseline = byId(input.baseline);
+    if (!current || !baseline)
+        return null;
+    const regressions = [];
+    const fixes = [];
+    let regressionCount = 0;
+    let fixCount = 0;
+    for (const [id, { key, index }] of current) {
+        if (baseline.has(id))
+            continue;
+        regressionCount++;
+        if (regressions.length < keep)
+            regressions.push({ id, contentHash: key.contentHash, baseline: 'pass', current: key.outcome, currentIndex: index, baselineIndex: -1 });
+    }
+    for (const [id, { key, index }] of baseline) {
+        if (current.has(id))
+            continue;
+        fixCount++;
+        if (fixes.length < keep)
+            fixes.push({ id, contentHash: key.contentHash, baseline: key.outcome, current: 'pass', currentIndex: -1, baselineIndex: index });
+    }
+    return {
+        pairedBy: 'id',
+        paired: input.current.total,
+        skippedPairs: 0,
+        added: 0,
+        removed: 0,
+        regressions,
+        fixes,
+        baselineScore: input.baseline.score,
+        currentScore: input.current.score,
+        scoreDelta: input.current.score - input.baseline.score,
+        mcnemar: { regressions: regressionCount, fixes: fixCount, pValue: mcnemarExactPValue(regressionCount, fixCount) },
+        criteria: compareCriteria(input.baseline.criteria, input.current.criteria),
+    };
+}
+/**
  * Criteria of both runs, matched by name: the current run's in its order, then those only the baseline
  * has. A name given twice in one run pairs in order of appearance, as items do.
  */
@@ -76214,12 +76277,12 @@ const NO_LIMITS = { maxRegressions: null, maxScoreDrop: null, minSignificance: n
 /** Turns what was read from the API into the gate's result: counts, rates, the verdict and its reasons. */
 function analyseRun(input) {
     const { run, tally } = input;
-    const counts = tally ? { ...tally.counts } : { ...run.resultCounts };
+    const counts = countsOf(run, tally);
     const score = scoreOf(counts);
     const { criteria, unknownCriteria } = criterionRates(run, tally, input.criteriaThresholds);
     // A run that never completed has no criteria to match; its real failure is reason enough.
     const judged = input.status === 'completed' && counts.total - counts.skipped > 0;
-    const baseline = judged && tally && input.baseline ? compareWithBaseline(input.baseline, tally, score, criteria) : null;
+    const baseline = judged && tally && input.baseline ? compareWithBaseline(input.baseline, tally, score, criteria, run) : null;
     const regression = baseline ? judgeRegressions(baseline.comparison, input.limits ?? NO_LIMITS, baseline.label) : null;
     const trend = input.history ? [...input.history, currentPoint(run, score, input.status, input.workflowRunUrl)] : null;
     const result = {
@@ -76232,7 +76295,7 @@ function analyseRun(input) {
         criteria,
         failingItems: tally ? tally.failing : [],
         failingItemsOmitted: tally ? tally.failingOmitted : 0,
-        countsNote: tally ? compareCounts(run.resultCounts, tally.counts) : null,
+        countsNote: tally?.coverage === 'all' ? compareCounts(run.resultCounts, tally.counts) : null,
         verdict: decideVerdict({
             status: input.status,
             runError: run.error,
@@ -76246,7 +76309,11 @@ function analyseRun(input) {
         }),
         durationMs: input.durationMs,
         baseline,
-        baselineNote: baseline ? null : (input.baselineNote ?? null),
+        baselineNote: baseline
+            ? null
+            : judged && tally && input.baseline
+                ? unpairedNote(input.baseline)
+                : (input.baselineNote ?? null),
         trend,
         links: { report: run.reportUrl, workflowRun: input.workflowRunUrl },
     };
@@ -76256,14 +76323,41 @@ function analyseRun(input) {
         last.status = result.verdict.result;
     return result;
 }
-function compareWithBaseline(input, tally, score, criteria) {
+/** Why a baseline that was found is not compared with. */
+function unpairedNote(baseline) {
+    const name = baseline.label || `vs ${baseline.branch || baseline.run.name || baseline.run.id}`;
+    if (baseline.tally.coverage === 'failing' && !baseline.sameDataset) {
+        return `No comparison ${name}: that record keeps only its failing items, and this run evaluated other rows, so its items cannot be paired with this run's. The gate judged the run alone.`;
+    }
+    return `No comparison ${name}: its items could not be paired one by one with this run's from the items read, so the gate judged the run alone.`;
+}
+/** The counts the score is computed from: the items' when every item was read, else the run's own. */
+function countsOf(run, tally) {
+    return tally?.coverage === 'all' ? { ...tally.counts } : { ...run.resultCounts };
+}
+function compareWithBaseline(input, tally, score, criteria, run) {
     const label = input.label || `vs ${input.branch || input.run.name || input.run.id}`;
     const baselineCriteria = criterionRates(input.run, input.tally, []).criteria;
-    const comparison = compareRuns({
-        baseline: { items: input.tally.keys, score: scoreOf(input.tally.counts), criteria: baselineCriteria },
-        current: { items: tally.keys, score, criteria },
-        sameDataset: input.sameDataset,
-    });
+    const baselineScore = scoreOf(countsOf(input.run, input.tally));
+    let comparison;
+    if (tally.coverage === 'all' && input.tally.coverage === 'all') {
+        comparison = compareRuns({
+            baseline: { items: input.tally.keys, score: baselineScore, criteria: baselineCriteria },
+            current: { items: tally.keys, score, criteria },
+            sameDataset: input.sameDataset,
+        });
+    }
+    else {
+        // The failing lists alone: what pairing by id needs (the reader checked the rest).
+        comparison = canPairFailingItems(run, tally, input.run, input.tally, input.sameDataset)
+            ? compareFailingItems({
+                baseline: failingSide(input.tally, countsOf(input.run, input.tally).total, baselineScore, baselineCriteria),
+                current: failingSide(tally, countsOf(run, tally).total, score, criteria),
+            })
+            : null;
+        if (!comparison)
+            return null;
+    }
     const regressed = keptRecords(tally, new Set(comparison.regressions.map((change) => change.currentIndex)));
     const fixed = keptRecords(input.tally, new Set(comparison.fixes.map((change) => change.baselineIndex)));
     return {
@@ -76273,6 +76367,40 @@ function compareWithBaseline(input, tally, score, criteria) {
         regressed,
         fixed,
     };
+}
+/**
+ * Whether two runs can be compared from their failing items alone: the same dataset (pairing by id),
+ * no skipped items in either (those are in no list), and ids present once each among the failing
+ * items. Whoever reads the items asks this first and reads every item when it says no.
+ */
+function canPairFailingItems(run, tally, baselineRun, baselineTally, sameDataset) {
+    if (!sameDataset)
+        return false;
+    const current = countsOf(run, tally);
+    const baseline = countsOf(baselineRun, baselineTally);
+    if (current.skipped > 0 || baseline.skipped > 0 || current.total !== baseline.total)
+        return false;
+    const distinctIds = (side) => {
+        const ids = new Set();
+        for (const { key } of failingEntries(side)) {
+            if (key.id === null || ids.has(key.id))
+                return false;
+            ids.add(key.id);
+        }
+        return true;
+    };
+    return distinctIds(tally) && distinctIds(baselineTally);
+}
+/** The failing items a tally saw, with their places among its keys. */
+function* failingEntries(tally) {
+    for (let index = 0; index < tally.keys.length; index++) {
+        const key = tally.keys[index];
+        if (key.outcome === 'fail' || key.outcome === 'error')
+            yield { key, index };
+    }
+}
+function failingSide(tally, total, score, criteria) {
+    return { failing: failingEntries(tally), total, score, criteria };
 }
 /** The kept failing records at these item positions. */
 function keptRecords(tally, indexes) {
@@ -76302,7 +76430,8 @@ function scoreOf(counts) {
  * grader's name matches each of its metrics.
  */
 function criterionRates(run, tally, thresholds) {
-    const fromItems = tally !== null && (tally.hasMetrics || run.perCriterion.length === 0);
+    // A tally of the failing items alone cannot give rates: the reader read every item when the run's own were not enough.
+    const fromItems = tally !== null && tally.coverage === 'all' && (tally.hasMetrics || run.perCriterion.length === 0);
     const base = fromItems
         ? [...tally.criteria.entries()].map(([key, entry]) => ({ id: key, name: key, grader: entry.grader, metric: entry.metric, passed: entry.passed, failed: entry.failed }))
         : run.perCriterion.map((entry) => ({ id: entry.id, name: entry.name, grader: entry.name, metric: null, passed: entry.passed, failed: entry.failed }));
@@ -76371,6 +76500,71 @@ function outcomeOf(raw) {
 async function alreadyFinished(client, request, options) {
     const run = await client.evals.runs.retrieve(request.runId, { eval_id: request.evalId }, options).catch(() => null);
     return run !== null && isTerminalStatus(toRunSnapshot(run).status);
+}
+
+;// CONCATENATED MODULE: ./src/evals-api/collect-items.ts
+
+
+
+
+/** The API's largest page: the fewest round trips. */
+const PAGE_SIZE = 100;
+const PAGE_ATTEMPTS = 5;
+/**
+ * Reads the output items of a run (all, or those of one status), page by page, handing each to `onItem` as a compact record and
+ * keeping nothing else, so memory does not grow with the run. A list whose cursor does not advance, or
+ * that goes on far past the run's item count, ends with an error instead of a hang.
+ */
+async function collectOutputItems(client, options, onItem) {
+    const pageSize = options.pageSize ?? PAGE_SIZE;
+    const maxPages = 2 * Math.ceil(Math.max(options.expectedTotal, 1) / pageSize) + 10;
+    const which = options.status === 'fail' ? 'failing ' : options.status === 'pass' ? 'passing ' : '';
+    const context = {
+        doing: `reading the ${which}output items of run ${options.runId}`,
+        evalId: options.evalId,
+        runId: options.runId,
+        baseURL: options.baseURL,
+    };
+    const fetchPage = (load) => withTransientRetry(load, context, options);
+    let page = await fetchPage(() => client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc', ...(options.status ? { status: options.status } : {}) }, 
+    // Retries are this module's (below); the SDK's on top would multiply them. Later pages inherit this.
+    { signal: options.signal, maxRetries: 0 }));
+    const cursors = new Set();
+    const stats = { pages: 0, items: 0 };
+    for (;;) {
+        stats.pages++;
+        // Never the characters of a string taken for items, nor an HTML page taken for an empty list.
+        const items = checkedPageItems(page, context.doing, describeEndpoint(options.baseURL));
+        for (const raw of items)
+            onItem(toItemRecord(raw, options.redact));
+        stats.items += items.length;
+        if (!page.hasNextPage() || options.keepReading?.() === false)
+            return stats;
+        const cursor = page.data[page.data.length - 1]?.id ?? '';
+        if (cursors.has(cursor)) {
+            throw new EvalsApiError(`The ${which}output items of run ${options.runId} did not advance: page ${stats.pages} ended at item ${cursor} again, and the server still said has_more. Stopped after ${stats.items} items.`, null);
+        }
+        if (stats.pages >= maxPages) {
+            throw new EvalsApiError(`The ${which}output items of run ${options.runId} went on for ${stats.pages} pages (${stats.items} items) although the run counts ${options.expectedTotal}; stopped reading.`, null);
+        }
+        cursors.add(cursor);
+        const current = page;
+        page = await fetchPage(() => current.getNextPage());
+    }
+}
+async function withTransientRetry(load, context, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await load();
+        }
+        catch (error) {
+            if (options.signal?.aborted || !isTransient(error) || attempt >= PAGE_ATTEMPTS)
+                throw describeApiError(error, context);
+            const wait = retryDelayMs(error, attempt);
+            options.onRetry?.(`${describeApiError(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, { signal: options.signal });
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/evals-api/describe-eval.ts
@@ -76531,6 +76725,11 @@ async function waitForTerminalRun(client, options) {
 // where `outcome` is one letter (p pass, f fail, e error, s skipped) and `states` one letter per
 // criterion of `items.criteria`, in that order (p passed, f failed, e errored without a verdict,
 // - no result). 100,000 items take about 4 MB.
+//
+// A record keeps every item (`items.kept: all`), or, when the gate read only the run's failing list (the
+// remote engine, where the run object gives the counts), only its failed and errored items
+// (`items.kept: failing`): the header's counts say how many passed. Such a record is a baseline for a
+// run of the same dataset, paired by id; a run of other rows cannot be paired with it item by item.
 /** The `schema` of every record; a line with another one is not a record. */
 const RECORD_SCHEMA = 'evals-gate/results-record';
 /** The version this code writes and reads. A record of another version is skipped, never misread. */
@@ -76577,7 +76776,7 @@ async function readRecord(chunks, options) {
                 continue;
             if (items.length >= header.items.count || items.length >= MAX_RECORD_ITEMS)
                 throw new Skip(`it has more item lines than the ${header.items.count} its header announces`);
-            items.push(parseItem(line, header.items.criteria.length, lineNumber));
+            items.push(keptItem(header, parseItem(line, header.items.criteria.length, lineNumber), `line ${lineNumber}`));
         }
     }
     catch (error) {
@@ -76679,6 +76878,9 @@ function checkHeader(value) {
     const columns = Array.isArray(items['columns']) ? items['columns'] : bad('items.columns');
     if (columns.length !== 4 || columns.some((column) => typeof column !== 'string'))
         bad('items.columns');
+    const kept = items['kept'] ?? 'all';
+    if (kept !== 'all' && kept !== 'failing')
+        bad('items.kept');
     return {
         schema: RECORD_SCHEMA,
         version: RECORD_VERSION,
@@ -76725,6 +76927,7 @@ function checkHeader(value) {
             count: count(items, 'count', 'items.count'),
             criteria: itemCriteria.map((name, index) => (typeof name === 'string' ? name : bad(`items.criteria[${index}]`))),
             columns: columns,
+            kept: kept,
         },
     };
 }
@@ -76760,7 +76963,7 @@ function recordOfResultsDocument(document, source) {
             throw new Skip('it is a results file without a record (written by an older evals-gate)');
         }
         const header = checkHeader(record['header']);
-        const items = record['items'].map((entry, index) => checkItem(entry, header.items.criteria.length, `item ${index + 1}`));
+        const items = record['items'].map((entry, index) => keptItem(header, checkItem(entry, header.items.criteria.length, `item ${index + 1}`), `item ${index + 1}`));
         if (items.length !== header.items.count)
             throw new Skip(`it is truncated (${items.length} of ${header.items.count} items)`);
         return { kind: 'record', record: { header, items } };
@@ -76770,6 +76973,13 @@ function recordOfResultsDocument(document, source) {
             return { kind: 'skipped', note: `${source} was skipped: ${error.message}.` };
         throw error;
     }
+}
+/** A record that keeps only its failing items holds no other: a passing one means it was misread or forged. */
+function keptItem(header, item, where) {
+    if (header.items.kept === 'failing' && item.outcome !== 'fail' && item.outcome !== 'error') {
+        throw new Skip(`it keeps only its failing items, but its ${where} is ${item.outcome === 'pass' ? 'a passing' : 'a skipped'} one`);
+    }
+    return item;
 }
 /** Why a record was skipped, when `error` says so; other errors are not the record's fault. */
 function skipReason(error) {
@@ -76820,137 +77030,6 @@ async function firstCharacter(path) {
     return null;
 }
 
-;// CONCATENATED MODULE: ./src/analysis/item-tally.ts
-/** Failing items kept with their texts; beyond this they are only counted (memory stays bounded). */
-const FAILING_ITEMS_KEPT = 5000;
-/** How a grader's result is named in the per-criterion table: `grader`, or `grader/metric`. */
-function criterionKey(grade) {
-    return grade.metric ? `${grade.name}/${grade.metric}` : grade.name;
-}
-/**
- * Counts items as they stream in. Passing items leave only a count behind; failing and errored ones
- * are kept (up to a cap) for the reports.
- */
-class ItemTally {
-    counts = { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
-    /** Per grader (and metric), in the order first seen. */
-    criteria = new Map();
-    failing = [];
-    /** Where each kept failing record is among all the items (its index in `keys`). */
-    failingIndexes = [];
-    /** Every item's keys and outcome, for the comparison with a baseline (about 100 bytes an item). */
-    keys = [];
-    failingOmitted = 0;
-    keep;
-    constructor(keep = FAILING_ITEMS_KEPT) {
-        this.keep = keep;
-    }
-    /** True when some grader reported several metrics: per-criterion rates then come from the items. */
-    get hasMetrics() {
-        for (const tally of this.criteria.values())
-            if (tally.metric !== null)
-                return true;
-        return false;
-    }
-    add(record) {
-        this.counts.total++;
-        this.keys.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome });
-        if (record.outcome === 'pass')
-            this.counts.passed++;
-        else if (record.outcome === 'error')
-            this.counts.errored++;
-        else if (record.outcome === 'skipped')
-            this.counts.skipped++;
-        else
-            this.counts.failed++;
-        for (const grade of record.grades) {
-            // No verdict (Azure's null on errored and skipped items) counts in neither column, as the
-            // servers' own per-criterion counts do; the score already counts errored items as not passed.
-            if (grade.passed === null)
-                continue;
-            const key = criterionKey(grade);
-            let tally = this.criteria.get(key);
-            if (!tally)
-                this.criteria.set(key, (tally = { grader: grade.name, metric: grade.metric, passed: 0, failed: 0 }));
-            if (grade.passed)
-                tally.passed++;
-            else
-                tally.failed++;
-        }
-        if (record.outcome === 'pass' || record.outcome === 'skipped')
-            return;
-        if (this.failing.length < this.keep) {
-            this.failing.push(record);
-            this.failingIndexes.push(this.keys.length - 1);
-        }
-        else {
-            this.failingOmitted++;
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/history/record-items.ts
-
-
-
-/**
- * Collects every item of a run, as it streams in, in the record's compact form: its pairing keys, its
- * outcome and one letter per criterion. About 60 bytes an item in memory; the texts are never kept.
- */
-class RecordItems {
-    items = [];
-    /** Criteria in the order first seen; an item seen before a criterion appeared has `-` for it. */
-    criteria = [];
-    column = new Map();
-    fingerprint = null;
-    add(record) {
-        this.fingerprint = null;
-        const states = new Array(this.criteria.length).fill(STATE_LETTERS.none);
-        for (const grade of record.grades) {
-            const key = criterionKey(grade);
-            let index = this.column.get(key);
-            if (index === undefined) {
-                index = this.criteria.length;
-                this.column.set(key, index);
-                this.criteria.push(key);
-            }
-            states[index] =
-                grade.passed === true
-                    ? STATE_LETTERS.passed
-                    : grade.passed === false
-                        ? STATE_LETTERS.failed
-                        : record.outcome === 'error'
-                            ? STATE_LETTERS.errored
-                            : STATE_LETTERS.none;
-        }
-        for (let i = 0; i < states.length; i++)
-            states[i] ??= STATE_LETTERS.none;
-        this.items.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome, states: states.join('') });
-    }
-    /** Each item's states padded to every criterion, the last ones included. */
-    padded() {
-        const width = this.criteria.length;
-        return this.items.map((item) => (item.states.length === width ? item : { ...item, states: item.states.padEnd(width, STATE_LETTERS.none) }));
-    }
-    /**
-     * A fingerprint of the dataset as the items show it: the multiset of (id, content) pairs, in any order
-     * (a remote server may list items in another order). Equal fingerprints mean items pair by id.
-     */
-    datasetFingerprint() {
-        this.fingerprint ??= datasetFingerprintOf(this.items);
-        return this.fingerprint;
-    }
-}
-function datasetFingerprintOf(items) {
-    const keys = items.map((item) => `${item.id === null ? '\u0000' : JSON.stringify(item.id)}\t${item.contentHash}`);
-    keys.sort();
-    return fingerprint(keys);
-}
-/** The letter of an outcome, for an item line. */
-function outcomeLetter(item) {
-    return OUTCOME_LETTERS[item.outcome];
-}
-
 ;// CONCATENATED MODULE: ./src/history/write-record.ts
 
 function recordHeader(facts, items) {
@@ -76969,13 +77048,13 @@ function recordHeader(facts, items) {
         engine: facts.engine,
         eval: { id: facts.evalId, name: facts.evalName, definition_fingerprint: facts.definitionFingerprint },
         run: { id: facts.runId, name: facts.runName },
-        dataset: { kind: facts.datasetKind, fingerprint: items.datasetFingerprint() },
+        dataset: { kind: facts.datasetKind, fingerprint: facts.datasetFingerprint ?? items.datasetFingerprint() },
         counts: { ...facts.counts },
         score: facts.score,
         threshold: facts.threshold,
         verdict: facts.verdict,
         criteria: facts.criteria.map(({ name, passed, failed, rate }) => ({ name, passed, failed, rate })),
-        items: { count: items.items.length, criteria: [...items.criteria], columns: ITEM_COLUMNS },
+        items: { count: items.items.length, criteria: [...items.criteria], columns: ITEM_COLUMNS, kept: facts.kept ?? 'all' },
     };
 }
 /** An item as its line's array. */
@@ -77131,95 +77210,14 @@ async function readBaselineRun(client, request) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/evals-api/collect-items.ts
-
-
-
-
-/** The API's largest page: the fewest round trips. */
-const PAGE_SIZE = 100;
-const PAGE_ATTEMPTS = 5;
-/**
- * Reads every output item of a run, page by page, handing each to `onItem` as a compact record and
- * keeping nothing else, so memory does not grow with the run. A list whose cursor does not advance, or
- * that goes on far past the run's item count, ends with an error instead of a hang.
- */
-async function collectOutputItems(client, options, onItem) {
-    const pageSize = options.pageSize ?? PAGE_SIZE;
-    const maxPages = 2 * Math.ceil(Math.max(options.expectedTotal, 1) / pageSize) + 10;
-    const context = {
-        doing: `reading the output items of run ${options.runId}`,
-        evalId: options.evalId,
-        runId: options.runId,
-        baseURL: options.baseURL,
-    };
-    const fetchPage = (load) => withTransientRetry(load, context, options);
-    let page = await fetchPage(() => client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc' }, 
-    // Retries are this module's (below); the SDK's on top would multiply them. Later pages inherit this.
-    { signal: options.signal, maxRetries: 0 }));
-    const cursors = new Set();
-    const stats = { pages: 0, items: 0 };
-    for (;;) {
-        stats.pages++;
-        // Never the characters of a string taken for items, nor an HTML page taken for an empty list.
-        const items = checkedPageItems(page, context.doing, describeEndpoint(options.baseURL));
-        for (const raw of items)
-            onItem(toItemRecord(raw, options.redact));
-        stats.items += items.length;
-        if (!page.hasNextPage())
-            return stats;
-        const cursor = page.data[page.data.length - 1]?.id ?? '';
-        if (cursors.has(cursor)) {
-            throw new EvalsApiError(`The output items of run ${options.runId} did not advance: page ${stats.pages} ended at item ${cursor} again, and the server still said has_more. Stopped after ${stats.items} items.`, null);
-        }
-        if (stats.pages >= maxPages) {
-            throw new EvalsApiError(`The output items of run ${options.runId} went on for ${stats.pages} pages (${stats.items} items) although the run counts ${options.expectedTotal}; stopped reading.`, null);
-        }
-        cursors.add(cursor);
-        const current = page;
-        page = await fetchPage(() => current.getNextPage());
-    }
-}
-async function withTransientRetry(load, context, options) {
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await load();
-        }
-        catch (error) {
-            if (options.signal?.aborted || !isTransient(error) || attempt >= PAGE_ATTEMPTS)
-                throw describeApiError(error, context);
-            const wait = retryDelayMs(error, attempt);
-            options.onRetry?.(`${describeApiError(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, { signal: options.signal });
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/gate/tally-run.ts
-
-
-/**
- * A completed run's output items, read page by page into a tally (the run's and a baseline's alike);
- * `also` sees each record too (the results record kept for later runs).
- */
-async function tallyRun(client, options, also) {
-    const tally = new ItemTally();
-    const stats = await collectOutputItems(client, options, (record) => {
-        tally.add(record);
-        also?.(record);
-    });
-    return { tally, stats };
-}
-
 ;// CONCATENATED MODULE: ./src/gate/baseline-lookup.ts
 
 
 
 
 
-
 /**
- * Finds what the run is compared with and reads its items; on push and schedule runs also the
+ * Finds what the run is compared with and reads its items (through `readItems`); on push and schedule runs also the
  * branch's recent runs for the trend. A baseline that cannot be found or read is not an error: the
  * report says why, and the gate judges the run alone.
  */
@@ -77248,19 +77246,11 @@ async function lookUpBaseline(client, request) {
         : branchRun && settings.baselineRef === git.branch
             ? 'vs the previous run'
             : `vs ${settings.baselineRef}`;
-    const { tally, stats } = await tallyRun(client, {
-        evalId: settings.evalId,
-        runId: found.run.id,
-        baseURL: request.baseURL,
-        expectedTotal: found.run.resultCounts.total,
-        signal: request.signal,
-        onRetry: request.onRetry,
-        redact: request.redact,
-    });
-    request.log(`Read ${stats.items} output items of baseline run ${found.run.id} in ${stats.pages} pages.`);
     const dataset = settings.metadata[RUN_METADATA_KEYS.dataset] ?? null;
+    const sameDataset = dataset !== null && found.dataset === dataset;
+    const tally = await request.readItems(found, sameDataset);
     const branch = found.run.metadata[RUN_METADATA_KEYS.branch] ?? null;
-    return { baseline: { run: found.run, branch, label, tally, sameDataset: dataset !== null && found.dataset === dataset }, note: null, history };
+    return { baseline: { run: found.run, branch, label, tally, sameDataset }, note: null, history };
 }
 async function chooseBaseline(client, request, earlier, filterFor, context) {
     const { settings, git } = request;
@@ -77307,17 +77297,183 @@ function pointOf(run, threshold) {
     return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl, status: score >= threshold ? 'pass' : 'fail' };
 }
 
+;// CONCATENATED MODULE: ./src/analysis/item-tally.ts
+/** Failing items kept with their texts; beyond this they are only counted (memory stays bounded). */
+const FAILING_ITEMS_KEPT = 5000;
+/** How a grader's result is named in the per-criterion table: `grader`, or `grader/metric`. */
+function criterionKey(grade) {
+    return grade.metric ? `${grade.name}/${grade.metric}` : grade.name;
+}
+/**
+ * Counts items as they stream in. Passing items leave only a count behind; failing and errored ones
+ * are kept (up to a cap) for the reports.
+ */
+class ItemTally {
+    /** Set by whoever feeds the tally; `all` unless it was fed the failing list alone. */
+    coverage;
+    counts = { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
+    /** Per grader (and metric), in the order first seen. */
+    criteria = new Map();
+    failing = [];
+    /** Where each kept failing record is among the items the tally saw (its index in `keys`). */
+    failingIndexes = [];
+    /** Every item's keys and outcome (of those the tally saw), for the comparison with a baseline (about 100 bytes an item). */
+    keys = [];
+    failingOmitted = 0;
+    keep;
+    constructor(keep = FAILING_ITEMS_KEPT, coverage = 'all') {
+        this.keep = keep;
+        this.coverage = coverage;
+    }
+    /** True when some grader reported several metrics: per-criterion rates then come from the items. */
+    get hasMetrics() {
+        for (const tally of this.criteria.values())
+            if (tally.metric !== null)
+                return true;
+        return false;
+    }
+    add(record) {
+        this.counts.total++;
+        this.keys.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome });
+        if (record.outcome === 'pass')
+            this.counts.passed++;
+        else if (record.outcome === 'error')
+            this.counts.errored++;
+        else if (record.outcome === 'skipped')
+            this.counts.skipped++;
+        else
+            this.counts.failed++;
+        for (const grade of record.grades) {
+            // No verdict (Azure's null on errored and skipped items) counts in neither column, as the
+            // servers' own per-criterion counts do; the score already counts errored items as not passed.
+            if (grade.passed === null)
+                continue;
+            const key = criterionKey(grade);
+            let tally = this.criteria.get(key);
+            if (!tally)
+                this.criteria.set(key, (tally = { grader: grade.name, metric: grade.metric, passed: 0, failed: 0 }));
+            if (grade.passed)
+                tally.passed++;
+            else
+                tally.failed++;
+        }
+        if (record.outcome === 'pass' || record.outcome === 'skipped')
+            return;
+        if (this.failing.length < this.keep) {
+            this.failing.push(record);
+            this.failingIndexes.push(this.keys.length - 1);
+        }
+        else {
+            this.failingOmitted++;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gate/read-items.ts
+// Which output items of a run the verdict and the reports need, and reading just those. The run object
+// already carries the counts and the per-criterion results, and the list takes `status=fail`: most
+// gates need only the failing items (20% failing is a fifth of the requests). Every item is read only
+// when something the run object cannot give is needed; each such reason is said in the log.
+
+const plainTally = (coverage) => new ItemTally(FAILING_ITEMS_KEPT, coverage);
+/** Reads what is needed of runs' items into tallies of type `T` (an ItemTally unless `newTally` makes others). */
+class RunItemReader {
+    readList;
+    log;
+    newTally;
+    constructor(readList, log, newTally = plainTally) {
+        this.readList = readList;
+        this.log = log;
+        this.newTally = newTally;
+    }
+    /**
+     * What the verdict and the reports need of `run`'s items (`what` names it in the log: `run`,
+     * `baseline run`): its failing items, unless the run object lacks something only every item gives.
+     */
+    async read(run, pairing, what) {
+        const why = everyItemNeeded(run, pairing);
+        if (why)
+            return this.readEveryItem(run, what, why);
+        const counts = run.resultCounts;
+        const tally = this.newTally('failing');
+        const stats = await this.readList(run, 'fail', (record) => tally.add(record));
+        this.log(`Read the failing output items of ${what} ${run.id} (status=fail): ${listed(stats)}; its result_counts and per-criterion results give the rest.`);
+        const failing = counts.failed + counts.errored;
+        const seen = tally.counts.total;
+        if (tally.counts.passed > 0 || tally.counts.skipped > 0) {
+            return this.readEveryItem(run, what, 'its failing list held items that did not fail (the server did not filter it)');
+        }
+        if (seen !== failing) {
+            return this.complete(run, tally, what, `its failing list held ${count(seen, 'item')} but its result_counts count ${failing} failed or errored, so the counts come from every item`);
+        }
+        if (tally.hasMetrics)
+            return this.complete(run, tally, what, 'a grader reports several metrics, and their rates need every item');
+        if (tally.criteria.size === 0 && counts.passed > 0) {
+            // No failing item shows its grades (none failed, or all errored): one page of passing items tells
+            // whether a grader reports several metrics, which the run's per-criterion results cannot show.
+            const probe = new ItemTally(0);
+            const stats = await this.readList(run, 'pass', (record) => probe.add(record), () => false);
+            if (probe.hasMetrics)
+                return this.complete(run, tally, what, 'a grader reports several metrics, and their rates need every item');
+            this.log(`Read one page of the passing output items of ${what} ${run.id} (${listed(stats)}): no grader reports several metrics.`);
+        }
+        return tally;
+    }
+    /**
+     * Adds the passing items to a tally of the failing ones (every item, when some were skipped: those
+     * are in neither list). `why` says in the log why the failing items were not enough.
+     */
+    async complete(run, tally, what, why) {
+        if (tally.coverage === 'all')
+            return tally;
+        if (run.resultCounts.skipped > 0)
+            return this.readEveryItem(run, what, why);
+        const stats = await this.readList(run, 'pass', (record) => tally.add(record));
+        tally.coverage = 'all';
+        this.log(`Read the passing output items of ${what} ${run.id} too (status=pass): ${listed(stats)}, because ${why}.`);
+        return tally;
+    }
+    /** Every item of `run`, in one list; `why` says in the log why the failing ones were not enough. */
+    async readEveryItem(run, what, why) {
+        const tally = this.newTally('all');
+        const stats = await this.readList(run, undefined, (record) => tally.add(record));
+        this.log(`Read every output item of ${what} ${run.id}: ${listed(stats)}, because ${why}.`);
+        return tally;
+    }
+}
+/** Why the run object is not enough and every item must be read, or null when the failing items suffice. */
+function everyItemNeeded(run, pairing) {
+    const counts = run.resultCounts;
+    if (pairing === 'content')
+        return 'the baseline evaluated other rows, so items pair by content, which needs every item of both runs';
+    if (counts.total !== counts.passed + counts.failed + counts.errored + counts.skipped) {
+        return `its result_counts do not add up (${counts.total} total, ${counts.passed} passed, ${counts.failed} failed, ${counts.errored} errored, ${counts.skipped} skipped), so the counts come from the items`;
+    }
+    if (run.perCriterion.length === 0)
+        return 'the run has no per-criterion results, so they come from the items';
+    if (pairing === 'id' && counts.skipped > 0)
+        return `${count(counts.skipped, 'item')} were skipped, and skipped items are in neither the failing nor the passing list`;
+    return null;
+}
+function listed(stats) {
+    return `${count(stats.items, 'item')} in ${count(stats.pages, 'page')}`;
+}
+function count(n, noun) {
+    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 ;// CONCATENATED MODULE: ./src/gate/record-baseline.ts
 
 
 /**
  * A stored record as the analysis's baseline: its counts, per-criterion counts and items' outcomes
  * (the comparison pairs by these), and its failing items as records without texts, so that the report
- * can list fixed items by id and verdicts.
+ * can list fixed items by id and verdicts. A record of failing items alone gives a tally of those, its
+ * header's counts and per-criterion results standing for the rest, as a run object's do.
  */
 function recordAsBaseline(record, currentDataset, naming) {
     const { header } = record;
-    const tally = new ItemTally();
+    const tally = new ItemTally(FAILING_ITEMS_KEPT, header.items.kept);
     Object.assign(tally.counts, header.counts);
     header.items.criteria.forEach((name, column) => {
         let passed = 0;
@@ -83046,7 +83202,89 @@ async function lookUpRecords(request) {
     return { baseline, note, history, warning };
 }
 
+;// CONCATENATED MODULE: ./src/history/record-items.ts
+
+
+
+/**
+ * Collects every item of a run, as it streams in, in the record's compact form: its pairing keys, its
+ * outcome and one letter per criterion. About 60 bytes an item in memory; the texts are never kept.
+ */
+class RecordItems {
+    items = [];
+    /** Criteria in the order first seen; an item seen before a criterion appeared has `-` for it. */
+    criteria = [];
+    column = new Map();
+    fingerprint = null;
+    add(record) {
+        this.fingerprint = null;
+        const states = new Array(this.criteria.length).fill(STATE_LETTERS.none);
+        for (const grade of record.grades) {
+            const key = criterionKey(grade);
+            let index = this.column.get(key);
+            if (index === undefined) {
+                index = this.criteria.length;
+                this.column.set(key, index);
+                this.criteria.push(key);
+            }
+            states[index] =
+                grade.passed === true
+                    ? STATE_LETTERS.passed
+                    : grade.passed === false
+                        ? STATE_LETTERS.failed
+                        : record.outcome === 'error'
+                            ? STATE_LETTERS.errored
+                            : STATE_LETTERS.none;
+        }
+        for (let i = 0; i < states.length; i++)
+            states[i] ??= STATE_LETTERS.none;
+        this.items.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome, states: states.join('') });
+    }
+    /** Each item's states padded to every criterion, the last ones included. */
+    padded() {
+        const width = this.criteria.length;
+        return this.items.map((item) => (item.states.length === width ? item : { ...item, states: item.states.padEnd(width, STATE_LETTERS.none) }));
+    }
+    /**
+     * A fingerprint of the dataset as the items show it: the multiset of (id, content) pairs, in any order
+     * (a remote server may list items in another order). Equal fingerprints mean items pair by id.
+     */
+    datasetFingerprint() {
+        this.fingerprint ??= datasetFingerprintOf(this.items);
+        return this.fingerprint;
+    }
+}
+function datasetFingerprintOf(items) {
+    const keys = items.map((item) => `${item.id === null ? '\u0000' : JSON.stringify(item.id)}\t${item.contentHash}`);
+    keys.sort();
+    return fingerprint(keys);
+}
+/** The letter of an outcome, for an item line. */
+function outcomeLetter(item) {
+    return OUTCOME_LETTERS[item.outcome];
+}
+
+;// CONCATENATED MODULE: ./src/gate/recorded-tally.ts
+
+
+/**
+ * A tally of the gate's own run that also collects its items in the results record's compact form,
+ * so the record later runs compare with holds exactly the items the verdict was drawn from.
+ */
+class RecordedTally extends ItemTally {
+    recorded = new RecordItems();
+    constructor(coverage = 'all') {
+        super(FAILING_ITEMS_KEPT, coverage);
+    }
+    add(record) {
+        super.add(record);
+        this.recorded.add(record);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/gate/gate.ts
+
+
 
 
 
@@ -83073,9 +83311,11 @@ const CANCEL_AFTER_TIMEOUT_MS = 30_000;
 const PROGRESS_EVERY_MS = 60_000;
 /** The local engine's longest pause between polls. */
 const LOCAL_POLL_MS = 250;
+const NO_BASELINE = { baseline: null, note: null, history: null };
 /** One gate's run on the Evals API, from start to result, remembering enough to cancel it at any point. */
 class Gate {
     client;
+    followItems;
     /** The settings, with the eval's id once it is known (an eval-file's eval is found or created first). */
     settings;
     git;
@@ -83092,8 +83332,10 @@ class Gate {
     record = null;
     /** A create was sent: a run may exist although its id never came back. */
     mayHaveRun = false;
-    constructor(client, settings, git, host, records = null) {
-        this.client = client;
+    log = (line) => this.host.info(line);
+    constructor(connection, settings, git, host, records = null) {
+        this.client = connection.client;
+        this.followItems = connection.followItems;
         this.settings = settings;
         this.git = git;
         this.host = host;
@@ -83158,6 +83400,8 @@ class Gate {
             log: (line) => this.host.warning(line),
         }));
         this.runId = created.id;
+        // The local engine, in this process, hands its items over as it grades them: nothing is read back.
+        const followed = this.followEveryItem(created.id);
         if (this.remote)
             this.host.remember({ runId: created.id });
         this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
@@ -83198,6 +83442,7 @@ class Gate {
                 }
             },
         });
+        followed?.stop();
         let status;
         let final;
         if (outcome.timedOut) {
@@ -83212,17 +83457,14 @@ class Gate {
             this.markFinished();
             this.host.info(`Run ${created.id} ended: ${final.status}.`);
         }
-        let tally = null;
-        let kept = null;
+        let read = null;
         if (status === 'completed') {
-            kept = new RecordItems();
-            const recordItems = kept;
-            const read = await tallyRun(client, { evalId: settings.evalId, runId: created.id, baseURL, expectedTotal: final.resultCounts.total, signal: this.controller.signal, onRetry: warnFirst, redact: (text) => this.host.redact(text) }, (record) => recordItems.add(record));
-            tally = read.tally;
-            const { stats } = read;
-            this.host.info(`Read ${stats.items} output items in ${stats.pages} pages.`);
+            read = this.remote
+                ? await this.readRemote(final, explicitBaseline, baselineFile, warnFirst)
+                : await this.readLocal(final, followed?.tally ?? null, baselineFile, warnFirst);
         }
-        const lookup = kept ? await this.findBaseline(final, explicitBaseline, baselineFile, kept, warnFirst) : { baseline: null, note: null, history: null };
+        const tally = read?.tally ?? null;
+        const lookup = read?.lookup ?? NO_BASELINE;
         const result = analyseRun({
             evalId: settings.evalId,
             run: final,
@@ -83238,12 +83480,16 @@ class Gate {
             limits: settings,
             history: lookup.history,
         });
-        if (kept)
-            this.record = this.recordOf(result, evalInfo.name, kept);
+        if (tally)
+            this.record = this.recordOf(result, evalInfo.name, tally);
         return result;
     }
-    /** The record this run leaves for later ones: its facts and every item's keys and verdicts. */
-    recordOf(result, evalName, items) {
+    /**
+     * The record this run leaves for later ones: its facts, and the keys and verdicts of the items the
+     * gate read (every item, or the failing ones alone when the run object gave the rest).
+     */
+    recordOf(result, evalName, tally) {
+        const items = tally.recorded;
         const { settings, git } = this;
         const header = recordHeader({
             gateKey: settings.commentKey,
@@ -83263,6 +83509,9 @@ class Gate {
             runId: result.run.id,
             runName: result.run.name,
             datasetKind: settings.dataSource.type,
+            // The remote engine pairs by the data source's fingerprint, as its baselines on the API do.
+            datasetFingerprint: this.remote ? this.sourceFingerprint() : undefined,
+            kept: tally.coverage,
             counts: result.counts,
             score: result.score,
             threshold: result.threshold,
@@ -83272,15 +83521,129 @@ class Gate {
         return { header, items: items.padded() };
     }
     /**
-     * The baseline and the trend: a given file, the Evals API's runs (remote engine), or the records
-     * earlier runs kept as artifacts (the local engine, and the remote one when the API holds no usable
-     * run). Failing to read the records never fails the gate: the run is judged alone.
+     * The local engine's items, handed over in this process as they were graded (every one: the record
+     * keeps them all), then the baseline from a file or the records of earlier runs.
      */
-    async findBaseline(run, explicit, file, items, onRetry) {
+    async readLocal(run, followed, file, onRetry) {
+        let tally = followed;
+        if (tally)
+            this.host.info(`Took the ${countOf(tally.counts.total, 'output item')} of run ${run.id} from the local engine as they were graded (in this process, nothing read back).`);
+        else
+            tally = await this.ownReader(this.controller.signal, onRetry).readEveryItem(run, 'run', 'the local engine is not in this process');
+        return { tally, lookup: await this.findBaseline(null, file, tally.recorded.datasetFingerprint()) };
+    }
+    /**
+     * The run's items and the baseline's, read at the same time: the run's failing items from the start,
+     * while the baseline is looked up (a failure to read them fails the gate at once); then the baseline's
+     * (its failing items too when both runs evaluated the same rows). A baseline on other rows pairs by
+     * content: the run's failing read is stopped, and every item of both is read instead. The records of
+     * earlier runs, or a file, stand in when the API has no baseline.
+     */
+    async readRemote(run, explicit, file, onRetry) {
+        const reader = this.ownReader(this.controller.signal, onRetry);
+        // Each read can be stopped on its own, and every one stops with the gate.
+        const stopFailingRead = new AbortController();
+        const failingSignal = AbortSignal.any([this.controller.signal, stopFailingRead.signal]);
+        const stopLookup = new AbortController();
+        const lookupSignal = AbortSignal.any([this.controller.signal, stopLookup.signal]);
+        let current = this.ownReader(failingSignal, onRetry).read(run, 'none', 'run');
+        // A failure of the run's own read ends the gate, the lookup with it; one we caused by stopping it does not.
+        const never = new Promise(() => undefined);
+        const currentFailed = current.then(() => never, (error) => (failingSignal.aborted && !this.abandoned ? never : Promise.reject(error)));
+        // Raced below; once the lookup has won, the run's read is awaited on its own.
+        currentFailed.catch(() => undefined);
+        const looking = this.settings.baseline.kind === 'file'
+            ? Promise.resolve(null)
+            : this.lookUpBaseline(run, explicit, onRetry, lookupSignal, (found, sameDataset) => {
+                if (!sameDataset) {
+                    stopFailingRead.abort();
+                    current = reader.read(run, 'content', 'run');
+                    // Its failure is the gate's: it is awaited below.
+                    current.catch(() => undefined);
+                }
+                return new RunItemReader(this.readList(lookupSignal, onRetry), this.log).read(found.run, sameDataset ? 'id' : 'content', 'baseline run');
+            });
+        let api;
+        try {
+            api = await Promise.race([looking, currentFailed]);
+        }
+        catch (error) {
+            stopLookup.abort();
+            looking.catch(() => undefined);
+            throw error;
+        }
+        let tally = await current;
+        const lookup = await this.findBaseline(api, file, this.sourceFingerprint());
+        const baseline = lookup.baseline;
+        const paired = !baseline ||
+            (tally.coverage === 'all' && baseline.tally.coverage === 'all') ||
+            canPairFailingItems(run, tally, baseline.run, baseline.tally, baseline.sameDataset);
+        if (paired)
+            return { tally, lookup };
+        const why = 'the failing items of the two runs cannot be paired by id alone (ids missing or repeated, items skipped, other rows, or runs of different sizes)';
+        if (baseline === api?.baseline)
+            return this.readBothInFull(reader, run, tally, lookup, why);
+        // A record is no run to read more of: the run's passing items pair with a record that keeps every
+        // item; with one that keeps only its failing items, the analysis says it could not pair them.
+        if (baseline.tally.coverage === 'all')
+            tally = await reader.complete(run, tally, 'run', why);
+        return { tally, lookup };
+    }
+    /**
+     * Failing items pair by id only when both runs' ids say which item is which and neither skipped
+     * any: otherwise the passing items of both are read too. A baseline that cannot be read so is dropped.
+     */
+    async readBothInFull(reader, run, tally, lookup, why) {
+        const baseline = lookup.baseline;
+        const baselineReader = new RunItemReader(this.readList(this.controller.signal, undefined), this.log);
+        const [current, previous] = await Promise.allSettled([reader.complete(run, tally, 'run', why), baselineReader.complete(baseline.run, baseline.tally, 'baseline run', why)]);
+        if (current.status === 'rejected')
+            throw current.reason;
+        const own = current.value;
+        if (previous.status === 'rejected') {
+            if (this.abandoned)
+                throw previous.reason;
+            const message = previous.reason instanceof Error ? previous.reason.message : String(previous.reason);
+            this.host.warning(`Could not read the baseline, so the gate judged the run alone: ${message}`);
+            return { tally: own, lookup: { ...lookup, baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}` } };
+        }
+        return { tally: own, lookup: { ...lookup, baseline: { ...baseline, tally: previous.value } } };
+    }
+    /** Reads a list of output items through the Evals API. */
+    readList(signal, onRetry) {
+        const { settings, client } = this;
+        return (target, status, onRecord, keepReading) => {
+            const counts = target.resultCounts;
+            const expectedTotal = status === 'fail' ? counts.failed + counts.errored : status === 'pass' ? counts.passed : counts.total;
+            return collectOutputItems(client, { evalId: settings.evalId, runId: target.id, baseURL: settings.endpoint.baseURL, expectedTotal, status, keepReading, signal, onRetry, redact: (text) => this.host.redact(text) }, onRecord);
+        };
+    }
+    /** A reader of this gate's own run, whose items the record keeps. */
+    ownReader(signal, onRetry) {
+        return new RunItemReader(this.readList(signal, onRetry), this.log, (coverage) => new RecordedTally(coverage));
+    }
+    /** The local engine's items, taken into a tally as they are graded; null for a remote endpoint. `stop()` once the run is terminal. */
+    followEveryItem(runId) {
+        if (this.remote || !this.followItems)
+            return null;
+        const tally = new RecordedTally();
+        const redact = (text) => this.host.redact(text);
+        const stop = this.followItems(this.settings.evalId, runId, (item) => tally.add(toItemRecord(item, redact)));
+        return { tally, stop };
+    }
+    /** The data source's fingerprint, as the run's metadata carries it: what remote runs pair by. */
+    sourceFingerprint() {
+        return this.settings.metadata[RUN_METADATA_KEYS.dataset] ?? '';
+    }
+    /**
+     * The baseline and the trend: a given file, the Evals API's runs (`remote`, the remote engine's lookup),
+     * or the records earlier runs kept as artifacts (the local engine, and the remote one when the API
+     * holds no usable run). Failing to read the records never fails the gate: the run is judged alone.
+     */
+    async findBaseline(remote, file, currentDataset) {
         const { settings } = this;
-        const remote = this.remote && settings.baseline.kind !== 'file' ? await this.lookUpBaseline(run, explicit, onRetry) : null;
         const fromFile = file && settings.baseline.kind === 'file'
-            ? recordAsBaseline(file, items.datasetFingerprint(), { label: `vs ${settings.baseline.label}`, which: `from ${settings.baseline.label}`, age: describeAge(file.header.created_at, Date.now()), url: null })
+            ? recordAsBaseline(file, currentDataset, { label: `vs ${settings.baseline.label}`, which: `from ${settings.baseline.label}`, age: describeAge(file.header.created_at, Date.now()), url: null })
             : null;
         const wantRecords = !this.remote || (settings.baseline.kind === 'auto' && remote?.baseline === null) || !remote?.history?.length;
         let kept = null;
@@ -83294,7 +83657,7 @@ class Gate {
                     git: this.git,
                     wantBaseline: fromFile === null && (remote === null || remote.baseline === null),
                     datasetKind: settings.dataSource.type,
-                    currentDataset: items.datasetFingerprint(),
+                    currentDataset,
                     now: Date.now(),
                     log: (line) => this.host.info(line),
                 });
@@ -83365,7 +83728,7 @@ class Gate {
             this.host.remember({ evalId: this.settings.evalId });
     }
     /** The baseline and the branch's history. Failing to read them never fails the gate: the run is judged alone. */
-    async lookUpBaseline(run, explicit, onRetry) {
+    async lookUpBaseline(run, explicit, onRetry, signal, readItems) {
         try {
             return await lookUpBaseline(this.client, {
                 settings: this.settings,
@@ -83373,14 +83736,15 @@ class Gate {
                 run,
                 explicit,
                 baseURL: this.settings.endpoint.baseURL,
-                signal: this.controller.signal,
+                signal,
                 log: (line) => this.host.info(line),
                 onRetry,
-                redact: (text) => this.host.redact(text),
+                readItems,
             });
         }
         catch (error) {
-            if (this.abandoned)
+            // Stopped because the gate stops (a signal, or the run's own items could not be read).
+            if (this.abandoned || signal.aborted)
                 throw error;
             const message = error instanceof Error ? error.message : String(error);
             this.host.warning(`Could not read the baseline, so the gate judged the run alone: ${message}`);
@@ -83469,6 +83833,9 @@ async function readBaselineFile(choice) {
 /** The eval's name for reports when it could not be read: its id, or its file. */
 function evalLabel(settings) {
     return settings.evalId || (settings.evalChoice.kind === 'file' ? settings.evalChoice.path : '');
+}
+function countOf(n, noun) {
+    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 // EXTERNAL MODULE: external "node:buffer"
@@ -84673,7 +85040,7 @@ async function runCommand(argv, io) {
         started: async () => false,
         redact: (text) => redactSecrets(text, secrets.list()),
     };
-    const gate = new Gate(connection.client, settings, git, host);
+    const gate = new Gate(connection, settings, git, host);
     const uninstall = onTermination((signal) => gate.abandon(signal), 130);
     let outcome;
     try {
