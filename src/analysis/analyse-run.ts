@@ -94,7 +94,7 @@ export function analyseRun(input: AnalysisInput): GateResult {
 function unpairedNote(baseline: BaselineInput): string {
   const name = baseline.label || `vs ${baseline.branch || baseline.run.name || baseline.run.id}`;
   if (baseline.tally.coverage === 'failing' && !baseline.sameDataset) {
-    return `No comparison ${name}: that record keeps only its failing items, and this run evaluated other rows, so its items cannot be paired with this run's. The gate judged the run alone.`;
+    return `No comparison ${name}: only the baseline's failing items are known (a record keeps no others), and this run evaluated other rows, so items cannot be paired by content. The gate judged the run alone.`;
   }
   return `No comparison ${name}: its items could not be paired one by one with this run's from the items read, so the gate judged the run alone.`;
 }

@@ -332,7 +332,7 @@ describe('the record a remote run leaves', () => {
     const other = await remoteGate({ rows: answers(12, [3]), files, inputs: { baseline: 'main-record.jsonl' } });
     const outcome = expectResult(await other.gate.run());
     expect(outcome.result.baseline).toBeNull();
-    expect(outcome.result.baselineNote).toMatch(/^No comparison vs .*main-record\.jsonl: that record keeps only its failing items, and this run evaluated other rows/);
+    expect(outcome.result.baselineNote).toMatch(/^No comparison vs .*main-record\.jsonl: only the baseline's failing items are known \(a record keeps no others\), and this run evaluated other rows/);
     // Nothing more of the run was read for a comparison that cannot be made.
     expect(listsRead(other.fake, outcome.result.run.id)).toEqual(['fail']);
   });

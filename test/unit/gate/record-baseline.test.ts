@@ -71,7 +71,7 @@ describe('recordAsBaseline', () => {
       baseline,
     });
     expect(result.baseline).toBeNull();
-    expect(result.baselineNote).toBe("No comparison vs main: that record keeps only its failing items, and this run evaluated other rows, so its items cannot be paired with this run's. The gate judged the run alone.");
+    expect(result.baselineNote).toBe("No comparison vs main: only the baseline's failing items are known (a record keeps no others), and this run evaluated other rows, so items cannot be paired by content. The gate judged the run alone.");
   });
 
   it('pairs by content when the dataset changed', () => {
