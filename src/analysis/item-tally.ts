@@ -54,9 +54,14 @@ export class ItemTally {
     return false;
   }
 
+  /** An item's keys and outcome as the tally holds them; a subclass may hand back a richer object it keeps anyway. */
+  protected keyOf(record: ItemRecord): ItemOutcomeKey {
+    return { id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome };
+  }
+
   add(record: ItemRecord): void {
     this.counts.total++;
-    this.keys.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome });
+    this.keys.push(this.keyOf(record));
     if (record.outcome === 'pass') this.counts.passed++;
     else if (record.outcome === 'error') this.counts.errored++;
     else if (record.outcome === 'skipped') this.counts.skipped++;

@@ -13,8 +13,11 @@ export class RecordItems {
   readonly criteria: string[] = [];
   private readonly column = new Map<string, number>();
   private fingerprint: string | null = null;
+  /** Each distinct states string once: a run has few patterns, and 100,000 copies of `pf-pp` add up. */
+  private readonly statePatterns = new Map<string, string>();
 
-  add(record: ItemRecord): void {
+  /** Adds an item, and hands back the object kept for it. */
+  add(record: ItemRecord): RecordItem {
     this.fingerprint = null;
     const states: string[] = new Array<string>(this.criteria.length).fill(STATE_LETTERS.none);
     for (const grade of record.grades) {
@@ -35,7 +38,16 @@ export class RecordItems {
               : STATE_LETTERS.none;
     }
     for (let i = 0; i < states.length; i++) states[i] ??= STATE_LETTERS.none;
-    this.items.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome, states: states.join('') });
+    const item = { id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome, states: this.pattern(states.join('')) };
+    this.items.push(item);
+    return item;
+  }
+
+  private pattern(states: string): string {
+    const known = this.statePatterns.get(states);
+    if (known !== undefined) return known;
+    if (this.statePatterns.size < MAX_STATE_PATTERNS) this.statePatterns.set(states, states);
+    return states;
   }
 
   /** Each item's states padded to every criterion, the last ones included. */
@@ -53,6 +65,8 @@ export class RecordItems {
     return this.fingerprint;
   }
 }
+
+const MAX_STATE_PATTERNS = 4096;
 
 export function datasetFingerprintOf(items: readonly Pick<RecordItem, 'id' | 'contentHash'>[]): string {
   const keys = items.map((item) => `${item.id === null ? '\u0000' : JSON.stringify(item.id)}\t${item.contentHash}`);

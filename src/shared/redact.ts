@@ -13,6 +13,8 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
  * so secrets are taken out of the data before rendering, where they still match.
  */
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  // Nothing to take out: no copy (a result holds up to 5,000 failing items, a record 100,000).
+  if (secrets.length === 0) return value;
   if (typeof value === 'string') return redactSecrets(value, secrets) as T;
   if (Array.isArray(value)) return value.map((entry) => redactDeep(entry, secrets)) as T;
   if (value !== null && typeof value === 'object') {
