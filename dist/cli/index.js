@@ -68686,7 +68686,9 @@ function fingerprint(value) {
         }
     });
     hash.update(chunk);
-    return hash.digest('hex').slice(0, 16);
+    // Only the 16 characters kept: a slice of the 64-character hex would keep the whole of it alive (100,000
+    // items' content hashes are held until the run is compared and recorded).
+    return hash.digest().toString('hex', 0, 8);
 }
 const HASH_CHUNK_CHARS = 64 * 1024;
 /**
@@ -74035,6 +74037,9 @@ function redactSecrets(text, secrets) {
  * so secrets are taken out of the data before rendering, where they still match.
  */
 function redactDeep(value, secrets) {
+    // Nothing to take out: no copy (a result holds up to 5,000 failing items, a record 100,000).
+    if (secrets.length === 0)
+        return value;
     if (typeof value === 'string')
         return redactSecrets(value, secrets);
     if (Array.isArray(value))
@@ -76327,7 +76332,7 @@ function analyseRun(input) {
 function unpairedNote(baseline) {
     const name = baseline.label || `vs ${baseline.branch || baseline.run.name || baseline.run.id}`;
     if (baseline.tally.coverage === 'failing' && !baseline.sameDataset) {
-        return `No comparison ${name}: that record keeps only its failing items, and this run evaluated other rows, so its items cannot be paired with this run's. The gate judged the run alone.`;
+        return `No comparison ${name}: only the baseline's failing items are known (a record keeps no others), and this run evaluated other rows, so items cannot be paired by content. The gate judged the run alone.`;
     }
     return `No comparison ${name}: its items could not be paired one by one with this run's from the items read, so the gate judged the run alone.`;
 }
@@ -77332,9 +77337,13 @@ class ItemTally {
                 return true;
         return false;
     }
+    /** An item's keys and outcome as the tally holds them; a subclass may hand back a richer object it keeps anyway. */
+    keyOf(record) {
+        return { id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome };
+    }
     add(record) {
         this.counts.total++;
-        this.keys.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome });
+        this.keys.push(this.keyOf(record));
         if (record.outcome === 'pass')
             this.counts.passed++;
         else if (record.outcome === 'error')
@@ -83216,6 +83225,9 @@ class RecordItems {
     criteria = [];
     column = new Map();
     fingerprint = null;
+    /** Each distinct states string once: a run has few patterns, and 100,000 copies of `pf-pp` add up. */
+    statePatterns = new Map();
+    /** Adds an item, and hands back the object kept for it. */
     add(record) {
         this.fingerprint = null;
         const states = new Array(this.criteria.length).fill(STATE_LETTERS.none);
@@ -83238,7 +83250,17 @@ class RecordItems {
         }
         for (let i = 0; i < states.length; i++)
             states[i] ??= STATE_LETTERS.none;
-        this.items.push({ id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome, states: states.join('') });
+        const item = { id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome, states: this.pattern(states.join('')) };
+        this.items.push(item);
+        return item;
+    }
+    pattern(states) {
+        const known = this.statePatterns.get(states);
+        if (known !== undefined)
+            return known;
+        if (this.statePatterns.size < MAX_STATE_PATTERNS)
+            this.statePatterns.set(states, states);
+        return states;
     }
     /** Each item's states padded to every criterion, the last ones included. */
     padded() {
@@ -83254,6 +83276,7 @@ class RecordItems {
         return this.fingerprint;
     }
 }
+const MAX_STATE_PATTERNS = 4096;
 function datasetFingerprintOf(items) {
     const keys = items.map((item) => `${item.id === null ? '\u0000' : JSON.stringify(item.id)}\t${item.contentHash}`);
     keys.sort();
@@ -83269,16 +83292,16 @@ function outcomeLetter(item) {
 
 /**
  * A tally of the gate's own run that also collects its items in the results record's compact form,
- * so the record later runs compare with holds exactly the items the verdict was drawn from.
+ * so the record later runs compare with holds exactly the items the verdict was drawn from. Each
+ * record item is the tally's key for that item too: one object an item, not two.
  */
 class RecordedTally extends ItemTally {
     recorded = new RecordItems();
     constructor(coverage = 'all') {
         super(FAILING_ITEMS_KEPT, coverage);
     }
-    add(record) {
-        super.add(record);
-        this.recorded.add(record);
+    keyOf(record) {
+        return this.recorded.add(record);
     }
 }
 
@@ -85059,10 +85082,11 @@ async function runCommand(argv, io) {
     const result = redactDeep(outcome.result, secrets.list());
     const evalName = redactSecrets(outcome.evalName, secrets.list());
     const document = resultsDocument(result, { showItemContent: settings.showItemContent });
-    // The results file keeps the run's record: a later `--baseline FILE` compares with it.
-    const record = outcome.record ? redactDeep(outcome.record, secrets.list()) : null;
+    // The results file keeps the run's record: a later `--baseline FILE` compares with it. Redacted (a
+    // copy of every item) only when it is written.
+    const record = () => (outcome.record ? redactDeep(outcome.record, secrets.list()) : null);
     try {
-        await writeIfAsked(io, 'results-file', values.get('results-file'), () => `${resultsFileText(document, record)}\n`);
+        await writeIfAsked(io, 'results-file', values.get('results-file'), () => `${resultsFileText(document, record())}\n`);
         await writeIfAsked(io, 'markdown-file', values.get('markdown-file'), () => renderSummary(result, { title: `evals-gate · ${evalName}`, showItemContent: settings.showItemContent, maxItems: Math.max(200, settings.reportItems) }));
     }
     catch (error) {
@@ -85070,7 +85094,9 @@ async function runCommand(argv, io) {
         return EXIT.error;
     }
     if (values.has('json')) {
-        io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+        // Two writes, not one concatenation: the document of a large run is megabytes, copied once less.
+        io.stdout(JSON.stringify(document, null, 2));
+        io.stdout('\n');
     }
     else {
         const color = io.isTTY && !values.has('no-color') && !io.env.NO_COLOR;
