@@ -212,9 +212,8 @@ export class Gate {
           lastLogged = now;
         }
       },
-    });
+    }).finally(() => followed?.stop());
 
-    followed?.stop();
     let status: GateStatus;
     let final: RunSnapshot;
     if (outcome.timedOut) {
