@@ -1,17 +1,14 @@
-import { analyseRun, canPairFailingItems } from '../analysis/analyse-run.js';
+import { analyseRun } from '../analysis/analyse-run.js';
 import type { GateResult, GateStatus } from '../analysis/gate-result.js';
-import type { ItemTally } from '../analysis/item-tally.js';
 import { describeUnknownThresholds, unknownThresholdNames } from '../analysis/threshold-names.js';
 import { FILE_PATH_SOURCE } from '../engine/jsonl-row.js';
 import { EvalsApiError } from '../evals-api/api-errors.js';
 import { cancelRun } from '../evals-api/cancel-run.js';
 import type { EvalsClient } from '../evals-api/client.js';
-import { collectOutputItems } from '../evals-api/collect-items.js';
 import { describeEval } from '../evals-api/describe-eval.js';
 import { ensureEval } from '../evals-api/ensure-eval.js';
 import { expectedItemCount } from '../evals-api/expected-items.js';
 import type { GateRun } from '../evals-api/gate-runs.js';
-import { toItemRecord } from '../evals-api/records.js';
 import type { RunSnapshot } from '../evals-api/run-types.js';
 import { findRunByToken, startRun } from '../evals-api/start-run.js';
 import { waitForTerminalRun } from '../evals-api/wait-for-run.js';
@@ -26,11 +23,11 @@ import type { Settings } from '../settings/settings.js';
 import type { Log } from '../shared/log.js';
 import { RUN_METADATA_KEYS } from '../shared/run-metadata-keys.js';
 import { type BaselineLookup, checkBaselineRun, lookUpBaseline } from './baseline-lookup.js';
+import { type ItemsRead, type ReadBaselineItems, RunCollector } from './collect-run.js';
 import type { FollowItems } from './connect.js';
-import { type ReadList, RunItemReader } from './read-items.js';
 import { describeAge, recordAsBaseline } from './record-baseline.js';
 import { lookUpRecords } from './record-lookup.js';
-import { RecordedTally } from './recorded-tally.js';
+import type { RecordedTally } from './recorded-tally.js';
 
 /** Cancelling must finish inside the runner's 7.5 s between SIGINT and SIGTERM. */
 const CANCEL_ON_SIGNAL_MS = 5000;
@@ -76,12 +73,6 @@ export interface GateConnection {
   followItems?: FollowItems;
 }
 
-/** What the gate took of its run's items, and what it compares them with. */
-interface ItemsRead {
-  tally: RecordedTally;
-  lookup: BaselineLookup;
-}
-
 const NO_BASELINE: BaselineLookup = { baseline: null, note: null, history: null };
 
 /** One gate's run on the Evals API, from start to result, remembering enough to cancel it at any point. */
@@ -104,7 +95,6 @@ export class Gate {
   private record: ResultsRecord | null = null;
   /** A create was sent: a run may exist although its id never came back. */
   private mayHaveRun = false;
-  private readonly log = (line: string): void => this.host.info(line);
 
   constructor(connection: GateConnection, settings: Settings, git: GitContext, host: GateHost, records: RecordSource | null = null) {
     this.client = connection.client;
@@ -174,14 +164,6 @@ export class Gate {
       log: (line) => this.host.warning(line),
     }));
     this.runId = created.id;
-    // The local engine, in this process, hands its items over as it grades them: nothing is read back.
-    const followed = this.followEveryItem(created.id);
-    if (this.remote) this.host.remember({ runId: created.id });
-    this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
-    if (created.reportUrl) this.host.info(`Report: ${created.reportUrl}`);
-    this.saidEvaluating = await this.host.started(created, evalInfo.name);
-
-    const expected = expectedItemCount(settings.dataSource);
     // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
     let warned = false;
     const warnFirst = (message: string) => {
@@ -189,6 +171,22 @@ export class Gate {
       else this.host.warning(message);
       warned = true;
     };
+    const collector = new RunCollector({
+      client,
+      settings,
+      log: this.host,
+      signal: this.controller.signal,
+      abandoned: () => this.abandoned,
+      onRetry: warnFirst,
+    });
+    // The local engine, in this process, hands its items over as it grades them: nothing is read back.
+    const followed = !this.remote && this.followItems ? collector.follow(this.followItems, created.id) : null;
+    if (this.remote) this.host.remember({ runId: created.id });
+    this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
+    if (created.reportUrl) this.host.info(`Report: ${created.reportUrl}`);
+    this.saidEvaluating = await this.host.started(created, evalInfo.name);
+
+    const expected = expectedItemCount(settings.dataSource);
     let lastLine = '';
     let lastLogged = 0;
     const outcome = await waitForTerminalRun(client, {
@@ -230,9 +228,13 @@ export class Gate {
 
     let read: ItemsRead | null = null;
     if (status === 'completed') {
-      read = this.remote
-        ? await this.readRemote(final, explicitBaseline, baselineFile, warnFirst)
-        : await this.readLocal(final, followed?.tally ?? null, baselineFile, warnFirst);
+      if (this.remote) {
+        const lookUp = settings.baseline.kind === 'file' ? null : (signal: AbortSignal, readItems: ReadBaselineItems) => this.lookUpBaseline(final, explicitBaseline, warnFirst, signal, readItems);
+        read = await collector.remote(final, lookUp, (api) => this.findBaseline(api, baselineFile, this.sourceFingerprint()));
+      } else {
+        const tally = await collector.local(final, followed?.tally ?? null);
+        read = { tally, lookup: await this.findBaseline(null, baselineFile, tally.recorded.datasetFingerprint()) };
+      }
     }
     const tally = read?.tally ?? null;
     const lookup = read?.lookup ?? NO_BASELINE;
@@ -293,123 +295,6 @@ export class Gate {
       items,
     );
     return { header, items: items.padded() };
-  }
-
-  /**
-   * The local engine's items, handed over in this process as they were graded (every one: the record
-   * keeps them all), then the baseline from a file or the records of earlier runs.
-   */
-  private async readLocal(run: RunSnapshot, followed: RecordedTally | null, file: ResultsRecord | null, onRetry: (message: string) => void): Promise<ItemsRead> {
-    let tally = followed;
-    if (tally) this.host.info(`Took the ${countOf(tally.counts.total, 'output item')} of run ${run.id} from the local engine as they were graded (in this process, nothing read back).`);
-    else tally = await this.ownReader(this.controller.signal, onRetry).readEveryItem(run, 'run', 'the local engine is not in this process');
-    return { tally, lookup: await this.findBaseline(null, file, tally.recorded.datasetFingerprint()) };
-  }
-
-  /**
-   * The run's items and the baseline's, read at the same time: the run's failing items from the start,
-   * while the baseline is looked up (a failure to read them fails the gate at once); then the baseline's
-   * (its failing items too when both runs evaluated the same rows). A baseline on other rows pairs by
-   * content: the run's failing read is stopped, and every item of both is read instead. The records of
-   * earlier runs, or a file, stand in when the API has no baseline.
-   */
-  private async readRemote(run: RunSnapshot, explicit: GateRun | null, file: ResultsRecord | null, onRetry: (message: string) => void): Promise<ItemsRead> {
-    const reader = this.ownReader(this.controller.signal, onRetry);
-    // Each read can be stopped on its own, and every one stops with the gate.
-    const stopFailingRead = new AbortController();
-    const failingSignal = AbortSignal.any([this.controller.signal, stopFailingRead.signal]);
-    const stopLookup = new AbortController();
-    const lookupSignal = AbortSignal.any([this.controller.signal, stopLookup.signal]);
-    let current = this.ownReader(failingSignal, onRetry).read(run, 'none', 'run');
-    // A failure of the run's own read ends the gate, the lookup with it; one we caused by stopping it does not.
-    const never = new Promise<never>(() => undefined);
-    const currentFailed = current.then(
-      () => never,
-      (error: unknown) => (failingSignal.aborted && !this.abandoned ? never : Promise.reject(error)),
-    );
-    // Raced below; once the lookup has won, the run's read is awaited on its own.
-    currentFailed.catch(() => undefined);
-    const looking: Promise<BaselineLookup | null> =
-      this.settings.baseline.kind === 'file'
-        ? Promise.resolve(null)
-        : this.lookUpBaseline(run, explicit, onRetry, lookupSignal, (found, sameDataset) => {
-            if (!sameDataset) {
-              stopFailingRead.abort();
-              current = reader.read(run, 'content', 'run');
-              // Its failure is the gate's: it is awaited below.
-              current.catch(() => undefined);
-            }
-            return new RunItemReader(this.readList(lookupSignal, onRetry), this.log).read(found.run, sameDataset ? 'id' : 'content', 'baseline run');
-          });
-    let api: BaselineLookup | null;
-    try {
-      api = await Promise.race([looking, currentFailed]);
-    } catch (error) {
-      stopLookup.abort();
-      looking.catch(() => undefined);
-      throw error;
-    }
-    let tally = await current;
-    const lookup = await this.findBaseline(api, file, this.sourceFingerprint());
-    const baseline = lookup.baseline;
-    const paired =
-      !baseline ||
-      (tally.coverage === 'all' && baseline.tally.coverage === 'all') ||
-      canPairFailingItems(run, tally, baseline.run, baseline.tally, baseline.sameDataset);
-    if (paired) return { tally, lookup };
-    const why = 'the failing items of the two runs cannot be paired by id alone (ids missing or repeated, items skipped, other rows, or runs of different sizes)';
-    if (baseline === api?.baseline) return this.readBothInFull(reader, run, tally, lookup, why);
-    // A record is no run to read more of: the run's passing items pair with a record that keeps every
-    // item; with one that keeps only its failing items, the analysis says it could not pair them.
-    if (baseline.tally.coverage === 'all') tally = await reader.complete(run, tally, 'run', why);
-    return { tally, lookup };
-  }
-
-  /**
-   * Failing items pair by id only when both runs' ids say which item is which and neither skipped
-   * any: otherwise the passing items of both are read too. A baseline that cannot be read so is dropped.
-   */
-  private async readBothInFull(reader: RunItemReader<RecordedTally>, run: RunSnapshot, tally: RecordedTally, lookup: BaselineLookup, why: string): Promise<ItemsRead> {
-    const baseline = lookup.baseline as NonNullable<BaselineLookup['baseline']>;
-    const baselineReader = new RunItemReader(this.readList(this.controller.signal, undefined), this.log);
-    const [current, previous] = await Promise.allSettled([reader.complete(run, tally, 'run', why), baselineReader.complete(baseline.run, baseline.tally, 'baseline run', why)]);
-    if (current.status === 'rejected') throw current.reason;
-    const own = current.value;
-    if (previous.status === 'rejected') {
-      if (this.abandoned) throw previous.reason;
-      const message = previous.reason instanceof Error ? previous.reason.message : String(previous.reason);
-      this.host.warning(`Could not read the baseline, so the gate judged the run alone: ${message}`);
-      return { tally: own, lookup: { ...lookup, baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}` } };
-    }
-    return { tally: own, lookup: { ...lookup, baseline: { ...baseline, tally: previous.value } } };
-  }
-
-  /** Reads a list of output items through the Evals API. */
-  private readList(signal: AbortSignal, onRetry: ((message: string) => void) | undefined): ReadList {
-    const { settings, client } = this;
-    return (target, status, onRecord, keepReading) => {
-      const counts = target.resultCounts;
-      const expectedTotal = status === 'fail' ? counts.failed + counts.errored : status === 'pass' ? counts.passed : counts.total;
-      return collectOutputItems(
-        client,
-        { evalId: settings.evalId, runId: target.id, baseURL: settings.endpoint.baseURL, expectedTotal, status, keepReading, signal, onRetry, redact: (text) => this.host.redact(text) },
-        onRecord,
-      );
-    };
-  }
-
-  /** A reader of this gate's own run, whose items the record keeps. */
-  private ownReader(signal: AbortSignal, onRetry: (message: string) => void): RunItemReader<RecordedTally> {
-    return new RunItemReader(this.readList(signal, onRetry), this.log, (coverage) => new RecordedTally(coverage));
-  }
-
-  /** The local engine's items, taken into a tally as they are graded; null for a remote endpoint. `stop()` once the run is terminal. */
-  private followEveryItem(runId: string): { tally: RecordedTally; stop: () => void } | null {
-    if (this.remote || !this.followItems) return null;
-    const tally = new RecordedTally();
-    const redact = (text: string) => this.host.redact(text);
-    const stop = this.followItems(this.settings.evalId, runId, (item) => tally.add(toItemRecord(item, redact)));
-    return { tally, stop };
   }
 
   /** The data source's fingerprint, as the run's metadata carries it: what remote runs pair by. */
@@ -513,7 +398,7 @@ export class Gate {
     explicit: GateRun | null,
     onRetry: (message: string) => void,
     signal: AbortSignal,
-    readItems: (baseline: GateRun, sameDataset: boolean) => Promise<ItemTally>,
+    readItems: ReadBaselineItems,
   ): Promise<BaselineLookup> {
     try {
       return await lookUpBaseline(this.client, {
@@ -616,8 +501,4 @@ async function readBaselineFile(choice: { path: string; label: string }): Promis
 /** The eval's name for reports when it could not be read: its id, or its file. */
 export function evalLabel(settings: Settings): string {
   return settings.evalId || (settings.evalChoice.kind === 'file' ? settings.evalChoice.path : '');
-}
-
-function countOf(n: number, noun: string): string {
-  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
