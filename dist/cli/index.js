@@ -37137,7 +37137,7 @@ if (process.argv[2] === 'run') {
         // Not replaced (the binary cannot be run again, say): the CLI goes on as it was started.
     }
 }
-const { runCli } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4440));
+const { runCli } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 5075));
 process.exitCode = await runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -37151,7 +37151,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4440:
+/***/ 5075:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -76507,71 +76507,6 @@ async function alreadyFinished(client, request, options) {
     return run !== null && isTerminalStatus(toRunSnapshot(run).status);
 }
 
-;// CONCATENATED MODULE: ./src/evals-api/collect-items.ts
-
-
-
-
-/** The API's largest page: the fewest round trips. */
-const PAGE_SIZE = 100;
-const PAGE_ATTEMPTS = 5;
-/**
- * Reads the output items of a run (all, or those of one status), page by page, handing each to `onItem` as a compact record and
- * keeping nothing else, so memory does not grow with the run. A list whose cursor does not advance, or
- * that goes on far past the run's item count, ends with an error instead of a hang.
- */
-async function collectOutputItems(client, options, onItem) {
-    const pageSize = options.pageSize ?? PAGE_SIZE;
-    const maxPages = 2 * Math.ceil(Math.max(options.expectedTotal, 1) / pageSize) + 10;
-    const which = options.status === 'fail' ? 'failing ' : options.status === 'pass' ? 'passing ' : '';
-    const context = {
-        doing: `reading the ${which}output items of run ${options.runId}`,
-        evalId: options.evalId,
-        runId: options.runId,
-        baseURL: options.baseURL,
-    };
-    const fetchPage = (load) => withTransientRetry(load, context, options);
-    let page = await fetchPage(() => client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc', ...(options.status ? { status: options.status } : {}) }, 
-    // Retries are this module's (below); the SDK's on top would multiply them. Later pages inherit this.
-    { signal: options.signal, maxRetries: 0 }));
-    const cursors = new Set();
-    const stats = { pages: 0, items: 0 };
-    for (;;) {
-        stats.pages++;
-        // Never the characters of a string taken for items, nor an HTML page taken for an empty list.
-        const items = checkedPageItems(page, context.doing, describeEndpoint(options.baseURL));
-        for (const raw of items)
-            onItem(toItemRecord(raw, options.redact));
-        stats.items += items.length;
-        if (!page.hasNextPage() || options.keepReading?.() === false)
-            return stats;
-        const cursor = page.data[page.data.length - 1]?.id ?? '';
-        if (cursors.has(cursor)) {
-            throw new EvalsApiError(`The ${which}output items of run ${options.runId} did not advance: page ${stats.pages} ended at item ${cursor} again, and the server still said has_more. Stopped after ${stats.items} items.`, null);
-        }
-        if (stats.pages >= maxPages) {
-            throw new EvalsApiError(`The ${which}output items of run ${options.runId} went on for ${stats.pages} pages (${stats.items} items) although the run counts ${options.expectedTotal}; stopped reading.`, null);
-        }
-        cursors.add(cursor);
-        const current = page;
-        page = await fetchPage(() => current.getNextPage());
-    }
-}
-async function withTransientRetry(load, context, options) {
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await load();
-        }
-        catch (error) {
-            if (options.signal?.aborted || !isTransient(error) || attempt >= PAGE_ATTEMPTS)
-                throw describeApiError(error, context);
-            const wait = retryDelayMs(error, attempt);
-            options.onRetry?.(`${describeApiError(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, { signal: options.signal });
-        }
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/evals-api/describe-eval.ts
 
 
@@ -77302,6 +77237,71 @@ function pointOf(run, threshold) {
     return { runId: run.id, label: trendLabel(run), score, url: run.reportUrl, status: score >= threshold ? 'pass' : 'fail' };
 }
 
+;// CONCATENATED MODULE: ./src/evals-api/collect-items.ts
+
+
+
+
+/** The API's largest page: the fewest round trips. */
+const PAGE_SIZE = 100;
+const PAGE_ATTEMPTS = 5;
+/**
+ * Reads the output items of a run (all, or those of one status), page by page, handing each to `onItem` as a compact record and
+ * keeping nothing else, so memory does not grow with the run. A list whose cursor does not advance, or
+ * that goes on far past the run's item count, ends with an error instead of a hang.
+ */
+async function collectOutputItems(client, options, onItem) {
+    const pageSize = options.pageSize ?? PAGE_SIZE;
+    const maxPages = 2 * Math.ceil(Math.max(options.expectedTotal, 1) / pageSize) + 10;
+    const which = options.status === 'fail' ? 'failing ' : options.status === 'pass' ? 'passing ' : '';
+    const context = {
+        doing: `reading the ${which}output items of run ${options.runId}`,
+        evalId: options.evalId,
+        runId: options.runId,
+        baseURL: options.baseURL,
+    };
+    const fetchPage = (load) => withTransientRetry(load, context, options);
+    let page = await fetchPage(() => client.evals.runs.outputItems.list(options.runId, { eval_id: options.evalId, limit: pageSize, order: 'asc', ...(options.status ? { status: options.status } : {}) }, 
+    // Retries are this module's (below); the SDK's on top would multiply them. Later pages inherit this.
+    { signal: options.signal, maxRetries: 0 }));
+    const cursors = new Set();
+    const stats = { pages: 0, items: 0 };
+    for (;;) {
+        stats.pages++;
+        // Never the characters of a string taken for items, nor an HTML page taken for an empty list.
+        const items = checkedPageItems(page, context.doing, describeEndpoint(options.baseURL));
+        for (const raw of items)
+            onItem(toItemRecord(raw, options.redact));
+        stats.items += items.length;
+        if (!page.hasNextPage() || options.keepReading?.() === false)
+            return stats;
+        const cursor = page.data[page.data.length - 1]?.id ?? '';
+        if (cursors.has(cursor)) {
+            throw new EvalsApiError(`The ${which}output items of run ${options.runId} did not advance: page ${stats.pages} ended at item ${cursor} again, and the server still said has_more. Stopped after ${stats.items} items.`, null);
+        }
+        if (stats.pages >= maxPages) {
+            throw new EvalsApiError(`The ${which}output items of run ${options.runId} went on for ${stats.pages} pages (${stats.items} items) although the run counts ${options.expectedTotal}; stopped reading.`, null);
+        }
+        cursors.add(cursor);
+        const current = page;
+        page = await fetchPage(() => current.getNextPage());
+    }
+}
+async function withTransientRetry(load, context, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await load();
+        }
+        catch (error) {
+            if (options.signal?.aborted || !isTransient(error) || attempt >= PAGE_ATTEMPTS)
+                throw describeApiError(error, context);
+            const wait = retryDelayMs(error, attempt);
+            options.onRetry?.(`${describeApiError(error, context).message} Trying again in ${(wait / 1000).toFixed(1)}s.`);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, { signal: options.signal });
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/analysis/item-tally.ts
 /** Failing items kept with their texts; beyond this they are only counted (memory stays bounded). */
 const FAILING_ITEMS_KEPT = 5000;
@@ -77468,6 +77468,231 @@ function listed(stats) {
     return `${count(stats.items, 'item')} in ${count(stats.pages, 'page')}`;
 }
 function count(n, noun) {
+    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+;// CONCATENATED MODULE: ./src/history/record-items.ts
+
+
+
+/**
+ * Collects every item of a run, as it streams in, in the record's compact form: its pairing keys, its
+ * outcome and one letter per criterion. About 60 bytes an item in memory; the texts are never kept.
+ */
+class RecordItems {
+    items = [];
+    /** Criteria in the order first seen; an item seen before a criterion appeared has `-` for it. */
+    criteria = [];
+    column = new Map();
+    fingerprint = null;
+    /** Each distinct states string once: a run has few patterns, and 100,000 copies of `pf-pp` add up. */
+    statePatterns = new Map();
+    /** Adds an item, and hands back the object kept for it. */
+    add(record) {
+        this.fingerprint = null;
+        const states = new Array(this.criteria.length).fill(STATE_LETTERS.none);
+        for (const grade of record.grades) {
+            const key = criterionKey(grade);
+            let index = this.column.get(key);
+            if (index === undefined) {
+                index = this.criteria.length;
+                this.column.set(key, index);
+                this.criteria.push(key);
+            }
+            states[index] =
+                grade.passed === true
+                    ? STATE_LETTERS.passed
+                    : grade.passed === false
+                        ? STATE_LETTERS.failed
+                        : record.outcome === 'error'
+                            ? STATE_LETTERS.errored
+                            : STATE_LETTERS.none;
+        }
+        for (let i = 0; i < states.length; i++)
+            states[i] ??= STATE_LETTERS.none;
+        const item = { id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome, states: this.pattern(states.join('')) };
+        this.items.push(item);
+        return item;
+    }
+    pattern(states) {
+        const known = this.statePatterns.get(states);
+        if (known !== undefined)
+            return known;
+        if (this.statePatterns.size < MAX_STATE_PATTERNS)
+            this.statePatterns.set(states, states);
+        return states;
+    }
+    /** Each item's states padded to every criterion, the last ones included. */
+    padded() {
+        const width = this.criteria.length;
+        return this.items.map((item) => (item.states.length === width ? item : { ...item, states: item.states.padEnd(width, STATE_LETTERS.none) }));
+    }
+    /**
+     * A fingerprint of the dataset as the items show it: the multiset of (id, content) pairs, in any order
+     * (a remote server may list items in another order). Equal fingerprints mean items pair by id.
+     */
+    datasetFingerprint() {
+        this.fingerprint ??= datasetFingerprintOf(this.items);
+        return this.fingerprint;
+    }
+}
+const MAX_STATE_PATTERNS = 4096;
+function datasetFingerprintOf(items) {
+    const keys = items.map((item) => `${item.id === null ? '\u0000' : JSON.stringify(item.id)}\t${item.contentHash}`);
+    keys.sort();
+    return fingerprint(keys);
+}
+/** The letter of an outcome, for an item line. */
+function outcomeLetter(item) {
+    return OUTCOME_LETTERS[item.outcome];
+}
+
+;// CONCATENATED MODULE: ./src/gate/recorded-tally.ts
+
+
+/**
+ * A tally of the gate's own run that also collects its items in the results record's compact form,
+ * so the record later runs compare with holds exactly the items the verdict was drawn from. Each
+ * record item is the tally's key for that item too: one object an item, not two.
+ */
+class RecordedTally extends ItemTally {
+    recorded = new RecordItems();
+    constructor(coverage = 'all') {
+        super(FAILING_ITEMS_KEPT, coverage);
+    }
+    keyOf(record) {
+        return this.recorded.add(record);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gate/collect-run.ts
+// What the gate takes of its own run's items, and of its baseline's: on the local engine every item,
+// handed over in this process as it is graded; on a remote endpoint the failing lists of the run and of
+// its baseline, read at the same time, and every item only when the run objects cannot stand in for them.
+
+
+
+
+
+class RunCollector {
+    context;
+    constructor(context) {
+        this.context = context;
+    }
+    /** The local engine's items, taken into a tally as they are graded. `stop()` once the run is terminal. */
+    follow(followItems, runId) {
+        const { settings, log } = this.context;
+        const tally = new RecordedTally();
+        const stop = followItems(settings.evalId, runId, (item) => tally.add(toItemRecord(item, (text) => log.redact(text))));
+        return { tally, stop };
+    }
+    /** Every item of a local run: those followed, or (the engine in another process) read through the API. */
+    async local(run, followed) {
+        if (!followed)
+            return this.ownReader(this.context.signal).readEveryItem(run, 'run', 'the local engine is not in this process');
+        this.context.log.info(`Took the ${countOf(followed.counts.total, 'output item')} of run ${run.id} from the local engine as they were graded (in this process, nothing read back).`);
+        return followed;
+    }
+    /**
+     * The run's items and the baseline's, read at the same time: the run's failing items from the start,
+     * while `lookUp` looks for the baseline on the API (a failure to read them fails the gate at once);
+     * then the baseline's (its failing items too when both runs evaluated the same rows). A baseline on
+     * other rows pairs by content: the run's failing read is stopped, and every item of both is read
+     * instead. `withRecords` adds the records of earlier runs, or a file, where the API had no baseline;
+     * a record is paired like a run, except that it cannot be read further.
+     */
+    async remote(run, lookUp, withRecords) {
+        const { signal, abandoned } = this.context;
+        const reader = this.ownReader(signal);
+        // Each read can be stopped on its own, and every one stops with the gate.
+        const stopFailingRead = new AbortController();
+        const failingSignal = AbortSignal.any([signal, stopFailingRead.signal]);
+        const stopLookup = new AbortController();
+        const lookupSignal = AbortSignal.any([signal, stopLookup.signal]);
+        let current = this.ownReader(failingSignal).read(run, 'none', 'run');
+        // A failure of the run's own read ends the gate, the lookup with it; one we caused by stopping it does not.
+        const never = new Promise(() => undefined);
+        const currentFailed = current.then(() => never, (error) => (failingSignal.aborted && !abandoned() ? never : Promise.reject(error)));
+        // Raced below; once the lookup has won, the run's read is awaited on its own.
+        currentFailed.catch(() => undefined);
+        const looking = lookUp
+            ? lookUp(lookupSignal, (found, sameDataset) => {
+                if (!sameDataset) {
+                    stopFailingRead.abort();
+                    current = reader.read(run, 'content', 'run');
+                    // Its failure is the gate's: it is awaited below.
+                    current.catch(() => undefined);
+                }
+                return this.reader(lookupSignal).read(found.run, sameDataset ? 'id' : 'content', 'baseline run');
+            })
+            : Promise.resolve(null);
+        let api;
+        try {
+            api = await Promise.race([looking, currentFailed]);
+        }
+        catch (error) {
+            stopLookup.abort();
+            looking.catch(() => undefined);
+            throw error;
+        }
+        let tally = await current;
+        const lookup = await withRecords(api);
+        const baseline = lookup.baseline;
+        const paired = !baseline ||
+            (tally.coverage === 'all' && baseline.tally.coverage === 'all') ||
+            canPairFailingItems(run, tally, baseline.run, baseline.tally, baseline.sameDataset);
+        if (paired)
+            return { tally, lookup };
+        const why = 'the failing items of the two runs cannot be paired by id alone (ids missing or repeated, items skipped, other rows, or runs of different sizes)';
+        if (baseline === api?.baseline)
+            return this.readBothInFull(reader, run, tally, lookup, why);
+        // A record is no run to read more of: the run's passing items pair with a record that keeps every
+        // item; with one that keeps only its failing items, the analysis says it could not pair them.
+        if (baseline.tally.coverage === 'all')
+            tally = await reader.complete(run, tally, 'run', why);
+        return { tally, lookup };
+    }
+    /**
+     * Failing items pair by id only when both runs' ids say which item is which and neither skipped
+     * any: otherwise the passing items of both are read too. A baseline that cannot be read so is dropped.
+     */
+    async readBothInFull(reader, run, tally, lookup, why) {
+        const baseline = lookup.baseline;
+        const [current, previous] = await Promise.allSettled([
+            reader.complete(run, tally, 'run', why),
+            this.reader(this.context.signal).complete(baseline.run, baseline.tally, 'baseline run', why),
+        ]);
+        if (current.status === 'rejected')
+            throw current.reason;
+        const own = current.value;
+        if (previous.status === 'rejected') {
+            if (this.context.abandoned())
+                throw previous.reason;
+            const message = previous.reason instanceof Error ? previous.reason.message : String(previous.reason);
+            this.context.log.warning(`Could not read the baseline, so the gate judged the run alone: ${message}`);
+            return { tally: own, lookup: { ...lookup, baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}` } };
+        }
+        return { tally: own, lookup: { ...lookup, baseline: { ...baseline, tally: previous.value } } };
+    }
+    /** Reads a list of output items through the Evals API. */
+    readList(signal) {
+        const { settings, client, onRetry, log } = this.context;
+        return (target, status, onRecord, keepReading) => {
+            const counts = target.resultCounts;
+            const expectedTotal = status === 'fail' ? counts.failed + counts.errored : status === 'pass' ? counts.passed : counts.total;
+            return collectOutputItems(client, { evalId: settings.evalId, runId: target.id, baseURL: settings.endpoint.baseURL, expectedTotal, status, keepReading, signal, onRetry, redact: (text) => log.redact(text) }, onRecord);
+        };
+    }
+    /** A reader of another run (the baseline). */
+    reader(signal) {
+        return new RunItemReader(this.readList(signal), (line) => this.context.log.info(line));
+    }
+    /** A reader of the gate's own run, whose items the record keeps. */
+    ownReader(signal) {
+        return new RunItemReader(this.readList(signal), (line) => this.context.log.info(line), (coverage) => new RecordedTally(coverage));
+    }
+}
+function countOf(n, noun) {
     return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
@@ -83211,104 +83436,7 @@ async function lookUpRecords(request) {
     return { baseline, note, history, warning };
 }
 
-;// CONCATENATED MODULE: ./src/history/record-items.ts
-
-
-
-/**
- * Collects every item of a run, as it streams in, in the record's compact form: its pairing keys, its
- * outcome and one letter per criterion. About 60 bytes an item in memory; the texts are never kept.
- */
-class RecordItems {
-    items = [];
-    /** Criteria in the order first seen; an item seen before a criterion appeared has `-` for it. */
-    criteria = [];
-    column = new Map();
-    fingerprint = null;
-    /** Each distinct states string once: a run has few patterns, and 100,000 copies of `pf-pp` add up. */
-    statePatterns = new Map();
-    /** Adds an item, and hands back the object kept for it. */
-    add(record) {
-        this.fingerprint = null;
-        const states = new Array(this.criteria.length).fill(STATE_LETTERS.none);
-        for (const grade of record.grades) {
-            const key = criterionKey(grade);
-            let index = this.column.get(key);
-            if (index === undefined) {
-                index = this.criteria.length;
-                this.column.set(key, index);
-                this.criteria.push(key);
-            }
-            states[index] =
-                grade.passed === true
-                    ? STATE_LETTERS.passed
-                    : grade.passed === false
-                        ? STATE_LETTERS.failed
-                        : record.outcome === 'error'
-                            ? STATE_LETTERS.errored
-                            : STATE_LETTERS.none;
-        }
-        for (let i = 0; i < states.length; i++)
-            states[i] ??= STATE_LETTERS.none;
-        const item = { id: record.datasourceItemId, contentHash: record.contentHash, outcome: record.outcome, states: this.pattern(states.join('')) };
-        this.items.push(item);
-        return item;
-    }
-    pattern(states) {
-        const known = this.statePatterns.get(states);
-        if (known !== undefined)
-            return known;
-        if (this.statePatterns.size < MAX_STATE_PATTERNS)
-            this.statePatterns.set(states, states);
-        return states;
-    }
-    /** Each item's states padded to every criterion, the last ones included. */
-    padded() {
-        const width = this.criteria.length;
-        return this.items.map((item) => (item.states.length === width ? item : { ...item, states: item.states.padEnd(width, STATE_LETTERS.none) }));
-    }
-    /**
-     * A fingerprint of the dataset as the items show it: the multiset of (id, content) pairs, in any order
-     * (a remote server may list items in another order). Equal fingerprints mean items pair by id.
-     */
-    datasetFingerprint() {
-        this.fingerprint ??= datasetFingerprintOf(this.items);
-        return this.fingerprint;
-    }
-}
-const MAX_STATE_PATTERNS = 4096;
-function datasetFingerprintOf(items) {
-    const keys = items.map((item) => `${item.id === null ? '\u0000' : JSON.stringify(item.id)}\t${item.contentHash}`);
-    keys.sort();
-    return fingerprint(keys);
-}
-/** The letter of an outcome, for an item line. */
-function outcomeLetter(item) {
-    return OUTCOME_LETTERS[item.outcome];
-}
-
-;// CONCATENATED MODULE: ./src/gate/recorded-tally.ts
-
-
-/**
- * A tally of the gate's own run that also collects its items in the results record's compact form,
- * so the record later runs compare with holds exactly the items the verdict was drawn from. Each
- * record item is the tally's key for that item too: one object an item, not two.
- */
-class RecordedTally extends ItemTally {
-    recorded = new RecordItems();
-    constructor(coverage = 'all') {
-        super(FAILING_ITEMS_KEPT, coverage);
-    }
-    keyOf(record) {
-        return this.recorded.add(record);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/gate/gate.ts
-
-
-
 
 
 
@@ -83355,7 +83483,6 @@ class Gate {
     record = null;
     /** A create was sent: a run may exist although its id never came back. */
     mayHaveRun = false;
-    log = (line) => this.host.info(line);
     constructor(connection, settings, git, host, records = null) {
         this.client = connection.client;
         this.followItems = connection.followItems;
@@ -83423,15 +83550,6 @@ class Gate {
             log: (line) => this.host.warning(line),
         }));
         this.runId = created.id;
-        // The local engine, in this process, hands its items over as it grades them: nothing is read back.
-        const followed = this.followEveryItem(created.id);
-        if (this.remote)
-            this.host.remember({ runId: created.id });
-        this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
-        if (created.reportUrl)
-            this.host.info(`Report: ${created.reportUrl}`);
-        this.saidEvaluating = await this.host.started(created, evalInfo.name);
-        const expected = expectedItemCount(settings.dataSource);
         // Annotations are capped at 10 warnings a step: the first transient failure is one, the rest go to the log.
         let warned = false;
         const warnFirst = (message) => {
@@ -83441,6 +83559,23 @@ class Gate {
                 this.host.warning(message);
             warned = true;
         };
+        const collector = new RunCollector({
+            client,
+            settings,
+            log: this.host,
+            signal: this.controller.signal,
+            abandoned: () => this.abandoned,
+            onRetry: warnFirst,
+        });
+        // The local engine, in this process, hands its items over as it grades them: nothing is read back.
+        const followed = !this.remote && this.followItems ? collector.follow(this.followItems, created.id) : null;
+        if (this.remote)
+            this.host.remember({ runId: created.id });
+        this.host.info(`Started run ${created.id} ("${created.name}") of eval ${evalInfo.name} (${settings.evalId}).`);
+        if (created.reportUrl)
+            this.host.info(`Report: ${created.reportUrl}`);
+        this.saidEvaluating = await this.host.started(created, evalInfo.name);
+        const expected = expectedItemCount(settings.dataSource);
         let lastLine = '';
         let lastLogged = 0;
         const outcome = await waitForTerminalRun(client, {
@@ -83464,8 +83599,7 @@ class Gate {
                     lastLogged = now;
                 }
             },
-        });
-        followed?.stop();
+        }).finally(() => followed?.stop());
         let status;
         let final;
         if (outcome.timedOut) {
@@ -83482,9 +83616,14 @@ class Gate {
         }
         let read = null;
         if (status === 'completed') {
-            read = this.remote
-                ? await this.readRemote(final, explicitBaseline, baselineFile, warnFirst)
-                : await this.readLocal(final, followed?.tally ?? null, baselineFile, warnFirst);
+            if (this.remote) {
+                const lookUp = settings.baseline.kind === 'file' ? null : (signal, readItems) => this.lookUpBaseline(final, explicitBaseline, warnFirst, signal, readItems);
+                read = await collector.remote(final, lookUp, (api) => this.findBaseline(api, baselineFile, this.sourceFingerprint()));
+            }
+            else {
+                const tally = await collector.local(final, followed?.tally ?? null);
+                read = { tally, lookup: await this.findBaseline(null, baselineFile, tally.recorded.datasetFingerprint()) };
+            }
         }
         const tally = read?.tally ?? null;
         const lookup = read?.lookup ?? NO_BASELINE;
@@ -83542,117 +83681,6 @@ class Gate {
             criteria: result.criteria,
         }, items);
         return { header, items: items.padded() };
-    }
-    /**
-     * The local engine's items, handed over in this process as they were graded (every one: the record
-     * keeps them all), then the baseline from a file or the records of earlier runs.
-     */
-    async readLocal(run, followed, file, onRetry) {
-        let tally = followed;
-        if (tally)
-            this.host.info(`Took the ${countOf(tally.counts.total, 'output item')} of run ${run.id} from the local engine as they were graded (in this process, nothing read back).`);
-        else
-            tally = await this.ownReader(this.controller.signal, onRetry).readEveryItem(run, 'run', 'the local engine is not in this process');
-        return { tally, lookup: await this.findBaseline(null, file, tally.recorded.datasetFingerprint()) };
-    }
-    /**
-     * The run's items and the baseline's, read at the same time: the run's failing items from the start,
-     * while the baseline is looked up (a failure to read them fails the gate at once); then the baseline's
-     * (its failing items too when both runs evaluated the same rows). A baseline on other rows pairs by
-     * content: the run's failing read is stopped, and every item of both is read instead. The records of
-     * earlier runs, or a file, stand in when the API has no baseline.
-     */
-    async readRemote(run, explicit, file, onRetry) {
-        const reader = this.ownReader(this.controller.signal, onRetry);
-        // Each read can be stopped on its own, and every one stops with the gate.
-        const stopFailingRead = new AbortController();
-        const failingSignal = AbortSignal.any([this.controller.signal, stopFailingRead.signal]);
-        const stopLookup = new AbortController();
-        const lookupSignal = AbortSignal.any([this.controller.signal, stopLookup.signal]);
-        let current = this.ownReader(failingSignal, onRetry).read(run, 'none', 'run');
-        // A failure of the run's own read ends the gate, the lookup with it; one we caused by stopping it does not.
-        const never = new Promise(() => undefined);
-        const currentFailed = current.then(() => never, (error) => (failingSignal.aborted && !this.abandoned ? never : Promise.reject(error)));
-        // Raced below; once the lookup has won, the run's read is awaited on its own.
-        currentFailed.catch(() => undefined);
-        const looking = this.settings.baseline.kind === 'file'
-            ? Promise.resolve(null)
-            : this.lookUpBaseline(run, explicit, onRetry, lookupSignal, (found, sameDataset) => {
-                if (!sameDataset) {
-                    stopFailingRead.abort();
-                    current = reader.read(run, 'content', 'run');
-                    // Its failure is the gate's: it is awaited below.
-                    current.catch(() => undefined);
-                }
-                return new RunItemReader(this.readList(lookupSignal, onRetry), this.log).read(found.run, sameDataset ? 'id' : 'content', 'baseline run');
-            });
-        let api;
-        try {
-            api = await Promise.race([looking, currentFailed]);
-        }
-        catch (error) {
-            stopLookup.abort();
-            looking.catch(() => undefined);
-            throw error;
-        }
-        let tally = await current;
-        const lookup = await this.findBaseline(api, file, this.sourceFingerprint());
-        const baseline = lookup.baseline;
-        const paired = !baseline ||
-            (tally.coverage === 'all' && baseline.tally.coverage === 'all') ||
-            canPairFailingItems(run, tally, baseline.run, baseline.tally, baseline.sameDataset);
-        if (paired)
-            return { tally, lookup };
-        const why = 'the failing items of the two runs cannot be paired by id alone (ids missing or repeated, items skipped, other rows, or runs of different sizes)';
-        if (baseline === api?.baseline)
-            return this.readBothInFull(reader, run, tally, lookup, why);
-        // A record is no run to read more of: the run's passing items pair with a record that keeps every
-        // item; with one that keeps only its failing items, the analysis says it could not pair them.
-        if (baseline.tally.coverage === 'all')
-            tally = await reader.complete(run, tally, 'run', why);
-        return { tally, lookup };
-    }
-    /**
-     * Failing items pair by id only when both runs' ids say which item is which and neither skipped
-     * any: otherwise the passing items of both are read too. A baseline that cannot be read so is dropped.
-     */
-    async readBothInFull(reader, run, tally, lookup, why) {
-        const baseline = lookup.baseline;
-        const baselineReader = new RunItemReader(this.readList(this.controller.signal, undefined), this.log);
-        const [current, previous] = await Promise.allSettled([reader.complete(run, tally, 'run', why), baselineReader.complete(baseline.run, baseline.tally, 'baseline run', why)]);
-        if (current.status === 'rejected')
-            throw current.reason;
-        const own = current.value;
-        if (previous.status === 'rejected') {
-            if (this.abandoned)
-                throw previous.reason;
-            const message = previous.reason instanceof Error ? previous.reason.message : String(previous.reason);
-            this.host.warning(`Could not read the baseline, so the gate judged the run alone: ${message}`);
-            return { tally: own, lookup: { ...lookup, baseline: null, note: `Could not read the baseline, so the gate judged the run alone: ${message}` } };
-        }
-        return { tally: own, lookup: { ...lookup, baseline: { ...baseline, tally: previous.value } } };
-    }
-    /** Reads a list of output items through the Evals API. */
-    readList(signal, onRetry) {
-        const { settings, client } = this;
-        return (target, status, onRecord, keepReading) => {
-            const counts = target.resultCounts;
-            const expectedTotal = status === 'fail' ? counts.failed + counts.errored : status === 'pass' ? counts.passed : counts.total;
-            return collectOutputItems(client, { evalId: settings.evalId, runId: target.id, baseURL: settings.endpoint.baseURL, expectedTotal, status, keepReading, signal, onRetry, redact: (text) => this.host.redact(text) }, onRecord);
-        };
-    }
-    /** A reader of this gate's own run, whose items the record keeps. */
-    ownReader(signal, onRetry) {
-        return new RunItemReader(this.readList(signal, onRetry), this.log, (coverage) => new RecordedTally(coverage));
-    }
-    /** The local engine's items, taken into a tally as they are graded; null for a remote endpoint. `stop()` once the run is terminal. */
-    followEveryItem(runId) {
-        if (this.remote || !this.followItems)
-            return null;
-        const tally = new RecordedTally();
-        const redact = (text) => this.host.redact(text);
-        const stop = this.followItems(this.settings.evalId, runId, (item) => tally.add(toItemRecord(item, redact)));
-        return { tally, stop };
     }
     /** The data source's fingerprint, as the run's metadata carries it: what remote runs pair by. */
     sourceFingerprint() {
@@ -83856,9 +83884,6 @@ async function readBaselineFile(choice) {
 /** The eval's name for reports when it could not be read: its id, or its file. */
 function evalLabel(settings) {
     return settings.evalId || (settings.evalChoice.kind === 'file' ? settings.evalChoice.path : '');
-}
-function countOf(n, noun) {
-    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 // EXTERNAL MODULE: external "node:buffer"
