@@ -175,6 +175,8 @@ export type FaultKind =
   | { delayMs: number }
   | { dropAfterCommit: true }
   | { afterCommitDelayMs: number }
+  /** The answer's headers and half its body, then nothing more (the connection stays open). */
+  | { stallBody: true }
   | { stuckCursor: true }
   | { endlessPages: true };
 
@@ -1597,6 +1599,12 @@ export async function startEvalsApi(options: FakeEvalsOptions = {}): Promise<Fak
       return;
     }
     if (fault && 'afterCommitDelayMs' in fault) await sleep(fault.afterCommitDelayMs);
+    if (fault && 'stallBody' in fault) {
+      const payload = JSON.stringify(reply.body ?? {});
+      res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) });
+      res.write(payload.slice(0, payload.length >> 1));
+      return;
+    }
     await send(res, reply);
   }
 

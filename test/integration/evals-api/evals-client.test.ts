@@ -566,6 +566,27 @@ describe('collectOutputItems', () => {
     expect(itemPages(f)).toHaveLength(6);
     expect(itemPages(f).slice(1, 5).every((p) => p.query.after === lastOfFirstPage)).toBe(true);
   });
+  it('tries a page again when its body stalls halfway, after the page timeout, losing and repeating nothing', async () => {
+    const f = await start();
+    const evalId = evalWithPlan(f, { items: 150, failing: 0, errored: 0 });
+    const runId = await completedRun(clientFor(f), evalId);
+    const records: ItemRecord[] = [];
+    const retries: string[] = [];
+    // The first page sends its headers and half its body, then nothing.
+    f.inject({ match: { method: 'GET', path: /\/output_items$/ }, times: 1, kind: { stallBody: true } });
+
+    const stats = await collectOutputItems(
+      clientFor(f),
+      { evalId, runId, baseURL: f.url, expectedTotal: 150, onRetry: (m) => retries.push(m), requestTimeoutMs: 300 },
+      (record) => records.push(record),
+    );
+
+    expect(stats).toEqual({ pages: 2, items: 150 });
+    expect(records.map((r) => r.id)).toEqual(Array.from({ length: 150 }, (_, i) => f.outputItemId(runId, i)));
+    expect(retries).toHaveLength(1);
+    expect(retries[0]).toMatch(/timed out/i);
+    expect(itemPages(f)).toHaveLength(3);
+  });
 });
 
 describe('describeEval', () => {
