@@ -1,10 +1,10 @@
 /**
- * V8's young generation capped at 16 MiB a semi-space. The default lets it grow to 64 MiB (Node 24,
+ * V8's young generation capped at 8 MiB a semi-space. The default lets it grow to 64 MiB (Node 24,
  * 64-bit) where a long run's short-lived garbage (every item's grading, every page read) then sits
- * before each scavenge: measured with 100,000 items and five graders, peak RSS 283 → 174 MB and no
- * slower (`npm run bench:engine`).
+ * before each scavenge. Measured with `npm run bench:engine` on 100,000 items and five graders
+ * (medians of 3): peak RSS 196 MiB at 16 MiB, 172 MiB at 8, 198 MiB at 4, 8 being no slower.
  */
-export const NODE_FLAGS = ['--max-semi-space-size=16'] as const;
+export const NODE_FLAGS = ['--max-semi-space-size=8'] as const;
 
 /**
  * Those of `flags` the process was not started with, in its own flags or in NODE_OPTIONS: a user's

@@ -11,7 +11,7 @@ import { missingNodeFlags, NODE_FLAGS } from '../../../src/shared/node-flags.ts'
 describe('missingNodeFlags', () => {
   it('is the flags the process was not started with', () => {
     expect(missingNodeFlags(['--max-semi-space-size=16'], ['--enable-source-maps'], '')).toEqual(['--max-semi-space-size=16']);
-    expect(NODE_FLAGS).toEqual(['--max-semi-space-size=16']);
+    expect(NODE_FLAGS).toEqual(['--max-semi-space-size=8']);
   });
 
   it('keeps the value the user chose, in the flags or in NODE_OPTIONS, whatever its spelling', () => {
