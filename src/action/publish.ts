@@ -5,7 +5,7 @@ import type { GitContext } from '../github/context.js';
 import { describeCommentFailure, PullRequestComments } from '../github/pull-request-comments.js';
 import { describeIssueFailure, TrackingIssues } from '../github/tracking-issue.js';
 import type { ResultsRecord } from '../history/record-format.js';
-import { resultsFileText } from '../history/write-record.js';
+import { resultsFileChunks } from '../history/write-record.js';
 import { escapeInline } from '../report/escape.js';
 import { renderComment, renderErrorComment, renderPendingComment, renderReport, renderSummary } from '../report/markdown.js';
 import { resultsDocument } from '../report/results-document.js';
@@ -73,7 +73,8 @@ export class Publisher {
   async result(result: GateResult, evalName: string, record: ResultsRecord | null = null): Promise<void> {
     const { settings, runner } = this;
     const document = resultsDocument(result, { showItemContent: settings.showItemContent });
-    const resultsFile = await writeResultsFile(resultsFileText(document as object, record), result.run.id);
+    // Written as it is made: the record's lines never become one string.
+    const resultsFile = await writeResultsFile(resultsFileChunks(document as object, record), result.run.id);
     runner.setOutput('status', result.status);
     runner.setOutput('score', String(result.score));
     runner.setOutput('total', String(result.counts.total));

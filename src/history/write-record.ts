@@ -80,10 +80,35 @@ const ITEMS_PLACEHOLDER = '__evals-gate record items__';
  * (`{"header": …, "items": [[…], …]}`), one item a line so that 100,000 items stay a few MB.
  */
 export function resultsFileText(document: object, record: { header: RecordHeader; items: readonly RecordItem[] } | null): string {
-  if (record === null) return JSON.stringify(document, null, 2);
+  return [...resultsFileChunks(document, record)].join('');
+}
+
+/** Item lines are handed over this many characters at a time: few writes, and never the whole text at once. */
+const CHUNK_CHARS = 64 * 1024;
+
+/** The same text in pieces of up to about 64 KiB, the item lines made as they are written. */
+export function* resultsFileChunks(document: object, record: { header: RecordHeader; items: readonly RecordItem[] } | null): Generator<string> {
+  if (record === null) {
+    yield JSON.stringify(document, null, 2);
+    return;
+  }
   const text = JSON.stringify({ ...document, record: { header: record.header, items: ITEMS_PLACEHOLDER } }, null, 2);
-  const items = record.items.length === 0 ? '[]' : `[\n${record.items.map((item) => `      ${JSON.stringify(itemArray(item))}`).join(',\n')}\n    ]`;
   // The record is the document's last key: its placeholder is the last one, whatever the items' texts say.
-  const at = text.lastIndexOf(JSON.stringify(ITEMS_PLACEHOLDER));
-  return `${text.slice(0, at)}${items}${text.slice(at + JSON.stringify(ITEMS_PLACEHOLDER).length)}`;
+  const placeholder = JSON.stringify(ITEMS_PLACEHOLDER);
+  const at = text.lastIndexOf(placeholder);
+  yield text.slice(0, at);
+  if (record.items.length === 0) {
+    yield '[]';
+  } else {
+    let chunk = '[\n';
+    for (let index = 0; index < record.items.length; index++) {
+      chunk += `${index > 0 ? ',\n' : ''}      ${JSON.stringify(itemArray(record.items[index] as RecordItem))}`;
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    yield `${chunk}\n    ]`;
+  }
+  yield text.slice(at + placeholder.length);
 }

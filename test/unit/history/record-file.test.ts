@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRecordFile } from '../../../src/history/read-record-file.ts';
-import { resultsFileText } from '../../../src/history/write-record.ts';
+import { resultsFileChunks, resultsFileText } from '../../../src/history/write-record.ts';
 import { item, record } from '../../support/history-fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'record-file-'));
@@ -29,6 +29,17 @@ describe('readRecordFile', () => {
     const path = file('results.json', `${text}\n`);
     expect(await readRecordFile(path, 'results.json')).toEqual({ kind: 'record', record: { header: written.header, items: written.items } });
     expect(JSON.parse(resultsFileText(document, null))).toEqual(document);
+  });
+
+  it('comes in pieces of about 64 KiB for a large record, which read back as the same record', async () => {
+    const large = record(Array.from({ length: 20_000 }, (_, i) => item(i, i % 5 === 0 ? 'fail' : 'pass')));
+    const document = { version: 1, eval_id: 'eval_1', failing_items: [] };
+    const chunks = [...resultsFileChunks(document, { header: large.header, items: large.items })];
+    // The document before the items, the items' pieces, the document after them.
+    expect(chunks.length).toBeGreaterThan(10);
+    for (const chunk of chunks.slice(1, -1)) expect(chunk.length).toBeLessThan(64 * 1024 + 200);
+    const path = file('large.json', chunks.join(''));
+    expect(await readRecordFile(path, 'large.json')).toEqual({ kind: 'record', record: { header: large.header, items: large.items } });
   });
 
   it('says why a file is not a baseline: an older results file, a record of another version, something else', async () => {
