@@ -74034,18 +74034,33 @@ function redactSecrets(text, secrets) {
 }
 /**
  * The same, through every string of a plain-data value. Reports escape what they show (`_` becomes `\_`),
- * so secrets are taken out of the data before rendering, where they still match.
+ * so secrets are taken out of the data before rendering, where they still match. What holds no secret is
+ * handed back as it is, not copied: a result holds up to 5,000 failing items, a record 100,000.
  */
 function redactDeep(value, secrets) {
-    // Nothing to take out: no copy (a result holds up to 5,000 failing items, a record 100,000).
-    if (secrets.length === 0)
-        return value;
+    const effective = secrets.filter((secret) => secret.length >= 4);
+    return effective.length === 0 ? value : redactShared(value, effective);
+}
+function redactShared(value, secrets) {
     if (typeof value === 'string')
         return redactSecrets(value, secrets);
-    if (Array.isArray(value))
-        return value.map((entry) => redactDeep(entry, secrets));
+    if (Array.isArray(value)) {
+        let copy = null;
+        value.forEach((entry, index) => {
+            const redacted = redactShared(entry, secrets);
+            if (redacted !== entry)
+                (copy ??= [...value])[index] = redacted;
+        });
+        return copy ?? value;
+    }
     if (value !== null && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, redactDeep(entry, secrets)]));
+        let copy = null;
+        for (const [key, entry] of Object.entries(value)) {
+            const redacted = redactShared(entry, secrets);
+            if (redacted !== entry)
+                (copy ??= { ...value })[key] = redacted;
+        }
+        return copy ?? value;
     }
     return value;
 }
@@ -77017,13 +77032,36 @@ const ITEMS_PLACEHOLDER = '__evals-gate record items__';
  * (`{"header": …, "items": [[…], …]}`), one item a line so that 100,000 items stay a few MB.
  */
 function resultsFileText(document, record) {
-    if (record === null)
-        return JSON.stringify(document, null, 2);
+    return [...resultsFileChunks(document, record)].join('');
+}
+/** Item lines are handed over this many characters at a time: few writes, and never the whole text at once. */
+const CHUNK_CHARS = 64 * 1024;
+/** The same text in pieces of up to about 64 KiB, the item lines made as they are written. */
+function* resultsFileChunks(document, record) {
+    if (record === null) {
+        yield JSON.stringify(document, null, 2);
+        return;
+    }
     const text = JSON.stringify({ ...document, record: { header: record.header, items: ITEMS_PLACEHOLDER } }, null, 2);
-    const items = record.items.length === 0 ? '[]' : `[\n${record.items.map((item) => `      ${JSON.stringify(itemArray(item))}`).join(',\n')}\n    ]`;
     // The record is the document's last key: its placeholder is the last one, whatever the items' texts say.
-    const at = text.lastIndexOf(JSON.stringify(ITEMS_PLACEHOLDER));
-    return `${text.slice(0, at)}${items}${text.slice(at + JSON.stringify(ITEMS_PLACEHOLDER).length)}`;
+    const placeholder = JSON.stringify(ITEMS_PLACEHOLDER);
+    const at = text.lastIndexOf(placeholder);
+    yield text.slice(0, at);
+    if (record.items.length === 0) {
+        yield '[]';
+    }
+    else {
+        let chunk = '[\n';
+        for (let index = 0; index < record.items.length; index++) {
+            chunk += `${index > 0 ? ',\n' : ''}      ${JSON.stringify(itemArray(record.items[index]))}`;
+            if (chunk.length >= CHUNK_CHARS) {
+                yield chunk;
+                chunk = '';
+            }
+        }
+        yield `${chunk}\n    ]`;
+    }
+    yield text.slice(at + placeholder.length);
 }
 
 ;// CONCATENATED MODULE: ./src/report/format.ts
