@@ -197,7 +197,7 @@ async function measure(name: Case): Promise<void> {
   const { createEvalsClient } = await import('../src/evals-api/client.ts');
   const { collectOutputItems } = await import('../src/evals-api/collect-items.ts');
   const { toRunSnapshot } = await import('../src/evals-api/records.ts');
-  const { RunItemReader } = await import('../src/gate/read-items.ts');
+  const { listSize, RunItemReader } = await import('../src/gate/read-items.ts');
   const { analyseRun, canPairFailingItems } = await import('../src/analysis/analyse-run.ts');
   const client = createEvalsClient({ baseURL, auth: { kind: 'key', apiKey, header: 'authorization' }, organization: null, project: null, extraHeaders: {}, extraQuery: {} });
 
@@ -225,9 +225,7 @@ async function measure(name: Case): Promise<void> {
     // lookup), then the lists the verdict needs, of both runs at the same time.
     const reader = new RunItemReader(
       (run, status, onRecord, keepReading) => {
-        const c = run.resultCounts;
-        const expectedTotal = status === 'fail' ? c.failed + c.errored : status === 'pass' ? c.passed : c.total;
-        return collectOutputItems(client, { evalId: run.evalId, runId: run.id, baseURL, expectedTotal, status, keepReading }, (record) => {
+        return collectOutputItems(client, { evalId: run.evalId, runId: run.id, baseURL, expectedTotal: listSize(run, status), status, keepReading }, (record) => {
           items++;
           onRecord(record);
         });

@@ -12,7 +12,7 @@ import type { Settings } from '../settings/settings.js';
 import type { Log } from '../shared/log.js';
 import type { BaselineLookup } from './baseline-lookup.js';
 import type { FollowItems } from './connect.js';
-import { type ReadList, RunItemReader } from './read-items.js';
+import { listSize, type ReadList, RunItemReader } from './read-items.js';
 import { RecordedTally } from './recorded-tally.js';
 
 /** What the gate took of its run's items, and what it compares them with. */
@@ -145,15 +145,12 @@ export class RunCollector {
   /** Reads a list of output items through the Evals API. */
   private readList(signal: AbortSignal): ReadList {
     const { settings, client, onRetry, log } = this.context;
-    return (target, status, onRecord, keepReading) => {
-      const counts = target.resultCounts;
-      const expectedTotal = status === 'fail' ? counts.failed + counts.errored : status === 'pass' ? counts.passed : counts.total;
-      return collectOutputItems(
+    return (target, status, onRecord, keepReading) =>
+      collectOutputItems(
         client,
-        { evalId: settings.evalId, runId: target.id, baseURL: settings.endpoint.baseURL, expectedTotal, status, keepReading, signal, onRetry, redact: (text) => log.redact(text) },
+        { evalId: settings.evalId, runId: target.id, baseURL: settings.endpoint.baseURL, expectedTotal: listSize(target, status), status, keepReading, signal, onRetry, redact: (text) => log.redact(text) },
         onRecord,
       );
-    };
   }
 
   /** A reader of another run (the baseline). */

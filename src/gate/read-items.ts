@@ -14,6 +14,12 @@ export type ReadList = (
   keepReading?: () => boolean,
 ) => Promise<CollectStats>;
 
+/** How many items a list of `run`'s should hold, by its `result_counts`: what bounds the pages read. */
+export function listSize(run: RunSnapshot, status: 'pass' | 'fail' | undefined): number {
+  const counts = run.resultCounts;
+  return status === 'fail' ? counts.failed + counts.errored : status === 'pass' ? counts.passed : counts.total;
+}
+
 /** How the run is compared: with no baseline, by item id (the same dataset), or by content (another dataset). */
 export type Pairing = 'none' | 'id' | 'content';
 

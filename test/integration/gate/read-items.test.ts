@@ -8,7 +8,7 @@ import { createEvalsClient, type EvalsClient } from '../../../src/evals-api/clie
 import { collectOutputItems } from '../../../src/evals-api/collect-items.ts';
 import { toRunSnapshot } from '../../../src/evals-api/records.ts';
 import type { RunSnapshot } from '../../../src/evals-api/run-types.ts';
-import { type Pairing, RunItemReader } from '../../../src/gate/read-items.ts';
+import { listSize, type Pairing, RunItemReader } from '../../../src/gate/read-items.ts';
 import type { FakeEvalsApi, ScriptedPlan, TestingCriterion } from '../../fakes/evals-api.ts';
 import { evalsEndpoint, exactCriterion, instant, useEvalsFake } from '../../support/evals-fake-setup.ts';
 
@@ -38,7 +38,7 @@ function readerFor(f: FakeEvalsApi, client: EvalsClient) {
           evalId: run.evalId,
           runId: run.id,
           baseURL: f.url,
-          expectedTotal: status === 'fail' ? run.resultCounts.failed + run.resultCounts.errored : status === 'pass' ? run.resultCounts.passed : run.resultCounts.total,
+          expectedTotal: listSize(run, status),
           status,
           keepReading,
         },
