@@ -178,11 +178,23 @@ export function compareRuns(input: CompareRunsInput): RunComparison {
     removed,
     regressions,
     fixes,
-    baselineScore: input.baseline.score,
-    currentScore: input.current.score,
-    scoreDelta: input.current.score - input.baseline.score,
-    mcnemar: { regressions: regressionCount, fixes: fixCount, pValue: mcnemarExactPValue(regressionCount, fixCount) },
-    criteria: compareCriteria(input.baseline.criteria, input.current.criteria),
+    ...scoresAndTest(input.baseline, input.current, regressionCount, fixCount),
+  };
+}
+
+/** What every comparison ends with: the scores and their change, McNemar's test, the criteria side by side. */
+function scoresAndTest(
+  baseline: { score: number; criteria: Array<{ name: string; rate: number | null }> },
+  current: { score: number; criteria: Array<{ name: string; rate: number | null }> },
+  regressions: number,
+  fixes: number,
+): Pick<RunComparison, 'baselineScore' | 'currentScore' | 'scoreDelta' | 'mcnemar' | 'criteria'> {
+  return {
+    baselineScore: baseline.score,
+    currentScore: current.score,
+    scoreDelta: current.score - baseline.score,
+    mcnemar: { regressions, fixes, pValue: mcnemarExactPValue(regressions, fixes) },
+    criteria: compareCriteria(baseline.criteria, current.criteria),
   };
 }
 
@@ -240,11 +252,7 @@ export function compareFailingItems(input: { baseline: FailingSide; current: Fai
     removed: 0,
     regressions,
     fixes,
-    baselineScore: input.baseline.score,
-    currentScore: input.current.score,
-    scoreDelta: input.current.score - input.baseline.score,
-    mcnemar: { regressions: regressionCount, fixes: fixCount, pValue: mcnemarExactPValue(regressionCount, fixCount) },
-    criteria: compareCriteria(input.baseline.criteria, input.current.criteria),
+    ...scoresAndTest(input.baseline, input.current, regressionCount, fixCount),
   };
 }
 
