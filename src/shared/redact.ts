@@ -1,9 +1,11 @@
+/** Very short values would blank out ordinary words; the runner's own masking has the same floor. */
+const MIN_SECRET_CHARS = 4;
+
 /** Replaces every secret in text with `***`: the runner masks secrets in logs, but not in files or comments. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
-    // Very short values would blank out ordinary words; the runner's own masking has the same floor.
-    if (secret.length >= 4) out = out.split(secret).join('***');
+    if (secret.length >= MIN_SECRET_CHARS) out = out.split(secret).join('***');
   }
   return out;
 }
@@ -14,7 +16,7 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
  * handed back as it is, not copied: a result holds up to 5,000 failing items, a record 100,000.
  */
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
-  const effective = secrets.filter((secret) => secret.length >= 4);
+  const effective = secrets.filter((secret) => secret.length >= MIN_SECRET_CHARS);
   return effective.length === 0 ? value : (redactShared(value, effective) as T);
 }
 
