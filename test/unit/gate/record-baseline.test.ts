@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { analyseRun } from '../../../src/analysis/analyse-run.ts';
+import { analyseRun, type BaselineInput } from '../../../src/analysis/analyse-run.ts';
+import type { ItemTally } from '../../../src/analysis/item-tally.ts';
+import type { RunSnapshot } from '../../../src/evals-api/run-types.ts';
 import { describeAge, recordAsBaseline } from '../../../src/gate/record-baseline.ts';
 import { snapshot, tallyOf } from '../../support/analysis-fixtures.ts';
 import { item, record } from '../../support/history-fixtures.ts';
 
 const naming = { label: 'vs main', which: "the pull request's base commit", age: '2 days old', url: 'https://github.com/o/r/actions/runs/100' };
+
+/** The analysis of `run`'s items in `tally` against `baseline`, at a 50% threshold. */
+function analyse(tally: ItemTally, run: RunSnapshot, baseline: BaselineInput) {
+  return analyseRun({ evalId: run.evalId, run, status: 'completed', tally, threshold: 0.5, criteriaThresholds: [], timeoutMs: 60_000, durationMs: 1, workflowRunUrl: null, baseline });
+}
 
 describe('recordAsBaseline', () => {
   // Then: 0-7 pass, 8 and 9 fail. Now: 8 is fixed, 2 and 5 regress.
@@ -14,18 +21,7 @@ describe('recordAsBaseline', () => {
   it('compares a run with a record as with a run: regressions, fixes, score and criteria', () => {
     const baseline = recordAsBaseline({ header: then.header, items: then.items }, then.header.dataset.fingerprint, naming);
     const tally = tallyOf(nowItems);
-    const result = analyseRun({
-      evalId: 'eval_local_1',
-      run: snapshot({ resultCounts: tally.counts }),
-      status: 'completed',
-      tally,
-      threshold: 0.5,
-      criteriaThresholds: [],
-      timeoutMs: 60_000,
-      durationMs: 1,
-      workflowRunUrl: null,
-      baseline,
-    });
+    const result = analyse(tally, snapshot({ resultCounts: tally.counts }), baseline);
     const compared = result.baseline!;
     expect(compared.comparison).toMatchObject({ pairedBy: 'id', paired: 10, baselineScore: 0.8, currentScore: 0.7, mcnemar: { regressions: 2, fixes: 1 } });
     expect(compared.regressed.map((entry) => entry.datasourceItemId)).toEqual(['2', '5']);
@@ -44,10 +40,8 @@ describe('recordAsBaseline', () => {
     const failingNow = tallyOf(nowItems.filter((entry) => entry.outcome !== 'pass'));
     failingNow.coverage = 'failing';
     const run = snapshot({ resultCounts: full.counts, perCriterion: [{ id: 'Exact answer', name: 'Exact answer', passed: 7, failed: 3 }] });
-    const analyse = (tally: typeof full, against: typeof baseline) =>
-      analyseRun({ evalId: 'eval_1', run, status: 'completed', tally, threshold: 0.5, criteriaThresholds: [], timeoutMs: 60_000, durationMs: 1, workflowRunUrl: null, baseline: against });
-    const fromFailing = analyse(failingNow, baseline).baseline!;
-    const fromEvery = analyse(full, recordAsBaseline({ header: then.header, items: then.items }, then.header.dataset.fingerprint, naming)).baseline!;
+    const fromFailing = analyse(failingNow, run, baseline).baseline!;
+    const fromEvery = analyse(full, run, recordAsBaseline({ header: then.header, items: then.items }, then.header.dataset.fingerprint, naming)).baseline!;
     expect(fromFailing.comparison).toMatchObject({ pairedBy: 'id', paired: 10, baselineScore: 0.8, currentScore: 0.7, mcnemar: { regressions: 2, fixes: 1 } });
     expect(fromFailing.comparison.mcnemar).toEqual(fromEvery.comparison.mcnemar);
     expect(fromFailing.regressed.map((entry) => entry.datasourceItemId)).toEqual(['2', '5']);
@@ -58,18 +52,7 @@ describe('recordAsBaseline', () => {
     const partial = record([item(8, 'fail'), item(9, 'error')], { kept: 'failing', counts: then.header.counts, datasetFingerprint: 'rows-1' });
     const baseline = recordAsBaseline({ header: partial.header, items: partial.items }, 'rows-2', naming);
     const tally = tallyOf(nowItems);
-    const result = analyseRun({
-      evalId: 'eval_1',
-      run: snapshot({ resultCounts: tally.counts }),
-      status: 'completed',
-      tally,
-      threshold: 0.5,
-      criteriaThresholds: [],
-      timeoutMs: 60_000,
-      durationMs: 1,
-      workflowRunUrl: null,
-      baseline,
-    });
+    const result = analyse(tally, snapshot({ resultCounts: tally.counts }), baseline);
     expect(result.baseline).toBeNull();
     expect(result.baselineNote).toBe("No comparison vs main: only the baseline's failing items are known (a record keeps no others), and this run evaluated other rows, so items cannot be paired by content. The gate judged the run alone.");
   });
