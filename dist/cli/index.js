@@ -74022,12 +74022,13 @@ async function requestOidcToken(audience, env = process.env) {
 }
 
 ;// CONCATENATED MODULE: ./src/shared/redact.ts
+/** Very short values would blank out ordinary words; the runner's own masking has the same floor. */
+const MIN_SECRET_CHARS = 4;
 /** Replaces every secret in text with `***`: the runner masks secrets in logs, but not in files or comments. */
 function redactSecrets(text, secrets) {
     let out = text;
     for (const secret of secrets) {
-        // Very short values would blank out ordinary words; the runner's own masking has the same floor.
-        if (secret.length >= 4)
+        if (secret.length >= MIN_SECRET_CHARS)
             out = out.split(secret).join('***');
     }
     return out;
@@ -74038,7 +74039,7 @@ function redactSecrets(text, secrets) {
  * handed back as it is, not copied: a result holds up to 5,000 failing items, a record 100,000.
  */
 function redactDeep(value, secrets) {
-    const effective = secrets.filter((secret) => secret.length >= 4);
+    const effective = secrets.filter((secret) => secret.length >= MIN_SECRET_CHARS);
     return effective.length === 0 ? value : redactShared(value, effective);
 }
 function redactShared(value, secrets) {
@@ -76035,11 +76036,17 @@ function compareRuns(input) {
         removed,
         regressions,
         fixes,
-        baselineScore: input.baseline.score,
-        currentScore: input.current.score,
-        scoreDelta: input.current.score - input.baseline.score,
-        mcnemar: { regressions: regressionCount, fixes: fixCount, pValue: mcnemarExactPValue(regressionCount, fixCount) },
-        criteria: compareCriteria(input.baseline.criteria, input.current.criteria),
+        ...scoresAndTest(input.baseline, input.current, regressionCount, fixCount),
+    };
+}
+/** What every comparison ends with: the scores and their change, McNemar's test, the criteria side by side. */
+function scoresAndTest(baseline, current, regressions, fixes) {
+    return {
+        baselineScore: baseline.score,
+        currentScore: current.score,
+        scoreDelta: current.score - baseline.score,
+        mcnemar: { regressions, fixes, pValue: mcnemarExactPValue(regressions, fixes) },
+        criteria: compareCriteria(baseline.criteria, current.criteria),
     };
 }
 /**
@@ -76094,11 +76101,7 @@ function compareFailingItems(input) {
         removed: 0,
         regressions,
         fixes,
-        baselineScore: input.baseline.score,
-        currentScore: input.current.score,
-        scoreDelta: input.current.score - input.baseline.score,
-        mcnemar: { regressions: regressionCount, fixes: fixCount, pValue: mcnemarExactPValue(regressionCount, fixCount) },
-        criteria: compareCriteria(input.baseline.criteria, input.current.criteria),
+        ...scoresAndTest(input.baseline, input.current, regressionCount, fixCount),
     };
 }
 /**
@@ -77452,6 +77455,11 @@ class ItemTally {
 // gates need only the failing items (20% failing is a fifth of the requests). Every item is read only
 // when something the run object cannot give is needed; each such reason is said in the log.
 
+/** How many items a list of `run`'s should hold, by its `result_counts`: what bounds the pages read. */
+function listSize(run, status) {
+    const counts = run.resultCounts;
+    return status === 'fail' ? counts.failed + counts.errored : status === 'pass' ? counts.passed : counts.total;
+}
 const plainTally = (coverage) => new ItemTally(FAILING_ITEMS_KEPT, coverage);
 /** Reads what is needed of runs' items into tallies of type `T` (an ItemTally unless `newTally` makes others). */
 class RunItemReader {
@@ -77745,11 +77753,7 @@ class RunCollector {
     /** Reads a list of output items through the Evals API. */
     readList(signal) {
         const { settings, client, onRetry, log } = this.context;
-        return (target, status, onRecord, keepReading) => {
-            const counts = target.resultCounts;
-            const expectedTotal = status === 'fail' ? counts.failed + counts.errored : status === 'pass' ? counts.passed : counts.total;
-            return collectOutputItems(client, { evalId: settings.evalId, runId: target.id, baseURL: settings.endpoint.baseURL, expectedTotal, status, keepReading, signal, onRetry, redact: (text) => log.redact(text) }, onRecord);
-        };
+        return (target, status, onRecord, keepReading) => collectOutputItems(client, { evalId: settings.evalId, runId: target.id, baseURL: settings.endpoint.baseURL, expectedTotal: listSize(target, status), status, keepReading, signal, onRetry, redact: (text) => log.redact(text) }, onRecord);
     }
     /** A reader of another run (the baseline). */
     reader(signal) {
